@@ -1,0 +1,304 @@
+"""Read and validate ``entries/`` into one Catalog, collecting every error in a single pass."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Finding, relative
+from .paths import ENTRY_DIRS
+from .schema import Dataset, Model
+from .yamlsafe import Document, YamlError, load_file
+
+SCHEMA_COMMENT = "# yaml-language-server: $schema=../../schemas/{kind}.schema.json"
+KIND_MODELS: dict[str, type[BaseModel]] = {"dataset": Dataset, "model": Model}
+
+_PATTERN_HINTS = {
+    "^https?://": "write a full http(s) URL, e.g. https://example.org/page",
+    "^10\\.": "write the bare DOI, e.g. 10.1038/s41597-026-06952-7 (no https://doi.org/ prefix)",
+    "^[a-z0-9]+(?:-": "use lowercase letters, digits and single hyphens (kebab-case), e.g. bus-bra",
+    "^\\d{4}\\.": "write the arXiv id, e.g. 2411.16222",
+    "^[0-9a-f]{32}": "write the md5 as 32 lowercase hex digits",
+    "^[0-9a-f]{64}": "write the sha256 as 64 lowercase hex digits",
+}
+
+
+@dataclass
+class Catalog:
+    root: Path
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+    models: dict[str, Model] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+    documents: dict[str, Document] = field(default_factory=dict)
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def entry(self, entry_id: str) -> Dataset | Model | None:
+        return self.datasets.get(entry_id) or self.models.get(entry_id)
+
+    def kind_of(self, entry_id: str) -> str | None:
+        if entry_id in self.datasets:
+            return "dataset"
+        if entry_id in self.models:
+            return "model"
+        return None
+
+    def models_using(self, dataset_id: str) -> list[Model]:
+        return [m for m in self.models.values() if dataset_id in m.trained_on or dataset_id in m.evaluated_on]
+
+    def collections_of(self, dataset_id: str) -> list[Dataset]:
+        return [d for d in self.datasets.values() if dataset_id in d.relations.members]
+
+
+def entry_files(root: Path) -> list[tuple[str, Path]]:
+    found: list[tuple[str, Path]] = []
+    for kind, sub in ENTRY_DIRS.items():
+        folder = root / sub
+        if folder.is_dir():
+            found.extend((kind, p) for p in sorted(folder.glob("*.yaml")))
+    return found
+
+
+def content_hash(files: Iterable[tuple[str, Path]]) -> str:
+    """A hash of every entry file's name and bytes, used to decide when the index is stale."""
+    digest = hashlib.sha256()
+    for kind, path in files:
+        digest.update(f"{kind}:{path.name}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def kind_for_path(path: Path) -> str | None:
+    parent = path.parent.name
+    return {"datasets": "dataset", "models": "model"}.get(parent)
+
+
+def load_catalog(root: Path, only: Sequence[Path] | None = None) -> Catalog:
+    """Read all entries under ``root`` (or just ``only``), validate them, and check cross-references.
+
+    Cross-references are always resolved against the whole catalog, even when ``only`` is given.
+    """
+    catalog = Catalog(root=root)
+    all_files = entry_files(root)
+    targets = {p.resolve() for p in only} if only else None
+    for kind, path in all_files:
+        _read_entry(catalog, kind, path, report=targets is None or path.resolve() in targets)
+    if targets:
+        known = {p.resolve() for _, p in all_files}
+        for path in only or ():
+            if path.resolve() not in known:
+                kind = kind_for_path(path)
+                if kind is None:
+                    catalog.errors.append(
+                        Finding(
+                            file=relative(path, root),
+                            message="not an entry file: entries live in entries/datasets/ or entries/models/",
+                        )
+                    )
+                else:
+                    _read_entry(catalog, kind, path, report=True)
+    _check_cross_references(catalog, targets)
+    from .duplicates import find_duplicates
+
+    catalog.warnings.extend(find_duplicates(catalog, targets))
+    return catalog
+
+
+def _read_entry(catalog: Catalog, kind: str, path: Path, report: bool) -> None:
+    rel = relative(path, catalog.root)
+    errors: list[Finding] = []
+    try:
+        doc = load_file(path)
+    except YamlError as exc:
+        errors.append(Finding(file=rel, message=exc.message, line=exc.line or 1, column=exc.column or 1, hint=exc.hint))
+        doc = None
+    except OSError as exc:
+        errors.append(Finding(file=rel, message=f"cannot read the file: {exc.strerror}"))
+        doc = None
+    entry = None
+    if doc is not None:
+        entry = _validate(kind, doc, rel, errors)
+        _check_file_conventions(kind, path, rel, doc, errors)
+    if entry is not None and not errors:
+        if entry.id in catalog.files:
+            other = relative(catalog.files[entry.id], catalog.root)
+            errors.append(
+                Finding(
+                    file=rel,
+                    line=doc.position(("id",))[0],
+                    field="id",
+                    message=f"duplicate id {entry.id!r}: also used by {other}",
+                    hint="ids are unique across datasets and models; rename one",
+                    entry=entry.id,
+                )
+            )
+        else:
+            target = catalog.datasets if kind == "dataset" else catalog.models
+            target[entry.id] = entry  # type: ignore[assignment]
+            catalog.files[entry.id] = path
+            catalog.documents[entry.id] = doc
+    if report:
+        catalog.errors.extend(errors)
+
+
+def _check_file_conventions(kind: str, path: Path, rel: str, doc: Document, errors: list[Finding]) -> None:
+    first = path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0].strip()
+    expected = SCHEMA_COMMENT.format(kind=kind)
+    if first != expected:
+        errors.append(
+            Finding(file=rel, line=1, message="the first line must name the schema", hint=f"make line 1: {expected}")
+        )
+    entry_id = doc.data.get("id")
+    if isinstance(entry_id, str) and entry_id != path.stem:
+        line, column = doc.position(("id",))
+        errors.append(
+            Finding(
+                file=rel,
+                line=line,
+                column=column,
+                field="id",
+                message=f"id {entry_id!r} differs from the file name {path.name!r}",
+                hint=f"rename the file to {entry_id}.yaml or set id: {path.stem}",
+                entry=entry_id,
+            )
+        )
+
+
+def _validate(kind: str, doc: Document, rel: str, errors: list[Finding]) -> Dataset | Model | None:
+    model_cls = KIND_MODELS[kind]
+    try:
+        return model_cls.model_validate(doc.data)  # type: ignore[return-value]
+    except ValidationError as exc:
+        entry_id = doc.data.get("id") if isinstance(doc.data.get("id"), str) else ""
+        for err in exc.errors(include_url=False):
+            loc = tuple(err["loc"])
+            line, column = doc.position(loc)
+            errors.append(
+                Finding(
+                    file=rel,
+                    line=line,
+                    column=column,
+                    field=".".join(str(p) for p in loc),
+                    message=_message(err),
+                    hint=_hint(err, model_cls, loc),
+                    entry=entry_id,
+                )
+            )
+        return None
+
+
+def _message(err: dict) -> str:
+    if err["type"] == "extra_forbidden":
+        return f"unknown key {err['loc'][-1]!r}"
+    if err["type"] == "missing":
+        return "a required field is missing"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if "input" in err and not isinstance(err["input"], dict | list):
+        shown = repr(err["input"])
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        return f"{msg} (got {shown})"
+    return msg
+
+
+def _hint(err: dict, model_cls: type[BaseModel], loc: tuple) -> str:
+    if err["type"] == "extra_forbidden":
+        allowed = _fields_at(model_cls, loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        if close:
+            return f"did you mean {close[0]!r}?"
+        return "allowed keys here: " + ", ".join(sorted(allowed)) if allowed else ""
+    if err["type"] == "string_pattern_mismatch":
+        pattern = err.get("ctx", {}).get("pattern", "")
+        for prefix, hint in _PATTERN_HINTS.items():
+            if pattern.startswith(prefix):
+                return hint
+    if err["type"] == "enum":
+        return "see the vocabulary in schemas/*.schema.json"
+    if err["type"] == "missing":
+        return f"add '{loc[-1]}:'"
+    return ""
+
+
+def _fields_at(model_cls: type[BaseModel], loc: tuple) -> list[str]:
+    """The field names of the sub-model at ``loc`` (best effort; list indexes are skipped)."""
+    import typing
+
+    current: object = model_cls
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        annotation = fields[part].annotation
+        current = _first_model(annotation, typing)
+        if current is None:
+            return []
+    fields = getattr(current, "model_fields", None)
+    return list(fields) if fields else []
+
+
+def _first_model(annotation: object, typing_mod) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing_mod.get_args(annotation):
+        found = _first_model(arg, typing_mod)
+        if found is not None:
+            return found
+    return None
+
+
+def _check_cross_references(catalog: Catalog, targets: set[Path] | None) -> None:
+    def report(entry_id: str) -> bool:
+        return targets is None or catalog.files[entry_id].resolve() in targets
+
+    def dangling(entry_id: str, path: tuple, ref: str, what: str) -> None:
+        doc = catalog.documents[entry_id]
+        line, column = doc.position(path)
+        if ref == entry_id:
+            message, hint = f"{what} refers to the entry itself", "remove the self-reference"
+        else:
+            close = difflib.get_close_matches(ref, list(catalog.datasets), n=1)
+            message = f"{what} {ref!r} is not a dataset in the registry"
+            hint = f"did you mean {close[0]!r}?" if close else "add the dataset entry first, or remove the reference"
+        catalog.errors.append(
+            Finding(
+                file=relative(catalog.files[entry_id], catalog.root),
+                line=line,
+                column=column,
+                field=".".join(str(p) for p in path),
+                message=message,
+                hint=hint,
+                entry=entry_id,
+            )
+        )
+
+    for model in catalog.models.values():
+        if not report(model.id):
+            continue
+        for field_name in ("trained_on", "evaluated_on"):
+            for i, ref in enumerate(getattr(model, field_name)):
+                if ref not in catalog.datasets:
+                    dangling(model.id, (field_name, i), ref, field_name)
+        for i, metric in enumerate(model.metrics):
+            if metric.dataset and metric.dataset not in catalog.datasets:
+                dangling(model.id, ("metrics", i, "dataset"), metric.dataset, "metrics dataset")
+    for dataset in catalog.datasets.values():
+        if not report(dataset.id):
+            continue
+        for rel_name in ("family", "derived_from", "members"):
+            for i, ref in enumerate(getattr(dataset.relations, rel_name)):
+                if ref not in catalog.datasets or ref == dataset.id:
+                    dangling(dataset.id, ("relations", rel_name, i), ref, f"relations.{rel_name}")

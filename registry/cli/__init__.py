@@ -1,0 +1,67 @@
+"""The usreg command line: thin click commands that parse, call the library and print."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from .. import __version__
+from ..errors import UsregError
+from .context import AppContext
+from .output import console
+
+COMMAND_MODULES = [
+    "validate_cmd",
+    "catalog_cmd",
+    "score_cmd",
+    "fetch_cmd",
+    "data_cmd",
+    "site_cmd",
+    "bench_cmd",
+    "contrib_cmd",
+]
+
+
+class UsregGroup(click.Group):
+    """Turns UsregError into a clear message and its exit code instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UsregError as exc:
+            console(stderr=True).print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
+            if exc.hint:
+                console(stderr=True).print(f"  hint: {exc.hint}", markup=False)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=UsregGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="usreg")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), help="Catalog root (default: found upward).")
+@click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
+@click.pass_context
+def main(ctx: click.Context, root: Path | None, verbose: int) -> None:
+    """usreg: the open registry of public medical ultrasound datasets and models."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = AppContext(root_option=root)
+
+
+def _register() -> None:
+    """Each command module lists its click commands in ``COMMANDS``; modules not written yet are skipped."""
+    import importlib
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                continue
+            raise
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

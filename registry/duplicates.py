@@ -1,0 +1,91 @@
+"""Possible duplicate entries: a shared data DOI, a shared data URL or host record, or a near-identical name."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import Finding, relative
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
+
+NAME_SIMILARITY = 92
+_STOPWORDS = re.compile(r"\b(the|a|an|of|for|and|dataset|data|database|set|ultrasound|images?|us)\b")
+
+
+def normalise_name(name: str) -> str:
+    text = re.sub(r"[^a-z0-9 ]+", " ", name.lower())
+    return " ".join(_STOPWORDS.sub(" ", text).split())
+
+
+def _keys(dataset) -> set[str]:
+    keys: set[str] = set()
+    if dataset.dataset_doi:
+        keys.add(f"doi:{dataset.dataset_doi.lower()}")
+    for source in dataset.sources:
+        if source.id and source.kind not in {"manual", "http", "grand-challenge"}:
+            keys.add(f"{source.kind}:{source.id.lower()}:{source.version or ''}")
+        for url in [source.url] + [f.url for f in source.files]:
+            if url and source.kind == "http":
+                keys.add(f"url:{url.rstrip('/').lower()}")
+    return keys
+
+
+def find_duplicates(catalog: Catalog, targets: set[Path] | None = None) -> list[Finding]:
+    """Pairs of datasets that look like the same data. Declared relatives (family, derived_from, members) are exempt."""
+    datasets = list(catalog.datasets.values())
+
+    def related(a, b) -> bool:
+        ra, rb = a.relations, b.relations
+        return (
+            b.id in ra.family + ra.derived_from + ra.members
+            or a.id in rb.family + rb.derived_from + rb.members
+            or bool(set(ra.family) & set(rb.family))
+        )
+
+    def wanted(entry_id: str) -> bool:
+        return targets is None or catalog.files[entry_id].resolve() in targets
+
+    pairs: dict[tuple[str, str], str] = {}
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for d in datasets:
+        for key in _keys(d):
+            by_key[key].append(d.id)
+    for key, ids in by_key.items():
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                pairs.setdefault(tuple(sorted((a, b))), f"they share {key.split(':', 1)[0]} {key.split(':', 1)[1]}")
+
+    names = [normalise_name(d.name) for d in datasets]
+    if len(datasets) > 1:
+        from rapidfuzz import fuzz, process
+
+        queries = [i for i, d in enumerate(datasets) if wanted(d.id)]
+        scores = process.cdist(
+            [names[i] for i in queries], names, scorer=fuzz.ratio, score_cutoff=NAME_SIMILARITY, workers=-1, dtype="uint8"
+        )
+        for row, qi in enumerate(queries):
+            for j in scores[row].nonzero()[0]:
+                if j != qi and names[qi]:
+                    key = tuple(sorted((datasets[qi].id, datasets[int(j)].id)))
+                    pairs.setdefault(key, f"their names are nearly the same ({datasets[qi].name!r} / {datasets[int(j)].name!r})")
+
+    by_id = catalog.datasets
+    findings = []
+    for (a, b), why in sorted(pairs.items()):
+        if related(by_id[a], by_id[b]) or not (wanted(a) or wanted(b)):
+            continue
+        for this, other in ((a, b),) if wanted(a) else ((b, a),):
+            findings.append(
+                Finding(
+                    file=relative(catalog.files[this], catalog.root),
+                    message=f"possible duplicate of {other!r}: {why}",
+                    hint="if they are versions or subsets of each other, link them in relations.family or derived_from",
+                    severity="warning",
+                    entry=this,
+                )
+            )
+    return findings

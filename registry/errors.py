@@ -1,0 +1,66 @@
+"""Findings: validation errors and warnings that name a file, a position, a field and a fix."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+class UsregError(Exception):
+    """A user-facing failure: what went wrong and what to do. Exit code 1 unless ``exit_code`` says otherwise."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
+
+
+class UsageError(UsregError):
+    """Bad usage or a broken environment (exit code 2)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    message: str
+    line: int = 1
+    column: int = 1
+    field: str = ""
+    hint: str = ""
+    severity: str = "error"
+    entry: str = ""
+
+    def location(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def render(self) -> str:
+        where = f" [{self.field}]" if self.field else ""
+        text = f"{self.location()}: {self.severity}{where}: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+    def github(self) -> str:
+        """A GitHub Actions workflow command, shown as an annotation on the pull request."""
+        level = "error" if self.severity == "error" else "warning"
+        msg = self.message + (f" (hint: {self.hint})" if self.hint else "")
+        msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        title = f"usreg {self.field}" if self.field else "usreg"
+        return f"::{level} file={self.file},line={self.line},col={self.column},title={title}::{msg}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)

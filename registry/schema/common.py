@@ -1,0 +1,145 @@
+"""Sub-models shared by dataset and model entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .types import ArxivId, Count, Doi, Email, EntryId, Md5, Sha256, ShortText, Text, Url
+from .vocab import HostKind, PublicationRole
+
+
+class Strict(BaseModel):
+    """Base for every entry model: unknown keys are errors and enum values are stored as strings."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, str_strip_whitespace=True)
+
+
+class Evidence(Strict):
+    """A URL backing one or more stated facts, named by their field paths (e.g. ``counts.images``)."""
+
+    url: Url
+    fields: list[ShortText] = Field(min_length=1, description="Field paths this source supports; '*' for all.")
+    quote: Text | None = Field(None, description="The words of the source that state the fact.")
+    accessed: dt.date | None = None
+
+
+class SourceFile(Strict):
+    """One file of a source, with the checksums the entry knows."""
+
+    name: ShortText
+    size: Count | None = None
+    md5: Md5 | None = None
+    sha256: Sha256 | None = None
+    url: Url | None = Field(None, description="Direct download URL, for http sources.")
+
+
+class Source(Strict):
+    """Where the data or weights live, in the host's own terms, so the fetch layer can resolve them."""
+
+    kind: HostKind
+    id: ShortText | None = Field(
+        None,
+        description=(
+            "The host's own identifier: Zenodo record id, figshare article id, Mendeley dataset id, "
+            "Drive file or folder id, GitHub owner/repo, Kaggle owner/slug or competitions/<name>, "
+            "Hugging Face repo, TCIA collection, grand-challenge slug."
+        ),
+    )
+    version: ShortText | None = None
+    folder: bool = Field(False, description="Google Drive: the id is a folder, not a file.")
+    tag: ShortText | None = Field(None, description="GitHub: release tag or git ref to archive.")
+    files: list[SourceFile] = Field(default_factory=list)
+    url: Url | None = Field(None, description="Landing page, or the direct URL for plain http sources.")
+    mirrors: list[Url] = Field(default_factory=list, description="Base URLs serving the same file names.")
+    instructions: Text | None = Field(None, description="For manual sources: where to go and what to download.")
+
+    @model_validator(mode="after")
+    def _host_identifiers(self) -> Source:
+        kind = self.kind
+        needs_id = {"zenodo", "figshare", "mendeley", "gdrive", "github", "kaggle", "huggingface", "tcia"}
+        if kind in needs_id and not self.id:
+            raise ValueError(f"a {kind} source needs 'id' (the host's own identifier)")
+        if kind in {"zenodo", "figshare"} and self.id and not self.id.isdigit():
+            raise ValueError(f"a {kind} id is a number, got {self.id!r}")
+        if kind in {"github", "kaggle", "huggingface"} and self.id and "/" not in self.id:
+            raise ValueError(f"a {kind} id has the form owner/name, got {self.id!r}")
+        if kind == "http" and not self.url and not any(f.url for f in self.files):
+            raise ValueError("an http source needs 'url' or files with 'url'")
+        if kind in {"manual", "grand-challenge"} and not (self.url or self.instructions):
+            raise ValueError(f"a {kind} source needs 'url' or 'instructions' saying where to get the data")
+        return self
+
+
+class Person(Strict):
+    name: ShortText
+    email: Email | None = None
+    url: Url | None = None
+    orcid: ShortText | None = None
+    github: ShortText | None = None
+
+
+class Publication(Strict):
+    title: ShortText | None = None
+    authors: ShortText | None = None
+    year: int | None = Field(None, ge=1950, le=2100)
+    venue: ShortText | None = None
+    doi: Doi | None = None
+    arxiv: ArxivId | None = None
+    url: Url | None = None
+    role: PublicationRole = PublicationRole.descriptor
+    bibtex: Text | None = None
+
+    @model_validator(mode="after")
+    def _identifiable(self) -> Publication:
+        if not (self.doi or self.arxiv or self.url or self.title):
+            raise ValueError("a publication needs at least one of doi, arxiv, url or title")
+        return self
+
+
+class ClassDef(Strict):
+    id: Count
+    name: ShortText
+    color: list[int] | None = Field(None, min_length=3, max_length=3, description="RGB colour in the source masks.")
+
+
+class ChangelogItem(Strict):
+    date: dt.date
+    change: ShortText
+
+
+class Links(Strict):
+    homepage: Url | None = None
+    code: Url | None = None
+    paper: Url | None = None
+    challenge: Url | None = None
+    docs: Url | None = None
+    issues: Url | None = None
+
+
+class Plugin(Strict):
+    """A loader or adapter chosen by registered name, never by import path."""
+
+    name: EntryId
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class EntryBase(Strict):
+    """Fields every entry has."""
+
+    id: EntryId
+    name: ShortText
+    aliases: list[ShortText] = Field(default_factory=list)
+    description: Text | None = None
+    version: ShortText | None = None
+    release_date: dt.date | None = None
+    year: int | None = Field(None, ge=1950, le=2100, description="Year of first public release.")
+    publications: list[Publication] = Field(default_factory=list)
+    maintainers: list[Person] = Field(default_factory=list)
+    contact: ShortText | None = Field(None, description="Email or URL for questions about the entry's subject.")
+    links: Links = Field(default_factory=Links)
+    changelog: list[ChangelogItem] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    notes: Text | None = Field(None, description="Where sources disagree, both values and which one was used.")
