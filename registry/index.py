@@ -1,0 +1,347 @@
+"""The SQLite index of the catalog (sqlmodel): entries, facets for filtering, scores and benchmark results.
+
+Entries, facets and scores are derived data, rebuilt automatically whenever the entry files change (keyed by a
+content hash of every file) and on ``usreg index --rebuild``. Benchmark results are not derived from the entries, so a
+rebuild keeps them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Index, delete, insert, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, Session, SQLModel, create_engine, select
+
+from .catalog import Catalog, content_hash, entry_files
+from .paths import index_path
+
+log = logging.getLogger(__name__)
+INDEX_SCHEMA_VERSION = "1"
+
+FACETS = ("anatomy", "task", "label_type", "species", "country", "mode", "dimensionality", "format", "host")
+SORTABLE = ("id", "name", "kind", "year", "access", "license", "tier", "points", "images", "subjects")
+
+
+class Meta(SQLModel, table=True):
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class EntryRow(SQLModel, table=True):
+    __tablename__ = "entry"
+    id: str = Field(primary_key=True)
+    kind: str = Field(index=True)
+    entry_type: str
+    name: str
+    year: int | None = None
+    access: str | None = Field(default=None, index=True)
+    license: str | None = Field(default=None, index=True)
+    status: str | None = None
+    images: int | None = None
+    subjects: int | None = None
+    file: str
+    search_text: str
+    data: str
+
+
+class FacetRow(SQLModel, table=True):
+    __tablename__ = "facet"
+    __table_args__ = (Index("ix_facet_lookup", "facet", "value"),)
+    entry_id: str = Field(primary_key=True)
+    facet: str = Field(primary_key=True)
+    value: str = Field(primary_key=True)
+
+
+class ScoreRow(SQLModel, table=True):
+    __tablename__ = "score"
+    entry_id: str = Field(primary_key=True)
+    rubric_version: str
+    tier: str = Field(index=True)
+    tier_rank: int
+    points: float
+    verification: str
+    limited_by: str | None = None
+    data: str
+
+
+class BenchResultRow(SQLModel, table=True):
+    __tablename__ = "bench_result"
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: str = Field(index=True)
+    model_id: str = Field(index=True)
+    split: str
+    metric: str
+    value: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n: int | None = None
+    weights_sha256: str | None = None
+    dataset_version: str | None = None
+    converter: str | None = None
+    converter_version: str | None = None
+    seed: int | None = None
+    device: str | None = None
+    packages: str | None = None
+    created: str
+    run_id: str = Field(index=True)
+
+
+def _engine(path: Path) -> Engine:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("PRAGMA journal_mode=WAL"))
+    SQLModel.metadata.create_all(engine)
+    return engine
+
+
+class RegistryIndex:
+    """Open (and, when stale, rebuild) the index of one catalog root."""
+
+    def __init__(self, root: Path, path: Path | None = None) -> None:
+        self.root = root
+        self.path = path or index_path(root)
+        self.engine = _engine(self.path)
+
+    # -- freshness -------------------------------------------------------------------------------------------
+    def stored_hash(self) -> str | None:
+        with Session(self.engine) as session:
+            row = session.get(Meta, "content_hash")
+            return row.value if row else None
+
+    def current_hash(self) -> str:
+        extra = os.environ.get("USREG_HOME", "") + INDEX_SCHEMA_VERSION
+        return content_hash(entry_files(self.root)) + extra
+
+    def is_fresh(self) -> bool:
+        return self.stored_hash() == self.current_hash()
+
+    def ensure(self, catalog: Catalog | None = None, force: bool = False) -> bool:
+        """Rebuild when the entries changed (or ``force``). Returns whether a rebuild happened.
+
+        An invalid catalog is never indexed: the caller gets the catalog's errors instead.
+        """
+        if not force and self.is_fresh():
+            return False
+        if catalog is None:
+            from .catalog import load_catalog
+
+            catalog = load_catalog(self.root)
+        if catalog.errors:
+            from .errors import UsregError
+
+            raise UsregError(
+                f"the catalog has {len(catalog.errors)} validation error(s); the index was not updated",
+                hint="run `usreg validate` and fix them",
+            )
+        self.rebuild(catalog)
+        return True
+
+    # -- writing ---------------------------------------------------------------------------------------------
+    def rebuild(self, catalog: Catalog) -> None:
+        entries, facets = [], []
+        for kind, items in (("dataset", catalog.datasets), ("model", catalog.models)):
+            for entry in items.values():
+                entries.append(_entry_row(kind, entry, catalog))
+                facets.extend({"entry_id": entry.id, "facet": f, "value": v} for f, v in _facets(kind, entry))
+        scores = _score_rows(catalog)
+        with self.engine.begin() as conn:
+            conn.execute(delete(FacetRow))
+            conn.execute(delete(ScoreRow))
+            conn.execute(delete(EntryRow))
+            if entries:
+                conn.execute(insert(EntryRow), entries)
+            if facets:
+                conn.execute(insert(FacetRow), facets)
+            if scores:
+                conn.execute(insert(ScoreRow), scores)
+            conn.execute(delete(Meta).where(Meta.key == "content_hash"))
+            conn.execute(insert(Meta), [{"key": "content_hash", "value": self.current_hash()}])
+        log.info("indexed %d entries, %d facets, %d scores", len(entries), len(facets), len(scores))
+
+    def store_scores(self, rows: Sequence[dict[str, Any]]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(ScoreRow).where(ScoreRow.entry_id.in_([r["entry_id"] for r in rows])))
+            if rows:
+                conn.execute(insert(ScoreRow), list(rows))
+
+    def add_bench_results(self, rows: Iterable[dict[str, Any]]) -> int:
+        rows = [dict(r, created=r.get("created") or datetime.now(UTC).isoformat()) for r in rows]
+        with self.engine.begin() as conn:
+            if rows:
+                conn.execute(insert(BenchResultRow), rows)
+        return len(rows)
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    def query(
+        self,
+        kind: str | None = None,
+        filters: dict[str, Sequence[str]] | None = None,
+        text_query: str | None = None,
+        access: Sequence[str] = (),
+        license: Sequence[str] = (),
+        min_tier_rank: int | None = None,
+        sort: str = "id",
+        descending: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Entries matching every filter (values within one facet are OR-ed), as flat dicts."""
+        if sort not in SORTABLE:
+            from .errors import UsageError
+
+            raise UsageError(f"cannot sort by {sort!r}", hint="choose one of: " + ", ".join(SORTABLE))
+        clauses, params = [], {}
+        if kind:
+            clauses.append("e.kind = :kind")
+            params["kind"] = kind
+        for i, (facet, values) in enumerate((filters or {}).items()):
+            if not values:
+                continue
+            names = []
+            for j, value in enumerate(values):
+                params[f"f{i}_{j}"] = value
+                names.append(f":f{i}_{j}")
+            params[f"fn{i}"] = facet
+            clauses.append(
+                f"e.id IN (SELECT entry_id FROM facet WHERE facet = :fn{i} AND value IN ({', '.join(names)}))"
+            )
+        for col, values in (("access", access), ("license", license)):
+            if values:
+                names = []
+                for j, value in enumerate(values):
+                    params[f"{col}{j}"] = value
+                    names.append(f":{col}{j}")
+                clauses.append(f"e.{col} IN ({', '.join(names)})")
+        if text_query:
+            for j, word in enumerate(text_query.lower().split()):
+                params[f"q{j}"] = f"%{word}%"
+                clauses.append(f"e.search_text LIKE :q{j}")
+        if min_tier_rank is not None:
+            clauses.append("s.tier_rank >= :min_rank")
+            params["min_rank"] = min_tier_rank
+        where = " AND ".join(clauses) or "1=1"
+        order_col = {"tier": "s.tier_rank", "points": "s.points"}.get(sort, f"e.{sort}")
+        direction = "DESC" if descending else "ASC"
+        sql = (
+            "SELECT e.id, e.kind, e.entry_type, e.name, e.year, e.access, e.license, e.images, e.subjects, "
+            "s.tier, s.points, s.verification, s.limited_by, "
+            "(SELECT group_concat(value, ', ') FROM facet f WHERE f.entry_id = e.id AND f.facet = 'anatomy') AS anatomy, "
+            "(SELECT group_concat(value, ', ') FROM facet f WHERE f.entry_id = e.id AND f.facet = 'task') AS tasks "
+            f"FROM entry e LEFT JOIN score s ON s.entry_id = e.id WHERE {where} "
+            f"ORDER BY {order_col} IS NULL, {order_col} {direction}, e.id"
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(text(sql), params)]
+
+    def entry_data(self, entry_id: str) -> dict[str, Any] | None:
+        with Session(self.engine) as session:
+            row = session.get(EntryRow, entry_id)
+            return json.loads(row.data) if row else None
+
+    def score(self, entry_id: str) -> dict[str, Any] | None:
+        with Session(self.engine) as session:
+            row = session.get(ScoreRow, entry_id)
+            return json.loads(row.data) if row else None
+
+    def scores(self) -> dict[str, dict[str, Any]]:
+        with Session(self.engine) as session:
+            return {r.entry_id: json.loads(r.data) for r in session.exec(select(ScoreRow))}
+
+    def bench_results(self, dataset_id: str | None = None, model_id: str | None = None) -> list[dict[str, Any]]:
+        with Session(self.engine) as session:
+            stmt = select(BenchResultRow)
+            if dataset_id:
+                stmt = stmt.where(BenchResultRow.dataset_id == dataset_id)
+            if model_id:
+                stmt = stmt.where(BenchResultRow.model_id == model_id)
+            return [r.model_dump() for r in session.exec(stmt.order_by(BenchResultRow.id))]
+
+    def facet_counts(self, facet: str, kind: str | None = None) -> dict[str, int]:
+        sql = "SELECT f.value, count(*) FROM facet f JOIN entry e ON e.id = f.entry_id WHERE f.facet = :facet"
+        params: dict[str, Any] = {"facet": facet}
+        if kind:
+            sql += " AND e.kind = :kind"
+            params["kind"] = kind
+        sql += " GROUP BY f.value ORDER BY count(*) DESC, f.value"
+        with self.engine.connect() as conn:
+            return {v: n for v, n in conn.execute(text(sql), params)}
+
+
+def _entry_row(kind: str, entry, catalog: Catalog) -> dict[str, Any]:
+    data = entry.model_dump(mode="json", exclude_none=True)
+    counts = getattr(entry, "counts", None)
+    words = [entry.id, entry.name, *entry.aliases, entry.description or "", getattr(entry, "architecture", None) or ""]
+    return {
+        "id": entry.id,
+        "kind": kind,
+        "entry_type": getattr(entry, "kind", "model") if kind == "dataset" else "model",
+        "name": entry.name,
+        "year": entry.year,
+        "access": getattr(entry, "access", None),
+        "license": getattr(entry, "license", None) or getattr(entry, "weights_license", None)
+        or (entry.code.license if getattr(entry, "code", None) else None),
+        "status": getattr(entry, "status", None),
+        "images": counts.images if counts else None,
+        "subjects": counts.subjects if counts else None,
+        "file": str(catalog.files[entry.id].relative_to(catalog.root)),
+        "search_text": " ".join(words).lower(),
+        "data": json.dumps(data, default=str),
+    }
+
+
+def _facets(kind: str, entry) -> Iterable[tuple[str, str]]:
+    for value in entry.anatomy:
+        yield "anatomy", value
+    for value in entry.tasks:
+        yield "task", value
+    if kind != "dataset":
+        return
+    for value in entry.annotation.label_types:
+        yield "label_type", value
+    for value in entry.species:
+        yield "species", value
+    for value in entry.acquisition.countries:
+        yield "country", value
+    for value in entry.modality.modes:
+        yield "mode", value
+    for value in entry.modality.dimensionality:
+        yield "dimensionality", value
+    for value in entry.formats:
+        yield "format", value
+    for value in sorted({s.kind for s in entry.sources}):
+        yield "host", value
+
+
+def _score_rows(catalog: Catalog) -> list[dict[str, Any]]:
+    """Scores for every entry, when the scorers package is available."""
+    try:
+        from scorers import score_catalog
+    except ImportError:
+        return []
+    return [score_row(s) for s in score_catalog(catalog).values()]
+
+
+def score_row(score) -> dict[str, Any]:
+    data = score.to_dict()
+    return {
+        "entry_id": data["entry_id"],
+        "rubric_version": data["rubric_version"],
+        "tier": data["tier"],
+        "tier_rank": data["tier_rank"],
+        "points": data["points"],
+        "verification": data["verification_level"],
+        "limited_by": data.get("limited_by"),
+        "data": json.dumps(data, default=str),
+    }
+
+
+def open_index(root: Path, catalog: Catalog | None = None, force: bool = False) -> RegistryIndex:
+    index = RegistryIndex(root)
+    index.ensure(catalog, force=force)
+    return index
