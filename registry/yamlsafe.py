@@ -91,15 +91,13 @@ class _Builder:
                     raise YamlError("mapping keys must be plain strings (no merge keys)", *_pos(key_node))
                 key = key_node.value if key_node.tag == _STR else str(_constructor.construct_object(key_node))
                 if key in result:
-                    first = self.marks.get(path + (key,), ("?", "?"))
+                    first = self.marks.get(path + (key,), ("?", "?"))  # position of the first value
                     raise YamlError(
                         f"duplicate key {key!r} (first defined at line {first[0]})",
                         *_pos(key_node),
                         hint="remove one of the two",
                     )
-                self.marks[path + (key,)] = _pos(key_node)
                 result[key] = self.build(value_node, path + (key,))
-                self.marks[path + (key,)] = _pos(key_node)
             return result
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:

@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "site_cmd",
     "bench_cmd",
     "contrib_cmd",
+    "up_cmd",
 ]
 
 

@@ -18,7 +18,12 @@ FORMATS = ("table", "json", "csv")
 
 
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True)
+    """A rich console honouring NO_COLOR; wide when not attached to a terminal, so piped tables stay readable."""
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else int(os.environ.get("COLUMNS", "200"))
+    return Console(
+        stderr=stderr, no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True, width=width
+    )
 
 
 def format_option(*extra: str, default: str = "table"):

@@ -1,0 +1,45 @@
+"""`usreg up`: the main job on the embedded defaults (validate, index, score, build the site, serve it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import UsregError
+from ..index import open_index
+from .context import AppContext, pass_app
+from .output import console
+
+
+@click.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Site build directory (default: <root>/site-build).")
+@click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the built site on localhost.")
+@click.option("--port", type=int, default=8000, show_default=True)
+@pass_app
+def up(app: AppContext, out: Path | None, serve: bool, port: int) -> None:
+    """Validate, index and score the catalog, then build the site and serve it locally."""
+    out_console = console(stderr=True)
+    catalog = app.catalog()
+    if catalog.errors:
+        for finding in catalog.errors:
+            click.echo(finding.render(), err=True)
+        raise UsregError(f"{len(catalog.errors)} validation error(s)", hint="fix them, then run `usreg up` again")
+    out_console.print(f"validated {len(catalog.datasets)} datasets and {len(catalog.models)} models")
+    index = open_index(app.root, catalog, force=True)
+    scores = index.scores()
+    out_console.print(f"indexed and scored {len(scores)} entries -> {index.path}")
+    try:
+        from ..sitegen.build import build_site, serve_site
+    except ImportError:
+        out_console.print("the site generator is not installed in this build; stopping after the index")
+        return
+    target = out or app.root / "site-build"
+    built = build_site(app.root, target, catalog=catalog)
+    out_console.print(f"built the site -> {built}")
+    if serve:
+        serve_site(built, port=port)
+
+
+COMMANDS = [up]
