@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,6 @@ class Catalog:
     datasets: dict[str, Dataset] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
-    documents: dict[str, Document] = field(default_factory=dict)
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
 
@@ -54,6 +54,10 @@ class Catalog:
 
     def models_using(self, dataset_id: str) -> list[Model]:
         return [m for m in self.models.values() if dataset_id in m.trained_on or dataset_id in m.evaluated_on]
+
+    def document(self, entry_id: str) -> Document:
+        """The parsed YAML with positions, re-read on demand (only error reports need positions)."""
+        return load_file(self.files[entry_id])
 
     def collections_of(self, dataset_id: str) -> list[Dataset]:
         return [d for d in self.datasets.values() if dataset_id in d.relations.members]
@@ -82,6 +86,56 @@ def kind_for_path(path: Path) -> str | None:
     return {"datasets": "dataset", "models": "model"}.get(parent)
 
 
+PARALLEL_THRESHOLD = 400
+
+
+@dataclass
+class ParsedEntry:
+    """The outcome of reading one file: the validated entry, or the errors that stopped it."""
+
+    kind: str
+    path: Path
+    entry: Dataset | Model | None
+    errors: list[Finding]
+    id_position: tuple[int, int] = (1, 1)
+
+
+def parse_entry(kind: str, path: Path, root: Path) -> ParsedEntry:
+    """Read, parse and validate one entry file on its own (no cross-references)."""
+    rel = relative(path, root)
+    errors: list[Finding] = []
+    try:
+        doc = load_file(path)
+    except YamlError as exc:
+        errors.append(Finding(file=rel, message=exc.message, line=exc.line or 1, column=exc.column or 1, hint=exc.hint))
+        return ParsedEntry(kind, path, None, errors)
+    except OSError as exc:
+        errors.append(Finding(file=rel, message=f"cannot read the file: {exc.strerror}"))
+        return ParsedEntry(kind, path, None, errors)
+    entry = _validate(kind, doc, rel, errors)
+    _check_file_conventions(kind, path, rel, doc, errors)
+    return ParsedEntry(kind, path, None if errors else entry, errors, doc.position(("id",)))
+
+
+def _parse_chunk(items: list[tuple[str, Path]], root: Path) -> list[ParsedEntry]:
+    return [parse_entry(kind, path, root) for kind, path in items]
+
+
+def parse_entries(items: Sequence[tuple[str, Path]], root: Path) -> list[ParsedEntry]:
+    """Parse many files, on every core when there are enough of them to pay for the worker processes."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_THRESHOLD or workers < 2:
+        return _parse_chunk(list(items), root)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(items) // (workers * 4))
+    chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
+    context = multiprocessing.get_context("fork") if os.name == "posix" else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return [parsed for chunk in pool.map(_parse_chunk, chunks, [root] * len(chunks)) for parsed in chunk]
+
+
 def load_catalog(root: Path, only: Sequence[Path] | None = None) -> Catalog:
     """Read all entries under ``root`` (or just ``only``), validate them, and check cross-references.
 
@@ -90,22 +144,24 @@ def load_catalog(root: Path, only: Sequence[Path] | None = None) -> Catalog:
     catalog = Catalog(root=root)
     all_files = entry_files(root)
     targets = {p.resolve() for p in only} if only else None
-    for kind, path in all_files:
-        _read_entry(catalog, kind, path, report=targets is None or path.resolve() in targets)
+    items = list(all_files)
     if targets:
         known = {p.resolve() for _, p in all_files}
         for path in only or ():
-            if path.resolve() not in known:
-                kind = kind_for_path(path)
-                if kind is None:
-                    catalog.errors.append(
-                        Finding(
-                            file=relative(path, root),
-                            message="not an entry file: entries live in entries/datasets/ or entries/models/",
-                        )
+            if path.resolve() in known:
+                continue
+            kind = kind_for_path(path)
+            if kind is None:
+                catalog.errors.append(
+                    Finding(
+                        file=relative(path, root),
+                        message="not an entry file: entries live in entries/datasets/ or entries/models/",
                     )
-                else:
-                    _read_entry(catalog, kind, path, report=True)
+                )
+            else:
+                items.append((kind, path))
+    for parsed in parse_entries(items, root):
+        _add(catalog, parsed, report=targets is None or parsed.path.resolve() in targets)
     _check_cross_references(catalog, targets)
     from .duplicates import find_duplicates
 
@@ -113,28 +169,17 @@ def load_catalog(root: Path, only: Sequence[Path] | None = None) -> Catalog:
     return catalog
 
 
-def _read_entry(catalog: Catalog, kind: str, path: Path, report: bool) -> None:
-    rel = relative(path, catalog.root)
-    errors: list[Finding] = []
-    try:
-        doc = load_file(path)
-    except YamlError as exc:
-        errors.append(Finding(file=rel, message=exc.message, line=exc.line or 1, column=exc.column or 1, hint=exc.hint))
-        doc = None
-    except OSError as exc:
-        errors.append(Finding(file=rel, message=f"cannot read the file: {exc.strerror}"))
-        doc = None
-    entry = None
-    if doc is not None:
-        entry = _validate(kind, doc, rel, errors)
-        _check_file_conventions(kind, path, rel, doc, errors)
-    if entry is not None and not errors:
+def _add(catalog: Catalog, parsed: ParsedEntry, report: bool) -> None:
+    errors = list(parsed.errors)
+    entry = parsed.entry
+    if entry is not None:
         if entry.id in catalog.files:
             other = relative(catalog.files[entry.id], catalog.root)
             errors.append(
                 Finding(
-                    file=rel,
-                    line=doc.position(("id",))[0],
+                    file=relative(parsed.path, catalog.root),
+                    line=parsed.id_position[0],
+                    column=parsed.id_position[1],
                     field="id",
                     message=f"duplicate id {entry.id!r}: also used by {other}",
                     hint="ids are unique across datasets and models; rename one",
@@ -142,16 +187,15 @@ def _read_entry(catalog: Catalog, kind: str, path: Path, report: bool) -> None:
                 )
             )
         else:
-            target = catalog.datasets if kind == "dataset" else catalog.models
+            target = catalog.datasets if parsed.kind == "dataset" else catalog.models
             target[entry.id] = entry  # type: ignore[assignment]
-            catalog.files[entry.id] = path
-            catalog.documents[entry.id] = doc
+            catalog.files[entry.id] = parsed.path
     if report:
         catalog.errors.extend(errors)
 
 
 def _check_file_conventions(kind: str, path: Path, rel: str, doc: Document, errors: list[Finding]) -> None:
-    first = path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0].strip()
+    first = doc.first_line
     expected = SCHEMA_COMMENT.format(kind=kind)
     if first != expected:
         errors.append(
@@ -265,8 +309,7 @@ def _check_cross_references(catalog: Catalog, targets: set[Path] | None) -> None
         return targets is None or catalog.files[entry_id].resolve() in targets
 
     def dangling(entry_id: str, path: tuple, ref: str, what: str) -> None:
-        doc = catalog.documents[entry_id]
-        line, column = doc.position(path)
+        line, column = catalog.document(entry_id).position(path)
         if ref == entry_id:
             message, hint = f"{what} refers to the entry itself", "remove the self-reference"
         else:

@@ -65,13 +65,20 @@ def find_duplicates(catalog: Catalog, targets: set[Path] | None = None) -> list[
 
         queries = [i for i, d in enumerate(datasets) if wanted(d.id)]
         scores = process.cdist(
-            [names[i] for i in queries], names, scorer=fuzz.ratio, score_cutoff=NAME_SIMILARITY, workers=-1, dtype="uint8"
+            [names[i] for i in queries],
+            names,
+            scorer=fuzz.ratio,
+            score_cutoff=NAME_SIMILARITY,
+            workers=-1,
+            dtype="uint8",
         )
         for row, qi in enumerate(queries):
             for j in scores[row].nonzero()[0]:
                 if j != qi and names[qi]:
                     key = tuple(sorted((datasets[qi].id, datasets[int(j)].id)))
-                    pairs.setdefault(key, f"their names are nearly the same ({datasets[qi].name!r} / {datasets[int(j)].name!r})")
+                    pairs.setdefault(
+                        key, f"their names are nearly the same ({datasets[qi].name!r} / {datasets[int(j)].name!r})"
+                    )
 
     by_id = catalog.datasets
     findings = []

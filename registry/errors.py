@@ -60,6 +60,11 @@ class Finding:
 
 
 def relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` when it lies inside it (cheap lexical check first, then resolved paths)."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        pass
     try:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:

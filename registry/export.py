@@ -43,8 +43,12 @@ def catalog_frame(catalog: Catalog, kind: str | None = None, scores: dict[str, d
 
 def export_catalog(catalog: Catalog, fmt: str, kind: str | None = None, scores: dict | None = None) -> str | bytes:
     if fmt == "bibtex":
-        entries = [e for k, items in (("dataset", catalog.datasets), ("model", catalog.models)) if not kind or kind == k
-                   for e in items.values()]
+        entries = [
+            e
+            for k, items in (("dataset", catalog.datasets), ("model", catalog.models))
+            if not kind or kind == k
+            for e in items.values()
+        ]
         return "\n".join(entry_bibtex(e) for e in entries)
     frame = catalog_frame(catalog, kind, scores)
     if fmt == "csv":

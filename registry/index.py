@@ -231,7 +231,8 @@ class RegistryIndex:
         sql = (
             "SELECT e.id, e.kind, e.entry_type, e.name, e.year, e.access, e.license, e.images, e.subjects, "
             "s.tier, s.points, s.verification, s.limited_by, "
-            "(SELECT group_concat(value, ', ') FROM facet f WHERE f.entry_id = e.id AND f.facet = 'anatomy') AS anatomy, "
+            "(SELECT group_concat(value, ', ') FROM facet f "
+            "WHERE f.entry_id = e.id AND f.facet = 'anatomy') AS anatomy, "
             "(SELECT group_concat(value, ', ') FROM facet f WHERE f.entry_id = e.id AND f.facet = 'task') AS tasks "
             f"FROM entry e LEFT JOIN score s ON s.entry_id = e.id WHERE {where} "
             f"ORDER BY {order_col} IS NULL, {order_col} {direction}, e.id"
@@ -284,7 +285,8 @@ def _entry_row(kind: str, entry, catalog: Catalog) -> dict[str, Any]:
         "name": entry.name,
         "year": entry.year,
         "access": getattr(entry, "access", None),
-        "license": getattr(entry, "license", None) or getattr(entry, "weights_license", None)
+        "license": getattr(entry, "license", None)
+        or getattr(entry, "weights_license", None)
         or (entry.code.license if getattr(entry, "code", None) else None),
         "status": getattr(entry, "status", None),
         "images": counts.images if counts else None,

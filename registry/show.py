@@ -55,7 +55,9 @@ def render_entry(
             url = f"  {escape(source.url)}" if source.url else ""
             out.print(f"  - {source.kind}{ident}{version}{url}")
             for f in source.files:
-                sums = " ".join(x for x in (f"md5:{f.md5}" if f.md5 else "", f"sha256:{f.sha256}" if f.sha256 else "") if x)
+                sums = " ".join(
+                    x for x in (f"md5:{f.md5}" if f.md5 else "", f"sha256:{f.sha256}" if f.sha256 else "") if x
+                )
                 out.print(f"      {escape(f.name)} {f.size or ''} {sums}")
         out.print(f"  fetch: usreg fetch {entry.id}")
     if entry.evidence:
@@ -72,6 +74,7 @@ def render_entry(
     if results:
         out.print("\n[bold]Benchmark results[/bold]")
         for r in results:
-            out.print(f"  {escape(r['model_id'])} on {escape(r['dataset_id'])} [{r['split']}] {r['metric']} = {r['value']:.4g}")
+            pair = f"{escape(r['model_id'])} on {escape(r['dataset_id'])}"
+            out.print(f"  {pair} [{r['split']}] {r['metric']} = {r['value']:.4g}")
     out.print("\n[bold]Citation (BibTeX)[/bold]")
     out.print(escape(entry_bibtex(entry)), markup=True, highlight=False)

@@ -34,8 +34,22 @@ def _multi(name: str, help_text: str):
 @click.option("--desc", is_flag=True, help="Sort descending.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @pass_app
-def list_entries(app: AppContext, kind, anatomy, task, label_type, species, country, license, access, text_query,
-                 min_tier, sort, desc, fmt) -> None:
+def list_entries(
+    app: AppContext,
+    kind,
+    anatomy,
+    task,
+    label_type,
+    species,
+    country,
+    license,
+    access,
+    text_query,
+    min_tier,
+    sort,
+    desc,
+    fmt,
+) -> None:
     """List entries, filtered and sorted."""
     index = open_index(app.root)
     rows = index.query(
@@ -66,29 +80,40 @@ def show(app: AppContext, entry_id: str, fmt: str) -> None:
         import difflib
 
         close = difflib.get_close_matches(entry_id, list(catalog.datasets) + list(catalog.models), n=3)
-        raise UsregError(f"no entry {entry_id!r}", hint=f"did you mean {', '.join(close)}?" if close else "see `usreg list`")
+        raise UsregError(
+            f"no entry {entry_id!r}", hint=f"did you mean {', '.join(close)}?" if close else "see `usreg list`"
+        )
     index = open_index(app.root, catalog)
     score = index.score(entry_id)
-    results = index.bench_results(dataset_id=entry_id) if catalog.kind_of(entry_id) == "dataset" else \
-        index.bench_results(model_id=entry_id)
+    results = (
+        index.bench_results(dataset_id=entry_id)
+        if catalog.kind_of(entry_id) == "dataset"
+        else index.bench_results(model_id=entry_id)
+    )
     if fmt == "json":
-        emit_json({
-            "entry": entry.model_dump(mode="json", exclude_none=True),
-            "kind": catalog.kind_of(entry_id),
-            "score": score,
-            "models": [m.id for m in catalog.models_using(entry_id)],
-            "collections": [c.id for c in catalog.collections_of(entry_id)],
-            "bench_results": results,
-            "bibtex": entry_bibtex(entry),
-        })
+        emit_json(
+            {
+                "entry": entry.model_dump(mode="json", exclude_none=True),
+                "kind": catalog.kind_of(entry_id),
+                "score": score,
+                "models": [m.id for m in catalog.models_using(entry_id)],
+                "collections": [c.id for c in catalog.collections_of(entry_id)],
+                "bench_results": results,
+                "bibtex": entry_bibtex(entry),
+            }
+        )
         return
     render_entry(console(), entry, catalog, score, results)
 
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet", "bibtex"]), required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout;"
-              " required for parquet).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default stdout; required for parquet).",
+)
 @click.option("--kind", type=click.Choice(["dataset", "model"]), help="Only datasets or only models.")
 @pass_app
 def export(app: AppContext, fmt: str, output: Path | None, kind: str | None) -> None:

@@ -13,8 +13,12 @@ from .output import console
 
 
 @click.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Site build directory (default: <root>/site-build).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Site build directory (default: <root>/site-build).",
+)
 @click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the built site on localhost.")
 @click.option("--port", type=int, default=8000, show_default=True)
 @pass_app

@@ -14,7 +14,11 @@ from .output import console, emit_json
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
     help="github: workflow annotations for a pull-request check.",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings (possible duplicates) as errors.")
@@ -25,16 +29,20 @@ def validate(app: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool) -
     catalog = app.catalog(only)
     findings = catalog.errors + catalog.warnings
     if fmt == "json":
-        emit_json({"ok": catalog.ok, "errors": [f.as_dict() for f in catalog.errors],
-                   "warnings": [f.as_dict() for f in catalog.warnings]})
+        emit_json(
+            {
+                "ok": catalog.ok,
+                "errors": [f.as_dict() for f in catalog.errors],
+                "warnings": [f.as_dict() for f in catalog.warnings],
+            }
+        )
     elif fmt == "github":
         for f in findings:
             click.echo(f.github())
     else:
         for f in findings:
             click.echo(f.render(), err=f.severity == "error")
-        checked = len(only) if only is not None else len(catalog.files) + len(
-            {f.file for f in catalog.errors})
+        checked = len(only) if only is not None else len(catalog.files) + len({f.file for f in catalog.errors})
         if catalog.ok:
             console(stderr=True).print(
                 f"[green]ok[/green]: {checked} entr{'y' if checked == 1 else 'ies'} valid "

@@ -119,4 +119,3 @@ class Dataset(EntryBase):
         if self.kind == "collection" and not self.relations.members:
             raise ValueError("a collection needs relations.members")
         return self
-

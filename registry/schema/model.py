@@ -97,6 +97,11 @@ class Model(EntryBase):
     def _custom_licences(self) -> Model:
         if self.weights_license and self.weights_license.startswith("LicenseRef-") and not self.weights_license_url:
             raise ValueError("a custom weights licence (LicenseRef-...) needs weights_license_url")
-        if self.code and self.code.license and self.code.license.startswith("LicenseRef-") and not self.code.license_url:
+        if (
+            self.code
+            and self.code.license
+            and self.code.license.startswith("LicenseRef-")
+            and not self.code.license_url
+        ):
             raise ValueError("a custom code licence (LicenseRef-...) needs code.license_url")
         return self

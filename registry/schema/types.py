@@ -47,8 +47,10 @@ def check_license(value: str) -> str:
     if value in spdx_ids() or LICENSE_REF_PATTERN.match(value):
         return value
     suggestion = _spdx_by_lower().get(value.lower())
-    hint = f"; did you mean {suggestion!r}?" if suggestion else (
-        "; use an id from https://spdx.org/licenses/ or 'LicenseRef-<name>' with license_url"
+    hint = (
+        f"; did you mean {suggestion!r}?"
+        if suggestion
+        else ("; use an id from https://spdx.org/licenses/ or 'LicenseRef-<name>' with license_url")
     )
     raise ValueError(f"{value!r} is not an SPDX licence id{hint}")
 

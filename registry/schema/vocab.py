@@ -179,7 +179,24 @@ class FileFormat(StrEnum):
 
 
 OPEN_FORMATS: frozenset[str] = frozenset(
-    {"png", "jpg", "bmp", "tiff", "dicom", "nifti", "mha", "nrrd", "hdf5", "npy", "avi", "mp4", "csv", "json", "xml", "txt"}
+    {
+        "png",
+        "jpg",
+        "bmp",
+        "tiff",
+        "dicom",
+        "nifti",
+        "mha",
+        "nrrd",
+        "hdf5",
+        "npy",
+        "avi",
+        "mp4",
+        "csv",
+        "json",
+        "xml",
+        "txt",
+    }
 )
 
 

@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from registry.paths import index_path
-from tests.conftest import DATASET_HEADER, MODEL_HEADER, minimal_dataset, minimal_model
+from tests.conftest import DATASET_HEADER, minimal_dataset, minimal_model
 
-BILLION_LAUGHS = DATASET_HEADER + """id: bomb
+BILLION_LAUGHS = (
+    DATASET_HEADER
+    + """id: bomb
 name: bomb
 anatomy: [breast]
 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
@@ -22,46 +24,98 @@ g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
 h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
 i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 """
+)
 
 
 def _bad_cases(builder) -> dict[str, tuple[callable, str, str]]:
     """name -> (writer, expected message fragment, expected file:line prefix)."""
     return {
-        "malformed": (lambda: builder.raw("datasets", "bad", DATASET_HEADER + "id: bad\nname: [unclosed\n"),
-                      "malformed YAML", "entries/datasets/bad.yaml:"),
-        "wrong-type": (lambda: builder.dataset(minimal_dataset("bad", counts={"images": "many"})),
-                       "valid integer", "entries/datasets/bad.yaml:"),
-        "negative-count": (lambda: builder.dataset(minimal_dataset("bad", counts={"images": -3})),
-                           "greater than or equal to 0", "entries/datasets/bad.yaml:"),
-        "unknown-key": (lambda: builder.dataset(minimal_dataset("bad", licence="MIT")),
-                        "unknown key 'licence'", "entries/datasets/bad.yaml:"),
-        "bad-spdx": (lambda: builder.dataset(minimal_dataset("bad", license="CC-BY-4")),
-                     "not an SPDX licence id", "entries/datasets/bad.yaml:"),
-        "bad-doi": (lambda: builder.dataset(minimal_dataset("bad", dataset_doi="doi.org/10.1/x")),
-                    "should match pattern", "entries/datasets/bad.yaml:"),
-        "id-mismatch": (lambda: builder.dataset(minimal_dataset("other"), name="bad"),
-                        "differs from the file name", "entries/datasets/bad.yaml:"),
-        "dangling": (lambda: builder.model(minimal_model("bad", trained_on=["no-such-dataset"])),
-                     "'no-such-dataset' is not a dataset", "entries/models/bad.yaml:"),
+        "malformed": (
+            lambda: builder.raw("datasets", "bad", DATASET_HEADER + "id: bad\nname: [unclosed\n"),
+            "malformed YAML",
+            "entries/datasets/bad.yaml:",
+        ),
+        "wrong-type": (
+            lambda: builder.dataset(minimal_dataset("bad", counts={"images": "many"})),
+            "valid integer",
+            "entries/datasets/bad.yaml:",
+        ),
+        "negative-count": (
+            lambda: builder.dataset(minimal_dataset("bad", counts={"images": -3})),
+            "greater than or equal to 0",
+            "entries/datasets/bad.yaml:",
+        ),
+        "unknown-key": (
+            lambda: builder.dataset(minimal_dataset("bad", licence="MIT")),
+            "unknown key 'licence'",
+            "entries/datasets/bad.yaml:",
+        ),
+        "bad-spdx": (
+            lambda: builder.dataset(minimal_dataset("bad", license="CC-BY-4")),
+            "not an SPDX licence id",
+            "entries/datasets/bad.yaml:",
+        ),
+        "bad-doi": (
+            lambda: builder.dataset(minimal_dataset("bad", dataset_doi="doi.org/10.1/x")),
+            "should match pattern",
+            "entries/datasets/bad.yaml:",
+        ),
+        "id-mismatch": (
+            lambda: builder.dataset(minimal_dataset("other"), name="bad"),
+            "differs from the file name",
+            "entries/datasets/bad.yaml:",
+        ),
+        "dangling": (
+            lambda: builder.model(minimal_model("bad", trained_on=["no-such-dataset"])),
+            "'no-such-dataset' is not a dataset",
+            "entries/models/bad.yaml:",
+        ),
         "empty": (lambda: builder.raw("datasets", "bad", ""), "the file is empty", "entries/datasets/bad.yaml:1"),
-        "huge": (lambda: builder.raw("datasets", "bad", DATASET_HEADER + "description: " + "x" * 10_000_000 + "\n"),
-                 "entries are limited to", "entries/datasets/bad.yaml:1"),
-        "billion-laughs": (lambda: builder.raw("datasets", "bad", BILLION_LAUGHS),
-                           "anchors and aliases", "entries/datasets/bad.yaml:"),
-        "python-tag": (lambda: builder.raw("datasets", "bad", DATASET_HEADER
-                                           + "id: bad\nname: !!python/object/apply:os.system ['echo pwned']\n"),
-                       "is not allowed", "entries/datasets/bad.yaml:3:7"),
-        "duplicate-key": (lambda: builder.raw("datasets", "bad", DATASET_HEADER
-                                              + "id: bad\nname: a\nname: b\nanatomy: [breast]\n"),
-                          "duplicate key 'name'", "entries/datasets/bad.yaml:4"),
-        "custom-licence-without-url": (lambda: builder.dataset(minimal_dataset("bad", license="LicenseRef-Custom")),
-                                       "needs license_url", "entries/datasets/bad.yaml:"),
+        "huge": (
+            lambda: builder.raw("datasets", "bad", DATASET_HEADER + "description: " + "x" * 10_000_000 + "\n"),
+            "entries are limited to",
+            "entries/datasets/bad.yaml:1",
+        ),
+        "billion-laughs": (
+            lambda: builder.raw("datasets", "bad", BILLION_LAUGHS),
+            "anchors and aliases",
+            "entries/datasets/bad.yaml:",
+        ),
+        "python-tag": (
+            lambda: builder.raw(
+                "datasets", "bad", DATASET_HEADER + "id: bad\nname: !!python/object/apply:os.system ['echo pwned']\n"
+            ),
+            "is not allowed",
+            "entries/datasets/bad.yaml:3:7",
+        ),
+        "duplicate-key": (
+            lambda: builder.raw("datasets", "bad", DATASET_HEADER + "id: bad\nname: a\nname: b\nanatomy: [breast]\n"),
+            "duplicate key 'name'",
+            "entries/datasets/bad.yaml:4",
+        ),
+        "custom-licence-without-url": (
+            lambda: builder.dataset(minimal_dataset("bad", license="LicenseRef-Custom")),
+            "needs license_url",
+            "entries/datasets/bad.yaml:",
+        ),
     }
 
 
 CASES = [
-    "malformed", "wrong-type", "negative-count", "unknown-key", "bad-spdx", "bad-doi", "id-mismatch", "dangling",
-    "empty", "huge", "billion-laughs", "python-tag", "duplicate-key", "custom-licence-without-url",
+    "malformed",
+    "wrong-type",
+    "negative-count",
+    "unknown-key",
+    "bad-spdx",
+    "bad-doi",
+    "id-mismatch",
+    "dangling",
+    "empty",
+    "huge",
+    "billion-laughs",
+    "python-tag",
+    "duplicate-key",
+    "custom-licence-without-url",
 ]
 
 
@@ -105,7 +159,9 @@ def test_all_errors_reported_in_one_pass(catalog_root, run_cli):
 
 
 def test_error_names_line_column_and_field(catalog_root, run_cli):
-    catalog_root.raw("datasets", "pos", DATASET_HEADER + "id: pos\nname: Pos\nanatomy: [breast]\ncounts:\n  images: -5\n")
+    catalog_root.raw(
+        "datasets", "pos", DATASET_HEADER + "id: pos\nname: Pos\nanatomy: [breast]\ncounts:\n  images: -5\n"
+    )
     result = run_cli("validate", root=catalog_root.root)
     assert "entries/datasets/pos.yaml:6:11: error [counts.images]" in result.output
 

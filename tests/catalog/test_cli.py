@@ -19,20 +19,49 @@ from tests.conftest import minimal_dataset, minimal_model
 
 @pytest.fixture
 def small_catalog(catalog_root):
-    catalog_root.dataset(minimal_dataset(
-        "breast-a", name="Breast Alpha", aliases=["BA-1"], anatomy=["breast"], tasks=["segmentation"],
-        species=["human"], license="CC-BY-4.0", access="open", year=2020, counts={"images": 100},
-        acquisition={"countries": ["ES"]}, annotation={"label_types": ["mask"]},
-        publications=[{"title": "Alpha & {Beta}: 100% data_set", "doi": "10.1000/xyz", "year": 2020, "authors": "Doe, J."}],
-    ))
-    catalog_root.dataset(minimal_dataset(
-        "thyroid-b", name="Thyroid Beta", anatomy=["thyroid"], tasks=["classification"], species=["human"],
-        license="MIT", access="request", year=2022, counts={"images": 50},
-    ))
-    catalog_root.dataset(minimal_dataset(
-        "breast-c", name="Breast Gamma detection", anatomy=["breast"], tasks=["detection"], species=["phantom"],
-        access="registration", year=2018,
-    ))
+    catalog_root.dataset(
+        minimal_dataset(
+            "breast-a",
+            name="Breast Alpha",
+            aliases=["BA-1"],
+            anatomy=["breast"],
+            tasks=["segmentation"],
+            species=["human"],
+            license="CC-BY-4.0",
+            access="open",
+            year=2020,
+            counts={"images": 100},
+            acquisition={"countries": ["ES"]},
+            annotation={"label_types": ["mask"]},
+            publications=[
+                {"title": "Alpha & {Beta}: 100% data_set", "doi": "10.1000/xyz", "year": 2020, "authors": "Doe, J."}
+            ],
+        )
+    )
+    catalog_root.dataset(
+        minimal_dataset(
+            "thyroid-b",
+            name="Thyroid Beta",
+            anatomy=["thyroid"],
+            tasks=["classification"],
+            species=["human"],
+            license="MIT",
+            access="request",
+            year=2022,
+            counts={"images": 50},
+        )
+    )
+    catalog_root.dataset(
+        minimal_dataset(
+            "breast-c",
+            name="Breast Gamma detection",
+            anatomy=["breast"],
+            tasks=["detection"],
+            species=["phantom"],
+            access="registration",
+            year=2018,
+        )
+    )
     catalog_root.model(minimal_model("seg-net", trained_on=["breast-a"], evaluated_on=["breast-c"], anatomy=["breast"]))
     return catalog_root
 
@@ -60,17 +89,26 @@ def test_list_filters_and_sorts(small_catalog, run_cli):
     ids = [r["id"] for r in json.loads(result.output)]
     assert ids == ["breast-a", "breast-c", "seg-net"]
 
-    result = run_cli("list", "--kind", "dataset", "--sort", "year", "--desc", "--format", "json", root=small_catalog.root)
+    result = run_cli(
+        "list", "--kind", "dataset", "--sort", "year", "--desc", "--format", "json", root=small_catalog.root
+    )
     assert [r["id"] for r in json.loads(result.output)] == ["thyroid-b", "breast-a", "breast-c"]
 
-    result = run_cli("list", "--task", "detection", "--task", "classification", "--format", "csv", root=small_catalog.root)
+    result = run_cli(
+        "list", "--task", "detection", "--task", "classification", "--format", "csv", root=small_catalog.root
+    )
     rows = pd.read_csv(io.StringIO(result.output))
     assert sorted(rows["id"]) == ["breast-c", "thyroid-b"]
 
-    for option, value, expected in [("--label-type", "mask", ["breast-a"]), ("--species", "phantom", ["breast-c"]),
-                                    ("--license", "MIT", ["thyroid-b"]), ("--access", "open", ["breast-a"]),
-                                    ("--country", "ES", ["breast-a"]), ("-q", "ba-1", ["breast-a"]),
-                                    ("-q", "gamma", ["breast-c"])]:
+    for option, value, expected in [
+        ("--label-type", "mask", ["breast-a"]),
+        ("--species", "phantom", ["breast-c"]),
+        ("--license", "MIT", ["thyroid-b"]),
+        ("--access", "open", ["breast-a"]),
+        ("--country", "ES", ["breast-a"]),
+        ("-q", "ba-1", ["breast-a"]),
+        ("-q", "gamma", ["breast-c"]),
+    ]:
         result = run_cli("list", option, value, "--format", "json", root=small_catalog.root)
         assert [r["id"] for r in json.loads(result.output)] == expected, (option, value)
 
