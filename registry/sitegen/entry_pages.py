@@ -1,0 +1,290 @@
+"""Dataset and model pages: facts with evidence, score breakdown, fetch command, citation, links, leaderboard."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import defaultdict
+from typing import Any
+
+from ..citation import entry_bibtex
+from ..schema import Dataset, Model
+from .context import SiteContext
+from .facts import fact_rows
+from .html import esc, link, safe_url, script_json
+from .jsonld import dataset_jsonld
+
+
+def front_matter(title: str, description: str | None = None) -> str:
+    """YAML front matter. mkdocs-material inserts these values into the page unescaped, so they are escaped here."""
+    lines = ["---", f"title: {json.dumps(html.escape(title))}"]
+    if description:
+        lines.append(f"description: {json.dumps(html.escape(' '.join(description.split())[:300]))}")
+    lines.append("---")
+    return "\n".join(lines) + "\n\n"
+
+
+def tier_badge(score: dict[str, Any] | None) -> str:
+    if not score:
+        return '<span class="usreg-tier usreg-tier-none">not scored</span>'
+    tier = esc(score.get("tier", "unscored"))
+    level = esc(score.get("verification_level", ""))
+    points = score.get("points")
+    shown = f"{points:.1f}" if isinstance(points, int | float) else ""
+    return (
+        f'<span class="usreg-tier usreg-tier-{tier}" data-tier="{tier}">{tier}</span> '
+        f'<span class="usreg-level" title="verification level">{level}</span> '
+        f'<span class="usreg-points">{shown} points</span>'
+    )
+
+
+def _facts_table(entry: Dataset | Model) -> str:
+    rows = []
+    for path, value, urls in fact_rows(entry):
+        sources = " ".join(link(u, f"[{i + 1}]") for i, u in enumerate(urls)) or '<span class="usreg-muted">—</span>'
+        rows.append(f"<tr><th>{esc(path)}</th><td>{esc(value)}</td><td>{sources}</td></tr>")
+    return (
+        '<table class="usreg-facts"><thead><tr><th>Field</th><th>Value</th><th>Evidence</th></tr></thead><tbody>'
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+
+
+def _score_section(score: dict[str, Any] | None) -> str:
+    if not score:
+        return "<p>This entry has not been scored yet.</p>"
+    parts = [f"<p>{tier_badge(score)} (rubric {esc(score.get('rubric_version'))})</p>"]
+    if score.get("limited_by"):
+        parts.append(f"<p>Limited by: <strong>{esc(score['limited_by'])}</strong></p>")
+    rows = []
+    for c in score.get("criteria", []):
+        flag = f' <span class="usreg-flag">{esc(c.get("flag"))}</span>' if c.get("flag") else ""
+        rows.append(
+            f"<tr><td>{esc(c.get('group'))}</td><td>{esc(c.get('title') or c.get('id'))}{flag}</td>"
+            f"<td>{esc(_num(c.get('points')))} / {esc(_num(c.get('max_points')))}</td>"
+            f"<td>{esc(c.get('evidence_kind'))}</td><td>{esc(c.get('why_it_matters'))}</td></tr>"
+        )
+    parts.append(
+        '<table class="usreg-breakdown"><thead><tr><th>Group</th><th>Criterion</th><th>Points</th>'
+        "<th>Evidence</th><th>Why it matters</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
+    nxt = score.get("next_tier")
+    if nxt and nxt.get("tier"):
+        actions = "".join(f"<li>{esc(_action_text(a))}</li>" for a in nxt.get("actions", []))
+        gates = ", ".join(esc(g) for g in nxt.get("gates_failing", []))
+        parts.append(
+            f'<h3 id="raise-tier">What would raise the tier to {esc(nxt["tier"])}</h3>'
+            f"<p>Points needed: {esc(_num(nxt.get('points_needed')))}"
+            + (f"; gates failing: {gates}" if gates else "")
+            + f"</p><ol>{actions}</ol>"
+        )
+    return "".join(parts)
+
+
+def _action_text(action: Any) -> str:
+    if isinstance(action, dict):
+        text = action.get("action") or action.get("how_to_earn") or action.get("title") or action.get("criterion")
+        gain = action.get("points") or action.get("gain")
+        return f"{text} (+{_num(gain)} points)" if gain else str(text)
+    return str(action)
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return "" if value is None else str(value)
+
+
+def _copy_block(block_id: str, text: str, label: str) -> str:
+    return (
+        f'<div class="usreg-copyable"><pre><code id="{block_id}">{esc(text)}</code></pre>'
+        f'<button type="button" class="md-button usreg-copy" data-copy-target="{block_id}">Copy {esc(label)}</button>'
+        "</div>"
+    )
+
+
+def _entry_links(ctx: SiteContext, ids: list[str], prefix: str) -> str:
+    items = []
+    for entry_id in ids:
+        kind = ctx.catalog.kind_of(entry_id)
+        if kind:
+            page = f"{prefix}{'datasets' if kind == 'dataset' else 'models'}/{entry_id}.html"
+            items.append(f'<a href="{esc(page)}">{esc(entry_id)}</a>')
+        else:
+            items.append(esc(entry_id))
+    return ", ".join(items) or '<span class="usreg-muted">none</span>'
+
+
+def leaderboard_html(results: list[dict[str, Any]], prefix: str, by: str = "model_id") -> str:
+    if not results:
+        return "<p>No benchmark results yet. Run <code>usreg bench</code> to add some.</p>"
+    best: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for r in results:
+        key = (r[by], r["split"], r["metric"])
+        if key not in best or r["id"] > best[key]["id"]:
+            best[key] = r
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for (_, _, metric), r in sorted(best.items()):
+        grouped[metric].append(r)
+    parts = []
+    folder = "models" if by == "model_id" else "datasets"
+    for metric, rows in grouped.items():
+        rows.sort(key=lambda r: r["value"], reverse=True)
+        body = "".join(
+            f'<tr><td><a href="{prefix}{folder}/{esc(r[by])}.html">{esc(r[by])}</a></td><td>{esc(r["split"])}</td>'
+            f"<td>{r['value']:.4f}</td><td>{_ci(r)}</td><td>{esc(r.get('n'))}</td><td>{esc(r.get('device'))}</td>"
+            f"<td>{esc((r.get('created') or '')[:10])}</td></tr>"
+            for r in rows
+        )
+        parts.append(
+            f"<h4>{esc(metric)}</h4><table class='usreg-leaderboard'><thead><tr><th>{esc(by.split('_')[0])}</th>"
+            "<th>Split</th><th>Value</th><th>95% CI</th><th>n</th><th>Device</th><th>Date</th></tr></thead>"
+            f"<tbody>{body}</tbody></table>"
+        )
+    return "".join(parts)
+
+
+def _ci(r: dict[str, Any]) -> str:
+    if r.get("ci_low") is None or r.get("ci_high") is None:
+        return ""
+    return f"{r['ci_low']:.4f}–{r['ci_high']:.4f}"
+
+
+def _publications(entry: Dataset | Model) -> str:
+    items = []
+    for pub in entry.publications:
+        target = (
+            f"https://doi.org/{pub.doi}"
+            if pub.doi
+            else (f"https://arxiv.org/abs/{pub.arxiv}" if pub.arxiv else pub.url)
+        )
+        title = pub.title or pub.doi or pub.arxiv or pub.url
+        meta = ", ".join(esc(x) for x in (pub.authors, pub.venue, pub.year) if x)
+        items.append(f"<li>{link(target, title)}{' — ' + meta if meta else ''} ({esc(pub.role)})</li>")
+    return f"<ul>{''.join(items)}</ul>" if items else "<p>No publication recorded.</p>"
+
+
+def _links(entry: Dataset | Model) -> str:
+    data = entry.links.model_dump(exclude_none=True)
+    if not data:
+        return ""
+    return "<ul>" + "".join(f"<li>{esc(k)}: {link(v)}</li>" for k, v in data.items()) + "</ul>"
+
+
+def dataset_page(ctx: SiteContext, entry: Dataset) -> str:
+    score = ctx.scores.get(entry.id)
+    prefix = "../"
+    related = entry.relations
+    collections = [c.id for c in ctx.catalog.collections_of(entry.id)]
+    used = ctx.trained_or_evaluated(entry.id)
+    derived_by = [d.id for d in ctx.catalog.datasets.values() if entry.id in d.relations.derived_from]
+    licence = esc(entry.license) if entry.license else '<span class="usreg-muted">not stated</span>'
+    if entry.license_url:
+        licence += " " + link(entry.license_url, "(licence text)")
+    sources = "".join(
+        f"<li>{esc(s.kind)} {esc(s.id or '')} {esc('v' + s.version if s.version else '')} {link(s.url) if s.url else ''}"
+        + (f"<br><em>{esc(s.instructions)}</em>" if s.instructions else "")
+        + "</li>"
+        for s in entry.sources
+    )
+    body = [
+        front_matter(entry.name, entry.description),
+        f"# {esc(entry.name)}\n\n",
+        '<div class="usreg-entry" data-entry-id="' + esc(entry.id) + '">\n',
+        f"<p class='usreg-badges'>{tier_badge(score)} <code>{esc(entry.id)}</code></p>",
+        f"<p>{esc(entry.description or '')}</p>",
+        "<h2 id='fetch'>Get the data</h2>",
+        _copy_block("fetch-cmd", f"usreg fetch {entry.id}", "command"),
+        f"<p>Access: <strong>{esc(entry.access or 'unknown')}</strong>. Licence: {licence}.</p>",
+        f"<p>{esc(entry.access_terms)}</p>" if entry.access_terms else "",
+        f"<ul class='usreg-sources'>{sources}</ul>" if sources else "",
+        "<h2 id='facts'>Facts</h2>",
+        _facts_table(entry),
+        f"<h3>Notes</h3><p>{esc(entry.notes)}</p>" if entry.notes else "",
+        "<h2 id='quality'>Quality score</h2>",
+        _score_section(score),
+        "<h2 id='related'>Related entries</h2><ul>",
+        f"<li>Family: {_entry_links(ctx, related.family, prefix)}</li>",
+        f"<li>Derived from: {_entry_links(ctx, related.derived_from, prefix)}</li>",
+        f"<li>Derived datasets: {_entry_links(ctx, derived_by, prefix)}</li>",
+        f"<li>Members: {_entry_links(ctx, related.members, prefix)}</li>" if related.members else "",
+        f"<li>In collections: {_entry_links(ctx, collections, prefix)}</li>",
+        f"<li>Models trained on it: {_entry_links(ctx, used.get('trained', []), prefix)}</li>",
+        f"<li>Models evaluated on it: {_entry_links(ctx, used.get('evaluated', []), prefix)}</li>",
+        "</ul>",
+        "<h2 id='leaderboard'>Leaderboard</h2>",
+        leaderboard_html(ctx.bench_for_dataset(entry.id), prefix, by="model_id"),
+        "<h2 id='publications'>Publications</h2>",
+        _publications(entry),
+        _links(entry),
+        "<h2 id='cite'>Cite</h2>",
+        _copy_block("bibtex", entry_bibtex(entry), "BibTeX"),
+        f'<script type="application/ld+json">{script_json(dataset_jsonld(entry, score))}</script>',
+        "\n</div>\n",
+    ]
+    return "".join(body)
+
+
+def model_page(ctx: SiteContext, entry: Model) -> str:
+    score = ctx.scores.get(entry.id)
+    prefix = "../"
+    licences = []
+    if entry.code:
+        licences.append(f"code: {link(entry.code.url)} ({esc(entry.code.license or 'licence not stated')})")
+    licences.append(f"weights: {esc(entry.weights_license or 'licence not stated')}")
+    weights = (
+        "".join(
+            f"<li>{esc(w.format)} from {esc(w.source.kind)} {esc(w.source.id or '')} {link(w.source.url) if w.source.url else ''}"
+            f"{' sha256 ' + esc(w.sha256) if w.sha256 else ''}</li>"
+            for w in entry.weights
+        )
+        or "<li>No published weights recorded.</li>"
+    )
+    reproduced = {(r["dataset_id"], r["metric"]): r for r in ctx.bench_for_model(entry.id)}
+    metric_rows = []
+    for m in entry.metrics:
+        rep = reproduced.get((m.dataset or "", m.metric))
+        dataset = _entry_links(ctx, [m.dataset], prefix) if m.dataset else esc(m.dataset_name or "")
+        reproduced_value = f"{rep['value']:.4f}" if rep else "—"
+        source = link(m.source, "source") if m.source else ""
+        metric_rows.append(
+            f"<tr><td>{dataset}</td><td>{esc(m.split or '')}</td><td>{esc(m.metric)}</td><td>{m.value:g}</td>"
+            f"<td>{reproduced_value}</td><td>{source}</td></tr>"
+        )
+    metrics = (
+        "<table class='usreg-metrics'><thead><tr><th>Dataset</th><th>Split</th><th>Metric</th><th>Reported</th>"
+        "<th>Reproduced</th><th>Source</th></tr></thead><tbody>" + "".join(metric_rows) + "</tbody></table>"
+        if metric_rows
+        else "<p>No reported metrics recorded.</p>"
+    )
+    body = [
+        front_matter(entry.name, entry.description),
+        f"# {esc(entry.name)}\n\n",
+        '<div class="usreg-entry" data-entry-id="' + esc(entry.id) + '">\n',
+        f"<p class='usreg-badges'>{tier_badge(score)} <code>{esc(entry.id)}</code></p>",
+        f"<p>{esc(entry.description or '')}</p>",
+        "<h2 id='availability'>Code, weights and licences</h2>",
+        f"<p>{'<br>'.join(licences)}</p><ul>{weights}</ul>",
+        "<h2 id='datasets'>Datasets</h2><ul>",
+        f"<li>Trained on: {_entry_links(ctx, entry.trained_on, prefix)}</li>",
+        f"<li>Evaluated on: {_entry_links(ctx, entry.evaluated_on, prefix)}</li></ul>",
+        "<h2 id='metrics'>Reported and reproduced metrics</h2>",
+        metrics,
+        "<h2 id='facts'>Facts</h2>",
+        _facts_table(entry),
+        f"<h3>Notes</h3><p>{esc(entry.notes)}</p>" if entry.notes else "",
+        "<h2 id='quality'>Quality score</h2>",
+        _score_section(score),
+        "<h2 id='leaderboard'>Benchmark results</h2>",
+        leaderboard_html(ctx.bench_for_model(entry.id), prefix, by="dataset_id"),
+        "<h2 id='publications'>Publications</h2>",
+        _publications(entry),
+        _links(entry),
+        "<h2 id='cite'>Cite</h2>",
+        _copy_block("bibtex", entry_bibtex(entry), "BibTeX"),
+        "\n</div>\n",
+    ]
+    return "".join(body)
+
+
+__all__ = ["dataset_page", "leaderboard_html", "model_page", "safe_url", "tier_badge"]
