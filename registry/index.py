@@ -91,6 +91,8 @@ class BenchResultRow(SQLModel, table=True):
     packages: str | None = None
     created: str
     run_id: str = Field(index=True)
+    convention: str | None = None  # the metric convention (registry.bench.metrics.conventions), e.g. "fm-uia"
+    detail: str | None = None  # JSON: adapter, target, timings; for check.* rows, what was checked and why it failed
 
 
 def _engine(path: Path) -> Engine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 from pathlib import Path
@@ -129,7 +130,5 @@ def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> Non
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site_dir))
     with ThreadingHTTPServer((host, port), handler) as server:
         print(f"serving {site_dir} on http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass

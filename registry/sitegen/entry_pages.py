@@ -171,6 +171,14 @@ def _links(entry: Dataset | Model) -> str:
     return "<ul>" + "".join(f"<li>{esc(k)}: {link(v)}</li>" for k, v in data.items()) + "</ul>"
 
 
+def _source_item(source, tag: bool = True) -> str:
+    version = f"v{source.version}" if source.version else ""
+    text = f"{esc(source.kind)} {esc(source.id or '')} {esc(version)} {link(source.url) if source.url else ''}"
+    if source.instructions:
+        text += f"<br><em>{esc(source.instructions)}</em>"
+    return f"<li>{text}</li>" if tag else text
+
+
 def dataset_page(ctx: SiteContext, entry: Dataset) -> str:
     score = ctx.scores.get(entry.id)
     prefix = "../"
@@ -181,12 +189,7 @@ def dataset_page(ctx: SiteContext, entry: Dataset) -> str:
     licence = esc(entry.license) if entry.license else '<span class="usreg-muted">not stated</span>'
     if entry.license_url:
         licence += " " + link(entry.license_url, "(licence text)")
-    sources = "".join(
-        f"<li>{esc(s.kind)} {esc(s.id or '')} {esc('v' + s.version if s.version else '')} {link(s.url) if s.url else ''}"
-        + (f"<br><em>{esc(s.instructions)}</em>" if s.instructions else "")
-        + "</li>"
-        for s in entry.sources
-    )
+    sources = "".join(_source_item(s) for s in entry.sources)
     body = [
         front_matter(entry.name, entry.description),
         f"# {esc(entry.name)}\n\n",
@@ -234,7 +237,7 @@ def model_page(ctx: SiteContext, entry: Model) -> str:
     licences.append(f"weights: {esc(entry.weights_license or 'licence not stated')}")
     weights = (
         "".join(
-            f"<li>{esc(w.format)} from {esc(w.source.kind)} {esc(w.source.id or '')} {link(w.source.url) if w.source.url else ''}"
+            f"<li>{esc(w.format)} from {_source_item(w.source, tag=False)}"
             f"{' sha256 ' + esc(w.sha256) if w.sha256 else ''}</li>"
             for w in entry.weights
         )
