@@ -26,7 +26,7 @@ def _draft(run_cli, root, *args):
 
 def test_import_datacite_doi(catalog_root, run_cli, host_server):
     _serve(host_server, "/datacite/dois/10.1234/data.set.1", responses.DATACITE_BUSBRA)
-    data, text = _draft(run_cli, catalog_root.root, "doi:10.1234/data.set.1")
+    data, _ = _draft(run_cli, catalog_root.root, "doi:10.1234/data.set.1")
     assert data["name"] == "BUS-BRA: A Breast Ultrasound Dataset for Assessing CAD Systems"
     assert data["license"] == "CC-BY-4.0"
     assert data["year"] == 2023 and data["dataset_doi"] == "10.1234/data.set.1"
