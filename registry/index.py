@@ -101,7 +101,20 @@ def _engine(path: Path) -> Engine:
     with engine.begin() as conn:
         conn.execute(text("PRAGMA journal_mode=WAL"))
     SQLModel.metadata.create_all(engine)
+    _add_missing_columns(engine)
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring an index made by an older usreg up to date by adding new (nullable) columns; nothing is dropped."""
+    with engine.begin() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            existing = {row[1] for row in conn.execute(text(f"PRAGMA table_info('{table.name}')"))}
+            for column in table.columns:
+                if column.name not in existing:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
+                    log.info("index: added column %s.%s", table.name, column.name)
 
 
 class RegistryIndex:

@@ -203,3 +203,19 @@ def test_schema_command_checks_and_writes(tmp_path, run_cli):
     assert run_cli("schema", "--write", root=tmp_path).exit_code == 0
     assert (tmp_path / "schemas" / "dataset.schema.json").exists()
     assert run_cli("schema", root=tmp_path).exit_code == 0
+
+
+def test_old_index_gains_new_columns_and_keeps_results(small_catalog, run_cli):
+    """An index written by an older usreg (without newer bench columns) is upgraded in place, results kept."""
+    root = small_catalog.root
+    run_cli("index", root=root)
+    path = index_path(root)
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE bench_result")
+        conn.execute("CREATE TABLE bench_result (id INTEGER PRIMARY KEY, dataset_id TEXT, model_id TEXT, split TEXT, "
+                     "metric TEXT, value REAL, created TEXT, run_id TEXT)")
+        conn.execute("INSERT INTO bench_result VALUES (1, 'breast-a', 'seg-net', 'test', 'dice', 0.5, 'x', 'r1')")
+    from registry.index import RegistryIndex
+
+    results = RegistryIndex(root).bench_results(dataset_id="breast-a")
+    assert len(results) == 1 and results[0]["value"] == 0.5 and results[0]["seed"] is None
