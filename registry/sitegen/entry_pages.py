@@ -83,7 +83,7 @@ def _score_section(score: dict[str, Any] | None) -> str:
 
 def _action_text(action: Any) -> str:
     if isinstance(action, dict):
-        text = action.get("action") or action.get("how_to_earn") or action.get("title") or action.get("criterion")
+        text = action.get("how") or action.get("how_to_earn") or action.get("criterion")
         gain = action.get("points") or action.get("gain")
         return f"{text} (+{_num(gain)} points)" if gain else str(text)
     return str(action)

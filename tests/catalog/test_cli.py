@@ -219,3 +219,12 @@ def test_old_index_gains_new_columns_and_keeps_results(small_catalog, run_cli):
 
     results = RegistryIndex(root).bench_results(dataset_id="breast-a")
     assert len(results) == 1 and results[0]["value"] == 0.5 and results[0]["seed"] is None
+
+
+def test_index_stores_scores_and_min_tier_filters(small_catalog, run_cli):
+    rows = json.loads(run_cli("list", "--format", "json", root=small_catalog.root).output)
+    assert all(r["tier"] and r["verification"] for r in rows)
+    ranked = ["steel", "bronze", "silver", "gold", "platinum", "diamond"]
+    best = max(ranked.index(r["tier"]) for r in rows)
+    filtered = json.loads(run_cli("list", "--min-tier", ranked[best], "--format", "json", root=small_catalog.root).output)
+    assert filtered and all(ranked.index(r["tier"]) >= best for r in filtered)
