@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from catalog_scale import make_catalog  # noqa: E402
+from catalog_scale import make_catalog
 
 REPO = Path(__file__).resolve().parents[1]
 

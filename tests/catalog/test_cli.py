@@ -226,5 +226,6 @@ def test_index_stores_scores_and_min_tier_filters(small_catalog, run_cli):
     assert all(r["tier"] and r["verification"] for r in rows)
     ranked = ["steel", "bronze", "silver", "gold", "platinum", "diamond"]
     best = max(ranked.index(r["tier"]) for r in rows)
-    filtered = json.loads(run_cli("list", "--min-tier", ranked[best], "--format", "json", root=small_catalog.root).output)
+    result = run_cli("list", "--min-tier", ranked[best], "--format", "json", root=small_catalog.root)
+    filtered = json.loads(result.output)
     assert filtered and all(ranked.index(r["tier"]) >= best for r in filtered)

@@ -1,0 +1,201 @@
+"""``usreg fetch`` and ``usreg cache``: thin wrappers around ``registry.fetch``."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError, UsregError
+from ..paths import usreg_home
+from .context import AppContext, pass_app
+from .output import console, emit_json, emit_rows
+
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _human(n: int | None) -> str:
+    if n is None:
+        return "?"
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def _lookup(app: AppContext, entry_id: str):
+    catalog = app.catalog()
+    entry = catalog.entry(entry_id)
+    if entry is not None:
+        return entry
+    if entry_id in catalog.files or any(f.entry == entry_id for f in catalog.errors):
+        raise UsregError(f"the entry {entry_id!r} has validation errors, so it cannot be fetched",
+                         hint=f"run `usreg validate` and fix {entry_id}")
+    known = sorted([*catalog.datasets, *catalog.models])
+    close = difflib.get_close_matches(entry_id, known, n=3)
+    raise UsageError(f"no entry named {entry_id!r} in {catalog.root}",
+                     hint=f"did you mean {', '.join(close)}?" if close else "run `usreg list` to see the ids")
+
+
+@click.command("fetch")
+@click.argument("ids", nargs=-1, required=True, metavar="ID [ID...]")
+@click.option("--version", "version", help="Dataset version to fetch (default: the entry's).")
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path),
+              help="Build the source tree in DIR/<id> instead of the cache (downloads stay cached).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Files downloaded in parallel.")
+@click.option("--mirror", envvar="USREG_MIRROR", metavar="URL",
+              help="Try URL/<id>/<file-name> before each host (also USREG_MIRROR).")
+@click.option("--from-file", "from_files", multiple=True, type=click.Path(exists=True, path_type=Path),
+              metavar="PATH", help="Ingest files (or a folder) downloaded by hand; repeat for several.")
+@click.option("--skip-verify", is_flag=True, help="Do not check checksums; record the files as unverified.")
+@click.option("--dry-run", is_flag=True, help="Show what would be downloaded, from where, and how large.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: progress bars and a summary; json: JSON lines of progress and a final result.")
+@pass_app
+def fetch(app: AppContext, ids: tuple[str, ...], version: str | None, dest: Path | None, jobs: int,
+          mirror: str | None, from_files: tuple[Path, ...], skip_verify: bool, dry_run: bool, fmt: str) -> None:
+    """Download datasets from their hosts, verify, unpack safely and convert them.
+
+    Files land in $USREG_HOME/downloads/<id>/<version>/, the unpacked tree in sources/<id>/<version>/. An
+    interrupted fetch resumes when run again. Sources that need a person (registration, challenges, TCIA) print
+    where to go; then pass what you downloaded with --from-file.
+    """
+    from ..fetch import JsonReporter, RichReporter, fetch_dataset
+
+    entry_ids = list(ids)
+    files = list(from_files)
+    if files:  # `--from-file a.zip b.zip`: the shell hands b.zip over as an ID
+        extra = [i for i in entry_ids[1:] if not _ID.match(i) and Path(i).exists()]
+        entry_ids = [i for i in entry_ids if i not in extra]
+        files += [Path(i) for i in extra]
+        if len(entry_ids) != 1:
+            raise UsageError("--from-file goes with exactly one dataset id", hint="usreg fetch ID --from-file PATH")
+    dest_for = {i: (dest / i if dest else None) for i in entry_ids}
+    entries = [_lookup(app, i) for i in entry_ids]
+    failures: list[tuple[str, UsregError]] = []
+    results = []
+    for entry in entries:
+        reporter = JsonReporter() if fmt == "json" else (None if dry_run else RichReporter(console(stderr=True)))
+        try:
+            result = fetch_dataset(entry, version=version, dest=dest_for[entry.id], jobs=jobs, mirror=mirror,
+                                   from_files=files or None, skip_verify=skip_verify, dry_run=dry_run,
+                                   reporter=reporter)
+        except UsregError as exc:
+            if reporter:
+                reporter.close()
+            if fmt == "json":
+                reporter.result({"dataset": entry.id, "ok": False, "error": exc.message, "hint": exc.hint})
+            if len(entries) == 1:
+                raise
+            console(stderr=True).print(f"error: {entry.id}: {exc.message}", markup=False, highlight=False)
+            failures.append((entry.id, exc))
+            continue
+        if reporter:
+            reporter.close()
+        results.append(result)
+        if fmt == "json":
+            reporter.result({"ok": True, **result.as_dict()})
+        else:
+            _print_result(result)
+    if failures:
+        raise UsregError(f"{len(failures)} of {len(entries)} fetches failed: {', '.join(i for i, _ in failures)}",
+                         hint="see the errors above")
+
+
+def _print_result(result) -> None:
+    out = console()
+    if result.dry_run:
+        rows = [{"file": f.name, "host": f.host, "size": _human(f.size), "status": f.status, "from": f.url or ""}
+                for f in result.files]
+        if rows:
+            emit_rows(rows, ["file", "host", "size", "status", "from"], "table",
+                      title=f"{result.dataset_id} {result.version}")
+    else:
+        rows = [{"file": f.name, "size": _human(f.size), "status": f.status, "trust": f.trust,
+                 "transferred": _human(f.bytes_transferred)} for f in result.files]
+        if rows:
+            emit_rows(rows, ["file", "size", "status", "trust", "transferred"], "table",
+                      title=f"{result.dataset_id} {result.version}")
+    if result.dry_run and result.manual:
+        from ..fetch.hosts.manual import render
+
+        out.print(render(result.dataset_id, result.manual), markup=False, highlight=False)
+    unverified = [f.name for f in result.files if f.trust == "unverified"]
+    if unverified:
+        out.print(f"warning: {len(unverified)} file(s) recorded as unverified", markup=False, highlight=False)
+    out.print(result.message, markup=False, highlight=False)
+
+
+@click.group("cache")
+def cache() -> None:
+    """Inspect and clean the download cache ($USREG_HOME)."""
+
+
+@cache.command("list")
+@click.argument("entry_id", required=False, metavar="[ID]")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def cache_list(entry_id: str | None, fmt: str) -> None:
+    """List cached datasets with the size of their downloads, source trees and converted data."""
+    from ..fetch.cache import check_id, list_cached
+
+    if entry_id:
+        check_id(entry_id)
+    rows = list_cached(usreg_home(), entry_id)
+    if fmt == "table":
+        rows = [{**r, **{k: _human(r[k]) for k in ("downloads", "sources", "datasets", "total")}} for r in rows]
+        if not rows:
+            console().print(f"the cache at {usreg_home()} is empty", markup=False, highlight=False)
+            return
+    emit_rows(rows, ["id", "version", "downloads", "sources", "datasets", "total", "partial", "fetched", "converted"],
+              fmt, title=f"cache: {usreg_home()}")
+
+
+@cache.command("size")
+@click.argument("entry_id", required=False, metavar="[ID]")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def cache_size(entry_id: str | None, fmt: str) -> None:
+    """Disk used by the cache, per area and in total (hard links counted once)."""
+    from ..fetch.cache import cache_size as size_of
+    from ..fetch.cache import check_id
+
+    if entry_id:
+        check_id(entry_id)
+    sizes = size_of(usreg_home(), entry_id)
+    if fmt == "json":
+        emit_json({"home": str(usreg_home()), **sizes})
+        return
+    rows = [{"area": k, "size": _human(sizes[k]), "bytes": sizes[k]} for k in ("downloads", "sources", "datasets",
+                                                                             "total")]
+    emit_rows(rows, ["area", "size", "bytes"], "table", title=f"cache: {usreg_home()}")
+
+
+@cache.command("clean")
+@click.argument("entry_id", required=False, metavar="[ID]")
+@click.option("--version", help="Only this version.")
+@click.option("--what", type=click.Choice(["all", "downloads", "sources", "datasets", "partial"]), default="all",
+              show_default=True, help="partial: .part files, rejected downloads and stale temporary trees.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def cache_clean(entry_id: str | None, version: str | None, what: str, yes: bool, fmt: str) -> None:
+    """Remove cached data of one dataset (or of all)."""
+    from ..fetch.cache import check_id, clean
+
+    if entry_id:
+        check_id(entry_id)
+    scope = f"{entry_id}" + (f" {version}" if version else "") if entry_id else "every dataset"
+    if not yes:
+        click.confirm(f"remove {what} cached data of {scope} from {usreg_home()}?", abort=True, err=True)
+    report = clean(usreg_home(), entry_id, version, what)
+    if fmt == "json":
+        emit_json(report)
+        return
+    console().print(f"removed {len(report['removed'])} path(s), freed {_human(report['freed'])}", markup=False,
+                    highlight=False)
+
+
+COMMANDS = [fetch, cache]

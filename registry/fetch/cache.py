@@ -1,0 +1,221 @@
+"""The cache under $USREG_HOME and the operations of ``usreg cache``.
+
+::
+
+    downloads/<id>/<version>/<file>             verified raw files (<file>.part while downloading)
+    downloads/<id>/<version>/usreg.lock.json    sha256 + provenance of each file (trust on first use)
+    downloads/<id>/<version>/rejected/          files whose checksum did not match, kept for inspection
+    sources/<id>/<version>/                     the source tree handed to loaders (archives extracted, files linked)
+    sources/<id>/.<version>.state.json          what the source tree was built from
+    datasets/<id>/<version>/                    the common format written by the dataset's loader
+    locks/<id>/<version>.lock                   one fetch of a dataset at a time
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from ..errors import UsageError
+from .errors import FetchError
+
+AREAS = ("downloads", "sources", "datasets")
+WHAT = ("all", "downloads", "sources", "datasets", "partial")
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
+
+
+def check_id(dataset_id: str) -> str:
+    if not _ID.match(dataset_id):
+        raise UsageError(f"{dataset_id!r} is not an entry id", hint="ids are kebab-case, e.g. carotid-plaque")
+    return dataset_id
+
+
+def check_version(version: str) -> str:
+    if not _VERSION.match(version) or ".." in version:
+        raise UsageError(
+            f"{version!r} is not a usable version label",
+            hint="use letters, digits, '.', '_', '+' or '-' (e.g. 1, v2.0, 2024-05)",
+        )
+    return version
+
+
+def version_label(text: str) -> str:
+    """A directory-safe label for a version written in an entry ("14 June 2022" -> "14-June-2022")."""
+    label = re.sub(r"[^A-Za-z0-9._+-]+", "-", text).strip("-.")
+    label = re.sub(r"\.{2,}", ".", label)[:100]
+    return label or "latest"
+
+
+@dataclass(frozen=True)
+class Layout:
+    home: Path
+
+    def downloads(self, dataset_id: str, version: str) -> Path:
+        return self.home / "downloads" / dataset_id / version
+
+    def rejected(self, dataset_id: str, version: str) -> Path:
+        return self.downloads(dataset_id, version) / "rejected"
+
+    def sources(self, dataset_id: str, version: str) -> Path:
+        return self.home / "sources" / dataset_id / version
+
+    def source_state(self, dataset_id: str, version: str) -> Path:
+        return self.home / "sources" / dataset_id / f".{version}.state.json"
+
+    def datasets(self, dataset_id: str, version: str) -> Path:
+        return self.home / "datasets" / dataset_id / version
+
+    def lock_path(self, dataset_id: str, version: str) -> Path:
+        return self.home / "locks" / dataset_id / f"{version}.lock"
+
+    def dataset_lock(self, dataset_id: str, version: str, timeout: float = -1) -> FileLock:
+        path = self.lock_path(dataset_id, version)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(path), timeout=timeout)
+
+
+def _tree_stats(path: Path, seen: set[tuple[int, int]] | None = None) -> tuple[int, int, int]:
+    """(apparent bytes, files, bytes not already counted in ``seen``) under ``path``; hard links count once."""
+    total = files = unique = 0
+    if not path.exists():
+        return 0, 0, 0
+    for dirpath, _dirs, names in os.walk(path):
+        for name in names:
+            try:
+                st = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            total += st.st_size
+            files += 1
+            key = (st.st_dev, st.st_ino)
+            if seen is not None and key not in seen:
+                seen.add(key)
+                unique += st.st_size
+    return total, files, unique
+
+
+def list_cached(home: Path, dataset_id: str | None = None) -> list[dict]:
+    """One row per (id, version) found in any cache area."""
+    found: set[tuple[str, str]] = set()
+    for area in AREAS:
+        root = home / area
+        if not root.is_dir():
+            continue
+        for id_dir in sorted(root.iterdir()):
+            if not id_dir.is_dir() or (dataset_id and id_dir.name != dataset_id):
+                continue
+            for version_dir in id_dir.iterdir():
+                if version_dir.is_dir() and not version_dir.name.startswith("."):
+                    found.add((id_dir.name, version_dir.name))
+    layout = Layout(home)
+    rows = []
+    for entry_id, version in sorted(found):
+        seen: set[tuple[int, int]] = set()
+        row: dict = {"id": entry_id, "version": version}
+        unique_total = 0
+        for area, path in (("downloads", layout.downloads(entry_id, version)),
+                           ("sources", layout.sources(entry_id, version)),
+                           ("datasets", layout.datasets(entry_id, version))):
+            size, count, unique = _tree_stats(path, seen)
+            row[area] = size
+            row[f"{area}_files"] = count
+            unique_total += unique
+        row["total"] = unique_total
+        downloads = layout.downloads(entry_id, version)
+        row["partial"] = sum(1 for _ in downloads.rglob("*.part")) if downloads.exists() else 0
+        lock = downloads / "usreg.lock.json"
+        row["fetched"] = _mtime(lock)
+        row["converted"] = layout.datasets(entry_id, version).exists()
+        rows.append(row)
+    return rows
+
+
+def _mtime(path: Path) -> str | None:
+    import datetime as dt
+
+    if not path.exists():
+        return None
+    return dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0).isoformat(sep=" ")
+
+
+def cache_size(home: Path, dataset_id: str | None = None) -> dict:
+    """Bytes per area and in total (hard links between downloads and sources counted once)."""
+    rows = list_cached(home, dataset_id)
+    sizes = {area: sum(r[area] for r in rows) for area in AREAS}
+    sizes["total"] = sum(r["total"] for r in rows)
+    sizes["entries"] = len(rows)
+    return sizes
+
+
+def clean(home: Path, dataset_id: str | None = None, version: str | None = None, what: str = "all") -> dict:
+    """Remove cached data. ``what``: all | downloads | sources | datasets | partial (``.part`` files, rejected
+    downloads and stale temporary directories). Refuses while a fetch of the same dataset holds its lock."""
+    if what not in WHAT:
+        raise UsageError(f"unknown cache area {what!r}", hint=f"choose one of {', '.join(WHAT)}")
+    if dataset_id:
+        check_id(dataset_id)
+    if version:
+        check_version(version)
+    layout = Layout(home)
+    targets = [r for r in list_cached(home, dataset_id) if not version or r["version"] == version]
+    removed: list[str] = []
+    freed = 0
+    for row in targets:
+        entry_id, ver = row["id"], row["version"]
+        lock = layout.dataset_lock(entry_id, ver, timeout=0)
+        try:
+            with lock:
+                for path in _paths_to_clean(layout, entry_id, ver, what):
+                    freed += _remove(path)
+                    removed.append(str(path))
+        except Timeout:
+            raise FetchError(
+                f"a fetch of {entry_id} {ver} is running (lock {layout.lock_path(entry_id, ver)})",
+                hint="wait for it to finish, then clean again",
+            ) from None
+        for area in AREAS:  # drop empty <id>/ directories
+            parent = home / area / entry_id
+            if parent.is_dir() and not any(p for p in parent.iterdir() if not p.name.startswith(".")):
+                for leftover in parent.iterdir():
+                    freed += _remove(leftover)
+                parent.rmdir()
+    return {"removed": removed, "freed": freed, "entries": len(targets)}
+
+
+def _paths_to_clean(layout: Layout, entry_id: str, version: str, what: str) -> list[Path]:
+    downloads = layout.downloads(entry_id, version)
+    if what == "partial":
+        paths: list[Path] = []
+        if downloads.exists():
+            paths += [p for p in downloads.rglob("*") if p.name.endswith((".part", ".part.json"))]
+            rejected = layout.rejected(entry_id, version)
+            if rejected.exists():
+                paths.append(rejected)
+        parent = layout.sources(entry_id, version).parent
+        if parent.exists():
+            paths += [p for p in parent.iterdir() if p.name.startswith(f".tmp-{version}-")]
+        return paths
+    paths = []
+    if what in ("all", "downloads"):
+        paths.append(downloads)
+    if what in ("all", "sources"):
+        paths += [layout.sources(entry_id, version), layout.source_state(entry_id, version)]
+    if what in ("all", "datasets"):
+        paths.append(layout.datasets(entry_id, version))
+    return [p for p in paths if p.exists() or p.is_symlink()]
+
+
+def _remove(path: Path) -> int:
+    size = _tree_stats(path)[0] if path.is_dir() and not path.is_symlink() else (
+        path.lstat().st_size if path.exists() or path.is_symlink() else 0)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+    return size

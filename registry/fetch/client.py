@@ -1,0 +1,410 @@
+"""The HTTP client: retries with backoff, Retry-After, timeouts, and resumable, hashed, constant-memory downloads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .. import __version__
+from .errors import DownloadError, HostError
+from .plan import Candidate
+from .retry import RETRY_STATUSES, TRANSIENT_ERRORS, backoff_delay, describe, parse_retry_after
+from .settings import QUEUE_CHUNKS, FetchSettings
+from .transport import Urllib3Transport, proxies_configured
+from .verify import feed_file
+
+USER_AGENT = f"usreg/{__version__} (+https://github.com/usreg/usreg)"
+#: some hosts (Mendeley Data, Google Drive) refuse or degrade non-browser clients
+BROWSER_USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+)
+
+
+class Cancelled(Exception):
+    """The user interrupted the fetch; the ``.part`` file is kept for a later resume."""
+
+
+class RetriesExhausted(DownloadError):
+    """Every attempt at one URL failed with a transient error."""
+
+
+@dataclass
+class DownloadInfo:
+    url: str
+    bytes_transferred: int  # body bytes received over the network during this call
+    resumed_from: int  # bytes already in the .part file when the transfer started
+    size: int
+    digests: dict[str, str]
+    content_type: str = ""
+
+
+def _title(text: str) -> str:
+    m = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
+    return " ".join(m.group(1).split())[:120] if m else ""
+
+
+class _Sink:
+    """Writes chunks to disk on one thread and hashes them on another, so the network, the disk and the hashing
+    overlap (on a 1 GiB file, sha256 alone costs about as much as the write).
+
+    Each queue holds at most ``QUEUE_CHUNKS`` chunks, which bounds memory whatever the file size.
+    """
+
+    def __init__(self, f, hashers: dict[str, Any]) -> None:
+        self._f = f
+        self._error: BaseException | None = None
+        self._queues: list[queue.Queue[bytes | None]] = []
+        self._threads: list[threading.Thread] = []
+        self._start(self._write)
+        hash_list = list(hashers.values())
+        if hash_list:
+            self._start(lambda chunk: [h.update(chunk) for h in hash_list])
+
+    def _start(self, consume: Callable[[bytes], Any]) -> None:
+        q: queue.Queue[bytes | None] = queue.Queue(QUEUE_CHUNKS)
+        thread = threading.Thread(target=self._run, args=(q, consume), name="usreg-sink", daemon=True)
+        self._queues.append(q)
+        self._threads.append(thread)
+        thread.start()
+
+    def _write(self, chunk: bytes) -> None:
+        self._f.write(chunk)
+
+    def _run(self, q: queue.Queue[bytes | None], consume: Callable[[bytes], Any]) -> None:
+        while True:
+            chunk = q.get()
+            if chunk is None:
+                return
+            if self._error is not None:
+                continue
+            try:
+                consume(chunk)
+            except BaseException as exc:  # disk full, I/O error: reported by put() and close()
+                self._error = exc
+
+    def put(self, chunk: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        for q in self._queues:
+            q.put(chunk)
+
+    def close(self) -> None:
+        for q in self._queues:
+            q.put(None)
+        for thread in self._threads:
+            thread.join()
+        self._f.flush()
+        if self._error is not None:
+            raise self._error
+
+
+class HttpClient:
+    """One httpx client per fetch, shared by the download threads."""
+
+    def __init__(self, settings: FetchSettings | None = None, *, max_connections: int = 16,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings or FetchSettings.from_env()
+        self._sleep = sleep
+        timeout = httpx.Timeout(self.settings.read_timeout, connect=self.settings.connect_timeout)
+        transport = None if proxies_configured() else Urllib3Transport(max_connections=max_connections)
+        self.http = httpx.Client(
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=True,
+            headers={"User-Agent": USER_AGENT},
+            limits=httpx.Limits(max_connections=max_connections),
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- requests with retries ---------------------------------------------------------------------------------
+    def send(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+             auth: tuple[str, str] | None = None, stream: bool = False, params: dict[str, Any] | None = None,
+             what: str = "") -> httpx.Response:
+        """Send with retries on transient errors, 429 and 5xx (honouring Retry-After). Returns the last response for
+        any other status; raises ``RetriesExhausted`` when every attempt failed."""
+        last = ""
+        for attempt in range(self.settings.retries):
+            request = self.http.build_request(method, url, headers=headers, params=params)
+            try:
+                response = self.http.send(request, auth=auth, stream=stream)
+            except TRANSIENT_ERRORS as exc:
+                last = describe(exc)
+                if attempt + 1 < self.settings.retries:
+                    self._sleep(backoff_delay(attempt, self.settings.base_delay, self.settings.max_wait))
+                continue
+            if response.status_code in RETRY_STATUSES:
+                wait = parse_retry_after(response.headers.get("Retry-After"))
+                last = f"HTTP {response.status_code}" + (f" (Retry-After: {wait:g}s)" if wait is not None else "")
+                response.close()
+                if attempt + 1 < self.settings.retries:
+                    self._sleep(backoff_delay(attempt, self.settings.base_delay, self.settings.max_wait, wait))
+                continue
+            return response
+        raise RetriesExhausted(
+            f"{what or url}: gave up after {self.settings.retries} attempts at {url}; last error: {last}",
+            hint="the host may be down or rate-limiting; try again later, or use --mirror URL",
+        )
+
+    def get_json(self, url: str, *, what: str, headers: dict[str, str] | None = None,
+                 auth: tuple[str, str] | None = None, params: dict[str, Any] | None = None,
+                 statuses: dict[int, tuple[str, str]] | None = None) -> Any:
+        """GET a JSON document. ``statuses`` maps a status to (message, hint) for host-specific explanations; an
+        HTML answer or any other failure becomes a ``HostError`` naming the URL."""
+        response = self.send("GET", url, headers=headers, auth=auth, params=params, what=what)
+        shown = str(response.url)
+        if statuses and response.status_code in statuses:
+            message, hint = statuses[response.status_code]
+            raise HostError(message, hint, url=shown, status=response.status_code)
+        if response.status_code != 200:
+            raise HostError(
+                f"{what}: {shown} answered HTTP {response.status_code}{_snippet(response)}",
+                hint="check the entry's source id and version; the record may have moved or been removed",
+                url=shown, status=response.status_code,
+            )
+        content_type = response.headers.get("Content-Type", "")
+        if "html" in content_type or response.text.lstrip().startswith("<"):
+            title = _title(response.text)
+            raise HostError(
+                f"{what}: {shown} answered an HTML page"
+                + (f" ({title!r})" if title else "") + " instead of JSON",
+                hint="the host may be showing a login, captcha or maintenance page; open the URL in a browser, "
+                "try again later, or download the files by hand and pass them with --from-file",
+                url=shown, status=response.status_code,
+            )
+        try:
+            return response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise HostError(f"{what}: {shown} answered something that is not JSON{_snippet(response)}",
+                            hint="try again later; if it persists, report it", url=shown) from None
+
+    # -- downloads ---------------------------------------------------------------------------------------------
+    def download(self, candidate: Candidate, part: Path, *, expected_size: int | None, algorithms: set[str],
+                 name: str, on_progress: Callable[[int], None] | None = None,
+                 on_start: Callable[[int, int | None], None] | None = None,
+                 cancel: threading.Event | None = None) -> DownloadInfo:
+        """Download ``candidate`` into ``part``, resuming from whatever ``part`` already holds.
+
+        Transient failures (dropped connections, timeouts, 429, 5xx) are retried with backoff; a retry resumes with
+        a Range request. The attempt counter restarts whenever an attempt made progress, so a flaky connection that
+        keeps delivering data is never abandoned. Raises ``RetriesExhausted`` or ``HostError`` when this URL cannot
+        deliver the file; the caller then tries the next candidate.
+        """
+        cancel = cancel or threading.Event()
+        part.parent.mkdir(parents=True, exist_ok=True)
+        meta_path = part.with_name(part.name + ".json")
+        transferred = 0
+        resumed_from = part.stat().st_size if part.exists() else 0
+        attempt = 0
+        last = ""
+        url = candidate.url
+        while attempt < self.settings.retries:
+            if cancel.is_set():
+                raise Cancelled()
+            have = part.stat().st_size if part.exists() else 0
+            if expected_size is not None and have > expected_size:
+                part.unlink()
+                have = 0
+            headers = {**candidate.header_dict(), "Accept-Encoding": "identity"}
+            meta = _read_meta(meta_path)
+            if have:
+                headers["Range"] = f"bytes={have}-"
+                if meta.get("url") == url and meta.get("etag"):
+                    headers["If-Range"] = meta["etag"]
+            try:
+                outcome = self._transfer(url, candidate.auth, headers, part, have, expected_size, algorithms, name,
+                                         meta_path, on_progress, on_start, cancel)
+            except _Retry as retry:
+                transferred += retry.received
+                last = retry.reason
+                if retry.received:
+                    attempt = 0  # progress was made: keep going
+                else:
+                    attempt += 1
+                if attempt < self.settings.retries:
+                    self._sleep(backoff_delay(max(0, attempt - 1), self.settings.base_delay, self.settings.max_wait,
+                                              retry.retry_after))
+                continue
+            outcome.bytes_transferred += transferred
+            outcome.resumed_from = resumed_from
+            meta_path.unlink(missing_ok=True)
+            return outcome
+        raise RetriesExhausted(
+            f"{name}: gave up after {self.settings.retries} attempts at {url}; last error: {last}",
+            hint="the host may be down or rate-limiting; run the same command again later to resume, "
+            "or use --mirror URL",
+        )
+
+    def _transfer(self, url: str, auth: tuple[str, str] | None, headers: dict[str, str], part: Path, have: int,
+                  expected_size: int | None, algorithms: set[str], name: str, meta_path: Path,
+                  on_progress: Callable[[int], None] | None, on_start: Callable[[int, int | None], None] | None,
+                  cancel: threading.Event) -> DownloadInfo:
+        request = self.http.build_request("GET", url, headers=headers)
+        try:
+            response = self.http.send(request, auth=auth, stream=True)
+        except TRANSIENT_ERRORS as exc:
+            raise _Retry(describe(exc)) from None
+        received = 0
+        try:
+            status = response.status_code
+            if status in RETRY_STATUSES:
+                raise _Retry(f"HTTP {status}", parse_retry_after(response.headers.get("Retry-After")))
+            if status == 416 and have:
+                total = _content_range_total(response.headers.get("Content-Range"))
+                if expected_size == have or total == have:
+                    return self._finish(part, url, 0, algorithms, response)
+                part.unlink()  # the partial file does not fit the remote file: start again
+                raise _Retry("HTTP 416 (partial file does not match; restarting)")
+            if status not in (200, 206):
+                raise HostError(f"{name}: {response.url} answered HTTP {status}{_snippet(response, stream=True)}",
+                                hint=_status_hint(status), url=str(response.url), status=status)
+            content_type = response.headers.get("Content-Type", "")
+            if "text/html" in content_type and not name.lower().endswith((".html", ".htm")):
+                body = peek(response).decode("utf-8", "replace")
+                title = _title(body)
+                raise HostError(
+                    f"{name}: {response.url} answered an HTML page"
+                    + (f" ({title!r})" if title else "") + " instead of the file",
+                    hint="the host may require a login, a confirmation or accepting terms; open the URL in a "
+                    "browser, or download the file by hand and pass it with --from-file",
+                    url=str(response.url), status=status,
+                )
+            start = 0
+            if status == 206:
+                start = _content_range_start(response.headers.get("Content-Range"))
+                if start != have:
+                    part.unlink(missing_ok=True)
+                    raise _Retry(f"unexpected Content-Range {response.headers.get('Content-Range')!r}; restarting")
+            mode = "r+b" if start else "wb"
+            hashers = {alg: hashlib.new(alg) for alg in sorted({"sha256", *algorithms})}
+            _write_meta(meta_path, url, response.headers.get("ETag"))
+            with open(part, mode) as f:
+                if start:
+                    f.truncate(start)
+                    feed_file(part, hashers)
+                    f.seek(start)
+                length = response.headers.get("Content-Length")
+                total = start + int(length) if length and length.isdigit() else expected_size
+                if on_start:
+                    on_start(start, total)
+                sink = _Sink(f, hashers)
+                try:
+                    for chunk in response.iter_raw():
+                        if cancel.is_set():
+                            raise Cancelled()
+                        sink.put(chunk)
+                        received += len(chunk)
+                        if on_progress:
+                            on_progress(len(chunk))
+                except TRANSIENT_ERRORS as exc:
+                    raise _Retry(describe(exc), received=received) from None
+                finally:
+                    sink.close()
+            return self._finish(part, url, received, algorithms, response, hashers)
+        finally:
+            response.close()
+
+    def _finish(self, part: Path, url: str, received: int, algorithms: set[str], response: httpx.Response,
+                hashers: dict[str, Any] | None = None) -> DownloadInfo:
+        if hashers is None:
+            hashers = {alg: hashlib.new(alg) for alg in sorted({"sha256", *algorithms})}
+            feed_file(part, hashers)
+        return DownloadInfo(
+            url=str(response.url),
+            bytes_transferred=received,
+            resumed_from=0,
+            size=part.stat().st_size,
+            digests={alg: h.hexdigest() for alg, h in hashers.items()},
+            content_type=response.headers.get("Content-Type", ""),
+        )
+
+    def probe_size(self, candidate: Candidate) -> int | None:
+        """Content-Length from a HEAD request (for --dry-run of files whose host gives no size)."""
+        try:
+            response = self.http.head(candidate.url, headers=candidate.header_dict(), auth=candidate.auth)
+        except httpx.HTTPError:
+            return None
+        length = response.headers.get("Content-Length")
+        return int(length) if response.status_code == 200 and length and length.isdigit() else None
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None, received: int = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.received = received
+
+
+def _content_range_start(value: str | None) -> int:
+    m = re.match(r"bytes (\d+)-\d+/(\d+|\*)", value or "")
+    return int(m.group(1)) if m else -1
+
+
+def _content_range_total(value: str | None) -> int | None:
+    m = re.match(r"bytes (?:\*|\d+-\d+)/(\d+)", value or "")
+    return int(m.group(1)) if m else None
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_meta(path: Path, url: str, etag: str | None) -> None:
+    tmp = path.with_name(path.name + f".{os.getpid()}")
+    tmp.write_text(json.dumps({"url": url, "etag": etag}), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def peek(response: httpx.Response, limit: int = 65536) -> bytes:
+    """The first ``limit`` bytes of a streamed body, without reading the rest."""
+    data = b""
+    try:
+        for chunk in response.iter_raw():
+            data += chunk
+            if len(data) >= limit:
+                break
+    except httpx.HTTPError:
+        pass
+    return data[:limit]
+
+
+def _snippet(response: httpx.Response, stream: bool = False) -> str:
+    try:
+        text = (peek(response, 2000) if stream else response.content[:2000]).decode("utf-8", "replace")
+    except httpx.HTTPError:
+        return ""
+    title = _title(text)
+    if title:
+        return f" ({title})"
+    text = " ".join(text.split())[:200]
+    return f": {text}" if text else ""
+
+
+def _status_hint(status: int) -> str:
+    if status in (401, 403):
+        return "the host refuses access: the file may need a login, a token or accepting terms"
+    if status in (404, 410):
+        return "the file is gone from this URL: check the entry's source, or use --mirror URL"
+    return "try again later; if it persists, report it with the URL"

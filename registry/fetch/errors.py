@@ -1,0 +1,67 @@
+"""Fetch failures. Each is a ``UsregError``: it says what went wrong, where, and what to do next (exit code 1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import UsregError
+
+
+class FetchError(UsregError):
+    """Any fetch failure."""
+
+
+class HostError(FetchError):
+    """A host answered, but not with what usreg needs (an error page, HTML instead of JSON, a refusal)."""
+
+    def __init__(self, message: str, hint: str = "", url: str = "", status: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.url = url
+        self.status = status
+
+
+class DownloadError(FetchError):
+    """Every URL of a file failed."""
+
+
+class ChecksumMismatch(FetchError):
+    """The downloaded bytes do not match a known checksum; the bad file is kept aside for inspection."""
+
+    def __init__(self, name: str, algorithm: str, expected: str, actual: str, origin: str, kept: Path) -> None:
+        message = (
+            f"checksum mismatch for {name}: {algorithm} expected {expected} ({origin}), got {actual}; "
+            f"the downloaded file was kept aside as {kept}"
+        )
+        hint = (
+            "run the fetch again (a transfer may have been corrupted); if it fails again the host's file differs from "
+            "the one the checksum describes: report it, or pass --skip-verify to accept it as unverified"
+        )
+        super().__init__(message, hint)
+        self.name = name
+        self.algorithm = algorithm
+        self.expected = expected
+        self.actual = actual
+        self.origin = origin
+        self.kept = kept
+
+
+class UnsafeArchive(FetchError):
+    """An archive member would escape the target, is a device file, or the archive is a decompression bomb."""
+
+    def __init__(self, archive: Path | str, member: str, reason: str, limit: bool = False) -> None:
+        name = Path(archive).name
+        member_part = f" member {member!r}" if member else ""
+        hint = (
+            "raise USREG_EXTRACT_MAX_BYTES or USREG_EXTRACT_MAX_RATIO only if you trust this archive"
+            if limit
+            else "the archive is unsafe or corrupt; do not extract it by hand either: report it to the dataset's "
+            "maintainers and to the usreg entry"
+        )
+        super().__init__(f"refusing to extract {name}:{member_part} {reason}; nothing was extracted", hint=hint)
+        self.archive = str(archive)
+        self.member = member
+        self.reason = reason
+
+
+class ManualDownloadRequired(FetchError):
+    """A source cannot be downloaded automatically; the message says where to go and what to download."""

@@ -1,0 +1,48 @@
+"""figshare v2 API: ``GET /articles/{id}[/versions/{v}]``; ``computed_md5`` per file."""
+
+from __future__ import annotations
+
+from ...schema import Source
+from ..client import USER_AGENT
+from ..errors import HostError
+from ..plan import Candidate, RemoteFile, safe_relpath
+from . import HostContext
+
+HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+
+
+def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
+    version = ctx.version or source.version
+    url = f"{ctx.config.figshare_api}/articles/{source.id}" + (f"/versions/{version}" if version else "")
+    label = f"figshare article {source.id}" + (f" version {version}" if version else "")
+    if not version:
+        ctx.warn(f"{label}: no version pinned, fetching the latest; pin 'version' in the entry for reproducibility")
+    article = ctx.client.get_json(
+        url,
+        what=label,
+        headers=HEADERS,
+        statuses={
+            404: (f"{label} does not exist or is not public ({url} answered 404)",
+                  "check the article id and version in the entry's sources"),
+            403: (f"{label} is not public ({url} answered 403)",
+                  "it may be embargoed or private: request access from the authors, then use --from-file"),
+        },
+    )
+    files = article.get("files") or []
+    if not files:
+        raise HostError(f"{label} lists no files", hint="the article may be embargoed; see its landing page",
+                        url=url)
+    out = []
+    for item in files:
+        md5 = item.get("computed_md5") or item.get("supplied_md5")
+        headers = HEADERS if not item.get("is_link_only") else {"User-Agent": USER_AGENT}
+        out.append(RemoteFile(
+            name=safe_relpath(item["name"]),
+            candidates=[Candidate(item["download_url"], "host", headers=tuple(headers.items()))],
+            host="figshare",
+            source_index=index,
+            size=item.get("size") if not item.get("is_link_only") else None,
+            checksums={"md5": md5.lower()} if md5 else {},
+            checksum_origin=label,
+        ))
+    return out

@@ -1,0 +1,75 @@
+"""GitHub release assets (``/repos/{repo}/releases/tags/{tag}`` or ``/latest``) and tagged source archives.
+
+Assets carry a ``digest`` ("sha256:<hex>") on current GitHub; archives have no published checksum, so they are
+verified by trust on first use. ``GITHUB_TOKEN`` is sent to the API when set (higher rate limits).
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import quote
+
+from ...schema import Source
+from ..client import USER_AGENT
+from ..errors import HostError
+from ..plan import Candidate, RemoteFile, safe_relpath
+from ..verify import parse_checksum
+from . import HostContext
+
+
+def _api_headers() -> dict[str, str]:
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+    token = os.environ.get("GITHUB_TOKEN", "").strip()
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def _archive(repo: str, ref: str, index: int, ctx: HostContext, fmt: str = "tar.gz") -> RemoteFile:
+    name = f"{repo.split('/', 1)[1]}-{ref.replace('/', '-')}.{fmt}"
+    url = f"{ctx.config.github}/{repo}/archive/{quote(ref)}.{fmt}"
+    return RemoteFile(name=safe_relpath(name), candidates=[Candidate(url, "host", (("User-Agent", USER_AGENT),))],
+                      host="github", source_index=index)
+
+
+def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
+    repo = source.id or ""
+    tag = source.tag
+    wanted = {f.name for f in source.files}
+    short = repo.split("/", 1)[1]
+    if tag:
+        for fmt in ("tar.gz", "zip"):  # the entry may ask for the source archive by its conventional name
+            if f"{short}-{tag.replace('/', '-')}.{fmt}" in wanted and len(wanted) == 1:
+                return [_archive(repo, tag, index, ctx, fmt)]
+    url = f"{ctx.config.github_api}/repos/{repo}/releases/" + (f"tags/{quote(tag)}" if tag else "latest")
+    response = ctx.client.send("GET", url, headers=_api_headers(), what=f"github release of {repo}")
+    if response.status_code == 403 and response.headers.get("X-RateLimit-Remaining") == "0":
+        raise HostError(f"the GitHub API rate limit is exhausted ({url})", url=url, status=403,
+                        hint="wait an hour, or set GITHUB_TOKEN to a personal access token")
+    if response.status_code == 404:
+        if tag:  # no release for this ref: the tagged (or branch/commit) source archive
+            return [_archive(repo, tag, index, ctx)]
+        raise HostError(f"github repository {repo} has no release ({url} answered 404)", url=url, status=404,
+                        hint="set 'tag' on the entry's source to archive a tag, branch or commit instead")
+    if response.status_code != 200:
+        raise HostError(f"github release of {repo}: {url} answered HTTP {response.status_code}", url=url,
+                        status=response.status_code, hint="check the repository and tag in the entry")
+    release = response.json()
+    assets = release.get("assets") or []
+    if not assets:
+        return [_archive(repo, tag or release.get("tag_name") or "HEAD", index, ctx)]
+    out = []
+    for asset in assets:
+        if wanted and asset["name"] not in wanted:
+            continue
+        digest = parse_checksum(asset.get("digest") or "")
+        out.append(RemoteFile(
+            name=safe_relpath(asset["name"]),
+            candidates=[Candidate(asset["browser_download_url"], "host", (("User-Agent", USER_AGENT),))],
+            host="github",
+            source_index=index,
+            size=asset.get("size"),
+            checksums=dict([digest]) if digest else {},
+            checksum_origin=f"github release {release.get('tag_name', tag)} of {repo}",
+        ))
+    return out

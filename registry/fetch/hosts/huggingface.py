@@ -1,0 +1,57 @@
+"""Hugging Face Hub repositories: the tree API lists files (LFS files with their sha256), ``resolve`` serves them."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import quote
+
+from ...schema import Source
+from ..client import USER_AGENT
+from ..errors import HostError
+from ..plan import Candidate, RemoteFile, safe_relpath
+from . import HostContext
+
+
+def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
+    base = ctx.config.huggingface
+    repo = source.id or ""
+    revision = source.tag or "main"
+    dataset = ctx.entry_kind == "dataset"
+    api = f"{base}/api/{'datasets' if dataset else 'models'}/{repo}/tree/{quote(revision, safe='')}"
+    file_base = f"{base}/{'datasets/' if dataset else ''}{repo}/resolve/{quote(revision, safe='')}"
+    headers = {"User-Agent": USER_AGENT}
+    token = os.environ.get("HF_TOKEN", "").strip()
+    api_headers = {**headers, **({"Authorization": f"Bearer {token}"} if token else {})}
+    wanted = {f.name for f in source.files}
+    out: list[RemoteFile] = []
+    url: str | None = api
+    params: dict | None = {"recursive": "true"}
+    while url:
+        response = ctx.client.send("GET", url, headers=api_headers, params=params, what=f"hugging face repo {repo}")
+        if response.status_code in (401, 403, 404):
+            raise HostError(
+                f"hugging face repo {repo} (revision {revision}) is not available: {url} answered "
+                f"HTTP {response.status_code}",
+                hint=f"check the id; gated repos need you to accept their terms at {base}/"
+                f"{'datasets/' if dataset else ''}{repo} and HF_TOKEN set",
+                url=url, status=response.status_code)
+        if response.status_code != 200:
+            raise HostError(f"hugging face repo {repo}: {url} answered HTTP {response.status_code}", url=url,
+                            status=response.status_code, hint="try again later")
+        for item in response.json():
+            if item.get("type") != "file" or (wanted and item["path"] not in wanted):
+                continue
+            lfs = item.get("lfs") or {}
+            candidate_headers = tuple(api_headers.items())
+            out.append(RemoteFile(
+                name=safe_relpath(item["path"]),
+                candidates=[Candidate(f"{file_base}/{quote(item['path'])}", "host", candidate_headers)],
+                host="huggingface",
+                source_index=index,
+                size=lfs.get("size", item.get("size")),
+                checksums={"sha256": lfs["oid"]} if lfs.get("oid") else {},
+                checksum_origin=f"hugging face repo {repo}@{revision}",
+            ))
+        url = response.links.get("next", {}).get("url")
+        params = None
+    return out

@@ -1,0 +1,58 @@
+"""Mendeley Data public API: ``GET /public-api/datasets/{id}?folder_id=&dataset_version=N``; sha256 per file.
+
+Mendeley refuses clients that do not look like a browser (HTTP 403), and sometimes answers its web app's HTML
+instead of JSON; both become clear errors.
+"""
+
+from __future__ import annotations
+
+from ...schema import Source
+from ..client import BROWSER_USER_AGENT
+from ..errors import HostError
+from ..plan import Candidate, RemoteFile, safe_relpath
+from . import HostContext
+
+HEADERS = {"User-Agent": BROWSER_USER_AGENT, "Accept": "application/json"}
+
+
+def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
+    base = ctx.config.mendeley
+    version = ctx.version or source.version
+    url = f"{base}/public-api/datasets/{source.id}"
+    params = {"folder_id": "", "dataset_version": version} if version else None
+    landing = f"{base}/datasets/{source.id}" + (f"/{version}" if version else "")
+    label = f"mendeley dataset {source.id}" + (f" version {version}" if version else "")
+    data = ctx.client.get_json(
+        url,
+        what=label,
+        headers=HEADERS,
+        params=params,
+        statuses={
+            403: (f"Mendeley Data refused the request for {label} (HTTP 403)",
+                  f"Mendeley blocks some clients; open {landing} in a browser, download the files, then run "
+                  f"`usreg fetch {ctx.dataset_id} --from-file PATH`"),
+            404: (f"{label} does not exist on Mendeley Data ({url} answered 404)",
+                  "check the dataset id and version in the entry's sources"),
+        },
+    )
+    files = data.get("files") if isinstance(data, dict) else data
+    if not isinstance(files, list) or not files:
+        raise HostError(f"{label}: the API answer lists no files", url=url,
+                        hint=f"the dataset may be under embargo or in draft; check {landing}")
+    out = []
+    for item in files:
+        details = item.get("content_details") or {}
+        name = item.get("filename") or item.get("name")
+        download = details.get("download_url") or (
+            f"{base}/public-files/datasets/{source.id}/files/{item['id']}/file_downloaded")
+        sha = details.get("sha256_hash")
+        out.append(RemoteFile(
+            name=safe_relpath(name),
+            candidates=[Candidate(download, "host", headers=(("User-Agent", BROWSER_USER_AGENT),))],
+            host="mendeley",
+            source_index=index,
+            size=details.get("size") or item.get("size"),
+            checksums={"sha256": sha.lower()} if sha else {},
+            checksum_origin=label,
+        ))
+    return out

@@ -1,0 +1,63 @@
+"""Tunable limits of the fetch layer: retries, timeouts, chunking and extraction limits.
+
+Defaults suit real hosts; every value can be overridden from the environment (tests make the backoff fast):
+
+==============================  =========  ===============================================================
+variable                        default    meaning
+==============================  =========  ===============================================================
+USREG_RETRIES                   5          attempts per URL before falling back to the next mirror
+USREG_RETRY_BASE_DELAY          1.0        first backoff delay in seconds (doubles each attempt, with jitter)
+USREG_RETRY_MAX_WAIT            60         cap on any single wait, including a host's Retry-After
+USREG_CONNECT_TIMEOUT           20         seconds to open a connection
+USREG_READ_TIMEOUT              60         seconds without a byte from the host
+USREG_EXTRACT_MAX_BYTES         1 TiB      total unpacked size allowed per archive
+USREG_EXTRACT_MAX_RATIO         200        unpacked size / archive size allowed per archive
+USREG_LOCK_TIMEOUT              -1         seconds to wait for another fetch of the same dataset (-1: forever)
+==============================  =========  ===============================================================
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ..errors import UsageError
+
+CHUNK_SIZE = 1 << 20  # bytes per read and write: large enough for throughput, small enough for flat memory
+QUEUE_CHUNKS = 4  # chunks buffered per consumer (writer, hasher): bounds memory and what a kill loses
+
+
+def _number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise UsageError(f"{name}={raw!r} is not a number", hint=f"unset {name} or give a number") from None
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    retries: int = 5
+    base_delay: float = 1.0
+    max_wait: float = 60.0
+    connect_timeout: float = 20.0
+    read_timeout: float = 60.0
+    extract_max_bytes: int = 1 << 40
+    extract_max_ratio: float = 200.0
+    lock_timeout: float = -1.0
+
+    @classmethod
+    def from_env(cls) -> FetchSettings:
+        d = cls()
+        return cls(
+            retries=max(1, int(_number("USREG_RETRIES", d.retries))),
+            base_delay=max(0.0, _number("USREG_RETRY_BASE_DELAY", d.base_delay)),
+            max_wait=max(0.0, _number("USREG_RETRY_MAX_WAIT", d.max_wait)),
+            connect_timeout=_number("USREG_CONNECT_TIMEOUT", d.connect_timeout),
+            read_timeout=_number("USREG_READ_TIMEOUT", d.read_timeout),
+            extract_max_bytes=int(_number("USREG_EXTRACT_MAX_BYTES", d.extract_max_bytes)),
+            extract_max_ratio=_number("USREG_EXTRACT_MAX_RATIO", d.extract_max_ratio),
+            lock_timeout=_number("USREG_LOCK_TIMEOUT", d.lock_timeout),
+        )
