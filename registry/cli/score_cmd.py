@@ -1,0 +1,285 @@
+"""`usreg score` and `usreg stats`: quality tiers with their explanations, and catalog statistics and gaps."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import click
+from sqlalchemy import text
+from sqlmodel import Session
+
+from ..catalog import Catalog, load_catalog
+from ..errors import Finding, UsregError
+from ..index import EntryRow, Meta, RegistryIndex, score_row
+from .context import AppContext, pass_app
+from .output import console, emit_json, emit_rows, format_option
+
+
+def _catalog_from_index(index: RegistryIndex) -> Catalog | None:
+    """The validated entries stored in a fresh index (None if any no longer validates): skips re-parsing YAML."""
+    from pydantic import ValidationError
+    from sqlmodel import select
+
+    from ..schema import Dataset, Model
+
+    catalog = Catalog(root=index.root)
+    try:
+        with Session(index.engine) as session:
+            for row in session.exec(select(EntryRow).order_by(EntryRow.kind, EntryRow.id)):
+                if row.kind == "dataset":
+                    catalog.datasets[row.id] = Dataset.model_validate_json(row.data)
+                else:
+                    catalog.models[row.id] = Model.model_validate_json(row.data)
+                catalog.files[row.id] = index.root / row.file
+    except ValidationError:
+        return None
+    return catalog
+
+
+def _load(app: AppContext) -> tuple[Catalog, RegistryIndex, bool]:
+    """(catalog, index, whether the index was fresh). A fresh index holds the validated entries already."""
+    root = app.root
+    index = RegistryIndex(root)
+    fresh = index.is_fresh()
+    catalog = _catalog_from_index(index) if fresh else None
+    if catalog is None:
+        catalog = load_catalog(root)
+        fresh = False
+    return catalog, index, fresh
+
+
+def _findings_by_entry(catalog: Catalog) -> dict[str, list[Finding]]:
+    """Validation errors grouped by the entry id they belong to (the file stem when the id is unreadable)."""
+    grouped: dict[str, list[Finding]] = {}
+    for finding in catalog.errors:
+        grouped.setdefault(finding.entry or Path(finding.file).stem, []).append(finding)
+    return grouped
+
+
+def _report_invalid(invalid: dict[str, list[Finding]]) -> None:
+    for entry_id, findings in sorted(invalid.items()):
+        click.echo(f"{entry_id}: not scored, the entry fails validation:", err=True)
+        for finding in findings:
+            click.echo("  " + finding.render().replace("\n", "\n  "), err=True)
+
+
+SCORES_KEY = "scores_inputs"  # index meta key: the fingerprint of the inputs behind the stored scores
+
+
+def _meta(index: RegistryIndex, key: str) -> str | None:
+    with Session(index.engine) as session:
+        row = session.get(Meta, key)
+        return row.value if row else None
+
+
+def _set_meta(index: RegistryIndex, key: str, value: str) -> None:
+    with Session(index.engine) as session:
+        session.merge(Meta(key=key, value=value))
+        session.commit()
+
+
+def _inputs(app: AppContext, index: RegistryIndex) -> str:
+    """Fingerprint of the entries, rubrics, scorer code and evidence behind the scores (see scorers.fingerprint)."""
+    from scorers.fingerprint import scoring_inputs
+
+    from ..paths import usreg_home
+
+    with index.engine.connect() as conn:
+        bench = conn.execute(text("SELECT count(*), max(id) FROM bench_result")).one()
+    return scoring_inputs(app.root, usreg_home(), [index.stored_hash() or "", f"bench:{bench[0]}:{bench[1]}"])
+
+
+def _stored_summaries(index: RegistryIndex, wanted: list[str] | None) -> list[dict]:
+    """Summary rows straight from the index's score table (no JSON parsing)."""
+    from scorers import load_rubric
+
+    sql = ("SELECT s.entry_id, e.kind, s.tier, s.tier_rank, s.points, s.verification, s.limited_by, "
+           "s.rubric_version FROM score s JOIN entry e ON e.id = s.entry_id ORDER BY e.kind, e.id")
+    totals = {kind: load_rubric(kind).total for kind in ("dataset", "model")}
+    with index.engine.connect() as conn:
+        rows = [
+            {"id": r[0], "kind": r[1], "tier": r[2], "tier_rank": r[3], "points": r[4], "max_points": totals[r[1]],
+             "verification": r[5], "limited_by": r[6], "rubric": r[7]}
+            for r in conn.execute(text(sql))
+        ]
+    if wanted is None:
+        return rows
+    by_id = {r["id"]: r for r in rows}
+    return [by_id[i] for i in wanted if i in by_id]
+
+
+def _refresh_scores(app: AppContext, catalog: Catalog, index: RegistryIndex, fresh: bool,
+                    wanted: list[str] | None = None) -> dict | None:
+    """Bring the stored scores up to date. Returns the Score objects computed here, or None when the stored scores
+    were already current (or were just recomputed by an index rebuild) and should be read from the index."""
+    from scorers import score_catalog
+
+    if not fresh:
+        index.rebuild(catalog)  # the entries changed: the rebuild scores every entry and stores the scores
+        _set_meta(index, SCORES_KEY, _inputs(app, index))
+        return None
+    inputs = _inputs(app, index)
+    if _meta(index, SCORES_KEY) == inputs:
+        return None  # nothing the scores depend on changed since they were stored
+    scores = score_catalog(catalog, ids=wanted)
+    index.store_scores([score_row(s) for s in scores.values()])
+    if wanted is None:
+        _set_meta(index, SCORES_KEY, inputs)
+    return scores
+
+
+def _ordered(catalog: Catalog, wanted: list[str] | None) -> list[str]:
+    return wanted if wanted is not None else [*sorted(catalog.datasets), *sorted(catalog.models)]
+
+
+@click.command()
+@click.argument("ids", nargs=-1)
+@click.option("--explain", is_flag=True, help="Show every criterion, the gates and caps, and next_tier.")
+@format_option("markdown")
+@pass_app
+def score(app: AppContext, ids: tuple[str, ...], explain: bool, fmt: str) -> None:
+    """Score entries (all, or IDS): tier, points, verification level and the gate or cap that limits the tier.
+
+    Scores are stored in the index, with a fingerprint of what they depend on (entries, rubrics, evidence files):
+    when nothing changed, the stored scores are shown without recomputing them. An entry that fails validation is
+    not scored; it is reported with its errors and the command exits 1.
+    """
+    from scorers import score_catalog
+    from scorers.engine import gc_paused
+    from scorers.report import summary_row
+
+    with gc_paused():
+        catalog, index, fresh = _load(app)
+        errors = _findings_by_entry(catalog)
+        known = set(catalog.datasets) | set(catalog.models)
+        requested = list(dict.fromkeys(ids))
+        for entry_id in requested:
+            if entry_id not in known and entry_id not in errors:
+                close = difflib.get_close_matches(entry_id, sorted(known | set(errors)), n=3)
+                raise UsregError(f"no entry {entry_id!r} in {app.root / 'entries'}",
+                                 hint=f"did you mean {', '.join(close)}?" if close else "see `usreg list`")
+        invalid = {i: errors[i] for i in requested if i in errors} if requested else errors
+        wanted = [i for i in requested if i in known and i not in errors] if requested else None
+        if wanted is None and errors:
+            wanted = [i for i in _ordered(catalog, None) if i not in errors]
+        order = _ordered(catalog, wanted)
+        full: list[dict] | None = None
+        summaries: list[dict] | None = None
+        if catalog.errors:
+            scores = score_catalog(catalog, ids=wanted)
+            full = [scores[i].to_dict() for i in order]
+            console(stderr=True).print(
+                f"scores not stored in the index: the catalog has {len(catalog.errors)} validation error(s)"
+            )
+        else:
+            computed = _refresh_scores(app, catalog, index, fresh, wanted)
+            if computed is not None:
+                full = [computed[i].to_dict() for i in order]
+            elif explain:
+                full = [index.score(i) for i in order]
+            else:
+                summaries = _stored_summaries(index, wanted)
+        if summaries is None:
+            summaries = [summary_row(d) for d in full or []]
+        _emit_scores(summaries, full, explain, fmt)
+    if invalid:
+        _report_invalid(invalid)
+        raise SystemExit(1)
+
+
+def _emit_scores(summaries: list[dict], full: list[dict] | None, explain: bool, fmt: str) -> None:
+    from scorers.report import (
+        CRITERIA_COLUMNS,
+        SUMMARY_COLUMNS,
+        criteria_rows,
+        explain_markdown,
+        explain_rich,
+        summary_markdown,
+    )
+
+    if explain:
+        assert full is not None
+        if fmt == "json":
+            emit_json(full)
+        elif fmt == "csv":
+            emit_rows([r for d in full for r in criteria_rows(d)], CRITERIA_COLUMNS, "csv")
+        elif fmt == "markdown":
+            click.echo("\n".join(explain_markdown(d) for d in full), nl=False)
+        else:
+            out = console()
+            for d in full:
+                out.print(explain_rich(d))
+    elif fmt == "json":
+        emit_json(summaries)
+    elif fmt == "markdown":
+        click.echo(summary_markdown(summaries), nl=False)
+    else:
+        emit_rows(summaries, SUMMARY_COLUMNS, fmt, title=f"{len(summaries)} scored")
+
+
+@click.command()
+@format_option("markdown")
+@click.option("--gaps", is_flag=True, help="Coverage by anatomy, task, species, country, licence and access, "
+              "and the anatomy x task pairs with few public datasets.")
+@click.option("--few", type=click.IntRange(1, 1000), default=3, show_default=True,
+              help="With --gaps: fewer public datasets than this is a gap.")
+@pass_app
+def stats(app: AppContext, fmt: str, gaps: bool, few: int) -> None:
+    """Counts of datasets and models by tier, anatomy, task, species, country, year, licence and access."""
+    from scorers.engine import gc_paused
+    from scorers.report import gaps_markdown, stats_markdown
+    from scorers.stats import catalog_stats, coverage_gaps, flatten_gaps, flatten_stats
+
+    catalog, index, fresh = _load(app)
+    if catalog.errors:
+        for finding in catalog.errors:
+            click.echo(finding.render(), err=True)
+        raise UsregError(f"the catalog has {len(catalog.errors)} validation error(s)",
+                         hint="fix them, then run `usreg validate`")
+    if gaps:
+        data = coverage_gaps(catalog, few=few)
+        if fmt == "json":
+            emit_json(data)
+        elif fmt == "csv":
+            emit_rows(list(flatten_gaps(data)), ["section", "facet", "value", "datasets", "open"], "csv")
+        elif fmt == "markdown":
+            click.echo(gaps_markdown(data), nl=False)
+        else:
+            _gaps_table(data)
+        return
+    with gc_paused():
+        _refresh_scores(app, catalog, index, fresh)
+    tiers = {row["id"]: row["tier"] for row in index.query() if row.get("tier")}
+    data = catalog_stats(catalog, tiers)
+    if fmt == "json":
+        emit_json(data)
+    elif fmt == "csv":
+        emit_rows(list(flatten_stats(data)), ["facet", "value", "datasets", "models"], "csv")
+    elif fmt == "markdown":
+        click.echo(stats_markdown(data), nl=False)
+    else:
+        console().print(f"{data['datasets']} datasets ({data['collections']} collections), {data['models']} models")
+        for facet, rows in data["facets"].items():
+            emit_rows(rows, ["value", "datasets", "models"], "table", title=f"by {facet}")
+
+
+def _gaps_table(data: dict) -> None:
+    out = console()
+    out.print(f"Coverage of {data['datasets']} public datasets (collections not counted)")
+    for facet, rows in data["coverage"].items():
+        emit_rows(rows, ["value", "datasets", "open"], "table", title=f"by {facet}")
+    rows = [{"anatomy": r["anatomy"], "datasets": r["datasets"], "open": r["open"],
+             "thin tasks": ", ".join(f"{t} {n}" for t, n in r["thin_tasks"].items())}
+            for r in data["anatomies"] if r["datasets"] > 0 and r["thin_tasks"]]
+    rows.sort(key=lambda r: (r["datasets"], r["anatomy"]))
+    emit_rows(rows, ["anatomy", "datasets", "open", "thin tasks"], "table",
+              title=f"Gaps: anatomies and core tasks with fewer than {data['few']} public datasets")
+    if data["no_public_dataset"]:
+        out.print("No public dataset: " + ", ".join(data["no_public_dataset"]), markup=False)
+    for note in data["notes"]:
+        out.print(note, markup=False)
+
+
+
+COMMANDS = [score, stats]

@@ -1,0 +1,32 @@
+"""Reverse links of a catalog, computed once per scoring run (which models use a dataset, and so on)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class CatalogView:
+    catalog: Any
+    models_by_dataset: dict[str, list[Any]] = field(default_factory=dict)
+    metrics_by_dataset: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, catalog: Any) -> CatalogView:
+        view = cls(catalog=catalog)
+        if catalog is None:
+            return view
+        for model in catalog.models.values():
+            for dataset_id in dict.fromkeys([*model.trained_on, *model.evaluated_on]):
+                view.models_by_dataset.setdefault(dataset_id, []).append(model)
+            for metric in model.metrics:
+                if metric.dataset:
+                    view.metrics_by_dataset.setdefault(metric.dataset, []).append((model, metric))
+        return view
+
+    def datasets(self) -> dict[str, Any]:
+        return self.catalog.datasets if self.catalog is not None else {}
+
+    def models(self) -> dict[str, Any]:
+        return self.catalog.models if self.catalog is not None else {}

@@ -1,0 +1,51 @@
+"""Derived claims: what an entry states that is not a single field (named in rubric files by ``claim:``).
+
+Each returns ``(stated, backed)``: whether the claim is made, and whether an evidence URL backs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .catalog_view import CatalogView
+from .fields import Coverage, parse_path
+
+ClaimFn = Callable[[Any, CatalogView, Coverage], tuple[bool, bool]]
+
+_PUBLICATIONS = parse_path("publications")
+_SUBJECT_LEVEL = parse_path("splits.subject_level")
+_METRICS = parse_path("metrics")
+
+
+def descriptor_paper(entry: Any, view: CatalogView, coverage: Coverage) -> tuple[bool, bool]:
+    """A publication that describes the data itself (role: descriptor)."""
+    stated = any(p.role == "descriptor" for p in entry.publications)
+    return stated, stated and coverage.covers(_PUBLICATIONS)
+
+
+def reported_baseline(entry: Any, view: CatalogView, coverage: Coverage) -> tuple[bool, bool]:
+    """A registry model reports a metric on this dataset; backed when that metric names its source URL."""
+    stated = backed = False
+    for model, metric in view.metrics_by_dataset.get(entry.id, ()):
+        stated = True
+        backed = backed or bool(metric.source) or Coverage.of(model).covers(_METRICS)
+    return stated, backed
+
+
+def datasets_subject_level(entry: Any, view: CatalogView, coverage: Coverage) -> tuple[bool, bool]:
+    """Every dataset the model names is in the registry and states a subject-level split."""
+    ids = list(dict.fromkeys([*entry.trained_on, *entry.evaluated_on]))
+    if not ids:
+        return False, False
+    known = view.datasets()
+    datasets = [known.get(i) for i in ids]
+    if any(d is None or d.splits.subject_level is not True for d in datasets):
+        return False, False
+    return True, all(Coverage.of(d).covers(_SUBJECT_LEVEL) for d in datasets)
+
+
+CLAIMS: dict[str, dict[str, ClaimFn]] = {
+    "dataset": {"descriptor-paper": descriptor_paper, "reported-baseline": reported_baseline},
+    "model": {"datasets-subject-level": datasets_subject_level},
+}

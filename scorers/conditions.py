@@ -1,0 +1,149 @@
+"""Conditions: the small, closed language that rubric gates, caps and verification levels are written in.
+
+A condition is a mapping; every key it has must hold (AND). ``any_of`` / ``all_of`` nest conditions.
+
+- ``criterion`` + ``min_evidence``: the criterion's evidence kind is at least this strong.
+- ``verified_any`` / ``contradicted_any`` / ``contradicted_none``: verification keys (patterns allowed, e.g.
+  ``checks:*``) with at least one verified / at least one contradicted / none contradicted.
+- ``present_any`` / ``missing_all``: entry field paths, at least one stated / none stated.
+- ``min_level``: the verification level is at least this (gates only; levels are computed before gates).
+- ``no_contradictions: true``: no criterion is contradicted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .evidence import EvidenceBundle
+from .fields import FieldPath, field_stated, parse_path
+from .tiers import EVIDENCE_RANK, LEVEL_RANK
+
+EvidenceKindName = Literal["contradicted", "missing", "self-reported", "self-reported-with-evidence", "verified"]
+LevelName = Literal["V0", "V1", "V2", "V3"]
+
+
+class Condition(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    all_of: list[Condition] | None = None
+    any_of: list[Condition] | None = None
+    criterion: str | None = None
+    min_evidence: EvidenceKindName | None = None
+    verified_any: list[str] | None = None
+    contradicted_any: list[str] | None = None
+    contradicted_none: list[str] | None = None
+    present_any: list[str] | None = None
+    missing_all: list[str] | None = None
+    min_level: LevelName | None = None
+    no_contradictions: bool | None = Field(None, description="true: no criterion is contradicted")
+
+    @model_validator(mode="after")
+    def _shape(self) -> Condition:
+        if not self.model_fields_set:
+            raise ValueError("an empty condition; give at least one of: " + ", ".join(type(self).model_fields))
+        if (self.criterion is None) != (self.min_evidence is None):
+            raise ValueError("'criterion' and 'min_evidence' go together")
+        for name in ("all_of", "any_of", "verified_any", "contradicted_any", "contradicted_none", "present_any",
+                     "missing_all"):
+            value = getattr(self, name)
+            if value is not None and not value:
+                raise ValueError(f"'{name}' must not be empty")
+        if self.no_contradictions is False:
+            raise ValueError("'no_contradictions' can only be true")
+        return self
+
+    def walk(self):
+        """This condition and every nested one."""
+        yield self
+        for child in (self.all_of or []) + (self.any_of or []):
+            yield from child.walk()
+
+    def field_paths(self) -> list[str]:
+        return [p for c in self.walk() for p in (c.present_any or []) + (c.missing_all or [])]
+
+    def key_patterns(self) -> list[str]:
+        return [k for c in self.walk() for k in (c.verified_any or []) + (c.contradicted_any or [])
+                + (c.contradicted_none or [])]
+
+    def criteria(self) -> list[str]:
+        return [c.criterion for c in self.walk() if c.criterion]
+
+    def uses_level(self) -> bool:
+        return any(c.min_level for c in self.walk())
+
+
+@dataclass
+class ConditionState:
+    """What conditions are evaluated against."""
+
+    entry: Any
+    evidence: EvidenceBundle
+    kinds: dict[str, str]
+    level: str = "V0"
+    path_cache: dict[str, FieldPath] | None = None
+
+    def path(self, text: str) -> FieldPath:
+        if self.path_cache is None:
+            self.path_cache = {}
+        cached = self.path_cache.get(text)
+        if cached is None:
+            cached = self.path_cache[text] = parse_path(text)
+        return cached
+
+
+def evaluate(cond: Condition, state: ConditionState) -> bool:
+    """Whether ``cond`` holds for ``state`` (every key of the mapping must hold)."""
+    if cond.all_of is not None and not all(evaluate(x, state) for x in cond.all_of):
+        return False
+    if cond.any_of is not None and not any(evaluate(x, state) for x in cond.any_of):
+        return False
+    if cond.criterion is not None and EVIDENCE_RANK[state.kinds[cond.criterion]] < EVIDENCE_RANK[cond.min_evidence]:
+        return False
+    if cond.verified_any is not None and not any(
+        v.outcome == "verified" for v in state.evidence.matching(cond.verified_any)
+    ):
+        return False
+    if cond.contradicted_any is not None and not any(
+        v.outcome == "contradicted" for v in state.evidence.matching(cond.contradicted_any)
+    ):
+        return False
+    if cond.contradicted_none is not None and any(
+        v.outcome == "contradicted" for v in state.evidence.matching(cond.contradicted_none)
+    ):
+        return False
+    if cond.present_any is not None and not any(field_stated(state.entry, state.path(p)) for p in cond.present_any):
+        return False
+    if cond.missing_all is not None and any(field_stated(state.entry, state.path(p)) for p in cond.missing_all):
+        return False
+    if cond.min_level is not None and LEVEL_RANK[state.level] < LEVEL_RANK[cond.min_level]:
+        return False
+    return not (cond.no_contradictions and "contradicted" in state.kinds.values())
+
+
+def describe(cond: Condition) -> str:
+    """A short human reading of a condition, for messages."""
+    parts = []
+    if cond.criterion:
+        parts.append(f"{cond.criterion} at least {cond.min_evidence}")
+    if cond.verified_any:
+        parts.append("verified: " + " or ".join(cond.verified_any))
+    if cond.contradicted_any:
+        parts.append("contradicted: " + " or ".join(cond.contradicted_any))
+    if cond.contradicted_none:
+        parts.append("nothing contradicted among " + ", ".join(cond.contradicted_none))
+    if cond.present_any:
+        parts.append("stated: " + " or ".join(cond.present_any))
+    if cond.missing_all:
+        parts.append("none stated of " + ", ".join(cond.missing_all))
+    if cond.min_level:
+        parts.append(f"verification level at least {cond.min_level}")
+    if cond.no_contradictions:
+        parts.append("no contradicted criterion")
+    if cond.all_of:
+        parts.append("all of (" + "; ".join(describe(c) for c in cond.all_of) + ")")
+    if cond.any_of:
+        parts.append("any of (" + "; ".join(describe(c) for c in cond.any_of) + ")")
+    return " and ".join(parts)

@@ -1,0 +1,387 @@
+"""next_tier: what an entry is missing for the tier above its own, and the cheapest set of actions to get there.
+
+Actions have costs from the rubric (``actions``): stating a field, adding an evidence URL, fixing a contradicted
+claim, or getting a claim verified (offline, by a link check, by the data checks, by the benchmark runner). First
+come the actions that the failing gates and the caps need; then, if points are still short, the cheapest set of
+criterion upgrades that covers them (an exact minimum-cost search, at most one upgrade per criterion).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from .conditions import Condition, ConditionState, evaluate
+from .evidence import key_matches
+from .fields import field_stated
+from .rubric import Criterion, Rubric
+from .tiers import CONTRADICTED, EVIDENCE_RANK, MISSING, SELF_REPORTED, TIERS, VERIFIED, WITH_EVIDENCE
+
+if TYPE_CHECKING:
+    from .engine import Score
+
+UPGRADE_TARGETS = (SELF_REPORTED, WITH_EVIDENCE, VERIFIED)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One step. ``gain`` is in rubric units; ``how`` may hold ``{id}``, filled in for the entry on output."""
+
+    criterion: str | None
+    kind: str  # fill | add-evidence | verify | fix | run (a fetch, link check or benchmark run shared by several)
+    target: str | None  # the evidence kind reached, for criterion actions
+    gain: int
+    cost: int
+    how: str
+    reason: str
+    key: str | None = None  # the verification key a "verify" action relies on
+    run: str | None = None  # the run behind that key (checks, links, bench) when one run verifies many criteria
+
+    def to_dict(self, rubric: Rubric, entry_id: str) -> dict[str, Any]:
+        return {"criterion": self.criterion, "action": self.kind, "to": self.target,
+                "points": rubric.to_points(self.gain), "cost": self.cost,
+                "how": self.how.replace("{id}", entry_id), "for": self.reason}
+
+
+def _prefix(key: str) -> str:
+    return key.split(":", 1)[0]
+
+
+_SHARED: dict[int, tuple[Action, Action]] = {}
+
+
+def _shared(action: Action, run: Any) -> Action:
+    """The action when the run that verifies it is paid for separately (memoised, like the actions themselves)."""
+    held = _SHARED.get(id(action))
+    if held is None or held[0] is not action:
+        reduced = replace(action, cost=max(action.cost - run.cost, 0), how=action.how.removesuffix(" " + run.how))
+        held = _SHARED[id(action)] = (action, reduced)
+    return held[1]
+
+
+@lru_cache(maxsize=4096)
+def _upgrade(rubric: Rubric, criterion: Criterion, current: str, target: str, reason: str) -> Action | None:
+    """The action taking ``criterion`` from ``current`` to ``target`` evidence, or None when no action can."""
+    if EVIDENCE_RANK[target] <= EVIDENCE_RANK[current]:
+        return None
+    acts = rubric.actions
+    gain = criterion.award[target] - criterion.award[current]
+    stateable = bool(criterion.paths or criterion.claim)
+    if target == VERIFIED:
+        if not criterion.verify:
+            return None
+        key = min(criterion.verify, key=lambda k: (acts.verify[_prefix(k)].cost, k))
+        spec = acts.verify[_prefix(key)]
+        cost = spec.cost
+        if current == CONTRADICTED:
+            cost += acts.fix.cost
+        elif current == MISSING and stateable and _prefix(key) != "offline":
+            cost += acts.fill.cost  # the claim must be stated before the check can confirm it
+        # (an offline check runs on the entry itself: making it pass is one edit, priced by the rubric)
+        kind = "fix" if current == CONTRADICTED else "verify"
+        run = _prefix(key) if _prefix(key) != "offline" else None
+        return Action(criterion.id, kind, VERIFIED, gain, cost, f"{criterion.how_to_earn} {spec.how}", reason, key,
+                      run)
+    if not criterion.can_self_report:
+        return None
+    start = {MISSING: acts.fill.cost, CONTRADICTED: acts.fix.cost}.get(current, 0)
+    first = "fix" if current == CONTRADICTED else "fill"
+    if target == SELF_REPORTED:
+        return Action(criterion.id, first, target, gain, start, criterion.how_to_earn, reason)
+    what = ", ".join(criterion.fields) if criterion.fields else f"the claim '{criterion.claim}'"
+    evidence_how = acts.add_evidence.how.replace("{fields}", what)
+    cost = start + acts.add_evidence.cost
+    if current == SELF_REPORTED:
+        return Action(criterion.id, "add-evidence", target, gain, cost, evidence_how, reason)
+    return Action(criterion.id, first, target, gain, cost, f"{criterion.how_to_earn} {evidence_how}", reason)
+
+
+@lru_cache(maxsize=4096)
+def _options(rubric: Rubric, criterion: Criterion, current: str) -> tuple[Action, ...]:
+    """Upgrades worth points, without those that cost as much as a stronger one."""
+    found = [_upgrade(rubric, criterion, current, t, "points") for t in UPGRADE_TARGETS]
+    found = [a for a in found if a is not None and a.gain > 0]
+    return tuple(a for a in found if not any(b.cost <= a.cost and b.gain > a.gain for b in found))
+
+
+class Planner:
+    def __init__(self, score: Score, entry: Any, state: ConditionState) -> None:
+        self.score = score
+        self.rubric: Rubric = score.rubric
+        self.entry = entry
+        self.state = state
+        self.kinds = {r.id: r.evidence_kind for r in score.criteria}
+        self.by_id = {c.id: c for c in self.rubric.criteria}
+
+    def cheapest_to(self, criterion_id: str, minimum: str, reason: str) -> Action | None:
+        criterion = self.by_id[criterion_id]
+        current = self.kinds[criterion_id]
+        found = [
+            a for t in UPGRADE_TARGETS if EVIDENCE_RANK[t] >= EVIDENCE_RANK[minimum]
+            for a in [_upgrade(self.rubric, criterion, current, t, reason)] if a is not None
+        ]
+        return min(found, key=lambda a: (a.cost, -a.gain)) if found else None
+
+    # -- what a condition needs ------------------------------------------------------------------------------
+    def require(self, cond: Condition, reason: str) -> list[Action] | None:
+        """Actions that make ``cond`` hold ([] when it already does; None when no known action can)."""
+        if evaluate(cond, self.state):
+            return []
+        if cond.contradicted_any is not None or cond.missing_all is not None:
+            return None  # these describe problems (caps); lifting a cap is planned by lift()
+        parts: list[list[Action] | None] = []
+        if cond.all_of is not None:
+            parts.extend(self.require(c, reason) for c in cond.all_of)
+        if cond.any_of is not None:
+            choices = [r for r in (self.require(c, reason) for c in cond.any_of) if r is not None]
+            parts.append(min(choices, key=lambda acts: sum(a.cost for a in acts)) if choices else None)
+        if cond.criterion is not None and EVIDENCE_RANK[self.kinds[cond.criterion]] < EVIDENCE_RANK[cond.min_evidence]:
+            act = self.cheapest_to(cond.criterion, cond.min_evidence, reason)
+            parts.append([act] if act else None)
+        if cond.verified_any is not None:
+            parts.append(self._verify_any(cond.verified_any, reason))
+        if cond.contradicted_none is not None:
+            parts.append(self._fix_contradictions(cond.contradicted_none, reason))
+        if cond.present_any is not None and not any(
+            field_stated(self.entry, self.state.path(p)) for p in cond.present_any
+        ):
+            parts.append(self._fill_any(cond.present_any, reason))
+        if cond.min_level is not None:
+            spec = next((s for s in self.rubric.levels if s.level == cond.min_level), None)
+            parts.append(self.require(spec.when, reason) if spec else None)
+        if cond.no_contradictions:
+            fixes = [self.cheapest_to(cid, SELF_REPORTED, reason) for cid, k in self.kinds.items() if k == CONTRADICTED]
+            parts.append([a for a in fixes if a] if all(fixes) else None)
+        needed: list[Action] = []
+        for part in parts:
+            if part is None:
+                return None
+            needed.extend(part)
+        return needed
+
+    def _verify_any(self, patterns: list[str], reason: str) -> list[Action] | None:
+        candidates = [
+            act for c in self.rubric.criteria
+            if any(key_matches(p, k) for p in patterns for k in c.verify)
+            for act in [_upgrade(self.rubric, c, self.kinds[c.id], VERIFIED, reason)] if act is not None
+        ]
+        if candidates:
+            return [min(candidates, key=lambda a: (a.cost, -a.gain))]
+        verify = self.rubric.actions.verify
+        prefixes = sorted({_prefix(p) for p in patterns if _prefix(p) in verify}, key=lambda p: verify[p].cost)
+        if not prefixes:
+            return None
+        spec = verify[prefixes[0]]
+        return [Action(None, "verify", None, 0, spec.cost, spec.how, reason)]
+
+    def _fix_contradictions(self, patterns: list[str], reason: str) -> list[Action]:
+        actions: list[Action] = []
+        fix = self.rubric.actions.fix
+        for v in self.state.evidence.matching(patterns):
+            if v.outcome != "contradicted":
+                continue
+            users = [c for c in self.rubric.criteria if v.key in c.verify]
+            for c in users:
+                act = self.cheapest_to(c.id, SELF_REPORTED, reason)
+                if act and act not in actions:
+                    actions.append(act)
+            if not users:
+                actions.append(Action(None, "fix", None, 0, fix.cost, f"Fix what {v.key} found ({v.detail}). {fix.how}",
+                                      reason))
+        return actions
+
+    def _fill_any(self, paths: list[str], reason: str) -> list[Action]:
+        options = [
+            act for text in paths for c in self.rubric.criteria if text in c.fields and c.can_self_report
+            for act in [_upgrade(self.rubric, c, self.kinds[c.id], SELF_REPORTED, reason)] if act is not None
+        ]
+        if options:
+            return [min(options, key=lambda a: (a.cost, -a.gain))]
+        fill = self.rubric.actions.fill
+        return [Action(None, "fill", None, 0, fill.cost, f"State {' or '.join(paths)}.", reason)]
+
+    def lift(self, cap_id: str) -> list[Action]:
+        cap = next(c for c in self.rubric.caps if c.id == cap_id)
+        reason = f"cap:{cap.id}"
+        if cap.lifted_by:
+            return self._fill_any(list(cap.lifted_by), reason)
+        patterns = cap.when.key_patterns()
+        fixes = self._fix_contradictions(patterns, reason) if patterns else []
+        return fixes or [Action(None, "fix", None, 0, self.rubric.actions.fix.cost, cap.how_to_lift, reason)]
+
+    # -- the plan --------------------------------------------------------------------------------------------
+    def plan(self) -> dict[str, Any] | None:
+        current = TIERS.index(self.score.tier)
+        if current == len(TIERS) - 1:
+            return None
+        target = TIERS[current + 1]
+        threshold = self.rubric.threshold(target)
+        gates = [g for g in self.score.gates if g.tier == target and not g.holds]
+        caps = [c for c in self.score.caps if c.holds and TIERS.index(c.tier) <= current]
+        mandatory: list[Action] = []
+        reachable = True
+        for gate in gates:
+            spec = next(g for g in self.rubric.gates if g.id == gate.id)
+            acts = self.require(spec.when, f"gate:{gate.id}")
+            if acts is None:
+                reachable = False
+                acts = [Action(None, "fix", None, 0, self.rubric.actions.fix.cost, spec.how_to_pass, f"gate:{gate.id}")]
+            mandatory.extend(acts)
+        for cap in caps:
+            mandatory.extend(self.lift(cap.id))
+        mandatory = self._merge(mandatory)
+        kinds = dict(self.kinds)
+        for act in mandatory:
+            if act.criterion and act.target:
+                kinds[act.criterion] = act.target
+        short = threshold - (self.score.units + sum(a.gain for a in mandatory))
+        extra: list[Action] = []
+        if short > 0:
+            groups = [g for g in (_options(self.rubric, c, kinds[c.id]) for c in self.rubric.criteria) if g]
+            chosen = self._cheapest_with_shared_runs(groups, short)
+            if chosen is None:
+                reachable = False
+                chosen = [max(g, key=lambda a: (a.gain, -a.cost)) for g in groups]
+            extra = chosen
+        actions = mandatory + extra
+        after = self.score.units + sum(a.gain for a in actions)
+        to_points = self.rubric.to_points
+        return {
+            "tier": target,
+            "min_points": to_points(threshold),
+            "points_needed": to_points(max(threshold - self.score.units, 0)),
+            "gates_failing": [g.id for g in gates],
+            "caps_blocking": [c.id for c in caps],
+            "actions": [a.to_dict(self.rubric, self.entry.id) for a in actions],
+            "cost": sum(a.cost for a in actions),
+            "points_after": to_points(after),
+            "reachable": reachable and after >= threshold,
+        }
+
+    def _cheapest_with_shared_runs(self, groups: list[tuple[Action, ...]], need: int) -> list[Action] | None:
+        """cheapest_cover where one run (a fetch, a link check, a benchmark) that verifies several criteria is paid
+        once: it appears as its own action, and the criteria it verifies cost only the edits they still need."""
+        verify = self.rubric.actions.verify
+        counts: dict[str, int] = {}
+        for group in groups:
+            for run in {a.run for a in group if a.run}:
+                counts[run] = counts.get(run, 0) + 1
+        run_costs = {run: verify[run].cost for run, n in counts.items() if n >= 2}
+        chosen = cheapest_cover(groups, need, run_costs)
+        if chosen is None or not run_costs:
+            return chosen
+        runs = sorted({a.run for a in chosen if a.run in run_costs})
+        setup = [Action(None, "run", None, 0, verify[r].cost, verify[r].how, "points") for r in runs]
+        return setup + [_shared(a, verify[a.run]) if a.run in run_costs else a for a in chosen]
+
+    def _merge(self, actions: list[Action]) -> list[Action]:
+        """One action per criterion (the strongest target wins); other actions once each, in order."""
+        best: dict[str, Action] = {}
+        others: list[Action] = []
+        for act in actions:
+            if act.criterion is None:
+                same = next((i for i, o in enumerate(others) if (o.how, o.kind) == (act.how, act.kind)), None)
+                if same is None:
+                    others.append(act)
+                else:
+                    reasons = ", ".join(dict.fromkeys([*others[same].reason.split(", "), act.reason]))
+                    others[same] = replace(others[same], reason=reasons)
+                continue
+            held = best.get(act.criterion)
+            if held is None:
+                best[act.criterion] = act
+                continue
+            reasons = ", ".join(dict.fromkeys([*held.reason.split(", "), *act.reason.split(", ")]))
+            stronger = act if EVIDENCE_RANK[act.target] > EVIDENCE_RANK[held.target] else held
+            best[act.criterion] = replace(stronger, reason=reasons)
+        order = {c.id: i for i, c in enumerate(self.rubric.criteria)}
+        return sorted(best.values(), key=lambda a: order[a.criterion]) + others
+
+
+def cheapest_cover(groups: list[tuple[Action, ...]], need: int, run_costs: dict[str, int] | None = None
+                   ) -> list[Action] | None:
+    """The minimum-cost choice of at most one action per group whose gains reach ``need`` (None if impossible).
+
+    ``run_costs`` names runs (e.g. "checks": one fetch) whose cost is included in the cost of every action that
+    relies on them but is paid only once however many chosen actions share it.
+
+    Exact: a dynamic programme over (runs paid, total cost), costs being whole numbers, bounded by the cost of a
+    greedy solution and tightened as soon as a plan reaches ``need``; a state is dropped when a cheaper one with the
+    same runs paid gains at least as much. Ties go to the larger gain, then to the earlier criteria, so the result
+    is deterministic.
+    """
+    if need <= 0:
+        return []
+    if sum(max(a.gain for a in g) for g in groups) < need:
+        return None
+    run_costs = run_costs or {}
+    bits = {run: 1 << i for i, run in enumerate(sorted(run_costs))}
+    bound = _greedy_bound(groups, need)
+    # live states only: runs-paid mask -> {total cost: (gain, picks as a linked list)}
+    states: dict[int, dict[int, tuple[int, Any]]] = {0: {0: (0, None)}}
+    for group in groups:
+        options = [(a.cost, a.gain, bits.get(a.run, 0), run_costs.get(a.run, 0), a) for a in group if a.cost <= bound]
+        if not options:
+            continue
+        new_states = {mask: dict(row) for mask, row in states.items()}
+        for mask, row in states.items():
+            for cost, (gain, chain) in row.items():
+                if gain >= need:
+                    continue
+                for full, more, bit, paid_once, act in options:
+                    total = cost + (full - paid_once if mask & bit else full)
+                    if total > bound:
+                        continue
+                    target = new_states.setdefault(mask | bit, {})
+                    held = target.get(total)
+                    if held is None or gain + more > held[0]:
+                        target[total] = (gain + more, (act, chain))
+        states = {}
+        for mask, row in new_states.items():
+            kept: dict[int, tuple[int, Any]] = {}
+            best = -1
+            for cost in sorted(row):
+                if cost > bound:
+                    break
+                gain = row[cost][0]
+                if gain > best:
+                    kept[cost] = row[cost]
+                    best = gain
+                    if gain >= need:
+                        bound = cost  # nothing dearer can be the answer
+                        break
+            if kept:
+                states[mask] = kept
+    finals = sorted((cost, mask) for mask, row in states.items() for cost, (gain, _) in row.items()
+                    if gain >= need and cost <= bound)
+    if not finals:
+        return None
+    cost, mask = finals[0]
+    found = states[mask][cost][1]
+    chosen = []
+    while found is not None:
+        chosen.append(found[0])
+        found = found[1]
+    return chosen[::-1]
+
+
+def _greedy_bound(groups: list[tuple[Action, ...]], need: int) -> int:
+    """The cost of a feasible solution: best gain-per-cost upgrades first, one per group; else every largest one."""
+    ranked = sorted(((a.gain / max(a.cost, 0.5), i, a) for i, g in enumerate(groups) for a in g),
+                    key=lambda t: (-t[0], t[1]))
+    picked: dict[int, Action] = {}
+    total = 0
+    for _, i, act in ranked:
+        if total >= need:
+            break
+        if i not in picked:
+            picked[i] = act
+            total += act.gain
+    if total >= need:
+        return sum(a.cost for a in picked.values())
+    return sum(max(g, key=lambda a: a.gain).cost for g in groups)
+
+
+def plan_next_tier(score: Score, entry: Any, state: ConditionState) -> dict[str, Any] | None:
+    return Planner(score, entry, state).plan()

@@ -1,0 +1,70 @@
+"""The built-in evidence providers and the default set used by ``score_catalog``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from .bench import BenchProvider, BenchRecord, records_from_results
+from .datachecks_file import DataChecksProvider, read_checks_file
+from .links import LinkCheckProvider, read_link_report
+from .offline import OfflineProvider
+
+log = logging.getLogger(__name__)
+
+BUILTIN_PROVIDER_CLASSES = (OfflineProvider, DataChecksProvider, LinkCheckProvider, BenchProvider)
+
+
+def index_bench_results(catalog: Any, home: Path) -> list[dict[str, Any]]:
+    """Benchmark results stored in the catalog's index, when that index exists under ``home`` (read only)."""
+    if catalog is None:
+        return []
+    from registry.paths import index_path
+
+    path = index_path(catalog.root)
+    try:
+        path.relative_to(home)
+    except ValueError:
+        return []
+    if not path.is_file():
+        return []
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            conn.row_factory = sqlite3.Row
+            sql = "SELECT dataset_id, model_id, split, metric, value, run_id FROM bench_result"
+            rows = conn.execute(sql).fetchall()
+    except sqlite3.Error as exc:
+        log.warning("cannot read benchmark results from %s: %s", path, exc)
+        return []
+    return [dict(r) for r in rows]
+
+
+def default_providers(catalog: Any, home: Path | None = None) -> list:
+    """Offline checks, data checks under ``home``, link checks under the catalog root, benchmark evidence."""
+    from registry.paths import usreg_home
+
+    home = Path(home) if home is not None else usreg_home()
+    root = getattr(catalog, "root", None)
+    return [
+        OfflineProvider(),
+        DataChecksProvider(home),
+        LinkCheckProvider(root),
+        BenchProvider.from_sources(catalog, home, index_bench_results(catalog, home)),
+    ]
+
+
+__all__ = [
+    "BUILTIN_PROVIDER_CLASSES",
+    "BenchProvider",
+    "BenchRecord",
+    "DataChecksProvider",
+    "LinkCheckProvider",
+    "OfflineProvider",
+    "default_providers",
+    "read_checks_file",
+    "read_link_report",
+    "records_from_results",
+]

@@ -1,0 +1,178 @@
+"""Data-derived evidence: the ``checks.json`` written when a dataset is fetched and converted (verification level V2).
+
+The file lives at ``$USREG_HOME/datasets/<id>/<version>/checks.json`` and follows
+``registry/formats/checks_contract.md``. A check with status ``pass`` verifies the claims it covers, ``fail``
+contradicts them (and the rubric caps the tier at silver); ``warn``, ``info`` and ``skipped`` neither verify nor
+contradict. A few verifications are derived from the checks (subject ids present, official split used, Croissant
+metadata written) and, for models, from the checks of the datasets they were trained and evaluated on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..evidence import EvidenceContext, EvidenceError, Verification
+
+SCHEMA_PREFIX = "usreg-checks/"
+STATUSES = frozenset({"pass", "fail", "warn", "info", "skipped"})
+CONTRACT_CHECKS = {
+    "loader_runs": "the converter ran over the fetched data",
+    "counts_match": "the declared counts match the fetched data",
+    "sizes_agree": "images and masks have the same sizes",
+    "mask_values_in_class_map": "every mask value is a declared class",
+    "subject_leakage": "no subject appears in two splits",
+    "near_duplicates": "few exact or near duplicates across splits (perceptual hashes)",
+    "dicom_phi": "no patient identifiers in DICOM headers",
+    "burned_in_annotations": "no burned-in calipers or annotations flagged",
+}
+
+
+@dataclass(frozen=True)
+class ChecksFile:
+    path: Path
+    created: str
+    checks: dict[str, dict[str, Any]]
+
+    def status(self, name: str) -> str | None:
+        check = self.checks.get(name)
+        return check["status"] if check else None
+
+    def summary(self, name: str) -> str:
+        check = self.checks.get(name) or {}
+        return str(check.get("summary") or "").strip()
+
+
+def read_checks_file(path: Path, dataset_id: str) -> ChecksFile:
+    """Parse and validate one checks.json; raises EvidenceError saying what is wrong and where."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvidenceError(f"cannot read {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise EvidenceError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); re-run the data checks") from None
+    if not isinstance(data, dict):
+        raise EvidenceError(f"{path}: expected a JSON object")
+    schema = data.get("schema")
+    if not isinstance(schema, str) or not schema.startswith(SCHEMA_PREFIX):
+        raise EvidenceError(f"{path}: 'schema' is {schema!r}, expected '{SCHEMA_PREFIX}1'")
+    if data.get("dataset") not in (None, dataset_id):
+        raise EvidenceError(f"{path}: written for dataset {data.get('dataset')!r}, not {dataset_id!r}")
+    items = data.get("checks")
+    if not isinstance(items, list):
+        raise EvidenceError(f"{path}: 'checks' must be a list")
+    checks: dict[str, dict[str, Any]] = {}
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise EvidenceError(f"{path}: checks[{i}] needs a 'name'")
+        if item.get("status") not in STATUSES:
+            raise EvidenceError(
+                f"{path}: checks[{i}] ({item['name']}) has status {item.get('status')!r}; "
+                f"expected one of {', '.join(sorted(STATUSES))}"
+            )
+        checks[item["name"]] = item
+    return ChecksFile(path=path, created=str(data.get("created") or ""), checks=checks)
+
+
+class DataChecksProvider:
+    """Reads checks.json files under ``home`` (normally ``$USREG_HOME``)."""
+
+    name = "data-checks"
+    keys: ClassVar[dict[str, str]] = {
+        **{f"checks:{name}": what for name, what in CONTRACT_CHECKS.items()},
+        "checks:subject-ids": "the fetched data identifies the subject of each sample",
+        "checks:official-split": "the conversion used the dataset's official split",
+        "checks:croissant": "the conversion ran and wrote Croissant metadata",
+        "checks:datasets-subject-leakage": "no subject leaks across splits in the model's registry datasets",
+    }
+
+    def __init__(self, home: Path) -> None:
+        self.home = Path(home)
+        base = self.home / "datasets"
+        self._ids = {p.name for p in base.iterdir() if p.is_dir()} if base.is_dir() else set()
+        self._cache: dict[str, ChecksFile | EvidenceError | None] = {}
+
+    def locate(self, dataset: Any) -> Path | None:
+        """The checks.json of the dataset's version; without a version, the most recent one present."""
+        if dataset.id not in self._ids:
+            return None
+        base = self.home / "datasets" / dataset.id
+        if dataset.version:
+            path = base / dataset.version / "checks.json"
+            return path if path.is_file() else None
+        found = sorted(base.glob("*/checks.json"))
+        if len(found) <= 1:
+            return found[0] if found else None
+        return max(found, key=lambda p: (_created(p), p.parent.name))
+
+    def load(self, dataset: Any) -> ChecksFile | None:
+        if dataset.id not in self._cache:
+            path = self.locate(dataset)
+            try:
+                self._cache[dataset.id] = read_checks_file(path, dataset.id) if path else None
+            except EvidenceError as exc:
+                self._cache[dataset.id] = exc
+        cached = self._cache[dataset.id]
+        if isinstance(cached, EvidenceError):
+            raise cached
+        return cached
+
+    def verify(self, entry: Any, kind: str, context: EvidenceContext) -> Iterable[Verification]:
+        if kind == "model":
+            return self._model(entry, context)
+        found = self.load(entry)
+        return self._dataset(entry, found) if found else []
+
+    def _dataset(self, entry: Any, found: ChecksFile) -> list[Verification]:
+        out = []
+        where = f"{found.path.parent.name}/checks.json"
+        for name, check in sorted(found.checks.items()):
+            status = check["status"]
+            if status in ("pass", "fail"):
+                outcome = "verified" if status == "pass" else "contradicted"
+                summary = found.summary(name)
+                detail = f"{name}: {status}" + (f" ({summary})" if summary else "") + f" [{where}]"
+                out.append(Verification(f"checks:{name}", outcome, detail, self.name))
+        if found.status("subject_leakage") in ("pass", "fail"):
+            out.append(Verification("checks:subject-ids", "verified",
+                                    f"the converted data carries subject ids [{where}]", self.name))
+        split = found.checks.get("split_kind", {}).get("details", {}) or {}
+        if isinstance(split, dict) and split.get("kind") == "official":
+            out.append(Verification("checks:official-split", "verified",
+                                    f"the conversion used the official split [{where}]", self.name))
+        if found.status("loader_runs") == "pass" and (found.path.parent / "croissant.json").is_file():
+            out.append(Verification("checks:croissant", "verified",
+                                    f"Croissant metadata written by the conversion [{where}]", self.name))
+        return out
+
+    def _model(self, entry: Any, context: EvidenceContext) -> list[Verification]:
+        known = context.view.datasets()
+        ids = [i for i in dict.fromkeys([*entry.trained_on, *entry.evaluated_on]) if i in known]
+        if not ids:
+            return []
+        statuses = {}
+        for dataset_id in ids:
+            try:
+                found = self.load(known[dataset_id])
+            except EvidenceError:
+                found = None
+            statuses[dataset_id] = found.status("subject_leakage") if found else None
+        leaking = sorted(i for i, s in statuses.items() if s == "fail")
+        if leaking:
+            return [Verification("checks:datasets-subject-leakage", "contradicted",
+                                 "subject leakage across splits in: " + ", ".join(leaking), self.name)]
+        if all(s == "pass" for s in statuses.values()):
+            return [Verification("checks:datasets-subject-leakage", "verified",
+                                 "no subject leakage in: " + ", ".join(ids), self.name)]
+        return []
+
+
+def _created(path: Path) -> str:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return str(data.get("created") or "") if isinstance(data, dict) else ""
+    except (OSError, ValueError):
+        return ""

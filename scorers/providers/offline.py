@@ -1,0 +1,211 @@
+"""Offline verification: every claim that can be checked from the entry and the catalog, without the network."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from registry.schema.types import ARXIV_PATTERN, DOI_PATTERN, is_spdx
+from registry.schema.vocab import OPEN_FORMATS
+
+from ..evidence import EvidenceContext, Verification
+
+CHECKSUM_HOSTS = {
+    "zenodo": "Zenodo publishes an md5 per file",
+    "figshare": "figshare publishes computed_md5 per file",
+    "mendeley": "Mendeley Data publishes sha256_hash per file",
+    "huggingface": "Hugging Face publishes the sha256 of each LFS file",
+}
+_DOI = re.compile(DOI_PATTERN)
+_ARXIV = re.compile(ARXIV_PATTERN)
+
+
+class OfflineProvider:
+    """Checks that need nothing but the entry and the catalog."""
+
+    name = "offline"
+    keys: ClassVar[dict[str, str]] = {
+        "offline:dataset-doi": "the dataset DOI is a well-formed DOI and is not the paper's DOI",
+        "offline:citation": "a publication carries a well-formed DOI or arXiv id",
+        "offline:spdx": "a stated licence is a valid SPDX licence id",
+        "offline:checksums": "file checksums are declared in the entry or published by the host",
+        "offline:open-formats": "every declared file format is an open format",
+        "offline:used-by-model": "a registry model is trained or evaluated on the dataset",
+        "offline:cross-references": "every related entry the dataset names is in the registry",
+        "offline:archive-doi": "the archived release DOI is well-formed and is not the paper's DOI",
+        "offline:trained-on-registry": "every training dataset the model names is a registry entry",
+        "offline:evaluated-on-registry": "every evaluation dataset the model names is a registry entry",
+        "offline:external-validation": "the model is evaluated on a registry dataset it was not trained on",
+    }
+
+    def verify(self, entry: Any, kind: str, context: EvidenceContext) -> Iterable[Verification]:
+        checks = _DATASET_CHECKS if kind == "dataset" else _MODEL_CHECKS
+        for check in checks:
+            result = check(entry, context)
+            if result is not None:
+                key, outcome, detail = result
+                yield Verification(key=key, outcome=outcome, detail=detail, source=self.name)
+
+
+Result = tuple[str, str, str] | None
+
+
+def _paper_dois(entry: Any) -> set[str]:
+    return {p.doi.lower() for p in entry.publications if p.doi}
+
+
+def _doi_check(key: str, doi: str | None, entry: Any, what: str) -> Result:
+    if not doi:
+        return None
+    if not _DOI.match(doi):
+        return key, "contradicted", f"{doi!r} is not a DOI (10.<prefix>/<suffix>)"
+    if doi.lower() in _paper_dois(entry):
+        return key, "contradicted", f"the {what} DOI {doi} is the DOI of a publication, not of the {what} itself"
+    return key, "verified", f"{doi} is a well-formed DOI, distinct from the paper DOIs"
+
+
+def dataset_doi(entry: Any, context: EvidenceContext) -> Result:
+    return _doi_check("offline:dataset-doi", entry.dataset_doi, entry, "data")
+
+
+def archive_doi(entry: Any, context: EvidenceContext) -> Result:
+    return _doi_check("offline:archive-doi", entry.archive_doi, entry, "archived release")
+
+
+def citation(entry: Any, context: EvidenceContext) -> Result:
+    for pub in entry.publications:
+        if pub.doi and _DOI.match(pub.doi):
+            return "offline:citation", "verified", f"citable publication: doi {pub.doi}"
+        if pub.arxiv and _ARXIV.match(pub.arxiv):
+            return "offline:citation", "verified", f"citable publication: arXiv {pub.arxiv}"
+    return None
+
+
+def _licences(entry: Any, kind: str) -> list[str]:
+    if kind == "dataset":
+        return [entry.license] if entry.license else []
+    found = [entry.weights_license] if entry.weights_license else []
+    if entry.code and entry.code.license:
+        found.append(entry.code.license)
+    return found
+
+
+def spdx(entry: Any, context: EvidenceContext, kind: str) -> Result:
+    stated = _licences(entry, kind)
+    valid = [lic for lic in stated if is_spdx(lic)]
+    if valid:
+        return "offline:spdx", "verified", "SPDX licence id: " + ", ".join(valid)
+    return None
+
+
+def dataset_spdx(entry: Any, context: EvidenceContext) -> Result:
+    return spdx(entry, context, "dataset")
+
+
+def model_spdx(entry: Any, context: EvidenceContext) -> Result:
+    return spdx(entry, context, "model")
+
+
+def _source_checksums(sources: list[Any]) -> str | None:
+    """Why the files of one of ``sources`` can be verified on download, or None."""
+    for source in sources:
+        if source.kind in CHECKSUM_HOSTS:
+            return CHECKSUM_HOSTS[source.kind]
+        if source.files and all(f.md5 or f.sha256 for f in source.files):
+            return f"every file of the {source.kind} source declares a checksum"
+    return None
+
+
+def _checksum_conflicts(sources: list[Any]) -> list[str]:
+    seen: dict[tuple[str, str], tuple[str, str]] = {}
+    conflicts = []
+    for source in sources:
+        for f in source.files:
+            for algo in ("md5", "sha256"):
+                value = getattr(f, algo)
+                if not value:
+                    continue
+                earlier = seen.setdefault((f.name, algo), (value, source.kind))
+                if earlier[0] != value:
+                    conflicts.append(f"{f.name}: two different {algo} values ({earlier[1]} and {source.kind} sources)")
+    return conflicts
+
+
+def dataset_checksums(entry: Any, context: EvidenceContext) -> Result:
+    conflicts = _checksum_conflicts(entry.sources)
+    if conflicts:
+        return "offline:checksums", "contradicted", "; ".join(conflicts)
+    why = _source_checksums(entry.sources)
+    return ("offline:checksums", "verified", why) if why else None
+
+
+def model_checksums(entry: Any, context: EvidenceContext) -> Result:
+    for w in entry.weights:
+        if w.sha256:
+            return "offline:checksums", "verified", f"the {w.format} weights declare a sha256"
+    why = _source_checksums([w.source for w in entry.weights])
+    return ("offline:checksums", "verified", why) if why else None
+
+
+def open_formats(entry: Any, context: EvidenceContext) -> Result:
+    if entry.formats and all(f in OPEN_FORMATS for f in entry.formats):
+        return "offline:open-formats", "verified", "open formats: " + ", ".join(entry.formats)
+    return None
+
+
+def used_by_model(entry: Any, context: EvidenceContext) -> Result:
+    users = context.view.models_by_dataset.get(entry.id, [])
+    if users:
+        names = ", ".join(sorted(m.id for m in users)[:5])
+        return "offline:used-by-model", "verified", f"used by registry model(s): {names}"
+    return None
+
+
+def cross_references(entry: Any, context: EvidenceContext) -> Result:
+    rel = entry.relations
+    refs = [*rel.family, *rel.derived_from, *rel.members]
+    if not refs:
+        return None
+    known = context.view.datasets()
+    missing = [r for r in refs if r not in known or r == entry.id]
+    if missing:
+        return "offline:cross-references", "contradicted", "not registry datasets: " + ", ".join(missing)
+    return "offline:cross-references", "verified", f"{len(refs)} related entr{'y' if len(refs) == 1 else 'ies'} found"
+
+
+def _registry_refs(key: str, ids: list[str], context: EvidenceContext, what: str) -> Result:
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return None
+    known = context.view.datasets()
+    missing = [i for i in ids if i not in known]
+    if missing:
+        return key, "contradicted", f"{what} dataset(s) not in the registry: " + ", ".join(missing)
+    return key, "verified", f"{what} on registry dataset(s): " + ", ".join(ids)
+
+
+def trained_on_registry(entry: Any, context: EvidenceContext) -> Result:
+    return _registry_refs("offline:trained-on-registry", entry.trained_on, context, "trained")
+
+
+def evaluated_on_registry(entry: Any, context: EvidenceContext) -> Result:
+    ids = [*entry.evaluated_on, *(m.dataset for m in entry.metrics if m.dataset)]
+    return _registry_refs("offline:evaluated-on-registry", ids, context, "evaluated")
+
+
+def external_validation(entry: Any, context: EvidenceContext) -> Result:
+    known = context.view.datasets()
+    evaluated = {*entry.evaluated_on, *(m.dataset for m in entry.metrics if m.dataset)}
+    external = sorted(d for d in evaluated - set(entry.trained_on) if d in known)
+    if entry.trained_on and external:
+        return "offline:external-validation", "verified", "evaluated on datasets not used in training: " + ", ".join(
+            external
+        )
+    return None
+
+
+_DATASET_CHECKS = (dataset_doi, citation, dataset_spdx, dataset_checksums, open_formats, used_by_model,
+                   cross_references)
+_MODEL_CHECKS = (archive_doi, citation, model_spdx, model_checksums, trained_on_registry, evaluated_on_registry,
+                 external_validation)

@@ -1,0 +1,166 @@
+"""Presenting scores and statistics: summary rows, Markdown, and rich renderables for the terminal.
+
+Everything here works on the plain dicts of ``Score.to_dict()`` and ``scorers.stats``, so the same functions
+serve fresh scores and scores read back from the index. Entry text is escaped for rich markup and Markdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+SUMMARY_COLUMNS = ["id", "kind", "tier", "points", "verification", "limited_by", "rubric"]
+CRITERIA_COLUMNS = ["entry_id", "criterion", "group", "title", "points", "max_points", "evidence_kind", "flag"]
+
+
+def summary_row(score: dict[str, Any]) -> dict[str, Any]:
+    """The one-line view of a score (the same fields the index's score table holds)."""
+    return {
+        "id": score["entry_id"],
+        "kind": score["kind"],
+        "tier": score["tier"],
+        "tier_rank": score["tier_rank"],
+        "points": score["points"],
+        "max_points": score["max_points"],
+        "verification": score["verification_level"],
+        "limited_by": score.get("limited_by"),
+        "rubric": score["rubric_version"],
+    }
+
+
+def criteria_rows(score: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    for c in score["criteria"]:
+        yield {"entry_id": score["entry_id"], "criterion": c["id"], "group": c["group"], "title": c["title"],
+               "points": c["points"], "max_points": c["max_points"], "evidence_kind": c["evidence_kind"],
+               "flag": c.get("flag")}
+
+
+def md_escape(text: Any) -> str:
+    """Escape text for a Markdown table cell or paragraph."""
+    s = "" if text is None else str(text)
+    for ch in ("\\", "|", "*", "_", "`", "[", "]", "<", ">", "#"):
+        s = s.replace(ch, "\\" + ch)
+    return s.replace("\n", " ")
+
+
+def md_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    head = "| " + " | ".join(columns) + " |"
+    sep = "| " + " | ".join("---" for _ in columns) + " |"
+    body = ["| " + " | ".join(md_escape(_fmt(r.get(c))) for c in columns) + " |" for r in rows]
+    return "\n".join([head, sep, *body])
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def headline(score: dict[str, Any]) -> str:
+    limited = f", limited by {score['limited_by']}" if score.get("limited_by") else ""
+    return (f"{score['entry_id']}: {score['tier']} ({score['points']:g}/{score['max_points']} points, "
+            f"{score['verification_level']}, rubric {score['rubric_version']}{limited})")
+
+
+def next_tier_lines(score: dict[str, Any]) -> list[str]:
+    nt = score.get("next_tier")
+    if not nt:
+        return ["Top tier reached."]
+    lines = [f"Next tier: {nt['tier']} (needs {nt['min_points']:g} points; {nt['points_needed']:g} more)."]
+    if nt["gates_failing"]:
+        lines.append("Failing gates: " + ", ".join(nt["gates_failing"]) + ".")
+    if nt["caps_blocking"]:
+        lines.append("Caps in the way: " + ", ".join(nt["caps_blocking"]) + ".")
+    verdict = "reaches it" if nt["reachable"] else "is not enough on its own"
+    lines.append(f"Cheapest plan (cost {nt['cost']}, {nt['points_after']:g} points after) {verdict}:")
+    for a in nt["actions"]:
+        target = f"{a['criterion']} -> {a['to']}" if a["criterion"] else a["action"]
+        lines.append(f"  - [{a['for']}] {target} (+{a['points']:g}, cost {a['cost']}): {a['how']}")
+    return lines
+
+
+def explain_markdown(score: dict[str, Any]) -> str:
+    out = [f"## {md_escape(score['entry_id'])}", "", md_escape(headline(score)), ""]
+    rows = [
+        {"criterion": c["id"], "group": c["group"], "points": f"{c['points']:g}/{c['max_points']:g}",
+         "evidence": c["evidence_kind"], "why it matters": c["why_it_matters"],
+         "how to earn": c["how_to_earn"] if c["points"] < c["max_points"] else "",
+         "flag": c.get("flag") or ""}
+        for c in score["criteria"]
+    ]
+    out.append(md_table(rows, ["criterion", "group", "points", "evidence", "flag", "why it matters", "how to earn"]))
+    failing = [g for g in score["gates"] if not g["passed"]]
+    applied = [c for c in score["caps"] if c["applies"]]
+    if failing or applied:
+        out.append("")
+        out.extend(f"- gate **{md_escape(g['id'])}** ({g['tier']}) fails: {md_escape(g['how_to_pass'])}"
+                   for g in failing)
+        out.extend(f"- cap **{md_escape(c['id'])}** (max {c['max_tier']}) applies: {md_escape(c['how_to_lift'])}"
+                   for c in applied)
+    for note in score.get("notes") or []:
+        out.append(f"- note: {md_escape(note)}")
+    out.append("")
+    out.extend(md_escape(line) if not line.startswith("  - ") else "  - " + md_escape(line[4:])
+               for line in next_tier_lines(score))
+    return "\n".join(out) + "\n"
+
+
+def summary_markdown(rows: list[dict[str, Any]]) -> str:
+    """A Markdown table of summary rows (see summary_row)."""
+    return md_table(rows, SUMMARY_COLUMNS) + "\n"
+
+
+def explain_rich(score: dict[str, Any]):
+    """A rich renderable with the breakdown, gates, caps and next_tier of one score."""
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=escape(headline(score)), title_justify="left", show_lines=False)
+    for col in ("criterion", "group", "points", "evidence", "flag / how to earn"):
+        table.add_column(col, overflow="fold")
+    for c in score["criteria"]:
+        hint = c.get("flag") or (c["how_to_earn"] if c["points"] < c["max_points"] else "")
+        table.add_row(escape(c["id"]), c["group"], f"{c['points']:g}/{c['max_points']:g}", c["evidence_kind"],
+                      escape(hint))
+    parts: list[Any] = [table]
+    for g in score["gates"]:
+        if not g["passed"]:
+            parts.append(Text(f"gate {g['id']} ({g['tier']}) fails: {g['how_to_pass']}"))
+    for cap in score["caps"]:
+        if cap["applies"]:
+            parts.append(Text(f"cap {cap['id']} (max {cap['max_tier']}) applies: {cap['how_to_lift']}"))
+    for note in score.get("notes") or []:
+        parts.append(Text(f"note: {note}"))
+    parts.extend(Text(line) for line in next_tier_lines(score))
+    parts.append(Text(""))
+    return Group(*parts)
+
+
+def stats_markdown(stats: dict[str, Any]) -> str:
+    out = [f"{stats['datasets']} datasets ({stats['collections']} collections), {stats['models']} models", ""]
+    for facet, rows in stats["facets"].items():
+        out += [f"### {facet}", "", md_table(rows, ["value", "datasets", "models"]), ""]
+    return "\n".join(out)
+
+
+def gaps_markdown(gaps: dict[str, Any]) -> str:
+    out = [f"Coverage of {gaps['datasets']} public datasets (collections not counted).", ""]
+    for facet, rows in gaps["coverage"].items():
+        out += [f"### {facet}", "", md_table(rows, ["value", "datasets", "open"]), ""]
+    out += ["### Gaps", ""]
+    out += [md_escape(n) for n in gaps["notes"]] + [""]
+    rows = [{"anatomy": r["anatomy"], "datasets": r["datasets"], "open": r["open"],
+             "thin tasks": ", ".join(f"{t} {n}" for t, n in r["thin_tasks"].items())}
+            for r in gaps["anatomies"] if r["datasets"] > 0 and r["thin_tasks"]]
+    rows.sort(key=lambda r: (r["datasets"], r["anatomy"]))
+    out += [f"Anatomies and their core tasks with fewer than {gaps['few']} public datasets:", "",
+            md_table(rows, ["anatomy", "datasets", "open", "thin tasks"]), ""]
+    if gaps["no_public_dataset"]:
+        out += ["No public dataset: " + md_escape(", ".join(gaps["no_public_dataset"])), ""]
+    return "\n".join(out)

@@ -1,0 +1,185 @@
+"""`usreg score` and `usreg stats` end to end on a temporary catalog, with a real SQLite index."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+
+import pytest
+
+from registry.index import RegistryIndex
+from tests.conftest import CatalogBuilder
+from tests.scorers.helpers import BARE_DATASET, RICH_DATASET, RICH_MODEL, write_checks
+
+
+def _json_friendly(data: dict) -> dict:
+    return json.loads(json.dumps(data))
+
+
+@pytest.fixture
+def catalog(catalog_root: CatalogBuilder) -> CatalogBuilder:
+    catalog_root.dataset(_json_friendly(RICH_DATASET))
+    catalog_root.dataset(_json_friendly(BARE_DATASET))
+    prostate = copy.deepcopy(BARE_DATASET) | {"id": "prostate-set", "name": "Prostate Set", "anatomy": ["prostate"],
+                                               "tasks": ["segmentation"], "access": "open", "license": "MIT",
+                                               "species": ["human"], "acquisition": {"countries": ["NL"]}}
+    catalog_root.dataset(prostate)
+    fetal = copy.deepcopy(BARE_DATASET) | {"id": "fetal-set", "name": "Fetal Set", "anatomy": ["fetal-head"],
+                                            "tasks": ["regression", "segmentation"], "access": "challenge",
+                                            "year": 2018}
+    catalog_root.dataset(fetal)
+    catalog_root.model(_json_friendly(RICH_MODEL))
+    return catalog_root
+
+
+def test_score_table_and_index(run_cli, catalog) -> None:
+    result = run_cli("score", root=catalog.root)
+    assert result.exit_code == 0, result.output
+    for entry_id in ("rich-set", "bare-set", "rich-net"):
+        assert entry_id in result.stdout
+    assert "verification" in result.stdout and "limited_by" in result.stdout
+    stored = RegistryIndex(catalog.root).score("rich-set")
+    assert stored is not None and stored["rubric_version"] == "dataset-v1"
+    listed = run_cli("list", "--min-tier", "gold", "--format", "json", root=catalog.root)
+    ids = {r["id"] for r in json.loads(listed.stdout)}
+    assert "rich-set" in ids and "bare-set" not in ids
+
+
+def test_fresh_and_rebuilt_index_give_the_same_scores(run_cli, catalog) -> None:
+    first = run_cli("score", "--format", "json", "--explain", root=catalog.root)  # index built here
+    second = run_cli("score", "--format", "json", "--explain", root=catalog.root)  # index fresh
+    assert first.exit_code == second.exit_code == 0
+    assert json.loads(first.stdout) == json.loads(second.stdout)
+
+
+def test_score_formats(run_cli, catalog) -> None:
+    summary = json.loads(run_cli("score", "rich-set", "rich-net", "--format", "json", root=catalog.root).stdout)
+    assert [s["id"] for s in summary] == ["rich-set", "rich-net"]
+    assert {"tier", "points", "verification", "limited_by", "rubric"} <= set(summary[0])
+    full = json.loads(run_cli("score", "rich-set", "--format", "json", "--explain", root=catalog.root).stdout)
+    assert full[0]["entry_id"] == "rich-set" and len(full[0]["criteria"]) == 35 and full[0]["next_tier"]
+    rows = list(csv.DictReader(io.StringIO(run_cli("score", "--format", "csv", root=catalog.root).stdout)))
+    assert {r["id"] for r in rows} == {"rich-set", "bare-set", "prostate-set", "fetal-set", "rich-net"}
+    crit = list(csv.DictReader(io.StringIO(
+        run_cli("score", "bare-set", "--format", "csv", "--explain", root=catalog.root).stdout)))
+    assert len(crit) == 35 and crit[0]["entry_id"] == "bare-set" and "evidence_kind" in crit[0]
+    md = run_cli("score", "--format", "markdown", root=catalog.root).stdout
+    assert md.startswith("| id | kind | tier |") and "| rich-set |" in md
+    explained = run_cli("score", "bare-set", "--format", "markdown", "--explain", root=catalog.root).stdout
+    assert "## bare-set" in explained and "Next tier: bronze" in explained
+
+
+def test_explain_table_shows_breakdown_and_next_tier(run_cli, catalog) -> None:
+    out = run_cli("score", "bare-set", "--explain", root=catalog.root).stdout
+    assert "access-route" in out and "0/4" in out
+    assert "Next tier: bronze" in out and "gate:access-stated" in out
+    assert "missing" in out
+
+
+def test_invalid_entry_is_reported_not_scored(run_cli, catalog) -> None:
+    catalog.dataset({"id": "bad-set", "name": "Bad", "anatomy": ["breast"], "colour": "blue"})
+    result = run_cli("score", root=catalog.root)
+    assert result.exit_code == 1
+    assert "bad-set: not scored" in result.stderr and "unknown key 'colour'" in result.stderr
+    assert "rich-set" in result.stdout and "bad-set" not in result.stdout
+    assert "not stored" in result.stderr
+    only = run_cli("score", "bad-set", root=catalog.root)
+    assert only.exit_code == 1 and "bad-set: not scored" in only.stderr
+    fine = run_cli("score", "rich-set", root=catalog.root)
+    assert fine.exit_code == 0
+
+
+def test_unknown_id_suggests_close_ones(run_cli, catalog) -> None:
+    result = run_cli("score", "rich-sett", root=catalog.root)
+    assert result.exit_code == 1
+    assert "no entry 'rich-sett'" in result.output and "rich-set" in result.output
+
+
+def test_failed_data_check_from_checks_file(run_cli, catalog, usreg_home) -> None:
+    write_checks(usreg_home, "rich-set", "1", {"loader_runs": "pass", "sizes_agree": "fail"})
+    data = json.loads(run_cli("score", "rich-set", "--format", "json", root=catalog.root).stdout)[0]
+    assert data["tier"] == "silver" and data["limited_by"] == "failed-data-check"
+    stored = RegistryIndex(catalog.root).score("rich-set")
+    assert stored["limited_by"] == "failed-data-check"
+
+
+def test_stats(run_cli, catalog) -> None:
+    run_cli("score", root=catalog.root)
+    data = json.loads(run_cli("stats", "--format", "json", root=catalog.root).stdout)
+    assert data["datasets"] == 4 and data["models"] == 1
+    assert set(data["facets"]) == {"tier", "anatomy", "task", "species", "country", "year", "license", "access"}
+    anatomy = {r["value"]: r for r in data["facets"]["anatomy"]}
+    assert anatomy["breast"] == {"value": "breast", "datasets": 1, "models": 1}
+    assert sum(r["datasets"] for r in data["facets"]["tier"]) == 4
+    assert sum(r["models"] for r in data["facets"]["tier"]) == 1
+    table = run_cli("stats", root=catalog.root)
+    assert table.exit_code == 0 and "by tier" in table.stdout and "by licence" not in table.stdout
+    rows = list(csv.DictReader(io.StringIO(run_cli("stats", "--format", "csv", root=catalog.root).stdout)))
+    assert {"facet", "value", "datasets", "models"} == set(rows[0])
+    assert "### anatomy" in run_cli("stats", "--format", "markdown", root=catalog.root).stdout
+
+
+def test_stats_gaps(run_cli, catalog) -> None:
+    data = json.loads(run_cli("stats", "--gaps", "--format", "json", root=catalog.root).stdout)
+    assert data["datasets"] == 4 and set(data["coverage"]) == {"anatomy", "task", "species", "country", "license",
+                                                                "access"}
+    fetal = next(r for r in data["anatomies"] if r["anatomy"] == "fetal")
+    assert fetal["datasets"] == 1 and fetal["tasks"]["regression"] == 1
+    pairs = {(p["anatomy"], p["task"]) for p in data["thin_pairs"]}
+    assert ("prostate", "segmentation") in pairs and ("fetal", "classification") in pairs
+    assert "testis" in data["no_public_dataset"]
+    assert any("5 public fetal and 4 public prostate" in n for n in data["notes"])
+    assert any("1 fetal datasets" in n for n in data["notes"])
+    table = run_cli("stats", "--gaps", root=catalog.root)
+    assert table.exit_code == 0 and "Gaps" in table.stdout and "prostate" in table.stdout
+    md = run_cli("stats", "--gaps", "--format", "markdown", "--few", "2", root=catalog.root).stdout
+    assert "fewer than 2 public datasets" in md
+    rows = list(csv.DictReader(io.StringIO(run_cli("stats", "--gaps", "--format", "csv", root=catalog.root).stdout)))
+    assert any(r["section"] == "gap" and r["value"] == "prostate x classification" for r in rows)
+
+
+def test_stats_refuses_an_invalid_catalog(run_cli, catalog) -> None:
+    catalog.dataset({"id": "bad-set", "name": "Bad", "anatomy": ["nowhere"]})
+    result = run_cli("stats", root=catalog.root)
+    assert result.exit_code == 1 and "validation error" in result.output
+
+
+def test_stored_scores_are_reused_only_while_their_inputs_are_unchanged(run_cli, catalog, usreg_home) -> None:
+    cold = run_cli("score", "--format", "csv", root=catalog.root)  # builds the index and scores
+    warm = run_cli("score", "--format", "csv", root=catalog.root)  # nothing changed: read from the index
+    assert cold.exit_code == warm.exit_code == 0 and cold.stdout == warm.stdout
+    write_checks(usreg_home, "rich-set", "1", {"loader_runs": "pass", "subject_leakage": "fail"})
+    changed = json.loads(run_cli("score", "rich-set", "--format", "json", root=catalog.root).stdout)[0]
+    assert changed["limited_by"] == "failed-data-check"
+    again = json.loads(run_cli("score", "--format", "json", root=catalog.root).stdout)
+    assert next(r for r in again if r["id"] == "rich-set")["limited_by"] == "failed-data-check"
+    (catalog.root / "verification").mkdir()
+    (catalog.root / "verification" / "bare-set.json").write_text(json.dumps(
+        {"checked": "2026-11-20", "links": [{"url": "https://e.org", "status": "alive"}]}))
+    bare = json.loads(run_cli("score", "bare-set", "--format", "json", "--explain", root=catalog.root).stdout)[0]
+    links = next(c for c in bare["criteria"] if c["id"] == "links-alive")
+    assert links["evidence_kind"] == "verified"
+
+
+def test_stats_tiers_follow_new_evidence(run_cli, catalog, usreg_home) -> None:
+    before = json.loads(run_cli("stats", "--format", "json", root=catalog.root).stdout)
+    rich_tier = json.loads(run_cli("score", "rich-set", "--format", "json", root=catalog.root).stdout)[0]["tier"]
+    assert rich_tier != "silver"
+    write_checks(usreg_home, "rich-set", "1", {"sizes_agree": "fail"})
+    after = json.loads(run_cli("stats", "--format", "json", root=catalog.root).stdout)
+    count = {r["value"]: r["datasets"] for r in after["facets"]["tier"]}
+    count_before = {r["value"]: r["datasets"] for r in before["facets"]["tier"]}
+    assert count.get("silver", 0) == count_before.get("silver", 0) + 1
+    assert count.get(rich_tier, 0) == count_before[rich_tier] - 1
+
+
+def test_an_entry_with_a_dangling_reference_is_not_scored(run_cli, catalog) -> None:
+    broken = copy.deepcopy(RICH_MODEL) | {"id": "ghost-net", "name": "Ghost Net", "trained_on": ["ghost-set"]}
+    catalog.model(_json_friendly(broken))
+    result = run_cli("score", "--format", "json", root=catalog.root)
+    assert result.exit_code == 1
+    ids = {r["id"] for r in json.loads(result.stdout)}
+    assert "ghost-net" not in ids and "rich-net" in ids
+    assert "ghost-net: not scored" in result.stderr and "ghost-set" in result.stderr
