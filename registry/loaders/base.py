@@ -1,0 +1,271 @@
+"""The converter interface: what a converter yields, how it reports bad input, and the registry of converters by name.
+
+A converter walks a source tree (the download, archives already extracted) and yields ``Item``s: cheap descriptions
+of one sample (which file to decode, which masks, labels, boxes, split, subject). Decoding and PNG encoding happen in
+worker processes (see ``registry.loaders.pipeline``), so ``Item`` holds only picklable data and ``Decode`` calls to
+module-level functions.
+
+Bad input is never fatal for the rest of the dataset: a converter calls ``ctx.problem(...)`` with the file name and
+carries on; the problem list goes to ``metadata.json`` and feeds the data checks.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import UsregError
+from ..formats.sample import Box
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about the source data. ``kind`` is a stable keyword the checks group by."""
+
+    kind: str
+    file: str
+    message: str
+    severity: str = "error"
+    sample_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        d = {"kind": self.kind, "file": self.file, "message": self.message, "severity": self.severity}
+        if self.sample_id:
+            d["sample_id"] = self.sample_id
+        return d
+
+
+@dataclass
+class Decode:
+    """A deferred call ``fn(*args, **kwargs)`` run in a worker. ``fn`` must be a module-level function.
+
+    With ``needs_shape`` the worker passes ``image_shape=(height, width)`` of the decoded image (for masks drawn from
+    polygons or empty masks).
+    """
+
+    fn: Callable[..., Any]
+    args: tuple = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    needs_shape: bool = False
+    source: str | None = None
+    """The source file, relative to the source tree, named in problems about this decode."""
+
+    def __call__(self, image_shape: tuple[int, int] | None = None) -> Any:
+        if self.needs_shape:
+            return self.fn(*self.args, image_shape=image_shape, **self.kwargs)
+        return self.fn(*self.args, **self.kwargs)
+
+
+@dataclass
+class Item:
+    """One sample to convert. ``split`` None means "no official split": the pipeline assigns a seeded one."""
+
+    sample_id: str
+    image: Decode
+    source_file: str
+    masks: dict[str, Decode] = field(default_factory=dict)
+    split: str | None = None
+    subject_id: str | None = None
+    label: str | None = None
+    boxes: list[Box] = field(default_factory=list)
+    points: list[tuple[float, float]] = field(default_factory=list)
+    frame: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    colour: str = "auto"
+    annotation_file: str | None = None
+    """The file holding this sample's boxes or labels (an XML, CSV or JSON), named in problems about them."""
+    declared_size: tuple[int, int] | None = None
+    """(width, height) the annotation file states; a different image size is reported."""
+
+
+@dataclass
+class Target:
+    """A mask target: its class map (value -> name) and where the classes came from."""
+
+    classes: dict[int, str]
+    description: str = ""
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_id(text: str) -> str:
+    """A file-system-safe sample id: runs of other characters become '_', no leading/trailing '_' or '.'."""
+    out = _SAFE.sub("_", text.strip()).strip("_.")
+    return out or "sample"
+
+
+class ConvertContext:
+    """What a converter sees: the source tree, the entry, its validated options, and the problem log."""
+
+    def __init__(self, source_dir: Path, entry: Any, options: BaseModel, dataset_id: str) -> None:
+        self.source_dir = Path(os.path.abspath(source_dir))
+        self.entry = entry
+        self.options = options
+        self.dataset_id = dataset_id
+        self.problems: list[Problem] = []
+        self.targets: dict[str, Target] = {}
+        self.label_classes: list[str] | None = None
+        self.box_categories: list[str] = []
+        self.split_note: str = ""
+        self.split_info: dict[str, Any] = {}
+        self._files: list[Path] | None = None
+
+    # --- reporting -------------------------------------------------------------------------------------------
+    def problem(
+        self, kind: str, file: str | Path, message: str, severity: str = "error", sample_id: str | None = None
+    ) -> None:
+        self.problems.append(Problem(kind, self.rel(file), message, severity, sample_id))
+
+    # --- declarations ------------------------------------------------------------------------------------------
+    def declare_target(self, name: str, classes: dict[int, str], description: str = "") -> None:
+        self.targets[name] = Target({int(k): v for k, v in classes.items()}, description)
+
+    def declare_labels(self, names: list[str]) -> None:
+        self.label_classes = list(names)
+
+    def declare_box_categories(self, names: list[str]) -> None:
+        self.box_categories = list(names)
+
+    def check_label(self, label: Any, file: str | Path, sample_id: str | None = None) -> str | None:
+        """``label`` as a string if it is in the declared label classes; otherwise report it and return None."""
+        if label is None or (isinstance(label, str) and not label.strip()):
+            return None
+        text = str(label).strip()
+        if self.label_classes is not None and text not in self.label_classes:
+            self.problem(
+                "unknown_label",
+                file,
+                f"label {text!r} is not in the class map {self.label_classes}; the sample is kept without a label",
+                sample_id=sample_id,
+            )
+            return None
+        return text
+
+    def check_box_category(self, name: str, file: str | Path, sample_id: str | None = None) -> bool:
+        if self.box_categories and name not in self.box_categories:
+            self.problem(
+                "unknown_label",
+                file,
+                f"object class {name!r} is not in the class map {self.box_categories}; the box is dropped",
+                sample_id=sample_id,
+            )
+            return False
+        return True
+
+    # --- files -------------------------------------------------------------------------------------------------
+    def rel(self, path: str | Path) -> str:
+        p = Path(path)
+        try:
+            return p.relative_to(self.source_dir).as_posix()
+        except ValueError:
+            return p.as_posix()
+
+    def files(self) -> list[Path]:
+        """Every regular file under the source tree (cached; sorted; hidden files and macOS junk excluded)."""
+        if self._files is None:
+            out = []
+            for p in self.source_dir.rglob("*"):
+                parts = p.relative_to(self.source_dir).parts
+                if any(part.startswith(".") or part == "__MACOSX" for part in parts):
+                    continue
+                if p.is_file():
+                    out.append(p)
+            self._files = sorted(out)
+        return self._files
+
+    def find_dirs(self, predicate: Callable[[Path], bool], max_depth: int = 4) -> list[Path]:
+        """Directories (the source root included) satisfying ``predicate``, shallowest first.
+
+        Used to find the real root of an archive whatever wrapper folders it has (``BUSBRA/``,
+        ``SegmentationDataset/``, ...).
+        """
+        found = []
+        frontier = [self.source_dir]
+        for _ in range(max_depth + 1):
+            nxt = []
+            for d in frontier:
+                if d.name == "__MACOSX":
+                    continue
+                if predicate(d):
+                    found.append(d)
+                nxt.extend(sorted(p for p in d.iterdir() if p.is_dir() and not p.name.startswith(".")))
+            frontier = nxt
+        return found
+
+    def find_dir(self, predicate: Callable[[Path], bool], what: str) -> Path:
+        dirs = self.find_dirs(predicate)
+        if not dirs:
+            raise UsregError(
+                f"{self.dataset_id}: {what} not found under {self.source_dir}",
+                hint="check that the download is complete and is this dataset's release; "
+                f"`usreg cache clean {self.dataset_id}` then `usreg fetch {self.dataset_id}` downloads it again",
+            )
+        return dirs[0]
+
+
+class Converter:
+    """Base class. Subclasses set ``name``, ``summary``, optionally ``Options``, and implement ``items``."""
+
+    name: ClassVar[str]
+    version: ClassVar[str] = "1.0"
+    summary: ClassVar[str] = ""
+    Options: ClassVar[type[BaseModel]]
+
+    def items(self, ctx: ConvertContext) -> Iterator[Item]:
+        raise NotImplementedError
+
+
+class CommonOptions(BaseModel):
+    """Options every converter accepts. Converters extend this model with their own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = Field(0, description="Seed of the split assigned when the source has no official split.")
+    split_ratios: dict[str, float] | None = Field(
+        None, description="Shares of the seeded split, e.g. {train: 0.8, test: 0.2}; default 0.7/0.1/0.2."
+    )
+
+
+NoOptions = CommonOptions
+Converter.Options = CommonOptions
+
+_REGISTRY: dict[str, type[Converter]] = {}
+
+
+def register(cls: type[Converter]) -> type[Converter]:
+    """Class decorator adding a converter to the registry under ``cls.name``."""
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise RuntimeError(f"two converters are registered as {cls.name!r}")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def registry() -> dict[str, type[Converter]]:
+    return _REGISTRY
+
+
+def parse_options(
+    converter: type[Converter], options: dict[str, Any] | None, where: str = "loader.options"
+) -> BaseModel:
+    """Validate an entry's ``loader.options`` against the converter's model, with a clear error."""
+    try:
+        return converter.Options.model_validate(options or {})
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = ".".join(str(x) for x in err["loc"]) or "(options)"
+            lines.append(f"{where}.{loc}: {err['msg']}")
+        known = ", ".join(converter.Options.model_fields) or "none"
+        raise UsregError(
+            f"invalid options for loader '{converter.name}':\n  " + "\n  ".join(lines),
+            hint=f"options known to '{converter.name}': {known}",
+        ) from None

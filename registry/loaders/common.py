@@ -1,0 +1,108 @@
+"""Building blocks shared by converters: decoders for images and masks, class maps from entries, split names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import decode
+from .base import ConvertContext, Decode
+
+Encoding = Literal["binary", "index", "palette"]
+
+SPLIT_ALIASES = {
+    "train": "train",
+    "training": "train",
+    "training_set": "train",
+    "trainset": "train",
+    "tr": "train",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "validation_set": "val",
+    "dev": "val",
+    "test": "test",
+    "testing": "test",
+    "test_set": "test",
+    "testset": "test",
+    "ts": "test",
+}
+
+
+def canonical_split(name: str, mapping: dict[str, str] | None = None) -> str:
+    """'Training' -> 'train', 'validation' -> 'val'; an explicit ``mapping`` wins; unknown names are kept."""
+    if mapping and name in mapping:
+        return mapping[name]
+    return SPLIT_ALIASES.get(name.strip().lower(), name.strip().lower())
+
+
+def image_decode(ctx: ConvertContext, path: Path, frame: int | None = None) -> Decode:
+    return Decode(decode.read_image, (str(path),), {"frame": frame} if frame is not None else {}, source=ctx.rel(path))
+
+
+class PaletteColour(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    color: list[int] = Field(min_length=3, max_length=3)
+    id: int = Field(ge=0, le=254)
+
+
+class MaskSpec(BaseModel):
+    """How a source mask encodes its classes."""
+
+    model_config = ConfigDict(extra="forbid")
+    encoding: Encoding = Field("binary", description="binary (foreground > threshold), index (value = class id), "
+                               "palette (RGB colour per class)")
+    threshold: int = Field(0, ge=0, le=254, description="binary: foreground is any channel above this value")
+    value: int = Field(1, ge=1, le=255, description="binary: class id written for the foreground")
+    palette: list[PaletteColour] | None = Field(None, description="palette: colours; default from the entry's classes")
+
+
+def mask_decode(ctx: ConvertContext, paths: list[Path] | Path, spec: MaskSpec, target: str,
+                frame: int | None = None) -> Decode:
+    paths = [paths] if isinstance(paths, Path) else list(paths)
+    source = ", ".join(ctx.rel(p) for p in paths)
+    if spec.encoding == "binary":
+        return Decode(decode.mask_binary, (tuple(str(p) for p in paths),),
+                      {"threshold": spec.threshold, "value": spec.value}, source=source)
+    if spec.encoding == "index":
+        return Decode(decode.mask_index, (str(paths[0]),), {"frame": frame} if frame is not None else {},
+                      source=source)
+    return Decode(decode.mask_palette, (str(paths[0]), palette_tuple(ctx, spec, target)), source=source)
+
+
+def palette_tuple(ctx: ConvertContext, spec: MaskSpec, target: str) -> tuple[tuple[int, int, int, int], ...]:
+    if spec.palette:
+        return tuple((c.color[0], c.color[1], c.color[2], c.id) for c in spec.palette)
+    coloured = [c for c in ctx.entry.annotation.classes if c.color]
+    if not coloured:
+        from ..errors import UsregError
+
+        raise UsregError(
+            f"{ctx.dataset_id}: mask target '{target}' uses palette encoding but no colours are given",
+            hint="give loader.options palette: [{color: [r, g, b], id: N}, ...] or `color` on annotation.classes",
+        )
+    return tuple((c.color[0], c.color[1], c.color[2], c.id) for c in coloured)
+
+
+def entry_classes(entry: Any) -> dict[int, str]:
+    """The entry's ``annotation.classes`` as {id: name} (empty if none)."""
+    return {int(c.id): c.name for c in entry.annotation.classes}
+
+
+def target_classes(ctx: ConvertContext, spec: MaskSpec, explicit: dict[int, str] | None = None) -> dict[int, str]:
+    """The class map of a mask target: explicit option, else the entry's classes, else a binary default."""
+    if explicit:
+        classes = {int(k): v for k, v in explicit.items()}
+    elif spec.encoding == "palette" and spec.palette:
+        classes = {c.id: f"class_{c.id}" for c in spec.palette}
+        classes.update({k: v for k, v in entry_classes(ctx.entry).items() if k in classes})
+    elif entry_classes(ctx.entry):
+        classes = entry_classes(ctx.entry)
+    else:
+        classes = {spec.value: "foreground"} if spec.encoding == "binary" else {}
+    classes.setdefault(0, "background")
+    if spec.encoding == "binary":
+        classes = {0: classes[0], spec.value: classes.get(spec.value, "foreground")}
+    return dict(sorted(classes.items()))

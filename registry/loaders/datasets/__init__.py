@@ -1,0 +1,20 @@
+"""Dataset-specific converters: one module per source layout, each registered under its entry id."""
+
+from __future__ import annotations
+
+from . import (  # noqa: F401  (importing registers the converters)
+    aul,
+    bus_bra,
+    busi,
+    camus,
+    carotid_plaque,
+    ddti,
+    fm_uia,
+    gist514,
+    hc18,
+    mmotu,
+    open_kidney,
+    porcine_spinal_cord,
+    psfhs,
+    tn3k,
+)

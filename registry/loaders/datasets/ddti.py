@@ -1,0 +1,116 @@
+"""DDTI, the Digital Database Thyroid Image (Pedraza et al., 2015; Universidad Nacional de Colombia).
+
+Layout of the original release (not in source-formats.md; read in third-party parsers of the release): one flat
+folder with ``<case>.xml`` per case and ``<case>_<k>.jpg`` images. Each XML (root ``<case>``) has ``number``, ``age``,
+``sex``, ``composition``, ``echogenicity``, ``margins``, ``calcifications``, ``tirads``, ``reportbacaf``,
+``reporteco`` and one ``<mark>`` per annotated image: ``<image>k</image>`` and ``<svg>`` holding a JSON list of
+regions ``{"points": [{"x": .., "y": ..}, ...], "regionType": "freehand"}``.
+
+Quirks handled: some ``<svg>`` texts are truncated (cases 197 and 205 are known); the JSON is repaired by closing it
+after the last complete point, and reported. Images without a ``<mark>`` have no outline and are reported and
+skipped; several regions in one mark are painted into one mask.
+
+Target ``nodule`` (binary); label = the TI-RADS category; subject = the case number (several images per case);
+age, sex and the TI-RADS features go to ``extra``. No official split: a seeded split grouped by case.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
+from ..common import image_decode
+from ..decode import mask_polygons
+
+TIRADS = ["1", "2", "3", "4a", "4b", "4c", "5"]
+FEATURES = ("age", "sex", "composition", "echogenicity", "margins", "calcifications")
+POINT = re.compile(r'\{\s*"x"\s*:\s*-?[\d.]+\s*,\s*"y"\s*:\s*-?[\d.]+\s*\}')
+IMAGE = re.compile(r"^(?P<case>\d+)_(?P<k>\d+)$")
+
+
+def parse_svg(text: str) -> tuple[list[list[float]], bool]:
+    """Polygons (flat x, y lists) from a mark's svg JSON, and whether it had to be repaired."""
+    repaired = False
+    try:
+        regions = json.loads(text)
+    except ValueError:
+        points = list(POINT.finditer(text))
+        if not points:
+            raise
+        regions = json.loads(text[: points[-1].end()] + "]}]")
+        repaired = True
+    polys = []
+    for region in regions if isinstance(regions, list) else []:
+        pts = region.get("points", []) if isinstance(region, dict) else []
+        flat = [float(v) for p in pts if isinstance(p, dict) for v in (p.get("x"), p.get("y")) if v is not None]
+        if len(flat) >= 6:
+            polys.append(flat)
+    return polys, repaired
+
+
+@register
+class Ddti(Converter):
+    name = "ddti"
+    summary = "flat <case>.xml (TI-RADS, svg outlines) with <case>_<k>.jpg images"
+    Options = CommonOptions
+
+    def items(self, ctx: ConvertContext) -> Iterator[Item]:
+        ctx.declare_target("nodule", {0: "background", 1: "nodule"})
+        ctx.declare_labels(TIRADS)
+        ctx.split_note = "No official split; a seeded split grouped by case number."
+        images: dict[tuple[str, str], Path] = {}
+        xmls: dict[str, Path] = {}
+        for f in ctx.files():
+            m = IMAGE.match(f.stem)
+            if m and f.suffix.lower() in {".jpg", ".jpeg", ".png"}:
+                images[(m.group("case"), m.group("k"))] = f
+            elif f.suffix.lower() == ".xml" and f.stem.isdigit():
+                xmls[f.stem] = f
+        used = set()
+        for case, xml_path in sorted(xmls.items(), key=lambda kv: int(kv[0])):
+            try:
+                root = ET.parse(xml_path).getroot()
+            except (ET.ParseError, OSError) as exc:
+                ctx.problem("annotation_unreadable", xml_path, f"not readable XML: {exc}")
+                continue
+            number = (root.findtext("number") or case).strip()
+            extra = {k: (root.findtext(k) or "").strip() for k in FEATURES if (root.findtext(k) or "").strip()}
+            tirads = (root.findtext("tirads") or "").strip().lower() or None
+            for mark in root.iter("mark"):
+                k = (mark.findtext("image") or "").strip()
+                sid = f"{case}_{k}"
+                image = images.get((case, k))
+                if image is None:
+                    ctx.problem("missing_image", xml_path, f"mark for image {case}_{k}.jpg, which is not in the "
+                                "download", sample_id=sid)
+                    continue
+                try:
+                    polys, repaired = parse_svg(mark.findtext("svg") or "")
+                except ValueError as exc:
+                    ctx.problem("annotation_unreadable", xml_path, f"outline of image {k} is not valid JSON ({exc}); "
+                                "skipped", sample_id=sid)
+                    continue
+                if repaired:
+                    ctx.problem("repaired", xml_path, f"the outline of image {k} was truncated and has been closed "
+                                "after its last complete point", severity="warning", sample_id=sid)
+                used.add((case, k))
+                yield Item(
+                    sample_id=sid,
+                    image=image_decode(ctx, image),
+                    source_file=ctx.rel(image),
+                    masks={"nodule": Decode(mask_polygons, ([(1, p) for p in polys],), needs_shape=True,
+                                            source=ctx.rel(xml_path))},
+                    subject_id=number,
+                    label=ctx.check_label(tirads, xml_path, sid) if tirads else None,
+                    extra=extra,
+                    annotation_file=ctx.rel(xml_path),
+                )
+        for key, image in sorted(images.items()):
+            if key not in used and key[0] in xmls:
+                ctx.problem("missing_annotation", image, "no <mark> outline for this image in its case XML; skipped")
+            elif key[0] not in xmls:
+                ctx.problem("missing_annotation", image, f"no {key[0]}.xml for this image; skipped")

@@ -1,0 +1,187 @@
+"""Generic COCO converter: one or more COCO instance files (polygons, RLE, boxes) with their images.
+
+Example entry::
+
+    loader:
+      name: coco
+      options:
+        annotations: {train: "annotations/instances_train.json", test: "annotations/instances_test.json"}
+        target: lesion
+
+Category ids become the class ids of the label map (renumbered 1..n when an id exceeds 254). ``file_name`` is
+looked up next to the JSON file, in ``images/`` beside or above it, at the source root, and finally by base name
+anywhere in the download.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from ..formats.sample import Box
+from . import decode
+from .base import CommonOptions, ConvertContext, Converter, Decode, Item, register
+from .common import canonical_split, entry_classes, image_decode
+from .patterns import match_files
+
+
+class CocoOptions(CommonOptions):
+    annotations: dict[str, str] | str = Field(
+        description="Split -> JSON file pattern, or one pattern with a {split} placeholder."
+    )
+    images: str | None = Field(None, description="Folder of the images, relative to the source root.")
+    target: str = Field("instances", description="Name of the mask target built from the segmentations.")
+    masks: bool = Field(True, description="Build label maps from the segmentations.")
+    boxes: bool = Field(True, description="Keep the boxes.")
+    label_from_annotations: bool = Field(False, description="Image label = the category all its annotations share.")
+
+
+class CocoFile:
+    """One parsed COCO file, with its categories mapped to class ids 1..254."""
+
+    def __init__(self, ctx: ConvertContext, path: Path) -> None:
+        self.path = path
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            ctx.problem("annotation_unreadable", path, f"not a readable COCO JSON file: {exc}")
+            doc = {}
+        self.images: list[dict[str, Any]] = [i for i in doc.get("images", []) if isinstance(i, dict)]
+        self.categories = {int(c["id"]): str(c.get("name", c["id"])) for c in doc.get("categories", [])}
+        ids = sorted(self.categories)
+        self.class_of = {cid: cid for cid in ids} if all(0 < c < 255 for c in ids) else {
+            cid: n for n, cid in enumerate(ids, start=1)
+        }
+        self.by_image: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+        known = {i.get("id") for i in self.images}
+        for ann in doc.get("annotations", []):
+            if ann.get("image_id") not in known:
+                ctx.problem("missing_image", path, f"annotation {ann.get('id')} refers to unknown image id "
+                            f"{ann.get('image_id')}; ignored")
+                continue
+            self.by_image[ann["image_id"]].append(ann)
+
+    def class_map(self, entry_names: dict[int, str]) -> dict[int, str]:
+        out = {0: "background"}
+        for cid, value in self.class_of.items():
+            out[value] = entry_names.get(value) or self.categories[cid]
+        return out
+
+
+def find_image(ctx: ConvertContext, json_path: Path, file_name: str, images_dir: str | None,
+               by_name: dict[str, list[Path]]) -> Path | None:
+    candidates = []
+    if images_dir:
+        candidates.append(ctx.source_dir / images_dir / file_name)
+    base = json_path.parent
+    candidates += [base / file_name, base / "images" / file_name, base.parent / file_name,
+                   base.parent / "images" / file_name, ctx.source_dir / file_name]
+    for c in candidates:
+        if c.is_file():
+            return c
+    hits = by_name.get(Path(file_name).name, [])
+    return hits[0] if len(hits) == 1 else None
+
+
+def coco_item(
+    ctx: ConvertContext,
+    coco: CocoFile,
+    image: dict[str, Any],
+    image_path: Path,
+    *,
+    sample_id: str,
+    split: str | None,
+    target: str,
+    masks: bool,
+    boxes: bool,
+    label_from_annotations: bool,
+) -> Item:
+    anns = coco.by_image.get(image.get("id"), [])
+    shapes: list[tuple[int, Any]] = []
+    box_list: list[Box] = []
+    cats = set()
+    for ann in anns:
+        cid = ann.get("category_id")
+        if cid not in coco.class_of:
+            ctx.problem("unknown_label", coco.path, f"annotation {ann.get('id')} has category {cid}, which the file "
+                        "does not define; ignored", sample_id=sample_id)
+            continue
+        value = coco.class_of[cid]
+        cats.add(coco.categories[cid])
+        seg = ann.get("segmentation")
+        if masks and seg:
+            shapes.append((value, seg if isinstance(seg, dict) else [p for p in seg if len(p) >= 6]))
+        if boxes and ann.get("bbox") and len(ann["bbox"]) == 4:
+            x, y, w, h = (float(v) for v in ann["bbox"])
+            box_list.append(Box(x, y, x + w, y + h, coco.categories[cid], value))
+    declared = (int(image["height"]), int(image["width"])) if image.get("height") and image.get("width") else None
+    mask_decodes = {}
+    if masks:
+        mask_decodes[target] = Decode(decode.mask_coco, (shapes, declared), needs_shape=True, source=ctx.rel(coco.path))
+    label = None
+    if label_from_annotations and len(cats) == 1:
+        label = ctx.check_label(next(iter(cats)), coco.path, sample_id)
+    return Item(
+        sample_id=sample_id,
+        image=image_decode(ctx, image_path),
+        source_file=ctx.rel(image_path),
+        masks=mask_decodes,
+        split=split,
+        label=label,
+        boxes=box_list,
+        annotation_file=ctx.rel(coco.path),
+    )
+
+
+def basename_index(ctx: ConvertContext) -> dict[str, list[Path]]:
+    out: dict[str, list[Path]] = defaultdict(list)
+    for f in ctx.files():
+        out[f.name].append(f)
+    return out
+
+
+@register
+class Coco(Converter):
+    name = "coco"
+    summary = "COCO instance JSON files (polygons, RLE, boxes), one per split"
+    Options = CocoOptions
+
+    def items(self, ctx: ConvertContext) -> Iterator[Item]:
+        opts: CocoOptions = ctx.options
+        files: list[tuple[str | None, Path]] = []
+        if isinstance(opts.annotations, dict):
+            for split, pattern in opts.annotations.items():
+                for m in match_files(pattern, ctx.files(), ctx.source_dir):
+                    files.append((canonical_split(split), m.path))
+        else:
+            for m in match_files(opts.annotations, ctx.files(), ctx.source_dir):
+                split = m.groups.get("split")
+                files.append((canonical_split(split) if split else None, m.path))
+        if not files:
+            ctx.problem("missing_annotation", ctx.source_dir, f"no COCO file matches {opts.annotations!r}")
+            return
+        by_name = basename_index(ctx)
+        cocos = [(split, CocoFile(ctx, path)) for split, path in files]
+        classes: dict[int, str] = {0: "background"}
+        for _, coco in cocos:
+            classes.update(coco.class_map(entry_classes(ctx.entry)))
+        if opts.masks:
+            ctx.declare_target(opts.target, classes)
+        if opts.boxes:
+            ctx.declare_box_categories(sorted({n for _, c in cocos for n in c.categories.values()}))
+        if opts.label_from_annotations:
+            ctx.declare_labels([classes[k] for k in sorted(classes) if k])
+        for split, coco in cocos:
+            for image in coco.images:
+                name = str(image.get("file_name", ""))
+                path = find_image(ctx, coco.path, name, opts.images, by_name)
+                if path is None:
+                    ctx.problem("missing_image", coco.path, f"image {name!r} listed in the file is not in the download")
+                    continue
+                yield coco_item(ctx, coco, image, path, sample_id=Path(name).stem, split=split, target=opts.target,
+                                masks=opts.masks, boxes=opts.boxes, label_from_annotations=opts.label_from_annotations)

@@ -1,0 +1,124 @@
+"""Generic converter for CSV files listing image paths (and mask paths, labels, subjects, splits).
+
+Example entry::
+
+    loader:
+      name: csv-paths
+      options:
+        csv: "{split}.csv"
+        image_column: image_path
+        mask_columns: {lesion: mask_path}
+        label_column: diagnosis
+        subject_column: patient
+        relative_to: csv
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from .base import CommonOptions, ConvertContext, Converter, Item, register
+from .common import MaskSpec, canonical_split, entry_classes, image_decode, mask_decode, target_classes
+from .generic_folders import Colour
+from .patterns import match_files
+
+
+class CsvOptions(CommonOptions):
+    csv: str | dict[str, str] = Field(description="CSV file pattern (may use {split}), or split -> pattern.")
+    image_column: str = "image"
+    mask_columns: dict[str, str] = Field(default_factory=dict, description="Target -> column of mask paths.")
+    mask: MaskSpec | dict[str, MaskSpec] = Field(default_factory=MaskSpec)
+    classes: dict[str, dict[int, str]] | None = None
+    labels: list[str] | None = Field(None, description="Label classes; default: the entry's classes, else found.")
+    label_column: str | None = None
+    subject_column: str | None = None
+    split_column: str | None = None
+    frame_column: str | None = None
+    id_column: str | None = None
+    relative_to: Literal["csv", "root"] = "csv"
+    delimiter: str = ","
+    colour: Colour = "auto"
+
+
+def read_csv_rows(ctx: ConvertContext, path: Path, delimiter: str = ",") -> list[dict[str, str]]:
+    try:
+        with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
+            return [{(k or "").strip(): (v or "").strip() for k, v in row.items()}
+                    for row in csv.DictReader(fh, delimiter=delimiter)]
+    except (OSError, csv.Error) as exc:
+        ctx.problem("annotation_unreadable", path, f"not a readable CSV file: {exc}")
+        return []
+
+
+@register
+class CsvPaths(Converter):
+    name = "csv-paths"
+    summary = "CSV files listing image (and mask) paths with labels, subjects and splits"
+    Options = CsvOptions
+
+    def items(self, ctx: ConvertContext) -> Iterator[Item]:
+        opts: CsvOptions = ctx.options
+        tables: list[tuple[str | None, Path]] = []
+        if isinstance(opts.csv, dict):
+            for split, pattern in opts.csv.items():
+                tables += [(canonical_split(split), m.path) for m in match_files(pattern, ctx.files(), ctx.source_dir)]
+        else:
+            for m in match_files(opts.csv, ctx.files(), ctx.source_dir):
+                tables.append((canonical_split(m.groups["split"]) if "split" in m.groups else None, m.path))
+        if not tables:
+            ctx.problem("missing_annotation", ctx.source_dir, f"no CSV file matches {opts.csv!r}")
+            return
+        for target in opts.mask_columns:
+            spec = opts.mask.get(target, MaskSpec()) if isinstance(opts.mask, dict) else opts.mask
+            ctx.declare_target(target, target_classes(ctx, spec, (opts.classes or {}).get(target)))
+        if opts.label_column:
+            declared = opts.labels or [n for n in entry_classes(ctx.entry).values() if n != "background"]
+            if declared:
+                ctx.declare_labels(declared)
+        for split, table in tables:
+            base = table.parent if opts.relative_to == "csv" else ctx.source_dir
+            for n, row in enumerate(read_csv_rows(ctx, table, opts.delimiter), start=2):
+                yield from self._row(ctx, opts, table, base, n, row, split)
+
+    def _row(self, ctx, opts: CsvOptions, table: Path, base: Path, line: int, row: dict[str, str], split):
+        where = f"{ctx.rel(table)}:{line}"
+        rel = row.get(opts.image_column, "")
+        if not rel:
+            ctx.problem("annotation_unreadable", table, f"line {line}: no value in column {opts.image_column!r}")
+            return
+        image = Path(os.path.normpath(base / rel))
+        if not image.is_file() or not image.is_relative_to(ctx.source_dir):
+            ctx.problem("missing_image", table, f"line {line}: image {rel!r} is not in the download")
+            return
+        sid = row.get(opts.id_column, "") if opts.id_column else ""
+        sid = sid or Path(rel).stem
+        masks = {}
+        for target, column in opts.mask_columns.items():
+            mrel = row.get(column, "")
+            mpath = Path(os.path.normpath(base / mrel)) if mrel else None
+            if mpath is None or not mpath.is_file() or not mpath.is_relative_to(ctx.source_dir):
+                ctx.problem("missing_mask", table, f"line {line}: mask {mrel!r} of target '{target}' is not in the "
+                            "download; image skipped", sample_id=sid)
+                return
+            spec = opts.mask.get(target, MaskSpec()) if isinstance(opts.mask, dict) else opts.mask
+            masks[target] = mask_decode(ctx, mpath, spec, target)
+        row_split = row.get(opts.split_column, "") if opts.split_column else ""
+        frame = row.get(opts.frame_column, "") if opts.frame_column else ""
+        yield Item(
+            sample_id=sid,
+            image=image_decode(ctx, image),
+            source_file=ctx.rel(image),
+            masks=masks,
+            split=canonical_split(row_split) if row_split else split,
+            subject_id=(row.get(opts.subject_column) or None) if opts.subject_column else None,
+            label=ctx.check_label(row.get(opts.label_column), where, sid) if opts.label_column else None,
+            frame=int(frame) if frame.lstrip("-").isdigit() else None,
+            annotation_file=where,
+            colour=opts.colour,
+        )

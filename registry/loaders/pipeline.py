@@ -1,0 +1,237 @@
+"""Run a converter over a source tree and write the common format atomically.
+
+The converter yields ``Item``s in the main process; decoding, validation and PNG encoding run in a process pool
+(one worker per core) on small batches, with a bounded number of batches in flight so memory stays flat whatever the
+dataset size. Small datasets (fewer items than ``POOL_THRESHOLD``) are converted in-process, which is faster than
+starting workers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing as mp
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsregError
+from ..formats.layout import check_version_label
+from ..formats.writer import DatasetWriter
+from .base import ConvertContext, Converter, Item, Problem, parse_options, registry, safe_id
+from .splits import assign_splits
+from .worker import ItemResult, process_batch
+
+TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+POOL_THRESHOLD = 48
+BATCH_SIZE = 8
+INFLIGHT_PER_WORKER = 3
+
+Progress = Callable[[int, int | None], None]
+
+
+def get_converter(name: str) -> type[Converter]:
+    converters = registry()
+    if name not in converters:
+        from rapidfuzz import process
+
+        close = [m[0] for m in process.extract(name, list(converters), limit=3, score_cutoff=60)]
+        raise UsregError(
+            f"no converter is registered as '{name}'",
+            hint=(f"did you mean {', '.join(close)}? " if close else "")
+            + f"registered converters: {', '.join(sorted(converters))}",
+        )
+    return converters[name]
+
+
+def convert_entry(
+    entry: Any,
+    source_dir: Path,
+    home: Path,
+    version: str,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Convert the downloaded source tree of ``entry`` into ``$USREG_HOME/datasets/<id>/<version>/``."""
+    if entry.loader is None:
+        raise UsregError(
+            f"entry '{entry.id}' has no loader, so it cannot be converted",
+            hint="add `loader: {name: <converter>, options: {...}}` to the entry; "
+            "`python -c 'import registry.loaders as l; print(l.names())'` lists the converters",
+        )
+    check_version_label(version)
+    converter_cls = get_converter(entry.loader.name)
+    options = parse_options(converter_cls, entry.loader.options, where=f"{entry.id}: loader.options")
+    source_dir = Path(source_dir)
+    if not source_dir.is_dir():
+        raise UsregError(f"{entry.id}: the source directory {source_dir} does not exist",
+                         hint=f"run `usreg fetch {entry.id}` first")
+    ctx = ConvertContext(source_dir, entry, options, entry.id)
+    _report_empty(ctx, empty_archives(Path(home) / "downloads" / entry.id / version))
+    converter = converter_cls()
+    writer = DatasetWriter(Path(home), entry.id, version)
+    with writer:
+        collected = Collected(writer.instance_store())
+        for result in _run(_unique_ids(converter.items(ctx), ctx), writer.staging, workers, progress):
+            collected.add(result)
+        collected.store.close()
+        problems = list(ctx.problems) + collected.problems
+        if not collected.rows:
+            raise UsregError(
+                f"{entry.id}: no sample could be converted from {source_dir}"
+                + (f" ({len(problems)} problem(s); first: {problems[0].file}: {problems[0].message})" if problems
+                   else " (no files matched the layout this converter expects)"),
+                hint=f"check the download is {entry.id}'s release and not empty; "
+                f"converter '{converter_cls.name}': {converter_cls.summary}",
+            )
+        split = assign_splits(collected.rows, seed=options.seed, ratios=options.split_ratios)
+        return writer.finish(
+            entry=entry,
+            converter={"name": converter_cls.name, "version": converter_cls.version,
+                       "options": options.model_dump(mode="json", exclude_defaults=True)},
+            ctx=ctx,
+            rows=collected.rows,
+            split=split,
+            problems=problems,
+            mask_values=collected.mask_values,
+            files=collected.files,
+            source_dir=source_dir,
+        )
+
+
+class Collected:
+    """What the main process keeps of each result: the row, problems, mask values, file digests. COCO instances
+    (the bulky part) go to the writer's on-disk store, so memory does not grow with their size."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.rows: list[dict[str, Any]] = []
+        self.problems: list[Problem] = []
+        self.mask_values: dict[str, dict[str, list[int]]] = {}
+        self.files: dict[str, str] = {}
+
+    def add(self, result: ItemResult) -> None:
+        self.problems.extend(result.problems)
+        if result.row is None:
+            return
+        self.rows.append(result.row)
+        self.mask_values[result.sample_id] = result.mask_values
+        self.files.update(result.files)
+        self.store.put(result.sample_id, result.instances)
+
+
+def empty_archives(downloads: Path) -> list[str]:
+    """Names of zip/tar archives in the download folder that hold no regular file."""
+    import tarfile
+    import zipfile
+
+    out = []
+    if not downloads.is_dir():
+        return out
+    for p in sorted(downloads.iterdir()):
+        name = p.name.lower()
+        try:
+            if name.endswith(".zip") and zipfile.is_zipfile(p):
+                with zipfile.ZipFile(p) as zf:
+                    if not any(not i.is_dir() for i in zf.infolist()):
+                        out.append(p.name)
+            elif name.endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")) and tarfile.is_tarfile(p):
+                with tarfile.open(p) as tf:
+                    if not any(m.isfile() for m in tf):
+                        out.append(p.name)
+        except (OSError, zipfile.BadZipFile, tarfile.TarError):
+            continue
+    return out
+
+
+def _report_empty(ctx: ConvertContext, empty: list[str]) -> None:
+    """An empty download, an empty archive, or an empty folder left by one, is reported by name."""
+    for name in empty:
+        ctx.problem("empty_source", name, "the archive holds no files", severity="warning")
+    if not ctx.files():
+        what = f"the archive(s) {', '.join(empty)} are empty" if empty else "an empty archive?"
+        raise UsregError(
+            f"{ctx.dataset_id}: the download at {ctx.source_dir} holds no files ({what})",
+            hint=f"download it again (`usreg cache clean {ctx.dataset_id}`, then `usreg fetch {ctx.dataset_id}`); "
+            "if the host serves an empty archive, report it to the dataset's maintainers",
+        )
+    for d in sorted(p for p in ctx.source_dir.rglob("*") if p.is_dir()):
+        if not any(d.iterdir()):
+            ctx.problem("empty_source", d, "an empty folder in the download (an empty archive or folder upstream)",
+                        severity="warning")
+
+
+def _unique_ids(items: Iterable[Item], ctx: ConvertContext) -> Iterator[Item]:
+    """Sanitise sample ids and make them unique; a collision is reported and the later sample renamed."""
+    seen: set[str] = set()
+    for item in items:
+        for target in item.masks:
+            if not TARGET_NAME.match(target):
+                raise UsregError(
+                    f"{ctx.dataset_id}: mask target name {target!r} is not usable as a folder name",
+                    hint="use letters, digits, '.', '_' or '-' (e.g. lesion, tumor_binary)",
+                )
+        sid = safe_id(item.sample_id)
+        if sid in seen:
+            base, n = sid, 2
+            while f"{base}__{n}" in seen:
+                n += 1
+            sid = f"{base}__{n}"
+            ctx.problem("duplicate_id", item.source_file,
+                        f"sample id {base!r} is used twice; this sample is stored as {sid!r}", severity="warning")
+        seen.add(sid)
+        item.sample_id = sid
+        yield item
+
+
+def _run(items: Iterator[Item], staging: Path, workers: int | None, progress: Progress | None) -> Iterator[ItemResult]:
+    """Results as they complete: in-process for small jobs, else from a pool with a bounded number of batches."""
+    head = list(itertools.islice(items, POOL_THRESHOLD))
+    workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+    if len(head) < POOL_THRESHOLD or workers == 1:
+        done = 0
+        for batch in _batches(itertools.chain(head, items), BATCH_SIZE):
+            results = process_batch(batch, str(staging))
+            done += len(results)
+            yield from results
+            if progress:
+                progress(done, None)
+        return
+    yield from _run_pool(itertools.chain(head, items), staging, workers, progress)
+
+
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    it = iter(items)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
+
+
+def _run_pool(items: Iterator[Item], staging: Path, workers: int, progress: Progress | None) -> Iterator[ItemResult]:
+    context = mp.get_context("forkserver") if "forkserver" in mp.get_all_start_methods() else None
+    if context is not None:
+        context.set_forkserver_preload(["registry.loaders.worker"])
+    pending: set[Future] = set()
+    batches = _batches(items, BATCH_SIZE)
+    limit = workers * INFLIGHT_PER_WORKER
+    done_count = 0
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        exhausted = False
+        while pending or not exhausted:
+            while not exhausted and len(pending) < limit:
+                batch = next(batches, None)
+                if batch is None:
+                    exhausted = True
+                    break
+                pending.add(pool.submit(process_batch, batch, str(staging)))
+            if not pending:
+                break
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                results = fut.result()
+                done_count += len(results)
+                yield from results
+            if progress:
+                progress(done_count, None)

@@ -1,0 +1,107 @@
+"""Data checks: DICOM PHI on real ultrasound files, the burned-in heuristic, duplicates, and the checks.json shape."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+from pydicom.data import get_testdata_file
+
+from scorers.datachecks import CHECK_NAMES, STATUSES
+from scorers.datachecks.burned_in import score_image
+from scorers.datachecks.dicom_phi import dicom_phi_check, find_dicom_files, scan_file
+from scorers.datachecks.duplicates import duplicate_check
+from tests.fixtures.builders import carotid_plaque
+from tests.fixtures.builders._common import rgb, us_image
+from tests.loaders.conftest import make_entry
+
+CONTRACT = Path(__file__).resolve().parents[2] / "registry" / "formats" / "checks_contract.md"
+
+
+def test_phi_found_in_real_ultrasound_dicom():
+    us1 = scan_file(Path(get_testdata_file("US1_UNCR.dcm")))
+    assert {"PatientName", "PatientID"} <= set(us1["identifying"])
+    assert "InstitutionName" in us1["quasi"] and "StudyDate" in us1["quasi"]
+    ob = scan_file(Path(get_testdata_file("OBXXXX1A.dcm")))
+    assert "PatientName" in ob["identifying"]
+    anon = scan_file(Path(get_testdata_file("color-pl.dcm")))  # "Anonymized" placeholders
+    assert anon["identifying"] == []
+
+
+def test_phi_check_statuses(tmp_path):
+    clean_dir, dirty_dir = tmp_path / "clean", tmp_path / "dirty"
+    clean_dir.mkdir()
+    dirty_dir.mkdir()
+    shutil.copy(get_testdata_file("color-pl.dcm"), clean_dir / "a.dcm")
+    shutil.copy(get_testdata_file("US1_UNCR.dcm"), dirty_dir / "b.dcm")
+    shutil.copy(get_testdata_file("gdcm-US-ALOKA-16.dcm"), dirty_dir / "noext")  # found by its DICM preamble
+    dirty = dicom_phi_check(find_dicom_files(dirty_dir))
+    assert dirty["status"] == "fail" and dirty["details"]["files_with_phi"] == 2
+    clean = dicom_phi_check(find_dicom_files(clean_dir))
+    assert clean["status"] == "warn" and clean["details"]["files_with_phi"] == 0  # study date only
+    assert dicom_phi_check([])["status"] == "skipped"
+
+
+def test_burned_in_heuristic():
+    plain = us_image(200, 240, 1)
+    assert score_image(plain) == (False, "")
+    marked = Image.fromarray(plain.copy())
+    d = ImageDraw.Draw(marked)
+    for x, y in ((60, 60), (150, 120)):  # caliper crosses
+        d.line((x - 8, y, x + 8, y), fill=255)
+        d.line((x, y - 8, x, y + 8), fill=255)
+    d.text((10, 180), "HC 172.4mm", fill=255)
+    assert score_image(np.asarray(marked))[0]
+    blob = plain.copy()
+    blob[50:120, 60:160] = 255  # a saturated reflector is a blob, not a stroke
+    assert not score_image(blob)[0]
+    coloured = rgb(plain)
+    coloured[100:103, 20:60] = (255, 255, 0)  # a yellow measurement line
+    assert score_image(coloured)[0]
+    doppler = rgb(plain)
+    doppler[40:140, 40:200] = (200, 30, 30)  # colour flow covers a large area
+    assert not score_image(doppler)[0]
+
+
+def _row(sid, split, sha, ph):
+    return {"sample_id": sid, "split": split, "image_sha256": sha, "phash": ph}
+
+
+def test_duplicate_counting():
+    rows = [
+        _row("a", "train", "x", "0000000000000000"),
+        _row("b", "test", "x", "0000000000000000"),  # exact copy of a across splits
+        _row("c", "train", "x", "0000000000000000"),  # and within train
+        _row("d", "test", "y", "0000000000000001"),  # near (1 bit) to a, b, c
+        _row("e", "train", "z", "ffffffffffffffff"),
+    ]
+    check = duplicate_check(rows, max_distance=4)
+    d = check["details"]
+    assert check["status"] == "fail"
+    assert d["exact_cross_split"] == 2 and d["exact_within_split"] == 1
+    assert d["near_cross_split"] == 2 and d["near_within_split"] == 1
+    assert d["within_split"] == 2
+    assert d["pairs"][0]["kind"] == "exact" and set(d["pairs"][0]["splits"]) == {"train", "test"}
+    assert duplicate_check(rows[3:])["status"] == "pass"
+
+
+def test_checks_json_follows_the_contract(tmp_path, convert):
+    contract = CONTRACT.read_text()
+    named = set(re.findall(r'"name": "([a-z_]+)"', contract))
+    fx = carotid_plaque.build(tmp_path / "src", size=120)
+    out = convert(make_entry("carotid-plaque", "carotid-plaque"), fx.root)
+    doc = out.checks_doc
+    assert doc["schema"] == "usreg-checks/1" and doc["dataset"] == "carotid-plaque" and doc["version"] == "1"
+    assert doc["converter"] == {"name": "carotid-plaque", "version": "1.0"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["created"])
+    names = [c["name"] for c in doc["checks"]]
+    assert named <= set(names) and set(names) == set(CHECK_NAMES)
+    for c in doc["checks"]:
+        assert c["status"] in STATUSES and isinstance(c["details"], dict) and c["summary"]
+    dup = out.checks["near_duplicates"]["details"]
+    assert {"exact_cross_split", "near_cross_split", "within_split", "pairs"} <= set(dup)
+    assert {"fraction", "empty", "total"} <= set(out.checks["empty_mask_fraction"]["details"])
+    assert out.checks["split_kind"]["details"]["kind"] == "seeded-random"

@@ -1,0 +1,93 @@
+"""registry.load: samples, splits, to_pandas, to_hf, to_torch, and clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import registry
+from registry.errors import UsregError
+from tests.fixtures.builders import fm_uia, porcine_spinal_cord
+from tests.loaders.conftest import make_entry
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture
+def spinal(tmp_path, convert):
+    fx = porcine_spinal_cord.build_segmentation(tmp_path / "src")
+    return convert(make_entry("porcine-spinal-cord", "porcine-spinal-cord"), fx.root)
+
+
+def test_load_iterates_samples(spinal, usreg_home):
+    ds = registry.load("porcine-spinal-cord")
+    assert len(ds) == 4 and ds.splits == ["test", "train", "val"]
+    sample = next(iter(ds))
+    assert sample.image.dtype == np.uint8 and sample.image.shape == (275, 690)
+    assert sample.masks["anatomy"].shape == (275, 690)
+    assert sample.image.flags.writeable
+    assert ds.classes["anatomy"][6] == "hematoma"
+    train = registry.load("porcine-spinal-cord", split="train")
+    assert {s.split for s in train} == {"train"} and len(train) == 2
+    with pytest.raises(UsregError) as err:
+        registry.load("porcine-spinal-cord", split="validation")
+    assert "val" in err.value.hint
+
+
+def test_missing_dataset_says_to_fetch(usreg_home):
+    with pytest.raises(UsregError) as err:
+        registry.load("never-fetched")
+    assert "usreg fetch never-fetched" in err.value.hint
+    with pytest.raises(UsregError):
+        registry.load("never-fetched", version="2")
+
+
+def test_to_pandas_has_paths(spinal):
+    df = registry.load("porcine-spinal-cord").to_pandas()
+    assert list(df.columns[:3]) == ["sample_id", "split", "subject_id"]
+    assert df["mask_anatomy_path"].map(lambda p: p.endswith(".png")).all()
+
+
+def test_to_hf_features(spinal):
+    import datasets
+
+    hf = registry.load("porcine-spinal-cord", split="val").to_hf()
+    assert isinstance(hf, datasets.Dataset) and hf.num_rows == 1
+    assert isinstance(hf.features["image"], datasets.Image)
+    assert np.asarray(hf[0]["mask_anatomy"]).max() == 9
+
+
+def test_to_hf_class_labels_boxes_points(tmp_path, convert):
+    convert(make_entry("fm-uia-2026", "fm-uia-2026"), fm_uia.build(tmp_path / "src").root)
+    hf = registry.load("fm-uia-2026", split="train").to_hf()
+    by_id = {r["sample_id"]: r for r in hf}
+    label = hf.features["label"]
+    assert label.int2str(by_id["train_breast_2cls_img_001"]["label"]) == "breast_2cls/1"
+    assert by_id["train_thyroid_nodule_det_img_001"]["boxes"][0]["x_max"] == 50
+    assert by_id["train_FUGC_img_001"]["points"][1] == {"x": 56.0, "y": 58.0}
+
+
+def test_to_torch_batches(spinal):
+    torch = pytest.importorskip("torch", reason="torch is the optional [bench] extra")
+    tds = registry.load("porcine-spinal-cord", split="train").to_torch(size=(64, 128))
+    loader = torch.utils.data.DataLoader(tds, batch_size=2, collate_fn=tds.collate)
+    batch = next(iter(loader))
+    assert batch["image"].shape == (2, 1, 64, 128) and batch["image"].dtype == torch.float32
+    assert batch["mask_anatomy"].shape == (2, 64, 128) and int(batch["mask_anatomy"].max()) <= 9
+    assert batch["sample_id"] == ["train_x1", "train_x2"]
+
+
+def test_to_torch_without_torch_says_what_to_install(spinal, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_torch(name, *args, **kwargs):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("No module named 'torch'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_torch)
+    with pytest.raises(UsregError) as err:
+        registry.load("porcine-spinal-cord").to_torch()
+    assert "pip install 'usreg[bench]'" in err.value.hint and err.value.exit_code == 2

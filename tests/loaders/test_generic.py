@@ -1,0 +1,108 @@
+"""The generic converters, configured from loader options only, with the bad-input cases of the issue."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pycocotools.coco import COCO
+
+from registry.errors import UsregError
+from tests.fixtures.builders import generic
+from tests.loaders.conftest import make_entry
+
+PALETTE_OPTS = {"encoding": "palette", "palette": [{"color": [255, 0, 0], "id": 1}, {"color": [0, 255, 0], "id": 2},
+                                                   {"color": [0, 0, 0], "id": 0}]}
+
+
+def test_image_mask_folders_with_bad_input(tmp_path, convert):
+    fx = generic.image_mask_folders(tmp_path / "src")
+    opts = {"images": "{split}/images/{stem}.png", "masks": {"lesion": "{split}/masks/{stem}_mask.png"},
+            "mask": PALETTE_OPTS, "classes": {"lesion": {1: "cyst", 2: "solid"}}}
+    out = convert(make_entry("generic-a", "image-mask-folders", opts), fx.root)
+    assert len(out.rows) == fx.expected["samples"]
+    assert out.splits() == {"train": 3, "test": 2}
+    assert set(np.unique(out.mask("a1", "lesion"))) == {0, 1, 2}
+    assert out.metadata["targets"]["lesion"]["classes"] == {"0": "background", "1": "cyst", "2": "solid"}
+    for file, kind in fx.expected["bad_files"].items():
+        assert file in out.problem_files(kind), (file, kind, out.problems())
+    assert not out.mask("c_off", "lesion").any()  # off-palette pixels set to background
+    assert out.checks["mask_values_in_class_map"]["details"]["off_palette_files"] == ["test/masks/c_off_mask.png"]
+
+
+def test_image_mask_folders_index_values_outside_class_map_fail(tmp_path, convert):
+    fx = generic.csv_paths(tmp_path / "src")  # grey 0/255 masks
+    opts = {"images": "data/img/{stem}.png", "masks": {"m": "data/gt/{stem}.png"}, "mask": {"encoding": "index"},
+            "classes": {"m": {1: "lesion"}}}
+    out = convert(make_entry("generic-b", "image-mask-folders", opts), fx.root)
+    check = out.checks["mask_values_in_class_map"]
+    assert check["status"] == "fail" and all(v == [255] for v in check["details"]["bad"].values())
+
+
+def test_class_folders_labels_and_unknown_class(tmp_path, convert):
+    fx = generic.class_folders(tmp_path / "src")
+    opts = {"images": "{split}/{label}/{stem}.png", "classes": ["normal", "abnormal"]}
+    out = convert(make_entry("generic-c", "class-folders", opts, tasks=["classification"]), fx.root)
+    assert len(out.rows) == fx.expected["samples"]
+    assert sum(r["label"] == "abnormal" for r in out.rows) == 4
+    assert fx.expected["unknown"] in out.problem_files("unknown_label")
+    assert out.by_id["x"]["label"] is None
+    assert out.checks["labels_in_class_map"]["status"] == "fail"
+    assert out.metadata["labels"] == ["normal", "abnormal"]
+
+
+def test_coco_polygons_rle_and_missing_images(tmp_path, convert):
+    fx = generic.coco(tmp_path / "src")
+    opts = {"annotations": "annotations/instances_{split}.json", "target": "lesion"}
+    out = convert(make_entry("generic-d", "coco", opts), fx.root)
+    assert len(out.rows) == fx.expected["samples"] and out.splits() == {"train": 3, "test": 1}
+    mask = out.mask("c1", "lesion")
+    assert (mask[10:25, 10:30] == 3).all() and (mask[40:50, 40:60] == 7).all()
+    assert out.metadata["targets"]["lesion"]["classes"] == {"0": "background", "3": "nodule", "7": "cyst"}
+    assert "missing.jpg" in out.problems("missing_image")[0]["message"]
+    coco = COCO(str(out.path / "annotations" / "coco_train.json"))
+    names = {c["name"] for c in coco.loadCats(coco.getCatIds())}
+    assert names >= {"nodule", "cyst"}
+
+
+def test_pascal_voc_split_lists_and_clipping(tmp_path, convert):
+    fx = generic.pascal_voc(tmp_path / "src")
+    out = convert(make_entry("generic-e", "pascal-voc", {"classes": ["cat", "dog"]}), fx.root)
+    assert out.splits() == fx.expected["splits"]
+    dog = out.by_id["v3"]["boxes"][0]
+    assert (dog["x_min"], dog["y_max"]) == (10.5, 50.5) and dog["category_id"] == 2
+    assert out.by_id["v2"]["boxes"] == []
+    assert out.by_id["v4"]["boxes"][0]["x_max"] == 70  # clipped
+    kinds = {p["kind"] for p in out.problems()}
+    assert kinds == {"box_outside", "unknown_label"}
+
+
+def test_csv_paths_subjects_and_labels(tmp_path, convert):
+    fx = generic.csv_paths(tmp_path / "src")
+    opts = {"csv": "{split}.csv", "image_column": "image_path", "mask_columns": {"lesion": "mask_path"},
+            "label_column": "diagnosis", "subject_column": "patient", "labels": ["benign", "malignant"],
+            "mask": {"threshold": 127}}
+    out = convert(make_entry("generic-f", "csv-paths", opts), fx.root)
+    assert len(out.rows) == fx.expected["samples"]
+    assert {r["subject_id"] for r in out.rows} == {"p1", "p2", "p3"}
+    assert len(out.problems("missing_image")) == 2
+    assert "test.csv:3" in out.problems("unknown_label")[0]["file"]
+    assert out.checks["subject_leakage"]["status"] == "pass"
+
+
+def test_dicom_sources_and_phi_check(tmp_path, convert):
+    fx = generic.dicom_class_folders(tmp_path / "src")
+    out = convert(make_entry("generic-g", "class-folders", {"images": "{label}/{stem}.dcm"}), fx.root)
+    phi = out.checks["dicom_phi"]
+    assert phi["status"] == "fail"
+    flagged = {f["file"] for f in phi["details"]["files"]}
+    assert set(fx.expected["phi_files"]) <= flagged and fx.expected["clean"] not in flagged
+    assert "PatientName" in phi["details"]["tags"] and "PatientID" in phi["details"]["tags"]
+    assert out.by_id["US1_UNCR"]["channels"] == 3  # colour ultrasound kept in colour
+    assert out.by_id["OBXXXX1A"]["width"] == 800  # palette-colour DICOM decoded through its LUT
+
+
+def test_invalid_options_name_the_field(tmp_path, convert):
+    fx = generic.class_folders(tmp_path / "src")
+    with pytest.raises(UsregError) as err:
+        convert(make_entry("generic-h", "image-mask-folders", {"imgs": "x"}), fx.root)
+    assert "loader.options.imgs" in err.value.message and "images" in err.value.hint

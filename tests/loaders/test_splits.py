@@ -1,0 +1,56 @@
+"""Split assignment: official, seeded by subject (no leakage), seeded random (stratified), deterministic."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from registry.loaders.splits import assign_splits
+
+
+def rows(n, subjects=None, labels=None, split=None):
+    return [{"sample_id": f"s{i:03d}", "subject_id": subjects[i] if subjects else None,
+             "label": labels[i] if labels else None, "split": split} for i in range(n)]
+
+
+def test_official_untouched():
+    r = rows(5, split="train")
+    r[0]["split"] = "test"
+    res = assign_splits(r)
+    assert res.kind == "official" and res.seed is None and res.counts == {"test": 1, "train": 4}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 15), min_size=1, max_size=80), st.integers(0, 5))
+def test_subject_grouped_split_never_leaks(subject_of, seed):
+    r = rows(len(subject_of), subjects=[f"p{s}" for s in subject_of])
+    res = assign_splits(r, seed=seed)
+    assert res.kind == "seeded-subject"
+    seen = {}
+    for row in r:
+        assert seen.setdefault(row["subject_id"], row["split"]) == row["split"]
+    again = rows(len(subject_of), subjects=[f"p{s}" for s in subject_of])
+    assign_splits(again, seed=seed)
+    assert [x["split"] for x in again] == [x["split"] for x in r]  # deterministic
+
+
+def test_random_split_is_stratified_and_close_to_ratios():
+    labels = ["a"] * 70 + ["b"] * 30
+    r = rows(100, labels=labels)
+    res = assign_splits(r, seed=3, ratios={"train": 0.8, "test": 0.2})
+    assert res.kind == "seeded-random" and res.counts == {"test": 20, "train": 80}
+    assert sum(1 for x in r if x["label"] == "b" and x["split"] == "test") == 6
+
+
+def test_partial_official_split_filled():
+    r = rows(10)
+    r[0]["split"] = "test"
+    res = assign_splits(r)
+    assert res.kind == "official-partial" and all(x["split"] for x in r)
+
+
+def test_seed_changes_assignment():
+    a, b = rows(50), rows(50)
+    assign_splits(a, seed=0)
+    assign_splits(b, seed=1)
+    assert [x["split"] for x in a] != [x["split"] for x in b]
