@@ -1,0 +1,134 @@
+"""Model adapters, chosen by registered name (never by an import path from YAML).
+
+- ``onnx``: ONNX Runtime (``onnx_adapter``);
+- ``torchscript``: TorchScript archives, optional extra ``usreg[bench]`` (``torch_adapter``);
+- ``builtin``: the recipes below, which need no downloaded weights. A model entry may name one with
+  ``adapter: {name: builtin, options: {recipe: unet-ensemble, ...}}``.
+
+Built-in recipes: ``all-background`` and ``intensity-threshold`` (trivial references) and ``unet-ensemble``
+(trainable; needs torch). Their results are stored under the model id ``builtin:<name>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ...errors import UsregError
+from ..preprocess import Spec
+from .base import Adapter, AdapterInfo, OutputClass, Prediction
+
+BASELINES = ("all-background", "intensity-threshold")
+TRAINABLE = ("unet-ensemble",)
+BUILTINS = (*BASELINES, *TRAINABLE)
+BUILTIN_PREFIX = "builtin:"
+
+__all__ = ["BASELINES", "BUILTINS", "TRAINABLE", "Adapter", "AdapterInfo", "OutputClass", "Prediction",
+           "WeightsLoadError", "build_builtin", "build_for_model", "builtin_id"]
+
+
+def builtin_id(name: str) -> str:
+    return f"{BUILTIN_PREFIX}{name}"
+
+
+def build_builtin(
+    name: str,
+    classes: Sequence[OutputClass],
+    options: dict[str, Any] | None = None,
+    device: str = "cpu",
+    workdir: Path | None = None,
+    model_id: str | None = None,
+) -> Adapter:
+    info = AdapterInfo(name=name, model_id=model_id or builtin_id(name), options=dict(options or {}))
+    if name == "all-background":
+        from .baselines import AllBackground
+
+        return AllBackground(info, classes)
+    if name == "intensity-threshold":
+        from .baselines import IntensityThreshold
+
+        return IntensityThreshold(info, classes)
+    if name == "unet-ensemble":
+        from .unet_ensemble import UNetEnsemble
+
+        return UNetEnsemble(info, classes, device=device, workdir=workdir)
+    raise UsregError(f"unknown built-in model {name!r}", hint="choose one of: " + ", ".join(BUILTINS))
+
+
+def model_classes(model) -> list[OutputClass]:
+    if model.output is None:
+        return []
+    return [OutputClass(int(c.id), c.name) for c in model.output.classes]
+
+
+def build_for_model(model, home: Path, device: str = "cpu", weights_override: Path | None = None,
+                    threads: int | None = None, workdir: Path | None = None) -> Adapter:
+    """The adapter for a model entry, with its weights located and checked."""
+    from .. import weights as weights_mod
+    from ..compat import adapter_name, output_kind
+
+    name = adapter_name(model)
+    options = dict(model.adapter.options) if model.adapter else {}
+    classes = model_classes(model)
+    if name == "builtin":
+        recipe = options.pop("recipe", None)
+        if recipe not in BUILTINS:
+            raise UsregError(
+                f"model {model.id}: adapter 'builtin' needs options.recipe, one of {', '.join(BUILTINS)}",
+                hint="e.g. adapter: {name: builtin, options: {recipe: unet-ensemble}}",
+            )
+        if recipe in TRAINABLE and (model.weights or weights_override):
+            path = weights_override or _any_weights(model, home)
+            options["weights"] = str(path)
+        return build_builtin(recipe, classes, options, device, workdir=workdir, model_id=model.id)
+    if name not in ("onnx", "torchscript"):
+        raise UsregError(
+            f"model {model.id} cannot be run: no onnx or torchscript weights and no adapter",
+            hint="declare weights in a runnable format, or adapter: {name: onnx|torchscript|builtin}",
+        )
+    kind = output_kind(model)
+    path, digest = weights_mod.resolve(model, home, weights_override)
+    info = AdapterInfo(name=name, model_id=model.id, weights_sha256=digest, weights_path=str(path), options=options)
+    spec = Spec.from_entry(model.input)
+    activation = model.output.activation if model.output else None
+    try:
+        if name == "onnx":
+            from .onnx_adapter import OnnxAdapter
+
+            return OnnxAdapter(info, path, spec, kind, classes, activation, device=device, threads=threads)
+        from .torch_adapter import TorchScriptAdapter
+
+        return TorchScriptAdapter(info, path, spec, kind, classes, activation, device=device)
+    except UsregError as exc:
+        if "not installed" in exc.message or "--device cuda" in exc.message:
+            raise
+        raise WeightsLoadError(exc.message, exc.hint, digest) from exc
+    except Exception as exc:  # the runtime rejecting the file is the finding
+        raise WeightsLoadError(
+            f"model {model.id}: {path.name} does not load with {name}: {str(exc).splitlines()[0][:300]}",
+            "check that the file is a valid model in the declared format",
+            digest,
+        ) from exc
+
+
+class WeightsLoadError(UsregError):
+    """The weights were found (and match their checksum) but the runtime cannot load them."""
+
+    def __init__(self, message: str, hint: str = "", sha256: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.sha256 = sha256
+
+
+def _any_weights(model, home: Path) -> Path:
+    from ..weights import weights_dir
+
+    w = model.weights[0]
+    name = w.file or (w.source.files[0].name if w.source.files else None)
+    path = weights_dir(home, model.id) / (name or "")
+    if not name or not path.is_file():
+        raise UsregError(
+            f"model {model.id}: recipe weights are not downloaded (expected {path})",
+            hint=f"pass --weights {model.id}=PATH",
+        )
+    return path

@@ -1,0 +1,200 @@
+"""One benchmark job = one (dataset, model) pair: build the adapter, check it, train if asked, evaluate, and turn
+the outcome into index rows with provenance. ``run_job`` never raises for a failing model: the failure becomes the
+outcome's ``error`` (and a failed ``check.weights_load`` row), so a batch of jobs carries on.
+
+Jobs are plain picklable dataclasses, so the executors (``executors.py``) can ship them to a process pool or Ray.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsregError
+from .adapters import TRAINABLE, OutputClass, WeightsLoadError, build_builtin, build_for_model, builtin_id
+from .data import DatasetView, open_split
+from .metrics.bootstrap import DEFAULT_N_BOOT
+from .metrics.conventions import convention_for, get_convention
+from .provenance import device_name, new_run_id, now_iso, packages_json
+from .runner import evaluate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ModelRef:
+    """A catalog model (``entry`` set) or a built-in recipe (``builtin`` set)."""
+
+    entry: Any = None
+    builtin: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    train: bool = False
+
+    @property
+    def model_id(self) -> str:
+        return self.entry.id if self.entry is not None else builtin_id(self.builtin or "?")
+
+
+@dataclass
+class BenchJob:
+    dataset_id: str
+    model: ModelRef
+    split: str = "test"
+    train_split: str = "train"
+    version: str | None = None
+    home: str | None = None
+    seed: int = 0
+    device: str = "cpu"
+    n_boot: int = DEFAULT_N_BOOT
+    convention: str | None = None
+    pooled_batch_size: int | None = None
+    target: str | None = None
+    weights: str | None = None
+    workers: int = 1
+    batch_size: int = 8
+    view: DatasetView | None = None  # in-memory data instead of a fetched dataset
+    train_view: DatasetView | None = None
+
+
+@dataclass
+class BenchOutcome:
+    dataset_id: str
+    model_id: str
+    split: str
+    run_id: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    hint: str | None = None
+    task: str | None = None
+    images: int = 0
+    seconds: float = 0.0
+    images_per_second: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def metric(self, name: str) -> float | None:
+        for r in self.rows:
+            if r["metric"] == name:
+                return r["value"]
+        return None
+
+
+def _home(job: BenchJob) -> Path:
+    from ..paths import usreg_home
+
+    return Path(job.home) if job.home else usreg_home()
+
+
+def _classes_for_builtin(view: DatasetView, target: str | None) -> list[OutputClass]:
+    names = view.class_names(target) or (next(iter(view.targets.values())) if len(view.targets) == 1 else None)
+    return [OutputClass(i, n) for i, n in enumerate(names or ["background", "foreground"])]
+
+
+def run_job(job: BenchJob, progress: Callable[[int], None] | None = None) -> BenchOutcome:
+    """Run one job. ``progress`` (in-process runs only) is called with the number of images done per batch."""
+    run_id = new_run_id()
+    outcome = BenchOutcome(job.dataset_id, job.model.model_id, job.split, run_id)
+    base: dict[str, Any] = {}
+    adapter = None
+    try:
+        view = job.view or open_split(job.dataset_id, job.split, job.version, _home(job))
+        base = {
+            "dataset_id": job.dataset_id,
+            "model_id": job.model.model_id,
+            "split": job.split,
+            "dataset_version": view.version,
+            "converter": view.converter,
+            "converter_version": view.converter_version,
+            "seed": job.seed,
+            "device": device_name(job.device),
+            "packages": packages_json(),
+            "run_id": run_id,
+        }
+        adapter, checks = _adapter(job, view)
+        outcome.rows.extend(dict(base, **c, created=now_iso()) for c in checks)
+        if job.model.train:
+            if not adapter.trainable:
+                raise UsregError(f"{job.model.model_id} is not trainable", hint=f"trainable recipes: {TRAINABLE}")
+            train_view = job.train_view or open_split(job.dataset_id, job.train_split, job.version, _home(job))
+            adapter.fit(train_view.samples, seed=job.seed, target=job.target)
+        elif adapter.trainable and not getattr(adapter, "nets", None):
+            raise UsregError(
+                f"{job.model.model_id} must be trained before it is evaluated",
+                hint=f"run `usreg bench {job.dataset_id} --train {job.model.builtin}`" if job.model.builtin
+                else f"run `usreg bench {job.dataset_id} --model {job.model.model_id}`",
+            )
+        conv = get_convention(job.convention, job.pooled_batch_size) if job.convention else \
+            convention_for(job.dataset_id, view.loader)
+        result = evaluate(adapter, view, conv, target=job.target, n_boot=job.n_boot, seed=job.seed,
+                          workers=job.workers, batch_size=job.batch_size, progress=progress)
+        outcome.task = result.task
+        outcome.images = result.images
+        outcome.seconds = result.seconds
+        outcome.images_per_second = result.images_per_second
+        outcome.notes = result.notes
+        if result.images == 0:
+            raise UsregError(
+                f"no sample of {job.dataset_id} [{job.split}] has the labels a {result.task} model is scored on",
+                hint="check --split and --target",
+            )
+        detail = json.dumps({
+            "adapter": adapter.info.name,
+            "options": adapter.info.options,
+            "task": result.task,
+            "target": result.target,
+            "images": result.images,
+            "skipped": result.skipped,
+            "seconds": round(result.seconds, 3),
+            "predict_seconds": round(result.predict_seconds, 3),
+            "train": job.model.train,
+            "model_version": getattr(job.model.entry, "version", None),
+            "notes": result.notes,
+        }, default=str)
+        created = now_iso()
+        sha = adapter.info.weights_sha256
+        for m in result.metrics:
+            outcome.rows.append(dict(base, **m.as_dict(), weights_sha256=sha, convention=result.convention,
+                                     detail=detail, created=created))
+        for row in outcome.rows:
+            row.setdefault("weights_sha256", sha)
+    except WeightsLoadError as exc:
+        outcome.error, outcome.hint = exc.message, exc.hint
+        if base:
+            outcome.rows.append(dict(base, metric="check.weights_load", value=0.0, weights_sha256=exc.sha256,
+                                     detail=json.dumps({"error": exc.message}), created=now_iso()))
+    except UsregError as exc:
+        outcome.error, outcome.hint = exc.message, exc.hint
+    except Exception as exc:  # a model crashing must not take the batch down; the traceback goes to the log
+        log.debug("bench job failed:\n%s", traceback.format_exc())
+        outcome.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        if adapter is not None:
+            adapter.close()
+    return outcome
+
+
+def _adapter(job: BenchJob, view: DatasetView):
+    """The adapter and its verification rows (weights load; output shape as declared)."""
+    ref = job.model
+    workdir = _home(job) / "bench" / "trained" / job.dataset_id / (view.version or "unversioned")
+    if ref.entry is None:
+        adapter = build_builtin(ref.builtin or "", _classes_for_builtin(view, job.target), ref.options, job.device,
+                                workdir=workdir)
+        return adapter, []
+    if ref.train:
+        workdir = workdir / ref.entry.id
+    adapter = build_for_model(ref.entry, _home(job), job.device, Path(job.weights) if job.weights else None,
+                              workdir=workdir)
+    if adapter.info.weights_path is None:  # a recipe trained from the data: no published weights to check
+        return adapter, []
+    load = {"metric": "check.weights_load", "value": 1.0,
+            "detail": json.dumps({"adapter": adapter.info.name, "weights": adapter.info.weights_path})}
+    return adapter, [load, *adapter.check()]

@@ -1,0 +1,93 @@
+"""Which (dataset, model) pairs a ``usreg bench`` invocation runs, and why the others are skipped."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from . import compat
+from .adapters import BASELINES, TRAINABLE, builtin_id
+from .jobs import ModelRef
+
+
+@dataclass
+class Plan:
+    pairs: list[tuple[str, ModelRef]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+    def skip(self, dataset_id: str, model_id: str, reasons: list[str]) -> None:
+        self.skipped.append({"dataset": dataset_id, "model": model_id, "reason": "; ".join(reasons)})
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> UsageError:
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f"did you mean: {', '.join(close)}?" if close else f"run `usreg list --kind {kind}` to see the ids"
+    return UsageError(f"no {kind} entry with id {name!r}", hint=hint)
+
+
+def fetched(home: Path, dataset_id: str) -> bool:
+    from ..formats.layout import complete_versions
+
+    return bool(complete_versions(home, dataset_id))
+
+
+def make_plan(
+    catalog,
+    home: Path,
+    dataset_ids: list[str],
+    model_ids: tuple[str, ...] = (),
+    baselines: tuple[str, ...] = (),
+    train: tuple[str, ...] = (),
+    options: dict[str, Any] | None = None,
+    run_all: bool = False,
+) -> Plan:
+    plan = Plan()
+    options = options or {}
+    if run_all:
+        dataset_ids = sorted(catalog.datasets)
+    for dataset_id in dataset_ids:
+        if dataset_id not in catalog.datasets:
+            raise _unknown("dataset", dataset_id, sorted(catalog.datasets))
+    for model_id in model_ids:
+        if model_id not in catalog.models:
+            raise _unknown("model", model_id, sorted(catalog.models))
+    explicit = bool(model_ids or baselines or train)
+    for dataset_id in dataset_ids:
+        dataset = catalog.datasets[dataset_id]
+        if run_all and not fetched(home, dataset_id):
+            plan.skip(dataset_id, "*", [f"not fetched (run `usreg fetch {dataset_id}`)"])
+            continue
+        models = [catalog.models[m] for m in model_ids] if explicit else sorted(
+            catalog.models.values(), key=lambda m: m.id)
+        for model in models:
+            verdict = compat.check(model, dataset)
+            if verdict and compat.needs_training(model):
+                if model_ids:
+                    plan.pairs.append((dataset_id, ModelRef(entry=model, train=True)))
+                else:
+                    plan.skip(dataset_id, model.id, [
+                        f"it has no weights and is trained from the data; name it to train it "
+                        f"(usreg bench {dataset_id} --model {model.id})"])
+            elif verdict:
+                plan.pairs.append((dataset_id, ModelRef(entry=model)))
+            elif explicit or dataset_id in model.evaluated_on:
+                plan.skip(dataset_id, model.id, verdict.reasons)
+        wanted_baselines = baselines if explicit else BASELINES
+        for name in wanted_baselines:
+            verdict = compat.baseline_check(dataset)
+            if verdict:
+                plan.pairs.append((dataset_id, ModelRef(builtin=name, options=dict(options.get(name, {})))))
+            elif explicit:
+                plan.skip(dataset_id, builtin_id(name), verdict.reasons)
+        for name in train:
+            if name not in TRAINABLE:
+                raise UsageError(f"{name!r} is not a trainable recipe", hint=f"choose one of: {', '.join(TRAINABLE)}")
+            verdict = compat.baseline_check(dataset)
+            if verdict:
+                plan.pairs.append((dataset_id, ModelRef(builtin=name, options=dict(options.get(name, {})), train=True)))
+            else:
+                plan.skip(dataset_id, builtin_id(name), verdict.reasons)
+    return plan
