@@ -20,13 +20,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 from .catalog import Catalog, content_hash, entry_files
+from .columns import SORTABLE
 from .paths import index_path
 
 log = logging.getLogger(__name__)
 INDEX_SCHEMA_VERSION = "1"
 
 FACETS = ("anatomy", "task", "label_type", "species", "country", "mode", "dimensionality", "format", "host")
-SORTABLE = ("id", "name", "kind", "year", "access", "license", "tier", "points", "images", "subjects")
 
 
 class Meta(SQLModel, table=True):

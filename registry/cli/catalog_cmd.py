@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from ..columns import SORTABLE
 from ..errors import UsregError
-from ..index import SORTABLE, RegistryIndex, open_index
 from .context import AppContext, pass_app
 from .output import FORMATS, console, emit_json, emit_rows
 
@@ -51,6 +51,8 @@ def list_entries(
     fmt,
 ) -> None:
     """List entries, filtered and sorted."""
+    from ..index import open_index
+
     index = open_index(app.root)
     rows = index.query(
         kind=kind,
@@ -83,6 +85,8 @@ def show(app: AppContext, entry_id: str, fmt: str) -> None:
         raise UsregError(
             f"no entry {entry_id!r}", hint=f"did you mean {', '.join(close)}?" if close else "see `usreg list`"
         )
+    from ..index import open_index
+
     index = open_index(app.root, catalog)
     score = index.score(entry_id)
     results = (
@@ -121,6 +125,8 @@ def export(app: AppContext, fmt: str, output: Path | None, kind: str | None) -> 
     from ..export import export_catalog
 
     catalog = app.valid_catalog()
+    from ..index import open_index
+
     scores = open_index(app.root, catalog).scores()
     if fmt == "parquet" and output is None:
         raise UsregError("parquet is binary", hint="pass -o FILE.parquet")
@@ -140,6 +146,8 @@ def export(app: AppContext, fmt: str, output: Path | None, kind: str | None) -> 
 @pass_app
 def index_cmd(app: AppContext, rebuild: bool, fmt: str) -> None:
     """Build the SQLite index (automatic when entries change; --rebuild forces it)."""
+    from ..index import RegistryIndex
+
     index = RegistryIndex(app.root)
     rebuilt = index.ensure(force=rebuild)
     counts = {k: len(index.query(kind=k)) for k in ("dataset", "model")}

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import text
-from sqlmodel import Session
 
 from ..catalog import Catalog, load_catalog
 from ..errors import Finding, UsregError
-from ..index import EntryRow, Meta, RegistryIndex, score_row
 from .context import AppContext, pass_app
 from .output import console, emit_json, emit_rows, format_option
+
+if TYPE_CHECKING:
+    from ..index import RegistryIndex
 
 
 def _catalog_from_index(index: RegistryIndex) -> Catalog | None:
     """The validated entries stored in a fresh index (None if any no longer validates): skips re-parsing YAML."""
     from pydantic import ValidationError
-    from sqlmodel import select
+    from sqlmodel import Session, select
 
+    from ..index import EntryRow
     from ..schema import Dataset, Model
 
     catalog = Catalog(root=index.root)
@@ -39,6 +41,8 @@ def _catalog_from_index(index: RegistryIndex) -> Catalog | None:
 
 def _load(app: AppContext) -> tuple[Catalog, RegistryIndex, bool]:
     """(catalog, index, whether the index was fresh). A fresh index holds the validated entries already."""
+    from ..index import RegistryIndex
+
     root = app.root
     index = RegistryIndex(root)
     fresh = index.is_fresh()
@@ -68,12 +72,20 @@ SCORES_KEY = "scores_inputs"  # index meta key: the fingerprint of the inputs be
 
 
 def _meta(index: RegistryIndex, key: str) -> str | None:
+    from sqlmodel import Session
+
+    from ..index import Meta
+
     with Session(index.engine) as session:
         row = session.get(Meta, key)
         return row.value if row else None
 
 
 def _set_meta(index: RegistryIndex, key: str, value: str) -> None:
+    from sqlmodel import Session
+
+    from ..index import Meta
+
     with Session(index.engine) as session:
         session.merge(Meta(key=key, value=value))
         session.commit()
@@ -81,6 +93,8 @@ def _set_meta(index: RegistryIndex, key: str, value: str) -> None:
 
 def _inputs(app: AppContext, index: RegistryIndex) -> str:
     """Fingerprint of the entries, rubrics, scorer code and evidence behind the scores (see scorers.fingerprint)."""
+    from sqlalchemy import text
+
     from scorers.fingerprint import scoring_inputs
 
     from ..paths import usreg_home
@@ -92,6 +106,8 @@ def _inputs(app: AppContext, index: RegistryIndex) -> str:
 
 def _stored_summaries(index: RegistryIndex, wanted: list[str] | None) -> list[dict]:
     """Summary rows straight from the index's score table (no JSON parsing)."""
+    from sqlalchemy import text
+
     from scorers import load_rubric
 
     sql = ("SELECT s.entry_id, e.kind, s.tier, s.tier_rank, s.points, s.verification, s.limited_by, "
@@ -114,6 +130,8 @@ def _refresh_scores(app: AppContext, catalog: Catalog, index: RegistryIndex, fre
     """Bring the stored scores up to date. Returns the Score objects computed here, or None when the stored scores
     were already current (or were just recomputed by an index rebuild) and should be read from the index."""
     from scorers import score_catalog
+
+    from ..index import score_row
 
     if not fresh:
         index.rebuild(catalog)  # the entries changed: the rebuild scores every entry and stores the scores

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from ..errors import UsregError
-from ..index import open_index
 from .context import AppContext, pass_app
 from .output import console
 
@@ -31,6 +30,8 @@ def up(app: AppContext, out: Path | None, serve: bool, port: int) -> None:
             click.echo(finding.render(), err=True)
         raise UsregError(f"{len(catalog.errors)} validation error(s)", hint="fix them, then run `usreg up` again")
     out_console.print(f"validated {len(catalog.datasets)} datasets and {len(catalog.models)} models")
+    from ..index import open_index
+
     index = open_index(app.root, catalog, force=True)
     scores = index.scores()
     out_console.print(f"indexed and scored {len(scores)} entries -> {index.path}")
