@@ -173,11 +173,12 @@ def scenario(name: str, runs: int, root: Path, home: Path, entries: int, prepare
 
 
 def stage_breakdown(root: Path, home: Path) -> None:
-    """The stages of a rescore, in process: entries from the index, scoring, serialising, storing."""
+    """The stages of a rescore, in process: entries from the index, scoring on one core and on all of them
+    (``scorers.batch.score_rows``: score, compact JSON), storing."""
     os.environ["USREG_HOME"] = str(home)
     from registry.cli.score_cmd import _catalog_from_index
-    from registry.index import RegistryIndex, score_row
-    from scorers import score_catalog
+    from registry.index import RegistryIndex
+    from scorers.batch import score_rows
     from scorers.engine import gc_paused
 
     index = RegistryIndex(root)
@@ -187,10 +188,10 @@ def stage_breakdown(root: Path, home: Path) -> None:
         marks.append(("freshness check", time.perf_counter()))
         catalog = _catalog_from_index(index)
         marks.append(("entries from the index", time.perf_counter()))
-        scores = score_catalog(catalog, home=home)
-        marks.append(("scoring", time.perf_counter()))
-        rows = [score_row(s) for s in scores.values()]
-        marks.append(("to_dict + JSON", time.perf_counter()))
+        score_rows(catalog, home=home, workers=1)
+        marks.append(("scoring + JSON on 1 core", time.perf_counter()))
+        rows = score_rows(catalog, home=home)
+        marks.append((f"scoring + JSON on {os.cpu_count()} cores", time.perf_counter()))
         index.store_scores(rows)
         marks.append(("storing", time.perf_counter()))
     if not fresh or catalog is None or not rows:
@@ -198,7 +199,7 @@ def stage_breakdown(root: Path, home: Path) -> None:
     parts = ", ".join(f"{name} {t - marks[i][1]:.2f}" for i, (name, t) in enumerate(marks[1:]))
     size = sum(len(r["data"]) for r in rows) / len(rows)
     print(f"  in-process stages of a rescore (s): {parts}; "
-          f"{1e6 * (marks[3][1] - marks[2][1]) / len(scores):.0f} us/entry scoring, {size / 1024:.1f} KiB/score stored")
+          f"{1e6 * (marks[3][1] - marks[2][1]) / len(rows):.0f} us/entry on 1 core, {size / 1024:.1f} KiB/score stored")
 
 
 def main() -> None:

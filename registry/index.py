@@ -263,11 +263,11 @@ class RegistryIndex:
     def score(self, entry_id: str) -> dict[str, Any] | None:
         with Session(self.engine) as session:
             row = session.get(ScoreRow, entry_id)
-            return json.loads(row.data) if row else None
+            return _expanded(row.data) if row else None
 
     def scores(self) -> dict[str, dict[str, Any]]:
         with Session(self.engine) as session:
-            return {r.entry_id: json.loads(r.data) for r in session.exec(select(ScoreRow))}
+            return {r.entry_id: _expanded(r.data) for r in session.exec(select(ScoreRow))}
 
     def bench_results(self, dataset_id: str | None = None, model_id: str | None = None) -> list[dict[str, Any]]:
         with Session(self.engine) as session:
@@ -335,25 +335,25 @@ def _facets(kind: str, entry) -> Iterable[tuple[str, str]]:
         yield "host", value
 
 
+def _expanded(data: str) -> dict[str, Any]:
+    """A stored score with the rubric text put back (see ``scorers.stored``)."""
+    from scorers.stored import expand
+
+    return expand(json.loads(data))
+
+
 def _score_rows(catalog: Catalog) -> list[dict[str, Any]]:
     """Scores for every entry (the scorers package judges; the index only stores)."""
-    from scorers import score_catalog
+    from scorers.batch import score_rows
 
-    return [score_row(s) for s in score_catalog(catalog).values()]
+    return score_rows(catalog)
 
 
 def score_row(score) -> dict[str, Any]:
-    data = score.to_dict()
-    return {
-        "entry_id": data["entry_id"],
-        "rubric_version": data["rubric_version"],
-        "tier": data["tier"],
-        "tier_rank": data["tier_rank"],
-        "points": data["points"],
-        "verification": data["verification_level"],
-        "limited_by": data.get("limited_by"),
-        "data": json.dumps(data, default=str),
-    }
+    """The index row of one ``scorers.Score``."""
+    from scorers.batch import stored_row
+
+    return stored_row(score)
 
 
 def open_index(root: Path, catalog: Catalog | None = None, force: bool = False) -> RegistryIndex:

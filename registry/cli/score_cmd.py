@@ -126,25 +126,20 @@ def _stored_summaries(index: RegistryIndex, wanted: list[str] | None) -> list[di
 
 
 def _refresh_scores(app: AppContext, catalog: Catalog, index: RegistryIndex, fresh: bool,
-                    wanted: list[str] | None = None) -> dict | None:
-    """Bring the stored scores up to date. Returns the Score objects computed here, or None when the stored scores
-    were already current (or were just recomputed by an index rebuild) and should be read from the index."""
-    from scorers import score_catalog
-
-    from ..index import score_row
+                    wanted: list[str] | None = None) -> None:
+    """Bring the stored scores up to date (scoring on every core for a large catalog); read them from the index."""
+    from scorers.batch import score_rows
 
     if not fresh:
         index.rebuild(catalog)  # the entries changed: the rebuild scores every entry and stores the scores
         _set_meta(index, SCORES_KEY, _inputs(app, index))
-        return None
+        return
     inputs = _inputs(app, index)
     if _meta(index, SCORES_KEY) == inputs:
-        return None  # nothing the scores depend on changed since they were stored
-    scores = score_catalog(catalog, ids=wanted)
-    index.store_scores([score_row(s) for s in scores.values()])
+        return  # nothing the scores depend on changed since they were stored
+    index.store_scores(score_rows(catalog, ids=wanted))
     if wanted is None:
         _set_meta(index, SCORES_KEY, inputs)
-    return scores
 
 
 def _ordered(catalog: Catalog, wanted: list[str] | None) -> list[str]:
@@ -191,10 +186,8 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, fmt: str) -> Non
                 f"scores not stored in the index: the catalog has {len(catalog.errors)} validation error(s)"
             )
         else:
-            computed = _refresh_scores(app, catalog, index, fresh, wanted)
-            if computed is not None:
-                full = [computed[i].to_dict() for i in order]
-            elif explain:
+            _refresh_scores(app, catalog, index, fresh, wanted)
+            if explain:
                 full = [index.score(i) for i in order]
             else:
                 summaries = _stored_summaries(index, wanted)

@@ -1,0 +1,52 @@
+"""Stored scores: the compact form round-trips, and the parallel batch gives exactly the serial rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from registry.catalog import load_catalog
+from scorers import score_catalog
+from scorers.batch import score_rows, stored_row
+from scorers.stored import compact, expand
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def real_catalog():
+    catalog = load_catalog(REPO)
+    assert not catalog.errors
+    return catalog
+
+
+def test_compact_scores_expand_to_the_full_explanation(real_catalog) -> None:
+    for score in score_catalog(real_catalog).values():
+        full = json.loads(json.dumps(score.to_dict(), default=str))
+        small = compact(full)
+        assert len(json.dumps(small)) < len(json.dumps(full)) / 2
+        assert "why_it_matters" not in json.dumps(small)
+        restored = expand(json.loads(json.dumps(small)))
+        assert restored == full
+        assert list(restored) == list(full)
+        assert [list(c) for c in restored["criteria"]] == [list(c) for c in full["criteria"]]
+        assert [list(g) for g in restored["gates"]] == [list(g) for g in full["gates"]]
+
+
+def test_a_compact_score_of_an_unknown_rubric_version_is_left_as_stored(real_catalog) -> None:
+    score = next(iter(score_catalog(real_catalog, ids=["bus-bra"]).values()))
+    small = compact(score.to_dict())
+    small["rubric_version"] = "dataset-v99"
+    assert expand(small) is small
+
+
+def test_parallel_rows_equal_serial_rows(real_catalog, monkeypatch) -> None:
+    serial = score_rows(real_catalog, workers=1)
+    monkeypatch.setattr("scorers.batch.PARALLEL_THRESHOLD", 10)
+    parallel = score_rows(real_catalog, workers=2)
+    assert parallel == serial
+    assert [r["entry_id"] for r in serial] == [*real_catalog.datasets, *real_catalog.models]
+    one = score_catalog(real_catalog, ids=["carotid-plaque"])["carotid-plaque"]
+    assert next(r for r in serial if r["entry_id"] == "carotid-plaque") == stored_row(one)
