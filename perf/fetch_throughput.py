@@ -8,6 +8,7 @@ flushed (``sync``) before each run, and the median of ``--runs`` is reported.
   atomic rename, lock file, hard-linked source tree). This is the fetch rate compared with curl.
 - ``usreg fetch (CLI)``: the whole command as a user runs it, including interpreter and CLI start-up.
 - ``pooch.retrieve``: timed inside its process, like the library call.
+- ``curl -o + sha256sum``: curl followed by the hash that usreg computes while streaming (the verified peer).
 
     python perf/fetch_throughput.py                 # 1 GiB, 5 runs
     python perf/fetch_throughput.py --size 128M --runs 3
@@ -78,6 +79,16 @@ def main() -> None:
         out.unlink()
         return elapsed
 
+    def run_curl_verified() -> float:
+        """curl, then sha256sum: what a user must do by hand to get the verification usreg does while streaming."""
+        out = work / "curl.out"
+        start = time.perf_counter()
+        subprocess.run(["curl", "-sS", "-o", str(out), url], check=True)
+        subprocess.run(["sha256sum", str(out)], check=True, stdout=subprocess.DEVNULL)
+        elapsed = time.perf_counter() - start
+        out.unlink()
+        return elapsed
+
     def run_library() -> float:
         fresh(home)
         done = subprocess.run([sys.executable, "-c", LIBRARY, str(root), str(home)], check=True, env=env,
@@ -102,7 +113,8 @@ def main() -> None:
         fresh(target)
         return float(done.stdout.split()[-1])
 
-    tools = {"curl -o": run_curl, "usreg fetch_dataset": run_library, "usreg fetch (CLI)": run_cli}
+    tools = {"curl -o": run_curl, "curl -o + sha256sum": run_curl_verified, "usreg fetch_dataset": run_library,
+             "usreg fetch (CLI)": run_cli}
     if have_pooch:
         tools["pooch.retrieve"] = run_pooch
     times: dict[str, list[float]] = {name: [] for name in tools}
@@ -123,6 +135,8 @@ def main() -> None:
     curl = medians["curl -o"]
     print(f"usreg/curl rate ratio (library fetch): {curl / medians['usreg fetch_dataset']:.2f} (target >= 0.8)")
     print(f"usreg/curl rate ratio (CLI, with start-up): {curl / medians['usreg fetch (CLI)']:.2f}")
+    print(f"usreg/(curl + sha256sum) rate ratio (library fetch): "
+          f"{medians['curl -o + sha256sum'] / medians['usreg fetch_dataset']:.2f}")
     if have_pooch:
         print(f"usreg/pooch rate ratio (library fetch): "
               f"{medians['pooch.retrieve'] / medians['usreg fetch_dataset']:.2f}")
