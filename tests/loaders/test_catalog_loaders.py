@@ -1,0 +1,175 @@
+"""The catalog's ``loader:`` fields: registered converters, valid options, cited layouts, and patterns that match.
+
+The layout tests build a tiny tree in the layout each generic entry cites as evidence (folder names, file-name
+patterns, mask encodings) and convert it with the real catalog entry, so a typo in a pattern fails here rather than
+after a multi-gigabyte download.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from registry.catalog import load_catalog
+from registry.loaders import GENERIC, names, validate_options
+from tests.conftest import REPO_ROOT
+from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
+
+CATALOG = load_catalog(REPO_ROOT)
+WITH_LOADER = {i: d for i, d in sorted(CATALOG.datasets.items()) if d.loader is not None}
+GENERIC_ENTRIES = sorted(i for i, d in WITH_LOADER.items() if d.loader.name in GENERIC)
+
+
+def test_catalog_is_valid():
+    assert not CATALOG.errors, "\n".join(f.render() for f in CATALOG.errors)
+
+
+@pytest.mark.parametrize("entry_id", sorted(WITH_LOADER))
+def test_loader_is_registered_and_its_options_parse(entry_id):
+    loader = WITH_LOADER[entry_id].loader
+    assert loader.name in names(), f"{entry_id}: no converter registered as {loader.name!r}"
+    assert validate_options(loader.name, loader.options) == []
+
+
+def test_at_least_20_datasets_have_loaders():
+    assert len(WITH_LOADER) >= 20, sorted(WITH_LOADER)
+
+
+def test_every_dataset_specific_converter_is_named_by_its_entry():
+    for name in sorted(set(names()) - set(GENERIC)):
+        assert name in CATALOG.datasets, f"converter {name!r} is registered under an id that is not a dataset"
+        loader = CATALOG.datasets[name].loader
+        assert loader is not None and loader.name == name, f"{name}: the entry does not use its own converter"
+
+
+@pytest.mark.parametrize("entry_id", GENERIC_ENTRIES)
+def test_generic_loaders_cite_the_layout_they_assume(entry_id):
+    cited = [ev for ev in WITH_LOADER[entry_id].evidence if "loader" in ev.fields]
+    assert cited and all(ev.quote for ev in cited), f"{entry_id}: no evidence with fields [loader] and a quote"
+
+
+# --- tiny trees in each cited layout -----------------------------------------------------------------------------
+
+
+def _jpeg(path: Path, array: np.ndarray) -> None:
+    save(path, array, fmt="JPEG", quality=85)
+
+
+def _tg3k(root: Path) -> dict:
+    base = root / "Thyroid Dataset" / "tg3k"
+    for i in range(3):
+        _jpeg(base / "thyroid-image" / f"{i:04d}.jpg", rgb(us_image(40, 50, 7000 + i)))
+        _jpeg(base / "thyroid-mask" / f"{i:04d}.jpg", blob_mask(40, 50, 7000 + i))
+    (base / "tg3k-trainval.json").write_text('{"train": [0, 1], "val": [2]}')
+    return {"samples": 3}
+
+
+def _bus_uclm(root: Path) -> dict:
+    base = root / "BUS-UCLM Breast ultrasound lesion segmentation dataset" / "BUS-UCLM"
+    for i, (stem, colour) in enumerate((("ALFO_0001", (0, 255, 0)), ("ALFO_0002", None), ("COPE_0001", (255, 0, 0)))):
+        save(base / "images" / f"{stem}.png", rgb(us_image(40, 50, 7050 + i)))
+        mask = np.zeros((40, 50, 3), np.uint8)
+        if colour:
+            mask[10:25, 10:30] = colour
+        save(base / "masks" / f"{stem}.png", mask)
+    (base / "INFO.csv").write_text("Image;Label\nALFO_0001.png;Benign\n")
+    return {"samples": 3, "subjects": {"ALFO_0001": "ALFO", "COPE_0001": "COPE"}, "empty": {"ALFO_0002"},
+            "mask_values": {"ALFO_0001": {0, 1}, "ALFO_0002": {0}, "COPE_0001": {0, 2}}}
+
+
+def _ccaui(root: Path) -> dict:
+    base = root / "Common Carotid Artery Ultrasound Images"
+    for i, stem in enumerate(("202201121748100022VAS_slice_1128", "202201121748100022VAS_slice_1129")):
+        save(base / "US images" / f"{stem}.png", rgb(us_image(40, 50, 7100 + i)))
+        save(base / "Expert mask images" / f"{stem}.png", rgb(blob_mask(40, 50, 7100 + i)))
+    return {"samples": 2}
+
+
+def _buid(root: Path) -> dict:
+    for label, n in (("Benign", 2), ("Malignant", 1)):
+        for i in range(n):
+            save(root / label / f"{i + 1} {label} Image.bmp", rgb(us_image(40, 50, 7200 + i)))
+            Image.fromarray(blob_mask(40, 50, 7200 + i)).convert("1").save(root / label / f"{i + 1} {label} Mask.tif")
+    return {"samples": 3, "labels": {"Benign": 2, "Malignant": 1}}
+
+
+def _fh_ps_aop(root: Path) -> dict:
+    import SimpleITK as sitk
+
+    base = root / "Pubic Symphysis-Fetal Head Segmentation and Angle of Progression"
+    (base / "image_mha").mkdir(parents=True)
+    (base / "label_mha").mkdir(parents=True)
+    for n in range(2):
+        grey = us_image(48, 48, 7300 + n)
+        sitk.WriteImage(sitk.GetImageFromArray(np.stack([grey] * 3)), str(base / "image_mha" / f"{n:05d}.mha"))
+        lab = np.zeros((48, 48), np.uint8)
+        lab[30:40, 10:30] = 1
+        lab[5:25, 10:40] = 2
+        sitk.WriteImage(sitk.GetImageFromArray(lab), str(base / "label_mha" / f"{n:05d}.mha"))
+    return {"samples": 2, "mask_values": {"00000": {0, 1, 2}}}
+
+
+def _cesarean(root: Path) -> dict:
+    base = root / "VOCdevkit_CSD" / "VOCdevkit_CSD" / "VOC2007"
+    for i in range(2):
+        _jpeg(base / "JPEGImages" / f"{i}.jpg", rgb(us_image(40, 50, 7400 + i)))
+        mask = Image.fromarray((blob_mask(40, 50, 7400 + i) > 0).astype(np.uint8), mode="L").convert("P")
+        mask.putpalette([0, 0, 0, 128, 0, 0] + [0] * 762)
+        (base / "SegmentationClass").mkdir(parents=True, exist_ok=True)
+        mask.save(base / "SegmentationClass" / f"{i}.png")
+    (base / "ImageSets" / "Segmentation").mkdir(parents=True)
+    (base / "ImageSets" / "Segmentation" / "train.txt").write_text("0\n1\n99\n")
+    return {"samples": 2}
+
+
+def _c_trus(root: Path) -> dict:
+    base = root / "c-trus-ad3ce4d4bbc4b89792f757c7aeb83f31f9a229bd"
+    for i, stem in enumerate(("9U3YBUK", "E26MT6C")):
+        _jpeg(base / "original" / f"{stem}.jpg", us_image(36, 58, 7500 + i))
+        _jpeg(base / "labels" / f"{stem}.jpg", blob_mask(36, 58, 7500 + i))
+    (base / "c-trus.csv").write_text("file,quality,quality_name,patient,testitem_in_fold\n9U3YBUK.jpg,1,medium,1,0\n")
+    return {"samples": 2}
+
+
+LAYOUTS: dict[str, Callable[[Path], dict]] = {
+    "tg3k": _tg3k,
+    "bus-uclm": _bus_uclm,
+    "ccaui": _ccaui,
+    "buid-qamebi": _buid,
+    "fh-ps-aop": _fh_ps_aop,
+    "cesarean-scar-defect": _cesarean,
+    "c-trus": _c_trus,
+}
+
+
+def test_every_new_generic_entry_has_a_layout_test():
+    older = {"porcine-spinal-cord-detection"}  # dataset-specific converters cover the others
+    assert set(GENERIC_ENTRIES) - older <= set(LAYOUTS), sorted(set(GENERIC_ENTRIES) - older - set(LAYOUTS))
+
+
+@pytest.mark.parametrize("entry_id", sorted(LAYOUTS))
+def test_generic_loader_matches_its_cited_layout(entry_id, tmp_path, convert):
+    expected = LAYOUTS[entry_id](tmp_path / "src")
+    out = convert(WITH_LOADER[entry_id], tmp_path / "src")
+    assert len(out.rows) == expected["samples"], out.problems()
+    bad = [p for p in out.problems() if p["kind"] in {"missing_mask", "missing_image", "off_palette", "unreadable",
+                                                        "size_mismatch", "unknown_label"}]
+    assert not bad, bad
+    for row in out.rows:
+        assert len(row["masks"]) == 1, row
+        foreground = out.mask(row["sample_id"], row["masks"][0]["target"]).any()
+        assert foreground == (row["sample_id"] not in expected.get("empty", set())), row["sample_id"]
+    for sid, subject in expected.get("subjects", {}).items():
+        assert out.by_id[sid]["subject_id"] == subject
+    for sid, values in expected.get("mask_values", {}).items():
+        target = out.by_id[sid]["masks"][0]["target"]
+        assert set(np.unique(out.mask(sid, target)).tolist()) == values
+    if "labels" in expected:
+        got: dict[str, int] = {}
+        for row in out.rows:
+            got[row["label"]] = got.get(row["label"], 0) + 1
+        assert got == expected["labels"]
