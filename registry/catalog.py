@@ -136,10 +136,12 @@ def parse_entries(items: Sequence[tuple[str, Path]], root: Path) -> list[ParsedE
         return [parsed for chunk in pool.map(_parse_chunk, chunks, [root] * len(chunks)) for parsed in chunk]
 
 
-def load_catalog(root: Path, only: Sequence[Path] | None = None) -> Catalog:
+def load_catalog(root: Path, only: Sequence[Path] | None = None, plugins: bool = False) -> Catalog:
     """Read all entries under ``root`` (or just ``only``), validate them, and check cross-references.
 
-    Cross-references are always resolved against the whole catalog, even when ``only`` is given.
+    Cross-references are always resolved against the whole catalog, even when ``only`` is given. With ``plugins``,
+    each dataset's ``loader`` must also name a registered converter with valid options (this imports the loaders,
+    so only `usreg validate` and `usreg diff` ask for it).
     """
     catalog = Catalog(root=root)
     all_files = entry_files(root)
@@ -163,6 +165,8 @@ def load_catalog(root: Path, only: Sequence[Path] | None = None) -> Catalog:
     for parsed in parse_entries(items, root):
         _add(catalog, parsed, report=targets is None or parsed.path.resolve() in targets)
     _check_cross_references(catalog, targets)
+    if plugins:
+        _check_loaders(catalog, targets)
     from .duplicates import find_duplicates
 
     catalog.warnings.extend(find_duplicates(catalog, targets))
@@ -302,6 +306,30 @@ def _first_model(annotation: object, typing_mod) -> type[BaseModel] | None:
         if found is not None:
             return found
     return None
+
+
+def _check_loaders(catalog: Catalog, targets: set[Path] | None) -> None:
+    """A dataset's ``loader`` names a registered converter, and its options are the ones that converter takes."""
+    with_loader = [d for d in catalog.datasets.values() if d.loader is not None
+                   and (targets is None or catalog.files[d.id].resolve() in targets)]
+    if not with_loader:
+        return
+    from .loaders import validate_options
+
+    for dataset in with_loader:
+        for problem in validate_options(dataset.loader.name, dataset.loader.options):
+            line, column = catalog.document(dataset.id).position(("loader",))
+            catalog.errors.append(
+                Finding(
+                    file=relative(catalog.files[dataset.id], catalog.root),
+                    line=line,
+                    column=column,
+                    field="loader",
+                    message=problem,
+                    hint="see `registry/loaders/` for the converters and their options",
+                    entry=dataset.id,
+                )
+            )
 
 
 def _check_cross_references(catalog: Catalog, targets: set[Path] | None) -> None:

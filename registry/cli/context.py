@@ -19,8 +19,8 @@ class AppContext:
     def root(self) -> Path:
         return self.root_option.resolve() if self.root_option else find_root()
 
-    def catalog(self, only: list[Path] | None = None) -> Catalog:
-        return load_catalog(self.root, only)
+    def catalog(self, only: list[Path] | None = None, plugins: bool = False) -> Catalog:
+        return load_catalog(self.root, only, plugins=plugins)
 
     def valid_catalog(self) -> Catalog:
         """The catalog, or exit 1 listing every validation error (nothing is indexed from an invalid catalog)."""

@@ -26,7 +26,7 @@ from .output import console, emit_json
 def validate(app: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
     """Validate all entries, or only PATHS (files or directories)."""
     only = _expand(paths) if paths else None
-    catalog = app.catalog(only)
+    catalog = app.catalog(only, plugins=True)
     findings = catalog.errors + catalog.warnings
     if fmt == "json":
         emit_json(

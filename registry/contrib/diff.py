@@ -94,7 +94,7 @@ def diff_report(root: Path, base_ref: str) -> list[EntryChange]:
     changes = changed_files(root, base_ref)
     if not changes:
         return []
-    head = load_catalog(root)
+    head = load_catalog(root, plugins=True)
     with tempfile.TemporaryDirectory() as tmp:
         base = catalog_at(root, base_ref, Path(tmp))
         base_scores = _scores(base)

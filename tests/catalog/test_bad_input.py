@@ -192,3 +192,16 @@ def test_validate_only_given_paths(catalog_root, run_cli):
     catalog_root.dataset(minimal_dataset("broken", license="Nope"))
     assert run_cli("validate", str(good), root=catalog_root.root).exit_code == 0
     assert run_cli("validate", root=catalog_root.root).exit_code == 1
+
+
+def test_unknown_loader_and_bad_loader_options_are_errors(catalog_root, run_cli):
+    catalog_root.dataset(minimal_dataset("no-such", loader={"name": "bus-bra-x"}))
+    catalog_root.dataset(minimal_dataset("bad-options", loader={"name": "image-mask-folders",
+                                                                 "options": {"no_such_option": 1}}))
+    catalog_root.dataset(minimal_dataset("fine", loader={"name": "bus-bra"}))
+    result = run_cli("validate", root=catalog_root.root)
+    assert result.exit_code == 1
+    assert "no-such.yaml" in result.output and "no converter is registered as 'bus-bra-x'" in result.output
+    assert "did you mean bus-bra" in result.output
+    assert "bad-options.yaml" in result.output and "no_such_option" in result.output
+    assert "fine.yaml" not in result.output
