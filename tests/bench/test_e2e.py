@@ -113,3 +113,23 @@ def test_bench_cli_errors(served_catalog, run_cli):
     assert bad_option.exit_code == 2 and "KEY=VALUE" in bad_option.output
     empty = run_cli("leaderboard", "carotid-plaque", root=root)
     assert empty.exit_code == 0 and "no benchmark results" in empty.output
+
+
+def test_bench_all_runs_every_compatible_pair_of_fetched_datasets(served_catalog, run_cli, usreg_home):
+    catalog, _ = served_catalog
+    root = catalog.root
+    assert run_cli("fetch", "carotid-plaque", root=root).exit_code == 0
+
+    plan = run_cli("bench", "--all", "--dry-run", "--format", "json", root=root)
+    assert plan.exit_code == 0, plan.output
+    pairs = {(p["dataset"], p["model"]) for p in json.loads(plan.stdout)}
+    assert ("carotid-plaque", "thresh-net") in pairs
+    assert {d for d, _ in pairs} == {"carotid-plaque"}  # only fetched datasets take part
+
+    result = run_cli("bench", "--all", "--bootstrap", "20", "--workers", "1", "--format", "json", root=root)
+    assert result.exit_code == 0, result.output
+    runs = json.loads(result.stdout)["runs"]
+    assert {(r["dataset"], r["model"]) for r in runs} == pairs
+    assert all(r["status"] == "ok" for r in runs)
+    stored = {(r["dataset_id"], r["model_id"]) for r in RegistryIndex(root).bench_results()}
+    assert pairs <= stored
