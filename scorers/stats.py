@@ -27,7 +27,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 """Anatomy values reported together; every other anatomy is its own family."""
 NOT_ANATOMIES = frozenset({"multi", "other"})
 REFERENCE_PAPER = (
-    "The reference catalog paper (Alsharid et al., npj Digit Med 2025, doi:10.1038/s41746-025-02162-4) found "
+    "The reference catalog paper (npj Digital Medicine 2025, doi:10.1038/s41746-025-02162-4) found "
     "5 public fetal and 4 public prostate datasets among 72."
 )
 
