@@ -136,12 +136,14 @@ def parse_entries(items: Sequence[tuple[str, Path]], root: Path) -> list[ParsedE
         return [parsed for chunk in pool.map(_parse_chunk, chunks, [root] * len(chunks)) for parsed in chunk]
 
 
-def load_catalog(root: Path, only: Sequence[Path] | None = None, plugins: bool = False) -> Catalog:
+def load_catalog(root: Path, only: Sequence[Path] | None = None, plugins: bool = False,
+                 duplicates: bool = True) -> Catalog:
     """Read all entries under ``root`` (or just ``only``), validate them, and check cross-references.
 
     Cross-references are always resolved against the whole catalog, even when ``only`` is given. With ``plugins``,
     each dataset's ``loader`` must also name a registered converter with valid options (this imports the loaders,
-    so only `usreg validate` and `usreg diff` ask for it).
+    so only `usreg validate` and `usreg diff` ask for it). ``duplicates=False`` skips the possible-duplicate warnings
+    (for indexing and scoring, which do not show warnings).
     """
     catalog = Catalog(root=root)
     all_files = entry_files(root)
@@ -167,9 +169,10 @@ def load_catalog(root: Path, only: Sequence[Path] | None = None, plugins: bool =
     _check_cross_references(catalog, targets)
     if plugins:
         _check_loaders(catalog, targets)
-    from .duplicates import find_duplicates
+    if duplicates:
+        from .duplicates import find_duplicates
 
-    catalog.warnings.extend(find_duplicates(catalog, targets))
+        catalog.warnings.extend(find_duplicates(catalog, targets))
     return catalog
 
 

@@ -124,6 +124,7 @@ class RegistryIndex:
         self.root = root
         self.path = path or index_path(root)
         self.engine = _engine(self.path)
+        self._seen_hash: str | None = None
 
     # -- freshness -------------------------------------------------------------------------------------------
     def stored_hash(self) -> str | None:
@@ -136,7 +137,10 @@ class RegistryIndex:
         return content_hash(entry_files(self.root)) + extra
 
     def is_fresh(self) -> bool:
-        return self.stored_hash() == self.current_hash()
+        # kept for rebuild(): a hash taken before the catalog is loaded can only make the index look stale, never
+        # fresh, if an entry changes in between
+        self._seen_hash = self.current_hash()
+        return self.stored_hash() == self._seen_hash
 
     def ensure(self, catalog: Catalog | None = None, force: bool = False) -> bool:
         """Rebuild when the entries changed (or ``force``). Returns whether a rebuild happened.
@@ -148,7 +152,7 @@ class RegistryIndex:
         if catalog is None:
             from .catalog import load_catalog
 
-            catalog = load_catalog(self.root)
+            catalog = load_catalog(self.root, duplicates=False)
         if catalog.errors:
             from .errors import UsregError
 
@@ -161,6 +165,7 @@ class RegistryIndex:
 
     # -- writing ---------------------------------------------------------------------------------------------
     def rebuild(self, catalog: Catalog) -> None:
+        seen, self._seen_hash = self._seen_hash, None
         entries, facets = [], []
         for kind, items in (("dataset", catalog.datasets), ("model", catalog.models)):
             for entry in items.values():
@@ -178,7 +183,7 @@ class RegistryIndex:
             if scores:
                 conn.execute(insert(ScoreRow), scores)
             conn.execute(delete(Meta).where(Meta.key == "content_hash"))
-            conn.execute(insert(Meta), [{"key": "content_hash", "value": self.current_hash()}])
+            conn.execute(insert(Meta), [{"key": "content_hash", "value": seen or self.current_hash()}])
         log.info("indexed %d entries, %d facets, %d scores", len(entries), len(facets), len(scores))
 
     def store_scores(self, rows: Sequence[dict[str, Any]]) -> None:

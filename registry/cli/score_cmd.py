@@ -48,7 +48,7 @@ def _load(app: AppContext) -> tuple[Catalog, RegistryIndex, bool]:
     fresh = index.is_fresh()
     catalog = _catalog_from_index(index) if fresh else None
     if catalog is None:
-        catalog = load_catalog(root)
+        catalog = load_catalog(root, duplicates=False)
         fresh = False
     return catalog, index, fresh
 
