@@ -301,6 +301,16 @@ class Planner:
 
 def cheapest_cover(groups: list[tuple[Action, ...]], need: int, run_costs: dict[str, int] | None = None
                    ) -> list[Action] | None:
+    """The minimum-cost choice of at most one action per group whose gains reach ``need`` (see ``_cover``).
+
+    Memoised: entries missing the same evidence pose the same problem, and actions are immutable and shared."""
+    found = _cover(tuple(groups), need, tuple(sorted((run_costs or {}).items())))
+    return None if found is None else list(found)
+
+
+@lru_cache(maxsize=8192)
+def _cover(groups: tuple[tuple[Action, ...], ...], need: int, run_costs_items: tuple[tuple[str, int], ...]
+           ) -> tuple[Action, ...] | None:
     """The minimum-cost choice of at most one action per group whose gains reach ``need`` (None if impossible).
 
     ``run_costs`` names runs (e.g. "checks": one fetch) whose cost is included in the cost of every action that
@@ -312,10 +322,10 @@ def cheapest_cover(groups: list[tuple[Action, ...]], need: int, run_costs: dict[
     is deterministic.
     """
     if need <= 0:
-        return []
+        return ()
     if sum(max(a.gain for a in g) for g in groups) < need:
         return None
-    run_costs = run_costs or {}
+    run_costs = dict(run_costs_items)
     bits = {run: 1 << i for i, run in enumerate(sorted(run_costs))}
     bound = _greedy_bound(groups, need)
     # live states only: runs-paid mask -> {total cost: (gain, picks as a linked list)}
@@ -363,7 +373,7 @@ def cheapest_cover(groups: list[tuple[Action, ...]], need: int, run_costs: dict[
     while found is not None:
         chosen.append(found[0])
         found = found[1]
-    return chosen[::-1]
+    return tuple(chosen[::-1])
 
 
 def _greedy_bound(groups: list[tuple[Action, ...]], need: int) -> int:
