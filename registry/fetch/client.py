@@ -21,7 +21,7 @@ from .errors import DownloadError, HostError
 from .plan import Candidate
 from .retry import RETRY_STATUSES, TRANSIENT_ERRORS, backoff_delay, describe, parse_retry_after
 from .settings import QUEUE_CHUNKS, FetchSettings
-from .transport import Urllib3Transport, proxies_configured
+from .transport import HostNotFound, Urllib3Transport, proxies_configured
 from .verify import feed_file
 
 USER_AGENT = f"usreg/{__version__} (+https://github.com/usreg/usreg)"
@@ -146,6 +146,8 @@ class HttpClient:
             request = self.http.build_request(method, url, headers=headers, params=params)
             try:
                 response = self.http.send(request, auth=auth, stream=stream)
+            except HostNotFound as exc:
+                raise _unresolvable(what or url, url, exc) from None
             except TRANSIENT_ERRORS as exc:
                 last = describe(exc)
                 if attempt + 1 < self.settings.retries:
@@ -260,6 +262,8 @@ class HttpClient:
         request = self.http.build_request("GET", url, headers=headers)
         try:
             response = self.http.send(request, auth=auth, stream=True)
+        except HostNotFound as exc:
+            raise _unresolvable(name, url, exc) from None
         except TRANSIENT_ERRORS as exc:
             raise _Retry(describe(exc)) from None
         received = 0
@@ -352,6 +356,15 @@ class _Retry(Exception):
         self.reason = reason
         self.retry_after = retry_after
         self.received = received
+
+
+def _unresolvable(what: str, url: str, exc: Exception) -> RetriesExhausted:
+    host = httpx.URL(url).host
+    return RetriesExhausted(
+        f"{what}: cannot resolve the host name {host!r} ({url}); not retried",
+        hint="check the network connection, DNS or proxy settings (HTTPS_PROXY); or use --mirror URL, or download "
+        "the files elsewhere and pass them with --from-file",
+    )
 
 
 def _content_range_start(value: str | None) -> int:

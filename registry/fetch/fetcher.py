@@ -271,6 +271,7 @@ class _Run:
         part = final.with_name(final.name + ".part")
         algorithms = {alg for alg, _, _ in rf.expected()}
         failures: list[str] = []
+        last_hint = ""
         info = None
         for candidate in rf.candidates:
             if self.cancel.is_set():
@@ -285,11 +286,14 @@ class _Run:
                 break
             except (HostError, RetriesExhausted, DownloadError) as exc:
                 failures.append(f"{candidate.label} {candidate.url}: {exc.message}")
+                last_hint = exc.hint
                 if candidate is not rf.candidates[-1]:
                     self.reporter.message(f"{rf.name}: {candidate.label} failed ({exc.message}); trying the next URL",
                                           "warning")
         if info is None:
-            hint = failures and "run the same command again later to resume, or pass --mirror URL"
+            hint = (last_hint if len(rf.candidates) == 1 and last_hint else
+                    "run the same command again later to resume, pass --mirror URL, or download the file yourself "
+                    "and pass it with --from-file")
             raise DownloadError(
                 f"could not download {rf.name} from any of {len(rf.candidates)} URL(s):\n  " + "\n  ".join(failures),
                 hint=hint or "",

@@ -29,8 +29,14 @@ def proxies_configured() -> bool:
     return any(key in proxies for key in ("http", "https", "all"))
 
 
+class HostNotFound(httpx.ConnectError):
+    """The host name does not resolve: retrying the same host will not help (offline, a typo, a DNS problem)."""
+
+
 def _map_error(exc: Exception, request: httpx.Request) -> httpx.TransportError:
     message = str(exc) or exc.__class__.__name__
+    if isinstance(exc, u3.NameResolutionError):
+        return HostNotFound(message, request=request)
     if isinstance(exc, u3.NewConnectionError | u3.SSLError):
         return httpx.ConnectError(message, request=request)
     if isinstance(exc, u3.ConnectTimeoutError):

@@ -132,3 +132,16 @@ def test_github_rate_limit(server, usreg_home: Path) -> None:
     with pytest.raises(HostError) as caught:
         fetch_dataset(dataset("ghrl", [{"kind": "github", "id": "o/r"}]))
     assert "rate limit is exhausted" in caught.value.message and "GITHUB_TOKEN" in caught.value.hint
+
+
+def test_unresolvable_host_fails_at_once_with_what_to_do(usreg_home: Path) -> None:
+    from registry.fetch import FetchError
+
+    # .invalid never resolves (RFC 6761), so this needs no network
+    entry = dataset("no-dns", [{"kind": "http", "url": "http://usreg-test.invalid/data.zip"}])
+    with pytest.raises(FetchError) as caught:
+        fetch_dataset(entry)
+    text = str(caught.value) + (caught.value.hint or "")
+    assert "cannot resolve the host name 'usreg-test.invalid'" in text and "not retried" in text
+    assert "--from-file" in text
+    _nothing_downloaded(usreg_home, "no-dns")
