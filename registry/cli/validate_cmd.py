@@ -21,12 +21,18 @@ from .output import console, emit_json
     show_default=True,
     help="github: workflow annotations for a pull-request check.",
 )
-@click.option("--strict", is_flag=True, help="Treat warnings (possible duplicates) as errors.")
+@click.option("--strict", is_flag=True, help="Treat warnings (possible duplicates, unbacked facts) as errors.")
+@click.option("--evidence", "check_evidence", is_flag=True,
+              help="Also warn about stated facts that no evidence item backs.")
 @pass_app
-def validate(app: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+def validate(app: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool, check_evidence: bool) -> None:
     """Validate all entries, or only PATHS (files or directories)."""
     only = _expand(paths) if paths else None
     catalog = app.catalog(only, plugins=True)
+    if check_evidence:
+        from ..evidence_check import evidence_findings
+
+        catalog.warnings.extend(evidence_findings(catalog, {p.resolve() for p in only} if only else None))
     findings = catalog.errors + catalog.warnings
     if fmt == "json":
         emit_json(

@@ -205,3 +205,19 @@ def test_unknown_loader_and_bad_loader_options_are_errors(catalog_root, run_cli)
     assert "did you mean bus-bra" in result.output
     assert "bad-options.yaml" in result.output and "no_such_option" in result.output
     assert "fine.yaml" not in result.output
+
+
+def test_validate_evidence_flags_stated_facts_without_a_source(catalog_root, run_cli):
+    url = "https://example.org/dataset"
+    catalog_root.dataset(minimal_dataset("backed", species=["human"], evidence=[
+        {"url": url, "fields": ["anatomy", "tasks", "species"]}]))
+    catalog_root.dataset(minimal_dataset("bare", species=["human"], year=2020, evidence=[
+        {"url": url, "fields": ["anatomy"]}]))
+    catalog_root.dataset(minimal_dataset("star", year=2021, evidence=[{"url": url, "fields": ["*"]}]))
+    plain = run_cli("validate", root=catalog_root.root)
+    assert plain.exit_code == 0 and "without evidence" not in plain.output
+    result = run_cli("validate", "--evidence", root=catalog_root.root)
+    assert result.exit_code == 0
+    assert "bare.yaml" in result.output and "stated without evidence: year, tasks, species" in result.output
+    assert "backed.yaml" not in result.output and "star.yaml" not in result.output
+    assert run_cli("validate", "--evidence", "--strict", root=catalog_root.root).exit_code == 1
