@@ -292,3 +292,22 @@ def test_scores_from_foreground_crops_equal_scores_from_whole_images():
         for field in ("hd95", "assd", "hd"):
             assert np.allclose(getattr(whole, field), getattr(cropped, field), equal_nan=True), field
         assert (whole.diagonal, whole.n_pixels) == (cropped.diagonal, cropped.n_pixels)
+
+
+def _ellipse(shape, cy, cx, ry, rx):
+    yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]]
+    return ((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 <= 1
+
+
+@pytest.mark.parametrize("factor", [16, 10**9, 0], ids=["auto", "distance-transform", "kd-tree"])
+@pytest.mark.parametrize("shift", [0, 1, 3, 9])
+def test_hausdorff_both_methods_match_simpleitk_on_smooth_objects(monkeypatch, factor, shift):
+    import registry.bench.metrics.surface as surface_module
+
+    monkeypatch.setattr(surface_module, "KD_TREE_FACTOR", factor)
+    shape = (120, 160)
+    a = _ellipse(shape, 60, 70, 40, 55)
+    b = _ellipse(shape, 60 + shift, 70 - shift // 2, 38, 57) | _ellipse(shape, 15, 140, 3, 4)
+    assert hausdorff(a, b) == pytest.approx(sitk_hausdorff(a, b), abs=1e-4)
+    assert hausdorff(a, a | _ellipse(shape, 60, 70, 40 + shift, 55)) == pytest.approx(
+        sitk_hausdorff(a, a | _ellipse(shape, 60, 70, 40 + shift, 55)), abs=1e-4)
