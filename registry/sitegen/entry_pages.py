@@ -179,6 +179,33 @@ def _source_item(source, tag: bool = True) -> str:
     return f"<li>{text}</li>" if tag else text
 
 
+MANUAL_KINDS = {"manual"}
+
+
+def fetch_support(entry: Dataset) -> str:
+    """How far `usreg fetch` takes the dataset: converted, downloaded, manual step, or no source."""
+    if not entry.sources:
+        return "no source"
+    if all(s.kind in MANUAL_KINDS for s in entry.sources):
+        return "manual + convert" if entry.loader is not None else "manual"
+    return "download + convert" if entry.loader is not None else "download"
+
+
+def fetch_note(entry: Dataset) -> str:
+    """What `usreg fetch` does for this dataset: download or a manual step, and whether a converter exists."""
+    if not entry.sources:
+        return "<p class='usreg-fetch-note'>No download source is recorded yet.</p>"
+    manual = all(s.kind in MANUAL_KINDS for s in entry.sources)
+    how = (f"Download it by hand as described below, then run <code>usreg fetch {esc(entry.id)} --from-file "
+           "PATH</code>." if manual else "<code>usreg fetch</code> downloads and verifies it from the host.")
+    if entry.loader is not None:
+        result = (f"The <code>{esc(entry.loader.name)}</code> converter turns it into the common format "
+                  f"(<code>registry.load(\"{esc(entry.id)}\")</code>).")
+    else:
+        result = "No converter yet: the files are verified and unpacked, not converted."
+    return f"<p class='usreg-fetch-note'>{how} {result}</p>"
+
+
 def dataset_page(ctx: SiteContext, entry: Dataset) -> str:
     score = ctx.scores.get(entry.id)
     prefix = "../"
@@ -198,6 +225,7 @@ def dataset_page(ctx: SiteContext, entry: Dataset) -> str:
         f"<p>{esc(entry.description or '')}</p>",
         "<h2 id='fetch'>Get the data</h2>",
         _copy_block("fetch-cmd", f"usreg fetch {entry.id}", "command"),
+        fetch_note(entry),
         f"<p>Access: <strong>{esc(entry.access or 'unknown')}</strong>. Licence: {licence}.</p>",
         f"<p>{esc(entry.access_terms)}</p>" if entry.access_terms else "",
         f"<ul class='usreg-sources'>{sources}</ul>" if sources else "",

@@ -8,7 +8,7 @@ from typing import Any
 from ..schema.types import country_name
 from .charts import bar_chart
 from .context import SiteContext
-from .entry_pages import front_matter
+from .entry_pages import fetch_support, front_matter
 from .html import esc
 
 TIER_ORDER = ["diamond", "platinum", "gold", "silver", "bronze", "steel"]
@@ -19,6 +19,7 @@ DATASET_FILTERS = [
     ("species", "Species"),
     ("license", "Licence"),
     ("access", "Access"),
+    ("fetch", "usreg fetch"),
     ("tier", "Tier"),
 ]
 MODEL_FILTERS = [("anatomy", "Anatomy"), ("task", "Task"), ("license", "Licence"), ("tier", "Tier")]
@@ -124,6 +125,7 @@ def dataset_table(ctx: SiteContext) -> str:
             "species": d.species,
             "license": [d.license or "not stated"],
             "access": [d.access or "unknown"],
+            "fetch": [fetch_support(d)],
             "tier": [_tier(ctx, d.id)],
         }
         for key, vals in facets.items():

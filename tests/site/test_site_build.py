@@ -143,3 +143,16 @@ def test_hostile_urls_never_reach_the_site(tmp_path):
         "entries/datasets/markup-url.yaml",
         "entries/datasets/evidence-js.yaml",
     }
+
+
+def test_pages_say_how_far_usreg_fetch_goes(built_site: Path):
+    import html as html_lib
+
+    page = html_lib.unescape((built_site / "datasets" / "breast-seg.html").read_text(encoding="utf-8"))
+    assert "usreg fetch downloads and verifies it from the host" in re.sub(r"<[^>]+>", "", page)
+    assert "No converter yet" in page
+    other = html_lib.unescape((built_site / "datasets" / "thyroid-seg.html").read_text(encoding="utf-8"))
+    assert "No download source is recorded yet" in other
+    table = (built_site / "datasets" / "index.html").read_text(encoding="utf-8")
+    assert 'data-filter="fetch"' in table
+    assert 'data-fetch="download"' in table and 'data-fetch="no source"' in table
