@@ -135,6 +135,97 @@ def _c_trus(root: Path) -> dict:
     return {"samples": 2}
 
 
+def _butterfly(root: Path) -> dict:
+    for subset, patient, label in (("training1", "1", "bladder"), ("training1", "1", "4ch"),
+                                   ("training2", "12", "morisons_pouch"), ("test", "26", "bladder")):
+        save(root / subset / patient / label / "img001.png", us_image(40, 50, 7600 + int(patient)))
+    (root / "training2" / "training.csv").write_text("image_file,label\n")
+    return {"samples": 4, "masks": 0, "labels": {"bladder": 2, "4ch": 1, "morisons_pouch": 1},
+            "splits": {"train": 3, "test": 1}, "subject_count": 3}
+
+
+def _usanotai(root: Path) -> dict:
+    base = root / "USAnotAI-c8779e873adb12f7c98d10eb614b49a0f7785c40"
+    for i, name in enumerate(("train/bladder-0000.png", "train/bowel-0000.png", "test/bladder-0051.png",
+                              "test/bowel--0056.png")):
+        save(base / name, rgb(us_image(40, 50, 7700 + i)))
+    (base / "README.md").write_text("# USAnotAI\n")
+    return {"samples": 4, "masks": 0, "labels": {"bladder": 2, "bowel": 2}, "splits": {"train": 2, "test": 2}}
+
+
+def _smc_lud(root: Path) -> dict:
+    base = root / "clean_ver_for_train"
+    for i, name in enumerate(("train_clean/HCC/img001.png", "train_clean/Hemangioma/img001.png",
+                              "val_clean/HCC/img002.png", "test_clean/Hemangioma/img003.png")):
+        save(base / name, rgb(us_image(40, 50, 7800 + i)))
+    return {"samples": 4, "masks": 0, "labels": {"HCC": 2, "Hemangioma": 2},
+            "splits": {"train": 2, "val": 1, "test": 1}}
+
+
+def _gdph_sysucc(root: Path) -> dict:
+    base = root / "GDPH&SYSUCC"
+    for i, name in enumerate(("benign(0).png", "benign(1).png", "malignant(0).png")):
+        save(base / "img" / name, us_image(40, 50, 7900 + i))
+    (base / "label.csv").write_text("name,label\nbenign(0).png,0\nbenign(1).png,0\nmalignant(0).png,1\n")
+    return {"samples": 3, "masks": 0, "labels": {"benign": 2, "malignant": 1}}
+
+
+def _mmotu_3d(root: Path) -> dict:
+    base = root / "MMOTU"
+    for i in range(3):
+        _jpeg(base / "OTU_3d" / "images" / f"{i + 1}.JPG", rgb(us_image(40, 50, 8000 + i)))
+        colour = np.zeros((40, 50, 3), np.uint8)
+        colour[10:25, 10:30] = (64, 0, 0)
+        save(base / "OTU_3d" / "annotations" / f"{i + 1}.PNG", colour)
+        binary = (blob_mask(40, 50, 8000 + i) > 0).astype(np.uint8)
+        save(base / "OTU_3d" / "annotations" / f"{i + 1}_binary.PNG", binary)
+    (base / "OTU_3d" / "train.txt").write_text("1\n2\n")
+    (base / "OTU_3d" / "val.txt").write_text("3\n")
+    _jpeg(base / "OTU_2d" / "images" / "9.JPG", rgb(us_image(40, 50, 8009)))  # the 2-D subset is not this entry
+    return {"samples": 3, "mask_values": {"1": {0, 1}}}
+
+
+def _roboflow_coco(root: Path) -> dict:
+    import json
+
+    categories = [{"id": 0, "name": "kidney-organs", "supercategory": "none"},
+                  {"id": 1, "name": "kidney", "supercategory": "kidney-organs"},
+                  {"id": 2, "name": "liver", "supercategory": "kidney-organs"}]
+    for n, split in enumerate(("train", "valid", "test")):
+        name = f"img{n}_png.rf.0123456789abcdef.jpg"
+        _jpeg(root / split / name, rgb(us_image(40, 50, 8100 + n)))
+        doc = {"info": {"description": "Exported from roboflow.com"}, "categories": categories,
+               "images": [{"id": 0, "file_name": name, "height": 40, "width": 50}],
+               "annotations": [{"id": 0, "image_id": 0, "category_id": 1, "bbox": [10, 10, 20, 15], "area": 300,
+                                "segmentation": [[10, 10, 30, 10, 30, 25, 10, 25]], "iscrowd": 0}]}
+        (root / split / "_annotations.coco.json").write_text(json.dumps(doc))
+    return {"samples": 3, "splits": {"train": 1, "val": 1, "test": 1}, "boxes": 1}
+
+
+def _tn5000(root: Path) -> dict:
+    base = root / "TN5000" / "VOC2007"
+    (base / "Annotations").mkdir(parents=True)
+    (base / "ImageSets" / "Main").mkdir(parents=True)
+    for i, (stem, cls) in enumerate((("000001", "0"), ("000002", "1"), ("000003", "1"))):
+        _jpeg(base / "JPEGImages" / f"{stem}.jpg", rgb(us_image(40, 50, 8200 + i)))
+        (base / "Annotations" / f"{stem}.xml").write_text(
+            f"<annotation><filename>{stem}.jpg</filename><size><width>50</width><height>40</height><depth>3</depth>"
+            f"</size><object><name>{cls}</name><difficult>0</difficult><bndbox><xmin>10</xmin><ymin>8</ymin>"
+            "<xmax>30</xmax><ymax>25</ymax></bndbox></object></annotation>")
+    for split, stems in (("train", "000001"), ("val", "000002"), ("test", "000003")):
+        (base / "ImageSets" / "Main" / f"{split}.txt").write_text(stems + "\n")
+    return {"samples": 3, "masks": 0, "boxes": 1, "splits": {"train": 1, "val": 1, "test": 1}}
+
+
+def _stmus_nda(root: Path) -> dict:
+    base = root / "Polito-Radboud-DeepLearningUS" / "Segmentation_models" / "data" / "MuscleCNN"
+    for i, (split, stem) in enumerate((("train", "BB_anon_425_2"), ("val", "TA_anon_17_1"), ("test", "GM_anon_9_3"))):
+        save(base / split / f"{stem}.png", us_image(48, 52, 8300 + i))
+        save(base / f"{split}annot" / f"{stem}.png", (blob_mask(48, 52, 8300 + i) > 0).astype(np.uint8))
+    save(root / "Polito-Radboud-DeepLearningUS" / "BB" / "BB_anon_425_2.png", us_image(48, 52, 8309))
+    return {"samples": 3, "splits": {"train": 1, "val": 1, "test": 1}, "mask_values": {"BB_anon_425_2": {0, 1}}}
+
+
 LAYOUTS: dict[str, Callable[[Path], dict]] = {
     "tg3k": _tg3k,
     "bus-uclm": _bus_uclm,
@@ -143,6 +234,14 @@ LAYOUTS: dict[str, Callable[[Path], dict]] = {
     "fh-ps-aop": _fh_ps_aop,
     "cesarean-scar-defect": _cesarean,
     "c-trus": _c_trus,
+    "butterfly-mitgrandhack-2018": _butterfly,
+    "usanotai": _usanotai,
+    "smc-lud": _smc_lud,
+    "gdph-sysucc": _gdph_sysucc,
+    "mmotu-3d": _mmotu_3d,
+    "us-normal-kidney-roboflow": _roboflow_coco,
+    "tn5000": _tn5000,
+    "stmus-nda": _stmus_nda,
 }
 
 
@@ -160,14 +259,21 @@ def test_generic_loader_matches_its_cited_layout(entry_id, tmp_path, convert):
                                                         "size_mismatch", "unknown_label"}]
     assert not bad, bad
     for row in out.rows:
-        assert len(row["masks"]) == 1, row
-        foreground = out.mask(row["sample_id"], row["masks"][0]["target"]).any()
-        assert foreground == (row["sample_id"] not in expected.get("empty", set())), row["sample_id"]
+        assert len(row["masks"]) == expected.get("masks", 1), row
+        if row["masks"]:
+            foreground = out.mask(row["sample_id"], row["masks"][0]["target"]).any()
+            assert foreground == (row["sample_id"] not in expected.get("empty", set())), row["sample_id"]
     for sid, subject in expected.get("subjects", {}).items():
         assert out.by_id[sid]["subject_id"] == subject
     for sid, values in expected.get("mask_values", {}).items():
         target = out.by_id[sid]["masks"][0]["target"]
         assert set(np.unique(out.mask(sid, target)).tolist()) == values
+    if "boxes" in expected:
+        assert all(len(row["boxes"]) == expected["boxes"] for row in out.rows), out.rows
+    if "splits" in expected:
+        assert out.splits() == expected["splits"]
+    if "subject_count" in expected:
+        assert len({row["subject_id"] for row in out.rows}) == expected["subject_count"]
     if "labels" in expected:
         got: dict[str, int] = {}
         for row in out.rows:
