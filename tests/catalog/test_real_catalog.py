@@ -21,3 +21,12 @@ def test_carotid_plaque_is_fetchable_from_mendeley():
     assert entry.counts.images == 541
     covered = {f for ev in entry.evidence for f in ev.fields}
     assert {"license", "sources", "counts.images"} <= covered
+
+
+def test_every_stated_fact_of_every_entry_is_backed_by_evidence():
+    from registry.evidence_check import unbacked_fields
+
+    catalog = load_catalog(REPO_ROOT, duplicates=False)
+    missing = {entry.id: unbacked_fields(entry) for items in (catalog.datasets, catalog.models)
+               for entry in items.values() if unbacked_fields(entry)}
+    assert not missing, f"facts without evidence (see `usreg validate --evidence`): {missing}"
