@@ -11,6 +11,9 @@ Example entry::
         label_column: diagnosis
         subject_column: patient
         relative_to: csv
+
+CSVs that give a bare name rather than a path use ``image_template`` (``"Images/{}.png"``), and a split column
+with codes rather than names uses ``split_values`` (``{"1": train, "0": test}``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from .patterns import match_files
 class CsvOptions(CommonOptions):
     csv: str | dict[str, str] = Field(description="CSV file pattern (may use {split}), or split -> pattern.")
     image_column: str = "image"
+    image_template: str = Field("{}", description="Path built from the image column's value: '{}' is the value.")
     mask_columns: dict[str, str] = Field(default_factory=dict, description="Target -> column of mask paths.")
     mask: MaskSpec | dict[str, MaskSpec] = Field(default_factory=MaskSpec)
     classes: dict[str, dict[int, str]] | None = None
@@ -39,6 +43,8 @@ class CsvOptions(CommonOptions):
     label_column: str | None = None
     subject_column: str | None = None
     split_column: str | None = None
+    split_values: dict[str, str] = Field(default_factory=dict,
+                                         description="Split column value -> split name, e.g. {'1': train}.")
     frame_column: str | None = None
     id_column: str | None = None
     relative_to: Literal["csv", "root"] = "csv"
@@ -88,16 +94,17 @@ class CsvPaths(Converter):
 
     def _row(self, ctx, opts: CsvOptions, table: Path, base: Path, line: int, row: dict[str, str], split):
         where = f"{ctx.rel(table)}:{line}"
-        rel = row.get(opts.image_column, "")
-        if not rel:
+        value = row.get(opts.image_column, "")
+        if not value:
             ctx.problem("annotation_unreadable", table, f"line {line}: no value in column {opts.image_column!r}")
             return
+        rel = opts.image_template.replace("{}", value)
         image = Path(os.path.normpath(base / rel))
         if not image.is_file() or not image.is_relative_to(ctx.source_dir):
             ctx.problem("missing_image", table, f"line {line}: image {rel!r} is not in the download")
             return
         sid = row.get(opts.id_column, "") if opts.id_column else ""
-        sid = sid or Path(rel).stem
+        sid = sid or Path(value).stem
         masks = {}
         for target, column in opts.mask_columns.items():
             mrel = row.get(column, "")
@@ -109,6 +116,7 @@ class CsvPaths(Converter):
             spec = opts.mask.get(target, MaskSpec()) if isinstance(opts.mask, dict) else opts.mask
             masks[target] = mask_decode(ctx, mpath, spec, target)
         row_split = row.get(opts.split_column, "") if opts.split_column else ""
+        row_split = opts.split_values.get(row_split, row_split)
         frame = row.get(opts.frame_column, "") if opts.frame_column else ""
         yield Item(
             sample_id=sid,

@@ -226,6 +226,20 @@ def _stmus_nda(root: Path) -> dict:
     return {"samples": 3, "splits": {"train": 1, "val": 1, "test": 1}, "mask_values": {"BB_anon_425_2": {0, 1}}}
 
 
+def _fetal_planes_db(root: Path) -> dict:
+    base = root / "FETAL_PLANES_ZENODO"
+    rows = [("Patient00001_Plane1_1_of_15", 1, "Fetal abdomen", 1),
+            ("Patient00001_Plane3_2_of_15", 1, "Fetal femur", 1),
+            ("Patient00168_Plane6_1_of_2", 168, "Maternal cervix", 0)]
+    for i, (name, _, _, _) in enumerate(rows):
+        save(base / "Images" / f"{name}.png", us_image(40, 50, 8400 + i))
+    (base / "FETAL_PLANES_DB_data.csv").write_text(
+        "Image_name;Patient_num;Plane;Brain_plane;Operator;US_Machine;Train \n"
+        + "".join(f"{n};{p};{plane};Not A Brain;Op. 1;Voluson E6;{t}\n" for n, p, plane, t in rows))
+    return {"samples": 3, "masks": 0, "splits": {"train": 2, "test": 1},
+            "labels": {"Fetal abdomen": 1, "Fetal femur": 1, "Maternal cervix": 1}}
+
+
 LAYOUTS: dict[str, Callable[[Path], dict]] = {
     "tg3k": _tg3k,
     "bus-uclm": _bus_uclm,
@@ -242,6 +256,7 @@ LAYOUTS: dict[str, Callable[[Path], dict]] = {
     "us-normal-kidney-roboflow": _roboflow_coco,
     "tn5000": _tn5000,
     "stmus-nda": _stmus_nda,
+    "fetal-planes-db": _fetal_planes_db,
 }
 
 

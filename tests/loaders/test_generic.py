@@ -106,3 +106,28 @@ def test_invalid_options_name_the_field(tmp_path, convert):
     with pytest.raises(UsregError) as err:
         convert(make_entry("generic-h", "image-mask-folders", {"imgs": "x"}), fx.root)
     assert "loader.options.imgs" in err.value.message and "images" in err.value.hint
+
+
+def test_csv_of_bare_names_with_a_coded_split_column(tmp_path, convert):
+    """The FETAL_PLANES_DB layout: ';'-separated CSV of names without folder or extension, Train = 1 / 0."""
+    import numpy as np
+    from PIL import Image
+
+    root = tmp_path / "src" / "FETAL_PLANES_ZENODO"
+    (root / "Images").mkdir(parents=True)
+    rows = [("Patient00001_Plane1_1_of_15", "Fetal abdomen", "1"), ("Patient00002_Plane3_1_of_3", "Fetal femur", "0"),
+            ("Patient00003_Plane1_2_of_9", "Maternal cervix", "1"), ("Patient00004_Plane5_1_of_2", "Nope", "0")]
+    for name, _, _ in rows:
+        Image.fromarray(np.full((20, 30), 90, np.uint8)).save(root / "Images" / f"{name}.png")
+    text = "Image_name;Patient_num;Plane;Train \n" + "".join(f"{n};{i};{p};{t}\n" for i, (n, p, t) in enumerate(rows))
+    (root / "FETAL_PLANES_DB_data.csv").write_text(text)
+    opts = {"csv": "FETAL_PLANES_DB_data.csv", "delimiter": ";", "image_column": "Image_name",
+            "image_template": "Images/{}.png", "label_column": "Plane", "split_column": "Train",
+            "split_values": {"1": "train", "0": "test"},
+            "labels": ["Fetal abdomen", "Fetal femur", "Maternal cervix"]}
+    out = convert(make_entry("fetal-planes-like", "csv-paths", opts, tasks=["classification"]), tmp_path / "src")
+    assert out.splits() == {"train": 2, "test": 2}
+    assert out.by_id["Patient00002_Plane3_1_of_3"]["label"] == "Fetal femur"
+    assert out.by_id["Patient00004_Plane5_1_of_2"]["label"] is None  # reported below, the image kept
+    assert out.by_id["Patient00001_Plane1_1_of_15"]["source_file"].endswith("Images/Patient00001_Plane1_1_of_15.png")
+    assert "Nope" in out.problems("unknown_label")[0]["message"]
