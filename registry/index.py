@@ -265,14 +265,26 @@ class RegistryIndex:
             row = session.get(EntryRow, entry_id)
             return json.loads(row.data) if row else None
 
-    def score(self, entry_id: str) -> dict[str, Any] | None:
+    def score(self, entry_id: str, catalog: Catalog | None = None) -> dict[str, Any] | None:
+        """The stored score of one entry; with ``catalog``, its next-tier plan is made if it was deferred."""
         with Session(self.engine) as session:
             row = session.get(ScoreRow, entry_id)
-            return _expanded(row.data) if row else None
+            found = _expanded(row.data) if row else None
+        if found is not None and catalog is not None:
+            from scorers.plans import fill_plans
 
-    def scores(self) -> dict[str, dict[str, Any]]:
+            fill_plans(catalog, {entry_id: found})
+        return found
+
+    def scores(self, catalog: Catalog | None = None) -> dict[str, dict[str, Any]]:
+        """Every stored score; with ``catalog``, deferred next-tier plans are made."""
         with Session(self.engine) as session:
-            return {r.entry_id: _expanded(r.data) for r in session.exec(select(ScoreRow))}
+            found = {r.entry_id: _expanded(r.data) for r in session.exec(select(ScoreRow))}
+        if catalog is not None:
+            from scorers.plans import fill_plans
+
+            fill_plans(catalog, found)
+        return found
 
     def bench_results(self, dataset_id: str | None = None, model_id: str | None = None) -> list[dict[str, Any]]:
         with Session(self.engine) as session:

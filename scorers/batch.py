@@ -16,8 +16,10 @@ PARALLEL_THRESHOLD = 1500  # below this, forking workers costs more than it save
 _shared: dict[str, Any] = {}  # what forked workers inherit: the catalog and the cache home
 
 
-def stored_row(score: Any) -> dict[str, Any]:
-    """The index row of a score: summary columns plus the compact explanation as JSON (see ``scorers.stored``)."""
+def stored_row(score: Any, planned: bool = True) -> dict[str, Any]:
+    """The index row of a score: summary columns plus the compact explanation as JSON (see ``scorers.stored``).
+
+    ``planned=False`` marks a score made without its next-tier plan (``scorers.plans`` makes it when shown)."""
     data = score.to_dict()
     return {
         "entry_id": data["entry_id"],
@@ -27,18 +29,19 @@ def stored_row(score: Any) -> dict[str, Any]:
         "points": data["points"],
         "verification": data["verification_level"],
         "limited_by": data.get("limited_by"),
-        "data": json.dumps(compact(data), default=str, separators=(",", ":")),
+        "data": json.dumps(compact(data) if planned else {**compact(data), "planned": False}, default=str,
+                           separators=(",", ":")),
     }
 
 
 def _rows_for(ids: list[str]) -> list[dict[str, Any]]:
-    catalog, home = _shared["catalog"], _shared["home"]
+    catalog, home, plan = _shared["catalog"], _shared["home"], _shared["plan"]
     with gc_paused():
-        scorer = Scorer(catalog, home=home)
+        scorer = Scorer(catalog, home=home, plan=plan)
         rows = []
         for entry_id in ids:
             entry = catalog.datasets.get(entry_id) or catalog.models[entry_id]
-            rows.append(stored_row(scorer.score(entry)))
+            rows.append(stored_row(scorer.score(entry), planned=plan))
         return rows
 
 
@@ -48,11 +51,13 @@ def _ordered_ids(catalog: Any, ids: Sequence[str] | None) -> list[str]:
 
 
 def score_rows(catalog: Any, ids: Sequence[str] | None = None, home: Path | None = None,
-               workers: int | None = None) -> list[dict[str, Any]]:
-    """Index rows for every entry of ``catalog`` (or only ``ids``), datasets first, in catalog order."""
+               workers: int | None = None, plan: bool = False) -> list[dict[str, Any]]:
+    """Index rows for every entry of ``catalog`` (or only ``ids``), datasets first, in catalog order.
+
+    Without ``plan`` the next-tier plans are left to be made when shown (``scorers.plans``)."""
     order = _ordered_ids(catalog, ids)
     workers = workers or min(os.cpu_count() or 1, 8)
-    _shared.update(catalog=catalog, home=home)
+    _shared.update(catalog=catalog, home=home, plan=plan)
     try:
         if len(order) < PARALLEL_THRESHOLD or workers < 2 or os.name != "posix":
             return _rows_for(order)

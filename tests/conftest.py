@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (a CI run must not fail on a draw no earlier run saw);
+# HYPOTHESIS_PROFILE=explore draws new, random examples to look for counter-examples.
+settings.register_profile("usreg", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "usreg"))
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATASET_HEADER = "# yaml-language-server: $schema=../../schemas/dataset.schema.json\n"

@@ -88,7 +88,7 @@ def show(app: AppContext, entry_id: str, fmt: str) -> None:
     from ..index import open_index
 
     index = open_index(app.root, catalog)
-    score = index.score(entry_id)
+    score = index.score(entry_id, catalog)
     results = (
         index.bench_results(dataset_id=entry_id)
         if catalog.kind_of(entry_id) == "dataset"

@@ -188,7 +188,7 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, fmt: str) -> Non
         else:
             _refresh_scores(app, catalog, index, fresh, wanted)
             if explain:
-                full = [index.score(i) for i in order]
+                full = [index.score(i, catalog) for i in order]
             else:
                 summaries = _stored_summaries(index, wanted)
         if summaries is None:

@@ -22,7 +22,7 @@ from scorers.providers import OfflineProvider
 from scorers.tiers import TIER_RANK
 from tests.scorers.helpers import RICH_DATASET, catalog_of
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Optional dataset facts, each with a true value; a generated entry states a random subset of them.
 DATASET_FACTS: dict[str, Any] = {

@@ -48,5 +48,23 @@ def test_parallel_rows_equal_serial_rows(real_catalog, monkeypatch) -> None:
     parallel = score_rows(real_catalog, workers=2)
     assert parallel == serial
     assert [r["entry_id"] for r in serial] == [*real_catalog.datasets, *real_catalog.models]
-    one = score_catalog(real_catalog, ids=["carotid-plaque"])["carotid-plaque"]
-    assert next(r for r in serial if r["entry_id"] == "carotid-plaque") == stored_row(one)
+    from scorers import Scorer
+
+    one = Scorer(real_catalog, plan=False).score(real_catalog.datasets["carotid-plaque"])
+    assert next(r for r in serial if r["entry_id"] == "carotid-plaque") == stored_row(one, planned=False)
+
+
+def test_deferred_plans_are_made_when_shown(real_catalog) -> None:
+    from scorers.plans import fill_plans, needs_plan
+
+    ids = ["carotid-plaque", "bus-bra", "ultrasam"]
+    rows = {r["entry_id"]: expand(json.loads(r["data"])) for r in score_rows(real_catalog, ids=ids)}
+    assert all(needs_plan(d) and d["next_tier"] is None for d in rows.values())
+    fill_plans(real_catalog, rows)
+    full = score_catalog(real_catalog, ids=ids)
+    for entry_id, shown in rows.items():
+        expected = json.loads(json.dumps(full[entry_id].to_dict(), default=str))
+        assert "planned" not in shown and shown == expected
+        assert shown["next_tier"] is None or shown["next_tier"]["actions"]
+    planned = {r["entry_id"]: json.loads(r["data"]) for r in score_rows(real_catalog, ids=ids, plan=True)}
+    assert not any(needs_plan(d) for d in planned.values())
