@@ -12,14 +12,17 @@ Example entry::
         subject_column: patient
         relative_to: csv
 
-CSVs that give a bare name rather than a path use ``image_template`` (``"Images/{}.png"``), and a split column
-with codes rather than names uses ``split_values`` (``{"1": train, "0": test}``).
+CSVs that give a bare name rather than a path use ``image_template``: ``{}`` is the image column's value and
+``{Column}`` any column's value (``"Images/{}.png"``, ``"{Center}/{Filename}.png"``); ``mask_templates`` build mask
+paths the same way. Codes rather than names are mapped with ``split_values`` (``{"1": train, "0": test}``) and
+``label_values`` (``{"0": benign, "1": malignant}``).
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -35,12 +38,15 @@ from .patterns import match_files
 class CsvOptions(CommonOptions):
     csv: str | dict[str, str] = Field(description="CSV file pattern (may use {split}), or split -> pattern.")
     image_column: str = "image"
-    image_template: str = Field("{}", description="Path built from the image column's value: '{}' is the value.")
+    image_template: str = Field("{}", description="Image path: '{}' is the image column's value, '{Col}' a column's.")
+    mask_templates: dict[str, str] = Field(default_factory=dict,
+                                           description="Target -> mask path template (placeholders as image_template).")
     mask_columns: dict[str, str] = Field(default_factory=dict, description="Target -> column of mask paths.")
     mask: MaskSpec | dict[str, MaskSpec] = Field(default_factory=MaskSpec)
     classes: dict[str, dict[int, str]] | None = None
     labels: list[str] | None = Field(None, description="Label classes; default: the entry's classes, else found.")
     label_column: str | None = None
+    label_values: dict[str, str] = Field(default_factory=dict, description="Label column value -> class name.")
     subject_column: str | None = None
     split_column: str | None = None
     split_values: dict[str, str] = Field(default_factory=dict,
@@ -50,6 +56,24 @@ class CsvOptions(CommonOptions):
     relative_to: Literal["csv", "root"] = "csv"
     delimiter: str = ","
     colour: Colour = "auto"
+
+
+_FIELD = re.compile(r"\{([^{}]*)\}")
+
+
+def fill_template(template: str, value: str, row: dict[str, str]) -> str | None:
+    """``template`` with ``{}`` replaced by ``value`` and ``{Column}`` by that column's value (None if one is empty)."""
+    missing = False
+
+    def one(match: re.Match[str]) -> str:
+        nonlocal missing
+        name = match.group(1).strip()
+        found = value if not name else row.get(name, "")
+        missing = missing or not found
+        return found
+
+    filled = _FIELD.sub(one, template)
+    return None if missing else filled
 
 
 def read_csv_rows(ctx: ConvertContext, path: Path, delimiter: str = ",") -> list[dict[str, str]]:
@@ -80,7 +104,7 @@ class CsvPaths(Converter):
         if not tables:
             ctx.problem("missing_annotation", ctx.source_dir, f"no CSV file matches {opts.csv!r}")
             return
-        for target in opts.mask_columns:
+        for target in [*opts.mask_columns, *opts.mask_templates]:
             spec = opts.mask.get(target, MaskSpec()) if isinstance(opts.mask, dict) else opts.mask
             ctx.declare_target(target, target_classes(ctx, spec, (opts.classes or {}).get(target)))
         if opts.label_column:
@@ -98,7 +122,10 @@ class CsvPaths(Converter):
         if not value:
             ctx.problem("annotation_unreadable", table, f"line {line}: no value in column {opts.image_column!r}")
             return
-        rel = opts.image_template.replace("{}", value)
+        rel = fill_template(opts.image_template, value, row)
+        if rel is None:
+            ctx.problem("annotation_unreadable", table, f"line {line}: a column of {opts.image_template!r} is empty")
+            return
         image = Path(os.path.normpath(base / rel))
         if not image.is_file() or not image.is_relative_to(ctx.source_dir):
             ctx.problem("missing_image", table, f"line {line}: image {rel!r} is not in the download")
@@ -106,8 +133,9 @@ class CsvPaths(Converter):
         sid = row.get(opts.id_column, "") if opts.id_column else ""
         sid = sid or Path(value).stem
         masks = {}
-        for target, column in opts.mask_columns.items():
-            mrel = row.get(column, "")
+        mask_paths = {target: row.get(column, "") for target, column in opts.mask_columns.items()}
+        mask_paths.update({t: fill_template(tpl, value, row) or "" for t, tpl in opts.mask_templates.items()})
+        for target, mrel in mask_paths.items():
             mpath = Path(os.path.normpath(base / mrel)) if mrel else None
             if mpath is None or not mpath.is_file() or not mpath.is_relative_to(ctx.source_dir):
                 ctx.problem("missing_mask", table, f"line {line}: mask {mrel!r} of target '{target}' is not in the "
@@ -125,8 +153,13 @@ class CsvPaths(Converter):
             masks=masks,
             split=canonical_split(row_split) if row_split else split,
             subject_id=(row.get(opts.subject_column) or None) if opts.subject_column else None,
-            label=ctx.check_label(row.get(opts.label_column), where, sid) if opts.label_column else None,
+            label=ctx.check_label(self._label(opts, row), where, sid) if opts.label_column else None,
             frame=int(frame) if frame.lstrip("-").isdigit() else None,
             annotation_file=where,
             colour=opts.colour,
         )
+
+    @staticmethod
+    def _label(opts: CsvOptions, row: dict[str, str]) -> str | None:
+        raw = row.get(opts.label_column or "")
+        return opts.label_values.get(raw, raw) if raw is not None else None

@@ -131,3 +131,33 @@ def test_csv_of_bare_names_with_a_coded_split_column(tmp_path, convert):
     assert out.by_id["Patient00004_Plane5_1_of_2"]["label"] is None  # reported below, the image kept
     assert out.by_id["Patient00001_Plane1_1_of_15"]["source_file"].endswith("Images/Patient00001_Plane1_1_of_15.png")
     assert "Nope" in out.problems("unknown_label")[0]["message"]
+
+
+def test_csv_templates_from_several_columns_masks_and_coded_labels(tmp_path, convert):
+    """Paths built from two columns ("{Center}/{Filename}.png"), masks from a template, labels from codes."""
+    import numpy as np
+    from PIL import Image
+
+    root = tmp_path / "src" / "data"
+    rows = [("Algeria", "Fetal_abdomen_1", "0"), ("Egypt", "Fetal_abdomen_1", "1"), ("Egypt", "Fetal_brain_2", "1")]
+    for center, name, _ in rows:
+        (root / center).mkdir(parents=True, exist_ok=True)
+        (root / "mask" / center).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.full((20, 30), 90, np.uint8)).save(root / center / f"{name}.png")
+        mask = np.zeros((20, 30), np.uint8)
+        mask[5:10, 5:10] = 255
+        Image.fromarray(mask).save(root / "mask" / center / f"{name}.png")
+    text = "Filename,Center,CATE\n" + "".join(f"{n},{c},{k}\n" for c, n, k in rows) + "Missing,,0\n"
+    (root / "labels.csv").write_text(text)
+    opts = {"csv": "labels.csv", "image_column": "Filename", "image_template": "{Center}/{}.png",
+            "mask_templates": {"nodule": "mask/{Center}/{Filename}.png"},
+            "mask": {"threshold": 127}, "label_column": "CATE", "label_values": {"0": "benign", "1": "malignant"},
+            "labels": ["benign", "malignant"]}
+    entry = make_entry("templated", "csv-paths", opts, tasks=["classification", "segmentation"])
+    out = convert(entry, tmp_path / "src")
+    assert len(out.rows) == 3  # the two "Fetal_abdomen_1" images of two centres stay two samples
+    assert len({r["sample_id"] for r in out.rows}) == 3
+    assert sorted(r["label"] for r in out.rows) == ["benign", "malignant", "malignant"]
+    assert {r["source_file"].split("/")[-2] for r in out.rows} == {"Algeria", "Egypt"}
+    assert all(out.mask(r["sample_id"], "nodule").any() for r in out.rows)
+    assert any("a column of '{Center}/{}.png' is empty" in p["message"] for p in out.problems())
