@@ -240,6 +240,15 @@ def _fetal_planes_db(root: Path) -> dict:
             "labels": {"Fetal abdomen": 1, "Fetal femur": 1, "Maternal cervix": 1}}
 
 
+def _tn_scui_2020(root: Path) -> dict:
+    base = root / "TNSCUI2020_train"
+    for i in range(1, 4):
+        save(base / "image" / f"{i:05d}.png", us_image(40, 50, 8500 + i))
+        save(base / "mask" / f"{i:05d}.png", (blob_mask(40, 50, 8600 + i) > 0).astype(np.uint8) * 255)
+    (base / "train.csv").write_text("ID,CATE\n00001.png,0\n00002.png,1\n00003.png,1\n")
+    return {"samples": 3, "masks": 1, "mask_values": {"00001": {0, 1}}}
+
+
 LAYOUTS: dict[str, Callable[[Path], dict]] = {
     "tg3k": _tg3k,
     "bus-uclm": _bus_uclm,
@@ -257,6 +266,7 @@ LAYOUTS: dict[str, Callable[[Path], dict]] = {
     "tn5000": _tn5000,
     "stmus-nda": _stmus_nda,
     "fetal-planes-db": _fetal_planes_db,
+    "tn-scui-2020": _tn_scui_2020,
 }
 
 
