@@ -7,6 +7,7 @@ by scoring them again with planning on.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,15 @@ def fill_plans(catalog: Any, scores: dict[str, dict[str, Any]], home: Path | Non
     """Give every stored score in ``scores`` (entry id -> score dict) that lacks one its ``next_tier`` plan."""
     pending = [entry_id for entry_id, score in scores.items() if needs_plan(score)]
     if not pending:
+        return
+    from .batch import PARALLEL_THRESHOLD, score_rows
+
+    if len(pending) >= PARALLEL_THRESHOLD:  # a whole large catalog (the site): plan on every core
+        known = [i for i in pending if i in catalog.datasets or i in catalog.models]
+        for row in score_rows(catalog, ids=known, home=home, plan=True):
+            score = scores[row["entry_id"]]
+            score["next_tier"] = json.loads(row["data"])["next_tier"]
+            del score["planned"]
         return
     with gc_paused():
         scorer = Scorer(catalog, home=home, plan=True)

@@ -54,7 +54,7 @@ def test_parallel_rows_equal_serial_rows(real_catalog, monkeypatch) -> None:
     assert next(r for r in serial if r["entry_id"] == "carotid-plaque") == stored_row(one, planned=False)
 
 
-def test_deferred_plans_are_made_when_shown(real_catalog) -> None:
+def test_deferred_plans_are_made_when_shown(real_catalog, monkeypatch) -> None:
     from scorers.plans import fill_plans, needs_plan
 
     ids = ["carotid-plaque", "bus-bra", "ultrasam"]
@@ -66,5 +66,10 @@ def test_deferred_plans_are_made_when_shown(real_catalog) -> None:
         expected = json.loads(json.dumps(full[entry_id].to_dict(), default=str))
         assert "planned" not in shown and shown == expected
         assert shown["next_tier"] is None or shown["next_tier"]["actions"]
+    many = {r["entry_id"]: expand(json.loads(r["data"])) for r in score_rows(real_catalog)}
+    monkeypatch.setattr("scorers.batch.PARALLEL_THRESHOLD", 10)  # the parallel path gives the same plans
+    fill_plans(real_catalog, many)
+    for entry_id in ids:
+        assert many[entry_id] == rows[entry_id]
     planned = {r["entry_id"]: json.loads(r["data"]) for r in score_rows(real_catalog, ids=ids, plan=True)}
     assert not any(needs_plan(d) for d in planned.values())
