@@ -373,13 +373,6 @@ def _score_rows(catalog: Catalog) -> list[dict[str, Any]]:
     return score_rows(catalog)
 
 
-def score_row(score) -> dict[str, Any]:
-    """The index row of one ``scorers.Score``."""
-    from scorers.batch import stored_row
-
-    return stored_row(score)
-
-
 def open_index(root: Path, catalog: Catalog | None = None, force: bool = False) -> RegistryIndex:
     index = RegistryIndex(root)
     index.ensure(catalog, force=force)

@@ -179,25 +179,25 @@ def _source_item(source, tag: bool = True) -> str:
     return f"<li>{text}</li>" if tag else text
 
 
-MANUAL_KINDS = {"manual"}
-
-
 def fetch_support(entry: Dataset) -> str:
-    """How far `usreg fetch` takes the dataset: converted, downloaded, manual step, or no source."""
+    """How far `usreg fetch` takes the dataset: "download" or "manual" (a person downloads, then --from-file),
+    followed by " + convert" when a converter exists; "no source" when none is recorded."""
+    from ..fetch.hosts import MANUAL_KINDS
+
     if not entry.sources:
         return "no source"
-    if all(s.kind in MANUAL_KINDS for s in entry.sources):
-        return "manual + convert" if entry.loader is not None else "manual"
-    return "download + convert" if entry.loader is not None else "download"
+    route = "manual" if all(s.kind in MANUAL_KINDS for s in entry.sources) else "download"
+    return route + (" + convert" if entry.loader is not None else "")
 
 
 def fetch_note(entry: Dataset) -> str:
-    """What `usreg fetch` does for this dataset: download or a manual step, and whether a converter exists."""
-    if not entry.sources:
+    """The sentence on a dataset page that says what `usreg fetch` does for it (from ``fetch_support``)."""
+    support = fetch_support(entry)
+    if support == "no source":
         return "<p class='usreg-fetch-note'>No download source is recorded yet.</p>"
-    manual = all(s.kind in MANUAL_KINDS for s in entry.sources)
     how = (f"Download it by hand as described below, then run <code>usreg fetch {esc(entry.id)} --from-file "
-           "PATH</code>." if manual else "<code>usreg fetch</code> downloads and verifies it from the host.")
+           "PATH</code>." if support.startswith("manual")
+           else "<code>usreg fetch</code> downloads and verifies it from the host.")
     if entry.loader is not None:
         result = (f"The <code>{esc(entry.loader.name)}</code> converter turns it into the common format "
                   f"(<code>registry.load(\"{esc(entry.id)}\")</code>).")

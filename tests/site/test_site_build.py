@@ -156,3 +156,20 @@ def test_pages_say_how_far_usreg_fetch_goes(built_site: Path):
     table = (built_site / "datasets" / "index.html").read_text(encoding="utf-8")
     assert 'data-filter="fetch"' in table
     assert 'data-fetch="download"' in table and 'data-fetch="no source"' in table
+
+
+def test_fetch_support_treats_every_manual_host_kind_as_manual():
+    from registry.schema import Dataset
+    from registry.sitegen.entry_pages import fetch_note, fetch_support
+
+    def entry(kind: str, loader: bool) -> Dataset:
+        data = {"id": "x", "name": "X", "anatomy": ["thyroid"], "tasks": ["segmentation"],
+                "sources": [{"kind": kind, "id": "x-1", "url": "https://example.org/x"}]}
+        if loader:
+            data["loader"] = {"name": "bus-bra"}
+        return Dataset.model_validate(data)
+
+    assert fetch_support(entry("grand-challenge", True)) == "manual + convert"
+    assert fetch_support(entry("tcia", False)) == "manual"
+    assert fetch_support(entry("http", False)) == "download"
+    assert "--from-file PATH" in fetch_note(entry("grand-challenge", True))
