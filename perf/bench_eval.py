@@ -70,8 +70,10 @@ def main() -> None:
             for workers in args.workers:
                 out = evaluate(adapter, view(samples), USREG, n_boot=args.bootstrap, workers=workers, batch_size=8)
                 dice = next(m.value for m in out.metrics if m.name == "dice")
-                print(f"{name:22} {workers:7d} {out.images_per_second:9.1f} {out.predict_seconds:9.2f} "
-                      f"{out.seconds:8.2f} {dice:7.3f}")
+                print(
+                    f"{name:22} {workers:7d} {out.images_per_second:9.1f} {out.predict_seconds:9.2f} "
+                    f"{out.seconds:8.2f} {dice:7.3f}"
+                )
 
 
 if __name__ == "__main__":

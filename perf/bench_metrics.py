@@ -72,6 +72,7 @@ def throughput(fn: Callable, pairs, n: int) -> tuple[float, float]:
 
 # -- usreg ---------------------------------------------------------------------------------------------------------
 
+
 def usreg_dice(g, p):
     s = score_image(g, p, 2, distances=False)
     return 2 * s.tp[1] / (2 * s.tp[1] + s.fp[1] + s.fn[1])
@@ -86,6 +87,7 @@ def usreg_hd(g, p):
 
 
 # -- SimpleITK -----------------------------------------------------------------------------------------------------
+
 
 def sitk_dice(g, p):
     import SimpleITK as sitk
@@ -116,6 +118,7 @@ def sitk_hd(g, p):
 
 
 # -- MONAI ---------------------------------------------------------------------------------------------------------
+
 
 def monai_fns():
     try:

@@ -34,8 +34,18 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 W, H = 690, 275
-PALETTE = [(0, 0, 0), (128, 0, 128), (128, 0, 0), (0, 128, 0), (128, 128, 0), (0, 0, 128), (0, 128, 128),
-           (64, 0, 0), (128, 128, 128), (192, 0, 0)]
+PALETTE = [
+    (0, 0, 0),
+    (128, 0, 128),
+    (128, 0, 0),
+    (0, 128, 0),
+    (128, 128, 0),
+    (0, 0, 128),
+    (0, 128, 128),
+    (64, 0, 0),
+    (128, 128, 128),
+    (192, 0, 0),
+]
 
 
 def _textures(count: int = 16) -> list[np.ndarray]:
@@ -195,8 +205,9 @@ print(json.dumps({"search_s": search, "brute_s": brute, "hashing_s": hashing, "n
 
 def run(code: str, *args: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, env=env,
-                          cwd=REPO, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, env=env, cwd=REPO, check=False
+    )
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -232,32 +243,50 @@ def main() -> None:
             results.append(r)
             two, one, pil, d = r["two"], r["one"], r["pil"], r["dupes"]
             print(f"\nN = {n} images of {W}x{H} (+ {n} RGB palette masks), generated in {r['generate_s']:.1f} s")
-            print(f"  usreg convert, 2 workers : {two['seconds']:7.2f} s  {n / two['seconds']:7.1f} img/s  "
-                  f"CPU {two['cpu_s']:6.1f} s  peak RSS parent {two['rss_self_mb']:.0f} MiB, "
-                  f"largest worker {two['rss_worker_mb']:.0f} MiB")
-            print(f"  usreg convert, 1 process : {one['seconds']:7.2f} s  {n / one['seconds']:7.1f} img/s  "
-                  f"CPU {one['cpu_s']:6.1f} s  peak RSS {one['rss_self_mb']:.0f} MiB")
-            print(f"  plain PIL loop (peer)    : {pil['seconds']:7.2f} s  {n / pil['seconds']:7.1f} img/s  "
-                  f"CPU {pil['cpu_s']:6.1f} s  peak RSS {pil['rss_self_mb']:.0f} MiB")
-            print(f"  CPU per image: usreg {1000 * one['cpu_s'] / n:.1f} ms (1 process), "
-                  f"{1000 * two['cpu_s'] / n:.1f} ms (2 workers); PIL loop {1000 * pil['cpu_s'] / n:.1f} ms; "
-                  f"load average now {os.getloadavg()[0]:.2f}")
-            print(f"  speed-up of usreg (2 workers) over the PIL loop: {pil['seconds'] / two['seconds']:.2f}x; "
-                  f"2 workers over 1: {one['seconds'] / two['seconds']:.2f}x")
-            print(f"  duplicate check: pair search {d['search_s'] * 1000:.1f} ms, numpy brute force "
-                  f"{d['brute_s'] * 1000:.1f} ms, pHash of {n} PNGs {d['hashing_s']:.2f} s "
-                  f"(near pairs: {d['details']['near_within_split'] + d['details']['near_cross_split']}, "
-                  f"brute force found {d['near_pairs_brute']})")
+            print(
+                f"  usreg convert, 2 workers : {two['seconds']:7.2f} s  {n / two['seconds']:7.1f} img/s  "
+                f"CPU {two['cpu_s']:6.1f} s  peak RSS parent {two['rss_self_mb']:.0f} MiB, "
+                f"largest worker {two['rss_worker_mb']:.0f} MiB"
+            )
+            print(
+                f"  usreg convert, 1 process : {one['seconds']:7.2f} s  {n / one['seconds']:7.1f} img/s  "
+                f"CPU {one['cpu_s']:6.1f} s  peak RSS {one['rss_self_mb']:.0f} MiB"
+            )
+            print(
+                f"  plain PIL loop (peer)    : {pil['seconds']:7.2f} s  {n / pil['seconds']:7.1f} img/s  "
+                f"CPU {pil['cpu_s']:6.1f} s  peak RSS {pil['rss_self_mb']:.0f} MiB"
+            )
+            print(
+                f"  CPU per image: usreg {1000 * one['cpu_s'] / n:.1f} ms (1 process), "
+                f"{1000 * two['cpu_s'] / n:.1f} ms (2 workers); PIL loop {1000 * pil['cpu_s'] / n:.1f} ms; "
+                f"load average now {os.getloadavg()[0]:.2f}"
+            )
+            print(
+                f"  speed-up of usreg (2 workers) over the PIL loop: {pil['seconds'] / two['seconds']:.2f}x; "
+                f"2 workers over 1: {one['seconds'] / two['seconds']:.2f}x"
+            )
+            print(
+                f"  duplicate check: pair search {d['search_s'] * 1000:.1f} ms, numpy brute force "
+                f"{d['brute_s'] * 1000:.1f} ms, pHash of {n} PNGs {d['hashing_s']:.2f} s "
+                f"(near pairs: {d['details']['near_within_split'] + d['details']['near_cross_split']}, "
+                f"brute force found {d['near_pairs_brute']})"
+            )
         if len(results) > 1:
             a, b = results[0], results[-1]
             scale = b["n"] / a["n"]
             print(f"\ngrowth from {a['n']} to {b['n']} images ({scale:.0f}x the data):")
-            for label, key in (("convert, 2 workers", ("two", "seconds")), ("convert, 1 process", ("one", "seconds")),
-                               ("convert CPU, 2 workers", ("two", "cpu_s")), ("PIL loop CPU", ("pil", "cpu_s")),
-                               ("PIL loop", ("pil", "seconds")), ("pair search", ("dupes", "search_s")),
-                               ("numpy brute force", ("dupes", "brute_s")), ("pHash of PNGs", ("dupes", "hashing_s")),
-                               ("peak RSS parent, 2 workers", ("two", "rss_self_mb")),
-                               ("peak RSS worker", ("two", "rss_worker_mb"))):
+            for label, key in (
+                ("convert, 2 workers", ("two", "seconds")),
+                ("convert, 1 process", ("one", "seconds")),
+                ("convert CPU, 2 workers", ("two", "cpu_s")),
+                ("PIL loop CPU", ("pil", "cpu_s")),
+                ("PIL loop", ("pil", "seconds")),
+                ("pair search", ("dupes", "search_s")),
+                ("numpy brute force", ("dupes", "brute_s")),
+                ("pHash of PNGs", ("dupes", "hashing_s")),
+                ("peak RSS parent, 2 workers", ("two", "rss_self_mb")),
+                ("peak RSS worker", ("two", "rss_worker_mb")),
+            ):
                 va, vb = a[key[0]][key[1]], b[key[0]][key[1]]
                 ratio = f"{vb / va:.1f}x" if va else "n/a"
                 print(f"  {label:28s} {va:10.3f} -> {vb:10.3f}  ({ratio})")

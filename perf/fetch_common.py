@@ -57,8 +57,12 @@ def catalog_with_http_file(root: Path, dataset_id: str, url: str) -> Path:
 
     (root / "entries" / "datasets").mkdir(parents=True, exist_ok=True)
     (root / "entries" / "models").mkdir(parents=True, exist_ok=True)
-    entry = {"id": dataset_id, "name": "Fetch benchmark blob", "anatomy": ["other"], "sources": [
-        {"kind": "http", "url": url}]}
+    entry = {
+        "id": dataset_id,
+        "name": "Fetch benchmark blob",
+        "anatomy": ["other"],
+        "sources": [{"kind": "http", "url": url}],
+    }
     (root / "entries" / "datasets" / f"{dataset_id}.yaml").write_text(HEADER + yaml.safe_dump(entry, sort_keys=False))
     return root
 

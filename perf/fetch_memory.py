@@ -28,8 +28,9 @@ print(json.dumps({"rc": done.returncode, "maxrss_kib": resource.getrusage(resour
 
 
 def peak(command: list[str], env: dict[str, str]) -> int:
-    done = subprocess.run([sys.executable, "-c", WRAPPER, *command], env=env, capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", WRAPPER, *command], env=env, capture_output=True, text=True, check=True
+    )
     report = json.loads(done.stdout.strip().splitlines()[-1])
     if report["rc"] != 0:
         raise SystemExit(f"{' '.join(command)} failed with exit code {report['rc']}")
@@ -56,8 +57,10 @@ def main() -> None:
         home = work / "memory-home"
         shutil.rmtree(home, ignore_errors=True)
         for fmt in ("json", "table"):
-            rss = peak([usreg_exe(), "--root", str(root), "fetch", "perf-blob", "--format", fmt, "--jobs",
-                        str(args.jobs)], {**env, "USREG_HOME": str(home)})
+            rss = peak(
+                [usreg_exe(), "--root", str(root), "fetch", "perf-blob", "--format", fmt, "--jobs", str(args.jobs)],
+                {**env, "USREG_HOME": str(home)},
+            )
             shutil.rmtree(home, ignore_errors=True)
             rows.append((size, fmt, rss))
             print(f"  {human(size):>10s}  --format {fmt:5s}  peak RSS {human(rss)}")
@@ -66,8 +69,10 @@ def main() -> None:
     worst = max(r[2] for r in rows if r[0] == largest)
     smallest = min(r[0] for r in rows)
     growth = worst - max(r[2] for r in rows if r[0] == smallest)
-    print(f"peak for {human(largest)}: {human(worst)} (target < 150 MB = {human(150e6)}); "
-          f"growth from {human(smallest)} to {human(largest)}: {human(max(growth, 0))}")
+    print(
+        f"peak for {human(largest)}: {human(worst)} (target < 150 MB = {human(150e6)}); "
+        f"growth from {human(smallest)} to {human(largest)}: {human(max(growth, 0))}"
+    )
 
 
 if __name__ == "__main__":

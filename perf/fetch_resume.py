@@ -70,12 +70,13 @@ def main() -> None:
     for _ in range(args.repeat):
         kept, first, second, twice, elapsed, ranges = once(size, args.at, work, blob)
         twice_all.append(twice)
-        print(f"  kept {human(kept)} ({kept / size:.1%}); sent to the killed run {human(first)}, to the second "
-              f"{human(second)} (Range: {', '.join(map(str, ranges))}, {elapsed:.2f} s); "
-              f"sent twice {human(twice)} = {twice / size:.3%}")
+        print(
+            f"  kept {human(kept)} ({kept / size:.1%}); sent to the killed run {human(first)}, to the second "
+            f"{human(second)} (Range: {', '.join(map(str, ranges))}, {elapsed:.2f} s); "
+            f"sent twice {human(twice)} = {twice / size:.3%}"
+        )
     median = statistics.median(twice_all)
-    print(f"bytes sent twice, median of {args.repeat}: {human(median)} = {median / size:.3%} of the file "
-          "(target < 1%)")
+    print(f"bytes sent twice, median of {args.repeat}: {human(median)} = {median / size:.3%} of the file (target < 1%)")
 
 
 if __name__ == "__main__":

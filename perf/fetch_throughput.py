@@ -64,6 +64,7 @@ def main() -> None:
     home = work / "usreg-home"
     try:
         import pooch  # noqa: F401
+
         have_pooch = True
     except ImportError:
         have_pooch = False
@@ -91,16 +92,21 @@ def main() -> None:
 
     def run_library() -> float:
         fresh(home)
-        done = subprocess.run([sys.executable, "-c", LIBRARY, str(root), str(home)], check=True, env=env,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-c", LIBRARY, str(root), str(home)], check=True, env=env, capture_output=True, text=True
+        )
         fresh(home)
         return float(done.stdout.split()[-1])
 
     def run_cli() -> float:
         fresh(home)
         start = time.perf_counter()
-        subprocess.run([usreg_exe(), "--root", str(root), "fetch", "perf-blob", "--format", "json"], check=True,
-                       env={**env, "USREG_HOME": str(home)}, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [usreg_exe(), "--root", str(root), "fetch", "perf-blob", "--format", "json"],
+            check=True,
+            env={**env, "USREG_HOME": str(home)},
+            stdout=subprocess.DEVNULL,
+        )
         elapsed = time.perf_counter() - start
         fresh(home)
         return elapsed
@@ -108,13 +114,18 @@ def main() -> None:
     def run_pooch() -> float:
         target = work / "pooch"
         fresh(target)
-        done = subprocess.run([sys.executable, "-c", POOCH, url, str(target)], check=True, capture_output=True,
-                              text=True)
+        done = subprocess.run(
+            [sys.executable, "-c", POOCH, url, str(target)], check=True, capture_output=True, text=True
+        )
         fresh(target)
         return float(done.stdout.split()[-1])
 
-    tools = {"curl -o": run_curl, "curl -o + sha256sum": run_curl_verified, "usreg fetch_dataset": run_library,
-             "usreg fetch (CLI)": run_cli}
+    tools = {
+        "curl -o": run_curl,
+        "curl -o + sha256sum": run_curl_verified,
+        "usreg fetch_dataset": run_library,
+        "usreg fetch (CLI)": run_cli,
+    }
     if have_pooch:
         tools["pooch.retrieve"] = run_pooch
     times: dict[str, list[float]] = {name: [] for name in tools}
@@ -135,11 +146,14 @@ def main() -> None:
     curl = medians["curl -o"]
     print(f"usreg/curl rate ratio (library fetch): {curl / medians['usreg fetch_dataset']:.2f} (target >= 0.8)")
     print(f"usreg/curl rate ratio (CLI, with start-up): {curl / medians['usreg fetch (CLI)']:.2f}")
-    print(f"usreg/(curl + sha256sum) rate ratio (library fetch): "
-          f"{medians['curl -o + sha256sum'] / medians['usreg fetch_dataset']:.2f}")
+    print(
+        f"usreg/(curl + sha256sum) rate ratio (library fetch): "
+        f"{medians['curl -o + sha256sum'] / medians['usreg fetch_dataset']:.2f}"
+    )
     if have_pooch:
-        print(f"usreg/pooch rate ratio (library fetch): "
-              f"{medians['pooch.retrieve'] / medians['usreg fetch_dataset']:.2f}")
+        print(
+            f"usreg/pooch rate ratio (library fetch): {medians['pooch.retrieve'] / medians['usreg fetch_dataset']:.2f}"
+        )
     else:
         print("pooch not installed: pip install pooch to compare")
 

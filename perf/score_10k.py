@@ -34,8 +34,31 @@ TASKS = ["segmentation", "classification", "detection", "regression", "landmark"
 LICENSES = ["CC-BY-4.0", "CC-BY-NC-4.0", "MIT", "Apache-2.0", "LicenseRef-custom-terms", None]
 COUNTRIES = ["AR", "US", "CN", "DE", "GB", "IN", "BR", "FR", "NL", "ES"]
 WORDS = [
-    "atlas", "bench", "cohort", "clinic", "vision", "scan", "probe", "sono", "echo", "wave", "north", "south", "river",
-    "harbor", "summit", "delta", "orbit", "prism", "cedar", "maple", "falcon", "heron", "lynx", "otter", "quartz",
+    "atlas",
+    "bench",
+    "cohort",
+    "clinic",
+    "vision",
+    "scan",
+    "probe",
+    "sono",
+    "echo",
+    "wave",
+    "north",
+    "south",
+    "river",
+    "harbor",
+    "summit",
+    "delta",
+    "orbit",
+    "prism",
+    "cedar",
+    "maple",
+    "falcon",
+    "heron",
+    "lynx",
+    "otter",
+    "quartz",
 ]
 
 
@@ -45,8 +68,13 @@ def _name(rng: random.Random, i: int) -> str:
 
 def synthetic_dataset(rng: random.Random, i: int) -> dict:
     entry_id = f"ds-{i:05d}"
-    data: dict = {"id": entry_id, "name": _name(rng, i), "anatomy": rng.sample(ANATOMY, rng.randint(1, 2)),
-                  "tasks": rng.sample(TASKS, rng.randint(1, 2)), "species": ["human"]}
+    data: dict = {
+        "id": entry_id,
+        "name": _name(rng, i),
+        "anatomy": rng.sample(ANATOMY, rng.randint(1, 2)),
+        "tasks": rng.sample(TASKS, rng.randint(1, 2)),
+        "species": ["human"],
+    }
     if rng.random() < 0.7:
         data["year"] = rng.randint(2012, 2026)
     if rng.random() < 0.5:
@@ -58,9 +86,11 @@ def synthetic_dataset(rng: random.Random, i: int) -> dict:
     if rng.random() < 0.6:
         data["acquisition"] = {"countries": rng.sample(COUNTRIES, 1), "devices": ["Vendor X"]}
     if rng.random() < 0.7:
-        data["annotation"] = {"label_types": ["mask"], "classes": [{"id": 0, "name": "background"},
-                                                                  {"id": 1, "name": "lesion"}],
-                              "annotators": [{"count": 2, "expertise": "radiologists"}]}
+        data["annotation"] = {
+            "label_types": ["mask"],
+            "classes": [{"id": 0, "name": "background"}, {"id": 1, "name": "lesion"}],
+            "annotators": [{"count": 2, "expertise": "radiologists"}],
+        }
     if rng.random() < 0.5:
         data["splits"] = {"official": rng.random() < 0.5, "subject_level": rng.random() < 0.5}
     if rng.random() < 0.3:
@@ -80,28 +110,48 @@ def synthetic_dataset(rng: random.Random, i: int) -> dict:
         data["dataset_doi"] = f"10.5281/zenodo.{1000000 + i}"
         data["sources"] = [{"kind": "zenodo", "id": str(1000000 + i)}]
     else:
-        data["sources"] = [{"kind": "http", "url": f"https://example.org/{entry_id}/data.zip",
-                            "files": [{"name": "data.zip", "md5": f"{i:032x}"}] if rng.random() < 0.5 else []}]
+        data["sources"] = [
+            {
+                "kind": "http",
+                "url": f"https://example.org/{entry_id}/data.zip",
+                "files": [{"name": "data.zip", "md5": f"{i:032x}"}] if rng.random() < 0.5 else [],
+            }
+        ]
     if rng.random() < 0.6:
-        data["publications"] = [{"title": f"The {data['name']}", "year": 2020, "doi": f"10.1000/paper.{i}",
-                                 "role": "descriptor"}]
+        data["publications"] = [
+            {"title": f"The {data['name']}", "year": 2020, "doi": f"10.1000/paper.{i}", "role": "descriptor"}
+        ]
     if rng.random() < 0.5:
         data["contact"] = f"team{i}@example.org"
     if rng.random() < 0.7:
-        data["evidence"] = [{"url": f"https://example.org/{entry_id}", "fields": rng.choice([["*"], ["counts"],
-                                                                                          ["license", "sources"]])}]
+        data["evidence"] = [
+            {
+                "url": f"https://example.org/{entry_id}",
+                "fields": rng.choice([["*"], ["counts"], ["license", "sources"]]),
+            }
+        ]
     return data
 
 
 def synthetic_model(rng: random.Random, i: int, dataset_ids: list[str]) -> dict:
     entry_id = f"md-{i:05d}"
-    data: dict = {"id": entry_id, "name": f"{rng.choice(WORDS).title()}Net {i:05d}", "tasks": rng.sample(TASKS, 1),
-                  "anatomy": rng.sample(ANATOMY, 1), "architecture": "U-Net"}
+    data: dict = {
+        "id": entry_id,
+        "name": f"{rng.choice(WORDS).title()}Net {i:05d}",
+        "tasks": rng.sample(TASKS, 1),
+        "anatomy": rng.sample(ANATOMY, 1),
+        "architecture": "U-Net",
+    }
     if rng.random() < 0.8:
         data["code"] = {"url": f"https://github.com/example/{entry_id}", "license": rng.choice(["MIT", "Apache-2.0"])}
     if rng.random() < 0.5:
-        data["weights"] = [{"format": "onnx", "source": {"kind": "github", "id": f"example/{entry_id}", "tag": "v1"},
-                            "sha256": f"{i:064x}"}]
+        data["weights"] = [
+            {
+                "format": "onnx",
+                "source": {"kind": "github", "id": f"example/{entry_id}", "tag": "v1"},
+                "sha256": f"{i:064x}",
+            }
+        ]
         data["weights_license"] = rng.choice(["MIT", "CC-BY-4.0", "LicenseRef-research-only"])
         if data["weights_license"].startswith("LicenseRef-"):
             data["weights_license_url"] = f"https://example.org/{entry_id}/licence"
@@ -146,8 +196,9 @@ def run_once(root: Path, home: Path, entries: int) -> tuple[float, float]:
     env = dict(os.environ, USREG_HOME=str(home), NO_COLOR="1")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run([*_usreg(), "--root", str(root), "score", "--format", "csv"], env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [*_usreg(), "--root", str(root), "score", "--format", "csv"], env=env, capture_output=True, text=True
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -165,10 +216,11 @@ def scenario(name: str, runs: int, root: Path, home: Path, entries: int, prepare
         wall, cpu = run_once(root, home, entries)
         walls.append(wall)
         cpus.append(cpu)
-    result = {"median": statistics.median(walls), "min": min(walls), "max": max(walls),
-              "cpu": statistics.median(cpus)}
-    print(f"  {name:<44} median {result['median']:6.2f} s  (min {result['min']:.2f}, max {result['max']:.2f}; "
-          f"CPU {result['cpu']:.2f} s)  {'< 5 s' if result['median'] < 5 else '>= 5 s'}")
+    result = {"median": statistics.median(walls), "min": min(walls), "max": max(walls), "cpu": statistics.median(cpus)}
+    print(
+        f"  {name:<44} median {result['median']:6.2f} s  (min {result['min']:.2f}, max {result['max']:.2f}; "
+        f"CPU {result['cpu']:.2f} s)  {'< 5 s' if result['median'] < 5 else '>= 5 s'}"
+    )
     return result
 
 
@@ -198,8 +250,10 @@ def stage_breakdown(root: Path, home: Path) -> None:
         raise SystemExit("the index was not fresh or held no entries: was the catalog changed during the run?")
     parts = ", ".join(f"{name} {t - marks[i][1]:.2f}" for i, (name, t) in enumerate(marks[1:]))
     size = sum(len(r["data"]) for r in rows) / len(rows)
-    print(f"  in-process stages of a rescore (s): {parts}; "
-          f"{1e6 * (marks[3][1] - marks[2][1]) / len(rows):.0f} us/entry on 1 core, {size / 1024:.1f} KiB/score stored")
+    print(
+        f"  in-process stages of a rescore (s): {parts}; "
+        f"{1e6 * (marks[3][1] - marks[2][1]) / len(rows):.0f} us/entry on 1 core, {size / 1024:.1f} KiB/score stored"
+    )
 
 
 def main() -> None:
@@ -212,8 +266,10 @@ def main() -> None:
         root = args.keep or Path(tmp) / "catalog"
         home = Path(tmp) / "home"
         n_datasets, n_models = write_catalog(root, args.entries)
-        print(f"synthetic catalog: {n_datasets} datasets + {n_models} models = {args.entries} entries; "
-              f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"synthetic catalog: {n_datasets} datasets + {n_models} models = {args.entries} entries; "
+            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+        )
         from registry.paths import index_path
 
         os.environ["USREG_HOME"] = str(home)
@@ -227,8 +283,15 @@ def main() -> None:
             folder = home / "datasets" / "ds-00000" / "1"
             folder.mkdir(parents=True, exist_ok=True)
             status = "pass" if i % 2 else "fail"
-            (folder / "checks.json").write_text(json.dumps({"schema": "usreg-checks/1", "dataset": "ds-00000",
-                                                            "checks": [{"name": "loader_runs", "status": status}]}))
+            (folder / "checks.json").write_text(
+                json.dumps(
+                    {
+                        "schema": "usreg-checks/1",
+                        "dataset": "ds-00000",
+                        "checks": [{"name": "loader_runs", "status": status}],
+                    }
+                )
+            )
 
         print(f"`usreg score --format csv` over {args.entries} entries, {args.runs} runs each:")
         n = args.entries

@@ -29,8 +29,12 @@ def build_once(root: Path, workdir: Path) -> float:
     env = {**os.environ, "USREG_HOME": str(home), "NO_COLOR": "1"}
     usreg = str(Path(sys.executable).with_name("usreg"))
     start = time.perf_counter()
-    result = subprocess.run([usreg, "--root", str(root), "site", "build", "--out", str(workdir / "out")],
-                            env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [usreg, "--root", str(root), "site", "build", "--out", str(workdir / "out")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"site build failed:\n{result.stderr[-3000:]}")

@@ -136,8 +136,9 @@ def parse_entries(items: Sequence[tuple[str, Path]], root: Path) -> list[ParsedE
         return [parsed for chunk in pool.map(_parse_chunk, chunks, [root] * len(chunks)) for parsed in chunk]
 
 
-def load_catalog(root: Path, only: Sequence[Path] | None = None, plugins: bool = False,
-                 duplicates: bool = True) -> Catalog:
+def load_catalog(
+    root: Path, only: Sequence[Path] | None = None, plugins: bool = False, duplicates: bool = True
+) -> Catalog:
     """Read all entries under ``root`` (or just ``only``), validate them, and check cross-references.
 
     Cross-references are always resolved against the whole catalog, even when ``only`` is given. With ``plugins``,
@@ -313,8 +314,11 @@ def _first_model(annotation: object, typing_mod) -> type[BaseModel] | None:
 
 def _check_loaders(catalog: Catalog, targets: set[Path] | None) -> None:
     """A dataset's ``loader`` names a registered converter, and its options are the ones that converter takes."""
-    with_loader = [d for d in catalog.datasets.values() if d.loader is not None
-                   and (targets is None or catalog.files[d.id].resolve() in targets)]
+    with_loader = [
+        d
+        for d in catalog.datasets.values()
+        if d.loader is not None and (targets is None or catalog.files[d.id].resolve() in targets)
+    ]
     if not with_loader:
         return
     from .loaders import validate_options

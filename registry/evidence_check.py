@@ -13,10 +13,26 @@ from .catalog import Catalog
 from .errors import Finding, relative
 from .schema import Dataset, Model
 
-NOT_FACTS = frozenset({
-    "id", "name", "aliases", "description", "notes", "kind", "evidence", "relations", "loader", "adapter", "tags",
-    "sources", "publications", "links", "applications", "homepage",
-})
+NOT_FACTS = frozenset(
+    {
+        "id",
+        "name",
+        "aliases",
+        "description",
+        "notes",
+        "kind",
+        "evidence",
+        "relations",
+        "loader",
+        "adapter",
+        "tags",
+        "sources",
+        "publications",
+        "links",
+        "applications",
+        "homepage",
+    }
+)
 
 
 def unbacked_fields(entry: Dataset | Model) -> list[str]:
@@ -43,11 +59,17 @@ def evidence_findings(catalog: Catalog, targets: set[Path] | None = None) -> lis
             if not missing:
                 continue
             line, column = catalog.document(entry.id).position((missing[0],))
-            findings.append(Finding(
-                file=relative(path, catalog.root), line=line, column=column, field=", ".join(missing),
-                message=f"stated without evidence: {', '.join(missing)}",
-                hint="add the field names to the `fields` of the evidence item whose URL states them, or add an "
-                     "evidence item; leave a fact empty when no source states it",
-                severity="warning", entry=entry.id,
-            ))
+            findings.append(
+                Finding(
+                    file=relative(path, catalog.root),
+                    line=line,
+                    column=column,
+                    field=", ".join(missing),
+                    message=f"stated without evidence: {', '.join(missing)}",
+                    hint="add the field names to the `fields` of the evidence item whose URL states them, or add an "
+                    "evidence item; leave a fact empty when no source states it",
+                    severity="warning",
+                    entry=entry.id,
+                )
+            )
     return findings

@@ -29,8 +29,9 @@ def stored_row(score: Any, planned: bool = True) -> dict[str, Any]:
         "points": data["points"],
         "verification": data["verification_level"],
         "limited_by": data.get("limited_by"),
-        "data": json.dumps(compact(data) if planned else {**compact(data), "planned": False}, default=str,
-                           separators=(",", ":")),
+        "data": json.dumps(
+            compact(data) if planned else {**compact(data), "planned": False}, default=str, separators=(",", ":")
+        ),
     }
 
 
@@ -50,8 +51,13 @@ def _ordered_ids(catalog: Any, ids: Sequence[str] | None) -> list[str]:
     return [i for items in (catalog.datasets, catalog.models) for i in items if wanted is None or i in wanted]
 
 
-def score_rows(catalog: Any, ids: Sequence[str] | None = None, home: Path | None = None,
-               workers: int | None = None, plan: bool = False) -> list[dict[str, Any]]:
+def score_rows(
+    catalog: Any,
+    ids: Sequence[str] | None = None,
+    home: Path | None = None,
+    workers: int | None = None,
+    plan: bool = False,
+) -> list[dict[str, Any]]:
     """Index rows for every entry of ``catalog`` (or only ``ids``), datasets first, in catalog order.
 
     Without ``plan`` the next-tier plans are left to be made when shown (``scorers.plans``)."""

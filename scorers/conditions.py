@@ -46,8 +46,15 @@ class Condition(BaseModel):
             raise ValueError("an empty condition; give at least one of: " + ", ".join(type(self).model_fields))
         if (self.criterion is None) != (self.min_evidence is None):
             raise ValueError("'criterion' and 'min_evidence' go together")
-        for name in ("all_of", "any_of", "verified_any", "contradicted_any", "contradicted_none", "present_any",
-                     "missing_all"):
+        for name in (
+            "all_of",
+            "any_of",
+            "verified_any",
+            "contradicted_any",
+            "contradicted_none",
+            "present_any",
+            "missing_all",
+        ):
             value = getattr(self, name)
             if value is not None and not value:
                 raise ValueError(f"'{name}' must not be empty")
@@ -65,8 +72,11 @@ class Condition(BaseModel):
         return [p for c in self.walk() for p in (c.present_any or []) + (c.missing_all or [])]
 
     def key_patterns(self) -> list[str]:
-        return [k for c in self.walk() for k in (c.verified_any or []) + (c.contradicted_any or [])
-                + (c.contradicted_none or [])]
+        return [
+            k
+            for c in self.walk()
+            for k in (c.verified_any or []) + (c.contradicted_any or []) + (c.contradicted_none or [])
+        ]
 
     def criteria(self) -> list[str]:
         return [c.criterion for c in self.walk() if c.criterion]

@@ -71,8 +71,16 @@ def _static_part(c: Criterion) -> dict[str, Any]:
     """A fresh dict holding the criterion's rubric facts, in output key order (copied from a per-criterion cache)."""
     held = _STATIC.get(id(c))
     if held is None or held[0] is not c:
-        base = {"id": c.id, "group": c.group, "title": c.title, "points": 0.0, "max_points": float(c.points),
-                "evidence_kind": "", "why_it_matters": c.why_it_matters, "how_to_earn": c.how_to_earn}
+        base = {
+            "id": c.id,
+            "group": c.group,
+            "title": c.title,
+            "points": 0.0,
+            "max_points": float(c.points),
+            "evidence_kind": "",
+            "why_it_matters": c.why_it_matters,
+            "how_to_earn": c.how_to_earn,
+        }
         held = _STATIC[id(c)] = (c, base)
     return held[1].copy()
 
@@ -91,8 +99,13 @@ class Check:
     def to_dict(self) -> dict[str, Any]:
         key = "passed" if self.kind == "gate" else "applies"
         tier_key = "tier" if self.kind == "gate" else "max_tier"
-        return {"id": self.id, tier_key: self.tier, "title": self.title, key: self.holds,
-                ("how_to_pass" if self.kind == "gate" else "how_to_lift"): self.how}
+        return {
+            "id": self.id,
+            tier_key: self.tier,
+            "title": self.title,
+            key: self.holds,
+            ("how_to_pass" if self.kind == "gate" else "how_to_lift"): self.how,
+        }
 
 
 @dataclass
@@ -163,8 +176,14 @@ class Score:
         out = []
         for group in self.rubric.groups:
             units = sum(c.units for c in self.criteria if c.criterion.group == group.id)
-            out.append({"id": group.id, "title": group.title, "points": self.rubric.to_points(units),
-                        "max_points": group.points})
+            out.append(
+                {
+                    "id": group.id,
+                    "title": group.title,
+                    "points": self.rubric.to_points(units),
+                    "max_points": group.points,
+                }
+            )
         return out
 
     def _limits(self) -> list[Check]:
@@ -177,8 +196,9 @@ class Score:
         return caps + gates
 
 
-def _claim(criterion: Criterion, entry: Any, kind: str, coverage: Coverage, view: CatalogView
-           ) -> tuple[bool, bool, list[str]]:
+def _claim(
+    criterion: Criterion, entry: Any, kind: str, coverage: Coverage, view: CatalogView
+) -> tuple[bool, bool, list[str]]:
     """(stated, backed by an evidence URL, the stated field paths) for a criterion's claim."""
     if criterion.claim:
         stated, backed = CLAIMS[kind][criterion.claim](entry, view, coverage)
@@ -193,8 +213,15 @@ def _claim(criterion: Criterion, entry: Any, kind: str, coverage: Coverage, view
     return True, any(coverage.covers(paths[i]) for i in hits), stated_fields
 
 
-def judge_criterion(criterion: Criterion, entry: Any, kind: str, rubric: Rubric, bundle: EvidenceBundle,
-                    coverage: Coverage, view: CatalogView) -> CriterionResult:
+def judge_criterion(
+    criterion: Criterion,
+    entry: Any,
+    kind: str,
+    rubric: Rubric,
+    bundle: EvidenceBundle,
+    coverage: Coverage,
+    view: CatalogView,
+) -> CriterionResult:
     """The evidence kind and points of one criterion."""
     verifications = bundle.by_criterion.get(criterion.id, _NONE)
     stated, backed, stated_fields = _claim(criterion, entry, kind, coverage, view)
@@ -212,8 +239,9 @@ def judge_criterion(criterion: Criterion, entry: Any, kind: str, rubric: Rubric,
         evidence_kind = MISSING
         if stated_fields:
             note = "partly stated; needs all of: " + ", ".join(criterion.fields)
-    return CriterionResult(criterion, evidence_kind, criterion.award[evidence_kind], rubric.scale, verifications,
-                           stated_fields, note)
+    return CriterionResult(
+        criterion, evidence_kind, criterion.award[evidence_kind], rubric.scale, verifications, stated_fields, note
+    )
 
 
 _NONE: list[Verification] = []
@@ -261,8 +289,14 @@ def _kind_of(entry: Any) -> str:
 class Scorer:
     """Scores entries of one catalog with shared rubrics, providers and reverse links."""
 
-    def __init__(self, catalog: Any, providers: Sequence[EvidenceProvider] | None = None, home: Path | None = None,
-                 rubrics: dict[str, Rubric] | None = None, plan: bool = True) -> None:
+    def __init__(
+        self,
+        catalog: Any,
+        providers: Sequence[EvidenceProvider] | None = None,
+        home: Path | None = None,
+        rubrics: dict[str, Rubric] | None = None,
+        plan: bool = True,
+    ) -> None:
         from .providers import default_providers
 
         self.catalog = catalog
@@ -289,8 +323,9 @@ class Scorer:
         if rubric.kind != kind:
             from .rubric import RubricError
 
-            raise RubricError(f"the {rubric.id} rubric cannot score the {kind} {entry.id!r}",
-                              hint=f"use a {kind} rubric")
+            raise RubricError(
+                f"the {rubric.id} rubric cannot score the {kind} {entry.id!r}", hint=f"use a {kind} rubric"
+            )
         if bundle is None:
             bundle = resolve_evidence(entry, kind, rubric, self.providers, self.context(kind, rubric))
         coverage = Coverage.of(entry)
@@ -303,9 +338,19 @@ class Scorer:
         caps = [Check(c.id, "cap", c.max_tier, c.title, evaluate(c.when, state), c.how_to_lift) for c in rubric.caps]
         tier, points_tier, limited_by = decide_tier(rubric, units, gates, caps)
         score = Score(
-            entry_id=entry.id, kind=kind, rubric=rubric, criteria=results, units=units, points_tier=points_tier,
-            tier=tier, verification_level=state.level, limited_by=limited_by, gates=gates, caps=caps,
-            evidence=bundle, notes=list(bundle.notes),
+            entry_id=entry.id,
+            kind=kind,
+            rubric=rubric,
+            criteria=results,
+            units=units,
+            points_tier=points_tier,
+            tier=tier,
+            verification_level=state.level,
+            limited_by=limited_by,
+            gates=gates,
+            caps=caps,
+            evidence=bundle,
+            notes=list(bundle.notes),
         )
         if self.plan:
             from .planner import plan_next_tier
@@ -314,9 +359,13 @@ class Scorer:
         return score
 
 
-def score_entry(entry: Any, catalog: Any = None, rubric: Rubric | None = None,
-                evidence: Sequence[EvidenceProvider] | EvidenceBundle | None = None, home: Path | None = None
-                ) -> Score:
+def score_entry(
+    entry: Any,
+    catalog: Any = None,
+    rubric: Rubric | None = None,
+    evidence: Sequence[EvidenceProvider] | EvidenceBundle | None = None,
+    home: Path | None = None,
+) -> Score:
     """Score one entry. ``evidence`` is a list of providers (default: the built-in ones) or a resolved bundle."""
     if isinstance(evidence, EvidenceBundle):
         return Scorer(catalog, providers=[], home=home).score(entry, rubric, bundle=evidence)
@@ -336,8 +385,12 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def score_catalog(catalog: Any, home: Path | None = None, ids: Sequence[str] | None = None,
-                  providers: Sequence[EvidenceProvider] | None = None) -> dict[str, Score]:
+def score_catalog(
+    catalog: Any,
+    home: Path | None = None,
+    ids: Sequence[str] | None = None,
+    providers: Sequence[EvidenceProvider] | None = None,
+) -> dict[str, Score]:
     """Scores of every entry of ``catalog`` (or only ``ids``), keyed by entry id, datasets first."""
     with gc_paused():
         scorer = Scorer(catalog, providers=providers, home=home)

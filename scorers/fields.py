@@ -111,11 +111,13 @@ def stated_reader(model_cls: type[BaseModel], path: FieldPath, require_true: boo
         return lambda entry: field_stated(entry, path, require_true)
     getter = attrgetter(".".join(path))
     if require_true:
+
         def read_true(entry: Any) -> bool:
             try:
                 return getter(entry) is True
             except AttributeError:
                 return False
+
         return read_true
 
     def read(entry: Any) -> bool:
@@ -124,6 +126,7 @@ def stated_reader(model_cls: type[BaseModel], path: FieldPath, require_true: boo
         except AttributeError:
             return False
         return is_present(value)
+
     return read
 
 

@@ -39,9 +39,15 @@ class Action:
     run: str | None = None  # the run behind that key (checks, links, bench) when one run verifies many criteria
 
     def to_dict(self, rubric: Rubric, entry_id: str) -> dict[str, Any]:
-        return {"criterion": self.criterion, "action": self.kind, "to": self.target,
-                "points": rubric.to_points(self.gain), "cost": self.cost,
-                "how": self.how.replace("{id}", entry_id), "for": self.reason}
+        return {
+            "criterion": self.criterion,
+            "action": self.kind,
+            "to": self.target,
+            "points": rubric.to_points(self.gain),
+            "cost": self.cost,
+            "how": self.how.replace("{id}", entry_id),
+            "for": self.reason,
+        }
 
 
 def _prefix(key: str) -> str:
@@ -81,8 +87,7 @@ def _upgrade(rubric: Rubric, criterion: Criterion, current: str, target: str, re
         # (an offline check runs on the entry itself: making it pass is one edit, priced by the rubric)
         kind = "fix" if current == CONTRADICTED else "verify"
         run = _prefix(key) if _prefix(key) != "offline" else None
-        return Action(criterion.id, kind, VERIFIED, gain, cost, f"{criterion.how_to_earn} {spec.how}", reason, key,
-                      run)
+        return Action(criterion.id, kind, VERIFIED, gain, cost, f"{criterion.how_to_earn} {spec.how}", reason, key, run)
     if not criterion.can_self_report:
         return None
     start = {MISSING: acts.fill.cost, CONTRADICTED: acts.fix.cost}.get(current, 0)
@@ -118,8 +123,11 @@ class Planner:
         criterion = self.by_id[criterion_id]
         current = self.kinds[criterion_id]
         found = [
-            a for t in UPGRADE_TARGETS if EVIDENCE_RANK[t] >= EVIDENCE_RANK[minimum]
-            for a in [_upgrade(self.rubric, criterion, current, t, reason)] if a is not None
+            a
+            for t in UPGRADE_TARGETS
+            if EVIDENCE_RANK[t] >= EVIDENCE_RANK[minimum]
+            for a in [_upgrade(self.rubric, criterion, current, t, reason)]
+            if a is not None
         ]
         return min(found, key=lambda a: (a.cost, -a.gain)) if found else None
 
@@ -162,9 +170,11 @@ class Planner:
 
     def _verify_any(self, patterns: list[str], reason: str) -> list[Action] | None:
         candidates = [
-            act for c in self.rubric.criteria
+            act
+            for c in self.rubric.criteria
             if any(key_matches(p, k) for p in patterns for k in c.verify)
-            for act in [_upgrade(self.rubric, c, self.kinds[c.id], VERIFIED, reason)] if act is not None
+            for act in [_upgrade(self.rubric, c, self.kinds[c.id], VERIFIED, reason)]
+            if act is not None
         ]
         if candidates:
             return [min(candidates, key=lambda a: (a.cost, -a.gain))]
@@ -187,14 +197,19 @@ class Planner:
                 if act and act not in actions:
                     actions.append(act)
             if not users:
-                actions.append(Action(None, "fix", None, 0, fix.cost, f"Fix what {v.key} found ({v.detail}). {fix.how}",
-                                      reason))
+                actions.append(
+                    Action(None, "fix", None, 0, fix.cost, f"Fix what {v.key} found ({v.detail}). {fix.how}", reason)
+                )
         return actions
 
     def _fill_any(self, paths: list[str], reason: str) -> list[Action]:
         options = [
-            act for text in paths for c in self.rubric.criteria if text in c.fields and c.can_self_report
-            for act in [_upgrade(self.rubric, c, self.kinds[c.id], SELF_REPORTED, reason)] if act is not None
+            act
+            for text in paths
+            for c in self.rubric.criteria
+            if text in c.fields and c.can_self_report
+            for act in [_upgrade(self.rubric, c, self.kinds[c.id], SELF_REPORTED, reason)]
+            if act is not None
         ]
         if options:
             return [min(options, key=lambda a: (a.cost, -a.gain))]
@@ -299,8 +314,9 @@ class Planner:
         return sorted(best.values(), key=lambda a: order[a.criterion]) + others
 
 
-def cheapest_cover(groups: list[tuple[Action, ...]], need: int, run_costs: dict[str, int] | None = None
-                   ) -> list[Action] | None:
+def cheapest_cover(
+    groups: list[tuple[Action, ...]], need: int, run_costs: dict[str, int] | None = None
+) -> list[Action] | None:
     """The minimum-cost choice of at most one action per group whose gains reach ``need`` (see ``_cover``).
 
     Memoised: entries missing the same evidence pose the same problem, and actions are immutable and shared."""
@@ -309,8 +325,9 @@ def cheapest_cover(groups: list[tuple[Action, ...]], need: int, run_costs: dict[
 
 
 @lru_cache(maxsize=8192)
-def _cover(groups: tuple[tuple[Action, ...], ...], need: int, run_costs_items: tuple[tuple[str, int], ...]
-           ) -> tuple[Action, ...] | None:
+def _cover(
+    groups: tuple[tuple[Action, ...], ...], need: int, run_costs_items: tuple[tuple[str, int], ...]
+) -> tuple[Action, ...] | None:
     """The minimum-cost choice of at most one action per group whose gains reach ``need`` (None if impossible).
 
     ``run_costs`` names runs (e.g. "checks": one fetch) whose cost is included in the cost of every action that
@@ -363,8 +380,12 @@ def _cover(groups: tuple[tuple[Action, ...], ...], need: int, run_costs_items: t
                         break
             if kept:
                 states[mask] = kept
-    finals = sorted((cost, mask) for mask, row in states.items() for cost, (gain, _) in row.items()
-                    if gain >= need and cost <= bound)
+    finals = sorted(
+        (cost, mask)
+        for mask, row in states.items()
+        for cost, (gain, _) in row.items()
+        if gain >= need and cost <= bound
+    )
     if not finals:
         return None
     cost, mask = finals[0]
@@ -378,8 +399,9 @@ def _cover(groups: tuple[tuple[Action, ...], ...], need: int, run_costs_items: t
 
 def _greedy_bound(groups: list[tuple[Action, ...]], need: int) -> int:
     """The cost of a feasible solution: best gain-per-cost upgrades first, one per group; else every largest one."""
-    ranked = sorted(((a.gain / max(a.cost, 0.5), i, a) for i, g in enumerate(groups) for a in g),
-                    key=lambda t: (-t[0], t[1]))
+    ranked = sorted(
+        ((a.gain / max(a.cost, 0.5), i, a) for i, g in enumerate(groups) for a in g), key=lambda t: (-t[0], t[1])
+    )
     picked: dict[int, Action] = {}
     total = 0
     for _, i, act in ranked:

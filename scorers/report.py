@@ -30,9 +30,16 @@ def summary_row(score: dict[str, Any]) -> dict[str, Any]:
 
 def criteria_rows(score: dict[str, Any]) -> Iterable[dict[str, Any]]:
     for c in score["criteria"]:
-        yield {"entry_id": score["entry_id"], "criterion": c["id"], "group": c["group"], "title": c["title"],
-               "points": c["points"], "max_points": c["max_points"], "evidence_kind": c["evidence_kind"],
-               "flag": c.get("flag")}
+        yield {
+            "entry_id": score["entry_id"],
+            "criterion": c["id"],
+            "group": c["group"],
+            "title": c["title"],
+            "points": c["points"],
+            "max_points": c["max_points"],
+            "evidence_kind": c["evidence_kind"],
+            "flag": c.get("flag"),
+        }
 
 
 def md_escape(text: Any) -> str:
@@ -62,8 +69,10 @@ def _fmt(value: Any) -> str:
 
 def headline(score: dict[str, Any]) -> str:
     limited = f", limited by {score['limited_by']}" if score.get("limited_by") else ""
-    return (f"{score['entry_id']}: {score['tier']} ({score['points']:g}/{score['max_points']} points, "
-            f"{score['verification_level']}, rubric {score['rubric_version']}{limited})")
+    return (
+        f"{score['entry_id']}: {score['tier']} ({score['points']:g}/{score['max_points']} points, "
+        f"{score['verification_level']}, rubric {score['rubric_version']}{limited})"
+    )
 
 
 def next_tier_lines(score: dict[str, Any]) -> list[str]:
@@ -86,10 +95,15 @@ def next_tier_lines(score: dict[str, Any]) -> list[str]:
 def explain_markdown(score: dict[str, Any]) -> str:
     out = [f"## {md_escape(score['entry_id'])}", "", md_escape(headline(score)), ""]
     rows = [
-        {"criterion": c["id"], "group": c["group"], "points": f"{c['points']:g}/{c['max_points']:g}",
-         "evidence": c["evidence_kind"], "why it matters": c["why_it_matters"],
-         "how to earn": c["how_to_earn"] if c["points"] < c["max_points"] else "",
-         "flag": c.get("flag") or ""}
+        {
+            "criterion": c["id"],
+            "group": c["group"],
+            "points": f"{c['points']:g}/{c['max_points']:g}",
+            "evidence": c["evidence_kind"],
+            "why it matters": c["why_it_matters"],
+            "how to earn": c["how_to_earn"] if c["points"] < c["max_points"] else "",
+            "flag": c.get("flag") or "",
+        }
         for c in score["criteria"]
     ]
     out.append(md_table(rows, ["criterion", "group", "points", "evidence", "flag", "why it matters", "how to earn"]))
@@ -97,15 +111,20 @@ def explain_markdown(score: dict[str, Any]) -> str:
     applied = [c for c in score["caps"] if c["applies"]]
     if failing or applied:
         out.append("")
-        out.extend(f"- gate **{md_escape(g['id'])}** ({g['tier']}) fails: {md_escape(g['how_to_pass'])}"
-                   for g in failing)
-        out.extend(f"- cap **{md_escape(c['id'])}** (max {c['max_tier']}) applies: {md_escape(c['how_to_lift'])}"
-                   for c in applied)
+        out.extend(
+            f"- gate **{md_escape(g['id'])}** ({g['tier']}) fails: {md_escape(g['how_to_pass'])}" for g in failing
+        )
+        out.extend(
+            f"- cap **{md_escape(c['id'])}** (max {c['max_tier']}) applies: {md_escape(c['how_to_lift'])}"
+            for c in applied
+        )
     for note in score.get("notes") or []:
         out.append(f"- note: {md_escape(note)}")
     out.append("")
-    out.extend(md_escape(line) if not line.startswith("  - ") else "  - " + md_escape(line[4:])
-               for line in next_tier_lines(score))
+    out.extend(
+        md_escape(line) if not line.startswith("  - ") else "  - " + md_escape(line[4:])
+        for line in next_tier_lines(score)
+    )
     return "\n".join(out) + "\n"
 
 
@@ -126,8 +145,9 @@ def explain_rich(score: dict[str, Any]):
         table.add_column(col, overflow="fold")
     for c in score["criteria"]:
         hint = c.get("flag") or (c["how_to_earn"] if c["points"] < c["max_points"] else "")
-        table.add_row(escape(c["id"]), c["group"], f"{c['points']:g}/{c['max_points']:g}", c["evidence_kind"],
-                      escape(hint))
+        table.add_row(
+            escape(c["id"]), c["group"], f"{c['points']:g}/{c['max_points']:g}", c["evidence_kind"], escape(hint)
+        )
     parts: list[Any] = [table]
     for g in score["gates"]:
         if not g["passed"]:
@@ -155,12 +175,23 @@ def gaps_markdown(gaps: dict[str, Any]) -> str:
         out += [f"### {facet}", "", md_table(rows, ["value", "datasets", "open"]), ""]
     out += ["### Gaps", ""]
     out += [md_escape(n) for n in gaps["notes"]] + [""]
-    rows = [{"anatomy": r["anatomy"], "datasets": r["datasets"], "open": r["open"],
-             "thin tasks": ", ".join(f"{t} {n}" for t, n in r["thin_tasks"].items())}
-            for r in gaps["anatomies"] if r["datasets"] > 0 and r["thin_tasks"]]
+    rows = [
+        {
+            "anatomy": r["anatomy"],
+            "datasets": r["datasets"],
+            "open": r["open"],
+            "thin tasks": ", ".join(f"{t} {n}" for t, n in r["thin_tasks"].items()),
+        }
+        for r in gaps["anatomies"]
+        if r["datasets"] > 0 and r["thin_tasks"]
+    ]
     rows.sort(key=lambda r: (r["datasets"], r["anatomy"]))
-    out += [f"Anatomies and their core tasks with fewer than {gaps['few']} public datasets:", "",
-            md_table(rows, ["anatomy", "datasets", "open", "thin tasks"]), ""]
+    out += [
+        f"Anatomies and their core tasks with fewer than {gaps['few']} public datasets:",
+        "",
+        md_table(rows, ["anatomy", "datasets", "open", "thin tasks"]),
+        "",
+    ]
     if gaps["no_public_dataset"]:
         out += ["No public dataset: " + md_escape(", ".join(gaps["no_public_dataset"])), ""]
     return "\n".join(out)

@@ -347,12 +347,16 @@ def parse_rubric(data: Any, source: str, sha256: str = "", expected_stem: str | 
             if err["type"] == "extra_forbidden":
                 msg = "unknown key"
             lines.append(f"  - {loc}: {msg}")
-        raise RubricError(f"rubric {source} is invalid:\n" + "\n".join(lines),
-                          hint="fix the rubric file; see scorers/rubrics/*.yaml for the shape") from None
+        raise RubricError(
+            f"rubric {source} is invalid:\n" + "\n".join(lines),
+            hint="fix the rubric file; see scorers/rubrics/*.yaml for the shape",
+        ) from None
     problems = _problems(spec, expected_stem)
     if problems:
-        raise RubricError(f"rubric {source} is invalid:\n" + "\n".join(f"  - {p}" for p in problems),
-                          hint="fix the rubric file; a changed rubric is saved as a new version")
+        raise RubricError(
+            f"rubric {source} is invalid:\n" + "\n".join(f"  - {p}" for p in problems),
+            hint="fix the rubric file; a changed rubric is saved as a new version",
+        )
     return _compile(spec, sha256, source)
 
 
@@ -363,24 +367,47 @@ def _fraction(value: float) -> Fraction:
 def _compile(spec: RubricFile, sha256: str, source: str) -> Rubric:
     model_cls = _entry_model(spec.rubric)
     credit = {k: _fraction(v) for k, v in spec.credit.items()}
-    scale = math.lcm(*(f.denominator for f in credit.values()),
-                     *(_fraction(t.min_points).denominator for t in spec.tiers))
+    scale = math.lcm(
+        *(f.denominator for f in credit.values()), *(_fraction(t.min_points).denominator for t in spec.tiers)
+    )
     criteria = tuple(
         Criterion(
-            id=c.id, group=c.group, title=c.title, points=c.points, units=c.points * scale,
-            award={k: int(f * c.points * scale) for k, f in credit.items()}, fields=tuple(c.fields),
-            paths=tuple(parse_path(f) for f in c.fields), match=c.match, require_true=c.value == "true",
+            id=c.id,
+            group=c.group,
+            title=c.title,
+            points=c.points,
+            units=c.points * scale,
+            award={k: int(f * c.points * scale) for k, f in credit.items()},
+            fields=tuple(c.fields),
+            paths=tuple(parse_path(f) for f in c.fields),
+            match=c.match,
+            require_true=c.value == "true",
             readers=tuple(stated_reader(model_cls, parse_path(f), c.value == "true") for f in c.fields),
-            claim=c.claim, verify=tuple(c.verify), verified_only=c.verified_only, why_it_matters=c.why_it_matters,
+            claim=c.claim,
+            verify=tuple(c.verify),
+            verified_only=c.verified_only,
+            why_it_matters=c.why_it_matters,
             how_to_earn=c.how_to_earn,
         )
         for c in spec.criteria
     )
     return Rubric(
-        kind=spec.rubric, version=spec.version, title=spec.title, total=spec.total, scale=scale, credit=credit,
+        kind=spec.rubric,
+        version=spec.version,
+        title=spec.title,
+        total=spec.total,
+        scale=scale,
+        credit=credit,
         thresholds=tuple((t.name, int(_fraction(t.min_points) * scale)) for t in spec.tiers),
-        groups=tuple(spec.groups), criteria=criteria, gates=tuple(spec.gates), caps=tuple(spec.caps),
-        levels=tuple(spec.verification_levels), actions=spec.actions, params=spec.params, sha256=sha256, path=source,
+        groups=tuple(spec.groups),
+        criteria=criteria,
+        gates=tuple(spec.gates),
+        caps=tuple(spec.caps),
+        levels=tuple(spec.verification_levels),
+        actions=spec.actions,
+        params=spec.params,
+        sha256=sha256,
+        path=source,
     )
 
 
@@ -395,8 +422,9 @@ def load_rubric_file(path: Path) -> Rubric:
         doc = load_text(raw.decode("utf-8"))
     except (YamlError, UnicodeDecodeError) as exc:
         where = f":{exc.line}" if getattr(exc, "line", None) else ""
-        raise RubricError(f"rubric {path}{where} is not valid YAML: {getattr(exc, 'message', exc)}",
-                          hint="fix the YAML syntax") from None
+        raise RubricError(
+            f"rubric {path}{where} is not valid YAML: {getattr(exc, 'message', exc)}", hint="fix the YAML syntax"
+        ) from None
     return parse_rubric(doc.data, str(path), hashlib.sha256(raw).hexdigest(), expected_stem=path.stem)
 
 
@@ -443,9 +471,18 @@ def rubric_summary(rubric: Rubric) -> dict[str, Any]:
         "tiers": [{"name": n, "min_points": rubric.to_points(p)} for n, p in rubric.thresholds],
         "groups": [g.model_dump() for g in rubric.groups],
         "criteria": [
-            {"id": c.id, "group": c.group, "title": c.title, "points": c.points, "fields": list(c.fields),
-             "claim": c.claim, "verify": list(c.verify), "verified_only": c.verified_only,
-             "why_it_matters": c.why_it_matters, "how_to_earn": c.how_to_earn}
+            {
+                "id": c.id,
+                "group": c.group,
+                "title": c.title,
+                "points": c.points,
+                "fields": list(c.fields),
+                "claim": c.claim,
+                "verify": list(c.verify),
+                "verified_only": c.verified_only,
+                "why_it_matters": c.why_it_matters,
+                "how_to_earn": c.how_to_earn,
+            }
             for c in rubric.criteria
         ],
         "gates": [g.model_dump(mode="json", exclude_none=True) for g in rubric.gates],

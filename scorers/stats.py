@@ -124,21 +124,26 @@ def coverage_gaps(catalog: Any, few: int = 3) -> dict[str, Any]:
         members = families.get(fam, [])
         tasks = Counter(t for d in members for t in dict.fromkeys(task_family(x) for x in d.tasks))
         thin = {t: tasks.get(t, 0) for t in CORE_TASKS if tasks.get(t, 0) < few}
-        rows.append({
-            "anatomy": fam,
-            "datasets": len(members),
-            "open": sum(1 for d in members if d.access == "open"),
-            "tasks": {t: tasks.get(t, 0) for t in CORE_TASKS},
-            "thin_tasks": thin,
-        })
+        rows.append(
+            {
+                "anatomy": fam,
+                "datasets": len(members),
+                "open": sum(1 for d in members if d.access == "open"),
+                "tasks": {t: tasks.get(t, 0) for t in CORE_TASKS},
+                "thin_tasks": thin,
+            }
+        )
     thin_pairs = [
         {"anatomy": r["anatomy"], "task": t, "datasets": n}
-        for r in rows if r["datasets"] > 0 for t, n in r["thin_tasks"].items()
+        for r in rows
+        if r["datasets"] > 0
+        for t, n in r["thin_tasks"].items()
     ]
     thin_pairs.sort(key=lambda p: (p["datasets"], p["anatomy"], CORE_TASKS.index(p["task"])))
     none = [r["anatomy"] for r in rows if r["datasets"] == 0]
-    thin_anatomies = sorted((r for r in rows if 0 < r["datasets"] < few * 2),
-                            key=lambda r: (r["datasets"], r["anatomy"]))
+    thin_anatomies = sorted(
+        (r for r in rows if 0 < r["datasets"] < few * 2), key=lambda r: (r["datasets"], r["anatomy"])
+    )
     by_family = {r["anatomy"]: r for r in rows}
     notes = [REFERENCE_PAPER]
     for fam in ("fetal", "prostate"):
@@ -155,8 +160,9 @@ def coverage_gaps(catalog: Any, few: int = 3) -> dict[str, Any]:
         "core_tasks": list(CORE_TASKS),
         "coverage": coverage,
         "anatomies": rows,
-        "thin_anatomies": [{"anatomy": r["anatomy"], "datasets": r["datasets"], "open": r["open"]}
-                           for r in thin_anatomies],
+        "thin_anatomies": [
+            {"anatomy": r["anatomy"], "datasets": r["datasets"], "open": r["open"]} for r in thin_anatomies
+        ],
         "thin_pairs": thin_pairs,
         "no_public_dataset": none,
         "notes": notes,
@@ -172,10 +178,20 @@ def flatten_stats(stats: dict[str, Any]) -> Iterable[dict[str, Any]]:
 def flatten_gaps(gaps: dict[str, Any]) -> Iterable[dict[str, Any]]:
     for facet, rows in gaps["coverage"].items():
         for row in rows:
-            yield {"section": "coverage", "facet": facet, "value": row["value"], "datasets": row["datasets"],
-                   "open": row["open"]}
+            yield {
+                "section": "coverage",
+                "facet": facet,
+                "value": row["value"],
+                "datasets": row["datasets"],
+                "open": row["open"],
+            }
     for pair in gaps["thin_pairs"]:
-        yield {"section": "gap", "facet": "anatomy x task", "value": f"{pair['anatomy']} x {pair['task']}",
-               "datasets": pair["datasets"], "open": None}
+        yield {
+            "section": "gap",
+            "facet": "anatomy x task",
+            "value": f"{pair['anatomy']} x {pair['task']}",
+            "datasets": pair["datasets"],
+            "open": None,
+        }
     for anatomy in gaps["no_public_dataset"]:
         yield {"section": "gap", "facet": "anatomy", "value": anatomy, "datasets": 0, "open": 0}

@@ -37,8 +37,16 @@ def _rubric_of(data: dict[str, Any]) -> Rubric | None:
 
 def _criterion(stored: dict[str, Any], rubric: Rubric) -> dict[str, Any]:
     c = rubric.criterion(stored["id"])
-    out = {"id": c.id, "group": c.group, "title": c.title, "points": stored["points"], "max_points": float(c.points),
-           "evidence_kind": stored["evidence_kind"], "why_it_matters": c.why_it_matters, "how_to_earn": c.how_to_earn}
+    out = {
+        "id": c.id,
+        "group": c.group,
+        "title": c.title,
+        "points": stored["points"],
+        "max_points": float(c.points),
+        "evidence_kind": stored["evidence_kind"],
+        "why_it_matters": c.why_it_matters,
+        "how_to_earn": c.how_to_earn,
+    }
     out.update((k, v) for k, v in stored.items() if k not in out)
     return out
 
@@ -47,8 +55,13 @@ def _check(stored: dict[str, Any], texts: dict[str, tuple[str, str]]) -> dict[st
     title, how = texts[stored["id"]]
     is_gate = "passed" in stored
     tier_key, holds_key = ("tier", "passed") if is_gate else ("max_tier", "applies")
-    return {"id": stored["id"], tier_key: stored[tier_key], "title": title, holds_key: stored[holds_key],
-            ("how_to_pass" if is_gate else "how_to_lift"): how}
+    return {
+        "id": stored["id"],
+        tier_key: stored[tier_key],
+        "title": title,
+        holds_key: stored[holds_key],
+        ("how_to_pass" if is_gate else "how_to_lift"): how,
+    }
 
 
 def expand(data: dict[str, Any]) -> dict[str, Any]:
@@ -66,6 +79,7 @@ def expand(data: dict[str, Any]) -> dict[str, Any]:
     out["criteria"] = [_criterion(c, rubric) for c in data["criteria"]]
     for key in ("gates", "caps", "limits"):
         out[key] = [_check(c, texts) for c in data[key]]
-    out["groups"] = [{"id": g["id"], "title": titles[g["id"]], **{k: v for k, v in g.items() if k != "id"}}
-                     for g in data["groups"]]
+    out["groups"] = [
+        {"id": g["id"], "title": titles[g["id"]], **{k: v for k, v in g.items() if k != "id"}} for g in data["groups"]
+    ]
     return out

@@ -73,7 +73,8 @@ def view_from_metadata(dataset_id: str, split: str, samples, metadata: dict[str,
         samples=samples,
         version=metadata.get("version"),
         converter=converter.get("name") if isinstance(converter, dict) else str(converter),
-        converter_version=str(converter.get("version")) if isinstance(converter, dict) and converter.get("version")
+        converter_version=str(converter.get("version"))
+        if isinstance(converter, dict) and converter.get("version")
         else None,
         loader=(entry.get("loader") or {}).get("name"),
         targets=targets,

@@ -43,8 +43,10 @@ def run_jobs(
         for job in jobs:
             # one job: this process predicts, workers - 1 processes score images (none with 2 cores or fewer,
             # where perf/bench_eval.py measured the pool slower than scoring inline)
-            result = run_job(replace(job, workers=workers - 1 if len(jobs) == 1 and workers > 2 else 1),
-                             progress(job) if progress else None)
+            result = run_job(
+                replace(job, workers=workers - 1 if len(jobs) == 1 and workers > 2 else 1),
+                progress(job) if progress else None,
+            )
             if on_done:
                 on_done(result)
             out.append(result)

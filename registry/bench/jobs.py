@@ -128,13 +128,26 @@ def run_job(job: BenchJob, progress: Callable[[int], None] | None = None) -> Ben
         elif adapter.trainable and not getattr(adapter, "nets", None):
             raise UsregError(
                 f"{job.model.model_id} must be trained before it is evaluated",
-                hint=f"run `usreg bench {job.dataset_id} --train {job.model.builtin}`" if job.model.builtin
+                hint=f"run `usreg bench {job.dataset_id} --train {job.model.builtin}`"
+                if job.model.builtin
                 else f"run `usreg bench {job.dataset_id} --model {job.model.model_id}`",
             )
-        conv = get_convention(job.convention, job.pooled_batch_size) if job.convention else \
-            convention_for(job.dataset_id, view.loader)
-        result = evaluate(adapter, view, conv, target=job.target, n_boot=job.n_boot, seed=job.seed,
-                          workers=job.workers, batch_size=job.batch_size, progress=progress)
+        conv = (
+            get_convention(job.convention, job.pooled_batch_size)
+            if job.convention
+            else convention_for(job.dataset_id, view.loader)
+        )
+        result = evaluate(
+            adapter,
+            view,
+            conv,
+            target=job.target,
+            n_boot=job.n_boot,
+            seed=job.seed,
+            workers=job.workers,
+            batch_size=job.batch_size,
+            progress=progress,
+        )
         outcome.task = result.task
         outcome.images = result.images
         outcome.seconds = result.seconds
@@ -145,31 +158,50 @@ def run_job(job: BenchJob, progress: Callable[[int], None] | None = None) -> Ben
                 f"no sample of {job.dataset_id} [{job.split}] has the labels a {result.task} model is scored on",
                 hint="check --split and --target",
             )
-        detail = json.dumps({
-            "adapter": adapter.info.name,
-            "options": adapter.info.options,
-            "task": result.task,
-            "target": result.target,
-            "images": result.images,
-            "skipped": result.skipped,
-            "seconds": round(result.seconds, 3),
-            "predict_seconds": round(result.predict_seconds, 3),
-            "train": job.model.train,
-            "model_version": getattr(job.model.entry, "version", None),
-            "notes": result.notes,
-        }, default=str)
+        detail = json.dumps(
+            {
+                "adapter": adapter.info.name,
+                "options": adapter.info.options,
+                "task": result.task,
+                "target": result.target,
+                "images": result.images,
+                "skipped": result.skipped,
+                "seconds": round(result.seconds, 3),
+                "predict_seconds": round(result.predict_seconds, 3),
+                "train": job.model.train,
+                "model_version": getattr(job.model.entry, "version", None),
+                "notes": result.notes,
+            },
+            default=str,
+        )
         created = now_iso()
         sha = adapter.info.weights_sha256
         for m in result.metrics:
-            outcome.rows.append(dict(base, **m.as_dict(), weights_sha256=sha, convention=result.convention,
-                                     detail=detail, created=created))
+            outcome.rows.append(
+                dict(
+                    base,
+                    **m.as_dict(),
+                    weights_sha256=sha,
+                    convention=result.convention,
+                    detail=detail,
+                    created=created,
+                )
+            )
         for row in outcome.rows:
             row.setdefault("weights_sha256", sha)
     except WeightsLoadError as exc:
         outcome.error, outcome.hint = exc.message, exc.hint
         if base:
-            outcome.rows.append(dict(base, metric="check.weights_load", value=0.0, weights_sha256=exc.sha256,
-                                     detail=json.dumps({"error": exc.message}), created=now_iso()))
+            outcome.rows.append(
+                dict(
+                    base,
+                    metric="check.weights_load",
+                    value=0.0,
+                    weights_sha256=exc.sha256,
+                    detail=json.dumps({"error": exc.message}),
+                    created=now_iso(),
+                )
+            )
     except UsregError as exc:
         outcome.error, outcome.hint = exc.message, exc.hint
     except Exception as exc:  # a model crashing must not take the batch down; the traceback goes to the log
@@ -186,15 +218,20 @@ def _adapter(job: BenchJob, view: DatasetView):
     ref = job.model
     workdir = _home(job) / "bench" / "trained" / job.dataset_id / (view.version or "unversioned")
     if ref.entry is None:
-        adapter = build_builtin(ref.builtin or "", _classes_for_builtin(view, job.target), ref.options, job.device,
-                                workdir=workdir)
+        adapter = build_builtin(
+            ref.builtin or "", _classes_for_builtin(view, job.target), ref.options, job.device, workdir=workdir
+        )
         return adapter, []
     if ref.train:
         workdir = workdir / ref.entry.id
-    adapter = build_for_model(ref.entry, _home(job), job.device, Path(job.weights) if job.weights else None,
-                              workdir=workdir)
+    adapter = build_for_model(
+        ref.entry, _home(job), job.device, Path(job.weights) if job.weights else None, workdir=workdir
+    )
     if adapter.info.weights_path is None:  # a recipe trained from the data: no published weights to check
         return adapter, []
-    load = {"metric": "check.weights_load", "value": 1.0,
-            "detail": json.dumps({"adapter": adapter.info.name, "weights": adapter.info.weights_path})}
+    load = {
+        "metric": "check.weights_load",
+        "value": 1.0,
+        "detail": json.dumps({"adapter": adapter.info.name, "weights": adapter.info.weights_path}),
+    }
     return adapter, [load, *adapter.check()]

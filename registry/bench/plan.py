@@ -60,17 +60,23 @@ def make_plan(
         if run_all and not fetched(home, dataset_id):
             plan.skip(dataset_id, "*", [f"not fetched (run `usreg fetch {dataset_id}`)"])
             continue
-        models = [catalog.models[m] for m in model_ids] if explicit else sorted(
-            catalog.models.values(), key=lambda m: m.id)
+        models = (
+            [catalog.models[m] for m in model_ids] if explicit else sorted(catalog.models.values(), key=lambda m: m.id)
+        )
         for model in models:
             verdict = compat.check(model, dataset)
             if verdict and compat.needs_training(model):
                 if model_ids:
                     plan.pairs.append((dataset_id, ModelRef(entry=model, train=True)))
                 else:
-                    plan.skip(dataset_id, model.id, [
-                        f"it has no weights and is trained from the data; name it to train it "
-                        f"(usreg bench {dataset_id} --model {model.id})"])
+                    plan.skip(
+                        dataset_id,
+                        model.id,
+                        [
+                            f"it has no weights and is trained from the data; name it to train it "
+                            f"(usreg bench {dataset_id} --model {model.id})"
+                        ],
+                    )
             elif verdict:
                 plan.pairs.append((dataset_id, ModelRef(entry=model)))
             elif explicit or dataset_id in model.evaluated_on:

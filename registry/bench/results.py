@@ -48,12 +48,23 @@ def runs(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Group result rows by run: one dict per run with its metrics {name: row} and checks {name: row}."""
     grouped: dict[str, dict[str, Any]] = {}
     for r in rows:
-        run = grouped.setdefault(r["run_id"], {
-            "run_id": r["run_id"], "dataset_id": r["dataset_id"], "model_id": r["model_id"], "split": r["split"],
-            "created": r["created"], "convention": None, "weights_sha256": r.get("weights_sha256"),
-            "dataset_version": r.get("dataset_version"), "seed": r.get("seed"), "device": r.get("device"),
-            "metrics": {}, "checks": {},
-        })
+        run = grouped.setdefault(
+            r["run_id"],
+            {
+                "run_id": r["run_id"],
+                "dataset_id": r["dataset_id"],
+                "model_id": r["model_id"],
+                "split": r["split"],
+                "created": r["created"],
+                "convention": None,
+                "weights_sha256": r.get("weights_sha256"),
+                "dataset_version": r.get("dataset_version"),
+                "seed": r.get("seed"),
+                "device": r.get("device"),
+                "metrics": {},
+                "checks": {},
+            },
+        )
         if r["metric"].startswith("check."):
             run["checks"][r["metric"]] = r
         else:
@@ -112,14 +123,16 @@ def leaderboard(
         for name in SECONDARY_METRICS:
             if name != head and name in run["metrics"]:
                 entry[name] = run["metrics"][name]["value"]
-        entry.update({
-            "convention": run["convention"],
-            "dataset_version": run["dataset_version"],
-            "weights_sha256": (run["weights_sha256"] or "")[:12] or None,
-            "created": run["created"],
-            "run_id": run["run_id"],
-            "all_metrics": {k: _plain(v) for k, v in run["metrics"].items()},
-        })
+        entry.update(
+            {
+                "convention": run["convention"],
+                "dataset_version": run["dataset_version"],
+                "weights_sha256": (run["weights_sha256"] or "")[:12] or None,
+                "created": run["created"],
+                "run_id": run["run_id"],
+                "all_metrics": {k: _plain(v) for k, v in run["metrics"].items()},
+            }
+        )
         out.append(entry)
     return head, out
 

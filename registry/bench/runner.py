@@ -126,7 +126,8 @@ class _Scorer:
     def _flush(self) -> None:
         if self.chunk:
             self.pending.append(
-                self.pool.submit(seg_metrics.score_many, self.chunk, self.n_classes, True, self.full_hd))
+                self.pool.submit(seg_metrics.score_many, self.chunk, self.n_classes, True, self.full_hd)
+            )
             self.chunk = []
 
     def finish(self) -> list[seg_metrics.SegImageScore]:
@@ -158,8 +159,12 @@ def evaluate(
     if task is None:
         raise UsregError(f"output kind {adapter.output_kind!r} has no benchmark metric")
     started = time.perf_counter()
-    handler = {"segmentation": _Segmentation, "classification": _Classification,
-               "detection": _Detection, "regression": _Regression}[task](adapter, view, convention, target, workers)
+    handler = {
+        "segmentation": _Segmentation,
+        "classification": _Classification,
+        "detection": _Detection,
+        "regression": _Regression,
+    }[task](adapter, view, convention, target, workers)
     predict_seconds = 0.0
     try:
         for batch in _batches(view.samples, max(1, batch_size)):
@@ -348,8 +353,9 @@ class _Detection(_Task):
         self.count += 1
 
     def aggregate(self, n_boot: int, seed: int) -> list[MetricValue]:
-        return det_metrics.aggregate(self.images, self.iou_type, n_boot=min(n_boot, det_metrics.DETECTION_N_BOOT),
-                                     seed=seed)
+        return det_metrics.aggregate(
+            self.images, self.iou_type, n_boot=min(n_boot, det_metrics.DETECTION_N_BOOT), seed=seed
+        )
 
 
 class _Regression(_Task):

@@ -105,8 +105,10 @@ def reproductions(index, catalog, tol: dict[str, float] | None = None) -> list[d
         for claim in claims:
             name = canonical_metric(claim.metric)
             matching = [
-                r for r in model_runs
-                if r["dataset_id"] == claim.dataset and name in r["metrics"]
+                r
+                for r in model_runs
+                if r["dataset_id"] == claim.dataset
+                and name in r["metrics"]
                 and (not claim.split or r["split"] == claim.split)
             ]
             if not matching:
@@ -114,17 +116,19 @@ def reproductions(index, catalog, tol: dict[str, float] | None = None) -> list[d
             run = matching[-1]
             reported = reported_value(claim)
             reproduced = float(run["metrics"][name]["value"])
-            out.append({
-                "model_id": model.id,
-                "dataset_id": claim.dataset,
-                "metric": name,
-                "reported": reported,
-                "reproduced": reproduced,
-                "within_tolerance": within(reported, reproduced, tol),
-                "split": run["split"],
-                "run_id": run["run_id"],
-                "convention": run["convention"],
-            })
+            out.append(
+                {
+                    "model_id": model.id,
+                    "dataset_id": claim.dataset,
+                    "metric": name,
+                    "reported": reported,
+                    "reproduced": reproduced,
+                    "within_tolerance": within(reported, reproduced, tol),
+                    "split": run["split"],
+                    "run_id": run["run_id"],
+                    "convention": run["convention"],
+                }
+            )
     return out
 
 
@@ -141,15 +145,17 @@ def forward_checks(index, catalog) -> list[dict[str, Any]]:
         shape = run["checks"].get("check.output_shape")
         loaded = bool(load and load["value"] >= 1.0)
         matches = bool(shape and shape["value"] >= 1.0) if loaded else False
-        out.append({
-            "model_id": model.id,
-            "dataset_id": run["dataset_id"],
-            "weights_load": loaded,
-            "output_matches": matches,
-            "ok": loaded and matches,
-            "detail": (shape or load or {}).get("detail") or "",
-            "run_id": run["run_id"],
-        })
+        out.append(
+            {
+                "model_id": model.id,
+                "dataset_id": run["dataset_id"],
+                "weights_load": loaded,
+                "output_matches": matches,
+                "ok": loaded and matches,
+                "detail": (shape or load or {}).get("detail") or "",
+                "run_id": run["run_id"],
+            }
+        )
     return out
 
 
@@ -157,18 +163,34 @@ def records(index, catalog) -> list[dict[str, Any]]:
     """Both kinds, as records of the scorer's ``usreg-bench-verifications/1`` schema."""
     recs: list[dict[str, Any]] = []
     for r in reproductions(index, catalog):
-        recs.append({
-            "model_id": r["model_id"], "check": "reproduction", "dataset_id": r["dataset_id"], "split": r["split"],
-            "metric": r["metric"], "reported": r["reported"], "reproduced": r["reproduced"],
-            "within_tolerance": r["within_tolerance"], "detail": f"run {r['run_id']} ({r['convention']})",
-        })
+        recs.append(
+            {
+                "model_id": r["model_id"],
+                "check": "reproduction",
+                "dataset_id": r["dataset_id"],
+                "split": r["split"],
+                "metric": r["metric"],
+                "reported": r["reported"],
+                "reproduced": r["reproduced"],
+                "within_tolerance": r["within_tolerance"],
+                "detail": f"run {r['run_id']} ({r['convention']})",
+            }
+        )
     for c in forward_checks(index, catalog):
-        what = "weights load; output matches the declared output" if c["ok"] else (
-            "weights do not load" if not c["weights_load"] else "output does not match the declared output")
-        recs.append({
-            "model_id": c["model_id"], "check": "forward-pass", "dataset_id": c["dataset_id"], "ok": c["ok"],
-            "detail": f"{what} (run {c['run_id']}): {c['detail']}"[:1000],
-        })
+        what = (
+            "weights load; output matches the declared output"
+            if c["ok"]
+            else ("weights do not load" if not c["weights_load"] else "output does not match the declared output")
+        )
+        recs.append(
+            {
+                "model_id": c["model_id"],
+                "check": "forward-pass",
+                "dataset_id": c["dataset_id"],
+                "ok": c["ok"],
+                "detail": f"{what} (run {c['run_id']}): {c['detail']}"[:1000],
+            }
+        )
     return recs
 
 
@@ -177,7 +199,8 @@ def write_records(home: Path, index, catalog) -> Path:
     path = Path(home) / "bench" / "reproductions.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".json.{os.getpid()}.part")
-    tmp.write_text(json.dumps({"schema": RECORDS_SCHEMA, "records": records(index, catalog)}, indent=2),
-                   encoding="utf-8")
+    tmp.write_text(
+        json.dumps({"schema": RECORDS_SCHEMA, "records": records(index, catalog)}, indent=2), encoding="utf-8"
+    )
     tmp.replace(path)
     return path

@@ -56,12 +56,26 @@ def _default_workers() -> int:
 
 @click.command("bench")
 @click.argument("dataset", required=False)
-@click.option("--model", "models", multiple=True, help="Model entry id (repeatable). Default: every compatible model "
-              "plus the trivial baselines.")
-@click.option("--baseline", "baselines", multiple=True,
-              type=click.Choice(["all-background", "intensity-threshold"]), help="A built-in reference (repeatable).")
-@click.option("--train", "train", multiple=True, type=click.Choice(["unet-ensemble"]),
-              help="Train a built-in recipe on --train-split, then evaluate it on --split.")
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    help="Model entry id (repeatable). Default: every compatible model plus the trivial baselines.",
+)
+@click.option(
+    "--baseline",
+    "baselines",
+    multiple=True,
+    type=click.Choice(["all-background", "intensity-threshold"]),
+    help="A built-in reference (repeatable).",
+)
+@click.option(
+    "--train",
+    "train",
+    multiple=True,
+    type=click.Choice(["unet-ensemble"]),
+    help="Train a built-in recipe on --train-split, then evaluate it on --split.",
+)
 @click.option("--all", "run_all", is_flag=True, help="Every compatible model on every fetched dataset.")
 @click.option("--split", default="test", show_default=True, help="The split to evaluate on.")
 @click.option("--train-split", default="train", show_default=True, help="The split --train learns from.")
@@ -69,28 +83,71 @@ def _default_workers() -> int:
 @click.option("--target", help="Mask target to score, when the dataset has several.")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for training, splits of work and bootstrap.")
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="local: a process pool on this machine; ray: tasks on a Ray cluster (extra usreg[ray]).")
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: a process pool on this machine; ray: tasks on a Ray cluster (extra usreg[ray]).",
+)
 @click.option("--ray-address", help="Ray cluster address (default: start a local Ray instance).")
-@click.option("--workers", type=click.IntRange(1), default=_default_workers, show_default="CPU count, at most 8",
-              help="Parallel jobs; for a single job, this process predicts and WORKERS-1 processes score images "
-              "(when WORKERS > 2). CPUs of a local Ray instance.")
-@click.option("--bootstrap", "n_boot", type=click.IntRange(0), default=1000, show_default=True,
-              help="Bootstrap resamples for confidence intervals (0: none).")
-@click.option("--convention", type=click.Choice(["usreg", "fm-uia", "porcine-ioueval", "carotid-proposal"]),
-              help="Segmentation metric convention (default: the dataset source's, else usreg).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=_default_workers,
+    show_default="CPU count, at most 8",
+    help="Parallel jobs; for a single job, this process predicts and WORKERS-1 processes score images "
+    "(when WORKERS > 2). CPUs of a local Ray instance.",
+)
+@click.option(
+    "--bootstrap",
+    "n_boot",
+    type=click.IntRange(0),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples for confidence intervals (0: none).",
+)
+@click.option(
+    "--convention",
+    type=click.Choice(["usreg", "fm-uia", "porcine-ioueval", "carotid-proposal"]),
+    help="Segmentation metric convention (default: the dataset source's, else usreg).",
+)
 @click.option("--ioueval-batch", type=click.IntRange(1), help="Images per batch for porcine-ioueval (default 1).")
 @click.option("--weights", "weights", multiple=True, metavar="MODEL=PATH", help="Use a local weights file.")
-@click.option("--option", "options", multiple=True, metavar="[RECIPE.]KEY=VALUE",
-              help="Option for a built-in recipe, e.g. epochs=20 (trainable recipes) or "
-              "intensity-threshold.threshold=100.")
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="[RECIPE.]KEY=VALUE",
+    help="Option for a built-in recipe, e.g. epochs=20 (trainable recipes) or intensity-threshold.threshold=100.",
+)
 @click.option("--dry-run", is_flag=True, help="Only list the pairs that would run and the ones skipped.")
 @format_option()
 @pass_app
-def bench(app: AppContext, dataset: str | None, models, baselines, train, run_all: bool, split: str, train_split: str,
-          version: str | None, target: str | None, device: str, seed: int, executor: str, ray_address: str | None,
-          workers: int, n_boot: int, convention: str | None, ioueval_batch: int | None, weights, options,
-          dry_run: bool, fmt: str) -> None:
+def bench(
+    app: AppContext,
+    dataset: str | None,
+    models,
+    baselines,
+    train,
+    run_all: bool,
+    split: str,
+    train_split: str,
+    version: str | None,
+    target: str | None,
+    device: str,
+    seed: int,
+    executor: str,
+    ray_address: str | None,
+    workers: int,
+    n_boot: int,
+    convention: str | None,
+    ioueval_batch: int | None,
+    weights,
+    options,
+    dry_run: bool,
+    fmt: str,
+) -> None:
     """Evaluate models on DATASET (a fetched dataset in the common format) and store the results in the index.
 
     \b
@@ -116,8 +173,16 @@ def bench(app: AppContext, dataset: str | None, models, baselines, train, run_al
     for model_id, path in weights_map.items():
         if not Path(path).is_file():
             raise UsageError(f"--weights {model_id}={path}: no such file")
-    plan = make_plan(catalog, home, [dataset] if dataset else [], tuple(models), tuple(baselines), tuple(train),
-                     _recipe_options(options), run_all)
+    plan = make_plan(
+        catalog,
+        home,
+        [dataset] if dataset else [],
+        tuple(models),
+        tuple(baselines),
+        tuple(train),
+        _recipe_options(options),
+        run_all,
+    )
     for skip in plan.skipped:
         console(stderr=True).print(f"skipped {skip['model']} on {skip['dataset']}: {skip['reason']}", markup=False)
     if dry_run:
@@ -125,15 +190,31 @@ def bench(app: AppContext, dataset: str | None, models, baselines, train, run_al
         emit_rows(rows, ["dataset", "model", "train"], fmt, title="benchmark plan")
         return
     if dataset and plan.pairs and not fetched(home, dataset):
-        raise UsregError(f"dataset '{dataset}' is not fetched (nothing converted under {home / 'datasets'})",
-                         hint=f"run `usreg fetch {dataset}` first")
+        raise UsregError(
+            f"dataset '{dataset}' is not fetched (nothing converted under {home / 'datasets'})",
+            hint=f"run `usreg fetch {dataset}` first",
+        )
     if not plan.pairs:
-        raise UsregError("nothing to run: no compatible model for the dataset(s)",
-                         hint="see the skip reasons above, or name models with --model/--baseline/--train")
+        raise UsregError(
+            "nothing to run: no compatible model for the dataset(s)",
+            hint="see the skip reasons above, or name models with --model/--baseline/--train",
+        )
     jobs = [
-        BenchJob(dataset_id=d, model=m, split=split, train_split=train_split, version=version, home=str(home),
-                 seed=seed, device=device, n_boot=n_boot, convention=convention, pooled_batch_size=ioueval_batch,
-                 target=target, weights=weights_map.get(m.model_id))
+        BenchJob(
+            dataset_id=d,
+            model=m,
+            split=split,
+            train_split=train_split,
+            version=version,
+            home=str(home),
+            seed=seed,
+            device=device,
+            n_boot=n_boot,
+            convention=convention,
+            pooled_batch_size=ioueval_batch,
+            target=target,
+            weights=weights_map.get(m.model_id),
+        )
         for d, m in plan.pairs
     ]
     err = console(stderr=True)
@@ -143,8 +224,9 @@ def bench(app: AppContext, dataset: str | None, models, baselines, train, run_al
         err.print(f"{outcome.model_id} on {outcome.dataset_id} [{outcome.split}]: {state}", markup=False)
 
     with _progress(err) as progress:
-        outcomes = run_jobs(jobs, executor=executor, workers=workers, address=ray_address, on_done=done,
-                            progress=progress)
+        outcomes = run_jobs(
+            jobs, executor=executor, workers=workers, address=ray_address, on_done=done, progress=progress
+        )
     index = open_index(app.root, catalog)
     stored = results.store(index, outcomes)
     verification.write_records(home, index, catalog)
@@ -152,12 +234,23 @@ def bench(app: AppContext, dataset: str | None, models, baselines, train, run_al
     for o in outcomes:
         head = next((m for m in results.PRIMARY_METRICS if o.metric(m) is not None), None)
         row = next((r for r in o.rows if r["metric"] == head), None) if head else None
-        summary.append({
-            "dataset": o.dataset_id, "model": o.model_id, "split": o.split, "task": o.task, "images": o.images,
-            "metric": head, "value": row["value"] if row else None,
-            "ci": results.ci_text(row), "images_per_s": round(o.images_per_second, 2) if o.images_per_second else None,
-            "run_id": o.run_id, "status": "ok" if o.ok else "failed", "error": o.error, "hint": o.hint,
-        })
+        summary.append(
+            {
+                "dataset": o.dataset_id,
+                "model": o.model_id,
+                "split": o.split,
+                "task": o.task,
+                "images": o.images,
+                "metric": head,
+                "value": row["value"] if row else None,
+                "ci": results.ci_text(row),
+                "images_per_s": round(o.images_per_second, 2) if o.images_per_second else None,
+                "run_id": o.run_id,
+                "status": "ok" if o.ok else "failed",
+                "error": o.error,
+                "hint": o.hint,
+            }
+        )
     if fmt == "json":
         emit_json({"stored_rows": stored, "runs": summary, "skipped": plan.skipped})
     else:
@@ -180,8 +273,14 @@ def _progress(err):
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
 
         def factory(job):
             total = len(job.view) if job.view is not None else None
@@ -198,8 +297,7 @@ def _progress(err):
 @click.option("--all-runs", is_flag=True, help="Every run, not only each model's latest.")
 @format_option()
 @pass_app
-def leaderboard(app: AppContext, dataset: str, split: str | None, metric: str | None, all_runs: bool,
-                fmt: str) -> None:
+def leaderboard(app: AppContext, dataset: str, split: str | None, metric: str | None, all_runs: bool, fmt: str) -> None:
     """Print the benchmark results on DATASET, best first, with confidence intervals and provenance."""
     from ..bench import results
     from ..index import RegistryIndex
@@ -209,15 +307,16 @@ def leaderboard(app: AppContext, dataset: str, split: str | None, metric: str | 
         import difflib
 
         close = difflib.get_close_matches(dataset, sorted(catalog.datasets), n=3)
-        raise UsageError(f"no dataset entry with id {dataset!r}",
-                         hint=f"did you mean: {', '.join(close)}?" if close else "run `usreg list --kind dataset`")
+        raise UsageError(
+            f"no dataset entry with id {dataset!r}",
+            hint=f"did you mean: {', '.join(close)}?" if close else "run `usreg list --kind dataset`",
+        )
     head, rows = results.leaderboard(RegistryIndex(app.root), dataset, split, metric, all_runs)
     if fmt == "json":
         emit_json({"dataset": dataset, "metric": head, "rows": rows})
         return
     if not rows:
-        console(stderr=True).print(f"no benchmark results for {dataset} yet; run `usreg bench {dataset}`",
-                                   markup=False)
+        console(stderr=True).print(f"no benchmark results for {dataset} yet; run `usreg bench {dataset}`", markup=False)
         return
     emit_rows(rows, results.columns(rows, head), fmt, title=f"leaderboard: {dataset} (by {head})")
 

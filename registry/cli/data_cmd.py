@@ -74,11 +74,18 @@ def resolve_source(home: Path, dataset_id: str, version: str) -> Path:
     help="Convert this folder instead of the cached download (archives already extracted).",
 )
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="Output format of the summary.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format of the summary.",
+)
 @pass_app
-def convert(app: AppContext, dataset_id: str, version: str | None, source: Path | None, workers: int | None,
-            fmt: str) -> None:
+def convert(
+    app: AppContext, dataset_id: str, version: str | None, source: Path | None, workers: int | None, fmt: str
+) -> None:
     """Convert a downloaded dataset to the common format (re-runs the conversion `usreg fetch` does)."""
     from ..loaders import convert_entry
 
@@ -90,11 +97,23 @@ def convert(app: AppContext, dataset_id: str, version: str | None, source: Path 
     if sys.stderr.isatty():
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        with Progress(TextColumn("converting {task.description}"), BarColumn(), TextColumn("{task.completed} samples"),
-                      TimeElapsedColumn(), console=err, transient=True) as bar:
+        with Progress(
+            TextColumn("converting {task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed} samples"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
             task = bar.add_task(dataset_id, total=None)
-            path = convert_entry(entry, source_dir, home, version, workers=workers,
-                                 progress=lambda done, total: bar.update(task, completed=done))
+            path = convert_entry(
+                entry,
+                source_dir,
+                home,
+                version,
+                workers=workers,
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
     else:
         path = convert_entry(entry, source_dir, home, version, workers=workers)
     _summary(path, fmt)
@@ -104,9 +123,15 @@ def _summary(path: Path, fmt: str) -> None:
     metadata = json.loads((path / "metadata.json").read_text(encoding="utf-8"))
     checks = json.loads((path / "checks.json").read_text(encoding="utf-8"))
     if fmt == "json":
-        emit_json({"path": str(path), "counts": metadata["counts"], "splits": metadata["splits"],
-                   "problem_counts": metadata["problem_counts"],
-                   "checks": {c["name"]: c["status"] for c in checks["checks"]}})
+        emit_json(
+            {
+                "path": str(path),
+                "counts": metadata["counts"],
+                "splits": metadata["splits"],
+                "problem_counts": metadata["problem_counts"],
+                "checks": {c["name"]: c["status"] for c in checks["checks"]},
+            }
+        )
         return
     out = console()
     out.print(f"converted {metadata['id']} {metadata['version']} -> {path}")
@@ -152,8 +177,7 @@ def check(app: AppContext, dataset_id: str, version: str | None, source: Path | 
         emit_rows(rows, ["check", "status", "summary"], fmt, title=f"{dataset_id} {path.name}: data checks")
     failed = [c["name"] for c in doc["checks"] if c["status"] == "fail"]
     if failed:
-        raise UsregError(f"{len(failed)} check(s) failed: {', '.join(failed)}",
-                         hint=f"details in {path / CHECKS_NAME}")
+        raise UsregError(f"{len(failed)} check(s) failed: {', '.join(failed)}", hint=f"details in {path / CHECKS_NAME}")
 
 
 COMMANDS = [convert, check]

@@ -33,32 +33,66 @@ def _lookup(app: AppContext, entry_id: str):
     if entry is not None:
         return entry
     if entry_id in catalog.files or any(f.entry == entry_id for f in catalog.errors):
-        raise UsregError(f"the entry {entry_id!r} has validation errors, so it cannot be fetched",
-                         hint=f"run `usreg validate` and fix {entry_id}")
+        raise UsregError(
+            f"the entry {entry_id!r} has validation errors, so it cannot be fetched",
+            hint=f"run `usreg validate` and fix {entry_id}",
+        )
     known = sorted([*catalog.datasets, *catalog.models])
     close = difflib.get_close_matches(entry_id, known, n=3)
-    raise UsageError(f"no entry named {entry_id!r} in {catalog.root}",
-                     hint=f"did you mean {', '.join(close)}?" if close else "run `usreg list` to see the ids")
+    raise UsageError(
+        f"no entry named {entry_id!r} in {catalog.root}",
+        hint=f"did you mean {', '.join(close)}?" if close else "run `usreg list` to see the ids",
+    )
 
 
 @click.command("fetch")
 @click.argument("ids", nargs=-1, required=True, metavar="ID [ID...]")
 @click.option("--version", "version", help="Dataset version to fetch (default: the entry's).")
-@click.option("--dest", type=click.Path(file_okay=False, path_type=Path),
-              help="Build the source tree in DIR/<id> instead of the cache (downloads stay cached).")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Files downloaded in parallel.")
-@click.option("--mirror", envvar="USREG_MIRROR", metavar="URL",
-              help="Try URL/<id>/<file-name> before each host (also USREG_MIRROR).")
-@click.option("--from-file", "from_files", multiple=True, type=click.Path(exists=True, path_type=Path),
-              metavar="PATH", help="Ingest files (or a folder) downloaded by hand; repeat for several.")
+@click.option(
+    "--dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Build the source tree in DIR/<id> instead of the cache (downloads stay cached).",
+)
+@click.option(
+    "--jobs", "-j", type=click.IntRange(1, 64), default=4, show_default=True, help="Files downloaded in parallel."
+)
+@click.option(
+    "--mirror",
+    envvar="USREG_MIRROR",
+    metavar="URL",
+    help="Try URL/<id>/<file-name> before each host (also USREG_MIRROR).",
+)
+@click.option(
+    "--from-file",
+    "from_files",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    metavar="PATH",
+    help="Ingest files (or a folder) downloaded by hand; repeat for several.",
+)
 @click.option("--skip-verify", is_flag=True, help="Do not check checksums; record the files as unverified.")
 @click.option("--dry-run", is_flag=True, help="Show what would be downloaded, from where, and how large.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table: progress bars and a summary; json: JSON lines of progress and a final result.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table: progress bars and a summary; json: JSON lines of progress and a final result.",
+)
 @pass_app
-def fetch(app: AppContext, ids: tuple[str, ...], version: str | None, dest: Path | None, jobs: int,
-          mirror: str | None, from_files: tuple[Path, ...], skip_verify: bool, dry_run: bool, fmt: str) -> None:
+def fetch(
+    app: AppContext,
+    ids: tuple[str, ...],
+    version: str | None,
+    dest: Path | None,
+    jobs: int,
+    mirror: str | None,
+    from_files: tuple[Path, ...],
+    skip_verify: bool,
+    dry_run: bool,
+    fmt: str,
+) -> None:
     """Download datasets from their hosts, verify, unpack safely and convert them.
 
     Files land in $USREG_HOME/downloads/<id>/<version>/, the unpacked tree in sources/<id>/<version>/. An
@@ -82,9 +116,17 @@ def fetch(app: AppContext, ids: tuple[str, ...], version: str | None, dest: Path
     for entry in entries:
         reporter = JsonReporter() if fmt == "json" else (None if dry_run else RichReporter(console(stderr=True)))
         try:
-            result = fetch_dataset(entry, version=version, dest=dest_for[entry.id], jobs=jobs, mirror=mirror,
-                                   from_files=files or None, skip_verify=skip_verify, dry_run=dry_run,
-                                   reporter=reporter)
+            result = fetch_dataset(
+                entry,
+                version=version,
+                dest=dest_for[entry.id],
+                jobs=jobs,
+                mirror=mirror,
+                from_files=files or None,
+                skip_verify=skip_verify,
+                dry_run=dry_run,
+                reporter=reporter,
+            )
         except UsregError as exc:
             if reporter:
                 reporter.close()
@@ -103,24 +145,41 @@ def fetch(app: AppContext, ids: tuple[str, ...], version: str | None, dest: Path
         else:
             _print_result(result)
     if failures:
-        raise UsregError(f"{len(failures)} of {len(entries)} fetches failed: {', '.join(i for i, _ in failures)}",
-                         hint="see the errors above")
+        raise UsregError(
+            f"{len(failures)} of {len(entries)} fetches failed: {', '.join(i for i, _ in failures)}",
+            hint="see the errors above",
+        )
 
 
 def _print_result(result) -> None:
     out = console()
     if result.dry_run:
-        rows = [{"file": f.name, "host": f.host, "size": _human(f.size), "status": f.status, "from": f.url or ""}
-                for f in result.files]
+        rows = [
+            {"file": f.name, "host": f.host, "size": _human(f.size), "status": f.status, "from": f.url or ""}
+            for f in result.files
+        ]
         if rows:
-            emit_rows(rows, ["file", "host", "size", "status", "from"], "table",
-                      title=f"{result.dataset_id} {result.version}")
+            emit_rows(
+                rows, ["file", "host", "size", "status", "from"], "table", title=f"{result.dataset_id} {result.version}"
+            )
     else:
-        rows = [{"file": f.name, "size": _human(f.size), "status": f.status, "trust": f.trust,
-                 "transferred": _human(f.bytes_transferred)} for f in result.files]
+        rows = [
+            {
+                "file": f.name,
+                "size": _human(f.size),
+                "status": f.status,
+                "trust": f.trust,
+                "transferred": _human(f.bytes_transferred),
+            }
+            for f in result.files
+        ]
         if rows:
-            emit_rows(rows, ["file", "size", "status", "trust", "transferred"], "table",
-                      title=f"{result.dataset_id} {result.version}")
+            emit_rows(
+                rows,
+                ["file", "size", "status", "trust", "transferred"],
+                "table",
+                title=f"{result.dataset_id} {result.version}",
+            )
     if result.dry_run and result.manual:
         from ..fetch.hosts.manual import render
 
@@ -151,8 +210,12 @@ def cache_list(entry_id: str | None, fmt: str) -> None:
         if not rows:
             console().print(f"the cache at {usreg_home()} is empty", markup=False, highlight=False)
             return
-    emit_rows(rows, ["id", "version", "downloads", "sources", "datasets", "total", "partial", "fetched", "converted"],
-              fmt, title=f"cache: {usreg_home()}")
+    emit_rows(
+        rows,
+        ["id", "version", "downloads", "sources", "datasets", "total", "partial", "fetched", "converted"],
+        fmt,
+        title=f"cache: {usreg_home()}",
+    )
 
 
 @cache.command("size")
@@ -169,16 +232,22 @@ def cache_size(entry_id: str | None, fmt: str) -> None:
     if fmt == "json":
         emit_json({"home": str(usreg_home()), **sizes})
         return
-    rows = [{"area": k, "size": _human(sizes[k]), "bytes": sizes[k]} for k in ("downloads", "sources", "datasets",
-                                                                             "total")]
+    rows = [
+        {"area": k, "size": _human(sizes[k]), "bytes": sizes[k]} for k in ("downloads", "sources", "datasets", "total")
+    ]
     emit_rows(rows, ["area", "size", "bytes"], "table", title=f"cache: {usreg_home()}")
 
 
 @cache.command("clean")
 @click.argument("entry_id", required=False, metavar="[ID]")
 @click.option("--version", help="Only this version.")
-@click.option("--what", type=click.Choice(["all", "downloads", "sources", "datasets", "partial"]), default="all",
-              show_default=True, help="partial: .part files, rejected downloads and stale temporary trees.")
+@click.option(
+    "--what",
+    type=click.Choice(["all", "downloads", "sources", "datasets", "partial"]),
+    default="all",
+    show_default=True,
+    help="partial: .part files, rejected downloads and stale temporary trees.",
+)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def cache_clean(entry_id: str | None, version: str | None, what: str, yes: bool, fmt: str) -> None:
@@ -194,8 +263,9 @@ def cache_clean(entry_id: str | None, version: str | None, what: str, yes: bool,
     if fmt == "json":
         emit_json(report)
         return
-    console().print(f"removed {len(report['removed'])} path(s), freed {_human(report['freed'])}", markup=False,
-                    highlight=False)
+    console().print(
+        f"removed {len(report['removed'])} path(s), freed {_human(report['freed'])}", markup=False, highlight=False
+    )
 
 
 COMMANDS = [fetch, cache]

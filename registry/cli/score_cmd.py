@@ -110,13 +110,24 @@ def _stored_summaries(index: RegistryIndex, wanted: list[str] | None) -> list[di
 
     from scorers import load_rubric
 
-    sql = ("SELECT s.entry_id, e.kind, s.tier, s.tier_rank, s.points, s.verification, s.limited_by, "
-           "s.rubric_version FROM score s JOIN entry e ON e.id = s.entry_id ORDER BY e.kind, e.id")
+    sql = (
+        "SELECT s.entry_id, e.kind, s.tier, s.tier_rank, s.points, s.verification, s.limited_by, "
+        "s.rubric_version FROM score s JOIN entry e ON e.id = s.entry_id ORDER BY e.kind, e.id"
+    )
     totals = {kind: load_rubric(kind).total for kind in ("dataset", "model")}
     with index.engine.connect() as conn:
         rows = [
-            {"id": r[0], "kind": r[1], "tier": r[2], "tier_rank": r[3], "points": r[4], "max_points": totals[r[1]],
-             "verification": r[5], "limited_by": r[6], "rubric": r[7]}
+            {
+                "id": r[0],
+                "kind": r[1],
+                "tier": r[2],
+                "tier_rank": r[3],
+                "points": r[4],
+                "max_points": totals[r[1]],
+                "verification": r[5],
+                "limited_by": r[6],
+                "rubric": r[7],
+            }
             for r in conn.execute(text(sql))
         ]
     if wanted is None:
@@ -125,8 +136,9 @@ def _stored_summaries(index: RegistryIndex, wanted: list[str] | None) -> list[di
     return [by_id[i] for i in wanted if i in by_id]
 
 
-def _refresh_scores(app: AppContext, catalog: Catalog, index: RegistryIndex, fresh: bool,
-                    wanted: list[str] | None = None) -> None:
+def _refresh_scores(
+    app: AppContext, catalog: Catalog, index: RegistryIndex, fresh: bool, wanted: list[str] | None = None
+) -> None:
     """Bring the stored scores up to date (scoring on every core for a large catalog); read them from the index."""
     from scorers.batch import score_rows
 
@@ -170,8 +182,10 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, fmt: str) -> Non
         for entry_id in requested:
             if entry_id not in known and entry_id not in errors:
                 close = difflib.get_close_matches(entry_id, sorted(known | set(errors)), n=3)
-                raise UsregError(f"no entry {entry_id!r} in {app.root / 'entries'}",
-                                 hint=f"did you mean {', '.join(close)}?" if close else "see `usreg list`")
+                raise UsregError(
+                    f"no entry {entry_id!r} in {app.root / 'entries'}",
+                    hint=f"did you mean {', '.join(close)}?" if close else "see `usreg list`",
+                )
         invalid = {i: errors[i] for i in requested if i in errors} if requested else errors
         wanted = [i for i in requested if i in known and i not in errors] if requested else None
         if wanted is None and errors:
@@ -231,10 +245,19 @@ def _emit_scores(summaries: list[dict], full: list[dict] | None, explain: bool, 
 
 @click.command()
 @format_option("markdown")
-@click.option("--gaps", is_flag=True, help="Coverage by anatomy, task, species, country, licence and access, "
-              "and the anatomy x task pairs with few public datasets.")
-@click.option("--few", type=click.IntRange(1, 1000), default=3, show_default=True,
-              help="With --gaps: fewer public datasets than this is a gap.")
+@click.option(
+    "--gaps",
+    is_flag=True,
+    help="Coverage by anatomy, task, species, country, licence and access, "
+    "and the anatomy x task pairs with few public datasets.",
+)
+@click.option(
+    "--few",
+    type=click.IntRange(1, 1000),
+    default=3,
+    show_default=True,
+    help="With --gaps: fewer public datasets than this is a gap.",
+)
 @pass_app
 def stats(app: AppContext, fmt: str, gaps: bool, few: int) -> None:
     """Counts of datasets and models by tier, anatomy, task, species, country, year, licence and access."""
@@ -246,8 +269,9 @@ def stats(app: AppContext, fmt: str, gaps: bool, few: int) -> None:
     if catalog.errors:
         for finding in catalog.errors:
             click.echo(finding.render(), err=True)
-        raise UsregError(f"the catalog has {len(catalog.errors)} validation error(s)",
-                         hint="fix them, then run `usreg validate`")
+        raise UsregError(
+            f"the catalog has {len(catalog.errors)} validation error(s)", hint="fix them, then run `usreg validate`"
+        )
     if gaps:
         data = coverage_gaps(catalog, few=few)
         if fmt == "json":
@@ -280,17 +304,27 @@ def _gaps_table(data: dict) -> None:
     out.print(f"Coverage of {data['datasets']} public datasets (collections not counted)")
     for facet, rows in data["coverage"].items():
         emit_rows(rows, ["value", "datasets", "open"], "table", title=f"by {facet}")
-    rows = [{"anatomy": r["anatomy"], "datasets": r["datasets"], "open": r["open"],
-             "thin tasks": ", ".join(f"{t} {n}" for t, n in r["thin_tasks"].items())}
-            for r in data["anatomies"] if r["datasets"] > 0 and r["thin_tasks"]]
+    rows = [
+        {
+            "anatomy": r["anatomy"],
+            "datasets": r["datasets"],
+            "open": r["open"],
+            "thin tasks": ", ".join(f"{t} {n}" for t, n in r["thin_tasks"].items()),
+        }
+        for r in data["anatomies"]
+        if r["datasets"] > 0 and r["thin_tasks"]
+    ]
     rows.sort(key=lambda r: (r["datasets"], r["anatomy"]))
-    emit_rows(rows, ["anatomy", "datasets", "open", "thin tasks"], "table",
-              title=f"Gaps: anatomies and core tasks with fewer than {data['few']} public datasets")
+    emit_rows(
+        rows,
+        ["anatomy", "datasets", "open", "thin tasks"],
+        "table",
+        title=f"Gaps: anatomies and core tasks with fewer than {data['few']} public datasets",
+    )
     if data["no_public_dataset"]:
         out.print("No public dataset: " + ", ".join(data["no_public_dataset"]), markup=False)
     for note in data["notes"]:
         out.print(note, markup=False)
-
 
 
 COMMANDS = [score, stats]

@@ -22,8 +22,9 @@ from .output import console, emit_json
     help="github: workflow annotations for a pull-request check.",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings (possible duplicates, unbacked facts) as errors.")
-@click.option("--evidence", "check_evidence", is_flag=True,
-              help="Also warn about stated facts that no evidence item backs.")
+@click.option(
+    "--evidence", "check_evidence", is_flag=True, help="Also warn about stated facts that no evidence item backs."
+)
 @pass_app
 def validate(app: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool, check_evidence: bool) -> None:
     """Validate all entries, or only PATHS (files or directories)."""

@@ -119,9 +119,11 @@ def list_cached(home: Path, dataset_id: str | None = None) -> list[dict]:
         seen: set[tuple[int, int]] = set()
         row: dict = {"id": entry_id, "version": version}
         unique_total = 0
-        for area, path in (("downloads", layout.downloads(entry_id, version)),
-                           ("sources", layout.sources(entry_id, version)),
-                           ("datasets", layout.datasets(entry_id, version))):
+        for area, path in (
+            ("downloads", layout.downloads(entry_id, version)),
+            ("sources", layout.sources(entry_id, version)),
+            ("datasets", layout.datasets(entry_id, version)),
+        ):
             size, count, unique = _tree_stats(path, seen)
             row[area] = size
             row[f"{area}_files"] = count
@@ -212,8 +214,11 @@ def _paths_to_clean(layout: Layout, entry_id: str, version: str, what: str) -> l
 
 
 def _remove(path: Path) -> int:
-    size = _tree_stats(path)[0] if path.is_dir() and not path.is_symlink() else (
-        path.lstat().st_size if path.exists() or path.is_symlink() else 0)
+    size = (
+        _tree_stats(path)[0]
+        if path.is_dir() and not path.is_symlink()
+        else (path.lstat().st_size if path.exists() or path.is_symlink() else 0)
+    )
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
     elif path.exists() or path.is_symlink():

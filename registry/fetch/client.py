@@ -112,8 +112,13 @@ class _Sink:
 class HttpClient:
     """One httpx client per fetch, shared by the download threads."""
 
-    def __init__(self, settings: FetchSettings | None = None, *, max_connections: int = 16,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        settings: FetchSettings | None = None,
+        *,
+        max_connections: int = 16,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.settings = settings or FetchSettings.from_env()
         self._sleep = sleep
         timeout = httpx.Timeout(self.settings.read_timeout, connect=self.settings.connect_timeout)
@@ -136,9 +141,17 @@ class HttpClient:
         self.close()
 
     # -- requests with retries ---------------------------------------------------------------------------------
-    def send(self, method: str, url: str, *, headers: dict[str, str] | None = None,
-             auth: tuple[str, str] | None = None, stream: bool = False, params: dict[str, Any] | None = None,
-             what: str = "") -> httpx.Response:
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        stream: bool = False,
+        params: dict[str, Any] | None = None,
+        what: str = "",
+    ) -> httpx.Response:
         """Send with retries on transient errors, 429 and 5xx (honouring Retry-After). Returns the last response for
         any other status; raises ``RetriesExhausted`` when every attempt failed."""
         last = ""
@@ -166,9 +179,16 @@ class HttpClient:
             hint="the host may be down or rate-limiting; try again later, or use --mirror URL",
         )
 
-    def get_json(self, url: str, *, what: str, headers: dict[str, str] | None = None,
-                 auth: tuple[str, str] | None = None, params: dict[str, Any] | None = None,
-                 statuses: dict[int, tuple[str, str]] | None = None) -> Any:
+    def get_json(
+        self,
+        url: str,
+        *,
+        what: str,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+        statuses: dict[int, tuple[str, str]] | None = None,
+    ) -> Any:
         """GET a JSON document. ``statuses`` maps a status to (message, hint) for host-specific explanations; an
         HTML answer or any other failure becomes a ``HostError`` naming the URL."""
         response = self.send("GET", url, headers=headers, auth=auth, params=params, what=what)
@@ -180,29 +200,41 @@ class HttpClient:
             raise HostError(
                 f"{what}: {shown} answered HTTP {response.status_code}{_snippet(response)}",
                 hint="check the entry's source id and version; the record may have moved or been removed",
-                url=shown, status=response.status_code,
+                url=shown,
+                status=response.status_code,
             )
         content_type = response.headers.get("Content-Type", "")
         if "html" in content_type or response.text.lstrip().startswith("<"):
             title = _title(response.text)
             raise HostError(
-                f"{what}: {shown} answered an HTML page"
-                + (f" ({title!r})" if title else "") + " instead of JSON",
+                f"{what}: {shown} answered an HTML page" + (f" ({title!r})" if title else "") + " instead of JSON",
                 hint="the host may be showing a login, captcha or maintenance page; open the URL in a browser, "
                 "try again later, or download the files by hand and pass them with --from-file",
-                url=shown, status=response.status_code,
+                url=shown,
+                status=response.status_code,
             )
         try:
             return response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise HostError(f"{what}: {shown} answered something that is not JSON{_snippet(response)}",
-                            hint="try again later; if it persists, report it", url=shown) from None
+            raise HostError(
+                f"{what}: {shown} answered something that is not JSON{_snippet(response)}",
+                hint="try again later; if it persists, report it",
+                url=shown,
+            ) from None
 
     # -- downloads ---------------------------------------------------------------------------------------------
-    def download(self, candidate: Candidate, part: Path, *, expected_size: int | None, algorithms: set[str],
-                 name: str, on_progress: Callable[[int], None] | None = None,
-                 on_start: Callable[[int, int | None], None] | None = None,
-                 cancel: threading.Event | None = None) -> DownloadInfo:
+    def download(
+        self,
+        candidate: Candidate,
+        part: Path,
+        *,
+        expected_size: int | None,
+        algorithms: set[str],
+        name: str,
+        on_progress: Callable[[int], None] | None = None,
+        on_start: Callable[[int, int | None], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> DownloadInfo:
         """Download ``candidate`` into ``part``, resuming from whatever ``part`` already holds.
 
         Transient failures (dropped connections, timeouts, 429, 5xx) are retried with backoff; a retry resumes with
@@ -232,8 +264,20 @@ class HttpClient:
                 if meta.get("url") == url and meta.get("etag"):
                     headers["If-Range"] = meta["etag"]
             try:
-                outcome = self._transfer(url, candidate.auth, headers, part, have, expected_size, algorithms, name,
-                                         meta_path, on_progress, on_start, cancel)
+                outcome = self._transfer(
+                    url,
+                    candidate.auth,
+                    headers,
+                    part,
+                    have,
+                    expected_size,
+                    algorithms,
+                    name,
+                    meta_path,
+                    on_progress,
+                    on_start,
+                    cancel,
+                )
             except _Retry as retry:
                 transferred += retry.received
                 last = retry.reason
@@ -242,8 +286,11 @@ class HttpClient:
                 else:
                     attempt += 1
                 if attempt < self.settings.retries:
-                    self._sleep(backoff_delay(max(0, attempt - 1), self.settings.base_delay, self.settings.max_wait,
-                                              retry.retry_after))
+                    self._sleep(
+                        backoff_delay(
+                            max(0, attempt - 1), self.settings.base_delay, self.settings.max_wait, retry.retry_after
+                        )
+                    )
                 continue
             outcome.bytes_transferred += transferred
             outcome.resumed_from = resumed_from
@@ -255,10 +302,21 @@ class HttpClient:
             "or use --mirror URL",
         )
 
-    def _transfer(self, url: str, auth: tuple[str, str] | None, headers: dict[str, str], part: Path, have: int,
-                  expected_size: int | None, algorithms: set[str], name: str, meta_path: Path,
-                  on_progress: Callable[[int], None] | None, on_start: Callable[[int, int | None], None] | None,
-                  cancel: threading.Event) -> DownloadInfo:
+    def _transfer(
+        self,
+        url: str,
+        auth: tuple[str, str] | None,
+        headers: dict[str, str],
+        part: Path,
+        have: int,
+        expected_size: int | None,
+        algorithms: set[str],
+        name: str,
+        meta_path: Path,
+        on_progress: Callable[[int], None] | None,
+        on_start: Callable[[int, int | None], None] | None,
+        cancel: threading.Event,
+    ) -> DownloadInfo:
         request = self.http.build_request("GET", url, headers=headers)
         try:
             response = self.http.send(request, auth=auth, stream=True)
@@ -278,18 +336,24 @@ class HttpClient:
                 part.unlink()  # the partial file does not fit the remote file: start again
                 raise _Retry("HTTP 416 (partial file does not match; restarting)")
             if status not in (200, 206):
-                raise HostError(f"{name}: {response.url} answered HTTP {status}{_snippet(response, stream=True)}",
-                                hint=_status_hint(status), url=str(response.url), status=status)
+                raise HostError(
+                    f"{name}: {response.url} answered HTTP {status}{_snippet(response, stream=True)}",
+                    hint=_status_hint(status),
+                    url=str(response.url),
+                    status=status,
+                )
             content_type = response.headers.get("Content-Type", "")
             if "text/html" in content_type and not name.lower().endswith((".html", ".htm")):
                 body = peek(response).decode("utf-8", "replace")
                 title = _title(body)
                 raise HostError(
                     f"{name}: {response.url} answered an HTML page"
-                    + (f" ({title!r})" if title else "") + " instead of the file",
+                    + (f" ({title!r})" if title else "")
+                    + " instead of the file",
                     hint="the host may require a login, a confirmation or accepting terms; open the URL in a "
                     "browser, or download the file by hand and pass it with --from-file",
-                    url=str(response.url), status=status,
+                    url=str(response.url),
+                    status=status,
                 )
             start = 0
             if status == 206:
@@ -326,8 +390,15 @@ class HttpClient:
         finally:
             response.close()
 
-    def _finish(self, part: Path, url: str, received: int, algorithms: set[str], response: httpx.Response,
-                hashers: dict[str, Any] | None = None) -> DownloadInfo:
+    def _finish(
+        self,
+        part: Path,
+        url: str,
+        received: int,
+        algorithms: set[str],
+        response: httpx.Response,
+        hashers: dict[str, Any] | None = None,
+    ) -> DownloadInfo:
         if hashers is None:
             hashers = {alg: hashlib.new(alg) for alg in sorted({"sha256", *algorithms})}
             feed_file(part, hashers)

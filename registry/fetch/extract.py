@@ -103,16 +103,20 @@ class _Writer:
         self.total += size
         if self.total > self.limits.max_bytes:
             raise UnsafeArchive(
-                self.archive, member,
-                f"takes the unpacked size past the limit of {self.limits.max_bytes:,} bytes "
-                f"(USREG_EXTRACT_MAX_BYTES)", limit=True)
+                self.archive,
+                member,
+                f"takes the unpacked size past the limit of {self.limits.max_bytes:,} bytes (USREG_EXTRACT_MAX_BYTES)",
+                limit=True,
+            )
         ratio = self.total / self.archive_size
         if ratio > self.limits.max_ratio:
             raise UnsafeArchive(
-                self.archive, member,
+                self.archive,
+                member,
                 f"makes the archive a decompression bomb: it unpacks to at least {self.total:,} bytes from "
                 f"{self.archive_size:,} (ratio {ratio:.0f}, limit {self.limits.max_ratio:g}, USREG_EXTRACT_MAX_RATIO)",
-                limit=True)
+                limit=True,
+            )
 
     def _inside(self, path: str) -> bool:
         real = os.path.realpath(path)
@@ -149,8 +153,9 @@ class _Writer:
             while chunk := source.read(CHUNK_SIZE):
                 written += len(chunk)
                 if declared is not None and written > declared:
-                    raise UnsafeArchive(self.archive, member,
-                                        f"holds more data than its header declares ({declared:,} bytes)")
+                    raise UnsafeArchive(
+                        self.archive, member, f"holds more data than its header declares ({declared:,} bytes)"
+                    )
                 if declared is None:
                     self.account(member, len(chunk))
                 out.write(chunk)
@@ -159,8 +164,11 @@ class _Writer:
     def hardlink(self, member: str, rel: str, target_rel: str) -> None:
         source = self.root / target_rel
         if source.is_symlink() or not source.is_file() or not self._inside(str(source)):
-            raise UnsafeArchive(self.archive, member, f"is a hard link to {target_rel!r}, which is not a file "
-                                                      "extracted from this archive")
+            raise UnsafeArchive(
+                self.archive,
+                member,
+                f"is a hard link to {target_rel!r}, which is not a file extracted from this archive",
+            )
         parent_rel = str(PurePosixPath(rel).parent)
         parent = self.directory(member, parent_rel) if parent_rel != "." else self.root
         path = parent / PurePosixPath(rel).name
@@ -186,8 +194,11 @@ class _Writer:
             self.written.append(rel)
         for rel, target in self.links:
             if not self._inside(str(self.root / rel)):
-                raise UnsafeArchive(self.archive, rel, f"is a symbolic link that resolves outside the target "
-                                                       f"(-> {target}) through other links")
+                raise UnsafeArchive(
+                    self.archive,
+                    rel,
+                    f"is a symbolic link that resolves outside the target (-> {target}) through other links",
+                )
 
 
 def extract(archive: Path, target: Path, limits: Limits | None = None) -> list[str]:
@@ -195,8 +206,10 @@ def extract(archive: Path, target: Path, limits: Limits | None = None) -> list[s
     limits = limits or Limits()
     kind = archive_kind(archive.name)
     if kind is None:
-        raise FetchError(f"{archive.name} is not an archive usreg can extract",
-                         hint="supported: .zip, .tar, .tar.gz/.tgz, .tar.bz2, .tar.xz")
+        raise FetchError(
+            f"{archive.name} is not an archive usreg can extract",
+            hint="supported: .zip, .tar, .tar.gz/.tgz, .tar.bz2, .tar.xz",
+        )
     writer = _Writer(archive, target, limits, archive.stat().st_size)
     try:
         if kind == "zip":
@@ -211,8 +224,7 @@ def extract(archive: Path, target: Path, limits: Limits | None = None) -> list[s
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error, lzma.LZMAError) as exc:
         raise FetchError(
             f"{archive.name} is not a readable {kind} archive ({exc})",
-            hint="the download may be truncated or the host served something else: "
-            f"delete {archive} and fetch again",
+            hint=f"the download may be truncated or the host served something else: delete {archive} and fetch again",
         ) from None
     return writer.written
 
@@ -236,8 +248,9 @@ def _extract_zip(archive: Path, writer: _Writer) -> None:
                     raise UnsafeArchive(archive, info.filename, "is a symbolic link with an oversized target")
                 target = zf.read(info).decode("utf-8", "replace")
                 if not _link_target_inside(rel, target):
-                    raise UnsafeArchive(archive, info.filename,
-                                        f"is a symbolic link pointing outside the target (-> {target})")
+                    raise UnsafeArchive(
+                        archive, info.filename, f"is a symbolic link pointing outside the target (-> {target})"
+                    )
                 plan.append((info, rel, "link:" + target))
             elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
                 raise UnsafeArchive(archive, info.filename, "is a device file")
@@ -261,7 +274,7 @@ def _extract_zip(archive: Path, writer: _Writer) -> None:
                 with zf.open(info) as source:
                     writer.file(info.filename, rel, source, info.file_size, _zip_mode(info))
             else:
-                writer.links.append((rel, what[len("link:"):]))
+                writer.links.append((rel, what[len("link:") :]))
         writer.finish_links()
 
 
@@ -291,8 +304,9 @@ def _extract_tar(archive: Path, writer: _Writer) -> None:
                 writer.directory(member.name, rel)
             elif member.issym():
                 if not _link_target_inside(rel, member.linkname):
-                    raise UnsafeArchive(archive, member.name,
-                                        f"is a symbolic link pointing outside the target (-> {member.linkname})")
+                    raise UnsafeArchive(
+                        archive, member.name, f"is a symbolic link pointing outside the target (-> {member.linkname})"
+                    )
                 writer.links.append((rel, member.linkname))
             elif member.islnk():
                 try:
@@ -300,8 +314,9 @@ def _extract_tar(archive: Path, writer: _Writer) -> None:
                 except UnsafeArchive:
                     target_rel = None
                 if target_rel is None:
-                    raise UnsafeArchive(archive, member.name,
-                                        f"is a hard link pointing outside the target (-> {member.linkname})")
+                    raise UnsafeArchive(
+                        archive, member.name, f"is a hard link pointing outside the target (-> {member.linkname})"
+                    )
                 writer.hardlink(member.name, rel, target_rel)
             elif member.isfile():
                 writer.account(member.name, member.size)

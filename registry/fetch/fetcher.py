@@ -53,9 +53,16 @@ class FileOutcome:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "path": str(self.path), "size": self.size, "status": self.status,
-            "sha256": self.sha256, "trust": self.trust, "verified_by": self.verified_by,
-            "bytes_transferred": self.bytes_transferred, "url": self.url, "host": self.host,
+            "name": self.name,
+            "path": str(self.path),
+            "size": self.size,
+            "status": self.status,
+            "sha256": self.sha256,
+            "trust": self.trust,
+            "verified_by": self.verified_by,
+            "bytes_transferred": self.bytes_transferred,
+            "url": self.url,
+            "host": self.host,
         }
 
 
@@ -111,8 +118,9 @@ def _sources_of(entry: Any) -> list[Source]:
     for weights in getattr(entry, "weights", []):  # a model: its weights' sources
         source = weights.source
         if weights.file and not source.files:
-            source = source.model_copy(update={"files": [
-                SourceFile(name=weights.file, sha256=weights.sha256, size=weights.size)]})
+            source = source.model_copy(
+                update={"files": [SourceFile(name=weights.file, sha256=weights.sha256, size=weights.size)]}
+            )
         out.append(source)
     return out
 
@@ -129,8 +137,18 @@ def _is_manual(source: Source, access: str | None) -> str | None:
 class _Run:
     """One fetch of one entry."""
 
-    def __init__(self, entry: Any, home: Path, version: str, dest: Path | None, jobs: int, mirror: str | None,
-                 skip_verify: bool, reporter: Reporter, settings: FetchSettings) -> None:
+    def __init__(
+        self,
+        entry: Any,
+        home: Path,
+        version: str,
+        dest: Path | None,
+        jobs: int,
+        mirror: str | None,
+        skip_verify: bool,
+        reporter: Reporter,
+        settings: FetchSettings,
+    ) -> None:
         self.entry = entry
         self.id = entry.id
         self.version = version
@@ -155,8 +173,10 @@ class _Run:
         access = getattr(self.entry, "access", None)
         sources = _sources_of(self.entry)
         if not sources:
-            raise FetchError(f"{self.id} lists no sources, so there is nothing to fetch",
-                             hint="add a 'sources' list to the entry (see CONTRIBUTING.md)")
+            raise FetchError(
+                f"{self.id} lists no sources, so there is nothing to fetch",
+                hint="add a 'sources' list to the entry (see CONTRIBUTING.md)",
+            )
         for index, source in enumerate(sources):
             reason = _is_manual(source, access)
             if reason:
@@ -166,9 +186,14 @@ class _Run:
                 continue
             if client is None:
                 continue
-            ctx = HostContext(client=client, config=HostsConfig.from_env(), dataset_id=self.id,
-                              version=self._host_version(source), entry_kind=self.kind,
-                              warn=lambda text: self.reporter.message(text, "warning"))
+            ctx = HostContext(
+                client=client,
+                config=HostsConfig.from_env(),
+                dataset_id=self.id,
+                version=self._host_version(source),
+                entry_kind=self.kind,
+                warn=lambda text: self.reporter.message(text, "warning"),
+            )
             try:
                 files = resolver(source.kind)(source, index, ctx)
                 plan.files += self._apply_entry(source, index, files)
@@ -184,8 +209,15 @@ class _Run:
     def _mirror_only(self, f: SourceFile, index: int) -> RemoteFile:
         url = url_join(f"{self.mirror}/{self.id}", f.name)
         declared = {alg: value for alg, value in (("md5", f.md5), ("sha256", f.sha256)) if value}
-        return RemoteFile(name=safe_relpath(f.name), candidates=[Candidate(url, "--mirror")], host="mirror",
-                          source_index=index, size=f.size, declared=declared, by_hand=True)
+        return RemoteFile(
+            name=safe_relpath(f.name),
+            candidates=[Candidate(url, "--mirror")],
+            host="mirror",
+            source_index=index,
+            size=f.size,
+            declared=declared,
+            by_hand=True,
+        )
 
     def _host_version(self, source: Source) -> str | None:
         """--version applies to hosts with versioned records, when it differs from the entry's own label."""
@@ -215,8 +247,11 @@ class _Run:
                     f.size = d.size
             extra = [Candidate(url_join(m, f.name), "mirror") for m in source.mirrors]
             if self.mirror:
-                f.candidates = [Candidate(url_join(f"{self.mirror}/{self.id}", f.name), "--mirror"),
-                                *f.candidates, *extra]
+                f.candidates = [
+                    Candidate(url_join(f"{self.mirror}/{self.id}", f.name), "--mirror"),
+                    *f.candidates,
+                    *extra,
+                ]
             else:
                 f.candidates = [*f.candidates, *extra]
         return files
@@ -239,8 +274,9 @@ class _Run:
                             outcome = future.result()
                             outcomes[outcome.name] = outcome
                         elif futures[future].by_hand and isinstance(exc, HostError | DownloadError):
-                            self.reporter.message(f"{futures[future].name} is not on the mirror; it must be "
-                                                  "downloaded by hand", "warning")
+                            self.reporter.message(
+                                f"{futures[future].name} is not on the mirror; it must be downloaded by hand", "warning"
+                            )
                         elif not isinstance(exc, Cancelled):
                             errors.append(exc)
             except KeyboardInterrupt:
@@ -278,7 +314,11 @@ class _Run:
                 raise Cancelled()
             try:
                 info = client.download(
-                    candidate, part, expected_size=rf.size, algorithms=algorithms, name=rf.name,
+                    candidate,
+                    part,
+                    expected_size=rf.size,
+                    algorithms=algorithms,
+                    name=rf.name,
                     on_progress=lambda n: self.reporter.advance(rf.name, n),
                     on_start=lambda have, total: self.reporter.file_started(rf.name, total, have),
                     cancel=self.cancel,
@@ -288,25 +328,56 @@ class _Run:
                 failures.append(f"{candidate.label} {candidate.url}: {exc.message}")
                 last_hint = exc.hint
                 if candidate is not rf.candidates[-1]:
-                    self.reporter.message(f"{rf.name}: {candidate.label} failed ({exc.message}); trying the next URL",
-                                          "warning")
+                    self.reporter.message(
+                        f"{rf.name}: {candidate.label} failed ({exc.message}); trying the next URL", "warning"
+                    )
         if info is None:
-            hint = (last_hint if len(rf.candidates) == 1 and last_hint else
-                    "run the same command again later to resume, pass --mirror URL, or download the file yourself "
-                    "and pass it with --from-file")
+            hint = (
+                last_hint
+                if len(rf.candidates) == 1 and last_hint
+                else "run the same command again later to resume, pass --mirror URL, or download the file yourself "
+                "and pass it with --from-file"
+            )
             raise DownloadError(
                 f"could not download {rf.name} from any of {len(rf.candidates)} URL(s):\n  " + "\n  ".join(failures),
                 hint=hint or "",
             )
         trust, verified_by = self._verify(rf, part, info.size, info.digests, record)
         os.replace(part, final)
-        lock.record(rf.name, sha256=info.digests["sha256"], size=info.size, trust=trust, verified_by=verified_by,
-                    host=rf.host, url=info.url, origin="download", md5=info.digests.get("md5"))
+        lock.record(
+            rf.name,
+            sha256=info.digests["sha256"],
+            size=info.size,
+            trust=trust,
+            verified_by=verified_by,
+            host=rf.host,
+            url=info.url,
+            origin="download",
+            md5=info.digests.get("md5"),
+        )
         status = "resumed" if info.resumed_from else "downloaded"
-        outcome = FileOutcome(rf.name, final, info.size, status, info.digests["sha256"], trust, verified_by,
-                              info.bytes_transferred, info.url, rf.host)
-        self.reporter.file_done(rf.name, status, {"size": info.size, "sha256": info.digests["sha256"],
-                                                  "trust": trust, "bytes_transferred": info.bytes_transferred})
+        outcome = FileOutcome(
+            rf.name,
+            final,
+            info.size,
+            status,
+            info.digests["sha256"],
+            trust,
+            verified_by,
+            info.bytes_transferred,
+            info.url,
+            rf.host,
+        )
+        self.reporter.file_done(
+            rf.name,
+            status,
+            {
+                "size": info.size,
+                "sha256": info.digests["sha256"],
+                "trust": trust,
+                "bytes_transferred": info.bytes_transferred,
+            },
+        )
         return outcome
 
     def _cached(self, rf: RemoteFile, final: Path, record: dict | None, lock: Lockfile) -> FileOutcome | None:
@@ -320,27 +391,57 @@ class _Run:
             and (rf.size is None or rf.size == size)
             and all(record.get(alg) in (None, value) for alg, value, _ in rf.expected())
         ):
-            return FileOutcome(rf.name, final, size, "cached", record.get("sha256"), record.get("trust"),
-                               record.get("verified_by", []), 0, record.get("url"), rf.host)
+            return FileOutcome(
+                rf.name,
+                final,
+                size,
+                "cached",
+                record.get("sha256"),
+                record.get("trust"),
+                record.get("verified_by", []),
+                0,
+                record.get("url"),
+                rf.host,
+            )
         digests = hash_file(final, {alg for alg, _, _ in rf.expected()})
         try:
             trust, verified_by = self._verify(rf, final, size, digests, record)
         except ChecksumMismatch as exc:
-            self.reporter.message(f"{rf.name}: the cached copy does not verify ({exc.algorithm}); downloading again",
-                                  "warning")
+            self.reporter.message(
+                f"{rf.name}: the cached copy does not verify ({exc.algorithm}); downloading again", "warning"
+            )
             return None
-        lock.record(rf.name, sha256=digests["sha256"], size=size, trust=trust, verified_by=verified_by,
-                    host=rf.host, url=(record or {}).get("url"), origin="cache", md5=digests.get("md5"))
+        lock.record(
+            rf.name,
+            sha256=digests["sha256"],
+            size=size,
+            trust=trust,
+            verified_by=verified_by,
+            host=rf.host,
+            url=(record or {}).get("url"),
+            origin="cache",
+            md5=digests.get("md5"),
+        )
         return FileOutcome(rf.name, final, size, "cached", digests["sha256"], trust, verified_by, 0, None, rf.host)
 
-    def _verify(self, rf: RemoteFile | None, path: Path, size: int, digests: dict[str, str],
-                record: dict | None, name: str | None = None, declared: dict[str, str] | None = None,
-                ) -> tuple[str, list[str]]:
+    def _verify(
+        self,
+        rf: RemoteFile | None,
+        path: Path,
+        size: int,
+        digests: dict[str, str],
+        record: dict | None,
+        name: str | None = None,
+        declared: dict[str, str] | None = None,
+    ) -> tuple[str, list[str]]:
         """Check ``path`` against every known checksum; returns (trust, what verified it). On a mismatch the file is
         moved to ``rejected/`` and ``ChecksumMismatch`` is raised (unless --skip-verify)."""
         name = name or (rf.name if rf else path.name)
-        expected = list(rf.expected()) if rf else [(a, v, "the entry's declared checksum")
-                                                   for a, v in (declared or {}).items()]
+        expected = (
+            list(rf.expected())
+            if rf
+            else [(a, v, "the entry's declared checksum") for a, v in (declared or {}).items()]
+        )
         if record and record.get("sha256") and not record.get("unverified"):
             expected.append(("sha256", record["sha256"], f"the lock file, recorded {record.get('first_seen', '')}"))
         if self.skip_verify:
@@ -389,10 +490,21 @@ class _Run:
             size = part.stat().st_size
             trust, verified_by = self._verify(None, part, size, digests, lock.get(name), name=name, declared=sums)
             os.replace(part, final)
-            lock.record(name, sha256=digests["sha256"], size=size, trust=trust, verified_by=verified_by,
-                        host="from-file", url=None, origin=f"from-file:{src}", md5=digests.get("md5"), save=False)
-            outcomes.append(FileOutcome(name, final, size, "ingested", digests["sha256"], trust, verified_by, 0,
-                                        None, "from-file"))
+            lock.record(
+                name,
+                sha256=digests["sha256"],
+                size=size,
+                trust=trust,
+                verified_by=verified_by,
+                host="from-file",
+                url=None,
+                origin=f"from-file:{src}",
+                md5=digests.get("md5"),
+                save=False,
+            )
+            outcomes.append(
+                FileOutcome(name, final, size, "ingested", digests["sha256"], trust, verified_by, 0, None, "from-file")
+            )
             self.reporter.file_done(name, "ingested", {"size": size, "sha256": digests["sha256"], "trust": trust})
         lock.save()
         return outcomes
@@ -405,8 +517,14 @@ class _Run:
         target = self.dest or self.layout.sources(self.id, self.version)
         state = target.parent / f".{target.name}.state.json"
         limits = Limits(self.settings.extract_max_bytes, self.settings.extract_max_ratio)
-        tree, rebuilt = build(self.downloads, files, target, state, limits,
-                              on_archive=lambda name: self.reporter.message(f"extracting {name}"))
+        tree, rebuilt = build(
+            self.downloads,
+            files,
+            target,
+            state,
+            limits,
+            on_archive=lambda name: self.reporter.message(f"extracting {name}"),
+        )
         if not rebuilt:
             self.reporter.message(f"source tree up to date: {tree}")
         return tree
@@ -462,8 +580,10 @@ def fetch_dataset(
         return _fetch(run, paths, dry_run, jobs)
     except OSError as exc:  # disk full, permissions: say where, not a traceback
         where = f" ({exc.filename})" if exc.filename else ""
-        raise FetchError(f"{run.id}: cannot write the fetched data: {exc.strerror or exc}{where}",
-                         hint=f"check free space and permissions under {home}, or set USREG_HOME elsewhere") from None
+        raise FetchError(
+            f"{run.id}: cannot write the fetched data: {exc.strerror or exc}{where}",
+            hint=f"check free space and permissions under {home}, or set USREG_HOME elsewhere",
+        ) from None
 
 
 def _fetch(run: _Run, paths: list[Path], dry_run: bool, jobs: int) -> FetchResult:
@@ -480,28 +600,47 @@ def _fetch(run: _Run, paths: list[Path], dry_run: bool, jobs: int) -> FetchResul
             return _dry_run(run, plan, client)
         if not plan.files and not paths and not (cached and _satisfied(plan.manual, cached)):
             raise ManualDownloadRequired(
-                f"{run.id} must be downloaded by hand\n" + manual_host.render(run.id, plan.manual))
+                f"{run.id} must be downloaded by hand\n" + manual_host.render(run.id, plan.manual)
+            )
         with _dataset_lock(run):
             lock = Lockfile.load(run.downloads, run.id, version)
             ingested = run.ingest(paths, lock) if paths else []
             outcomes = run.download_all(client, plan, lock) if plan.files else []
             for index in sorted({f.source_index for f in plan.files}):
                 source = _sources_of(entry)[index]
-                lock.record_source(index, source.kind, source.id,
-                                   [f.name for f in plan.files if f.source_index == index])
+                lock.record_source(
+                    index, source.kind, source.id, [f.name for f in plan.files if f.source_index == index]
+                )
             if paths:
                 for missing in _missing(plan.manual, lock):
-                    reporter.message(f"the entry lists {missing!r} for a manual source, but it was not given with "
-                                     "--from-file; the loader may need it", "warning")
+                    reporter.message(
+                        f"the entry lists {missing!r} for a manual source, but it was not given with "
+                        "--from-file; the loader may need it",
+                        "warning",
+                    )
             elif plan.manual and not _satisfied(plan.manual, lock):
                 raise ManualDownloadRequired(
                     f"{run.id}: {len(outcomes)} file(s) downloaded to {run.downloads}, but other sources must be "
-                    "downloaded by hand\n" + manual_host.render(run.id, plan.manual))
+                    "downloaded by hand\n" + manual_host.render(run.id, plan.manual)
+                )
             files = ingested + outcomes
             known = {f.name for f in files}
-            earlier = [FileOutcome(name, run.downloads / name, rec.get("size"), "cached", rec.get("sha256"),
-                                   rec.get("trust"), rec.get("verified_by", []), 0, rec.get("url"), rec.get("host"))
-                       for name, rec in sorted(lock.present().items()) if name not in known]
+            earlier = [
+                FileOutcome(
+                    name,
+                    run.downloads / name,
+                    rec.get("size"),
+                    "cached",
+                    rec.get("sha256"),
+                    rec.get("trust"),
+                    rec.get("verified_by", []),
+                    0,
+                    rec.get("url"),
+                    rec.get("host"),
+                )
+                for name, rec in sorted(lock.present().items())
+                if name not in known
+            ]
             if earlier and not files:
                 reporter.message(f"using {len(earlier)} file(s) already in the cache")
             result = FetchResult(run.id, version, run.downloads, None, plan, files + earlier, plan.manual)
@@ -511,8 +650,9 @@ def _fetch(run: _Run, paths: list[Path], dry_run: bool, jobs: int) -> FetchResul
 def _missing(steps: list[ManualStep], lock: Lockfile) -> list[str]:
     present = lock.present()
     names = set(present) | {Path(n).name for n in present}
-    return [f["name"] for step in steps for f in step.files if f["name"] not in names
-            and Path(f["name"]).name not in names]
+    return [
+        f["name"] for step in steps for f in step.files if f["name"] not in names and Path(f["name"]).name not in names
+    ]
 
 
 def _satisfied(steps: list[ManualStep], lock: Lockfile) -> bool:
@@ -531,10 +671,21 @@ def _satisfied(steps: list[ManualStep], lock: Lockfile) -> bool:
 
 def _dry_run_files(run: _Run, paths: list[Path]) -> FetchResult:
     plan = run.plan(None)
-    files = [FileOutcome(name, run.downloads / name, src.stat().st_size, "ingest", host="from-file")
-             for src, name in expand(paths)]
-    return FetchResult(run.id, run.version, run.downloads, None, plan, files, plan.manual, dry_run=True,
-                       message=f"would ingest {len(files)} file(s) into {run.downloads}")
+    files = [
+        FileOutcome(name, run.downloads / name, src.stat().st_size, "ingest", host="from-file")
+        for src, name in expand(paths)
+    ]
+    return FetchResult(
+        run.id,
+        run.version,
+        run.downloads,
+        None,
+        plan,
+        files,
+        plan.manual,
+        dry_run=True,
+        message=f"would ingest {len(files)} file(s) into {run.downloads}",
+    )
 
 
 def _finish(run: _Run, lock: Lockfile, result: FetchResult) -> FetchResult:
@@ -564,11 +715,14 @@ def _dry_run(run: _Run, plan: FetchPlan, client: HttpClient) -> FetchResult:
             status = "download"
         files.append(FileOutcome(rf.name, final, rf.size, status, url=rf.candidates[0].url, host=rf.host))
     total = plan.total_size
-    message = (f"would fetch {len(plan.files)} file(s)"
-               + (f", {total:,} bytes" if total is not None else ", size partly unknown")
-               + f" into {run.downloads}")
-    return FetchResult(run.id, run.version, run.downloads, None, plan, files, plan.manual, message=message,
-                       dry_run=True)
+    message = (
+        f"would fetch {len(plan.files)} file(s)"
+        + (f", {total:,} bytes" if total is not None else ", size partly unknown")
+        + f" into {run.downloads}"
+    )
+    return FetchResult(
+        run.id, run.version, run.downloads, None, plan, files, plan.manual, message=message, dry_run=True
+    )
 
 
 class _dataset_lock:
@@ -585,13 +739,17 @@ class _dataset_lock:
         except Timeout:
             pass
         path = self.run.layout.lock_path(self.run.id, self.run.version)
-        self.run.reporter.message(f"another usreg fetch of {self.run.id} {self.run.version} is running "
-                                  f"(lock {path}); waiting for it to finish")
+        self.run.reporter.message(
+            f"another usreg fetch of {self.run.id} {self.run.version} is running "
+            f"(lock {path}); waiting for it to finish"
+        )
         try:
             self.lock.acquire(timeout=self.run.settings.lock_timeout)
         except Timeout:
-            raise FetchError(f"timed out waiting for another fetch of {self.run.id} (lock {path})",
-                             hint="wait for it to finish, or raise USREG_LOCK_TIMEOUT") from None
+            raise FetchError(
+                f"timed out waiting for another fetch of {self.run.id} (lock {path})",
+                hint="wait for it to finish, or raise USREG_LOCK_TIMEOUT",
+            ) from None
 
     def __exit__(self, *exc: object) -> None:
         self.lock.release()

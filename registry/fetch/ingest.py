@@ -26,15 +26,19 @@ def expand(paths: list[Path]) -> list[tuple[Path, str]]:
         elif path.is_file():
             out.append((path, safe_relpath(path.name)))
         else:
-            raise UsageError(f"--from-file {given}: no such file or directory",
-                             hint="give the path of a file you downloaded, or of a folder holding them")
+            raise UsageError(
+                f"--from-file {given}: no such file or directory",
+                hint="give the path of a file you downloaded, or of a folder holding them",
+            )
     if not out:
         raise UsageError("--from-file: the given paths hold no files", hint="check the paths")
     names = [name for _, name in out]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise UsageError(f"--from-file: several given files would be stored as {dupes[0]!r}",
-                         hint="give each file once, or give their common folder instead")
+        raise UsageError(
+            f"--from-file: several given files would be stored as {dupes[0]!r}",
+            hint="give each file once, or give their common folder instead",
+        )
     return out
 
 

@@ -24,8 +24,14 @@ def _now() -> str:
 
 
 class Lockfile:
-    def __init__(self, path: Path, dataset_id: str, version: str, files: dict[str, dict[str, Any]] | None = None,
-                 sources: dict[str, dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        path: Path,
+        dataset_id: str,
+        version: str,
+        files: dict[str, dict[str, Any]] | None = None,
+        sources: dict[str, dict[str, Any]] | None = None,
+    ):
         self.path = path
         self.dataset_id = dataset_id
         self.version = version
@@ -57,9 +63,20 @@ class Lockfile:
             record = self.files.get(name)
             return dict(record) if record else None
 
-    def record(self, name: str, *, sha256: str, size: int, trust: str, verified_by: list[str],
-               host: str, url: str | None, origin: str, md5: str | None = None, save: bool = True,
-               ) -> dict[str, Any]:
+    def record(
+        self,
+        name: str,
+        *,
+        sha256: str,
+        size: int,
+        trust: str,
+        verified_by: list[str],
+        host: str,
+        url: str | None,
+        origin: str,
+        md5: str | None = None,
+        save: bool = True,
+    ) -> dict[str, Any]:
         """Add or update the record of ``name`` and (unless ``save=False``) write the lock file atomically."""
         with self._mutex:
             old = self.files.get(name, {})
@@ -107,8 +124,13 @@ class Lockfile:
 
     def _save_locked(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"usreg_lock": FORMAT, "dataset": self.dataset_id, "version": self.version,
-                "files": dict(sorted(self.files.items())), "sources": dict(sorted(self.sources.items()))}
+        data = {
+            "usreg_lock": FORMAT,
+            "dataset": self.dataset_id,
+            "version": self.version,
+            "files": dict(sorted(self.files.items())),
+            "sources": dict(sorted(self.sources.items())),
+        }
         tmp = self.path.with_name(self.path.name + f".tmp{os.getpid()}.{threading.get_ident()}")
         tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, self.path)

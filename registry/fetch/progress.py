@@ -61,8 +61,13 @@ class JsonReporter(Reporter):
 
     def file_started(self, name: str, total: int | None, already: int) -> None:
         with self._lock:
-            self._files[name] = {"bytes": already, "total": total, "t0": time.monotonic(), "last": 0.0,
-                                 "start": already}
+            self._files[name] = {
+                "bytes": already,
+                "total": total,
+                "t0": time.monotonic(),
+                "last": 0.0,
+                "start": already,
+            }
         self._emit({"event": "start", "file": name, "total": total, "resumed_from": already})
 
     def advance(self, name: str, nbytes: int) -> None:
@@ -79,8 +84,14 @@ class JsonReporter(Reporter):
             rate = (state["bytes"] - state["start"]) / elapsed
             total = state["total"]
             eta = (total - state["bytes"]) / rate if total and rate > 0 else None
-            event = {"event": "progress", "file": name, "bytes": state["bytes"], "total": total,
-                     "rate": round(rate), "eta": round(eta, 1) if eta is not None else None}
+            event = {
+                "event": "progress",
+                "file": name,
+                "bytes": state["bytes"],
+                "total": total,
+                "rate": round(rate),
+                "eta": round(eta, 1) if eta is not None else None,
+            }
         self._emit(event)
 
     def file_done(self, name: str, status: str, info: dict[str, Any]) -> None:

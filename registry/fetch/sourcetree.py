@@ -28,8 +28,9 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def build(downloads: Path, files: dict[str, str], target: Path, state_path: Path, limits: Limits,
-          on_archive=None) -> tuple[Path, bool]:
+def build(
+    downloads: Path, files: dict[str, str], target: Path, state_path: Path, limits: Limits, on_archive=None
+) -> tuple[Path, bool]:
     """Build ``target`` from ``files`` ({name in ``downloads``: sha256}); returns (target, rebuilt?)."""
     state = {"files": dict(sorted(files.items()))}
     if target.is_dir() and state_path.is_file():

@@ -224,7 +224,9 @@ class InstanceStore:
 
 
 def annotations_for(
-    row: dict[str, Any], image_id: int, per_target: dict[str, list[dict[str, Any]]],
+    row: dict[str, Any],
+    image_id: int,
+    per_target: dict[str, list[dict[str, Any]]],
     lookup: dict[tuple[str, Any], int],
 ) -> Iterator[dict[str, Any]]:
     """COCO annotations (without ids) of one sample: mask instances if it has masks, else its boxes."""
@@ -234,16 +236,27 @@ def annotations_for(
                 cid = lookup.get((target, inst["value"]))
                 if cid is None:  # a value outside the class map: reported by the checks, not exported
                     continue
-                yield {"image_id": image_id, "category_id": cid, "segmentation": inst["segmentation"],
-                       "bbox": inst["bbox"], "area": inst["area"], "iscrowd": 0}
+                yield {
+                    "image_id": image_id,
+                    "category_id": cid,
+                    "segmentation": inst["segmentation"],
+                    "bbox": inst["bbox"],
+                    "area": inst["area"],
+                    "iscrowd": 0,
+                }
         return
     for box in row.get("boxes") or []:
         cid = lookup.get(("box", box["category"]))
         if cid is None:
             continue
         w, h = box["x_max"] - box["x_min"], box["y_max"] - box["y_min"]
-        yield {"image_id": image_id, "category_id": cid, "bbox": [box["x_min"], box["y_min"], w, h],
-               "area": float(w * h), "iscrowd": 0}
+        yield {
+            "image_id": image_id,
+            "category_id": cid,
+            "bbox": [box["x_min"], box["y_min"], w, h],
+            "area": float(w * h),
+            "iscrowd": 0,
+        }
 
 
 def write_coco(
@@ -261,8 +274,13 @@ def write_coco(
     with open(path, "w", encoding="utf-8") as fh:
         fh.write('{"info":' + dump(info) + ',"licenses":[],"images":[')
         for image_id, row in enumerate(rows, start=1):
-            image = {"id": image_id, "file_name": row["image"], "width": row["width"], "height": row["height"],
-                     "sample_id": row["sample_id"]}
+            image = {
+                "id": image_id,
+                "file_name": row["image"],
+                "width": row["width"],
+                "height": row["height"],
+                "sample_id": row["sample_id"],
+            }
             fh.write(("," if image_id > 1 else "") + dump(image, separators=(",", ":")))
         fh.write('],"annotations":[')
         ann_id = 0

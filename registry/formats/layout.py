@@ -49,9 +49,7 @@ def complete_versions(home: Path, dataset_id: str) -> list[Path]:
     base = datasets_root(home) / dataset_id
     if not base.is_dir():
         return []
-    found = [
-        p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / CHECKSUMS_NAME).is_file()
-    ]
+    found = [p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / CHECKSUMS_NAME).is_file()]
     return sorted(found, key=lambda p: (p / CHECKSUMS_NAME).stat().st_mtime, reverse=True)
 
 

@@ -142,8 +142,9 @@ class CommonDataset:
         try:
             import datasets
         except ImportError:
-            raise UsageError("to_hf() needs the Hugging Face datasets library",
-                             hint="pip install 'usreg[data]'") from None
+            raise UsageError(
+                "to_hf() needs the Hugging Face datasets library", hint="pip install 'usreg[data]'"
+            ) from None
         features = {
             "sample_id": datasets.Value("string"),
             "split": datasets.Value("string"),
@@ -174,8 +175,9 @@ class CommonDataset:
             data["subject_id"].append(r["subject_id"])
             data["image"].append(str(self.root / r["image"]))
             data["label"].append(r["label"])
-            data["boxes"].append([{k: b[k] for k in ("x_min", "y_min", "x_max", "y_max", "category")}
-                                  for b in r["boxes"]])
+            data["boxes"].append(
+                [{k: b[k] for k in ("x_min", "y_min", "x_max", "y_max", "category")} for b in r["boxes"]]
+            )
             data["points"].append(r["points"])
             data["frame"].append(r["frame"])
             data["width"].append(r["width"])

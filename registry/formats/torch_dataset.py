@@ -12,8 +12,13 @@ from PIL import Image
 class TorchDataset:
     """Map-style dataset; subclassing ``torch.utils.data.Dataset`` is not needed for ``DataLoader``."""
 
-    def __init__(self, source: Any, torch: Any, size: tuple[int, int] | None = None,
-                 transform: Callable[[dict], dict] | None = None) -> None:
+    def __init__(
+        self,
+        source: Any,
+        torch: Any,
+        size: tuple[int, int] | None = None,
+        transform: Callable[[dict], dict] | None = None,
+    ) -> None:
         self.source = source
         self.torch = torch
         self.size = size

@@ -213,8 +213,14 @@ class DatasetWriter:
             }
             store = self._instances
             safe_split = re.sub(r"[^A-Za-z0-9._-]+", "_", split_name).strip("._") or "split"
-            write_coco(self.staging / "annotations" / f"coco_{safe_split}.json", split_rows,
-                       store.get if store is not None else (lambda _sid: {}), categories, lookup, info)
+            write_coco(
+                self.staging / "annotations" / f"coco_{safe_split}.json",
+                split_rows,
+                store.get if store is not None else (lambda _sid: {}),
+                categories,
+                lookup,
+                info,
+            )
 
     def _publish(self) -> None:
         """Swap the finished staging directory into place; the previous version is removed only afterwards."""

@@ -52,23 +52,29 @@ class MaskSpec(BaseModel):
     """How a source mask encodes its classes."""
 
     model_config = ConfigDict(extra="forbid")
-    encoding: Encoding = Field("binary", description="binary (foreground > threshold), index (value = class id), "
-                               "palette (RGB colour per class)")
+    encoding: Encoding = Field(
+        "binary",
+        description="binary (foreground > threshold), index (value = class id), palette (RGB colour per class)",
+    )
     threshold: int = Field(0, ge=0, le=254, description="binary: foreground is any channel above this value")
     value: int = Field(1, ge=1, le=255, description="binary: class id written for the foreground")
     palette: list[PaletteColour] | None = Field(None, description="palette: colours; default from the entry's classes")
 
 
-def mask_decode(ctx: ConvertContext, paths: list[Path] | Path, spec: MaskSpec, target: str,
-                frame: int | None = None) -> Decode:
+def mask_decode(
+    ctx: ConvertContext, paths: list[Path] | Path, spec: MaskSpec, target: str, frame: int | None = None
+) -> Decode:
     paths = [paths] if isinstance(paths, Path) else list(paths)
     source = ", ".join(ctx.rel(p) for p in paths)
     if spec.encoding == "binary":
-        return Decode(decode.mask_binary, (tuple(str(p) for p in paths),),
-                      {"threshold": spec.threshold, "value": spec.value}, source=source)
+        return Decode(
+            decode.mask_binary,
+            (tuple(str(p) for p in paths),),
+            {"threshold": spec.threshold, "value": spec.value},
+            source=source,
+        )
     if spec.encoding == "index":
-        return Decode(decode.mask_index, (str(paths[0]),), {"frame": frame} if frame is not None else {},
-                      source=source)
+        return Decode(decode.mask_index, (str(paths[0]),), {"frame": frame} if frame is not None else {}, source=source)
     return Decode(decode.mask_palette, (str(paths[0]), palette_tuple(ctx, spec, target)), source=source)
 
 

@@ -54,15 +54,20 @@ class CocoFile:
         self.images: list[dict[str, Any]] = [i for i in doc.get("images", []) if isinstance(i, dict)]
         self.categories = {int(c["id"]): str(c.get("name", c["id"])) for c in doc.get("categories", [])}
         ids = sorted(self.categories)
-        self.class_of = {cid: cid for cid in ids} if all(0 < c < 255 for c in ids) else {
-            cid: n for n, cid in enumerate(ids, start=1)
-        }
+        self.class_of = (
+            {cid: cid for cid in ids}
+            if all(0 < c < 255 for c in ids)
+            else {cid: n for n, cid in enumerate(ids, start=1)}
+        )
         self.by_image: dict[Any, list[dict[str, Any]]] = defaultdict(list)
         known = {i.get("id") for i in self.images}
         for ann in doc.get("annotations", []):
             if ann.get("image_id") not in known:
-                ctx.problem("missing_image", path, f"annotation {ann.get('id')} refers to unknown image id "
-                            f"{ann.get('image_id')}; ignored")
+                ctx.problem(
+                    "missing_image",
+                    path,
+                    f"annotation {ann.get('id')} refers to unknown image id {ann.get('image_id')}; ignored",
+                )
                 continue
             self.by_image[ann["image_id"]].append(ann)
 
@@ -73,14 +78,20 @@ class CocoFile:
         return out
 
 
-def find_image(ctx: ConvertContext, json_path: Path, file_name: str, images_dir: str | None,
-               by_name: dict[str, list[Path]]) -> Path | None:
+def find_image(
+    ctx: ConvertContext, json_path: Path, file_name: str, images_dir: str | None, by_name: dict[str, list[Path]]
+) -> Path | None:
     candidates = []
     if images_dir:
         candidates.append(ctx.source_dir / images_dir / file_name)
     base = json_path.parent
-    candidates += [base / file_name, base / "images" / file_name, base.parent / file_name,
-                   base.parent / "images" / file_name, ctx.source_dir / file_name]
+    candidates += [
+        base / file_name,
+        base / "images" / file_name,
+        base.parent / file_name,
+        base.parent / "images" / file_name,
+        ctx.source_dir / file_name,
+    ]
     for c in candidates:
         if c.is_file():
             return c
@@ -108,8 +119,12 @@ def coco_item(
     for ann in anns:
         cid = ann.get("category_id")
         if cid not in coco.class_of:
-            ctx.problem("unknown_label", coco.path, f"annotation {ann.get('id')} has category {cid}, which the file "
-                        "does not define; ignored", sample_id=sample_id)
+            ctx.problem(
+                "unknown_label",
+                coco.path,
+                f"annotation {ann.get('id')} has category {cid}, which the file does not define; ignored",
+                sample_id=sample_id,
+            )
             continue
         value = coco.class_of[cid]
         cats.add(coco.categories[cid])
@@ -183,5 +198,15 @@ class Coco(Converter):
                 if path is None:
                     ctx.problem("missing_image", coco.path, f"image {name!r} listed in the file is not in the download")
                     continue
-                yield coco_item(ctx, coco, image, path, sample_id=Path(name).stem, split=split, target=opts.target,
-                                masks=opts.masks, boxes=opts.boxes, label_from_annotations=opts.label_from_annotations)
+                yield coco_item(
+                    ctx,
+                    coco,
+                    image,
+                    path,
+                    sample_id=Path(name).stem,
+                    split=split,
+                    target=opts.target,
+                    masks=opts.masks,
+                    boxes=opts.boxes,
+                    label_from_annotations=opts.label_from_annotations,
+                )

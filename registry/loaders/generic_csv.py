@@ -39,8 +39,9 @@ class CsvOptions(CommonOptions):
     csv: str | dict[str, str] = Field(description="CSV file pattern (may use {split}), or split -> pattern.")
     image_column: str = "image"
     image_template: str = Field("{}", description="Image path: '{}' is the image column's value, '{Col}' a column's.")
-    mask_templates: dict[str, str] = Field(default_factory=dict,
-                                           description="Target -> mask path template (placeholders as image_template).")
+    mask_templates: dict[str, str] = Field(
+        default_factory=dict, description="Target -> mask path template (placeholders as image_template)."
+    )
     mask_columns: dict[str, str] = Field(default_factory=dict, description="Target -> column of mask paths.")
     mask: MaskSpec | dict[str, MaskSpec] = Field(default_factory=MaskSpec)
     classes: dict[str, dict[int, str]] | None = None
@@ -49,8 +50,9 @@ class CsvOptions(CommonOptions):
     label_values: dict[str, str] = Field(default_factory=dict, description="Label column value -> class name.")
     subject_column: str | None = None
     split_column: str | None = None
-    split_values: dict[str, str] = Field(default_factory=dict,
-                                         description="Split column value -> split name, e.g. {'1': train}.")
+    split_values: dict[str, str] = Field(
+        default_factory=dict, description="Split column value -> split name, e.g. {'1': train}."
+    )
     frame_column: str | None = None
     id_column: str | None = None
     relative_to: Literal["csv", "root"] = "csv"
@@ -79,8 +81,10 @@ def fill_template(template: str, value: str, row: dict[str, str]) -> str | None:
 def read_csv_rows(ctx: ConvertContext, path: Path, delimiter: str = ",") -> list[dict[str, str]]:
     try:
         with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-            return [{(k or "").strip(): (v or "").strip() for k, v in row.items()}
-                    for row in csv.DictReader(fh, delimiter=delimiter)]
+            return [
+                {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+                for row in csv.DictReader(fh, delimiter=delimiter)
+            ]
     except (OSError, csv.Error) as exc:
         ctx.problem("annotation_unreadable", path, f"not a readable CSV file: {exc}")
         return []
@@ -138,8 +142,12 @@ class CsvPaths(Converter):
         for target, mrel in mask_paths.items():
             mpath = Path(os.path.normpath(base / mrel)) if mrel else None
             if mpath is None or not mpath.is_file() or not mpath.is_relative_to(ctx.source_dir):
-                ctx.problem("missing_mask", table, f"line {line}: mask {mrel!r} of target '{target}' is not in the "
-                            "download; image skipped", sample_id=sid)
+                ctx.problem(
+                    "missing_mask",
+                    table,
+                    f"line {line}: mask {mrel!r} of target '{target}' is not in the download; image skipped",
+                    sample_id=sid,
+                )
                 return
             spec = opts.mask.get(target, MaskSpec()) if isinstance(opts.mask, dict) else opts.mask
             masks[target] = mask_decode(ctx, mpath, spec, target)

@@ -62,8 +62,10 @@ def compile_subject(pattern: str | None) -> re.Pattern[str] | None:
     if "subject" not in rx.groupindex:
         from ..errors import UsregError
 
-        raise UsregError(f"loader option subject={pattern!r} needs a named group (?P<subject>...)",
-                         hint="e.g. subject: '(?P<subject>\\d+)_'")
+        raise UsregError(
+            f"loader option subject={pattern!r} needs a named group (?P<subject>...)",
+            hint="e.g. subject: '(?P<subject>\\d+)_'",
+        )
     return rx
 
 
@@ -93,7 +95,8 @@ class ImageMaskFolders(Converter):
         files = ctx.files()
         mask_rx = {t: compile_pattern(p) for t, p in opts.masks.items()}
         images = [
-            m for m in match_files(opts.images, files, ctx.source_dir)
+            m
+            for m in match_files(opts.images, files, ctx.source_dir)
             if not any(rx.match(ctx.rel(m.path)) for rx in mask_rx.values())
         ]
         for target in opts.masks:
@@ -112,8 +115,12 @@ class ImageMaskFolders(Converter):
                 used.update(found)
                 masks[target] = mask_decode(ctx, found, _spec(opts, target), target)
             if missing and opts.require_masks:
-                ctx.problem("missing_mask", match.path, f"no mask for target(s) {', '.join(missing)}; image skipped",
-                            sample_id=sid)
+                ctx.problem(
+                    "missing_mask",
+                    match.path,
+                    f"no mask for target(s) {', '.join(missing)}; image skipped",
+                    sample_id=sid,
+                )
                 continue
             label = match.groups.get("label")
             yield Item(
@@ -152,8 +159,10 @@ class ClassFolders(Converter):
         if "label" not in compile_pattern(opts.images).groupindex:
             from ..errors import UsregError
 
-            raise UsregError(f"class-folders: the images pattern {opts.images!r} has no {{label}} placeholder",
-                             hint="e.g. images: '{label}/{stem}.{ext}'")
+            raise UsregError(
+                f"class-folders: the images pattern {opts.images!r} has no {{label}} placeholder",
+                hint="e.g. images: '{label}/{stem}.{ext}'",
+            )
         declared = opts.classes or [n for n in entry_classes(ctx.entry).values() if n != "background"]
         ctx.declare_labels(declared or sorted({m.groups["label"] for m in matches}))
         subject_rx = compile_subject(opts.subject)

@@ -59,8 +59,12 @@ def parse_voc(ctx: ConvertContext, path: Path, include_difficult: bool, sample_i
         try:
             coords = [float((bb.findtext(k) or "").strip()) for k in ("xmin", "ymin", "xmax", "ymax")]
         except (AttributeError, ValueError):
-            ctx.problem("annotation_unreadable", path, f"object {n} ({name!r}) has no numeric bndbox; ignored",
-                        sample_id=sample_id)
+            ctx.problem(
+                "annotation_unreadable",
+                path,
+                f"object {n} ({name!r}) has no numeric bndbox; ignored",
+                sample_id=sample_id,
+            )
             continue
         if not ctx.check_box_category(name, path, sample_id):
             continue
@@ -107,8 +111,12 @@ def voc_items(ctx: ConvertContext, opts: VocOptions) -> Iterator[Item]:
         xmls = siblings(ctx.source_dir, opts.annotations, match)
         if not xmls:
             if opts.require_annotation:
-                ctx.problem("missing_annotation", match.path,
-                            f"no annotation file {fill(opts.annotations, match)}; image skipped", sample_id=sid)
+                ctx.problem(
+                    "missing_annotation",
+                    match.path,
+                    f"no annotation file {fill(opts.annotations, match)}; image skipped",
+                    sample_id=sid,
+                )
                 continue
             ann = VocAnnotation()
         else:

@@ -67,8 +67,9 @@ def convert_entry(
     options = parse_options(converter_cls, entry.loader.options, where=f"{entry.id}: loader.options")
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
-        raise UsregError(f"{entry.id}: the source directory {source_dir} does not exist",
-                         hint=f"run `usreg fetch {entry.id}` first")
+        raise UsregError(
+            f"{entry.id}: the source directory {source_dir} does not exist", hint=f"run `usreg fetch {entry.id}` first"
+        )
     ctx = ConvertContext(source_dir, entry, options, entry.id)
     _report_empty(ctx, empty_archives(Path(home) / "downloads" / entry.id / version))
     converter = converter_cls()
@@ -82,16 +83,22 @@ def convert_entry(
         if not collected.rows:
             raise UsregError(
                 f"{entry.id}: no sample could be converted from {source_dir}"
-                + (f" ({len(problems)} problem(s); first: {problems[0].file}: {problems[0].message})" if problems
-                   else " (no files matched the layout this converter expects)"),
+                + (
+                    f" ({len(problems)} problem(s); first: {problems[0].file}: {problems[0].message})"
+                    if problems
+                    else " (no files matched the layout this converter expects)"
+                ),
                 hint=f"check the download is {entry.id}'s release and not empty; "
                 f"converter '{converter_cls.name}': {converter_cls.summary}",
             )
         split = assign_splits(collected.rows, seed=options.seed, ratios=options.split_ratios)
         return writer.finish(
             entry=entry,
-            converter={"name": converter_cls.name, "version": converter_cls.version,
-                       "options": options.model_dump(mode="json", exclude_defaults=True)},
+            converter={
+                "name": converter_cls.name,
+                "version": converter_cls.version,
+                "options": options.model_dump(mode="json", exclude_defaults=True),
+            },
             ctx=ctx,
             rows=collected.rows,
             split=split,
@@ -160,8 +167,12 @@ def _report_empty(ctx: ConvertContext, empty: list[str]) -> None:
         )
     for d in sorted(p for p in ctx.source_dir.rglob("*") if p.is_dir()):
         if not any(d.iterdir()):
-            ctx.problem("empty_source", d, "an empty folder in the download (an empty archive or folder upstream)",
-                        severity="warning")
+            ctx.problem(
+                "empty_source",
+                d,
+                "an empty folder in the download (an empty archive or folder upstream)",
+                severity="warning",
+            )
 
 
 def _unique_ids(items: Iterable[Item], ctx: ConvertContext) -> Iterator[Item]:
@@ -180,8 +191,12 @@ def _unique_ids(items: Iterable[Item], ctx: ConvertContext) -> Iterator[Item]:
             while f"{base}__{n}" in seen:
                 n += 1
             sid = f"{base}__{n}"
-            ctx.problem("duplicate_id", item.source_file,
-                        f"sample id {base!r} is used twice; this sample is stored as {sid!r}", severity="warning")
+            ctx.problem(
+                "duplicate_id",
+                item.source_file,
+                f"sample id {base!r} is used twice; this sample is stored as {sid!r}",
+                severity="warning",
+            )
         seen.add(sid)
         item.sample_id = sid
         yield item

@@ -66,8 +66,13 @@ def _process(item: Item, staging: Path, result: ItemResult) -> None:
     raw, rescaled = to_uint8(np.asarray(raw))
     if rescaled:
         result.problems.append(
-            Problem("rescaled", item.source_file, "pixel values outside 0..255 were min-max rescaled to 8 bits",
-                    "info", item.sample_id)
+            Problem(
+                "rescaled",
+                item.source_file,
+                "pixel values outside 0..255 were min-max rescaled to 8 bits",
+                "info",
+                item.sample_id,
+            )
         )
     try:
         image = normalise_image(raw, item.colour)
@@ -77,8 +82,13 @@ def _process(item: Item, staging: Path, result: ItemResult) -> None:
     if item.declared_size and tuple(int(v) for v in item.declared_size) != (w, h):
         dw, dh = item.declared_size
         result.problems.append(
-            Problem("size_mismatch", item.annotation_file or item.source_file,
-                    f"the annotation states a {dw}x{dh} image but the image is {w}x{h}", "warning", item.sample_id)
+            Problem(
+                "size_mismatch",
+                item.annotation_file or item.source_file,
+                f"the annotation states a {dw}x{dh} image but the image is {w}x{h}",
+                "warning",
+                item.sample_id,
+            )
         )
 
     masks: dict[str, np.ndarray] = {}
@@ -105,8 +115,13 @@ def _process(item: Item, staging: Path, result: ItemResult) -> None:
     for x, y in points:
         if not (0 <= x <= w and 0 <= y <= h):
             result.problems.append(
-                Problem("point_outside", item.source_file, f"landmark ({x:g}, {y:g}) is outside the {w}x{h} image",
-                        "warning", item.sample_id)
+                Problem(
+                    "point_outside",
+                    item.source_file,
+                    f"landmark ({x:g}, {y:g}) is outside the {w}x{h} image",
+                    "warning",
+                    item.sample_id,
+                )
             )
 
     image_rel = f"images/{item.sample_id}.png"

@@ -195,12 +195,16 @@ def fetch_note(entry: Dataset) -> str:
     support = fetch_support(entry)
     if support == "no source":
         return "<p class='usreg-fetch-note'>No download source is recorded yet.</p>"
-    how = (f"Download it by hand as described below, then run <code>usreg fetch {esc(entry.id)} --from-file "
-           "PATH</code>." if support.startswith("manual")
-           else "<code>usreg fetch</code> downloads and verifies it from the host.")
+    how = (
+        f"Download it by hand as described below, then run <code>usreg fetch {esc(entry.id)} --from-file PATH</code>."
+        if support.startswith("manual")
+        else "<code>usreg fetch</code> downloads and verifies it from the host."
+    )
     if entry.loader is not None:
-        result = (f"The <code>{esc(entry.loader.name)}</code> converter turns it into the common format "
-                  f"(<code>registry.load(\"{esc(entry.id)}\")</code>).")
+        result = (
+            f"The <code>{esc(entry.loader.name)}</code> converter turns it into the common format "
+            f'(<code>registry.load("{esc(entry.id)}")</code>).'
+        )
     else:
         result = "No converter yet: the files are verified and unpacked, not converted."
     return f"<p class='usreg-fetch-note'>{how} {result}</p>"

@@ -163,8 +163,8 @@ def dicom_phi_check(files: list[Path]) -> dict[str, Any]:
                 {"file": r["file"], "identifying": r["identifying"], "quasi": r["quasi"]}
                 for r in (with_phi or with_quasi)[:50]
             ],
-            "burned_in_annotation_yes": sorted(
-                r["file"] for r in results if r.get("burned_in_annotation") == "YES"
-            )[:50],
+            "burned_in_annotation_yes": sorted(r["file"] for r in results if r.get("burned_in_annotation") == "YES")[
+                :50
+            ],
         },
     }

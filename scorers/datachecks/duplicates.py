@@ -36,8 +36,9 @@ def duplicate_check(rows: list[dict[str, Any]], max_distance: int = DEFAULT_MAX_
 
     def note(i: int, j: int, distance: int, kind: str) -> None:
         if len(listed) < MAX_LISTED_PAIRS:
-            listed.append({"a": ids[i], "b": ids[j], "splits": [splits[i], splits[j]], "distance": distance,
-                           "kind": kind})
+            listed.append(
+                {"a": ids[i], "b": ids[j], "splits": [splits[i], splits[j]], "distance": distance, "kind": kind}
+            )
 
     exact_cross = exact_within = 0
     exact_cross_by_phash: dict[str, int] = defaultdict(int)

@@ -103,8 +103,14 @@ def loader_runs(rows: list[dict[str, Any]], problems: list[dict[str, Any]], meta
     summary = f"{len(rows)} samples converted"
     if errors:
         summary += f"; {len(errors)} problem(s) in the source reported"
-    return _check("loader_runs", status, summary, samples=len(rows), problem_counts=dict(sorted(counts.items())),
-                  converter_errors=[f"{p['file']}: {p['message']}" for p in bugs[:MAX_LISTED]])
+    return _check(
+        "loader_runs",
+        status,
+        summary,
+        samples=len(rows),
+        problem_counts=dict(sorted(counts.items())),
+        converter_errors=[f"{p['file']}: {p['message']}" for p in bugs[:MAX_LISTED]],
+    )
 
 
 def counts_match(rows: list[dict[str, Any]], metadata: dict[str, Any]) -> dict:
@@ -163,8 +169,9 @@ def sizes_agree(dataset_dir: Path | None, rows: list[dict[str, Any]], problems: 
         summary = f"{len(stated)} annotation file(s) state an image size that differs from the image"
     else:
         summary = "every mask matches its image"
-    return _check("sizes_agree", status, summary, mismatched=sorted(set(mismatched))[:MAX_LISTED],
-                  files=_files(reported))
+    return _check(
+        "sizes_agree", status, summary, mismatched=sorted(set(mismatched))[:MAX_LISTED], files=_files(reported)
+    )
 
 
 def mask_values_in_class_map(
@@ -242,15 +249,28 @@ def subject_leakage(rows: list[dict[str, Any]]) -> dict:
         if leaking
         else f"no subject appears in two splits ({len(splits_of)} subjects)"
     )
-    return _check("subject_leakage", status, summary, leaking_subjects=leaking[:MAX_LISTED],
-                  leaking_count=len(leaking), subjects=len(splits_of))
+    return _check(
+        "subject_leakage",
+        status,
+        summary,
+        leaking_subjects=leaking[:MAX_LISTED],
+        leaking_count=len(leaking),
+        subjects=len(splits_of),
+    )
 
 
 def split_kind(metadata: dict[str, Any]) -> dict:
     splits = metadata.get("splits") or {}
     kind = splits.get("kind", "unknown")
-    return _check("split_kind", "info", f"{kind} split: {splits.get('counts')}", kind=kind, seed=splits.get("seed"),
-                  counts=splits.get("counts"), note=splits.get("note", ""))
+    return _check(
+        "split_kind",
+        "info",
+        f"{kind} split: {splits.get('counts')}",
+        kind=kind,
+        seed=splits.get("seed"),
+        counts=splits.get("counts"),
+        note=splits.get("note", ""),
+    )
 
 
 def files_readable(problems: list[dict[str, Any]]) -> dict:
@@ -278,8 +298,14 @@ def labels_in_class_map(problems: list[dict[str, Any]]) -> dict:
     bad = _by_kind(problems, {"unknown_label"})
     status = "fail" if bad else "pass"
     summary = f"{len(bad)} label(s) not in the class map" if bad else "every label is in the class map"
-    return _check("labels_in_class_map", status, summary, files=_files(bad), count=len(bad),
-                  examples=[p["message"] for p in bad[:10]])
+    return _check(
+        "labels_in_class_map",
+        status,
+        summary,
+        files=_files(bad),
+        count=len(bad),
+        examples=[p["message"] for p in bad[:10]],
+    )
 
 
 def boxes_inside_image(problems: list[dict[str, Any]]) -> dict:
@@ -291,8 +317,9 @@ def boxes_inside_image(problems: list[dict[str, Any]]) -> dict:
         if bad
         else "every box lies inside its image"
     )
-    return _check("boxes_inside_image", status, summary, files=_files(bad), dropped=len(dropped),
-                  clipped=len(bad) - len(dropped))
+    return _check(
+        "boxes_inside_image", status, summary, files=_files(bad), dropped=len(dropped), clipped=len(bad) - len(dropped)
+    )
 
 
 # --- re-running on a converted dataset -----------------------------------------------------------------------------

@@ -92,10 +92,17 @@ def records_from_results(catalog: Any, results: Iterable[dict[str, Any]]) -> lis
             if metric.split and row.get("split") and metric.split != row["split"]:
                 continue
             reported = metric.value / 100 if (metric.unit or "").strip() in ("%", "percent") else metric.value
-            records.append(BenchRecord(
-                model_id=model.id, dataset_id=metric.dataset, split=row.get("split"), metric=metric.metric,
-                reported=reported, reproduced=float(row["value"]), detail=f"run {row.get('run_id', '?')}",
-            ))
+            records.append(
+                BenchRecord(
+                    model_id=model.id,
+                    dataset_id=metric.dataset,
+                    split=row.get("split"),
+                    metric=metric.metric,
+                    reported=reported,
+                    reproduced=float(row["value"]),
+                    detail=f"run {row.get('run_id', '?')}",
+                )
+            )
     return records
 
 
@@ -109,8 +116,9 @@ class BenchProvider:
         "bench:dataset-baseline": "the benchmark runner has results on the dataset",
     }
 
-    def __init__(self, records: Iterable[BenchRecord] = (), datasets_with_results: Iterable[str] = (),
-                 notes: Iterable[str] = ()) -> None:
+    def __init__(
+        self, records: Iterable[BenchRecord] = (), datasets_with_results: Iterable[str] = (), notes: Iterable[str] = ()
+    ) -> None:
         self.by_model: dict[str, list[BenchRecord]] = {}
         self.by_dataset: dict[str, list[BenchRecord]] = {}
         for record in records:
@@ -121,8 +129,9 @@ class BenchProvider:
         self.load_notes = list(notes)
 
     @classmethod
-    def from_sources(cls, catalog: Any, home: Path | None, results: Iterable[dict[str, Any]] | None = None
-                     ) -> BenchProvider:
+    def from_sources(
+        cls, catalog: Any, home: Path | None, results: Iterable[dict[str, Any]] | None = None
+    ) -> BenchProvider:
         records: list[BenchRecord] = []
         notes: list[str] = []
         path = Path(home) / "bench" / "reproductions.json" if home else None
@@ -157,14 +166,20 @@ class BenchProvider:
                 detail = next(r.detail for r in passes if r.ok) or "weights loaded; output matches the declared spec"
                 out.append(Verification("bench:forward-pass", "verified", detail, self.name))
         elif entry.id in self.datasets_with_results or entry.id in self.by_dataset:
-            out.append(Verification("bench:dataset-baseline", "verified",
-                                    "the benchmark runner has results on this dataset", self.name))
+            out.append(
+                Verification(
+                    "bench:dataset-baseline", "verified", "the benchmark runner has results on this dataset", self.name
+                )
+            )
         return out
 
 
 def _describe(r: BenchRecord, verdict: str) -> str:
-    numbers = f"reported {r.reported:.4g}, reproduced {r.reproduced:.4g}" if (
-        r.reported is not None and r.reproduced is not None) else "as recorded"
+    numbers = (
+        f"reported {r.reported:.4g}, reproduced {r.reproduced:.4g}"
+        if (r.reported is not None and r.reproduced is not None)
+        else "as recorded"
+    )
     where = f" on {r.dataset_id}" + (f" [{r.split}]" if r.split else "") if r.dataset_id else ""
     extra = f" ({r.detail})" if r.detail else ""
     return f"{r.metric or 'metric'} of {r.model_id}{where} {verdict}: {numbers}{extra}"

@@ -137,15 +137,24 @@ class DataChecksProvider:
                 detail = f"{name}: {status}" + (f" ({summary})" if summary else "") + f" [{where}]"
                 out.append(Verification(f"checks:{name}", outcome, detail, self.name))
         if found.status("subject_leakage") in ("pass", "fail"):
-            out.append(Verification("checks:subject-ids", "verified",
-                                    f"the converted data carries subject ids [{where}]", self.name))
+            out.append(
+                Verification(
+                    "checks:subject-ids", "verified", f"the converted data carries subject ids [{where}]", self.name
+                )
+            )
         split = found.checks.get("split_kind", {}).get("details", {}) or {}
         if isinstance(split, dict) and split.get("kind") == "official":
-            out.append(Verification("checks:official-split", "verified",
-                                    f"the conversion used the official split [{where}]", self.name))
+            out.append(
+                Verification(
+                    "checks:official-split", "verified", f"the conversion used the official split [{where}]", self.name
+                )
+            )
         if found.status("loader_runs") == "pass" and (found.path.parent / "croissant.json").is_file():
-            out.append(Verification("checks:croissant", "verified",
-                                    f"Croissant metadata written by the conversion [{where}]", self.name))
+            out.append(
+                Verification(
+                    "checks:croissant", "verified", f"Croissant metadata written by the conversion [{where}]", self.name
+                )
+            )
         return out
 
     def _model(self, entry: Any, context: EvidenceContext) -> list[Verification]:
@@ -162,11 +171,20 @@ class DataChecksProvider:
             statuses[dataset_id] = found.status("subject_leakage") if found else None
         leaking = sorted(i for i, s in statuses.items() if s == "fail")
         if leaking:
-            return [Verification("checks:datasets-subject-leakage", "contradicted",
-                                 "subject leakage across splits in: " + ", ".join(leaking), self.name)]
+            return [
+                Verification(
+                    "checks:datasets-subject-leakage",
+                    "contradicted",
+                    "subject leakage across splits in: " + ", ".join(leaking),
+                    self.name,
+                )
+            ]
         if all(s == "pass" for s in statuses.values()):
-            return [Verification("checks:datasets-subject-leakage", "verified",
-                                 "no subject leakage in: " + ", ".join(ids), self.name)]
+            return [
+                Verification(
+                    "checks:datasets-subject-leakage", "verified", "no subject leakage in: " + ", ".join(ids), self.name
+                )
+            ]
         return []
 
 

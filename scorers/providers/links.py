@@ -57,9 +57,7 @@ def read_link_report(path: Path) -> LinkReport:
     links = []
     for i, item in enumerate(data["links"]):
         if not isinstance(item, dict) or not isinstance(item.get("url"), str) or item.get("status") not in STATUSES:
-            raise EvidenceError(
-                f"{path}: links[{i}] needs 'url' and a 'status' among {', '.join(sorted(STATUSES))}"
-            )
+            raise EvidenceError(f"{path}: links[{i}] needs 'url' and a 'status' among {', '.join(sorted(STATUSES))}")
         links.append(LinkResult(item["url"], item["status"], str(item.get("field") or "")))
     return LinkReport(path=path, checked=str(checked)[:10], links=tuple(links))
 
@@ -98,11 +96,18 @@ class LinkCheckProvider:
         on = f"checked {report.checked}"
         dead = [link.url for link in report.links if link.status == "dead"]
         if dead:
-            out.append(Verification("links:all-alive", "contradicted",
-                                    f"{len(dead)} dead link(s), {on}: " + ", ".join(dead[:3]), self.name))
+            out.append(
+                Verification(
+                    "links:all-alive",
+                    "contradicted",
+                    f"{len(dead)} dead link(s), {on}: " + ", ".join(dead[:3]),
+                    self.name,
+                )
+            )
         elif all(link.status in REACHABLE for link in report.links):
-            out.append(Verification("links:all-alive", "verified",
-                                    f"all {len(report.links)} links reachable, {on}", self.name))
+            out.append(
+                Verification("links:all-alive", "verified", f"all {len(report.links)} links reachable, {on}", self.name)
+            )
         source_urls = _source_urls(entry, kind)
         prefix = "sources" if kind == "dataset" else "weights"
         sources = [lk for lk in report.links if lk.url in source_urls or lk.field.startswith(prefix)]

@@ -199,13 +199,29 @@ def external_validation(entry: Any, context: EvidenceContext) -> Result:
     evaluated = {*entry.evaluated_on, *(m.dataset for m in entry.metrics if m.dataset)}
     external = sorted(d for d in evaluated - set(entry.trained_on) if d in known)
     if entry.trained_on and external:
-        return "offline:external-validation", "verified", "evaluated on datasets not used in training: " + ", ".join(
-            external
+        return (
+            "offline:external-validation",
+            "verified",
+            "evaluated on datasets not used in training: " + ", ".join(external),
         )
     return None
 
 
-_DATASET_CHECKS = (dataset_doi, citation, dataset_spdx, dataset_checksums, open_formats, used_by_model,
-                   cross_references)
-_MODEL_CHECKS = (archive_doi, citation, model_spdx, model_checksums, trained_on_registry, evaluated_on_registry,
-                 external_validation)
+_DATASET_CHECKS = (
+    dataset_doi,
+    citation,
+    dataset_spdx,
+    dataset_checksums,
+    open_formats,
+    used_by_model,
+    cross_references,
+)
+_MODEL_CHECKS = (
+    archive_doi,
+    citation,
+    model_spdx,
+    model_checksums,
+    trained_on_registry,
+    evaluated_on_registry,
+    external_validation,
+)

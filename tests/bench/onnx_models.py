@@ -30,8 +30,9 @@ def _input(size: tuple[int, int] | None, batch: int | str = "N", channels: int =
     return helper.make_tensor_value_info("image", TensorProto.FLOAT, [batch, channels, h, w])
 
 
-def threshold_segmenter(path: Path, threshold: float = 0.5, size: tuple[int, int] | None = (32, 32),
-                        channels: int = 1, n_out: int = 2) -> Path:
+def threshold_segmenter(
+    path: Path, threshold: float = 0.5, size: tuple[int, int] | None = (32, 32), channels: int = 1, n_out: int = 2
+) -> Path:
     t = numpy_helper.from_array(np.array(threshold, np.float32), "t")
     nodes = [
         helper.make_node("ReduceMean", ["image"], ["x"], axes=[1], keepdims=1),
@@ -87,8 +88,12 @@ def constant_points(path: Path, points: np.ndarray, size: tuple[int, int] = (32,
     return _constant_outputs(path, "points", {"points": points.astype(np.float32)[None]}, size)
 
 
-def constant_boxes(path: Path, boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray,
-                   size: tuple[int, int] = (32, 32)) -> Path:
-    consts = {"boxes": boxes.astype(np.float32)[None], "scores": scores.astype(np.float32)[None],
-              "labels": labels.astype(np.int64)[None]}
+def constant_boxes(
+    path: Path, boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray, size: tuple[int, int] = (32, 32)
+) -> Path:
+    consts = {
+        "boxes": boxes.astype(np.float32)[None],
+        "scores": scores.astype(np.float32)[None],
+        "labels": labels.astype(np.int64)[None],
+    }
     return _constant_outputs(path, "boxes", consts, size)

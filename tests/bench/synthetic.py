@@ -32,6 +32,9 @@ def carotid_like(n: int, size: int = 64, seed: int = 0, split: str = "test", neg
                 mask[blob] = 1
             image = np.where(mask > 0, 150 + rng.normal(0, 25, (size, size)), image)
         image = np.clip(image, 0, 255).astype(np.uint8)
-        out.append(Sample(sample_id=f"{split}-{i:03d}", image=image, split=split, masks={"plaque": mask},
-                          subject_id=f"s{i:03d}"))
+        out.append(
+            Sample(
+                sample_id=f"{split}-{i:03d}", image=image, split=split, masks={"plaque": mask}, subject_id=f"s{i:03d}"
+            )
+        )
     return out

@@ -139,8 +139,7 @@ def test_unknown_adapter_options_are_rejected(tmp_path):
 
 def test_onnx_classifier_points_and_boxes(tmp_path):
     cls_path = onnx_models.mean_classifier(tmp_path / "cls.onnx")
-    model = onnx_model_entry("cls", cls_path, classes=("benign", "malignant"), kind="label",
-                             tasks=("classification",))
+    model = onnx_model_entry("cls", cls_path, classes=("benign", "malignant"), kind="label", tasks=("classification",))
     adapter = build_for_model(model, tmp_path, weights_override=cls_path)
     dark, bright = np.full((20, 20), 20, np.uint8), np.full((20, 20), 230, np.uint8)
     p_dark, p_bright = adapter.predict([dark, bright])
@@ -153,10 +152,10 @@ def test_onnx_classifier_points_and_boxes(tmp_path):
     [pred] = build_for_model(model, tmp_path, weights_override=pts).predict([np.zeros((64, 128), np.uint8)])
     assert pred.points == pytest.approx(np.array([[32.0, 32.0], [120.0, 4.0]]))  # x * 128/32, y * 64/32
 
-    boxes = onnx_models.constant_boxes(tmp_path / "box.onnx", np.array([[4, 4, 12, 8]]), np.array([0.7]),
-                                       np.array([1]))
-    model = onnx_model_entry("box", boxes, classes=("background", "lesion"), kind="boxes", tasks=("detection",),
-                             activation="none")
+    boxes = onnx_models.constant_boxes(tmp_path / "box.onnx", np.array([[4, 4, 12, 8]]), np.array([0.7]), np.array([1]))
+    model = onnx_model_entry(
+        "box", boxes, classes=("background", "lesion"), kind="boxes", tasks=("detection",), activation="none"
+    )
     adapter = build_for_model(model, tmp_path, weights_override=boxes)
     [pred] = adapter.predict([np.zeros((64, 64), np.uint8)])
     [inst] = pred.instances

@@ -32,19 +32,34 @@ def served_catalog(tmp_path, host_server, catalog_root):
         files[f"{i}.png"] = _png(s.image)
         files[f"{i}_labeled.png"] = _png(s.masks["plaque"] * 255)
     host_server.add_mendeley_dataset("8srkpz52dy", 1, files)
-    shutil.copy(REPO_ROOT / "entries" / "datasets" / "carotid-plaque.yaml",
-                catalog_root.root / "entries" / "datasets" / "carotid-plaque.yaml")
+    shutil.copy(
+        REPO_ROOT / "entries" / "datasets" / "carotid-plaque.yaml",
+        catalog_root.root / "entries" / "datasets" / "carotid-plaque.yaml",
+    )
     onnx_path = onnx_models.threshold_segmenter(tmp_path / "thresh.onnx", threshold=0.55, size=(48, 48))
     url = host_server.add_http_file("/models/thresh-net/thresh.onnx", onnx_path.read_bytes())
-    catalog_root.model(minimal_model(
-        "thresh-net", anatomy=["carotid"], evaluated_on=["carotid-plaque"],
-        weights=[{"format": "onnx", "file": "thresh.onnx", "sha256": sha256(onnx_path),
-                  "source": {"kind": "http", "url": url}}],
-        input={"channels": 1, "size": [48, 48], "normalization": "zero-one"},
-        output={"kind": "mask", "activation": "softmax",
-                "classes": [{"id": 0, "name": "background"}, {"id": 1, "name": "plaque"}]},
-        metrics=[{"dataset": "carotid-plaque", "split": "test", "metric": "Dice", "value": 0.99}],
-    ))
+    catalog_root.model(
+        minimal_model(
+            "thresh-net",
+            anatomy=["carotid"],
+            evaluated_on=["carotid-plaque"],
+            weights=[
+                {
+                    "format": "onnx",
+                    "file": "thresh.onnx",
+                    "sha256": sha256(onnx_path),
+                    "source": {"kind": "http", "url": url},
+                }
+            ],
+            input={"channels": 1, "size": [48, 48], "normalization": "zero-one"},
+            output={
+                "kind": "mask",
+                "activation": "softmax",
+                "classes": [{"id": 0, "name": "background"}, {"id": 1, "name": "plaque"}],
+            },
+            metrics=[{"dataset": "carotid-plaque", "split": "test", "metric": "Dice", "value": 0.99}],
+        )
+    )
     return catalog_root, onnx_path
 
 
@@ -54,8 +69,21 @@ def test_fetch_convert_bench_and_leaderboard(served_catalog, run_cli, usreg_home
     fetched = run_cli("fetch", "carotid-plaque", root=root)
     assert fetched.exit_code == 0, fetched.output
 
-    result = run_cli("bench", "carotid-plaque", "--model", "thresh-net", "--baseline", "all-background",
-                     "--bootstrap", "50", "--workers", "1", "--format", "json", root=root)
+    result = run_cli(
+        "bench",
+        "carotid-plaque",
+        "--model",
+        "thresh-net",
+        "--baseline",
+        "all-background",
+        "--bootstrap",
+        "50",
+        "--workers",
+        "1",
+        "--format",
+        "json",
+        root=root,
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert [r["status"] for r in report["runs"]] == ["ok", "ok"]
@@ -107,8 +135,11 @@ def test_bench_cli_errors(served_catalog, run_cli):
     assert not_fetched.exit_code == 1 and "usreg fetch carotid-plaque" in not_fetched.output
     plan = run_cli("bench", "carotid-plaque", "--dry-run", "--format", "json", root=root)
     assert plan.exit_code == 0
-    assert {r["model"] for r in json.loads(plan.stdout)} == {"thresh-net", "builtin:all-background",
-                                                              "builtin:intensity-threshold"}
+    assert {r["model"] for r in json.loads(plan.stdout)} == {
+        "thresh-net",
+        "builtin:all-background",
+        "builtin:intensity-threshold",
+    }
     bad_option = run_cli("bench", "carotid-plaque", "--option", "nonsense", root=root)
     assert bad_option.exit_code == 2 and "KEY=VALUE" in bad_option.output
     empty = run_cli("leaderboard", "carotid-plaque", root=root)

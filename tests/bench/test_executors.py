@@ -13,8 +13,10 @@ from tests.bench.synthetic import carotid_like
 
 def _jobs():
     samples = carotid_like(8, seed=11)
-    return [BenchJob("synthetic-carotid", ModelRef(builtin=name), n_boot=20, view=view(samples))
-            for name in ("all-background", "intensity-threshold")]
+    return [
+        BenchJob("synthetic-carotid", ModelRef(builtin=name), n_boot=20, view=view(samples))
+        for name in ("all-background", "intensity-threshold")
+    ]
 
 
 def _values(outcomes):

@@ -31,8 +31,11 @@ def test_classification_matches_sklearn(n_classes, seed):
     assert cls.accuracy(y, pred) == pytest.approx(skm.accuracy_score(y, pred))
     assert cls.f1_macro(y, pred, n_classes) == pytest.approx(skm.f1_score(y, pred, average="macro"))
     assert cls.mcc(y, pred, n_classes) == pytest.approx(skm.matthews_corrcoef(y, pred))
-    ref_auc = skm.roc_auc_score(y, probs[:, 1]) if n_classes == 2 else skm.roc_auc_score(
-        y, probs, average="macro", multi_class="ovr")
+    ref_auc = (
+        skm.roc_auc_score(y, probs[:, 1])
+        if n_classes == 2
+        else skm.roc_auc_score(y, probs, average="macro", multi_class="ovr")
+    )
     assert cls.auc(y, probs) == pytest.approx(ref_auc)
 
 
@@ -62,6 +65,7 @@ def test_classification_aggregate_reports_cis():
 
 # -- detection ----------------------------------------------------------------------------------------------------
 
+
 def _pycocotools_files(tmp_path, images):
     """The standard pycocotools pipeline: GT json file, results list through loadRes."""
     import contextlib
@@ -76,13 +80,26 @@ def _pycocotools_files(tmp_path, images):
         gt["images"].append({"id": i + 1, "width": img.width, "height": img.height, "file_name": f"{i}.png"})
         for inst in img.gt:
             x0, y0, x1, y1 = inst.box
-            gt["annotations"].append({"id": len(gt["annotations"]) + 1, "image_id": i + 1, "iscrowd": 0,
-                                      "category_id": inst.category_id, "bbox": [x0, y0, x1 - x0, y1 - y0],
-                                      "area": (x1 - x0) * (y1 - y0)})
+            gt["annotations"].append(
+                {
+                    "id": len(gt["annotations"]) + 1,
+                    "image_id": i + 1,
+                    "iscrowd": 0,
+                    "category_id": inst.category_id,
+                    "bbox": [x0, y0, x1 - x0, y1 - y0],
+                    "area": (x1 - x0) * (y1 - y0),
+                }
+            )
         for inst in img.pred:
             x0, y0, x1, y1 = inst.box
-            results.append({"image_id": i + 1, "category_id": inst.category_id, "bbox": [x0, y0, x1 - x0, y1 - y0],
-                            "score": inst.score})
+            results.append(
+                {
+                    "image_id": i + 1,
+                    "category_id": inst.category_id,
+                    "bbox": [x0, y0, x1 - x0, y1 - y0],
+                    "score": inst.score,
+                }
+            )
     path = tmp_path / "gt.json"
     path.write_text(json.dumps(gt))
     with contextlib.redirect_stdout(io.StringIO()):
@@ -165,6 +182,7 @@ def test_detection_aggregate_and_fm_uia_box_iou():
 
 
 # -- regression and bootstrap --------------------------------------------------------------------------------------
+
 
 def test_mean_radial_error_by_hand():
     gts = [np.array([[0, 0], [10, 10]]), np.array([[5, 5], [np.nan, np.nan]])]

@@ -52,8 +52,7 @@ def brute_surface(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     pa, pb = np.argwhere(surface(a)), np.argwhere(surface(b))
     d = cdist(pa, pb)
     d_ab, d_ba = d.min(axis=1), d.min(axis=0)
-    return (max(np.percentile(d_ab, 95), np.percentile(d_ba, 95)),
-            (d_ab.sum() + d_ba.sum()) / (d_ab.size + d_ba.size))
+    return (max(np.percentile(d_ab, 95), np.percentile(d_ba, 95)), (d_ab.sum() + d_ba.sum()) / (d_ab.size + d_ba.size))
 
 
 def random_mask(rng: np.random.Generator, shape=(48, 56)) -> np.ndarray:
@@ -206,8 +205,9 @@ def test_usreg_convention_scores_images_with_gt_and_negatives_separately():
 
 
 def test_fm_uia_convention_counts_every_image_with_its_empty_rules():
-    m = _by_name(seg.aggregate(_scores(_pairs_for_conventions(), full=True), ["background", "plaque"], FM_UIA,
-                               n_boot=0))
+    m = _by_name(
+        seg.aggregate(_scores(_pairs_for_conventions(), full=True), ["background", "plaque"], FM_UIA, n_boot=0)
+    )
     # DSC: 0.8, 0 (one empty), 1 (both empty), 0 (one empty)
     assert m["dice"].value == pytest.approx(1.8 / 4) and m["dice"].n == 4
     diag = diagonal((20, 20))
@@ -310,4 +310,5 @@ def test_hausdorff_both_methods_match_simpleitk_on_smooth_objects(monkeypatch, f
     b = _ellipse(shape, 60 + shift, 70 - shift // 2, 38, 57) | _ellipse(shape, 15, 140, 3, 4)
     assert hausdorff(a, b) == pytest.approx(sitk_hausdorff(a, b), abs=1e-4)
     assert hausdorff(a, a | _ellipse(shape, 60, 70, 40 + shift, 55)) == pytest.approx(
-        sitk_hausdorff(a, a | _ellipse(shape, 60, 70, 40 + shift, 55)), abs=1e-4)
+        sitk_hausdorff(a, a | _ellipse(shape, 60, 70, 40 + shift, 55)), abs=1e-4
+    )

@@ -70,8 +70,9 @@ def test_several_targets_need_a_choice():
 
 def test_model_classes_are_mapped_to_dataset_classes_by_name():
     notes: list[str] = []
-    lut = class_lut([OutputClass(0, "bg"), OutputClass(1, "Vessel"), OutputClass(2, "plaque")],
-                    ["background", "plaque"], notes)
+    lut = class_lut(
+        [OutputClass(0, "bg"), OutputClass(1, "Vessel"), OutputClass(2, "plaque")], ["background", "plaque"], notes
+    )
     assert list(lut[:3]) == [0, 0, 1]
     assert notes and "Vessel" in notes[0]
     assert class_lut(CLASSES, ["background", "plaque"], []) is None  # identity
@@ -88,8 +89,11 @@ def test_onnx_models_for_each_task(tmp_path):
         samples.append(Sample(f"c{i}", img, label="malignant" if bright else "benign"))
     path = onnx_models.mean_classifier(tmp_path / "cls.onnx")
     model = onnx_model_entry("cls", path, classes=("benign", "malignant"), kind="label", tasks=("classification",))
-    out = evaluate(build_for_model(model, tmp_path, weights_override=path),
-                   view(samples, labels=["benign", "malignant"], targets={}), n_boot=20)
+    out = evaluate(
+        build_for_model(model, tmp_path, weights_override=path),
+        view(samples, labels=["benign", "malignant"], targets={}),
+        n_boot=20,
+    )
     m = _metrics(out)
     assert out.task == "classification" and m["accuracy"].value == 1.0 and m["auc"].value == 1.0
 
@@ -97,20 +101,30 @@ def test_onnx_models_for_each_task(tmp_path):
     pts_path = onnx_models.constant_points(tmp_path / "pts.onnx", np.array([[8.0, 8.0]]))
     model = onnx_model_entry("pts", pts_path, classes=(), kind="points", tasks=("landmark",), activation="none")
     samples = [Sample(f"r{i}", np.zeros((32, 32), np.uint8), points=[(8.0 + 3 * i, 12.0)]) for i in range(3)]
-    m = _metrics(evaluate(build_for_model(model, tmp_path, weights_override=pts_path), view(samples, targets={}),
-                          n_boot=0))
+    m = _metrics(
+        evaluate(build_for_model(model, tmp_path, weights_override=pts_path), view(samples, targets={}), n_boot=0)
+    )
     expected = np.mean([np.hypot(3 * i, 4) for i in range(3)])
     assert m["mre"].value == pytest.approx(expected)
 
     # detection: one constant box against GT boxes
-    box_path = onnx_models.constant_boxes(tmp_path / "box.onnx", np.array([[4, 4, 12, 12]]), np.array([0.9]),
-                                          np.array([1]))
-    model = onnx_model_entry("box", box_path, classes=("background", "lesion"), kind="boxes", tasks=("detection",),
-                             activation="none")
-    samples = [Sample("d0", np.zeros((32, 32), np.uint8), boxes=[Box(4, 4, 12, 12, "lesion")]),
-               Sample("d1", np.zeros((32, 32), np.uint8), boxes=[Box(20, 20, 30, 30, "lesion")])]
-    m = _metrics(evaluate(build_for_model(model, tmp_path, weights_override=box_path),
-                          view(samples, targets={}, box_categories=["lesion"]), n_boot=5))
+    box_path = onnx_models.constant_boxes(
+        tmp_path / "box.onnx", np.array([[4, 4, 12, 12]]), np.array([0.9]), np.array([1])
+    )
+    model = onnx_model_entry(
+        "box", box_path, classes=("background", "lesion"), kind="boxes", tasks=("detection",), activation="none"
+    )
+    samples = [
+        Sample("d0", np.zeros((32, 32), np.uint8), boxes=[Box(4, 4, 12, 12, "lesion")]),
+        Sample("d1", np.zeros((32, 32), np.uint8), boxes=[Box(20, 20, 30, 30, "lesion")]),
+    ]
+    m = _metrics(
+        evaluate(
+            build_for_model(model, tmp_path, weights_override=box_path),
+            view(samples, targets={}, box_categories=["lesion"]),
+            n_boot=5,
+        )
+    )
     assert m["map50"].value == pytest.approx(0.5, abs=0.01) and m["box_iou"].value == pytest.approx(0.5)
 
 
@@ -128,15 +142,26 @@ def _catalog(tmp_path, models=(), datasets=()):
 def test_run_job_rows_provenance_index_leaderboard_and_verification(tmp_path, usreg_home):
     samples = carotid_like(12, seed=8)
     path = onnx_models.threshold_segmenter(tmp_path / "seg.onnx", threshold=0.55, size=(32, 32))
-    model = onnx_model_entry("thresh-net", path, metrics=[
-        {"dataset": "synthetic-carotid", "split": "test", "metric": "Dice", "value": 0.0},
-        {"dataset": "synthetic-carotid", "metric": "mAP", "value": 0.5},  # never run: not listed
-    ])
+    model = onnx_model_entry(
+        "thresh-net",
+        path,
+        metrics=[
+            {"dataset": "synthetic-carotid", "split": "test", "metric": "Dice", "value": 0.0},
+            {"dataset": "synthetic-carotid", "metric": "mAP", "value": 0.5},  # never run: not listed
+        ],
+    )
     jobs = [
-        BenchJob("synthetic-carotid", ModelRef(entry=model), home=str(usreg_home), n_boot=30, weights=str(path),
-                 view=view(samples)),
-        BenchJob("synthetic-carotid", ModelRef(builtin="all-background"), home=str(usreg_home), n_boot=30,
-                 view=view(samples)),
+        BenchJob(
+            "synthetic-carotid",
+            ModelRef(entry=model),
+            home=str(usreg_home),
+            n_boot=30,
+            weights=str(path),
+            view=view(samples),
+        ),
+        BenchJob(
+            "synthetic-carotid", ModelRef(builtin="all-background"), home=str(usreg_home), n_boot=30, view=view(samples)
+        ),
     ]
     outcomes = run_jobs(jobs, workers=1)
     assert all(o.ok for o in outcomes), [o.error for o in outcomes]
@@ -175,11 +200,17 @@ def test_run_job_rows_provenance_index_leaderboard_and_verification(tmp_path, us
 
 def test_reported_metric_within_tolerance_and_percent_units(tmp_path):
     samples = carotid_like(6, seed=9)
-    outcome = run_job(BenchJob("synthetic-carotid", ModelRef(builtin="intensity-threshold"), n_boot=0,
-                               view=view(samples)))
+    outcome = run_job(
+        BenchJob("synthetic-carotid", ModelRef(builtin="intensity-threshold"), n_boot=0, view=view(samples))
+    )
     dice = outcome.metric("dice")
-    model = onnx_model_entry("dummy", None, metrics=[
-        {"dataset": "synthetic-carotid", "metric": "mean DSC", "value": round(dice * 100 + 0.5, 3), "unit": "%"}])
+    model = onnx_model_entry(
+        "dummy",
+        None,
+        metrics=[
+            {"dataset": "synthetic-carotid", "metric": "mean DSC", "value": round(dice * 100 + 0.5, 3), "unit": "%"}
+        ],
+    )
     index = RegistryIndex(tmp_path / "catalog")
     for r in outcome.rows:
         r["model_id"] = "dummy"
@@ -195,10 +226,13 @@ def test_failed_weights_are_recorded_and_the_batch_continues(tmp_path):
     junk.write_bytes(b"garbage")
     model = onnx_model_entry("broken", junk, with_sha=False)
     samples = carotid_like(3, seed=1)
-    bad, good = run_jobs([
-        BenchJob("synthetic-carotid", ModelRef(entry=model), weights=str(junk), n_boot=0, view=view(samples)),
-        BenchJob("synthetic-carotid", ModelRef(builtin="all-background"), n_boot=0, view=view(samples)),
-    ], workers=2)
+    bad, good = run_jobs(
+        [
+            BenchJob("synthetic-carotid", ModelRef(entry=model), weights=str(junk), n_boot=0, view=view(samples)),
+            BenchJob("synthetic-carotid", ModelRef(builtin="all-background"), n_boot=0, view=view(samples)),
+        ],
+        workers=2,
+    )
     assert not bad.ok and "does not load" in bad.error
     assert [(r["metric"], r["value"]) for r in bad.rows] == [("check.weights_load", 0.0)]
     assert good.ok and good.images == 3
@@ -240,14 +274,17 @@ def test_results_go_into_an_index_made_before_the_extra_columns(tmp_path):
 
     path = tmp_path / "old.sqlite"
     with sqlite3.connect(path) as conn:  # the bench_result table as the first index version created it
-        conn.execute("CREATE TABLE bench_result (id INTEGER PRIMARY KEY, dataset_id VARCHAR NOT NULL, "
-                     "model_id VARCHAR NOT NULL, split VARCHAR NOT NULL, metric VARCHAR NOT NULL, "
-                     "value FLOAT NOT NULL, ci_low FLOAT, ci_high FLOAT, n INTEGER, weights_sha256 VARCHAR, "
-                     "dataset_version VARCHAR, converter VARCHAR, converter_version VARCHAR, seed INTEGER, "
-                     "device VARCHAR, packages VARCHAR, "
-                     "created VARCHAR NOT NULL, run_id VARCHAR NOT NULL)")
-    outcome = run_job(BenchJob("synthetic-carotid", ModelRef(builtin="all-background"), n_boot=0,
-                               view=view(carotid_like(3, seed=2))))
+        conn.execute(
+            "CREATE TABLE bench_result (id INTEGER PRIMARY KEY, dataset_id VARCHAR NOT NULL, "
+            "model_id VARCHAR NOT NULL, split VARCHAR NOT NULL, metric VARCHAR NOT NULL, "
+            "value FLOAT NOT NULL, ci_low FLOAT, ci_high FLOAT, n INTEGER, weights_sha256 VARCHAR, "
+            "dataset_version VARCHAR, converter VARCHAR, converter_version VARCHAR, seed INTEGER, "
+            "device VARCHAR, packages VARCHAR, "
+            "created VARCHAR NOT NULL, run_id VARCHAR NOT NULL)"
+        )
+    outcome = run_job(
+        BenchJob("synthetic-carotid", ModelRef(builtin="all-background"), n_boot=0, view=view(carotid_like(3, seed=2)))
+    )
     index = RegistryIndex(tmp_path / "catalog", path=path)
     assert results.store(index, [outcome]) == len(outcome.rows)
     head, board = results.leaderboard(index, "synthetic-carotid")

@@ -42,9 +42,16 @@ def test_majority_vote_and_tie_break():
 def test_short_training_beats_all_background(usreg_home, one_torch_thread):
     train = carotid_like(32, seed=1, split="train")
     test = carotid_like(12, seed=2, split="test")
-    trained = run_job(BenchJob("synthetic-carotid", ModelRef(builtin="unet-ensemble", options=TINY, train=True),
-                               home=str(usreg_home), n_boot=100, view=view(test),
-                               train_view=view(train, split="train")))
+    trained = run_job(
+        BenchJob(
+            "synthetic-carotid",
+            ModelRef(builtin="unet-ensemble", options=TINY, train=True),
+            home=str(usreg_home),
+            n_boot=100,
+            view=view(test),
+            train_view=view(train, split="train"),
+        )
+    )
     baseline = run_job(BenchJob("synthetic-carotid", ModelRef(builtin="all-background"), n_boot=0, view=view(test)))
     assert trained.ok, trained.error
     rows = {r["metric"]: r for r in trained.rows}
@@ -57,8 +64,14 @@ def test_short_training_beats_all_background(usreg_home, one_torch_thread):
     assert rows["dice"]["weights_sha256"] == hashlib.sha256(saved.read_bytes()).hexdigest()
 
     # the saved ensemble reloads and predicts the same masks
-    reloaded = run_job(BenchJob("synthetic-carotid", ModelRef(builtin="unet-ensemble", options={"weights": str(saved)}),
-                                n_boot=0, view=view(test)))
+    reloaded = run_job(
+        BenchJob(
+            "synthetic-carotid",
+            ModelRef(builtin="unet-ensemble", options={"weights": str(saved)}),
+            n_boot=0,
+            view=view(test),
+        )
+    )
     assert reloaded.ok and reloaded.metric("dice") == pytest.approx(trained.metric("dice"))
 
 
@@ -66,8 +79,14 @@ def test_bad_ensemble_file_is_a_clear_error(tmp_path: Path):
     pytest.importorskip("torch", reason="the unet-ensemble recipe needs torch (pip install 'usreg[bench]')")
     bad = tmp_path / "x.pt"
     bad.write_bytes(b"nope")
-    out = run_job(BenchJob("synthetic-carotid", ModelRef(builtin="unet-ensemble", options={"weights": str(bad)}),
-                           n_boot=0, view=view(carotid_like(2))))
+    out = run_job(
+        BenchJob(
+            "synthetic-carotid",
+            ModelRef(builtin="unet-ensemble", options={"weights": str(bad)}),
+            n_boot=0,
+            view=view(carotid_like(2)),
+        )
+    )
     assert not out.ok and "cannot read" in out.error
 
 
@@ -77,12 +96,18 @@ def test_a_catalog_model_run_by_the_recipe_is_trained_when_named(tmp_path, usreg
     from registry.schema import Model
     from tests.bench.helpers import dataset_entry
 
-    model = Model.model_validate({
-        "id": "plaque-ensemble", "name": "x", "tasks": ["segmentation"],
-        "output": {"kind": "mask", "classes": [{"id": 0, "name": "background"}, {"id": 1, "name": "plaque"}]},
-        "adapter": {"name": "builtin", "options": {"recipe": "unet-ensemble", "size": 32, "epochs": 1, "width": 4,
-                                                   "depth": 2}},
-    })
+    model = Model.model_validate(
+        {
+            "id": "plaque-ensemble",
+            "name": "x",
+            "tasks": ["segmentation"],
+            "output": {"kind": "mask", "classes": [{"id": 0, "name": "background"}, {"id": 1, "name": "plaque"}]},
+            "adapter": {
+                "name": "builtin",
+                "options": {"recipe": "unet-ensemble", "size": 32, "epochs": 1, "width": 4, "depth": 2},
+            },
+        }
+    )
     catalog = Catalog(root=tmp_path)
     catalog.datasets["synthetic-carotid"] = dataset_entry()
     catalog.models[model.id] = model
@@ -91,8 +116,16 @@ def test_a_catalog_model_run_by_the_recipe_is_trained_when_named(tmp_path, usreg
     assert "name it to train it" in next(s["reason"] for s in implicit.skipped if s["model"] == "plaque-ensemble")
     [(_, ref)] = make_plan(catalog, usreg_home, ["synthetic-carotid"], model_ids=("plaque-ensemble",)).pairs
     assert ref.train and ref.entry is model
-    out = run_job(BenchJob("synthetic-carotid", ref, home=str(usreg_home), n_boot=0, view=view(carotid_like(4)),
-                           train_view=view(carotid_like(8, seed=3, split="train"), split="train")))
+    out = run_job(
+        BenchJob(
+            "synthetic-carotid",
+            ref,
+            home=str(usreg_home),
+            n_boot=0,
+            view=view(carotid_like(4)),
+            train_view=view(carotid_like(8, seed=3, split="train"), split="train"),
+        )
+    )
     assert out.ok, out.error
     assert not [r for r in out.rows if r["metric"].startswith("check.")]  # no published weights to check
     assert out.rows[0]["model_id"] == "plaque-ensemble" and out.rows[0]["weights_sha256"]

@@ -196,8 +196,9 @@ def test_validate_only_given_paths(catalog_root, run_cli):
 
 def test_unknown_loader_and_bad_loader_options_are_errors(catalog_root, run_cli):
     catalog_root.dataset(minimal_dataset("no-such", loader={"name": "bus-bra-x"}))
-    catalog_root.dataset(minimal_dataset("bad-options", loader={"name": "image-mask-folders",
-                                                                 "options": {"no_such_option": 1}}))
+    catalog_root.dataset(
+        minimal_dataset("bad-options", loader={"name": "image-mask-folders", "options": {"no_such_option": 1}})
+    )
     catalog_root.dataset(minimal_dataset("fine", loader={"name": "bus-bra"}))
     result = run_cli("validate", root=catalog_root.root)
     assert result.exit_code == 1
@@ -209,10 +210,12 @@ def test_unknown_loader_and_bad_loader_options_are_errors(catalog_root, run_cli)
 
 def test_validate_evidence_flags_stated_facts_without_a_source(catalog_root, run_cli):
     url = "https://example.org/dataset"
-    catalog_root.dataset(minimal_dataset("backed", species=["human"], evidence=[
-        {"url": url, "fields": ["anatomy", "tasks", "species"]}]))
-    catalog_root.dataset(minimal_dataset("bare", species=["human"], year=2020, evidence=[
-        {"url": url, "fields": ["anatomy"]}]))
+    catalog_root.dataset(
+        minimal_dataset("backed", species=["human"], evidence=[{"url": url, "fields": ["anatomy", "tasks", "species"]}])
+    )
+    catalog_root.dataset(
+        minimal_dataset("bare", species=["human"], year=2020, evidence=[{"url": url, "fields": ["anatomy"]}])
+    )
     catalog_root.dataset(minimal_dataset("star", year=2021, evidence=[{"url": url, "fields": ["*"]}]))
     plain = run_cli("validate", root=catalog_root.root)
     assert plain.exit_code == 0 and "without evidence" not in plain.output

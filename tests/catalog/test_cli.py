@@ -212,8 +212,10 @@ def test_old_index_gains_new_columns_and_keeps_results(small_catalog, run_cli):
     path = index_path(root)
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TABLE bench_result")
-        conn.execute("CREATE TABLE bench_result (id INTEGER PRIMARY KEY, dataset_id TEXT, model_id TEXT, split TEXT, "
-                     "metric TEXT, value REAL, created TEXT, run_id TEXT)")
+        conn.execute(
+            "CREATE TABLE bench_result (id INTEGER PRIMARY KEY, dataset_id TEXT, model_id TEXT, split TEXT, "
+            "metric TEXT, value REAL, created TEXT, run_id TEXT)"
+        )
         conn.execute("INSERT INTO bench_result VALUES (1, 'breast-a', 'seg-net', 'test', 'dice', 0.5, 'x', 'r1')")
     from registry.index import RegistryIndex
 

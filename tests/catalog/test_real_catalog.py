@@ -27,6 +27,10 @@ def test_every_stated_fact_of_every_entry_is_backed_by_evidence():
     from registry.evidence_check import unbacked_fields
 
     catalog = load_catalog(REPO_ROOT, duplicates=False)
-    missing = {entry.id: unbacked_fields(entry) for items in (catalog.datasets, catalog.models)
-               for entry in items.values() if unbacked_fields(entry)}
+    missing = {
+        entry.id: unbacked_fields(entry)
+        for items in (catalog.datasets, catalog.models)
+        for entry in items.values()
+        if unbacked_fields(entry)
+    }
     assert not missing, f"facts without evidence (see `usreg validate --evidence`): {missing}"

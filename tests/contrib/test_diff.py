@@ -14,17 +14,30 @@ pytest.importorskip("scorers")
 
 THIN = minimal_dataset("plaque-set", name="Plaque set", anatomy=["carotid"])
 RICH = minimal_dataset(
-    "plaque-set", name="Plaque set", anatomy=["carotid"], species=["human"], access="open", license="CC-BY-4.0",
-    year=2024, dataset_doi="10.17632/abcdefghij.1", counts={"images": 541, "subjects": 100},
+    "plaque-set",
+    name="Plaque set",
+    anatomy=["carotid"],
+    species=["human"],
+    access="open",
+    license="CC-BY-4.0",
+    year=2024,
+    dataset_doi="10.17632/abcdefghij.1",
+    counts={"images": 541, "subjects": 100},
     modality={"modes": ["b-mode"], "dimensionality": ["2d"], "probes": ["linear"]},
     acquisition={"countries": ["AR"], "devices": ["Scanner X"], "period": "2019-2021"},
-    annotation={"label_types": ["mask"], "classes": [{"id": 0, "name": "background"}, {"id": 1, "name": "plaque"}],
-                "annotators": [{"count": 2, "expertise": "physicians"}], "protocol": "manual delineation"},
+    annotation={
+        "label_types": ["mask"],
+        "classes": [{"id": 0, "name": "background"}, {"id": 1, "name": "plaque"}],
+        "annotators": [{"count": 2, "expertise": "physicians"}],
+        "protocol": "manual delineation",
+    },
     splits={"official": True, "subject_level": True, "subject_ids": True},
-    sources=[{"kind": "mendeley", "id": "abcdefghij", "version": "1",
-              "files": [{"name": "a.zip", "sha256": "a" * 64}]}],
+    sources=[
+        {"kind": "mendeley", "id": "abcdefghij", "version": "1", "files": [{"name": "a.zip", "sha256": "a" * 64}]}
+    ],
     publications=[{"title": "Paper", "doi": "10.1000/paper.1", "year": 2024}],
-    formats=["png"], contact="someone@example.org",
+    formats=["png"],
+    contact="someone@example.org",
     evidence=[{"url": "https://data.mendeley.com/datasets/abcdefghij/1", "fields": ["*"]}],
 )
 
@@ -44,8 +57,9 @@ def repo(catalog_root):
     git(root, "add", "-A")
     git(root, "commit", "-qm", "first")
     catalog_root.dataset(RICH)
-    catalog_root.dataset(minimal_dataset("new-set", name="Plaque set copy", anatomy=["carotid"],
-                                         dataset_doi="10.17632/abcdefghij.1"))
+    catalog_root.dataset(
+        minimal_dataset("new-set", name="Plaque set copy", anatomy=["carotid"], dataset_doi="10.17632/abcdefghij.1")
+    )
     git(root, "add", "-A")
     git(root, "commit", "-qm", "second")
     return catalog_root

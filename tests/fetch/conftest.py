@@ -11,8 +11,19 @@ from registry.schema import Dataset
 from tests.conftest import minimal_dataset
 from tests.fixtures.server import HostServer
 
-CLEAN_ENV = ("USREG_MIRROR", "KAGGLE_USERNAME", "KAGGLE_KEY", "GITHUB_TOKEN", "HF_TOKEN", "http_proxy", "https_proxy",
-             "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy")
+CLEAN_ENV = (
+    "USREG_MIRROR",
+    "KAGGLE_USERNAME",
+    "KAGGLE_KEY",
+    "GITHUB_TOKEN",
+    "HF_TOKEN",
+    "http_proxy",
+    "https_proxy",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "all_proxy",
+)
 
 
 @pytest.fixture

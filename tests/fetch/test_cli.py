@@ -59,7 +59,8 @@ def test_dry_run(catalog, run_cli, usreg_home: Path, server) -> None:
     assert result.exit_code == 0, result.output
     total = len(catalog.zipped) + len(b"id,label\n1,a\n")
     assert f"would fetch 2 file(s), {total:,} bytes into {usreg_home / 'downloads/zen-set/1'}" in (
-        result.stdout.replace("\n", ""))
+        result.stdout.replace("\n", "")
+    )
     assert "zenodo" in result.stdout and "download" in result.stdout
     assert not (usreg_home / "downloads").exists()
     assert not [r for r in server.requests() if r.path.endswith("/content")]  # metadata only
@@ -108,10 +109,19 @@ def test_dry_run_with_from_file(catalog_root, run_cli, tmp_path: Path, usreg_hom
 
 def test_manual_source_then_from_file(catalog_root, run_cli, usreg_home: Path, tmp_path: Path, server) -> None:
     scans = archives.make_zip({"case1/img.dcm": b"DICM"})
-    catalog_root.dataset(minimal_dataset(
-        "tcia-set", access="registration",
-        sources=[{"kind": "tcia", "id": "US-Collection", "files": [
-            {"name": "scans.zip", "sha256": hashlib.sha256(scans).hexdigest()}]}]))
+    catalog_root.dataset(
+        minimal_dataset(
+            "tcia-set",
+            access="registration",
+            sources=[
+                {
+                    "kind": "tcia",
+                    "id": "US-Collection",
+                    "files": [{"name": "scans.zip", "sha256": hashlib.sha256(scans).hexdigest()}],
+                }
+            ],
+        )
+    )
     result = run_cli("fetch", "tcia-set", root=catalog_root.root)
     assert result.exit_code == 1
     err = result.stderr
@@ -136,9 +146,18 @@ def test_manual_source_then_from_file(catalog_root, run_cli, usreg_home: Path, t
 
 
 def test_from_file_directory_and_bad_checksum(catalog_root, run_cli, usreg_home: Path, tmp_path: Path) -> None:
-    catalog_root.dataset(minimal_dataset(
-        "gc-set", sources=[{"kind": "grand-challenge", "url": "https://example.grand-challenge.org/",
-                            "files": [{"name": "labels.csv", "md5": "0" * 32}]}]))
+    catalog_root.dataset(
+        minimal_dataset(
+            "gc-set",
+            sources=[
+                {
+                    "kind": "grand-challenge",
+                    "url": "https://example.grand-challenge.org/",
+                    "files": [{"name": "labels.csv", "md5": "0" * 32}],
+                }
+            ],
+        )
+    )
     folder = tmp_path / "by-hand"
     (folder / "imgs").mkdir(parents=True)
     (folder / "imgs" / "a.png").write_bytes(b"a")
@@ -207,8 +226,13 @@ def test_cache_list_size_clean(catalog, run_cli, usreg_home: Path) -> None:
 def _usreg(root: Path, server, home: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, **server.env(), "USREG_HOME": str(home), "NO_COLOR": "1", "USREG_RETRY_BASE_DELAY": "0.01"}
     exe = Path(sys.executable).with_name("usreg")
-    return subprocess.Popen([str(exe), "--root", str(root), "fetch", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [str(exe), "--root", str(root), "fetch", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for_part(part: Path, at_least: int, proc: subprocess.Popen, timeout: float = 20) -> int:
@@ -260,9 +284,19 @@ def test_fetch_model_weights(catalog_root, run_cli, server, usreg_home: Path) ->
 
     weights = os.urandom(3000)
     url = server.add_http_file("/weights/seg.onnx", weights)
-    catalog_root.model(minimal_model("seg-net", weights=[{
-        "format": "onnx", "file": "seg.onnx", "sha256": hashlib.sha256(weights).hexdigest(),
-        "source": {"kind": "http", "url": url}}]))
+    catalog_root.model(
+        minimal_model(
+            "seg-net",
+            weights=[
+                {
+                    "format": "onnx",
+                    "file": "seg.onnx",
+                    "sha256": hashlib.sha256(weights).hexdigest(),
+                    "source": {"kind": "http", "url": url},
+                }
+            ],
+        )
+    )
     result = run_cli("fetch", "seg-net", root=catalog_root.root)
     assert result.exit_code == 0, result.output
     assert (usreg_home / "downloads/seg-net/latest/seg.onnx").read_bytes() == weights

@@ -36,8 +36,7 @@ def test_mendeley_refusal_403(server, usreg_home: Path) -> None:
     server.fail("/mendeley/public-api/datasets/abcdef1234", 403, times=1)
     with pytest.raises(HostError) as caught:
         fetch_dataset(dataset("mdl", [{"kind": "mendeley", "id": "abcdef1234", "version": "2"}]))
-    assert "Mendeley Data refused the request for mendeley dataset abcdef1234 version 2 (HTTP 403)" in str(
-        caught.value)
+    assert "Mendeley Data refused the request for mendeley dataset abcdef1234 version 2 (HTTP 403)" in str(caught.value)
     assert "usreg fetch mdl --from-file PATH" in caught.value.hint
 
 
@@ -46,7 +45,8 @@ def test_drive_quota_page(server, usreg_home: Path) -> None:
     with pytest.raises(HostError) as caught:
         fetch_dataset(dataset("spine-seg", [{"kind": "gdrive", "id": DRIVE_ID}]))
     assert f"google drive refused to serve file {DRIVE_ID}: Too many users have viewed or downloaded this file" in (
-        caught.value.message)
+        caught.value.message
+    )
     assert "up to 24" in caught.value.hint and f"https://drive.google.com/file/d/{DRIVE_ID}/view" in caught.value.hint
     _nothing_downloaded(usreg_home, "spine-seg")
 
@@ -126,9 +126,14 @@ def test_entry_file_not_in_record(server, usreg_home: Path) -> None:
 
 
 def test_github_rate_limit(server, usreg_home: Path) -> None:
-    server.add_route("/github-api/repos/o/r/releases/latest",
-                     lambda r: Response(403, {"X-RateLimit-Remaining": "0", "Content-Type": "application/json"},
-                                        b'{"message": "API rate limit exceeded"}'))
+    server.add_route(
+        "/github-api/repos/o/r/releases/latest",
+        lambda r: Response(
+            403,
+            {"X-RateLimit-Remaining": "0", "Content-Type": "application/json"},
+            b'{"message": "API rate limit exceeded"}',
+        ),
+    )
     with pytest.raises(HostError) as caught:
         fetch_dataset(dataset("ghrl", [{"kind": "github", "id": "o/r"}]))
     assert "rate limit is exhausted" in caught.value.message and "GITHUB_TOKEN" in caught.value.hint

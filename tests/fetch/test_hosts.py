@@ -40,8 +40,10 @@ def test_zenodo_key_shape(server, usreg_home: Path) -> None:
     agents = {r.headers.get("user-agent") for r in server.requests() if r.path.startswith("/zenodo")}
     assert agents == {f"usreg/{__version__} (+https://github.com/usreg/usreg)"}
     content = [r.path for r in server.requests() if r.path.endswith("/content")]
-    assert sorted(content) == ["/zenodo/api/records/8231412/files/BUS-BRA.zip/content",
-                               "/zenodo/api/records/8231412/files/bus_data.csv/content"]
+    assert sorted(content) == [
+        "/zenodo/api/records/8231412/files/BUS-BRA.zip/content",
+        "/zenodo/api/records/8231412/files/bus_data.csv/content",
+    ]
     assert result.message == f"no loader for bus-bra yet; raw files are in {result.source_dir}"
 
 
@@ -58,7 +60,9 @@ def test_zenodo_entry_file_filter(server, usreg_home: Path) -> None:
     entry = dataset("zen-filter", [{"kind": "zenodo", "id": "300", "files": [{"name": "wanted.txt"}]}])
     fetch_dataset(entry)
     assert sorted(p.name for p in (usreg_home / "downloads/zen-filter/latest").iterdir()) == [
-        "usreg.lock.json", "wanted.txt"]
+        "usreg.lock.json",
+        "wanted.txt",
+    ]
 
 
 def test_figshare_versioned_article(server, usreg_home: Path) -> None:
@@ -151,8 +155,9 @@ def test_kaggle_dataset_and_competition(server, usreg_home: Path, tmp_path: Path
 
     comp = archives.make_zip({"train.csv": b"id\n1\n"})
     server.add_kaggle_dataset("competitions/ultrasound-nerve-segmentation", comp)
-    result = fetch_dataset(dataset("nerve", [{"kind": "kaggle", "id": "competitions/ultrasound-nerve-segmentation"}],
-                                   access="challenge"))
+    result = fetch_dataset(
+        dataset("nerve", [{"kind": "kaggle", "id": "competitions/ultrasound-nerve-segmentation"}], access="challenge")
+    )
     assert (result.source_dir / "train.csv").read_bytes() == b"id\n1\n"
 
 
@@ -171,8 +176,16 @@ def test_plain_http_with_declared_checksum(server, usreg_home: Path) -> None:
     url = server.add_http_file("/lab/us-set.tar.xz", archives.make_tar({"u/1.bin": data}, "tar.xz"))
     blob = archives.make_tar({"u/1.bin": data}, "tar.xz")
     server.add_http_file("/lab/us-set.tar.xz", blob)
-    entry = dataset("lab", [{"kind": "http", "url": url,
-                             "files": [{"name": "us-set.tar.xz", "sha256": hashlib.sha256(blob).hexdigest()}]}])
+    entry = dataset(
+        "lab",
+        [
+            {
+                "kind": "http",
+                "url": url,
+                "files": [{"name": "us-set.tar.xz", "sha256": hashlib.sha256(blob).hexdigest()}],
+            }
+        ],
+    )
     result = fetch_dataset(entry)
     assert result.files[0].trust == "entry"
     assert (result.source_dir / "u/1.bin").read_bytes() == data

@@ -253,8 +253,9 @@ def test_offline_rerun_uses_the_complete_cache(server, usreg_home: Path) -> None
     recorder = Recorder()
     again = fetch_dataset(entry, reporter=recorder)
     assert sorted((f.name, f.status) for f in again.files) == [("a.txt", "cached"), ("b.txt", "cached")]
-    assert any("source 1 (zenodo)" in t and "using the verified files already in the cache" in t
-               for _, t in recorder.messages)
+    assert any(
+        "source 1 (zenodo)" in t and "using the verified files already in the cache" in t for _, t in recorder.messages
+    )
     (usreg_home / "downloads/offline/latest/b.txt").unlink()  # incomplete now: the host error must surface
     with pytest.raises(DownloadError) as caught:
         fetch_dataset(entry)
@@ -263,9 +264,18 @@ def test_offline_rerun_uses_the_complete_cache(server, usreg_home: Path) -> None
 
 def test_mixed_sources_download_then_from_file(server, usreg_home: Path, tmp_path: Path) -> None:
     server.add_zenodo_record(602, {"public.csv": b"id\n1\n"})
-    entry = dataset("mixed", [{"kind": "zenodo", "id": "602"},
-                              {"kind": "manual", "url": "https://example.org/request",
-                               "instructions": "email the authors", "files": [{"name": "private.zip"}]}])
+    entry = dataset(
+        "mixed",
+        [
+            {"kind": "zenodo", "id": "602"},
+            {
+                "kind": "manual",
+                "url": "https://example.org/request",
+                "instructions": "email the authors",
+                "files": [{"name": "private.zip"}],
+            },
+        ],
+    )
     with pytest.raises(ManualDownloadRequired) as caught:
         fetch_dataset(entry)
     assert "mixed: 1 file(s) downloaded" in str(caught.value) and "how:   email the authors" in str(caught.value)
@@ -287,9 +297,16 @@ def test_mixed_sources_download_then_from_file(server, usreg_home: Path, tmp_pat
 
 def test_lab_mirror_serves_a_manual_source(server, usreg_home: Path) -> None:
     data = make_zip({"train/1.png": b"t"})
-    entry = dataset("gc-mirrored", [{"kind": "grand-challenge", "url": "https://x.grand-challenge.org/",
-                                     "files": [{"name": "train.zip", "sha256": hashlib.sha256(data).hexdigest()},
-                                               {"name": "test.zip"}]}])
+    entry = dataset(
+        "gc-mirrored",
+        [
+            {
+                "kind": "grand-challenge",
+                "url": "https://x.grand-challenge.org/",
+                "files": [{"name": "train.zip", "sha256": hashlib.sha256(data).hexdigest()}, {"name": "test.zip"}],
+            }
+        ],
+    )
     base = server.add_mirror("/lab", "gc-mirrored", {"train.zip": data})  # test.zip is not mirrored
     with pytest.raises(ManualDownloadRequired) as caught:
         fetch_dataset(entry, mirror=base)
@@ -298,7 +315,9 @@ def test_lab_mirror_serves_a_manual_source(server, usreg_home: Path) -> None:
     server.add_http_file("/lab/gc-mirrored/test.zip", make_zip({"test/2.png": b"u"}))
     result = fetch_dataset(entry, mirror=base)
     assert sorted((f.name, f.status, f.trust) for f in result.files) == [
-        ("test.zip", "downloaded", "tofu"), ("train.zip", "cached", "entry")]
+        ("test.zip", "downloaded", "tofu"),
+        ("train.zip", "cached", "entry"),
+    ]
     assert (result.source_dir / "test/2.png").read_bytes() == b"u"
 
 

@@ -21,8 +21,11 @@ def test_phash_matches_imagehash():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(0, 2**64 - 1), min_size=0, max_size=60), st.integers(0, 8),
-       st.lists(st.tuples(st.integers(0, 59), st.integers(0, 63)), max_size=30))
+@given(
+    st.lists(st.integers(0, 2**64 - 1), min_size=0, max_size=60),
+    st.integers(0, 8),
+    st.lists(st.tuples(st.integers(0, 59), st.integers(0, 63)), max_size=30),
+)
 def test_near_pairs_equals_brute_force(values, t, flips):
     h = list(values)
     for i, bit in flips:  # make some near copies

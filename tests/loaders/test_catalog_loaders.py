@@ -77,8 +77,12 @@ def _bus_uclm(root: Path) -> dict:
             mask[10:25, 10:30] = colour
         save(base / "masks" / f"{stem}.png", mask)
     (base / "INFO.csv").write_text("Image;Label\nALFO_0001.png;Benign\n")
-    return {"samples": 3, "subjects": {"ALFO_0001": "ALFO", "COPE_0001": "COPE"}, "empty": {"ALFO_0002"},
-            "mask_values": {"ALFO_0001": {0, 1}, "ALFO_0002": {0}, "COPE_0001": {0, 2}}}
+    return {
+        "samples": 3,
+        "subjects": {"ALFO_0001": "ALFO", "COPE_0001": "COPE"},
+        "empty": {"ALFO_0002"},
+        "mask_values": {"ALFO_0001": {0, 1}, "ALFO_0002": {0}, "COPE_0001": {0, 2}},
+    }
 
 
 def _ccaui(root: Path) -> dict:
@@ -136,18 +140,28 @@ def _c_trus(root: Path) -> dict:
 
 
 def _butterfly(root: Path) -> dict:
-    for subset, patient, label in (("training1", "1", "bladder"), ("training1", "1", "4ch"),
-                                   ("training2", "12", "morisons_pouch"), ("test", "26", "bladder")):
+    for subset, patient, label in (
+        ("training1", "1", "bladder"),
+        ("training1", "1", "4ch"),
+        ("training2", "12", "morisons_pouch"),
+        ("test", "26", "bladder"),
+    ):
         save(root / subset / patient / label / "img001.png", us_image(40, 50, 7600 + int(patient)))
     (root / "training2" / "training.csv").write_text("image_file,label\n")
-    return {"samples": 4, "masks": 0, "labels": {"bladder": 2, "4ch": 1, "morisons_pouch": 1},
-            "splits": {"train": 3, "test": 1}, "subject_count": 3}
+    return {
+        "samples": 4,
+        "masks": 0,
+        "labels": {"bladder": 2, "4ch": 1, "morisons_pouch": 1},
+        "splits": {"train": 3, "test": 1},
+        "subject_count": 3,
+    }
 
 
 def _usanotai(root: Path) -> dict:
     base = root / "USAnotAI-c8779e873adb12f7c98d10eb614b49a0f7785c40"
-    for i, name in enumerate(("train/bladder-0000.png", "train/bowel-0000.png", "test/bladder-0051.png",
-                              "test/bowel--0056.png")):
+    for i, name in enumerate(
+        ("train/bladder-0000.png", "train/bowel-0000.png", "test/bladder-0051.png", "test/bowel--0056.png")
+    ):
         save(base / name, rgb(us_image(40, 50, 7700 + i)))
     (base / "README.md").write_text("# USAnotAI\n")
     return {"samples": 4, "masks": 0, "labels": {"bladder": 2, "bowel": 2}, "splits": {"train": 2, "test": 2}}
@@ -155,11 +169,21 @@ def _usanotai(root: Path) -> dict:
 
 def _smc_lud(root: Path) -> dict:
     base = root / "clean_ver_for_train"
-    for i, name in enumerate(("train_clean/HCC/img001.png", "train_clean/Hemangioma/img001.png",
-                              "val_clean/HCC/img002.png", "test_clean/Hemangioma/img003.png")):
+    for i, name in enumerate(
+        (
+            "train_clean/HCC/img001.png",
+            "train_clean/Hemangioma/img001.png",
+            "val_clean/HCC/img002.png",
+            "test_clean/Hemangioma/img003.png",
+        )
+    ):
         save(base / name, rgb(us_image(40, 50, 7800 + i)))
-    return {"samples": 4, "masks": 0, "labels": {"HCC": 2, "Hemangioma": 2},
-            "splits": {"train": 2, "val": 1, "test": 1}}
+    return {
+        "samples": 4,
+        "masks": 0,
+        "labels": {"HCC": 2, "Hemangioma": 2},
+        "splits": {"train": 2, "val": 1, "test": 1},
+    }
 
 
 def _gdph_sysucc(root: Path) -> dict:
@@ -188,16 +212,30 @@ def _mmotu_3d(root: Path) -> dict:
 def _roboflow_coco(root: Path) -> dict:
     import json
 
-    categories = [{"id": 0, "name": "kidney-organs", "supercategory": "none"},
-                  {"id": 1, "name": "kidney", "supercategory": "kidney-organs"},
-                  {"id": 2, "name": "liver", "supercategory": "kidney-organs"}]
+    categories = [
+        {"id": 0, "name": "kidney-organs", "supercategory": "none"},
+        {"id": 1, "name": "kidney", "supercategory": "kidney-organs"},
+        {"id": 2, "name": "liver", "supercategory": "kidney-organs"},
+    ]
     for n, split in enumerate(("train", "valid", "test")):
         name = f"img{n}_png.rf.0123456789abcdef.jpg"
         _jpeg(root / split / name, rgb(us_image(40, 50, 8100 + n)))
-        doc = {"info": {"description": "Exported from roboflow.com"}, "categories": categories,
-               "images": [{"id": 0, "file_name": name, "height": 40, "width": 50}],
-               "annotations": [{"id": 0, "image_id": 0, "category_id": 1, "bbox": [10, 10, 20, 15], "area": 300,
-                                "segmentation": [[10, 10, 30, 10, 30, 25, 10, 25]], "iscrowd": 0}]}
+        doc = {
+            "info": {"description": "Exported from roboflow.com"},
+            "categories": categories,
+            "images": [{"id": 0, "file_name": name, "height": 40, "width": 50}],
+            "annotations": [
+                {
+                    "id": 0,
+                    "image_id": 0,
+                    "category_id": 1,
+                    "bbox": [10, 10, 20, 15],
+                    "area": 300,
+                    "segmentation": [[10, 10, 30, 10, 30, 25, 10, 25]],
+                    "iscrowd": 0,
+                }
+            ],
+        }
         (root / split / "_annotations.coco.json").write_text(json.dumps(doc))
     return {"samples": 3, "splits": {"train": 1, "val": 1, "test": 1}, "boxes": 1}
 
@@ -211,7 +249,8 @@ def _tn5000(root: Path) -> dict:
         (base / "Annotations" / f"{stem}.xml").write_text(
             f"<annotation><filename>{stem}.jpg</filename><size><width>50</width><height>40</height><depth>3</depth>"
             f"</size><object><name>{cls}</name><difficult>0</difficult><bndbox><xmin>10</xmin><ymin>8</ymin>"
-            "<xmax>30</xmax><ymax>25</ymax></bndbox></object></annotation>")
+            "<xmax>30</xmax><ymax>25</ymax></bndbox></object></annotation>"
+        )
     for split, stems in (("train", "000001"), ("val", "000002"), ("test", "000003")):
         (base / "ImageSets" / "Main" / f"{split}.txt").write_text(stems + "\n")
     return {"samples": 3, "masks": 0, "boxes": 1, "splits": {"train": 1, "val": 1, "test": 1}}
@@ -228,16 +267,23 @@ def _stmus_nda(root: Path) -> dict:
 
 def _fetal_planes_db(root: Path) -> dict:
     base = root / "FETAL_PLANES_ZENODO"
-    rows = [("Patient00001_Plane1_1_of_15", 1, "Fetal abdomen", 1),
-            ("Patient00001_Plane3_2_of_15", 1, "Fetal femur", 1),
-            ("Patient00168_Plane6_1_of_2", 168, "Maternal cervix", 0)]
+    rows = [
+        ("Patient00001_Plane1_1_of_15", 1, "Fetal abdomen", 1),
+        ("Patient00001_Plane3_2_of_15", 1, "Fetal femur", 1),
+        ("Patient00168_Plane6_1_of_2", 168, "Maternal cervix", 0),
+    ]
     for i, (name, _, _, _) in enumerate(rows):
         save(base / "Images" / f"{name}.png", us_image(40, 50, 8400 + i))
     (base / "FETAL_PLANES_DB_data.csv").write_text(
         "Image_name;Patient_num;Plane;Brain_plane;Operator;US_Machine;Train \n"
-        + "".join(f"{n};{p};{plane};Not A Brain;Op. 1;Voluson E6;{t}\n" for n, p, plane, t in rows))
-    return {"samples": 3, "masks": 0, "splits": {"train": 2, "test": 1},
-            "labels": {"Fetal abdomen": 1, "Fetal femur": 1, "Maternal cervix": 1}}
+        + "".join(f"{n};{p};{plane};Not A Brain;Op. 1;Voluson E6;{t}\n" for n, p, plane, t in rows)
+    )
+    return {
+        "samples": 3,
+        "masks": 0,
+        "splits": {"train": 2, "test": 1},
+        "labels": {"Fetal abdomen": 1, "Fetal femur": 1, "Maternal cervix": 1},
+    }
 
 
 def _tn_scui_2020(root: Path) -> dict:
@@ -280,8 +326,11 @@ def test_generic_loader_matches_its_cited_layout(entry_id, tmp_path, convert):
     expected = LAYOUTS[entry_id](tmp_path / "src")
     out = convert(WITH_LOADER[entry_id], tmp_path / "src")
     assert len(out.rows) == expected["samples"], out.problems()
-    bad = [p for p in out.problems() if p["kind"] in {"missing_mask", "missing_image", "off_palette", "unreadable",
-                                                        "size_mismatch", "unknown_label"}]
+    bad = [
+        p
+        for p in out.problems()
+        if p["kind"] in {"missing_mask", "missing_image", "off_palette", "unreadable", "size_mismatch", "unknown_label"}
+    ]
     assert not bad, bad
     for row in out.rows:
         assert len(row["masks"]) == expected.get("masks", 1), row

@@ -13,10 +13,12 @@ from tests.fixtures.builders import carotid_plaque, generic
 
 @pytest.fixture
 def catalog(catalog_root):
-    catalog_root.dataset(minimal_dataset("carotid-plaque", anatomy=["carotid"], counts={"images": 3},
-                                         loader={"name": "carotid-plaque"}))
-    catalog_root.dataset(minimal_dataset("dicom-set", loader={"name": "class-folders",
-                                                              "options": {"images": "{label}/{stem}.dcm"}}))
+    catalog_root.dataset(
+        minimal_dataset("carotid-plaque", anatomy=["carotid"], counts={"images": 3}, loader={"name": "carotid-plaque"})
+    )
+    catalog_root.dataset(
+        minimal_dataset("dicom-set", loader={"name": "class-folders", "options": {"images": "{label}/{stem}.dcm"}})
+    )
     return catalog_root.root
 
 
@@ -52,8 +54,9 @@ def test_convert_source_option_and_errors(catalog, run_cli, usreg_home, tmp_path
     unknown = run_cli("convert", "carotid-plaq", root=catalog)
     assert unknown.exit_code == 1 and "carotid-plaque" in unknown.output
     fx = carotid_plaque.build(tmp_path / "elsewhere", size=100)
-    ok = run_cli("convert", "carotid-plaque", "--source", str(fx.root), "--version", "x", "--format", "json",
-                 root=catalog)
+    ok = run_cli(
+        "convert", "carotid-plaque", "--source", str(fx.root), "--version", "x", "--format", "json", root=catalog
+    )
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.output)["counts"]["samples"] == 3
     shutil.rmtree(usreg_home / "datasets")

@@ -22,9 +22,16 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_fetch_carotid_plaque_from_mendeley(server, catalog_root, run_cli, tmp_path, usreg_home):  # noqa: F811
     fx = carotid_plaque.build(tmp_path / "files", size=160)
     server.add_mendeley_dataset("8srkpz52dy", 1, fx.files)
-    catalog_root.dataset(minimal_dataset(
-        "carotid-plaque", anatomy=["carotid"], version="1", counts={"images": 3},
-        sources=[{"kind": "mendeley", "id": "8srkpz52dy", "version": "1"}], loader={"name": "carotid-plaque"}))
+    catalog_root.dataset(
+        minimal_dataset(
+            "carotid-plaque",
+            anatomy=["carotid"],
+            version="1",
+            counts={"images": 3},
+            sources=[{"kind": "mendeley", "id": "8srkpz52dy", "version": "1"}],
+            loader={"name": "carotid-plaque"},
+        )
+    )
     result = run_cli("fetch", "carotid-plaque", root=catalog_root.root)
     assert result.exit_code == 0, result.output
     ds = registry.load("carotid-plaque")
@@ -36,12 +43,20 @@ def test_fetch_carotid_plaque_from_mendeley(server, catalog_root, run_cli, tmp_p
 
 def test_fetch_porcine_spinal_cord_from_drive(server, catalog_root, run_cli, tmp_path):  # noqa: F811
     fx = porcine_spinal_cord.build_segmentation(tmp_path / "files")
-    server.add_gdrive_file("1JUKakYg10ZsHVDORsv9XvDkx86WVKaFO", "SegmentationDataset.zip",
-                           fx.files["SegmentationDataset.zip"], confirm_page=True)
-    catalog_root.dataset(minimal_dataset(
-        "porcine-spinal-cord", anatomy=["spinal-cord"],
-        sources=[{"kind": "gdrive", "id": "1JUKakYg10ZsHVDORsv9XvDkx86WVKaFO"}],
-        loader={"name": "porcine-spinal-cord"}))
+    server.add_gdrive_file(
+        "1JUKakYg10ZsHVDORsv9XvDkx86WVKaFO",
+        "SegmentationDataset.zip",
+        fx.files["SegmentationDataset.zip"],
+        confirm_page=True,
+    )
+    catalog_root.dataset(
+        minimal_dataset(
+            "porcine-spinal-cord",
+            anatomy=["spinal-cord"],
+            sources=[{"kind": "gdrive", "id": "1JUKakYg10ZsHVDORsv9XvDkx86WVKaFO"}],
+            loader={"name": "porcine-spinal-cord"},
+        )
+    )
     result = run_cli("fetch", "porcine-spinal-cord", root=catalog_root.root)
     assert result.exit_code == 0, result.output
     ds = registry.load("porcine-spinal-cord", split="train")
@@ -51,9 +66,14 @@ def test_fetch_porcine_spinal_cord_from_drive(server, catalog_root, run_cli, tmp
 def test_fetch_bus_bra_from_zenodo(server, catalog_root, run_cli, tmp_path):  # noqa: F811
     fx = bus_bra.build(tmp_path / "files")
     server.add_zenodo_record(8231412, fx.files)
-    catalog_root.dataset(minimal_dataset(
-        "bus-bra", version="1.0", sources=[{"kind": "zenodo", "id": "8231412", "version": "1.0"}],
-        loader={"name": "bus-bra"}))
+    catalog_root.dataset(
+        minimal_dataset(
+            "bus-bra",
+            version="1.0",
+            sources=[{"kind": "zenodo", "id": "8231412", "version": "1.0"}],
+            loader={"name": "bus-bra"},
+        )
+    )
     result = run_cli("fetch", "bus-bra", root=catalog_root.root)
     assert result.exit_code == 0, result.output
     test = registry.load("bus-bra", split="test")
@@ -65,8 +85,9 @@ def test_fetch_of_an_empty_archive_names_it(server, catalog_root, run_cli):  # n
     with zipfile.ZipFile(buf, "w"):
         pass
     server.add_zenodo_record(999, {"BUSBRA.zip": buf.getvalue()})
-    catalog_root.dataset(minimal_dataset(
-        "bus-bra", sources=[{"kind": "zenodo", "id": "999"}], loader={"name": "bus-bra"}))
+    catalog_root.dataset(
+        minimal_dataset("bus-bra", sources=[{"kind": "zenodo", "id": "999"}], loader={"name": "bus-bra"})
+    )
     result = run_cli("fetch", "bus-bra", root=catalog_root.root)
     assert result.exit_code == 1
     assert "BUSBRA.zip are empty" in result.output

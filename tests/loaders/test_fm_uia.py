@@ -16,12 +16,20 @@ def test_four_task_types(tmp_path, convert):
     assert [m["target"] for m in seg["masks"]] == ["breast_lesion"]
     three = out.mask("train_head_symphysis_multi_img_001", "head_symphysis_multi")
     assert set(np.unique(three)) == {0, 1, 2}
-    assert out.metadata["targets"]["head_symphysis_multi"]["classes"] == {"0": "background", "1": "class_1",
-                                                                          "2": "class_2"}
+    assert out.metadata["targets"]["head_symphysis_multi"]["classes"] == {
+        "0": "background",
+        "1": "class_1",
+        "2": "class_2",
+    }
     assert out.by_id["train_breast_2cls_img_001"]["label"] == "breast_2cls/1"
     box = out.by_id["train_thyroid_nodule_det_img_001"]["boxes"][0]
     assert (box["x_min"], box["y_min"], box["x_max"], box["y_max"], box["category"]) == (
-        10, 20, 50, 60, "thyroid_nodule_det")
+        10,
+        20,
+        50,
+        60,
+        "thyroid_nodule_det",
+    )
     assert out.by_id["train_FUGC_img_001"]["points"] == [{"x": 12.0, "y": 34.0}, {"x": 56.0, "y": 58.0}]
     assert '"task_name": "Regression"' in out.by_id["train_FUGC_img_001"]["extra"]
     assert not out.problems()

@@ -10,14 +10,20 @@ from registry.errors import UsregError
 from tests.fixtures.builders import generic
 from tests.loaders.conftest import make_entry
 
-PALETTE_OPTS = {"encoding": "palette", "palette": [{"color": [255, 0, 0], "id": 1}, {"color": [0, 255, 0], "id": 2},
-                                                   {"color": [0, 0, 0], "id": 0}]}
+PALETTE_OPTS = {
+    "encoding": "palette",
+    "palette": [{"color": [255, 0, 0], "id": 1}, {"color": [0, 255, 0], "id": 2}, {"color": [0, 0, 0], "id": 0}],
+}
 
 
 def test_image_mask_folders_with_bad_input(tmp_path, convert):
     fx = generic.image_mask_folders(tmp_path / "src")
-    opts = {"images": "{split}/images/{stem}.png", "masks": {"lesion": "{split}/masks/{stem}_mask.png"},
-            "mask": PALETTE_OPTS, "classes": {"lesion": {1: "cyst", 2: "solid"}}}
+    opts = {
+        "images": "{split}/images/{stem}.png",
+        "masks": {"lesion": "{split}/masks/{stem}_mask.png"},
+        "mask": PALETTE_OPTS,
+        "classes": {"lesion": {1: "cyst", 2: "solid"}},
+    }
     out = convert(make_entry("generic-a", "image-mask-folders", opts), fx.root)
     assert len(out.rows) == fx.expected["samples"]
     assert out.splits() == {"train": 3, "test": 2}
@@ -31,8 +37,12 @@ def test_image_mask_folders_with_bad_input(tmp_path, convert):
 
 def test_image_mask_folders_index_values_outside_class_map_fail(tmp_path, convert):
     fx = generic.csv_paths(tmp_path / "src")  # grey 0/255 masks
-    opts = {"images": "data/img/{stem}.png", "masks": {"m": "data/gt/{stem}.png"}, "mask": {"encoding": "index"},
-            "classes": {"m": {1: "lesion"}}}
+    opts = {
+        "images": "data/img/{stem}.png",
+        "masks": {"m": "data/gt/{stem}.png"},
+        "mask": {"encoding": "index"},
+        "classes": {"m": {1: "lesion"}},
+    }
     out = convert(make_entry("generic-b", "image-mask-folders", opts), fx.root)
     check = out.checks["mask_values_in_class_map"]
     assert check["status"] == "fail" and all(v == [255] for v in check["details"]["bad"].values())
@@ -78,9 +88,15 @@ def test_pascal_voc_split_lists_and_clipping(tmp_path, convert):
 
 def test_csv_paths_subjects_and_labels(tmp_path, convert):
     fx = generic.csv_paths(tmp_path / "src")
-    opts = {"csv": "{split}.csv", "image_column": "image_path", "mask_columns": {"lesion": "mask_path"},
-            "label_column": "diagnosis", "subject_column": "patient", "labels": ["benign", "malignant"],
-            "mask": {"threshold": 127}}
+    opts = {
+        "csv": "{split}.csv",
+        "image_column": "image_path",
+        "mask_columns": {"lesion": "mask_path"},
+        "label_column": "diagnosis",
+        "subject_column": "patient",
+        "labels": ["benign", "malignant"],
+        "mask": {"threshold": 127},
+    }
     out = convert(make_entry("generic-f", "csv-paths", opts), fx.root)
     assert len(out.rows) == fx.expected["samples"]
     assert {r["subject_id"] for r in out.rows} == {"p1", "p2", "p3"}
@@ -115,16 +131,26 @@ def test_csv_of_bare_names_with_a_coded_split_column(tmp_path, convert):
 
     root = tmp_path / "src" / "FETAL_PLANES_ZENODO"
     (root / "Images").mkdir(parents=True)
-    rows = [("Patient00001_Plane1_1_of_15", "Fetal abdomen", "1"), ("Patient00002_Plane3_1_of_3", "Fetal femur", "0"),
-            ("Patient00003_Plane1_2_of_9", "Maternal cervix", "1"), ("Patient00004_Plane5_1_of_2", "Nope", "0")]
+    rows = [
+        ("Patient00001_Plane1_1_of_15", "Fetal abdomen", "1"),
+        ("Patient00002_Plane3_1_of_3", "Fetal femur", "0"),
+        ("Patient00003_Plane1_2_of_9", "Maternal cervix", "1"),
+        ("Patient00004_Plane5_1_of_2", "Nope", "0"),
+    ]
     for name, _, _ in rows:
         Image.fromarray(np.full((20, 30), 90, np.uint8)).save(root / "Images" / f"{name}.png")
     text = "Image_name;Patient_num;Plane;Train \n" + "".join(f"{n};{i};{p};{t}\n" for i, (n, p, t) in enumerate(rows))
     (root / "FETAL_PLANES_DB_data.csv").write_text(text)
-    opts = {"csv": "FETAL_PLANES_DB_data.csv", "delimiter": ";", "image_column": "Image_name",
-            "image_template": "Images/{}.png", "label_column": "Plane", "split_column": "Train",
-            "split_values": {"1": "train", "0": "test"},
-            "labels": ["Fetal abdomen", "Fetal femur", "Maternal cervix"]}
+    opts = {
+        "csv": "FETAL_PLANES_DB_data.csv",
+        "delimiter": ";",
+        "image_column": "Image_name",
+        "image_template": "Images/{}.png",
+        "label_column": "Plane",
+        "split_column": "Train",
+        "split_values": {"1": "train", "0": "test"},
+        "labels": ["Fetal abdomen", "Fetal femur", "Maternal cervix"],
+    }
     out = convert(make_entry("fetal-planes-like", "csv-paths", opts, tasks=["classification"]), tmp_path / "src")
     assert out.splits() == {"train": 2, "test": 2}
     assert out.by_id["Patient00002_Plane3_1_of_3"]["label"] == "Fetal femur"
@@ -149,10 +175,16 @@ def test_csv_templates_from_several_columns_masks_and_coded_labels(tmp_path, con
         Image.fromarray(mask).save(root / "mask" / center / f"{name}.png")
     text = "Filename,Center,CATE\n" + "".join(f"{n},{c},{k}\n" for c, n, k in rows) + "Missing,,0\n"
     (root / "labels.csv").write_text(text)
-    opts = {"csv": "labels.csv", "image_column": "Filename", "image_template": "{Center}/{}.png",
-            "mask_templates": {"nodule": "mask/{Center}/{Filename}.png"},
-            "mask": {"threshold": 127}, "label_column": "CATE", "label_values": {"0": "benign", "1": "malignant"},
-            "labels": ["benign", "malignant"]}
+    opts = {
+        "csv": "labels.csv",
+        "image_column": "Filename",
+        "image_template": "{Center}/{}.png",
+        "mask_templates": {"nodule": "mask/{Center}/{Filename}.png"},
+        "mask": {"threshold": 127},
+        "label_column": "CATE",
+        "label_values": {"0": "benign", "1": "malignant"},
+        "labels": ["benign", "malignant"],
+    }
     entry = make_entry("templated", "csv-paths", opts, tasks=["classification", "segmentation"])
     out = convert(entry, tmp_path / "src")
     assert len(out.rows) == 3  # the two "Fetal_abdomen_1" images of two centres stay two samples

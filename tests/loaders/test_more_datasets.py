@@ -13,8 +13,9 @@ def test_busi_unites_extra_masks_and_keeps_normals(tmp_path, convert):
     fx = busi.build(tmp_path / "src")
     out = convert(make_entry("busi", "busi"), fx.root)
     assert len(out.rows) == fx.expected["samples"]
-    assert {label: sum(r["label"] == label for r in out.rows) for label in ("benign", "malignant", "normal")} == \
-        fx.expected["labels"]
+    assert {
+        label: sum(r["label"] == label for r in out.rows) for label in ("benign", "malignant", "normal")
+    } == fx.expected["labels"]
     y0, y1, x0, x1 = fx.expected["second_mask_box"]
     assert out.mask(fx.expected["two_masks"], "lesion")[y0:y1, x0:x1].all()  # benign (2)_mask_1.png united
     assert not out.mask("normal_1", "lesion").any()

@@ -24,7 +24,9 @@ def test_placeholders_and_wrapper_prefix(tmp_path):
     files = touch(tmp_path, "wrap/train/images/a b.PNG", "wrap/test/images/c.jpg", "wrap/test/images/notes.txt")
     found = match_files("{split}/images/{stem}.{ext}", files, tmp_path)
     assert [(m.prefix, m.groups["split"], m.groups["stem"]) for m in found] == [
-        ("wrap/", "test", "c"), ("wrap/", "train", "a b")]
+        ("wrap/", "test", "c"),
+        ("wrap/", "train", "a b"),
+    ]
     assert fill("{split}/masks/{stem}_mask.png", found[1]) == "wrap/train/masks/a b_mask.png"
 
 
@@ -40,8 +42,13 @@ def test_repeated_placeholder_must_agree(tmp_path):
 
 
 def test_glob_siblings_escape_special_names(tmp_path):
-    files = touch(tmp_path, "benign/benign [1] (2).png", "benign/benign [1] (2)_mask.png",
-                  "benign/benign [1] (2)_mask_1.png", "benign/benign 1_mask.png")
+    files = touch(
+        tmp_path,
+        "benign/benign [1] (2).png",
+        "benign/benign [1] (2)_mask.png",
+        "benign/benign [1] (2)_mask_1.png",
+        "benign/benign 1_mask.png",
+    )
     images = [m for m in match_files("{label}/{stem}.png", files, tmp_path) if "_mask" not in m.path.name]
     assert [m.groups["stem"] for m in images] == ["benign [1] (2)"]
     masks = siblings(tmp_path, "{label}/{stem}_mask*.png", images[0])

@@ -30,9 +30,28 @@ def folders(root: Path, n: int, size: int = 48) -> Path:
 
 def test_names_cover_generic_and_dataset_converters():
     names = loaders.names()
-    for name in ("image-mask-folders", "class-folders", "coco", "pascal-voc", "csv-paths", "carotid-plaque",
-                 "porcine-spinal-cord", "porcine-spinal-cord-detection", "bus-bra", "mmotu-2d", "gist514-db",
-                 "fm-uia-2026", "busi", "hc18", "camus", "open-kidney", "psfhs", "aul", "ddti", "tn3k"):
+    for name in (
+        "image-mask-folders",
+        "class-folders",
+        "coco",
+        "pascal-voc",
+        "csv-paths",
+        "carotid-plaque",
+        "porcine-spinal-cord",
+        "porcine-spinal-cord-detection",
+        "bus-bra",
+        "mmotu-2d",
+        "gist514-db",
+        "fm-uia-2026",
+        "busi",
+        "hc18",
+        "camus",
+        "open-kidney",
+        "psfhs",
+        "aul",
+        "ddti",
+        "tn3k",
+    ):
         assert name in names
         assert loaders.get_converter(name).name == name
 
@@ -91,8 +110,12 @@ def test_killed_conversion_never_looks_complete(tmp_path, usreg_home):
         "workers=1)"
     )
     env = {**os.environ, "USREG_HOME": str(usreg_home)}
-    proc = subprocess.Popen([sys.executable, "-c", script, str(src), str(usreg_home)], env=env,
-                            cwd=Path(__file__).resolve().parents[2], start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(src), str(usreg_home)],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        start_new_session=True,
+    )
     base = usreg_home / "datasets" / "killed"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -166,8 +189,11 @@ def test_source_lock_checksums_recorded(tmp_path, convert, usreg_home):
     lock.write_text(json.dumps({"files": {"a.zip": {"sha256": "ab" * 32}}}))
     out = convert(make_entry("locked", "image-mask-folders", OPTS), src)
     assert out.metadata["source"]["lock"]["files"]["a.zip"]["sha256"] == "ab" * 32
-    assert out.metadata["converter"] == {"name": "image-mask-folders", "version": "1.0",
-                                         "options": {**OPTS, "mask": {"threshold": 127}}}
+    assert out.metadata["converter"] == {
+        "name": "image-mask-folders",
+        "version": "1.0",
+        "options": {**OPTS, "mask": {"threshold": 127}},
+    }
 
 
 def test_unsafe_version_and_id_labels_are_refused(tmp_path, usreg_home):

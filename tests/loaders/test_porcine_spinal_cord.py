@@ -44,8 +44,9 @@ def test_segmentation_wrong_size_mask_skipped(tmp_path, convert):
 
 def test_detection_boxes_and_negatives(tmp_path, convert):
     fx = fixture.build_detection(tmp_path / "src", wrapper="hematoma localization")
-    out = convert(make_entry("porcine-spinal-cord-detection", "porcine-spinal-cord-detection",
-                             tasks=["detection"]), fx.root)
+    out = convert(
+        make_entry("porcine-spinal-cord-detection", "porcine-spinal-cord-detection", tasks=["detection"]), fx.root
+    )
     assert out.splits() == fx.expected["splits"]
     assert out.by_id["p02_pre"]["boxes"] == []
     box = out.by_id["p01_a"]["boxes"][0]

@@ -9,8 +9,15 @@ from registry.loaders.splits import assign_splits
 
 
 def rows(n, subjects=None, labels=None, split=None):
-    return [{"sample_id": f"s{i:03d}", "subject_id": subjects[i] if subjects else None,
-             "label": labels[i] if labels else None, "split": split} for i in range(n)]
+    return [
+        {
+            "sample_id": f"s{i:03d}",
+            "subject_id": subjects[i] if subjects else None,
+            "label": labels[i] if labels else None,
+            "split": split,
+        }
+        for i in range(n)
+    ]
 
 
 def test_official_untouched():

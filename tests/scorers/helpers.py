@@ -54,16 +54,22 @@ RICH_MODEL: dict[str, Any] = {
     "tasks": ["segmentation"],
     "anatomy": ["breast"],
     "code": {"url": "https://github.com/example/rich-net", "license": "MIT", "ref": "v1.0"},
-    "weights": [{"format": "onnx", "source": {"kind": "github", "id": "example/rich-net", "tag": "v1.0"},
-                 "sha256": "a" * 64}],
+    "weights": [
+        {"format": "onnx", "source": {"kind": "github", "id": "example/rich-net", "tag": "v1.0"}, "sha256": "a" * 64}
+    ],
     "weights_license": "MIT",
     "archive_doi": "10.5281/zenodo.7654321",
     "model_card": "https://example.org/rich-net/card",
     "trained_on": ["rich-set"],
     "evaluated_on": ["rich-set"],
     "metrics": [{"dataset": "rich-set", "split": "test", "metric": "dice", "value": 0.85}],
-    "reproducibility": {"pinned_dependencies": True, "train_script": True, "eval_script": True,
-                        "inference_example": True, "reproduction_command": "python eval.py"},
+    "reproducibility": {
+        "pinned_dependencies": True,
+        "train_script": True,
+        "eval_script": True,
+        "inference_example": True,
+        "reproduction_command": "python eval.py",
+    },
     "evaluation": {"uncertainty": True, "subgroups": True, "failure_analysis": True},
     "intended_use": "Research only.",
     "regulatory_status": "research use only",
@@ -95,12 +101,20 @@ def write_checks(home: Path, dataset_id: str, version: str, statuses: dict[str, 
     """A checks.json in the contract's shape, written where the data-check provider looks for it."""
     folder = home / "datasets" / dataset_id / version
     folder.mkdir(parents=True, exist_ok=True)
-    checks = [{"name": name, "status": status, "summary": f"{name} {status}", "details": {}}
-              for name, status in statuses.items()]
+    checks = [
+        {"name": name, "status": status, "summary": f"{name} {status}", "details": {}}
+        for name, status in statuses.items()
+    ]
     checks.extend(extra.pop("raw_checks", []))
-    payload = {"schema": "usreg-checks/1", "dataset": dataset_id, "version": version,
-               "created": extra.pop("created", "2026-11-22T14:00:00Z"),
-               "converter": {"name": dataset_id, "version": "1.0"}, "checks": checks, **extra}
+    payload = {
+        "schema": "usreg-checks/1",
+        "dataset": dataset_id,
+        "version": version,
+        "created": extra.pop("created", "2026-11-22T14:00:00Z"),
+        "converter": {"name": dataset_id, "version": "1.0"},
+        "checks": checks,
+        **extra,
+    }
     path = folder / "checks.json"
     path.write_text(json.dumps(payload), encoding="utf-8")
     return path

@@ -22,13 +22,25 @@ def _json_friendly(data: dict) -> dict:
 def catalog(catalog_root: CatalogBuilder) -> CatalogBuilder:
     catalog_root.dataset(_json_friendly(RICH_DATASET))
     catalog_root.dataset(_json_friendly(BARE_DATASET))
-    prostate = copy.deepcopy(BARE_DATASET) | {"id": "prostate-set", "name": "Prostate Set", "anatomy": ["prostate"],
-                                               "tasks": ["segmentation"], "access": "open", "license": "MIT",
-                                               "species": ["human"], "acquisition": {"countries": ["NL"]}}
+    prostate = copy.deepcopy(BARE_DATASET) | {
+        "id": "prostate-set",
+        "name": "Prostate Set",
+        "anatomy": ["prostate"],
+        "tasks": ["segmentation"],
+        "access": "open",
+        "license": "MIT",
+        "species": ["human"],
+        "acquisition": {"countries": ["NL"]},
+    }
     catalog_root.dataset(prostate)
-    fetal = copy.deepcopy(BARE_DATASET) | {"id": "fetal-set", "name": "Fetal Set", "anatomy": ["fetal-head"],
-                                            "tasks": ["regression", "segmentation"], "access": "challenge",
-                                            "year": 2018}
+    fetal = copy.deepcopy(BARE_DATASET) | {
+        "id": "fetal-set",
+        "name": "Fetal Set",
+        "anatomy": ["fetal-head"],
+        "tasks": ["regression", "segmentation"],
+        "access": "challenge",
+        "year": 2018,
+    }
     catalog_root.dataset(fetal)
     catalog_root.model(_json_friendly(RICH_MODEL))
     return catalog_root
@@ -62,8 +74,11 @@ def test_score_formats(run_cli, catalog) -> None:
     assert full[0]["entry_id"] == "rich-set" and len(full[0]["criteria"]) == 35 and full[0]["next_tier"]
     rows = list(csv.DictReader(io.StringIO(run_cli("score", "--format", "csv", root=catalog.root).stdout)))
     assert {r["id"] for r in rows} == {"rich-set", "bare-set", "prostate-set", "fetal-set", "rich-net"}
-    crit = list(csv.DictReader(io.StringIO(
-        run_cli("score", "bare-set", "--format", "csv", "--explain", root=catalog.root).stdout)))
+    crit = list(
+        csv.DictReader(
+            io.StringIO(run_cli("score", "bare-set", "--format", "csv", "--explain", root=catalog.root).stdout)
+        )
+    )
     assert len(crit) == 35 and crit[0]["entry_id"] == "bare-set" and "evidence_kind" in crit[0]
     md = run_cli("score", "--format", "markdown", root=catalog.root).stdout
     assert md.startswith("| id | kind | tier |") and "| rich-set |" in md
@@ -123,8 +138,14 @@ def test_stats(run_cli, catalog) -> None:
 
 def test_stats_gaps(run_cli, catalog) -> None:
     data = json.loads(run_cli("stats", "--gaps", "--format", "json", root=catalog.root).stdout)
-    assert data["datasets"] == 4 and set(data["coverage"]) == {"anatomy", "task", "species", "country", "license",
-                                                                "access"}
+    assert data["datasets"] == 4 and set(data["coverage"]) == {
+        "anatomy",
+        "task",
+        "species",
+        "country",
+        "license",
+        "access",
+    }
     fetal = next(r for r in data["anatomies"] if r["anatomy"] == "fetal")
     assert fetal["datasets"] == 1 and fetal["tasks"]["regression"] == 1
     pairs = {(p["anatomy"], p["task"]) for p in data["thin_pairs"]}
@@ -156,8 +177,9 @@ def test_stored_scores_are_reused_only_while_their_inputs_are_unchanged(run_cli,
     again = json.loads(run_cli("score", "--format", "json", root=catalog.root).stdout)
     assert next(r for r in again if r["id"] == "rich-set")["limited_by"] == "failed-data-check"
     (catalog.root / "verification").mkdir()
-    (catalog.root / "verification" / "bare-set.json").write_text(json.dumps(
-        {"checked": "2026-11-20", "links": [{"url": "https://e.org", "status": "alive"}]}))
+    (catalog.root / "verification" / "bare-set.json").write_text(
+        json.dumps({"checked": "2026-11-20", "links": [{"url": "https://e.org", "status": "alive"}]})
+    )
     bare = json.loads(run_cli("score", "bare-set", "--format", "json", "--explain", root=catalog.root).stdout)[0]
     links = next(c for c in bare["criteria"] if c["id"] == "links-alive")
     assert links["evidence_kind"] == "verified"

@@ -22,14 +22,34 @@ def test_score_dict_has_the_contract_fields() -> None:
     entry = dataset()
     d = score_entry(entry, catalog_of(entry)).to_dict()
     json.dumps(d)  # JSON-able
-    for key in ("entry_id", "kind", "rubric_version", "tier", "tier_rank", "points", "max_points",
-                "verification_level", "limited_by", "criteria", "next_tier"):
+    for key in (
+        "entry_id",
+        "kind",
+        "rubric_version",
+        "tier",
+        "tier_rank",
+        "points",
+        "max_points",
+        "verification_level",
+        "limited_by",
+        "criteria",
+        "next_tier",
+    ):
         assert key in d
     assert d["entry_id"] == "rich-set" and d["kind"] == "dataset" and d["rubric_version"] == "dataset-v1"
     assert d["tier_rank"] == TIER_RANK[d["tier"]]
     for c in d["criteria"]:
-        assert set(c) >= {"id", "group", "title", "points", "max_points", "evidence_kind", "why_it_matters",
-                          "how_to_earn", "flag"}
+        assert set(c) >= {
+            "id",
+            "group",
+            "title",
+            "points",
+            "max_points",
+            "evidence_kind",
+            "why_it_matters",
+            "how_to_earn",
+            "flag",
+        }
     assert set(d["next_tier"]) >= {"tier", "points_needed", "gates_failing", "actions"}
 
 
@@ -37,8 +57,11 @@ def test_score_dict_has_the_contract_fields() -> None:
     ("changes", "expected_kind", "share"),
     [
         ({"evidence": []}, "self-reported", 0.5),
-        ({"evidence": [{"url": "https://e.org/a", "fields": ["ethics.approval"]}]}, "self-reported-with-evidence",
-         0.75),
+        (
+            {"evidence": [{"url": "https://e.org/a", "fields": ["ethics.approval"]}]},
+            "self-reported-with-evidence",
+            0.75,
+        ),
         ({"evidence": [{"url": "https://e.org/a", "fields": ["ethics"]}]}, "self-reported-with-evidence", 0.75),
         ({"evidence": [{"url": "https://e.org/a", "fields": ["*"]}]}, "self-reported-with-evidence", 0.75),
         ({"evidence": [{"url": "https://e.org/a", "fields": ["ethics.consent"]}]}, "self-reported", 0.5),
@@ -102,8 +125,11 @@ def test_a_failed_data_check_caps_at_silver() -> None:
     passing = ["loader_runs", "counts_match", "subject_leakage", "near_duplicates", "mask_values_in_class_map"]
     good = _score(entry, verifications=[Verification(f"checks:{n}", "verified", "ok") for n in passing])
     assert TIER_RANK[good["tier"]] > TIER_RANK["silver"] and good["verification_level"] == "V2"
-    bad = _score(entry, verifications=[Verification(f"checks:{n}", "verified", "ok") for n in passing[1:]]
-                 + [Verification("checks:sizes_agree", "contradicted", "12 masks differ in size")])
+    bad = _score(
+        entry,
+        verifications=[Verification(f"checks:{n}", "verified", "ok") for n in passing[1:]]
+        + [Verification("checks:sizes_agree", "contradicted", "12 masks differ in size")],
+    )
     assert bad["tier"] == "silver" and bad["limited_by"] == "failed-data-check"
     assert bad["verification_level"] == "V1"  # V2 needs every data check to pass
 
@@ -111,8 +137,10 @@ def test_a_failed_data_check_caps_at_silver() -> None:
 def test_model_caps_no_licence_and_code_only() -> None:
     ds = dataset()
     full = model()
-    ran = [Verification(key, "verified", "ok") for key in
-           ("bench:forward-pass", "bench:reproduced", "links:code-reachable", "checks:datasets-subject-leakage")]
+    ran = [
+        Verification(key, "verified", "ok")
+        for key in ("bench:forward-pass", "bench:reproduced", "links:code-reachable", "checks:datasets-subject-leakage")
+    ]
     base = _score(full, catalog_of(ds, full), ran)
     assert TIER_RANK[base["points_tier"]] > TIER_RANK["gold"]
     unlicensed = model(weights_license=None, code={"url": "https://github.com/example/rich-net", "ref": "v1.0"})
@@ -132,12 +160,20 @@ def test_verification_levels() -> None:
     assert _score(dataset())["verification_level"] == "V1"  # SPDX licence, DOI syntax, ... checked offline
     v2 = _score(dataset(), verifications=[Verification("checks:loader_runs", "verified", "ran")])
     assert v2["verification_level"] == "V2"
-    v3 = _score(dataset(), verifications=[Verification("checks:loader_runs", "verified", "ran"),
-                                          Verification("bench:reproduced", "verified", "dice 0.85 reproduced")])
+    v3 = _score(
+        dataset(),
+        verifications=[
+            Verification("checks:loader_runs", "verified", "ran"),
+            Verification("bench:reproduced", "verified", "dice 0.85 reproduced"),
+        ],
+    )
     assert v3["verification_level"] == "V3"
     m = model()
-    mv3 = _score(m, catalog_of(dataset(), m), [Verification("bench:forward-pass", "verified", "ok"),
-                                              Verification("bench:reproduced", "verified", "ok")])
+    mv3 = _score(
+        m,
+        catalog_of(dataset(), m),
+        [Verification("bench:forward-pass", "verified", "ok"), Verification("bench:reproduced", "verified", "ok")],
+    )
     assert mv3["verification_level"] == "V3"
     assert criterion(mv3, "metric-reproduced")["evidence_kind"] == "verified"
 

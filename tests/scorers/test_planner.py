@@ -28,9 +28,12 @@ def _brute(groups: list[tuple[Action, ...]], need: int) -> int | None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 12)), min_size=1, max_size=3),
-                min_size=1, max_size=6),
-       st.integers(1, 40))
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(1, 5), st.integers(1, 12)), min_size=1, max_size=3), min_size=1, max_size=6
+    ),
+    st.integers(1, 40),
+)
 def test_cheapest_cover_is_exact(raw, need) -> None:
     groups = [tuple(_act(i, c, g) for c, g in options) for i, options in enumerate(raw)]
     found = cheapest_cover(groups, need)
@@ -57,14 +60,35 @@ def _brute_runs(groups, need, run_costs):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(st.tuples(st.integers(0, 3), st.integers(1, 12), st.sampled_from([None, "checks", "links"])),
-                         min_size=1, max_size=3), min_size=1, max_size=6),
-       st.integers(1, 40))
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.integers(0, 3), st.integers(1, 12), st.sampled_from([None, "checks", "links"])),
+            min_size=1,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(1, 40),
+)
 def test_cheapest_cover_with_shared_runs_is_exact(raw, need) -> None:
     run_costs = {"checks": 3, "links": 2}
     groups = [
-        tuple(Action(f"c{i}", "verify" if run else "fill", "verified", gain, extra + run_costs.get(run, 0) or 1,
-                     "", "points", None, run) for extra, gain, run in options)
+        tuple(
+            Action(
+                f"c{i}",
+                "verify" if run else "fill",
+                "verified",
+                gain,
+                extra + run_costs.get(run, 0) or 1,
+                "",
+                "points",
+                None,
+                run,
+            )
+            for extra, gain, run in options
+        )
         for i, options in enumerate(raw)
     ]
     found = cheapest_cover(groups, need, run_costs)
@@ -120,10 +144,23 @@ def test_one_fetch_verifies_several_criteria() -> None:
 
 
 def test_diamond_has_no_next_tier() -> None:
-    passing = ["loader_runs", "counts_match", "subject_leakage", "near_duplicates", "mask_values_in_class_map",
-               "dicom_phi", "burned_in_annotations", "subject-ids", "official-split", "croissant"]
+    passing = [
+        "loader_runs",
+        "counts_match",
+        "subject_leakage",
+        "near_duplicates",
+        "mask_values_in_class_map",
+        "dicom_phi",
+        "burned_in_annotations",
+        "subject-ids",
+        "official-split",
+        "croissant",
+    ]
     ver = [Verification(f"checks:{n}", "verified", "ok") for n in passing]
-    ver += [Verification("links:all-alive", "verified", "ok"), Verification("links:source-reachable", "verified", "ok"),
-            Verification("bench:dataset-baseline", "verified", "ok")]
+    ver += [
+        Verification("links:all-alive", "verified", "ok"),
+        Verification("links:source-reachable", "verified", "ok"),
+        Verification("bench:dataset-baseline", "verified", "ok"),
+    ]
     d = _plan(dataset(), ver)
     assert d["tier"] == "diamond" and d["next_tier"] is None

@@ -26,38 +26,80 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 # Optional dataset facts, each with a true value; a generated entry states a random subset of them.
 DATASET_FACTS: dict[str, Any] = {
-    "version": "2", "release_date": "2022-02-02", "year": 2022, "dataset_doi": "10.5281/zenodo.999",
-    "access": "open", "license": "CC-BY-4.0", "license_url": "https://creativecommons.org/licenses/by/4.0/",
-    "sources": [{"kind": "zenodo", "id": "999"}], "formats": ["png"], "loader": {"name": "some-loader"},
-    "modality.modes": ["b-mode"], "modality.dimensionality": ["2d"], "counts.images": 50, "counts.subjects": 10,
-    "acquisition.countries": ["FR"], "acquisition.devices": ["Vendor B"], "acquisition.period": "2019-2020",
-    "annotation.label_types": ["mask"], "annotation.classes": [{"id": 0, "name": "bg"}, {"id": 1, "name": "x"}],
-    "annotation.annotators": [{"expertise": "sonographer"}], "annotation.protocol": "Outlined once.",
-    "annotation.agreement": "kappa 0.8", "annotation.reference_standard": "follow-up",
-    "splits.official": True, "splits.subject_level": True, "splits.subject_ids": True,
-    "demographics.age": "20-60", "ethics.approval": "IRB 7", "ethics.deidentification": "anonymised",
-    "ethics.consent": "waived", "preprocessing": "Cropped.", "limitations": "Small.", "contact": "a@b.org",
-    "changelog": [{"date": "2022-02-02", "change": "v2"}], "links.challenge": "https://challenge.example.org",
+    "version": "2",
+    "release_date": "2022-02-02",
+    "year": 2022,
+    "dataset_doi": "10.5281/zenodo.999",
+    "access": "open",
+    "license": "CC-BY-4.0",
+    "license_url": "https://creativecommons.org/licenses/by/4.0/",
+    "sources": [{"kind": "zenodo", "id": "999"}],
+    "formats": ["png"],
+    "loader": {"name": "some-loader"},
+    "modality.modes": ["b-mode"],
+    "modality.dimensionality": ["2d"],
+    "counts.images": 50,
+    "counts.subjects": 10,
+    "acquisition.countries": ["FR"],
+    "acquisition.devices": ["Vendor B"],
+    "acquisition.period": "2019-2020",
+    "annotation.label_types": ["mask"],
+    "annotation.classes": [{"id": 0, "name": "bg"}, {"id": 1, "name": "x"}],
+    "annotation.annotators": [{"expertise": "sonographer"}],
+    "annotation.protocol": "Outlined once.",
+    "annotation.agreement": "kappa 0.8",
+    "annotation.reference_standard": "follow-up",
+    "splits.official": True,
+    "splits.subject_level": True,
+    "splits.subject_ids": True,
+    "demographics.age": "20-60",
+    "ethics.approval": "IRB 7",
+    "ethics.deidentification": "anonymised",
+    "ethics.consent": "waived",
+    "preprocessing": "Cropped.",
+    "limitations": "Small.",
+    "contact": "a@b.org",
+    "changelog": [{"date": "2022-02-02", "change": "v2"}],
+    "links.challenge": "https://challenge.example.org",
     "publications": [{"title": "Paper", "doi": "10.1000/paper.1", "role": "descriptor"}],
 }
 MODEL_FACTS: dict[str, Any] = {
     "code": {"url": "https://github.com/x/y", "license": "MIT"},
-    "weights": [{"format": "onnx", "source": {"kind": "zenodo", "id": "55"}}], "weights_license": "Apache-2.0",
-    "archive_doi": "10.5281/zenodo.55", "model_card": "https://x.org/card", "trained_on": ["rich-set"],
-    "evaluated_on": ["other-set"], "metrics": [{"dataset": "other-set", "metric": "dice", "value": 0.8}],
-    "reproducibility.pinned_dependencies": True, "reproducibility.train_script": True,
-    "reproducibility.eval_script": True, "reproducibility.inference_example": True,
-    "reproducibility.reproduction_command": "make eval", "evaluation.uncertainty": True,
-    "evaluation.external_validation": True, "evaluation.subgroups": True, "evaluation.failure_analysis": True,
-    "intended_use": "Research.", "regulatory_status": "research use only",
+    "weights": [{"format": "onnx", "source": {"kind": "zenodo", "id": "55"}}],
+    "weights_license": "Apache-2.0",
+    "archive_doi": "10.5281/zenodo.55",
+    "model_card": "https://x.org/card",
+    "trained_on": ["rich-set"],
+    "evaluated_on": ["other-set"],
+    "metrics": [{"dataset": "other-set", "metric": "dice", "value": 0.8}],
+    "reproducibility.pinned_dependencies": True,
+    "reproducibility.train_script": True,
+    "reproducibility.eval_script": True,
+    "reproducibility.inference_example": True,
+    "reproducibility.reproduction_command": "make eval",
+    "evaluation.uncertainty": True,
+    "evaluation.external_validation": True,
+    "evaluation.subgroups": True,
+    "evaluation.failure_analysis": True,
+    "intended_use": "Research.",
+    "regulatory_status": "research use only",
 }
 DATASET_PATHS = sorted({k.split(".")[0] for k in DATASET_FACTS} | set(DATASET_FACTS) | {"*", "counts", "annotation"})
 MODEL_PATHS = sorted({k.split(".")[0] for k in MODEL_FACTS} | set(MODEL_FACTS) | {"*"})
-CHECK_KEYS = ["checks:loader_runs", "checks:counts_match", "checks:subject_leakage", "checks:near_duplicates",
-              "checks:mask_values_in_class_map", "checks:dicom_phi", "checks:sizes_agree", "links:all-alive",
-              "links:source-reachable", "bench:reproduced", "bench:dataset-baseline"]
-MODEL_CHECK_KEYS = ["bench:forward-pass", "bench:reproduced", "links:code-reachable",
-                    "checks:datasets-subject-leakage"]
+CHECK_KEYS = [
+    "checks:loader_runs",
+    "checks:counts_match",
+    "checks:subject_leakage",
+    "checks:near_duplicates",
+    "checks:mask_values_in_class_map",
+    "checks:dicom_phi",
+    "checks:sizes_agree",
+    "links:all-alive",
+    "links:source-reachable",
+    "bench:reproduced",
+    "bench:dataset-baseline",
+]
+MODEL_CHECK_KEYS = ["bench:forward-pass", "bench:reproduced", "links:code-reachable", "checks:datasets-subject-leakage"]
 OTHER = Dataset.model_validate({"id": "other-set", "name": "Other", "anatomy": ["liver"]})
 RICH = Dataset.model_validate(RICH_DATASET)
 
@@ -86,8 +128,11 @@ def _build(kind: str, facts: list[str], evidence: list[list[str]]) -> Dataset | 
 @st.composite
 def cases(draw, kind: str | None = None):
     kind = kind or draw(st.sampled_from(["dataset", "model"]))
-    table, paths, keys = ((DATASET_FACTS, DATASET_PATHS, CHECK_KEYS) if kind == "dataset"
-                          else (MODEL_FACTS, MODEL_PATHS, MODEL_CHECK_KEYS))
+    table, paths, keys = (
+        (DATASET_FACTS, DATASET_PATHS, CHECK_KEYS)
+        if kind == "dataset"
+        else (MODEL_FACTS, MODEL_PATHS, MODEL_CHECK_KEYS)
+    )
     facts = draw(st.lists(st.sampled_from(sorted(table)), unique=True))
     evidence = draw(st.lists(st.lists(st.sampled_from(paths), min_size=1, max_size=4, unique=True), max_size=3))
     outcomes = draw(st.dictionaries(st.sampled_from(keys), st.sampled_from(["verified", "contradicted"])))
@@ -137,15 +182,20 @@ def test_adding_true_evidence_never_lowers_points(case, data) -> None:
 
 
 @SETTINGS
-@given(cases(kind="dataset"), st.sampled_from(["checks:subject_leakage", "checks:counts_match",
-                                                "checks:mask_values_in_class_map", "checks:dicom_phi"]))
+@given(
+    cases(kind="dataset"),
+    st.sampled_from(
+        ["checks:subject_leakage", "checks:counts_match", "checks:mask_values_in_class_map", "checks:dicom_phi"]
+    ),
+)
 def test_contradicted_never_scores_more_than_missing(case, key) -> None:
     kind, facts, evidence, outcomes = case
     rubric = load_rubric("dataset")
     crit = next(c for c in rubric.criteria if key in c.verify)
     contradicted = _score(kind, facts, evidence, {**outcomes, key: "contradicted"})
-    without_claim = [f for f in facts if not any(f == p or f.startswith(p + ".") or p.startswith(f + ".")
-                                                 for p in crit.fields)]
+    without_claim = [
+        f for f in facts if not any(f == p or f.startswith(p + ".") or p.startswith(f + ".") for p in crit.fields)
+    ]
     missing = _score(kind, without_claim, evidence, {k: v for k, v in outcomes.items() if k != key})
     c_pts = next(c for c in contradicted["criteria"] if c["id"] == crit.id)
     m_pts = next(c for c in missing["criteria"] if c["id"] == crit.id)
@@ -184,7 +234,8 @@ def test_tier_respects_every_gate_and_cap(case) -> None:
             assert rank <= TIER_RANK[cap["max_tier"]], cap["id"]
     if rank < TIER_RANK[d["points_tier"]]:
         assert d["limited_by"] in {g["id"] for g in d["gates"] if not g["passed"]} | {
-            c["id"] for c in d["caps"] if c["applies"]}
+            c["id"] for c in d["caps"] if c["applies"]
+        }
     else:
         assert d["limited_by"] is None
 

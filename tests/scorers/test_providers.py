@@ -77,8 +77,10 @@ def test_model_datasets_must_be_in_the_registry() -> None:
     ds = dataset()
     m = model(trained_on=["rich-set", "ghost-set"], evaluated_on=["rich-set", "other-set"])
     found = _offline(m, catalog_of(ds, dataset(BARE_DATASET, id="other-set"), m))
-    assert found["offline:trained-on-registry"][0] == "contradicted" and "ghost-set" in found[
-        "offline:trained-on-registry"][1]
+    assert (
+        found["offline:trained-on-registry"][0] == "contradicted"
+        and "ghost-set" in found["offline:trained-on-registry"][1]
+    )
     assert found["offline:evaluated-on-registry"][0] == "verified"
     assert found["offline:external-validation"][0] == "verified"
     assert found["offline:spdx"][0] == "verified" and found["offline:archive-doi"][0] == "verified"
@@ -89,9 +91,17 @@ def test_model_datasets_must_be_in_the_registry() -> None:
 
 
 # -- data checks (checks.json) ------------------------------------------------------------------------------------
-ALL_PASS = {"loader_runs": "pass", "counts_match": "pass", "sizes_agree": "pass", "mask_values_in_class_map": "pass",
-            "subject_leakage": "pass", "near_duplicates": "pass", "dicom_phi": "skipped",
-            "burned_in_annotations": "pass", "empty_mask_fraction": "info"}
+ALL_PASS = {
+    "loader_runs": "pass",
+    "counts_match": "pass",
+    "sizes_agree": "pass",
+    "mask_values_in_class_map": "pass",
+    "subject_leakage": "pass",
+    "near_duplicates": "pass",
+    "dicom_phi": "skipped",
+    "burned_in_annotations": "pass",
+    "empty_mask_fraction": "info",
+}
 
 
 def _with_checks(home: Path, statuses: dict[str, str], entry=None, **extra) -> dict:
@@ -101,11 +111,20 @@ def _with_checks(home: Path, statuses: dict[str, str], entry=None, **extra) -> d
 
 
 def test_passing_checks_verify_at_v2(tmp_path: Path) -> None:
-    d = _with_checks(tmp_path, ALL_PASS, raw_checks=[{"name": "split_kind", "status": "info",
-                                                      "details": {"kind": "official"}}])
+    d = _with_checks(
+        tmp_path, ALL_PASS, raw_checks=[{"name": "split_kind", "status": "info", "details": {"kind": "official"}}]
+    )
     assert d["verification_level"] == "V2"
-    for cid in ("subject-level-split", "near-duplicates", "counts-match", "loader-runs", "label-schema",
-                "subject-ids", "official-split", "preprocessing"):
+    for cid in (
+        "subject-level-split",
+        "near-duplicates",
+        "counts-match",
+        "loader-runs",
+        "label-schema",
+        "subject-ids",
+        "official-split",
+        "preprocessing",
+    ):
         assert criterion(d, cid)["evidence_kind"] == "verified", cid
     assert criterion(d, "deidentification")["evidence_kind"] == "self-reported-with-evidence"  # skipped: no change
     detail = criterion(d, "subject-level-split")["verifications"][0]["detail"]
@@ -187,9 +206,14 @@ def test_link_checks(tmp_path: Path) -> None:
     src = "https://e.org/a.zip"
     entry = dataset(sources=[{"kind": "http", "url": src}])
     catalog = catalog_of(entry, root=tmp_path)
-    _links(tmp_path, entry.id, [{"url": src, "status": "alive", "http_status": 200},
-                                {"url": "https://e.org/page", "status": "moved", "http_status": 301,
-                                 "location": "https://e.org/new"}])
+    _links(
+        tmp_path,
+        entry.id,
+        [
+            {"url": src, "status": "alive", "http_status": 200},
+            {"url": "https://e.org/page", "status": "moved", "http_status": 301, "location": "https://e.org/new"},
+        ],
+    )
     d = score_entry(entry, catalog, evidence=[LinkCheckProvider(tmp_path)]).to_dict()
     assert criterion(d, "links-alive")["evidence_kind"] == "verified"
     assert "2026-11-20" in criterion(d, "links-alive")["verifications"][0]["detail"]
@@ -239,10 +263,10 @@ def test_reproductions_from_benchmark_results_respect_units_and_splits() -> None
     ds = dataset()
     m = model(metrics=[{"dataset": "rich-set", "split": "test", "metric": "Dice", "value": 85.0, "unit": "%"}])
     catalog = catalog_of(ds, m)
-    rows = [{"dataset_id": "rich-set", "model_id": m.id, "split": "test", "metric": "dice", "value": 0.848,
-             "run_id": "r1"},
-            {"dataset_id": "rich-set", "model_id": m.id, "split": "val", "metric": "dice", "value": 0.1,
-             "run_id": "r2"}]
+    rows = [
+        {"dataset_id": "rich-set", "model_id": m.id, "split": "test", "metric": "dice", "value": 0.848, "run_id": "r1"},
+        {"dataset_id": "rich-set", "model_id": m.id, "split": "val", "metric": "dice", "value": 0.1, "run_id": "r2"},
+    ]
     records = records_from_results(catalog, rows)
     assert len(records) == 1 and records[0].reported == pytest.approx(0.85) and records[0].reproduced == 0.848
     d = score_entry(m, catalog, evidence=[BenchProvider(records)]).to_dict()
@@ -252,10 +276,16 @@ def test_reproductions_from_benchmark_results_respect_units_and_splits() -> None
 def test_forward_pass_records_and_file(tmp_path: Path) -> None:
     ds, m = dataset(), model()
     (tmp_path / "bench").mkdir()
-    (tmp_path / "bench" / "reproductions.json").write_text(json.dumps({
-        "schema": "usreg-bench-verifications/1",
-        "records": [{"model_id": m.id, "check": "forward-pass", "ok": True, "detail": "onnx output 1x2x256x256"}],
-    }))
+    (tmp_path / "bench" / "reproductions.json").write_text(
+        json.dumps(
+            {
+                "schema": "usreg-bench-verifications/1",
+                "records": [
+                    {"model_id": m.id, "check": "forward-pass", "ok": True, "detail": "onnx output 1x2x256x256"}
+                ],
+            }
+        )
+    )
     providers = default_providers(catalog_of(ds, m), home=tmp_path)
     d = score_entry(m, catalog_of(ds, m), evidence=providers).to_dict()
     assert criterion(d, "forward-pass")["evidence_kind"] == "verified"

@@ -77,8 +77,13 @@ def test_unknown_field_and_verification_key_and_claim(tmp_path: Path) -> None:
     data["criteria"][0]["fields"] = ["dataset_doy"]
     data["criteria"][1]["verify"] = ["offline:telepathy"]
     data["criteria"][2] = {**data["criteria"][2], "fields": [], "claim": "vibes"}
-    message = _refused(tmp_path, data, "'dataset_doy' is not a field of a dataset entry",
-                       "unknown verification key 'offline:telepathy'", "unknown claim 'vibes'")
+    message = _refused(
+        tmp_path,
+        data,
+        "'dataset_doy' is not a field of a dataset entry",
+        "unknown verification key 'offline:telepathy'",
+        "unknown claim 'vibes'",
+    )
     assert message.startswith("rubric ") and "is invalid" in message
 
 
@@ -97,8 +102,12 @@ def test_tiers_must_all_be_listed_in_order(tmp_path: Path) -> None:
 def test_points_that_do_not_add_up(tmp_path: Path) -> None:
     data = _raw("dataset-v1.yaml")
     data["criteria"][0]["points"] += 1
-    _refused(tmp_path, data, "criterion points add up to 101, not the declared total 100",
-             "group A: its criteria add up to 21 points, not 20")
+    _refused(
+        tmp_path,
+        data,
+        "criterion points add up to 101, not the declared total 100",
+        "group A: its criteria add up to 21 points, not 20",
+    )
 
 
 def test_duplicate_criterion_and_unknown_group(tmp_path: Path) -> None:

@@ -15,31 +15,57 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _result(model: str, value: float, created: str, **extra) -> dict:
-    return {"dataset_id": "breast-seg", "model_id": model, "split": "test", "metric": "dice", "value": value,
-            "ci_low": value - 0.02, "ci_high": value + 0.02, "n": 40, "device": "cpu", "created": created,
-            "run_id": f"run-{model}-{created}", **extra}
+    return {
+        "dataset_id": "breast-seg",
+        "model_id": model,
+        "split": "test",
+        "metric": "dice",
+        "value": value,
+        "ci_low": value - 0.02,
+        "ci_high": value + 0.02,
+        "n": 40,
+        "device": "cpu",
+        "created": created,
+        "run_id": f"run-{model}-{created}",
+        **extra,
+    }
 
 
 def test_site_shows_leaderboards_from_bench_results(tmp_path: Path, usreg_home: Path) -> None:
     builder = CatalogBuilder(tmp_path / "catalog")
     shutil.copytree(REPO / "site", builder.root / "site")
     builder.dataset(minimal_dataset("breast-seg", annotation={"label_types": ["mask"]}))
-    builder.model(minimal_model("seg-model", trained_on=["breast-seg"], evaluated_on=["breast-seg"], metrics=[
-        {"dataset": "breast-seg", "split": "test", "metric": "dice", "value": 0.81,
-         "source": "https://example.org/paper"}]))
+    builder.model(
+        minimal_model(
+            "seg-model",
+            trained_on=["breast-seg"],
+            evaluated_on=["breast-seg"],
+            metrics=[
+                {
+                    "dataset": "breast-seg",
+                    "split": "test",
+                    "metric": "dice",
+                    "value": 0.81,
+                    "source": "https://example.org/paper",
+                }
+            ],
+        )
+    )
     builder.model(minimal_model("other-model", evaluated_on=["breast-seg"]))
     catalog = load_catalog(builder.root)
     index = open_index(builder.root, catalog)
-    index.add_bench_results([
-        _result("seg-model", 0.5, "2026-01-01T00:00:00"),  # an older run of the same model: superseded
-        _result("seg-model", 0.8012, "2026-02-01T00:00:00"),
-        _result("other-model", 0.6543, "2026-02-02T00:00:00"),
-    ])
+    index.add_bench_results(
+        [
+            _result("seg-model", 0.5, "2026-01-01T00:00:00"),  # an older run of the same model: superseded
+            _result("seg-model", 0.8012, "2026-02-01T00:00:00"),
+            _result("other-model", 0.6543, "2026-02-02T00:00:00"),
+        ]
+    )
 
     out = build_site(builder.root, tmp_path / "site")
 
     dataset_page = (out / "datasets" / "breast-seg.html").read_text(encoding="utf-8")
-    board = dataset_page[dataset_page.index("id='leaderboard'"):]
+    board = dataset_page[dataset_page.index("id='leaderboard'") :]
     assert "No benchmark results yet" not in board
     assert board.index("seg-model") < board.index("other-model")  # best first
     assert "0.8012" in board and "0.6543" in board and "0.5000" not in board
@@ -47,6 +73,6 @@ def test_site_shows_leaderboards_from_bench_results(tmp_path: Path, usreg_home: 
     assert 'href="../models/seg-model.html"' in board
 
     model_page = (out / "models" / "seg-model.html").read_text(encoding="utf-8")
-    metrics = model_page[model_page.index("id='metrics'"):model_page.index("id='facts'")]
+    metrics = model_page[model_page.index("id='metrics'") : model_page.index("id='facts'")]
     assert "<td>0.81</td>" in metrics and "<td>0.8012</td>" in metrics
-    assert "breast-seg" in model_page[model_page.index("id='leaderboard'"):]
+    assert "breast-seg" in model_page[model_page.index("id='leaderboard'") :]

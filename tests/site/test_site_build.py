@@ -163,8 +163,13 @@ def test_fetch_support_treats_every_manual_host_kind_as_manual():
     from registry.sitegen.entry_pages import fetch_note, fetch_support
 
     def entry(kind: str, loader: bool) -> Dataset:
-        data = {"id": "x", "name": "X", "anatomy": ["thyroid"], "tasks": ["segmentation"],
-                "sources": [{"kind": kind, "id": "x-1", "url": "https://example.org/x"}]}
+        data = {
+            "id": "x",
+            "name": "X",
+            "anatomy": ["thyroid"],
+            "tasks": ["segmentation"],
+            "sources": [{"kind": kind, "id": "x-1", "url": "https://example.org/x"}],
+        }
         if loader:
             data["loader"] = {"name": "bus-bra"}
         return Dataset.model_validate(data)

@@ -24,8 +24,19 @@ TRAINABLE = ("unet-ensemble",)
 BUILTINS = (*BASELINES, *TRAINABLE)
 BUILTIN_PREFIX = "builtin:"
 
-__all__ = ["BASELINES", "BUILTINS", "TRAINABLE", "Adapter", "AdapterInfo", "OutputClass", "Prediction",
-           "WeightsLoadError", "build_builtin", "build_for_model", "builtin_id"]
+__all__ = [
+    "BASELINES",
+    "BUILTINS",
+    "TRAINABLE",
+    "Adapter",
+    "AdapterInfo",
+    "OutputClass",
+    "Prediction",
+    "WeightsLoadError",
+    "build_builtin",
+    "build_for_model",
+    "builtin_id",
+]
 
 
 def builtin_id(name: str) -> str:
@@ -62,8 +73,14 @@ def model_classes(model) -> list[OutputClass]:
     return [OutputClass(int(c.id), c.name) for c in model.output.classes]
 
 
-def build_for_model(model, home: Path, device: str = "cpu", weights_override: Path | None = None,
-                    threads: int | None = None, workdir: Path | None = None) -> Adapter:
+def build_for_model(
+    model,
+    home: Path,
+    device: str = "cpu",
+    weights_override: Path | None = None,
+    threads: int | None = None,
+    workdir: Path | None = None,
+) -> Adapter:
     """The adapter for a model entry, with its weights located and checked."""
     from .. import weights as weights_mod
     from ..compat import adapter_name, output_kind

@@ -46,8 +46,9 @@ class OnnxAdapter(ArrayModelAdapter):
         self.session = ort.InferenceSession(str(path), sess_options=options, providers=PROVIDERS[device])
         self.input_name = self.session.get_inputs()[0].name
         in_shape = self.session.get_inputs()[0].shape
-        super().__init__(info, _complete_spec(spec, in_shape, info.options.get("layout", "nchw")), output_kind,
-                         classes, activation)
+        super().__init__(
+            info, _complete_spec(spec, in_shape, info.options.get("layout", "nchw")), output_kind, classes, activation
+        )
         self._batch = in_shape[0] if isinstance(in_shape[0], int) and in_shape[0] > 0 else None
         self.provider = self.session.get_providers()[0]
 

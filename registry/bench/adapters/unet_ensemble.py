@@ -132,8 +132,9 @@ class UNetEnsemble(Adapter):
                     opt.step()
                     losses.append(float(loss.detach()))
                 if progress:
-                    progress(f"unet-ensemble {encoder}: epoch {epoch + 1}/{self.config['epochs']} "
-                             f"loss {np.mean(losses):.4f}")
+                    progress(
+                        f"unet-ensemble {encoder}: epoch {epoch + 1}/{self.config['epochs']} loss {np.mean(losses):.4f}"
+                    )
             net.eval()
             self.nets.append(net)
         self.train_seconds = time.perf_counter() - started
@@ -180,8 +181,9 @@ class UNetEnsemble(Adapter):
             blob = torch.load(str(path), map_location=self.device, weights_only=True)
             config = json.loads(blob["config"])
         except Exception as exc:
-            raise UsregError(f"unet-ensemble: cannot read {path} ({exc})",
-                             hint="pass a file written by --train") from exc
+            raise UsregError(
+                f"unet-ensemble: cannot read {path} ({exc})", hint="pass a file written by --train"
+            ) from exc
         if config.get("format") != FORMAT:
             raise UsregError(f"unet-ensemble: {path} is not a {FORMAT} file")
         self.config = {k: config[k] for k in DEFAULTS if k in config}
@@ -197,8 +199,9 @@ class UNetEnsemble(Adapter):
     # -- inference ---------------------------------------------------------------------------------------------
     def predict(self, images: Sequence[np.ndarray]) -> list[Prediction]:
         if not self.nets:
-            raise UsregError("unet-ensemble has not been trained",
-                             hint="run `usreg bench DATASET --train unet-ensemble`")
+            raise UsregError(
+                "unet-ensemble has not been trained", hint="run `usreg bench DATASET --train unet-ensemble`"
+            )
         torch = self.torch
         batch = torch.from_numpy(np.stack([prepare(im, self.spec) for im in images]).astype(np.float32))
         batch = batch.to(self.device)
@@ -207,8 +210,10 @@ class UNetEnsemble(Adapter):
             probs = [torch.softmax(net(batch), dim=1) for net in self.nets]
             for i, im in enumerate(images):
                 size = tuple(im.shape[:2])
-                per_net = [torch.nn.functional.interpolate(p[i : i + 1], size=size, mode="bilinear",
-                                                           align_corners=False)[0] for p in probs]
+                per_net = [
+                    torch.nn.functional.interpolate(p[i : i + 1], size=size, mode="bilinear", align_corners=False)[0]
+                    for p in probs
+                ]
                 stacked = torch.stack(per_net)
                 labels = stacked.argmax(dim=1).cpu().numpy()
                 mean = stacked.mean(dim=0).cpu().numpy()

@@ -5,5 +5,12 @@ from __future__ import annotations
 from .base import MetricValue, bounded, lower_is_better
 from .conventions import CONVENTIONS, SegConvention, convention_for, get_convention
 
-__all__ = ["CONVENTIONS", "MetricValue", "SegConvention", "bounded", "convention_for", "get_convention",
-           "lower_is_better"]
+__all__ = [
+    "CONVENTIONS",
+    "MetricValue",
+    "SegConvention",
+    "bounded",
+    "convention_for",
+    "get_convention",
+    "lower_is_better",
+]

@@ -22,27 +22,32 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
         what=label,
         headers=HEADERS,
         statuses={
-            404: (f"{label} does not exist or is not public ({url} answered 404)",
-                  "check the article id and version in the entry's sources"),
-            403: (f"{label} is not public ({url} answered 403)",
-                  "it may be embargoed or private: request access from the authors, then use --from-file"),
+            404: (
+                f"{label} does not exist or is not public ({url} answered 404)",
+                "check the article id and version in the entry's sources",
+            ),
+            403: (
+                f"{label} is not public ({url} answered 403)",
+                "it may be embargoed or private: request access from the authors, then use --from-file",
+            ),
         },
     )
     files = article.get("files") or []
     if not files:
-        raise HostError(f"{label} lists no files", hint="the article may be embargoed; see its landing page",
-                        url=url)
+        raise HostError(f"{label} lists no files", hint="the article may be embargoed; see its landing page", url=url)
     out = []
     for item in files:
         md5 = item.get("computed_md5") or item.get("supplied_md5")
         headers = HEADERS if not item.get("is_link_only") else {"User-Agent": USER_AGENT}
-        out.append(RemoteFile(
-            name=safe_relpath(item["name"]),
-            candidates=[Candidate(item["download_url"], "host", headers=tuple(headers.items()))],
-            host="figshare",
-            source_index=index,
-            size=item.get("size") if not item.get("is_link_only") else None,
-            checksums={"md5": md5.lower()} if md5 else {},
-            checksum_origin=label,
-        ))
+        out.append(
+            RemoteFile(
+                name=safe_relpath(item["name"]),
+                candidates=[Candidate(item["download_url"], "host", headers=tuple(headers.items()))],
+                host="figshare",
+                source_index=index,
+                size=item.get("size") if not item.get("is_link_only") else None,
+                checksums={"md5": md5.lower()} if md5 else {},
+                checksum_origin=label,
+            )
+        )
     return out

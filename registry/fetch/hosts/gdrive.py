@@ -110,17 +110,24 @@ def resolve_file(file_id: str, name: str | None, index: int, ctx: HostContext) -
     view = f"https://drive.google.com/file/d/{file_id}/view"
     for _hop in range(MAX_HOPS):
         # ask for one byte: enough to see the headers (name, size) without starting the whole transfer
-        response = ctx.client.send("GET", url, headers={**HEADERS, "Range": "bytes=0-0"}, stream=True,
-                                   what=f"google drive file {file_id}")
+        response = ctx.client.send(
+            "GET", url, headers={**HEADERS, "Range": "bytes=0-0"}, stream=True, what=f"google drive file {file_id}"
+        )
         try:
             if response.status_code == 404:
                 raise HostError(
                     f"google drive file {file_id} does not exist or is not shared ({url} answered 404)",
                     hint=f"check the id in the entry; open {view} in a browser to see whether it is public",
-                    url=url, status=404)
+                    url=url,
+                    status=404,
+                )
             if response.status_code not in (200, 206):
-                raise HostError(f"google drive file {file_id}: {response.url} answered HTTP {response.status_code}",
-                                hint="try again later", url=str(response.url), status=response.status_code)
+                raise HostError(
+                    f"google drive file {file_id}: {response.url} answered HTTP {response.status_code}",
+                    hint="try again later",
+                    url=str(response.url),
+                    status=response.status_code,
+                )
             disposition = response.headers.get("Content-Disposition")
             if disposition:
                 final = str(response.url)
@@ -143,17 +150,22 @@ def resolve_file(file_id: str, name: str | None, index: int, ctx: HostContext) -
                 f"google drive refused to serve file {file_id}: {error}",
                 hint="Drive limits downloads of popular files; try again in a few hours (up to 24), or open "
                 f"{view} in a browser, download it, then run `usreg fetch {ctx.dataset_id} --from-file PATH`",
-                url=url)
+                url=url,
+            )
         if next_url is None:
             raise HostError(
                 f"cannot retrieve the public link of google drive file {file_id}: Drive answered a page that is "
                 "neither the file nor a download confirmation",
                 hint=f"the file may not be shared as 'Anyone with the link', or Drive had too many accesses; open "
                 f"{view} in a browser, download it, then run `usreg fetch {ctx.dataset_id} --from-file PATH`",
-                url=url)
+                url=url,
+            )
         url = next_url
-    raise HostError(f"google drive file {file_id}: too many confirmation pages", url=url,
-                    hint=f"download it by hand from {view} and pass it with --from-file")
+    raise HostError(
+        f"google drive file {file_id}: too many confirmation pages",
+        url=url,
+        hint=f"download it by hand from {view} and pass it with --from-file",
+    )
 
 
 class _FolderParser(HTMLParser):
@@ -188,8 +200,9 @@ class _FolderParser(HTMLParser):
             self._text.append(data)
 
 
-def resolve_folder(folder_id: str, prefix: str, index: int, ctx: HostContext, depth: int = 0,
-                   seen: set[str] | None = None) -> list[RemoteFile]:
+def resolve_folder(
+    folder_id: str, prefix: str, index: int, ctx: HostContext, depth: int = 0, seen: set[str] | None = None
+) -> list[RemoteFile]:
     seen = seen if seen is not None else set()
     if folder_id in seen or depth > MAX_DEPTH:
         return []
@@ -201,7 +214,9 @@ def resolve_folder(folder_id: str, prefix: str, index: int, ctx: HostContext, de
             f"google drive folder {folder_id} is not available ({url} answered HTTP {response.status_code})",
             hint=f"check the id; open https://drive.google.com/drive/folders/{folder_id} in a browser to see "
             "whether it is shared as 'Anyone with the link'",
-            url=url, status=response.status_code)
+            url=url,
+            status=response.status_code,
+        )
     parser = _FolderParser()
     parser.feed(response.text)
     out: list[RemoteFile] = []
@@ -213,11 +228,16 @@ def resolve_folder(folder_id: str, prefix: str, index: int, ctx: HostContext, de
             sub = title or m.group(1)
             out += resolve_folder(m.group(1), f"{prefix}{sub}/", index, ctx, depth + 1, seen)
         elif _DOC_LINK.search(href):
-            ctx.warn(f"google drive folder {folder_id}: skipping {title!r}, a native Google document "
-                     "(export it by hand if the dataset needs it)")
+            ctx.warn(
+                f"google drive folder {folder_id}: skipping {title!r}, a native Google document "
+                "(export it by hand if the dataset needs it)"
+            )
     if not out and depth == 0:
-        raise HostError(f"google drive folder {folder_id} lists no files", url=url,
-                        hint="the folder may be empty or not shared publicly; check it in a browser")
+        raise HostError(
+            f"google drive folder {folder_id} lists no files",
+            url=url,
+            hint="the folder may be empty or not shared publicly; check it in a browser",
+        )
     return out
 
 
@@ -226,4 +246,3 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
         return resolve_folder(source.id or "", "", index, ctx)
     name = source.files[0].name if len(source.files) == 1 else None
     return [resolve_file(source.id or "", name, index, ctx)]
-

@@ -28,8 +28,12 @@ def _api_headers() -> dict[str, str]:
 def _archive(repo: str, ref: str, index: int, ctx: HostContext, fmt: str = "tar.gz") -> RemoteFile:
     name = f"{repo.split('/', 1)[1]}-{ref.replace('/', '-')}.{fmt}"
     url = f"{ctx.config.github}/{repo}/archive/{quote(ref)}.{fmt}"
-    return RemoteFile(name=safe_relpath(name), candidates=[Candidate(url, "host", (("User-Agent", USER_AGENT),))],
-                      host="github", source_index=index)
+    return RemoteFile(
+        name=safe_relpath(name),
+        candidates=[Candidate(url, "host", (("User-Agent", USER_AGENT),))],
+        host="github",
+        source_index=index,
+    )
 
 
 def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
@@ -44,16 +48,28 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
     url = f"{ctx.config.github_api}/repos/{repo}/releases/" + (f"tags/{quote(tag)}" if tag else "latest")
     response = ctx.client.send("GET", url, headers=_api_headers(), what=f"github release of {repo}")
     if response.status_code == 403 and response.headers.get("X-RateLimit-Remaining") == "0":
-        raise HostError(f"the GitHub API rate limit is exhausted ({url})", url=url, status=403,
-                        hint="wait an hour, or set GITHUB_TOKEN to a personal access token")
+        raise HostError(
+            f"the GitHub API rate limit is exhausted ({url})",
+            url=url,
+            status=403,
+            hint="wait an hour, or set GITHUB_TOKEN to a personal access token",
+        )
     if response.status_code == 404:
         if tag:  # no release for this ref: the tagged (or branch/commit) source archive
             return [_archive(repo, tag, index, ctx)]
-        raise HostError(f"github repository {repo} has no release ({url} answered 404)", url=url, status=404,
-                        hint="set 'tag' on the entry's source to archive a tag, branch or commit instead")
+        raise HostError(
+            f"github repository {repo} has no release ({url} answered 404)",
+            url=url,
+            status=404,
+            hint="set 'tag' on the entry's source to archive a tag, branch or commit instead",
+        )
     if response.status_code != 200:
-        raise HostError(f"github release of {repo}: {url} answered HTTP {response.status_code}", url=url,
-                        status=response.status_code, hint="check the repository and tag in the entry")
+        raise HostError(
+            f"github release of {repo}: {url} answered HTTP {response.status_code}",
+            url=url,
+            status=response.status_code,
+            hint="check the repository and tag in the entry",
+        )
     release = response.json()
     assets = release.get("assets") or []
     if not assets:
@@ -63,13 +79,15 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
         if wanted and asset["name"] not in wanted:
             continue
         digest = parse_checksum(asset.get("digest") or "")
-        out.append(RemoteFile(
-            name=safe_relpath(asset["name"]),
-            candidates=[Candidate(asset["browser_download_url"], "host", (("User-Agent", USER_AGENT),))],
-            host="github",
-            source_index=index,
-            size=asset.get("size"),
-            checksums=dict([digest]) if digest else {},
-            checksum_origin=f"github release {release.get('tag_name', tag)} of {repo}",
-        ))
+        out.append(
+            RemoteFile(
+                name=safe_relpath(asset["name"]),
+                candidates=[Candidate(asset["browser_download_url"], "host", (("User-Agent", USER_AGENT),))],
+                host="github",
+                source_index=index,
+                size=asset.get("size"),
+                checksums=dict([digest]) if digest else {},
+                checksum_origin=f"github release {release.get('tag_name', tag)} of {repo}",
+            )
+        )
     return out

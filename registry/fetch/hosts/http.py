@@ -17,15 +17,21 @@ HEADERS = (("User-Agent", USER_AGENT),)
 def _name_from_url(url: str) -> str:
     name = PurePosixPath(unquote(urlsplit(url).path)).name
     if not name:
-        raise FetchError(f"cannot tell a file name from {url}",
-                         hint="list the file under the source's 'files' with a 'name'")
+        raise FetchError(
+            f"cannot tell a file name from {url}", hint="list the file under the source's 'files' with a 'name'"
+        )
     return name
 
 
 def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
     def remote(name: str, url: str, size: int | None = None) -> RemoteFile:
-        return RemoteFile(name=safe_relpath(name), candidates=[Candidate(url, "host", HEADERS)], host="http",
-                          source_index=index, size=size)
+        return RemoteFile(
+            name=safe_relpath(name),
+            candidates=[Candidate(url, "host", HEADERS)],
+            host="http",
+            source_index=index,
+            size=size,
+        )
 
     if not source.files:
         return [remote(_name_from_url(source.url or ""), source.url or "")]

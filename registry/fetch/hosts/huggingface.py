@@ -34,24 +34,32 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
                 f"HTTP {response.status_code}",
                 hint=f"check the id; gated repos need you to accept their terms at {base}/"
                 f"{'datasets/' if dataset else ''}{repo} and HF_TOKEN set",
-                url=url, status=response.status_code)
+                url=url,
+                status=response.status_code,
+            )
         if response.status_code != 200:
-            raise HostError(f"hugging face repo {repo}: {url} answered HTTP {response.status_code}", url=url,
-                            status=response.status_code, hint="try again later")
+            raise HostError(
+                f"hugging face repo {repo}: {url} answered HTTP {response.status_code}",
+                url=url,
+                status=response.status_code,
+                hint="try again later",
+            )
         for item in response.json():
             if item.get("type") != "file" or (wanted and item["path"] not in wanted):
                 continue
             lfs = item.get("lfs") or {}
             candidate_headers = tuple(api_headers.items())
-            out.append(RemoteFile(
-                name=safe_relpath(item["path"]),
-                candidates=[Candidate(f"{file_base}/{quote(item['path'])}", "host", candidate_headers)],
-                host="huggingface",
-                source_index=index,
-                size=lfs.get("size", item.get("size")),
-                checksums={"sha256": lfs["oid"]} if lfs.get("oid") else {},
-                checksum_origin=f"hugging face repo {repo}@{revision}",
-            ))
+            out.append(
+                RemoteFile(
+                    name=safe_relpath(item["path"]),
+                    candidates=[Candidate(f"{file_base}/{quote(item['path'])}", "host", candidate_headers)],
+                    host="huggingface",
+                    source_index=index,
+                    size=lfs.get("size", item.get("size")),
+                    checksums={"sha256": lfs["oid"]} if lfs.get("oid") else {},
+                    checksum_origin=f"hugging face repo {repo}@{revision}",
+                )
+            )
         url = response.links.get("next", {}).get("url")
         params = None
     return out

@@ -36,8 +36,10 @@ def credentials() -> tuple[str, str]:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 return str(data["username"]), str(data["key"])
             except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise HostError(f"cannot read Kaggle credentials from {path} ({exc})",
-                                hint='it must be JSON like {"username": "...", "key": "..."}') from None
+                raise HostError(
+                    f"cannot read Kaggle credentials from {path} ({exc})",
+                    hint='it must be JSON like {"username": "...", "key": "..."}',
+                ) from None
     where = " or ".join(str(p) for p in credential_files())
     raise HostError(
         "Kaggle needs an API token and none was found",
@@ -57,8 +59,7 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
         list_url = f"{api}/competitions/data/list/{quote(name)}"
         all_url, all_name = f"{api}/competitions/data/download-all/{quote(name)}", f"{name}.zip"
         file_base = f"{api}/competitions/data/download/{quote(name)}"
-        refusal = (f"Kaggle refused {label} (HTTP 403): the competition's rules have not been accepted "
-                   "with this account")
+        refusal = f"Kaggle refused {label} (HTTP 403): the competition's rules have not been accepted with this account"
     else:
         owner, slug = ref.split("/", 1)
         page = f"{site}/datasets/{ref}"
@@ -77,10 +78,14 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
         headers=dict(headers),
         auth=auth,
         statuses={
-            401: (f"Kaggle rejected the API token for user {auth[0]!r} (HTTP 401)",
-                  "create a new token at https://www.kaggle.com/settings and replace kaggle.json"),
-            403: (refusal, f"open {page} while logged in as {auth[0]!r}, accept the rules/terms, then run the "
-                           "fetch again"),
+            401: (
+                f"Kaggle rejected the API token for user {auth[0]!r} (HTTP 401)",
+                "create a new token at https://www.kaggle.com/settings and replace kaggle.json",
+            ),
+            403: (
+                refusal,
+                f"open {page} while logged in as {auth[0]!r}, accept the rules/terms, then run the fetch again",
+            ),
             404: (f"{label} does not exist ({list_url} answered 404)", "check the id in the entry's sources"),
         },
     )
@@ -97,5 +102,11 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
             )
             for f in source.files
         ]
-    return [RemoteFile(name=safe_relpath(all_name), candidates=[Candidate(all_url, "host", headers, auth)],
-                       host="kaggle", source_index=index)]
+    return [
+        RemoteFile(
+            name=safe_relpath(all_name),
+            candidates=[Candidate(all_url, "host", headers, auth)],
+            host="kaggle",
+            source_index=index,
+        )
+    ]

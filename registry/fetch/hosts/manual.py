@@ -35,8 +35,7 @@ def step(source: Source, index: int, reason: str, access: str | None = None) -> 
         url = _DEFAULT_URLS[source.kind].format(id=source.id)
     guidance = source.instructions or _GUIDANCE.get(source.kind) or _GUIDANCE.get(access or "")
     files = [{"name": f.name, "size": f.size, "md5": f.md5, "sha256": f.sha256} for f in source.files]
-    return ManualStep(source_index=index, kind=source.kind, url=url, instructions=guidance, files=files,
-                      reason=reason)
+    return ManualStep(source_index=index, kind=source.kind, url=url, instructions=guidance, files=files, reason=reason)
 
 
 def _describe_file(f: dict) -> str:

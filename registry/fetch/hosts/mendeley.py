@@ -28,31 +28,41 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
         headers=HEADERS,
         params=params,
         statuses={
-            403: (f"Mendeley Data refused the request for {label} (HTTP 403)",
-                  f"Mendeley blocks some clients; open {landing} in a browser, download the files, then run "
-                  f"`usreg fetch {ctx.dataset_id} --from-file PATH`"),
-            404: (f"{label} does not exist on Mendeley Data ({url} answered 404)",
-                  "check the dataset id and version in the entry's sources"),
+            403: (
+                f"Mendeley Data refused the request for {label} (HTTP 403)",
+                f"Mendeley blocks some clients; open {landing} in a browser, download the files, then run "
+                f"`usreg fetch {ctx.dataset_id} --from-file PATH`",
+            ),
+            404: (
+                f"{label} does not exist on Mendeley Data ({url} answered 404)",
+                "check the dataset id and version in the entry's sources",
+            ),
         },
     )
     files = data.get("files") if isinstance(data, dict) else data
     if not isinstance(files, list) or not files:
-        raise HostError(f"{label}: the API answer lists no files", url=url,
-                        hint=f"the dataset may be under embargo or in draft; check {landing}")
+        raise HostError(
+            f"{label}: the API answer lists no files",
+            url=url,
+            hint=f"the dataset may be under embargo or in draft; check {landing}",
+        )
     out = []
     for item in files:
         details = item.get("content_details") or {}
         name = item.get("filename") or item.get("name")
         download = details.get("download_url") or (
-            f"{base}/public-files/datasets/{source.id}/files/{item['id']}/file_downloaded")
+            f"{base}/public-files/datasets/{source.id}/files/{item['id']}/file_downloaded"
+        )
         sha = details.get("sha256_hash")
-        out.append(RemoteFile(
-            name=safe_relpath(name),
-            candidates=[Candidate(download, "host", headers=(("User-Agent", BROWSER_USER_AGENT),))],
-            host="mendeley",
-            source_index=index,
-            size=details.get("size") or item.get("size"),
-            checksums={"sha256": sha.lower()} if sha else {},
-            checksum_origin=label,
-        ))
+        out.append(
+            RemoteFile(
+                name=safe_relpath(name),
+                candidates=[Candidate(download, "host", headers=(("User-Agent", BROWSER_USER_AGENT),))],
+                host="mendeley",
+                source_index=index,
+                size=details.get("size") or item.get("size"),
+                checksums={"sha256": sha.lower()} if sha else {},
+                checksum_origin=label,
+            )
+        )
     return out

@@ -23,10 +23,14 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
         what=f"zenodo record {source.id}",
         headers=HEADERS,
         statuses={
-            404: (f"zenodo record {source.id} does not exist ({record_url} answered 404)",
-                  "check the record id in the entry's sources"),
-            410: (f"zenodo record {source.id} was deleted ({record_url} answered 410)",
-                  "look for a newer version of the record, or a mirror, and update the entry"),
+            404: (
+                f"zenodo record {source.id} does not exist ({record_url} answered 404)",
+                "check the record id in the entry's sources",
+            ),
+            410: (
+                f"zenodo record {source.id} was deleted ({record_url} answered 410)",
+                "look for a newer version of the record, or a mirror, and update the entry",
+            ),
         },
     )
     files = record.get("files") or []
@@ -45,17 +49,22 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
     for item in files:
         name = item.get("key") or item.get("filename")
         if not name:
-            raise HostError(f"zenodo record {source.id} has a file with neither 'key' nor 'filename'",
-                            hint="the Zenodo API changed shape; report it", url=record_url)
+            raise HostError(
+                f"zenodo record {source.id} has a file with neither 'key' nor 'filename'",
+                hint="the Zenodo API changed shape; report it",
+                url=record_url,
+            )
         checksum = parse_checksum(str(item.get("checksum") or ""), default="md5")
         url = f"{base}/api/records/{record_id}/files/{quote(name)}/content"
-        out.append(RemoteFile(
-            name=safe_relpath(name),
-            candidates=[Candidate(url, "host", headers=tuple(HEADERS.items()))],
-            host="zenodo",
-            source_index=index,
-            size=item.get("size"),
-            checksums=dict([checksum]) if checksum else {},
-            checksum_origin=f"zenodo record {record_id}",
-        ))
+        out.append(
+            RemoteFile(
+                name=safe_relpath(name),
+                candidates=[Candidate(url, "host", headers=tuple(HEADERS.items()))],
+                host="zenodo",
+                source_index=index,
+                size=item.get("size"),
+                checksums=dict([checksum]) if checksum else {},
+                checksum_origin=f"zenodo record {record_id}",
+            )
+        )
     return out

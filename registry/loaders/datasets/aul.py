@@ -46,8 +46,10 @@ class Aul(Converter):
     Options = CommonOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        root = ctx.find_dir(lambda d: any((d / c.capitalize() / "image").is_dir() for c in CLASSES),
-                            "Benign/ Malignant/ Normal/ folders with image/")
+        root = ctx.find_dir(
+            lambda d: any((d / c.capitalize() / "image").is_dir() for c in CLASSES),
+            "Benign/ Malignant/ Normal/ folders with image/",
+        )
         for t in ("liver", "mass", "outline"):
             ctx.declare_target(t, {0: "background", 1: t})
         ctx.declare_labels(CLASSES)
@@ -69,11 +71,21 @@ class Aul(Converter):
                         if target == "mass" and cls == "normal":
                             masks["mass"] = Decode(mask_polygons, ([],), needs_shape=True, source=ctx.rel(image))
                         elif target == "liver":
-                            ctx.problem("missing_mask", image, "no liver polygon; the liver mask is left out",
-                                        severity="warning", sample_id=sid)
+                            ctx.problem(
+                                "missing_mask",
+                                image,
+                                "no liver polygon; the liver mask is left out",
+                                severity="warning",
+                                sample_id=sid,
+                            )
                         elif target == "mass":
-                            ctx.problem("missing_mask", image, f"a {cls} image without a mass polygon",
-                                        severity="warning", sample_id=sid)
+                            ctx.problem(
+                                "missing_mask",
+                                image,
+                                f"a {cls} image without a mass polygon",
+                                severity="warning",
+                                sample_id=sid,
+                            )
                         continue
                     poly = _polygon(ctx, path, sid)
                     if poly is not None:

@@ -68,8 +68,10 @@ class BusBra(Converter):
             ctx.problem("missing_annotation", fold_csv, "the official fold file is missing; a seeded split is used")
         data = _index(ctx, root / "bus_data.csv" if (root / "bus_data.csv").is_file() else None)
         folds = _index(ctx, fold_csv if fold_csv.is_file() else None)
-        ctx.split_note = (f"Official {opts.folds}-fold partition ({fold_csv.name}); fold {opts.test_fold} is the test "
-                          "split, the other folds train. Each sample's fold is in extra.fold.")
+        ctx.split_note = (
+            f"Official {opts.folds}-fold partition ({fold_csv.name}); fold {opts.test_fold} is the test "
+            "split, the other folds train. Each sample's fold is in extra.fold."
+        )
         ctx.split_info = {"folds": opts.folds, "test_fold": opts.test_fold}
         spec = MaskSpec(encoding="binary", threshold=127)
         masks = {p.name: p for p in (root / "Masks").iterdir() if p.is_file()}
@@ -83,8 +85,13 @@ class BusBra(Converter):
             used.add(mask.name)
             meta, fold_row = data.get(sid, {}), folds.get(sid, {})
             if not meta and not fold_row:
-                ctx.problem("missing_annotation", image, "the image is in neither bus_data.csv nor the fold file",
-                            severity="warning", sample_id=sid)
+                ctx.problem(
+                    "missing_annotation",
+                    image,
+                    "the image is in neither bus_data.csv nor the fold file",
+                    severity="warning",
+                    sample_id=sid,
+                )
             case = _col(meta, "Case", "Patient")
             m = re.match(r"bus_(\d+)", sid)
             subject = case or (m.group(1) if m else None)

@@ -31,8 +31,10 @@ class Busi(Converter):
     Options = CommonOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        root = ctx.find_dir(lambda d: sum((d / c).is_dir() or (d / c.capitalize()).is_dir() for c in CLASSES) >= 2,
-                            "the benign/ malignant/ normal/ folders")
+        root = ctx.find_dir(
+            lambda d: sum((d / c).is_dir() or (d / c.capitalize()).is_dir() for c in CLASSES) >= 2,
+            "the benign/ malignant/ normal/ folders",
+        )
         ctx.declare_target("lesion", {0: "background", 1: "lesion"})
         ctx.declare_labels(CLASSES)
         ctx.split_note = "No official split; a seeded split stratified by class (no subject ids in the release)."

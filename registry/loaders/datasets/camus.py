@@ -30,8 +30,11 @@ from ..common import image_decode
 from ..decode import mask_index, volume_frames
 
 CLASSES = {0: "background", 1: "LV endocardium", 2: "LV myocardium", 3: "left atrium"}
-FILE = re.compile(r"^(?P<patient>patient\d+)_(?P<view>[24]CH)_(?P<phase>ED|ES|half_sequence|sequence)(?P<gt>_gt)?"
-                  r"\.(?P<ext>nii\.gz|nii|mhd|mha)$", re.IGNORECASE)
+FILE = re.compile(
+    r"^(?P<patient>patient\d+)_(?P<view>[24]CH)_(?P<phase>ED|ES|half_sequence|sequence)(?P<gt>_gt)?"
+    r"\.(?P<ext>nii\.gz|nii|mhd|mha)$",
+    re.IGNORECASE,
+)
 SPLIT_FILES = {"subgroup_training.txt": "train", "subgroup_validation.txt": "val", "subgroup_testing.txt": "test"}
 
 
@@ -63,8 +66,11 @@ class Camus(Converter):
             if f.name.lower() in SPLIT_FILES:
                 for line in f.read_text(encoding="utf-8", errors="replace").split():
                     splits[line.strip()] = SPLIT_FILES[f.name.lower()]
-        ctx.split_note = ("Official split: database_split/subgroup_{training,validation,testing}.txt." if splits else
-                          "No split files in the download: a seeded split grouped by patient is assigned.")
+        ctx.split_note = (
+            "Official split: database_split/subgroup_{training,validation,testing}.txt."
+            if splits
+            else "No split files in the download: a seeded split grouped by patient is assigned."
+        )
         groups: dict[tuple[str, str, str], dict[str, Path]] = {}
         for f in ctx.files():
             m = FILE.match(f.name)
@@ -86,20 +92,31 @@ class Camus(Converter):
                 ctx.problem("missing_mask", image, "no _gt file for this image; skipped", sample_id=sid)
                 continue
             cfg = _cfg(image.parent / f"Info_{view}.cfg")
-            extra = {"view": view, "phase": phase, **{k.lower(): v for k, v in cfg.items()
-                                                      if k in {"ImageQuality", "EF", "Sex", "Age", "FrameRate"}}}
+            extra = {
+                "view": view,
+                "phase": phase,
+                **{k.lower(): v for k, v in cfg.items() if k in {"ImageQuality", "EF", "Sex", "Age", "FrameRate"}},
+            }
             split = splits.get(patient) if splits else None
             if splits and split is None:
-                ctx.problem("missing_annotation", image, f"{patient} is in no subgroup file; a seeded split is used",
-                            severity="warning", sample_id=sid)
+                ctx.problem(
+                    "missing_annotation",
+                    image,
+                    f"{patient} is in no subgroup file; a seeded split is used",
+                    severity="warning",
+                    sample_id=sid,
+                )
             frames = [None] if phase != "SEQ" else list(range(volume_frames(str(image))))
             for frame in frames:
                 yield Item(
                     sample_id=sid if frame is None else f"{patient}_{view}_f{frame + 1:03d}",
                     image=image_decode(ctx, image, frame),
                     source_file=ctx.rel(image),
-                    masks={"heart": Decode(mask_index, (str(gt),), {"frame": frame} if frame is not None else {},
-                                           source=ctx.rel(gt))},
+                    masks={
+                        "heart": Decode(
+                            mask_index, (str(gt),), {"frame": frame} if frame is not None else {}, source=ctx.rel(gt)
+                        )
+                    },
                     split=split,
                     subject_id=patient,
                     frame=frame,

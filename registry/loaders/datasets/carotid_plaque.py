@@ -46,15 +46,20 @@ class CarotidPlaque(Converter):
             key = stem.rstrip()[: -len(MASK_SUFFIX)].strip() if is_mask else stem.strip()
             table = masks if is_mask else images
             if key in table:
-                ctx.problem("duplicate_id", f, f"a second {'mask' if is_mask else 'image'} for id {key!r} "
-                            f"(first: {ctx.rel(table[key])}); ignored", severity="warning")
+                ctx.problem(
+                    "duplicate_id",
+                    f,
+                    f"a second {'mask' if is_mask else 'image'} for id {key!r} (first: {ctx.rel(table[key])}); ignored",
+                    severity="warning",
+                )
                 continue
             table[key] = f
         spec = MaskSpec(encoding="binary", threshold=0, value=1)
         for key in sorted(images, key=natural_key):
             if key not in masks:
-                ctx.problem("missing_mask", images[key], f"no {key}{MASK_SUFFIX}.png for this image; skipped",
-                            sample_id=key)
+                ctx.problem(
+                    "missing_mask", images[key], f"no {key}{MASK_SUFFIX}.png for this image; skipped", sample_id=key
+                )
                 continue
             yield Item(
                 sample_id=key,

@@ -85,25 +85,41 @@ class Ddti(Converter):
                 sid = f"{case}_{k}"
                 image = images.get((case, k))
                 if image is None:
-                    ctx.problem("missing_image", xml_path, f"mark for image {case}_{k}.jpg, which is not in the "
-                                "download", sample_id=sid)
+                    ctx.problem(
+                        "missing_image",
+                        xml_path,
+                        f"mark for image {case}_{k}.jpg, which is not in the download",
+                        sample_id=sid,
+                    )
                     continue
                 try:
                     polys, repaired = parse_svg(mark.findtext("svg") or "")
                 except ValueError as exc:
-                    ctx.problem("annotation_unreadable", xml_path, f"outline of image {k} is not valid JSON ({exc}); "
-                                "skipped", sample_id=sid)
+                    ctx.problem(
+                        "annotation_unreadable",
+                        xml_path,
+                        f"outline of image {k} is not valid JSON ({exc}); skipped",
+                        sample_id=sid,
+                    )
                     continue
                 if repaired:
-                    ctx.problem("repaired", xml_path, f"the outline of image {k} was truncated and has been closed "
-                                "after its last complete point", severity="warning", sample_id=sid)
+                    ctx.problem(
+                        "repaired",
+                        xml_path,
+                        f"the outline of image {k} was truncated and has been closed after its last complete point",
+                        severity="warning",
+                        sample_id=sid,
+                    )
                 used.add((case, k))
                 yield Item(
                     sample_id=sid,
                     image=image_decode(ctx, image),
                     source_file=ctx.rel(image),
-                    masks={"nodule": Decode(mask_polygons, ([(1, p) for p in polys],), needs_shape=True,
-                                            source=ctx.rel(xml_path))},
+                    masks={
+                        "nodule": Decode(
+                            mask_polygons, ([(1, p) for p in polys],), needs_shape=True, source=ctx.rel(xml_path)
+                        )
+                    },
                     subject_id=number,
                     label=ctx.check_label(tirads, xml_path, sid) if tirads else None,
                     extra=extra,

@@ -67,8 +67,11 @@ class FmUia(Converter):
             elif kind == "detection":
                 det_tasks.add(task)
         for task, ncls in sorted(seg_tasks.items()):
-            ctx.declare_target(task, {0: "background", **{k: f"class_{k}" for k in range(1, max(ncls, 2))}},
-                               f"segmentation subtask {task}; class names are not published")
+            ctx.declare_target(
+                task,
+                {0: "background", **{k: f"class_{k}" for k in range(1, max(ncls, 2))}},
+                f"segmentation subtask {task}; class names are not published",
+            )
         ctx.declare_labels(sorted(labels))
         ctx.declare_box_categories(sorted(det_tasks))
         for split, csv_path, line, row in rows:
@@ -99,16 +102,25 @@ class FmUia(Converter):
             mrel = row.get("mask_path", "")
             mask = Path(os.path.normpath(base / mrel)) if mrel else None
             if mask is None or not mask.is_file():
-                ctx.problem("missing_mask", csv_path, f"line {line}: mask {mrel!r} is not in the download; skipped",
-                            sample_id=sid)
+                ctx.problem(
+                    "missing_mask",
+                    csv_path,
+                    f"line {line}: mask {mrel!r} is not in the download; skipped",
+                    sample_id=sid,
+                )
                 return None
             item.masks[task] = mask_decode(ctx, mask, MaskSpec(encoding="index"), task)
         elif kind == "classification":
             value = row.get("mask", row.get("label", ""))
             idx = int(_num(value)) if _num(value) is not None else None
             if idx is None or not 0 <= idx < ncls:
-                ctx.problem("unknown_label", csv_path, f"line {line}: class {value!r} is outside 0..{ncls - 1} of "
-                            f"task {task}; the sample is kept without a label", sample_id=sid)
+                ctx.problem(
+                    "unknown_label",
+                    csv_path,
+                    f"line {line}: class {value!r} is outside 0..{ncls - 1} of "
+                    f"task {task}; the sample is kept without a label",
+                    sample_id=sid,
+                )
             else:
                 item.label = f"{task}/{idx}"
         elif kind == "detection":
@@ -124,11 +136,16 @@ class FmUia(Converter):
                     x, y = json.loads(row[col])
                     item.points.append((float(x), float(y)))
                 except (ValueError, TypeError):
-                    ctx.problem("annotation_unreadable", csv_path, f"line {line}: {col} = {row[col]!r} is not "
-                                "'[x, y]'", sample_id=sid)
+                    ctx.problem(
+                        "annotation_unreadable",
+                        csv_path,
+                        f"line {line}: {col} = {row[col]!r} is not '[x, y]'",
+                        sample_id=sid,
+                    )
                     return None
         else:
-            ctx.problem("unknown_label", csv_path, f"line {line}: unknown task_name {row.get('task_name')!r}",
-                        sample_id=sid)
+            ctx.problem(
+                "unknown_label", csv_path, f"line {line}: unknown task_name {row.get('task_name')!r}", sample_id=sid
+            )
             return None
         return item

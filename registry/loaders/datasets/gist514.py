@@ -58,9 +58,11 @@ class Gist514(Converter):
         ctx.declare_target("lesion", {0: "background", **names}, "lmym (leiomyoma) = 1, gist = 2")
         ctx.declare_labels(["lmym", "gist"])
         ctx.declare_box_categories(["lmym", "gist"])
-        ctx.split_note = (f"Official split {k} of five: train_anno_crop_split_{k}.json -> train, "
-                          f"val_anno_crop_split_{k}.json -> test. extra.fold names the split whose val file holds "
-                          "each image.")
+        ctx.split_note = (
+            f"Official split {k} of five: train_anno_crop_split_{k}.json -> train, "
+            f"val_anno_crop_split_{k}.json -> test. extra.fold names the split whose val file holds "
+            "each image."
+        )
         ctx.split_info = {"split_index": k, "folds": len({f for _, f in files})}
         by_name = basename_index(ctx)
         seen: set[str] = set()
@@ -72,18 +74,35 @@ class Gist514(Converter):
             for image in coco.images:
                 name = str(image.get("file_name", ""))
                 if name in seen:
-                    ctx.problem("duplicate_id", coco.path, f"{name} is in both the train and val file of split {k}",
-                                severity="error")
+                    ctx.problem(
+                        "duplicate_id",
+                        coco.path,
+                        f"{name} is in both the train and val file of split {k}",
+                        severity="error",
+                    )
                     continue
                 seen.add(name)
                 path = find_image(ctx, coco.path, name, None, by_name)
                 if path is None:
                     ctx.problem("missing_image", coco.path, f"image {name!r} is not in the download")
                     continue
-                item = coco_item(ctx, coco, image, path, sample_id=path.stem, split=split, target="lesion",
-                                 masks=True, boxes=True, label_from_annotations=True)
-                item.extra = {key: v for key, v in image.items()
-                              if key not in STANDARD_KEYS and isinstance(v, str | int | float | bool)}
+                item = coco_item(
+                    ctx,
+                    coco,
+                    image,
+                    path,
+                    sample_id=path.stem,
+                    split=split,
+                    target="lesion",
+                    masks=True,
+                    boxes=True,
+                    label_from_annotations=True,
+                )
+                item.extra = {
+                    key: v
+                    for key, v in image.items()
+                    if key not in STANDARD_KEYS and isinstance(v, str | int | float | bool)
+                }
                 if name in fold_of:
                     item.extra["fold"] = fold_of[name]
                 yield item

@@ -46,8 +46,9 @@ def _csv_values(ctx: ConvertContext, name: str) -> dict[str, dict[str, float]]:
                     elif "circumference" in k:
                         vals["head_circumference_mm"] = float(value)
                 except ValueError:
-                    ctx.problem("annotation_unreadable", f, f"{fname}: {key} = {value!r} is not a number",
-                                severity="warning")
+                    ctx.problem(
+                        "annotation_unreadable", f, f"{fname}: {key} = {value!r} is not a number", severity="warning"
+                    )
             out[Path(fname).stem] = vals
     return out
 
@@ -61,8 +62,10 @@ class Hc18(Converter):
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
         ctx.declare_target("head", {0: "background", 1: "fetal head"}, "filled ellipse from the annotated outline")
         ctx.split_note = "Official training set (train) and test set (test, no annotations: held by the organisers)."
-        values = {"train": _csv_values(ctx, "training_set_pixel_size_and_HC.csv"),
-                  "test": _csv_values(ctx, "test_set_pixel_size.csv")}
+        values = {
+            "train": _csv_values(ctx, "training_set_pixel_size_and_HC.csv"),
+            "test": _csv_values(ctx, "test_set_pixel_size.csv"),
+        }
         found = False
         for set_dir, split in (("training_set", "train"), ("test_set", "test")):
             for d in ctx.find_dirs(lambda p, n=set_dir: p.name.lower() == n):
@@ -85,14 +88,16 @@ class Hc18(Converter):
             annotation = files.get(f"{stem}_Annotation") or files.get(f"{stem}_annotation")
             if split == "train":
                 if annotation is None:
-                    ctx.problem("missing_mask", image, "no _Annotation.png for this training image; skipped",
-                                sample_id=sid)
+                    ctx.problem(
+                        "missing_mask", image, "no _Annotation.png for this training image; skipped", sample_id=sid
+                    )
                     continue
                 masks["head"] = Decode(mask_ellipse_outline, (str(annotation),), source=ctx.rel(annotation))
             extra = dict(values.get(stem, {}))
             if not extra:
-                ctx.problem("missing_annotation", image, "not listed in the pixel-size CSV", severity="warning",
-                            sample_id=sid)
+                ctx.problem(
+                    "missing_annotation", image, "not listed in the pixel-size CSV", severity="warning", sample_id=sid
+                )
             yield Item(
                 sample_id=sid,
                 image=image_decode(ctx, image),

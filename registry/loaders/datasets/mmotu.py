@@ -74,12 +74,17 @@ class Mmotu2d(Converter):
         if not candidates:
             ctx.find_dir(lambda d: False, "OTU_2d/ with images/ and annotations/")
         root = candidates[0]
-        ctx.declare_target("tumor", {0: "background", **{i + 1: n for i, n in enumerate(CLASSES)}},
-                           "tumour class per pixel, from the RGB annotation")
+        ctx.declare_target(
+            "tumor",
+            {0: "background", **{i + 1: n for i, n in enumerate(CLASSES)}},
+            "tumour class per pixel, from the RGB annotation",
+        )
         ctx.declare_target("tumor_binary", {0: "background", 1: "tumor"}, "the release's _binary mask")
         ctx.declare_labels(CLASSES)
-        ctx.split_note = (f"Official train.txt / val.txt lists; val.txt images are the split '{opts.val_as}' "
-                          "(MMOTU and UltraSam use them as the test set).")
+        ctx.split_note = (
+            f"Official train.txt / val.txt lists; val.txt images are the split '{opts.val_as}' "
+            "(MMOTU and UltraSam use them as the test set)."
+        )
         splits = {s: "train" for s in _lines(root / "train.txt")}
         splits.update({s: opts.val_as for s in _lines(root / "val.txt")})
         labels: dict[str, tuple[str, Path]] = {}
@@ -108,8 +113,13 @@ class Mmotu2d(Converter):
                 ctx.problem("missing_mask", image, f"no {missing} in annotations/; skipped", sample_id=stem)
                 continue
             if stem not in splits:
-                ctx.problem("missing_annotation", image, "in neither train.txt nor val.txt; a seeded split is used",
-                            severity="warning", sample_id=stem)
+                ctx.problem(
+                    "missing_annotation",
+                    image,
+                    "in neither train.txt nor val.txt; a seeded split is used",
+                    severity="warning",
+                    sample_id=stem,
+                )
             label, where = labels.get(stem, (None, image))
             yield Item(
                 sample_id=stem,

@@ -85,8 +85,13 @@ class OpenKidney(Converter):
             parts = sid.split("_")
             file_id = parts[1] if len(parts) > 2 else sid
             if file_id in seen_ids:
-                ctx.problem("duplicate_image", image, f"same image ({file_id}) as {seen_ids[file_id]}; dropped",
-                            severity="info", sample_id=sid)
+                ctx.problem(
+                    "duplicate_image",
+                    image,
+                    f"same image ({file_id}) as {seen_ids[file_id]}; dropped",
+                    severity="info",
+                    sample_id=sid,
+                )
                 continue
             seen_ids[file_id] = name
             if not capsule.is_file() or not regions.is_file():
@@ -98,8 +103,10 @@ class OpenKidney(Converter):
                 sample_id=sid,
                 image=image_decode(ctx, image),
                 source_file=ctx.rel(image),
-                masks={"capsule": mask_decode(ctx, capsule, binary, "capsule"),
-                       "regions": mask_decode(ctx, regions, binary, "regions")},
+                masks={
+                    "capsule": mask_decode(ctx, capsule, binary, "capsule"),
+                    "regions": mask_decode(ctx, regions, binary, "regions"),
+                },
                 label=ctx.check_label(a.get("View"), csv_path or image, sid) if a.get("View") else None,
                 extra={"quality": a.get("Quality"), "transplant": "transplant" in comments.lower()} if a else {},
             )

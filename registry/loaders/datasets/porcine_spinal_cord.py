@@ -79,8 +79,13 @@ class PorcineSpinalCord(Converter):
         by_stem = {m.stem: m for m in masks}
         pairs: list[tuple[Path, Path | None]] = [(i, by_name.get(i.name) or by_stem.get(i.stem)) for i in images]
         if images and all(m is None for _, m in pairs) and len(images) == len(masks):
-            ctx.problem("pairing", img_dir, f"no mask shares an image's file name; {len(images)} pairs made by sorted "
-                        "order as in the authors' code", severity="warning")
+            ctx.problem(
+                "pairing",
+                img_dir,
+                f"no mask shares an image's file name; {len(images)} pairs made by sorted "
+                "order as in the authors' code",
+                severity="warning",
+            )
             pairs = list(zip(images, masks, strict=True))
         used = set()
         for image, mask in pairs:
@@ -118,7 +123,11 @@ class PorcineSpinalCordDetection(Converter):
         )
         for item in voc_items(ctx, opts):
             if item.split not in {"train", "val", "test"}:
-                ctx.problem("unexpected_file", item.source_file, f"image outside the train/val/test folders "
-                            f"(in {item.split!r}); ignored", severity="warning")
+                ctx.problem(
+                    "unexpected_file",
+                    item.source_file,
+                    f"image outside the train/val/test folders (in {item.split!r}); ignored",
+                    severity="warning",
+                )
                 continue
             yield item

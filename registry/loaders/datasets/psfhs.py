@@ -26,8 +26,10 @@ class Psfhs(Converter):
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
         root = ctx.find_dir(lambda d: (d / "image_mha").is_dir(), "image_mha/")
         ctx.declare_target("psfh", CLASSES)
-        ctx.split_note = ("No official split and no patient ids: a seeded random split; images of one participant "
-                          "may fall in different splits.")
+        ctx.split_note = (
+            "No official split and no patient ids: a seeded random split; images of one participant "
+            "may fall in different splits."
+        )
         labels = {p.name: p for p in (root / "label_mha").glob("*.mha")} if (root / "label_mha").is_dir() else {}
         images = sorted((root / "image_mha").glob("*.mha"))
         spec = MaskSpec(encoding="index")

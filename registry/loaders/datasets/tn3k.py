@@ -44,8 +44,9 @@ class Tn3k(Converter):
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
         opts: Tn3kOptions = ctx.options
-        root = ctx.find_dir(lambda d: (d / "trainval-image").is_dir() or (d / "test-image").is_dir(),
-                            "trainval-image/ or test-image/")
+        root = ctx.find_dir(
+            lambda d: (d / "trainval-image").is_dir() or (d / "test-image").is_dir(), "trainval-image/ or test-image/"
+        )
         ctx.declare_target("nodule", {0: "background", 1: "nodule"})
         fold_file = root / f"tn3k-trainval-fold{opts.fold}.json"
         trainval = _images(root / "trainval-image")
@@ -63,10 +64,14 @@ class Tn3k(Converter):
                     if stem not in stems and str(n).isdigit() and int(n) < len(trainval):
                         stem = trainval[int(n)].stem
                     split_of[stem] = split
-            ctx.split_note = (f"Official test set; trainval split by {fold_file.name} (train / val).")
+            ctx.split_note = f"Official test set; trainval split by {fold_file.name} (train / val)."
         else:
-            ctx.problem("missing_annotation", fold_file, "the fold file is missing; trainval images get a seeded split",
-                        severity="warning")
+            ctx.problem(
+                "missing_annotation",
+                fold_file,
+                "the fold file is missing; trainval images get a seeded split",
+                severity="warning",
+            )
             ctx.split_note = "Official test set; the fold file is missing, so trainval images get a seeded split."
         spec = MaskSpec(encoding="binary", threshold=127)
         for kind, images in (("trainval", trainval), ("test", _images(root / "test-image"))):
@@ -75,13 +80,19 @@ class Tn3k(Converter):
                 sid = f"{kind}_{image.stem}"
                 mask = masks.pop(image.stem, None)
                 if mask is None:
-                    ctx.problem("missing_mask", image, f"no {kind}-mask/{image.stem}.* for this image; skipped",
-                                sample_id=sid)
+                    ctx.problem(
+                        "missing_mask", image, f"no {kind}-mask/{image.stem}.* for this image; skipped", sample_id=sid
+                    )
                     continue
                 split = "test" if kind == "test" else split_of.get(image.stem)
                 if kind == "trainval" and split is None and fold_file.is_file():
-                    ctx.problem("missing_annotation", image, f"in neither list of {fold_file.name}; seeded split",
-                                severity="warning", sample_id=sid)
+                    ctx.problem(
+                        "missing_annotation",
+                        image,
+                        f"in neither list of {fold_file.name}; seeded split",
+                        severity="warning",
+                        sample_id=sid,
+                    )
                 yield Item(
                     sample_id=sid,
                     image=image_decode(ctx, image),
