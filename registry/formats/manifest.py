@@ -1,6 +1,6 @@
 """The typed schema of ``manifest.parquet``: one row per sample.
 
-Columns (DESIGN.md, Common format) plus three additions the loaders need: ``points`` (landmarks for regression),
+Columns (docs/format.md) plus three additions the loaders need: ``points`` (landmarks for regression),
 ``channels`` (1 grey, 3 colour) and ``extra`` (per-sample facts from the source as a JSON object string, e.g. BI-RADS,
 view, fold). Paths are relative to the dataset directory. The split kind and seed are stored in the Parquet schema
 metadata under ``usreg.split_kind`` and ``usreg.split_seed`` as well as in ``metadata.json``.

@@ -2,7 +2,7 @@
 three U-Nets with different encoders (see ``registry/bench/unet.py``), trained with flip and shift augmentation,
 combined by a pixel-wise majority vote.
 
-Recipe (the paper's exact backbones and schedule are unknown, source-formats.md §1; these are usreg's choices):
+Recipe (the paper's exact backbones and schedule are unknown, docs/sources.md §1; these are usreg's choices):
 - images to grey, resized to ``size`` x ``size`` (default 256), standardised per image; masks resized with nearest;
 - augmentation per batch: horizontal flip (p = 0.5) and a random shift of up to ``shift`` (default 0.1) of the
   size in x and y, zero-filled;

@@ -1,11 +1,11 @@
 """Metric conventions: how each source computes its numbers, so that a reproduced number means the same thing.
 
 Every benchmark result records the convention it used (column ``convention``). The facts come from
-``research/source-formats.md``; where a source's convention is unknown the usreg default applies and says so.
+``docs/sources.md``; where a source's convention is unknown the usreg default applies and says so.
 
 Segmentation conventions
 ------------------------
-``usreg`` (default; also the carotid-plaque proposal, source-formats.md §1)
+``usreg`` (default; also the carotid-plaque proposal, docs/sources.md §1)
     Per image and per foreground class: Dice = 2TP/(2TP+FP+FN), IoU = TP/(TP+FP+FN), HD95 and ASSD on surfaces
     (see ``surface.py``). A class's value is the mean over the images whose ground truth (GT) contains that class,
     so false positives on images without the class do not enter its Dice; on images with no foreground at all they
@@ -27,7 +27,7 @@ Negative images (every convention, when the split has any)
     An image is negative when its GT has no foreground pixel. ``fp_rate`` is the share of negative images with any
     predicted foreground pixel; ``fp_area`` the mean number of predicted foreground pixels per negative image and
     ``fp_area_frac`` the same as a fraction of the image. (The carotid paper's own measure is unknown; this is the
-    proposal of source-formats.md §1.)
+    proposal of docs/sources.md §1.)
 
 Detection
     ``map`` (COCO mAP@[.5:.95]) and ``map50`` with pycocotools' COCOeval (bbox, or segm for instance masks), at

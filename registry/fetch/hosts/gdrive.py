@@ -1,6 +1,6 @@
 """Google Drive files and folders.
 
-The flow (research/source-formats.md §2, as gdown does it):
+The flow (docs/sources.md §2, as gdown does it):
 
 1. GET ``{drive}/uc?id=ID&export=download``.
 2. A response with ``Content-Disposition`` is the file.

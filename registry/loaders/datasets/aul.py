@@ -1,6 +1,6 @@
 """AUL, Annotated Ultrasound Liver images (Xu et al., 2023; Zenodo 7272660).
 
-Layout (source-formats.md §4, UltraBench's processing code): ``<Class>/image/<n>.jpg`` for Class in Benign,
+Layout (docs/sources.md §4, UltraBench's processing code): ``<Class>/image/<n>.jpg`` for Class in Benign,
 Malignant, Normal, with polygon files ``<Class>/segmentation/{outline,liver,mass}/<n>.json`` (a JSON list of
 ``[x, y]`` points; ``outline`` is the scan area). Normal images have no mass polygon (an empty mass mask).
 

@@ -1,6 +1,6 @@
 """BUS-BRA breast ultrasound dataset (Zenodo record 8231412, ``BUSBRA.zip``).
 
-Layout (source-formats.md §3): ``BUSBRA/Images/bus_XXXX-s.png`` with ``BUSBRA/Masks/mask_XXXX-s.png`` (0/255), and
+Layout (docs/sources.md §3): ``BUSBRA/Images/bus_XXXX-s.png`` with ``BUSBRA/Masks/mask_XXXX-s.png`` (0/255), and
 ``bus_data.csv`` (at least ``ID``, ``Case``, ``Pathology``; also BI-RADS, histology, device, side, whose exact header
 names are UNKNOWN, so they are matched case-insensitively and copied to ``extra`` when present), ``5-fold-cv.csv``
 (``ID``, ``Pathology``, ``kFold`` 1-5) and ``10-fold-cv.csv`` (assumed the same shape).

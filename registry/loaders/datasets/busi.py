@@ -1,6 +1,6 @@
 """BUSI, the Dataset of Breast Ultrasound Images (Al-Dhabyani et al., 2020).
 
-Layout (widely used release ``Dataset_BUSI_with_GT``; not in source-formats.md, from common knowledge of the
+Layout (widely used release ``Dataset_BUSI_with_GT``; not in docs/sources.md, from common knowledge of the
 release): one folder per class, ``benign/``, ``malignant/``, ``normal/``, holding ``<class> (<n>).png`` images and
 ``<class> (<n>)_mask.png`` masks; a few images have extra masks ``<class> (<n>)_mask_1.png`` (and ``_mask_2``) for
 further lesions, which are united into one mask. Normal images have empty masks, kept as negatives. Masks are 0/255

@@ -1,6 +1,6 @@
 """CAMUS echocardiography (CREATIS, Leclerc et al. 2019): 500 patients, 2- and 4-chamber views.
 
-Layout of the current NIfTI release (not in source-formats.md; from UltraBench's processing code and common use):
+Layout of the current NIfTI release (not in docs/sources.md; from UltraBench's processing code and common use):
 ``database_nifti/patientNNNN/patientNNNN_{2CH,4CH}_{ED,ES}.nii.gz`` with ``..._gt.nii.gz`` label maps,
 ``patientNNNN_{2CH,4CH}_half_sequence.nii.gz`` (+ ``_gt``) and ``Info_{2CH,4CH}.cfg`` (``ED``, ``ES``, ``NbFrame``,
 ``Sex``, ``Age``, ``ImageQuality``, ``EF``, ``FrameRate``), plus ``database_split/subgroup_{training,validation,

@@ -1,6 +1,6 @@
 """Ar-PlaqSegm1 carotid plaque B-mode database (Mendeley Data 8srkpz52dy, version 1).
 
-Layout (source-formats.md §1, from torch-em's loader): a flat list of PNG files, images ``<id>.png`` and binary masks
+Layout (docs/sources.md §1, from torch-em's loader): a flat list of PNG files, images ``<id>.png`` and binary masks
 ``<id>_labeled.png``, no archive and no split. Quirks handled:
 
 - one image is named ``"544 .png"`` (a space before the extension) while its mask is ``544_labeled.png``: ids are

@@ -1,6 +1,6 @@
 """DDTI, the Digital Database Thyroid Image (Pedraza et al., 2015; Universidad Nacional de Colombia).
 
-Layout of the original release (not in source-formats.md; read in third-party parsers of the release): one flat
+Layout of the original release (not in docs/sources.md; read in third-party parsers of the release): one flat
 folder with ``<case>.xml`` per case and ``<case>_<k>.jpg`` images. Each XML (root ``<case>``) has ``number``, ``age``,
 ``sex``, ``composition``, ``echogenicity``, ``margins``, ``calcifications``, ``tirads``, ``reportbacaf``,
 ``reporteco`` and one ``<mark>`` per annotated image: ``<image>k</image>`` and ``<svg>`` holding a JSON list of

@@ -1,6 +1,6 @@
 """FM_UIA 2026, the Foundation Model Challenge for Ultrasound Image Analysis (ISBI 2026): 27 subtasks in one tree.
 
-Layout (source-formats.md §6, from the challenge README and code): ``data/train/`` and ``data/val/`` each hold
+Layout (docs/sources.md §6, from the challenge README and code): ``data/train/`` and ``data/val/`` each hold
 ``csv_files/*.csv`` (one per subtask; the real file names are UNKNOWN, so every CSV there is read) and the image
 folders (``Classification/``, ``Segmentation/Two|Three|Four|Five/<dataset>/...``, ``Detection/``, ``Regression/``).
 Paths in the CSVs are relative to ``csv_files/``. Columns (order UNKNOWN, matched by name): ``task_id``,

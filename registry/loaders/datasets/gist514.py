@@ -1,6 +1,6 @@
 """GIST514-DB: endoscopic ultrasound of gastrointestinal stromal tumours vs leiomyomas (Google Drive folder).
 
-Layout (source-formats.md §3): ``usd514_jpeg_roi/images/*.jpg`` and ``usd514_jpeg_roi/annotations/`` with
+Layout (docs/sources.md §3): ``usd514_jpeg_roi/images/*.jpg`` and ``usd514_jpeg_roi/annotations/`` with
 ``train_anno_crop_split_{k}.json`` and ``val_anno_crop_split_{k}.json`` for k = 0..4: five official splits, COCO
 JSON with polygon segmentations, categories 1 = lmym (leiomyoma) and 2 = gist. Image naming and the extra per-image
 "anatomy" key seen in query2's code are UNKNOWN; extra scalar keys of an image record are copied to ``extra``.

@@ -1,6 +1,6 @@
 """HC18 fetal head circumference challenge (Zenodo record 1327317).
 
-Layout (not in source-formats.md; from the Zenodo file list and common use): ``training_set.zip`` ->
+Layout (not in docs/sources.md; from the Zenodo file list and common use): ``training_set.zip`` ->
 ``training_set/<nnn>_HC.png`` with ``<nnn>_HC_Annotation.png``, ``test_set.zip`` -> ``test_set/<nnn>_HC.png`` (no
 annotations; the ground truth is held by the organisers), ``training_set_pixel_size_and_HC.csv`` (``filename``,
 ``pixel size(mm)``, ``head circumference (mm)``) and ``test_set_pixel_size.csv`` (``filename``, ``pixel size(mm)``).

@@ -1,6 +1,6 @@
 """MMOTU OTU_2d (multi-modality ovarian tumour ultrasound, 2-D subset), from the authors' Google Drive folder.
 
-Layout (source-formats.md §3-4): ``OTU_2d/images/<n>.JPG``, ``OTU_2d/annotations/<n>.PNG`` (RGB colour mask, 8
+Layout (docs/sources.md §3-4): ``OTU_2d/images/<n>.JPG``, ``OTU_2d/annotations/<n>.PNG`` (RGB colour mask, 8
 tumour classes), ``<n>_binary.PNG`` (binary) and stray ``<n>_binary_binary.PNG`` duplicates (ignored),
 ``train.txt`` / ``val.txt`` (one stem per line) and ``train_cls.txt`` / ``val_cls.txt`` (``"<n>.JPG  <label>"``,
 0-based labels, two spaces). The Drive folder also holds ``OTU_3d`` (CEUS), which this converter ignores.

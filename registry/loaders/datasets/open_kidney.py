@@ -1,6 +1,6 @@
 """The Open Kidney Ultrasound Data Set (Singla et al., 2023; github.com/rsingla92/kidneyUS).
 
-Layout (not in source-formats.md; read in the authors' repository: ``labels/README_labels``,
+Layout (not in docs/sources.md; read in the authors' repository: ``labels/README_labels``,
 ``src/annotation_analysis/create_masks.py``, and UltraBench's processing code): the images come as a zip
 (``kidneyUS_images_<date>.zip``) of ``<n>_IM-XXXX-XXXX_anon.png`` files; the repository's ``labels/`` holds
 ``reviewed_labels_{1,2}.csv`` (VGG Image Annotator export: ``filename``, ``file_attributes`` JSON with ``Quality``,

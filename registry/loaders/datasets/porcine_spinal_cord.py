@@ -1,6 +1,6 @@
 """Porcine spinal cord injury ultrasound (Kumar et al., JHU; arXiv 2409.16441): segmentation and detection releases.
 
-Segmentation (``porcine-spinal-cord``), source-formats.md §2:
+Segmentation (``porcine-spinal-cord``), docs/sources.md §2:
 
 - ``{train,val,test}_images/`` with ``{train,val,test}_masks/``, optionally inside a ``SegmentationDataset/`` wrapper
   (a third-party decoder reports both variants). Whether ``test_*`` and ``human_*`` exist in the release is UNKNOWN:

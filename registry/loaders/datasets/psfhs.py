@@ -1,6 +1,6 @@
 """PSFHS: pubic symphysis and fetal head segmentation in intrapartum transperineal ultrasound (Zenodo 10969427).
 
-Layout (not in source-formats.md; from UltraBench's processing code): ``image_mha/<n>.mha`` (3-channel images; the
+Layout (not in docs/sources.md; from UltraBench's processing code): ``image_mha/<n>.mha`` (3-channel images; the
 channel axis may be stored first or last, both are handled) and ``label_mha/<n>.mha`` with the same names (0
 background, 1 pubic symphysis, 2 fetal head), possibly under a wrapper folder (``PSFHS/``). 1,358 images from 1,124
 participants, but no patient ids and no split ship with the data: a seeded random split is assigned, and patient

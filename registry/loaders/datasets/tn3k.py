@@ -1,6 +1,6 @@
 """TN3K thyroid nodule segmentation (Gong et al., 2022; github.com/haifangong/TRFE-Net-for-thyroid-nodule-segmentation).
 
-Layout (not in source-formats.md; read in the authors' and third-party loaders): ``trainval-image/NNNN.jpg`` with
+Layout (not in docs/sources.md; read in the authors' and third-party loaders): ``trainval-image/NNNN.jpg`` with
 ``trainval-mask/NNNN.jpg``, ``test-image/`` with ``test-mask/`` (614 test images), and ``tn3k-trainval-fold{k}.json``
 (``{"train": [...], "val": [...]}``; the authors' code treats the numbers as indices into the sorted trainval file
 list, other loaders as the file number ``{:04d}``; the two agree when files are numbered 0000.. without gaps, and
