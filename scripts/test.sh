@@ -19,4 +19,7 @@ fi
 # torch is pinned to the CPU build in the bench extra; "all" = data + site + bench + test.
 .venv/bin/python -m pip install -q -e ".[all]"
 
+if [ -n "${USREG_SETUP_ONLY:-}" ]; then
+  exit 0
+fi
 exec .venv/bin/python -m pytest "$@"
