@@ -1,0 +1,170 @@
+"""Catalog loaders whose layouts come from ultatron's adapters and UltraBench's process scripts.
+
+Each test builds a tiny download in the layout the cited code reads (the archive's top folder and the host's
+packaging included), unpacks it the way ``usreg fetch --from-file`` does, converts it with the real catalog entry, and
+checks the sample count, the split counts and the class map.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from registry.catalog import load_catalog
+from registry.fetch.extract import extract
+from tests.conftest import REPO_ROOT
+from tests.fixtures.builders._common import rgb, save, us_image, zip_tree
+
+CATALOG = load_catalog(REPO_ROOT)
+
+
+def _download(tmp_path: Path, archive: str, top: str, build: Callable[[Path], None]) -> Path:
+    """``build`` a tree, pack it as the host does (``archive`` holding ``top/``), unpack it as fetch does."""
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    build(staging)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    (downloads / archive).write_bytes(zip_tree(staging, top))
+    src = tmp_path / "src"
+    src.mkdir()
+    extract(downloads / archive, src)
+    return src
+
+
+def _labels(rows: list[dict]) -> dict[str, int]:
+    return dict(Counter(r["label"] for r in rows))
+
+
+def _classes(out, target: str) -> dict[int, str]:
+    return {int(k): v for k, v in out.metadata["targets"][target]["classes"].items()}
+
+
+# --- natalia-pbf-us1: resume.csv joins <studie>/<file_name> -----------------------------------------------------
+
+
+def test_natalia_pbf_us1_frames_by_exam_folder(tmp_path, convert):
+    exams = ["Obstetrics Exam - 05-Mar-2024_10_AM", "Obstetrics Exam - 06-Mar-2024_02_PM"]
+    rows = [
+        (exams[0], "cineframe_1_2024-03-05T10:00:00.jpeg", "No plane", 5),
+        (exams[0], "cineframe_2_2024-03-05T10:00:01.jpeg", "Heart standard plane", 2),
+        (exams[1], "cineframe_1_2024-03-06T14:00:00.jpeg", "Femur standard plane", 4),
+    ]
+
+    def build(root: Path) -> None:
+        for i, (exam, name, _, _) in enumerate(rows):
+            save(root / exam / name, rgb(us_image(40, 56, 100 + i)), fmt="JPEG", quality=85)
+        (root / "resume.csv").write_text(
+            "file_name,studie,class,value,image\n" + "".join(f"{n},{e},{c},{v},\n" for e, n, c, v in rows)
+        )
+        (root / "metadata.csv").write_text("Study Name,protocol,position\n" + f"{exams[0]},Vertical,OP\n")
+
+    src = _download(tmp_path, "PBF-US1.zip", "PBF-US1", build)
+    out = convert(CATALOG.datasets["natalia-pbf-us1"], src)
+    assert len(out.rows) == 3, out.problems()
+    assert not out.problems()
+    assert _labels(out.rows) == {"No plane": 1, "Heart standard plane": 1, "Femur standard plane": 1}
+    assert out.metadata["labels"] == [
+        "Biparietal standard plane",
+        "Abdominal standard plane",
+        "Heart standard plane",
+        "Spine standard plane",
+        "Femur standard plane",
+        "No plane",
+    ]
+    assert {r["subject_id"] for r in out.rows} == set(exams)
+    assert sum(out.splits().values()) == 3
+    by_subject = {}
+    for r in out.rows:
+        by_subject.setdefault(r["subject_id"], set()).add(r["split"])
+    assert all(len(s) == 1 for s in by_subject.values()), by_subject  # one sweep never spans two splits
+
+
+# --- focus-fetal-cardiac: one mask PNG per structure in each split folder ---------------------------------------
+
+
+def test_focus_fetal_cardiac_two_structure_masks_per_split(tmp_path, convert):
+    def build(root: Path) -> None:
+        for i, (folder, stem) in enumerate((("training", "001"), ("training", "002"), ("testing", "101"))):
+            save(root / folder / "images" / f"{stem}.png", rgb(us_image(48, 64, 200 + i)))
+            thorax = np.zeros((48, 64), np.uint8)
+            thorax[8:40, 10:54] = 255
+            heart = np.zeros((48, 64), np.uint8)
+            heart[16:30, 20:40] = 255
+            save(root / folder / "annfiles_mask" / f"{stem}-thorax.png", thorax)
+            save(root / folder / "annfiles_mask" / f"{stem}-cardiac.png", heart)
+            (root / folder / "annfiles_ellipse").mkdir(exist_ok=True)
+            (root / folder / "annfiles_ellipse" / f"{stem}.txt").write_text("cardiac 30 23 10 7 0\n")
+            (root / folder / "annfiles_rectangle").mkdir(exist_ok=True)
+            (root / folder / "annfiles_rectangle" / f"{stem}.txt").write_text("20 16 40 16 40 30 20 30 cardiac 0\n")
+
+    src = _download(tmp_path, "FOCUS.zip", "FOCUS", build)
+    out = convert(CATALOG.datasets["focus-fetal-cardiac"], src)
+    assert len(out.rows) == 3, out.problems()
+    assert not out.problems()
+    assert out.splits() == {"train": 2, "test": 1}
+    assert _classes(out, "cardiac") == {0: "background", 1: "cardiac region"}
+    assert _classes(out, "thorax") == {0: "background", 1: "thoracic region"}
+    assert out.mask("001", "cardiac").sum() == 14 * 20
+    assert out.mask("001", "thorax").sum() == 32 * 44
+
+
+# --- fpus23: the plane-classification folders of the Google Drive archive ----------------------------------------
+
+
+def test_fpus23_plane_folders(tmp_path, convert):
+    def build(root: Path) -> None:
+        planes = {"AC_PLANE": 2, "BPD_PLANE": 1, "FL_PLANE": 1, "NO_PLANE": 2}
+        n = 0
+        for plane, count in planes.items():
+            for k in range(count):
+                save(root / "Dataset_Plane" / plane / f"{plane.lower()}_{k}.png", us_image(40, 50, 300 + n))
+                n += 1
+        stream = root / "Dataset" / "four_poses" / "stream_hdvb_aroundabd_h"
+        save(stream / "frame_000.png", us_image(40, 50, 399))  # pose streams: not part of this loader
+        (root / "Dataset" / "boxes" / "annotation" / "stream_hdvb_aroundabd_h").mkdir(parents=True)
+        (root / "Dataset" / "boxes" / "annotation" / "stream_hdvb_aroundabd_h" / "annotations.xml").write_text(
+            "<annotations/>"
+        )
+
+    src = _download(tmp_path, "archive.zip", "archive", build)
+    out = convert(CATALOG.datasets["fpus23"], src)
+    assert len(out.rows) == 6, out.problems()
+    assert not out.problems()
+    assert _labels(out.rows) == {"AC_PLANE": 2, "BPD_PLANE": 1, "FL_PLANE": 1, "NO_PLANE": 2}
+    assert out.metadata["labels"] == ["AC_PLANE", "BPD_PLANE", "FL_PLANE", "NO_PLANE"]
+    assert sum(out.splits().values()) == 6 and out.metadata["splits"]["kind"] != "official"
+
+
+# --- jnu-ifm: us_data/<video>/image and mask, label values 7 and 8 ----------------------------------------------
+
+
+def test_jnu_ifm_index_masks_grouped_by_video(tmp_path, convert):
+    frames = {"V001": [1, 2], "V002": [5]}
+
+    def build(root: Path) -> None:
+        for video, ids in frames.items():
+            base = root / "us_data" / video
+            for i in ids:
+                stem = f"{video}_{i}"
+                save(base / "image" / f"{stem}.png", us_image(48, 64, 400 + i))
+                if i != 2:  # a frame without a mask file is kept unannotated
+                    lab = np.zeros((48, 64), np.uint8)
+                    lab[30:44, 5:25] = 7
+                    lab[4:26, 20:60] = 8
+                    save(base / "mask" / f"{stem}_mask.png", lab)
+                    save(base / "mask_enhance" / f"{stem}_mask.png", lab * 30)
+            (base / "frame_label.csv").write_text("frame_id,frame_label\n" + "".join(f"{i},6\n" for i in ids))
+
+    src = _download(tmp_path, "JNU-IFM.zip", "JNU-IFM", build)
+    out = convert(CATALOG.datasets["jnu-ifm"], src)
+    assert len(out.rows) == 3, out.problems()
+    assert _classes(out, "structures") == {0: "background", 7: "pubic symphysis", 8: "fetal head"}
+    assert set(np.unique(out.mask("V001_1", "structures")).tolist()) == {0, 7, 8}
+    assert out.by_id["V001_2"]["masks"] == []
+    assert {r["sample_id"]: r["subject_id"] for r in out.rows} == {"V001_1": "V001", "V001_2": "V001", "V002_5": "V002"}
+    assert sum(out.splits().values()) == 3
+    assert len({r["split"] for r in out.rows if r["subject_id"] == "V001"}) == 1
