@@ -17,11 +17,11 @@ from typing import Any
 import httpx
 
 from .. import __version__
-from .errors import DownloadError, HostError
+from .errors import DownloadError, HostError, redact_url
 from .plan import Candidate
 from .retry import RETRY_STATUSES, TRANSIENT_ERRORS, backoff_delay, describe, parse_retry_after
 from .settings import QUEUE_CHUNKS, FetchSettings
-from .transport import HostNotFound, Urllib3Transport, proxies_configured
+from .transport import DEADLINE, HEADERS_ONLY, HostNotFound, Urllib3Transport, proxies_configured
 from .verify import feed_file
 
 USER_AGENT = f"usreg/{__version__} (+https://github.com/usreg/usreg)"
@@ -156,7 +156,9 @@ class HttpClient:
         any other status; raises ``RetriesExhausted`` when every attempt failed."""
         last = ""
         for attempt in range(self.settings.retries):
-            request = self.http.build_request(method, url, headers=headers, params=params)
+            request = self.http.build_request(
+                method, url, headers=headers, params=params, extensions={DEADLINE: self.settings.request_deadline}
+            )
             try:
                 response = self.http.send(request, auth=auth, stream=stream)
             except HostNotFound as exc:
@@ -238,31 +240,38 @@ class HttpClient:
         """Download ``candidate`` into ``part``, resuming from whatever ``part`` already holds.
 
         Transient failures (dropped connections, timeouts, 429, 5xx) are retried with backoff; a retry resumes with
-        a Range request. The attempt counter restarts whenever an attempt made progress, so a flaky connection that
-        keeps delivering data is never abandoned. Raises ``RetriesExhausted`` or ``HostError`` when this URL cannot
-        deliver the file; the caller then tries the next candidate.
+        a Range request. Two bounds stop every retry loop: ``retries`` attempts in a row that leave the partial file
+        no larger than it ever was (so a host that ignores Range and drops each transfer is abandoned, however much it
+        sends), and ``max_attempts`` attempts in all, progress or not. Raises ``RetriesExhausted`` or ``HostError``
+        when this URL cannot deliver the file; the caller then tries the next candidate.
         """
         cancel = cancel or threading.Event()
         part.parent.mkdir(parents=True, exist_ok=True)
         meta_path = part.with_name(part.name + ".json")
         transferred = 0
         resumed_from = part.stat().st_size if part.exists() else 0
-        attempt = 0
+        high = resumed_from  # the largest the partial file has been: growing past it is progress
+        attempts = 0
+        stalled = 0
         last = ""
         url = candidate.url
-        while attempt < self.settings.retries:
+        while attempts < self.settings.max_attempts and stalled < self.settings.retries:
             if cancel.is_set():
                 raise Cancelled()
+            attempts += 1
             have = part.stat().st_size if part.exists() else 0
             if expected_size is not None and have > expected_size:
                 part.unlink()
                 have = 0
             headers = {**candidate.header_dict(), "Accept-Encoding": "identity"}
             meta = _read_meta(meta_path)
+            validator = None
             if have:
                 headers["Range"] = f"bytes={have}-"
-                if meta.get("url") == url and meta.get("etag"):
-                    headers["If-Range"] = meta["etag"]
+                if meta.get("url") in (_url_key(url), url):  # a plain URL: metadata written by an older usreg
+                    validator = _validator(meta)
+                    if validator:
+                        headers["If-Range"] = validator
             try:
                 outcome = self._transfer(
                     url,
@@ -274,6 +283,7 @@ class HttpClient:
                     algorithms,
                     name,
                     meta_path,
+                    meta if validator else {},
                     on_progress,
                     on_start,
                     cancel,
@@ -281,14 +291,16 @@ class HttpClient:
             except _Retry as retry:
                 transferred += retry.received
                 last = retry.reason
-                if retry.received:
-                    attempt = 0  # progress was made: keep going
+                size = part.stat().st_size if part.exists() else 0
+                if size > high:
+                    high = size
+                    stalled = 0
                 else:
-                    attempt += 1
-                if attempt < self.settings.retries:
+                    stalled += 1
+                if attempts < self.settings.max_attempts and stalled < self.settings.retries:
                     self._sleep(
                         backoff_delay(
-                            max(0, attempt - 1), self.settings.base_delay, self.settings.max_wait, retry.retry_after
+                            max(0, stalled - 1), self.settings.base_delay, self.settings.max_wait, retry.retry_after
                         )
                     )
                 continue
@@ -296,10 +308,15 @@ class HttpClient:
             outcome.resumed_from = resumed_from
             meta_path.unlink(missing_ok=True)
             return outcome
+        why = (
+            f"{stalled} attempts in a row without new bytes"
+            if stalled >= self.settings.retries
+            else f"{attempts} attempts in all (USREG_MAX_ATTEMPTS)"
+        )
         raise RetriesExhausted(
-            f"{name}: gave up after {self.settings.retries} attempts at {url}; last error: {last}",
-            hint="the host may be down or rate-limiting; run the same command again later to resume, "
-            "or use --mirror URL",
+            f"{name}: gave up after {why} at {redact_url(url)}; last error: {last}",
+            hint="the host may be down, rate-limiting or ignoring Range requests; run the same command again later "
+            "to resume, or use --mirror URL",
         )
 
     def _transfer(
@@ -313,11 +330,14 @@ class HttpClient:
         algorithms: set[str],
         name: str,
         meta_path: Path,
+        validators: dict[str, Any],
         on_progress: Callable[[int], None] | None,
         on_start: Callable[[int, int | None], None] | None,
         cancel: threading.Event,
     ) -> DownloadInfo:
-        request = self.http.build_request("GET", url, headers=headers)
+        request = self.http.build_request(
+            "GET", url, headers=headers, extensions={DEADLINE: self.settings.request_deadline, HEADERS_ONLY: True}
+        )
         try:
             response = self.http.send(request, auth=auth, stream=True)
         except HostNotFound as exc:
@@ -329,6 +349,12 @@ class HttpClient:
             status = response.status_code
             if status in RETRY_STATUSES:
                 raise _Retry(f"HTTP {status}", parse_retry_after(response.headers.get("Retry-After")))
+            if status == 206 and _changed(validators, response):
+                part.unlink(missing_ok=True)  # never splice two versions of a file
+                raise _Retry(
+                    f"the file changed on the host since the partial download ({_changed(validators, response)}) and "
+                    "the host ignored If-Range; restarting from the beginning"
+                )
             if status == 416 and have:
                 total = _content_range_total(response.headers.get("Content-Range"))
                 if expected_size == have or total == have:
@@ -361,31 +387,71 @@ class HttpClient:
                 if start != have:
                     part.unlink(missing_ok=True)
                     raise _Retry(f"unexpected Content-Range {response.headers.get('Content-Range')!r}; restarting")
+            length = response.headers.get("Content-Length")
+            announced = start + int(length) if length and length.isdigit() else None
+            if status == 206:
+                announced = _content_range_total(response.headers.get("Content-Range")) or announced
+            if expected_size is not None and announced is not None and announced > expected_size:
+                part.unlink(missing_ok=True)
+                raise HostError(
+                    f"{name}: {_host(response)} announces {announced:,} bytes, but {expected_size:,} were declared; "
+                    "refused before downloading",
+                    hint="the file on the host differs from the one the entry or the host's API describes: report it, "
+                    "or use --mirror URL",
+                    url=redact_url(str(response.url)),
+                    status=status,
+                )
+            cap = expected_size if expected_size is not None else announced
             mode = "r+b" if start else "wb"
             hashers = {alg: hashlib.new(alg) for alg in sorted({"sha256", *algorithms})}
-            _write_meta(meta_path, url, response.headers.get("ETag"))
+            _write_meta(meta_path, _url_key(url), response.headers.get("ETag"), response.headers.get("Last-Modified"))
+            too_big = False
             with open(part, mode) as f:
                 if start:
                     f.truncate(start)
                     feed_file(part, hashers)
                     f.seek(start)
-                length = response.headers.get("Content-Length")
-                total = start + int(length) if length and length.isdigit() else expected_size
                 if on_start:
-                    on_start(start, total)
+                    on_start(start, cap)
                 sink = _Sink(f, hashers)
+                window = self.settings.read_timeout
+                window_start, window_bytes = time.monotonic(), 0
                 try:
                     for chunk in response.iter_raw():
                         if cancel.is_set():
                             raise Cancelled()
+                        if cap is not None and start + received + len(chunk) > cap:
+                            too_big = True
+                            break
                         sink.put(chunk)
                         received += len(chunk)
+                        window_bytes += len(chunk)
                         if on_progress:
                             on_progress(len(chunk))
+                        elapsed = time.monotonic() - window_start
+                        if window > 0 and elapsed >= window:
+                            if window_bytes < self.settings.min_rate * elapsed:
+                                raise _Retry(
+                                    f"the host sent {window_bytes:,} bytes in {elapsed:.0f} s, below the minimum rate "
+                                    f"of {self.settings.min_rate:g} bytes/s (USREG_MIN_RATE)",
+                                    received=received,
+                                )
+                            window_start, window_bytes = time.monotonic(), 0
                 except TRANSIENT_ERRORS as exc:
                     raise _Retry(describe(exc), received=received) from None
                 finally:
                     sink.close()
+            if too_big:
+                part.unlink(missing_ok=True)
+                raise HostError(
+                    f"{name}: {_host(response)} sent more than the {cap:,} bytes "
+                    + ("declared" if expected_size is not None else "it announced")
+                    + "; the transfer was cut there and refused",
+                    hint="the file on the host differs from the one the entry or the host's API describes: report it, "
+                    "or use --mirror URL",
+                    url=redact_url(str(response.url)),
+                    status=status,
+                )
             return self._finish(part, url, received, algorithms, response, hashers)
         finally:
             response.close()
@@ -448,6 +514,32 @@ def _content_range_total(value: str | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def _url_key(url: str) -> str:
+    """What the partial file's metadata stores of its URL: a digest, so no credential or signature lands on disk."""
+    return "sha256:" + hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def _host(response: httpx.Response) -> str:
+    return response.url.host or "the host"
+
+
+def _validator(meta: dict[str, Any]) -> str | None:
+    """The If-Range value for a resume: a strong ETag, else Last-Modified (weak ETags may not be used)."""
+    etag = meta.get("etag")
+    if etag and not str(etag).startswith("W/"):
+        return str(etag)
+    return meta.get("last_modified") or None
+
+
+def _changed(validators: dict[str, Any], response: httpx.Response) -> str:
+    """How the file's validators changed since the partial download started ('' when they did not)."""
+    for key, header in (("etag", "ETag"), ("last_modified", "Last-Modified")):
+        before, now = validators.get(key), response.headers.get(header)
+        if before and now and before != now:
+            return f"{header} {before} -> {now}"
+    return ""
+
+
 def _read_meta(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -455,9 +547,9 @@ def _read_meta(path: Path) -> dict[str, Any]:
         return {}
 
 
-def _write_meta(path: Path, url: str, etag: str | None) -> None:
+def _write_meta(path: Path, url: str, etag: str | None, last_modified: str | None) -> None:
     tmp = path.with_name(path.name + f".{os.getpid()}")
-    tmp.write_text(json.dumps({"url": url, "etag": etag}), encoding="utf-8")
+    tmp.write_text(json.dumps({"url": url, "etag": etag, "last_modified": last_modified}), encoding="utf-8")
     os.replace(tmp, path)
 
 

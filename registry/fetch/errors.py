@@ -2,9 +2,41 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import UsregError
+
+#: query parameters that make a URL a bearer credential (signed storage URLs, tokens)
+_SECRET_PARAMS = re.compile(
+    r"(^|&)(x-amz-[a-z-]+|x-goog-[a-z-]+|signature|sig|se|sp|sv|st|skoid|sktid|token|access_token|key|api_key|"
+    r"expires|policy|key-pair-id|googleaccessid|response-[a-z-]+)=",
+    re.I,
+)
+_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@", re.I)
+
+
+def redact_url(url: str | None) -> str:
+    """``url`` safe to print or store: no user name or password, and no query when the query signs the URL."""
+    if not url:
+        return url or ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return redact_text(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    query = parts.query
+    if query and _SECRET_PARAMS.search(query):
+        query = ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def redact_text(text: str) -> str:
+    """Every ``scheme://user:password@`` in ``text`` with the credentials replaced by ``***``."""
+    return _USERINFO.sub(lambda m: m.group("scheme") + "***@", text)
 
 
 class FetchError(UsregError):

@@ -5,11 +5,14 @@ Defaults suit real hosts; every value can be overridden from the environment (te
 ==============================  =========  ===============================================================
 variable                        default    meaning
 ==============================  =========  ===============================================================
-USREG_RETRIES                   5          attempts per URL before falling back to the next mirror
+USREG_RETRIES                   5          attempts per URL in a row that add no new bytes, then the next mirror
+USREG_MAX_ATTEMPTS              20         attempts per file and URL in all, progress or not (bounds every retry loop)
 USREG_RETRY_BASE_DELAY          1.0        first backoff delay in seconds (doubles each attempt, with jitter)
 USREG_RETRY_MAX_WAIT            60         cap on any single wait, including a host's Retry-After
 USREG_CONNECT_TIMEOUT           20         seconds to open a connection
 USREG_READ_TIMEOUT              60         seconds without a byte from the host
+USREG_REQUEST_DEADLINE          120        seconds for a complete answer header (and a whole API answer)
+USREG_MIN_RATE                  1024       bytes/s a download must average over each read-timeout window
 USREG_EXTRACT_MAX_BYTES         1 TiB      total unpacked size allowed per archive
 USREG_EXTRACT_MAX_RATIO         200        unpacked size / archive size allowed per archive
 USREG_LOCK_TIMEOUT              -1         seconds to wait for another fetch of the same dataset (-1: forever)
@@ -45,6 +48,9 @@ class FetchSettings:
     max_wait: float = 60.0
     connect_timeout: float = 20.0
     read_timeout: float = 60.0
+    max_attempts: int = 20
+    request_deadline: float = 120.0
+    min_rate: float = 1024.0
     extract_max_bytes: int = 1 << 40
     extract_max_ratio: float = 200.0
     lock_timeout: float = -1.0
@@ -58,6 +64,9 @@ class FetchSettings:
             max_wait=max(0.0, _number("USREG_RETRY_MAX_WAIT", d.max_wait)),
             connect_timeout=_number("USREG_CONNECT_TIMEOUT", d.connect_timeout),
             read_timeout=_number("USREG_READ_TIMEOUT", d.read_timeout),
+            max_attempts=max(1, int(_number("USREG_MAX_ATTEMPTS", d.max_attempts))),
+            request_deadline=max(0.05, _number("USREG_REQUEST_DEADLINE", d.request_deadline)),
+            min_rate=max(0.0, _number("USREG_MIN_RATE", d.min_rate)),
             extract_max_bytes=int(_number("USREG_EXTRACT_MAX_BYTES", d.extract_max_bytes)),
             extract_max_ratio=_number("USREG_EXTRACT_MAX_RATIO", d.extract_max_ratio),
             lock_timeout=_number("USREG_LOCK_TIMEOUT", d.lock_timeout),

@@ -7,10 +7,17 @@ socket in pieces of up to 1 MiB. urllib3 errors are mapped onto the httpx except
 
 It is used only when no proxy is configured in the environment: with a proxy, usreg falls back to httpx's own
 transport, which honours HTTP(S)_PROXY and NO_PROXY.
+
+Every request has an overall deadline (``USREG_REQUEST_DEADLINE``): a watchdog shuts the socket down when the answer's
+headers (or, for a request that is not streamed, the whole answer) have not arrived in time. Socket timeouts alone
+cannot catch a host that sends one byte per second forever.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -31,6 +38,74 @@ def proxies_configured() -> bool:
 
 class HostNotFound(httpx.ConnectError):
     """The host name does not resolve: retrying the same host will not help (offline, a typo, a DNS problem)."""
+
+
+class DeadlineExceeded(httpx.ReadTimeout):
+    """The host did not complete its answer within the request deadline (a stalled or deliberately slow host)."""
+
+
+#: request extensions read by the transport: the deadline in seconds, and whether it covers the headers only
+DEADLINE = "usreg_deadline"
+HEADERS_ONLY = "usreg_deadline_headers_only"
+
+_current = threading.local()  # the watchdog of the request being sent on this thread
+
+
+class _Watchdog:
+    """Shuts the request's socket down when its deadline passes, so a blocked read returns at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._conn: Any = None
+        self._mutex = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def attach(self, conn: Any) -> None:
+        with self._mutex:
+            self._conn = conn
+            if self.expired:
+                self._kill()
+
+    def _expire(self) -> None:
+        with self._mutex:
+            self.expired = True
+            self._kill()
+
+    def _kill(self) -> None:
+        sock = getattr(self._conn, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def error(self, request: httpx.Request) -> DeadlineExceeded:
+        return DeadlineExceeded(
+            f"no complete answer from {request.url.host} within {self.seconds:g} s (USREG_REQUEST_DEADLINE)",
+            request=request,
+        )
+
+
+class _WatchedPool(urllib3.HTTPConnectionPool):
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)
+        watchdog = getattr(_current, "watchdog", None)
+        if watchdog is not None:
+            watchdog.attach(conn)
+        return conn
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)
+        watchdog = getattr(_current, "watchdog", None)
+        if watchdog is not None:
+            watchdog.attach(conn)
+        return conn
 
 
 def _map_error(exc: Exception, request: httpx.Request) -> httpx.TransportError:
@@ -63,9 +138,17 @@ class _GatherFailed(Exception):
 
 
 class _BodyStream(httpx.SyncByteStream):
-    def __init__(self, response: urllib3.BaseHTTPResponse, request: httpx.Request) -> None:
+    def __init__(
+        self, response: urllib3.BaseHTTPResponse, request: httpx.Request, watchdog: _Watchdog | None = None
+    ) -> None:
         self._response = response
         self._request = request
+        self._watchdog = watchdog
+
+    def _error(self, exc: Exception) -> httpx.TransportError:
+        if self._watchdog is not None and self._watchdog.expired:
+            return self._watchdog.error(self._request)
+        return _map_error(exc, self._request)
 
     def __iter__(self) -> Iterator[bytes]:
         # Chunks of up to CHUNK_SIZE. While the link is fast (the last chunk filled within FLUSH_INTERVAL), one
@@ -95,9 +178,9 @@ class _BodyStream(httpx.SyncByteStream):
         except _GatherFailed as failed:
             if failed.pieces:  # what arrived before the failure is kept, so a resume asks only for the rest
                 yield b"".join(failed.pieces)
-            raise _map_error(failed.error, self._request) from failed.error
+            raise self._error(failed.error) from failed.error
         except _ERRORS as exc:
-            raise _map_error(exc, self._request) from exc
+            raise self._error(exc) from exc
 
     @staticmethod
     def _gather(read1: Any, deadline: float) -> list[bytes]:
@@ -117,6 +200,8 @@ class _BodyStream(httpx.SyncByteStream):
         return pieces
 
     def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         response = self._response
         # a fully read body returns its connection to the pool; a half-read one must not be reused
         if response.isclosed() or getattr(response, "length_remaining", None) == 0:
@@ -137,6 +222,7 @@ class Urllib3Transport(httpx.BaseTransport):
         except ImportError:  # pragma: no cover - certifi comes with httpx
             pass
         self._pool = urllib3.PoolManager(**kwargs)
+        self._pool.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         timeouts = request.extensions.get("timeout", {})
@@ -145,6 +231,9 @@ class Urllib3Transport(httpx.BaseTransport):
         for key, value in request.headers.multi_items():
             headers.add(key, value)
         body = request.read() or None
+        deadline = request.extensions.get(DEADLINE)
+        watchdog = _Watchdog(deadline) if deadline else None
+        _current.watchdog = watchdog
         try:
             response = self._pool.urlopen(
                 request.method,
@@ -158,11 +247,20 @@ class Urllib3Transport(httpx.BaseTransport):
                 timeout=timeout,
             )
         except _ERRORS as exc:
+            if watchdog is not None:
+                watchdog.cancel()
+                if watchdog.expired:
+                    raise watchdog.error(request) from exc
             raise _map_error(exc, request) from exc
+        finally:
+            _current.watchdog = None
+        if watchdog is not None and request.extensions.get(HEADERS_ONLY):
+            watchdog.cancel()  # a download's body is bounded by the minimum rate instead
+            watchdog = None
         return httpx.Response(
             status_code=response.status,
             headers=list(response.headers.items()),
-            stream=_BodyStream(response, request),
+            stream=_BodyStream(response, request, watchdog),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode("latin-1")},
         )
 
