@@ -42,6 +42,30 @@ class Catalog:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def invalid_files(self) -> list[str]:
+        """The entry files (relative to the root) that have at least one validation error."""
+        return sorted({finding.file for finding in self.errors})
+
+    def usable(self) -> Catalog:
+        """The entries that validate, for commands that read the catalog rather than judge it.
+
+        A draft entry being written must not stop `list`, `show`, `stats`, `export` or `site build` for every other
+        entry: those commands report the invalid files once and skip them; `validate` and CI still fail on them.
+        """
+        if not self.errors:
+            return self
+        bad = {(self.root / rel).resolve() for rel in self.invalid_files}
+        keep = {i for i, path in self.files.items() if path.resolve() not in bad}
+        return Catalog(
+            root=self.root,
+            datasets={i: d for i, d in self.datasets.items() if i in keep},
+            models={i: m for i, m in self.models.items() if i in keep},
+            files={i: p for i, p in self.files.items() if i in keep},
+            errors=[],
+            warnings=self.warnings,
+        )
+
     def entry(self, entry_id: str) -> Dataset | Model | None:
         return self.datasets.get(entry_id) or self.models.get(entry_id)
 

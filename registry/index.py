@@ -145,7 +145,7 @@ class RegistryIndex:
     def ensure(self, catalog: Catalog | None = None, force: bool = False) -> bool:
         """Rebuild when the entries changed (or ``force``). Returns whether a rebuild happened.
 
-        An invalid catalog is never indexed: the caller gets the catalog's errors instead.
+        Entries that do not validate are left out (see :meth:`Catalog.usable`); the rest is indexed.
         """
         if not force and self.is_fresh():
             return False
@@ -153,18 +153,17 @@ class RegistryIndex:
             from .catalog import load_catalog
 
             catalog = load_catalog(self.root, duplicates=False)
-        if catalog.errors:
-            from .errors import UsregError
-
-            raise UsregError(
-                f"the catalog has {len(catalog.errors)} validation error(s); the index was not updated",
-                hint="run `usreg validate` and fix them",
-            )
-        self.rebuild(catalog)
+        self.rebuild(catalog.usable(), skipped=catalog.invalid_files)
         return True
 
+    def skipped_files(self) -> list[str]:
+        """Entry files left out of the index at its last rebuild because they did not validate."""
+        with Session(self.engine) as session:
+            row = session.get(Meta, "skipped_files")
+            return json.loads(row.value) if row else []
+
     # -- writing ---------------------------------------------------------------------------------------------
-    def rebuild(self, catalog: Catalog) -> None:
+    def rebuild(self, catalog: Catalog, skipped: Sequence[str] = ()) -> None:
         seen, self._seen_hash = self._seen_hash, None
         entries, facets = [], []
         for kind, items in (("dataset", catalog.datasets), ("model", catalog.models)):
@@ -179,8 +178,14 @@ class RegistryIndex:
             _bulk_insert(conn, EntryRow, entries)
             _bulk_insert(conn, FacetRow, facets)
             _bulk_insert(conn, ScoreRow, scores)
-            conn.execute(delete(Meta).where(Meta.key == "content_hash"))
-            conn.execute(insert(Meta), [{"key": "content_hash", "value": seen or self.current_hash()}])
+            conn.execute(delete(Meta).where(Meta.key.in_(["content_hash", "skipped_files"])))
+            conn.execute(
+                insert(Meta),
+                [
+                    {"key": "content_hash", "value": seen or self.current_hash()},
+                    {"key": "skipped_files", "value": json.dumps(list(skipped))},
+                ],
+            )
         log.info("indexed %d entries, %d facets, %d scores", len(entries), len(facets), len(scores))
 
     def store_scores(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -255,6 +260,14 @@ class RegistryIndex:
         )
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(text(sql), params)]
+
+    def distinct_values(self, column: str) -> list[str]:
+        """The distinct non-empty values of one entry column (``license``, ``access``, ...)."""
+        if column not in {"license", "access", "kind", "entry_type"}:
+            raise ValueError(f"not a listable column: {column}")
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(f"SELECT DISTINCT {column} FROM entry WHERE {column} IS NOT NULL"))
+            return sorted(str(r[0]) for r in rows if r[0])
 
     def entry_data(self, entry_id: str) -> dict[str, Any] | None:
         with Session(self.engine) as session:

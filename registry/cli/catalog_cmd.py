@@ -9,10 +9,28 @@ import click
 from ..columns import SORTABLE
 from ..errors import UsregError
 from .context import AppContext, pass_app
-from .output import FORMATS, console, emit_json, emit_rows
+from .output import FORMATS, console, emit_fitted_table, emit_json, emit_rows
 
 TIERS = ("steel", "bronze", "silver", "gold", "platinum", "diamond")
 LIST_COLUMNS = ["id", "kind", "name", "year", "anatomy", "tasks", "access", "license", "tier", "points", "verification"]
+DEFAULT_TABLE_COLUMNS = ["id", "tier", "points", "anatomy", "tasks", "name"]
+# Minimum widths before a column is shortened with an ellipsis; -1: never shortened (ids must stay copyable).
+MIN_WIDTHS = {"id": -1, "tier": 8, "points": 6, "kind": 7, "year": 4, "anatomy": 10, "tasks": 14, "name": 20}
+DROP_ORDER = ["tasks", "anatomy", "points", "kind", "year", "access", "license", "verification"]
+
+
+def _columns(value: str | None, fmt: str) -> list[str]:
+    if not value:
+        return DEFAULT_TABLE_COLUMNS if fmt == "table" else LIST_COLUMNS
+    chosen = [c.strip() for c in value.split(",") if c.strip()]
+    unknown = [c for c in chosen if c not in LIST_COLUMNS]
+    if unknown or not chosen:
+        from ..errors import UsageError
+
+        raise UsageError(
+            f"unknown column(s): {', '.join(unknown) or '(none given)'}", hint="choose from: " + ", ".join(LIST_COLUMNS)
+        )
+    return chosen
 
 
 def _multi(name: str, help_text: str):
@@ -33,6 +51,13 @@ def _multi(name: str, help_text: str):
 @click.option("--sort", type=click.Choice(SORTABLE), default="id", show_default=True)
 @click.option("--desc", is_flag=True, help="Sort descending.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--columns",
+    "columns_option",
+    metavar="COL,COL",
+    help="Columns to show, comma-separated (default: " + ",".join(DEFAULT_TABLE_COLUMNS) + "; json/csv: all). "
+    "Known: " + ", ".join(LIST_COLUMNS) + ".",
+)
 @pass_app
 def list_entries(
     app: AppContext,
@@ -49,11 +74,33 @@ def list_entries(
     sort,
     desc,
     fmt,
+    columns_option,
 ) -> None:
-    """List entries, filtered and sorted."""
-    from ..index import open_index
+    """List entries, filtered and sorted.
 
+    Filter values are matched case-insensitively against the vocabularies (`--anatomy Breast` is `breast`); an
+    unknown value is an error with the closest known ones. The table fits the terminal, one line per entry.
+    """
+    from ..index import open_index
+    from .list_filters import normalise_country, normalise_license, normalise_vocabulary
+
+    columns = _columns(columns_option, fmt)
+    anatomy = normalise_vocabulary("anatomy", anatomy)
+    task = normalise_vocabulary("task", task)
+    label_type = normalise_vocabulary("label-type", label_type)
+    species = normalise_vocabulary("species", species)
+    access = normalise_vocabulary("access", access)
+    country = normalise_country(country)
     index = open_index(app.root)
+    skipped = index.skipped_files()
+    if skipped:
+        click.echo(
+            f"warning: skipping {len(skipped)} entry file(s) that do not validate: {', '.join(skipped[:5])}"
+            " (run `usreg validate`)",
+            err=True,
+        )
+    if license:
+        license = normalise_license(license, index.distinct_values("license"))
     rows = index.query(
         kind=kind,
         filters={"anatomy": anatomy, "task": task, "label_type": label_type, "species": species, "country": country},
@@ -64,7 +111,11 @@ def list_entries(
         sort=sort,
         descending=desc,
     )
-    emit_rows(rows, LIST_COLUMNS, fmt, title=f"{len(rows)} entries")
+    title = f"{len(rows)} entries"
+    if fmt == "table":
+        emit_fitted_table(rows, columns, MIN_WIDTHS, droppable=DROP_ORDER, title=title)
+    else:
+        emit_rows(rows, columns, fmt, title=title)
 
 
 @click.command()

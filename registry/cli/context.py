@@ -23,17 +23,24 @@ class AppContext:
         return load_catalog(self.root, only, plugins=plugins)
 
     def valid_catalog(self) -> Catalog:
-        """The catalog, or exit 1 listing every validation error (nothing is indexed from an invalid catalog)."""
-        from ..errors import UsregError
+        """The entries that validate; invalid entry files are reported once on stderr and skipped.
 
+        `usreg validate` (and CI) fail on them; reading commands go on with the rest.
+        """
         catalog = self.catalog()
-        if catalog.errors:
-            for finding in catalog.errors:
-                click.echo(finding.render(), err=True)
-            raise UsregError(
-                f"the catalog has {len(catalog.errors)} validation error(s)", hint="fix them, then run `usreg validate`"
-            )
-        return catalog
+        report_skipped(catalog)
+        return catalog.usable()
+
+
+def report_skipped(catalog: Catalog) -> None:
+    """One line on stderr naming the entry files that do not validate and are skipped."""
+    files = catalog.invalid_files
+    if files:
+        shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+        click.echo(
+            f"warning: skipping {len(files)} entry file(s) that do not validate: {shown} (run `usreg validate`)",
+            err=True,
+        )
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)

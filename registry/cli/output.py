@@ -17,12 +17,33 @@ from rich.table import Table
 FORMATS = ("table", "json", "csv")
 
 
+PIPED_WIDTH = 200
+
+
+def terminal_width(stderr: bool = False) -> int:
+    """The width to print at: ``COLUMNS`` when set, else the terminal's (also when stdout is piped but a terminal is
+    attached to another stream), else a wide default so piped tables stay readable."""
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    streams = (sys.stderr, sys.stdout, sys.stdin) if stderr else (sys.stdout, sys.stderr, sys.stdin)
+    for stream in streams:
+        try:
+            if stream is not None and stream.isatty():
+                return os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError):
+            continue
+    return PIPED_WIDTH
+
+
 def console(stderr: bool = False) -> Console:
-    """A rich console honouring NO_COLOR; wide when not attached to a terminal, so piped tables stay readable."""
-    stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else int(os.environ.get("COLUMNS", "200"))
+    """A rich console honouring NO_COLOR and the terminal width (see :func:`terminal_width`)."""
     return Console(
-        stderr=stderr, no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True, width=width
+        stderr=stderr,
+        no_color=bool(os.environ.get("NO_COLOR")),
+        highlight=False,
+        soft_wrap=True,
+        width=terminal_width(stderr),
     )
 
 
@@ -65,6 +86,62 @@ def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, 
         for r in rows:
             table.add_row(*(_escape(_cell(r.get(c))) for c in columns))
         console().print(table)
+
+
+def fit_columns(
+    cells: Sequence[dict[str, str]],
+    columns: Sequence[str],
+    min_widths: dict[str, int],
+    droppable: Sequence[str],
+    width: int,
+) -> dict[str, int]:
+    """Column widths that fit ``width`` (one space between columns): fixed columns (min width ``-1``) keep their
+    natural width, ``droppable`` columns go first, then the others shrink towards their minimum, widest first."""
+    natural = {c: max([len(c), *(len(row[c]) for row in cells)]) for c in columns}
+    shown = list(columns)
+
+    def floor(c: str) -> int:
+        return natural[c] if min_widths.get(c, 6) < 0 else min(natural[c], min_widths.get(c, 6))
+
+    for column in droppable:
+        if sum(floor(c) for c in shown) + len(shown) - 1 <= width:
+            break
+        if column in shown and len(shown) > 1:
+            shown.remove(column)
+    widths = {c: natural[c] for c in shown}
+    excess = sum(widths.values()) + len(shown) - 1 - width
+    while excess > 0:
+        shrinkable = [c for c in shown if widths[c] > floor(c)]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda c: widths[c] - floor(c))
+        widths[widest] -= 1
+        excess -= 1
+    return widths
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def emit_fitted_table(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    min_widths: dict[str, int],
+    droppable: Sequence[str] = (),
+    title: str | None = None,
+) -> None:
+    """One line per row at the terminal's width (see :func:`fit_columns`); ids are never cut or wrapped."""
+    cells = [{c: " ".join(_cell(r.get(c)).split()) for c in columns} for r in rows]
+    widths = fit_columns(cells, columns, min_widths, droppable, terminal_width())
+    lines = []
+    if title:
+        lines.append(title)
+    lines.append(" ".join(c.ljust(w) for c, w in widths.items()).rstrip())
+    lines.append(" ".join("─" * w for w in widths.values()))
+    for row in cells:
+        lines.append(" ".join(_clip(row[c], w).ljust(w) for c, w in widths.items()).rstrip())
+    click.echo("\n".join(lines))
 
 
 def _escape(text: str) -> str:

@@ -267,11 +267,10 @@ def stats(app: AppContext, fmt: str, gaps: bool, few: int) -> None:
 
     catalog, index, fresh = _load(app)
     if catalog.errors:
-        for finding in catalog.errors:
-            click.echo(finding.render(), err=True)
-        raise UsregError(
-            f"the catalog has {len(catalog.errors)} validation error(s)", hint="fix them, then run `usreg validate`"
-        )
+        from .context import report_skipped
+
+        report_skipped(catalog)
+        catalog = catalog.usable()
     if gaps:
         data = coverage_gaps(catalog, few=few)
         if fmt == "json":

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..errors import UsregError
 from .context import AppContext, pass_app
 from .output import console
 
@@ -24,11 +23,7 @@ from .output import console
 def up(app: AppContext, out: Path | None, serve: bool, port: int) -> None:
     """Validate, index and score the catalog, then build the site and serve it locally."""
     out_console = console(stderr=True)
-    catalog = app.catalog()
-    if catalog.errors:
-        for finding in catalog.errors:
-            click.echo(finding.render(), err=True)
-        raise UsregError(f"{len(catalog.errors)} validation error(s)", hint="fix them, then run `usreg up` again")
+    catalog = app.valid_catalog()
     out_console.print(f"validated {len(catalog.datasets)} datasets and {len(catalog.models)} models")
     from ..index import open_index
 
