@@ -29,6 +29,41 @@ def base(name: str, default: str) -> str:
     return os.environ.get(name, default).rstrip("/")
 
 
+#: the most authors a draft lists; longer lists end with ``authors_truncated``
+MAX_AUTHORS = 100
+
+
+def _orcid(value: Any) -> str | None:
+    match = re.search(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]", str(value or ""))
+    return match.group(0) if match else None
+
+
+def _author(family: Any = None, given: Any = None, name: Any = None, orcid: Any = None) -> dict[str, str] | None:
+    """One ``publications[].authors`` item: a person split into family and given names, or a group by name."""
+    family, given, name = (str(x).strip() if x else None for x in (family, given, name))
+    if not family and name and "," in name:
+        family, given = (x.strip() or None for x in name.split(",", 1))
+    person = {"family": family, "given": given} if family else {"name": name}
+    person["orcid"] = _orcid(orcid)
+    return {k: v for k, v in person.items() if v} if (family or name) else None
+
+
+def _authors(items: list[dict[str, str] | None]) -> dict[str, Any]:
+    """``authors`` (and ``authors_truncated`` past MAX_AUTHORS) for a publication draft."""
+    people = [a for a in items if a]
+    out: dict[str, Any] = {"authors": people[:MAX_AUTHORS]}
+    if len(people) > MAX_AUTHORS:
+        out["authors_truncated"] = True
+    return out
+
+
+def _ids(creator: dict[str, Any]) -> str | None:
+    ids = creator.get("nameIdentifiers") or []
+    return next(
+        (i.get("nameIdentifier") for i in ids if "orcid" in str(i.get("nameIdentifierScheme", "")).lower()), None
+    )
+
+
 def endpoints() -> dict[str, str]:
     return {
         "datacite": base("USREG_DATACITE_API", "https://api.datacite.org"),
@@ -154,7 +189,9 @@ class Importer:
         draft = Draft(kind)
         titles = [t.get("title") for t in attrs.get("titles", []) if t.get("title")]
         descriptions = [d.get("description") for d in attrs.get("descriptions", []) if d.get("description")]
-        creators = [c.get("name") for c in attrs.get("creators", []) if c.get("name")]
+        creators = [
+            _author(c.get("familyName"), c.get("givenName"), c.get("name"), _ids(c)) for c in attrs.get("creators", [])
+        ]
         draft.state(
             url,
             name=titles[0] if titles else None,
@@ -174,7 +211,7 @@ class Importer:
                 {
                     "title": titles[0] if titles else None,
                     "doi": doi,
-                    "authors": "; ".join(creators[:10]) or None,
+                    **_authors(creators),
                     "year": attrs.get("publicationYear"),
                     "role": "descriptor",
                 }
@@ -190,9 +227,10 @@ class Importer:
         venue = (msg.get("container-title") or [None])[0]
         parts = (msg.get("issued") or {}).get("date-parts") or [[None]]
         year = parts[0][0] if parts and parts[0] else None
-        authors = "; ".join(
-            f"{a.get('family', '')}, {a.get('given', '')}".strip(", ") for a in msg.get("author", [])[:10]
+        authors = _authors(
+            [_author(a.get("family"), a.get("given"), a.get("name"), a.get("ORCID")) for a in msg.get("author", [])]
         )
+        page = msg.get("page")
         draft.state(url, name=title, description=strip_html(msg.get("abstract")), year=year)
         draft.state(
             url,
@@ -200,9 +238,14 @@ class Importer:
                 {
                     "title": title,
                     "doi": doi,
-                    "authors": authors or None,
+                    **authors,
                     "year": year,
-                    "venue": venue,
+                    "journal": venue if msg.get("type") == "journal-article" else None,
+                    "venue": venue if msg.get("type") != "journal-article" else None,
+                    "volume": msg.get("volume"),
+                    "issue": msg.get("issue"),
+                    "pages": page if page and "-" in page else None,
+                    "article_number": msg.get("article-number") or (page if page and "-" not in page else None),
                     "role": "descriptor",
                 }
             ],
@@ -215,7 +258,7 @@ class Importer:
         record = self.get_json(url)
         meta = record.get("metadata", {})
         draft = Draft(kind)
-        creators = [c.get("name") for c in meta.get("creators", []) if c.get("name")]
+        creators = [_author(name=c.get("name"), orcid=c.get("orcid")) for c in meta.get("creators", [])]
         date = meta.get("publication_date")
         draft.state(
             url,
@@ -251,7 +294,7 @@ class Importer:
                     {
                         "title": meta.get("title"),
                         "doi": doi,
-                        "authors": "; ".join(creators[:10]) or None,
+                        **_authors(creators),
                         "year": int(date[:4]) if date else None,
                         "role": "descriptor",
                     }

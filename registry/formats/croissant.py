@@ -195,7 +195,12 @@ def _cite_as(entry: dict[str, Any], dataset_id: str) -> str:
             return pub["bibtex"]
     for pub in entry.get("publications") or []:
         if pub.get("role", "descriptor") == "descriptor":
-            parts = [pub.get("authors"), pub.get("title"), pub.get("venue"), str(pub.get("year") or "")]
+            authors = ", ".join(
+                a.get("name") or " ".join(x for x in (a.get("family"), a.get("given")) if x)
+                for a in pub.get("authors") or []
+            ) + (" et al." if pub.get("authors_truncated") else "")
+            venue = pub.get("journal") or pub.get("venue")
+            parts = [authors.strip(), pub.get("title"), venue, str(pub.get("year") or "")]
             text = ". ".join(p for p in parts if p)
             if pub.get("doi"):
                 text += f". https://doi.org/{pub['doi']}"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from .types import ArxivId, Count, Doi, Email, EntryId, Md5, Sha256, ShortText, Text, Url
 from .vocab import HostKind, PublicationRole
@@ -81,11 +81,49 @@ class Person(Strict):
     github: ShortText | None = None
 
 
+ORCID_PATTERN = r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$"
+
+
+class Author(Strict):
+    """One author of a publication: a person (family and given names) or a group (``name``)."""
+
+    family: ShortText | None = Field(None, description="Family name, as the paper prints it.")
+    given: ShortText | None = Field(None, description="Given names or initials, as the paper prints them.")
+    name: ShortText | None = Field(None, description="A consortium or group author, when the author is no person.")
+    orcid: Annotated[str, StringConstraints(pattern=ORCID_PATTERN)] | None = Field(
+        None, description="ORCID iD without the URL prefix, e.g. 0000-0002-1825-0097."
+    )
+
+    @model_validator(mode="after")
+    def _named(self) -> Author:
+        if not (self.family or self.name):
+            raise ValueError("an author needs 'family' (a person) or 'name' (a group)")
+        if self.name and (self.family or self.given):
+            raise ValueError("an author is a person (family, given) or a group (name), not both")
+        for part in (self.family, self.given, self.name):
+            if part and (" and " in f" {part} " or "et al" in part.lower() or (part != self.name and "," in part)):
+                raise ValueError(f"one author per item: {part!r} names several; set authors_truncated for 'et al.'")
+        return self
+
+
 class Publication(Strict):
     title: ShortText | None = None
-    authors: ShortText | None = None
+    authors: list[Author] = Field(
+        default_factory=list, description="The authors in the paper's order, one person or group per item."
+    )
+    authors_truncated: bool = Field(
+        False, description="True when the list stops before the last author (the source printed 'et al.')."
+    )
     year: int | None = Field(None, ge=1950, le=2100)
-    venue: ShortText | None = None
+    journal: ShortText | None = Field(None, description="Journal name only, without volume or pages.")
+    volume: ShortText | None = None
+    issue: ShortText | None = None
+    pages: ShortText | None = Field(None, description="Page range, e.g. 252-256.")
+    article_number: ShortText | None = Field(None, description="Article number for journals without pages.")
+    venue: ShortText | None = Field(
+        None, description="Conference, proceedings, preprint server or other venue, when not a journal."
+    )
+    publisher: ShortText | None = None
     doi: Doi | None = None
     arxiv: ArxivId | None = None
     url: Url | None = None

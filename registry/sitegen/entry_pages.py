@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from ..citation import entry_bibtex
+from ..citation import authors_text, entry_bibtex
 from ..schema import Dataset, Model
 from .context import SiteContext
 from .facts import fact_rows
@@ -159,7 +159,7 @@ def _publications(entry: Dataset | Model) -> str:
             else (f"https://arxiv.org/abs/{pub.arxiv}" if pub.arxiv else pub.url)
         )
         title = pub.title or pub.doi or pub.arxiv or pub.url
-        meta = ", ".join(esc(x) for x in (pub.authors, pub.venue, pub.year) if x)
+        meta = ", ".join(esc(x) for x in (authors_text(pub, limit=10), pub.journal or pub.venue, pub.year) if x)
         items.append(f"<li>{link(target, title)}{' — ' + meta if meta else ''} ({esc(pub.role)})</li>")
     return f"<ul>{''.join(items)}</ul>" if items else "<p>No publication recorded.</p>"
 

@@ -34,9 +34,20 @@ def dataset_jsonld(entry: Dataset, score: dict[str, Any] | None = None) -> dict[
         data["temporalCoverage"] = str(entry.year)
     if entry.acquisition.countries:
         data["spatialCoverage"] = [country_name(c) for c in entry.acquisition.countries]
-    creators = [p.authors for p in entry.publications if p.authors]
-    if creators:
-        data["creator"] = {"@type": "Organization", "name": creators[0]}
+    first = next((p for p in entry.publications if p.authors), None)
+    if first:
+        data["creator"] = [
+            {"@type": "Organization", "name": a.name}
+            if a.name
+            else {
+                "@type": "Person",
+                "name": " ".join(x for x in (a.given, a.family) if x),
+                "familyName": a.family,
+                **({"givenName": a.given} if a.given else {}),
+                **({"sameAs": f"https://orcid.org/{a.orcid}"} if a.orcid else {}),
+            }
+            for a in first.authors
+        ]
     cites = [f"https://doi.org/{p.doi}" for p in entry.publications if p.doi]
     if cites:
         data["citation"] = cites

@@ -34,7 +34,12 @@ def small_catalog(catalog_root):
             acquisition={"countries": ["ES"]},
             annotation={"label_types": ["mask"]},
             publications=[
-                {"title": "Alpha & {Beta}: 100% data_set", "doi": "10.1000/xyz", "year": 2020, "authors": "Doe, J."}
+                {
+                    "title": "Alpha & {Beta}: 100% data_set",
+                    "doi": "10.1000/xyz",
+                    "year": 2020,
+                    "authors": [{"family": "Doe", "given": "J."}],
+                }
             ],
         )
     )
@@ -154,7 +159,7 @@ def test_export_formats(small_catalog, run_cli, tmp_path):
     keys = {e.key for e in library.entries}
     assert {"usreg_breast_a", "usreg_breast_a_pub1", "usreg_seg_net"} <= keys
     pub = next(e for e in library.entries if e.key == "usreg_breast_a_pub1")
-    assert pub["doi"] == "10.1000/xyz"
+    assert pub["doi"] == "10.1000/xyz" and pub["author"] == "Doe, J."
 
 
 def test_export_parquet_needs_output(small_catalog, run_cli):

@@ -42,8 +42,8 @@ def test_import_falls_back_to_crossref(catalog_root, run_cli, host_server):
     data, _ = _draft(run_cli, catalog_root.root, "https://doi.org/10.1038/s41597-026-06952-7")
     assert data["name"].startswith("An open B-mode ultrasound database")
     pub = data["publications"][0]
-    assert pub["doi"] == "10.1038/s41597-026-06952-7" and pub["venue"] == "Scientific Data" and pub["year"] == 2026
-    assert "Rulloni, V. S." in pub["authors"]
+    assert pub["doi"] == "10.1038/s41597-026-06952-7" and pub["journal"] == "Scientific Data" and pub["year"] == 2026
+    assert pub["authors"][:2] == [{"family": "Rulloni", "given": "V. S."}, {"family": "Perez", "given": "H. A."}]
     assert data["license"] is None and "licence still need" in data["notes"]
 
 

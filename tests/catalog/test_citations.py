@@ -1,0 +1,151 @@
+"""Citations: structured authors, and BibTeX that parses with names split for every entry of the real catalog."""
+
+from __future__ import annotations
+
+import re
+
+import bibtexparser
+import pytest
+from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
+from pydantic import ValidationError
+
+from registry.catalog import Catalog, load_catalog
+from registry.citation import _escape, authors_text, entry_bibtex, publication_bibtex
+from registry.export import export_catalog
+from registry.schema.common import Author, Publication
+from tests.conftest import REPO_ROOT
+
+#: a volume, issue or page number folded into a journal name ("Data in Brief 28, 104863", "Nature 580, 252-256")
+VOLUME_IN_NAME = re.compile(r"\s\d+\s*(\(\d+\))?\s*([,:]|$)")
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog(REPO_ROOT)
+
+
+def parse(text: str):
+    return bibtexparser.parse_string(text, append_middleware=[SeparateCoAuthors(), SplitNameParts()])
+
+
+def test_whole_catalog_bibtex_parses_with_names_split(catalog: Catalog):
+    library = parse(export_catalog(catalog, "bibtex"))
+    assert not library.failed_blocks, [b.raw[:200] for b in library.failed_blocks]
+    records = {e.key: e for e in library.entries}
+    entries = [*catalog.datasets.values(), *catalog.models.values()]
+    assert len(records) >= len(entries)
+    checked = 0
+    for entry in entries:
+        assert f"usreg_{entry.id}".replace("-", "_") in records, entry.id
+        for i, pub in enumerate(entry.publications):
+            key = re.sub(r"[^A-Za-z0-9]+", "_", f"usreg_{entry.id}_pub{i + 1}")
+            if not (pub.doi or pub.arxiv or pub.title):
+                continue
+            record = records[key]
+            fields = record.fields_dict
+            if pub.authors:
+                names = fields["author"].value
+                expected = len(pub.authors) + (1 if pub.authors_truncated else 0)
+                assert len(names) == expected, (entry.id, names)
+                assert all(n.last for n in names), (entry.id, names)
+                for name, author in zip(names, pub.authors, strict=False):
+                    if author.family and author.given:
+                        assert name.first, (entry.id, name)  # given names split off, not one long last name
+                checked += 1
+            if pub.journal:
+                assert record.entry_type == "article"
+                assert fields["journal"].value == _escape(pub.journal)
+                assert not VOLUME_IN_NAME.search(pub.journal), (entry.id, pub.journal)
+            if pub.volume:
+                assert fields["volume"].value == pub.volume
+            if pub.issue:
+                assert fields["number"].value == pub.issue
+    assert checked >= 120
+
+
+def test_no_publication_keeps_volume_or_pages_in_its_venue(catalog: Catalog):
+    bad = [
+        (e.id, p.journal or p.venue)
+        for items in (catalog.datasets, catalog.models)
+        for e in items.values()
+        for p in e.publications
+        if (p.journal and VOLUME_IN_NAME.search(p.journal)) or (p.venue and re.search(r"pp\.|\d+-\d+$", p.venue))
+    ]
+    assert not bad
+
+
+def test_every_author_is_one_person_or_group(catalog: Catalog):
+    for items in (catalog.datasets, catalog.models):
+        for entry in items.values():
+            for pub in entry.publications:
+                for author in pub.authors:
+                    for part in (author.family, author.given, author.name):
+                        assert not part or ("," not in part and " and " not in part), (entry.id, part)
+
+
+def test_bibtex_names_groups_truncation_and_specials():
+    pub = Publication(
+        title="Alpha & {Beta}: 100% data_set",
+        authors=[
+            Author(family="van den Heuvel", given="T.L.A."),
+            Author(family="Coelho de Albuquerque Pereira", given="W."),
+            Author(name="The CAMUS Consortium"),
+        ],
+        authors_truncated=True,
+        journal="Medical Physics",
+        volume="51",
+        issue="4",
+        pages="3110-3123",
+        year=2024,
+        doi="10.1000/xyz",
+    )
+    text = publication_bibtex(pub, "k1")
+    library = parse(text)
+    assert not library.failed_blocks
+    (record,) = library.entries
+    names = record.fields_dict["author"].value
+    assert [n.last for n in names[:2]] == [["Heuvel"], ["{Coelho de Albuquerque Pereira}"]]
+    assert names[0].von == ["van", "den"] and names[0].first == ["T.L.A."]
+    assert names[2].last == ["{The CAMUS Consortium}"] and names[3].last == ["others"]
+    assert record.fields_dict["journal"].value == "Medical Physics"
+    assert record.fields_dict["pages"].value == "3110--3123"
+    assert record.fields_dict["title"].value == r"Alpha \& (Beta): 100\% data\_set"
+    assert authors_text(pub) == "van den Heuvel T.L.A., Coelho de Albuquerque Pereira W., The CAMUS Consortium, et al."
+
+
+def test_proceedings_and_article_numbers():
+    conf = publication_bibtex(
+        Publication(title="A", authors=[Author(family="Doe", given="J.")], venue="MICCAI 2022"), "c"
+    )
+    assert conf.startswith("@inproceedings{c,") and "booktitle = {MICCAI 2022}" in conf
+    art = publication_bibtex(Publication(title="B", journal="Scientific Data", volume="13", article_number="702"), "a")
+    assert "eid = {702}" in art and "volume = {13}" in art and "journal = {Scientific Data}" in art
+
+
+@pytest.mark.parametrize(
+    "author",
+    [
+        {"family": "Doe, J., Roe"},
+        {"family": "Doe et al."},
+        {"family": "Doe and Roe"},
+        {"given": "J."},
+        {"family": "Doe", "name": "Group"},
+    ],
+)
+def test_author_items_reject_lists_and_half_names(author):
+    with pytest.raises(ValidationError):
+        Author(**author)
+
+
+def test_free_text_author_string_is_rejected():
+    with pytest.raises(ValidationError):
+        Publication(title="x", authors="Rulloni, V.S., Perez, H.A., Dori, T. et al.")
+
+
+def test_show_prints_the_same_bibtex(catalog: Catalog, run_cli):
+    entry = catalog.datasets["busi"]
+    result = run_cli("show", "busi", root=REPO_ROOT)
+    assert result.exit_code == 0
+    bib = entry_bibtex(entry)
+    assert "author = {Al-Dhabyani, W. and Gomaa, M. and Khaled, H. and Fahmy, A.}" in bib
+    assert "Al-Dhabyani, W. and Gomaa, M." in result.output

@@ -1,0 +1,148 @@
+"""Catalog datasets that UltraSam's US-43d converters (and ultatron's adapters) read, in the layouts they show.
+
+Each builder writes a tiny tree exactly as the host packages it (the archive's name and its top folder), the tree is
+packed and unpacked through the fetch layer's extractor, and the real catalog entry converts it. Each case checks the
+sample count, the split counts (or, with no official split, the seeded kind with no subject in two splits) and the
+class map of every target or of the image labels.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from registry.catalog import load_catalog
+from registry.fetch.extract import extract
+from registry.schema import Dataset
+from tests.conftest import REPO_ROOT
+from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
+
+CATALOG = load_catalog(REPO_ROOT)
+
+
+def _pack(stage: Path, downloads: Path, src: Path) -> None:
+    """Each folder ``stage/<name>.zip/`` becomes that zip, unpacked by the fetch layer into ``src``; rest copied."""
+    import zipfile
+
+    downloads.mkdir(parents=True)
+    src.mkdir(parents=True)
+    for top in sorted(stage.iterdir()):
+        if top.is_dir() and top.name.lower().endswith(".zip"):
+            archive = downloads / top.name
+            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+                for p in sorted(top.rglob("*")):
+                    if p.is_file():
+                        zf.write(p, p.relative_to(top).as_posix())
+            extract(archive, src)
+        elif top.is_file():
+            shutil.copyfile(top, src / top.name)
+        else:
+            shutil.copytree(top, src / top.name)
+
+
+# --- layouts -------------------------------------------------------------------------------------------------------
+
+
+def _105us(stage: Path) -> dict:
+    base = stage / "105US.zip" / "105US"
+    for i in range(1, 4):
+        save(base / "105 US Images" / f"{i:03d}.png", rgb(us_image(40, 50, 100 + i)))
+        save(base / "105 US Masks" / f"{i:03d} G man.png", blob_mask(40, 50, 100 + i))
+    (base / "105 US Images" / "readme.txt").write_text("105 US images\n")
+    return {
+        "samples": 3,
+        "split_kind": "seeded-random",
+        "targets": {"tumour": {0: "background", 1: "tumour"}},
+        "mask_values": {"001": {0, 1}},
+    }
+
+
+def _udiat_dataset_b(stage: Path) -> dict:
+    base = stage / "BUS.zip" / "BUS"
+    for i in range(1, 4):
+        save(base / "original" / f"{i:06d}.png", us_image(40, 50, 200 + i))
+        save(base / "GT" / f"{i:06d}.png", rgb(blob_mask(40, 50, 200 + i)))
+    save(base / "GT" / "000009.png", blob_mask(40, 50, 209))  # a mask without its image is reported, not converted
+    return {
+        "samples": 3,
+        "split_kind": "seeded-random",
+        "targets": {"lesion": {0: "background", 1: "lesion"}},
+        "mask_values": {"000001": {0, 1}},
+        "errors": [
+            {
+                "kind": "missing_image",
+                "file": "BUS/GT/000009.png",
+                "message": "mask of target 'lesion' without an image; ignored",
+                "severity": "error",
+            }
+        ],
+    }
+
+
+def _us_nerve_seg_kaggle(stage: Path) -> dict:
+    base = stage / "ultrasound-nerve-segmentation.zip"
+    for subject, frame in ((1, 1), (1, 2), (2, 1), (3, 1)):
+        save(base / "train" / f"{subject}_{frame}.tif", us_image(42, 58, 300 + 10 * subject + frame))
+        nerve = blob_mask(42, 58, 300 + subject) if frame == 1 else np.zeros((42, 58), np.uint8)
+        save(base / "train" / f"{subject}_{frame}_mask.tif", nerve)
+    for n in (1, 2):
+        save(base / "test" / f"{n}.tif", us_image(42, 58, 390 + n))
+    (base / "train_masks.csv").write_text("subject,img,pixels\n1,1,100 5\n")
+    return {
+        "samples": 6,
+        "splits": {"train": 4, "test": 2},
+        "subjects_of": {"1_2": "1", "3_1": "3", "1": None},
+        "masks_per_split": {"train": 1, "test": 0},
+        "targets": {"nerve": {0: "background", 1: "brachial plexus"}},
+        "mask_values": {"1_1": {0, 1}, "1_2": {0}},
+    }
+
+
+LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "105us": (CATALOG.datasets["105us"], _105us),
+    "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
+    "us-nerve-seg-kaggle": (CATALOG.datasets["us-nerve-seg-kaggle"], _us_nerve_seg_kaggle),
+}
+
+
+@pytest.mark.parametrize("entry_id", sorted(LAYOUTS))
+def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
+    entry, build = LAYOUTS[entry_id]
+    assert entry.loader is not None, f"{entry_id}: the catalog entry names no loader"
+    expected = build(tmp_path / "stage")
+    _pack(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
+    out = convert(entry, tmp_path / "src")
+
+    assert len(out.rows) == expected["samples"], out.problems()
+    errors = [p for p in out.problems() if p["severity"] == "error"]
+    assert errors == expected.get("errors", []), errors
+    splits = out.metadata["splits"]
+    if "splits" in expected:
+        assert splits["kind"] == "official", splits
+        assert out.splits() == expected["splits"]
+    else:
+        assert splits["kind"] == expected["split_kind"], splits
+        assert out.splits() == splits["counts"]
+    if "subjects" in expected:
+        assert len({r["subject_id"] for r in out.rows}) == expected["subjects"]
+        seen: dict[str, str] = {}
+        for row in out.rows:
+            assert seen.setdefault(row["subject_id"], row["split"]) == row["split"], row  # no subject in two splits
+    for sid, subject in expected.get("subjects_of", {}).items():
+        assert out.by_id[sid]["subject_id"] == subject, sid
+    for split, n in expected.get("masks_per_split", {}).items():
+        assert {len(r["masks"]) for r in out.rows if r["split"] == split} == {n}, split
+    targets = {t: {int(k): v for k, v in d["classes"].items()} for t, d in out.metadata["targets"].items()}
+    assert targets == expected.get("targets", {})
+    if "labels" in expected:
+        got: dict[str, int] = {}
+        for row in out.rows:
+            got[row["label"]] = got.get(row["label"], 0) + 1
+        assert got == expected["labels"]
+    for sid, values in expected.get("mask_values", {}).items():
+        row = out.by_id[sid]
+        assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid
