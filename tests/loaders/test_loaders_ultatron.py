@@ -168,3 +168,50 @@ def test_jnu_ifm_index_masks_grouped_by_video(tmp_path, convert):
     assert {r["sample_id"]: r["subject_id"] for r in out.rows} == {"V001_1": "V001", "V001_2": "V001", "V002_5": "V002"}
     assert sum(out.splits().values()) == 3
     assert len({r["split"] for r in out.rows if r["subject_id"] == "V001"}) == 1
+
+
+# --- fatty-liver-bmode: one .mat file of patient records (UltraBench's reader) -----------------------------------
+
+
+def _liver_mat(path: Path, patients: list[tuple[int, int, float]], frames: int = 3) -> None:
+    import scipy.io
+
+    recs = np.empty((1, len(patients)), dtype=[("id", "O"), ("class", "O"), ("fat", "O"), ("images", "O")])
+    for n, (pid, cls, fat) in enumerate(patients):
+        imgs = np.stack([us_image(43, 63, 500 + 10 * n + i) for i in range(frames)])
+        recs[0, n] = (np.array([[pid]]), np.array([[cls]]), np.array([[fat]]), imgs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scipy.io.savemat(str(path), {"data": recs})
+
+
+def test_fatty_liver_bmode_frames_of_each_patient(tmp_path, convert):
+    src = tmp_path / "src"  # Zenodo serves the .mat file itself, not an archive
+    _liver_mat(src / "dataset_liver_bmodes_steatosis_assessment_IJCARS.mat", [(1, 0, 2.0), (2, 1, 40.0), (3, 1, 12.5)])
+    out = convert(CATALOG.datasets["fatty-liver-bmode"], src)
+    assert len(out.rows) == 9, out.problems()
+    assert not out.problems()
+    normal, fatty = "normal (steatosis < 5% of hepatocytes)", "fatty liver (steatosis >= 5% of hepatocytes)"
+    assert out.metadata["labels"] == [normal, fatty]
+    assert _labels(out.rows) == {normal: 3, fatty: 6}
+    assert out.by_id["2_1"]["subject_id"] == "2" and '"steatosis_percent": 40.0' in out.by_id["2_1"]["extra"]
+    assert out.image("3_2").shape == (43, 63)
+    assert np.array_equal(out.image("1_0"), us_image(43, 63, 500))
+    assert sum(out.splits().values()) == 9
+    for pid in ("1", "2", "3"):
+        assert len({r["split"] for r in out.rows if r["subject_id"] == pid}) == 1
+
+
+def test_fatty_liver_bmode_bad_record_is_reported(tmp_path, convert):
+    import scipy.io
+
+    src = tmp_path / "src"
+    _liver_mat(src / "liver.mat", [(1, 0, 2.0)])
+    data = scipy.io.loadmat(str(src / "liver.mat"))["data"]
+    bad = np.empty((1, 2), dtype=data.dtype)
+    bad[0, 0] = data[0, 0]
+    bad[0, 1] = (np.array([[7]]), np.array([[1]]), np.array([[9.0]]), np.zeros((2, 2, 2, 2), np.uint8))
+    scipy.io.savemat(str(src / "liver.mat"), {"data": bad})
+    out = convert(CATALOG.datasets["fatty-liver-bmode"], src)
+    assert len(out.rows) == 3
+    assert [p["kind"] for p in out.problems()] == ["annotation_unreadable"]
+    assert "record 2" in out.problems()[0]["message"]

@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     camus,
     carotid_plaque,
     ddti,
+    fatty_liver_bmode,
     fm_uia,
     gist514,
     hc18,
