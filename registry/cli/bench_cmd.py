@@ -183,8 +183,8 @@ def bench(
         _recipe_options(options),
         run_all,
     )
-    for skip in plan.skipped:
-        console(stderr=True).print(f"skipped {skip['model']} on {skip['dataset']}: {skip['reason']}", markup=False)
+    for line in summarise_skips(plan.skipped):
+        console(stderr=True).print(line, markup=False)
     if dry_run:
         rows = [{"dataset": d, "model": m.model_id, "train": m.train} for d, m in plan.pairs]
         emit_rows(rows, ["dataset", "model", "train"], fmt, title="benchmark plan")
@@ -322,3 +322,23 @@ def leaderboard(app: AppContext, dataset: str, split: str | None, metric: str | 
 
 
 COMMANDS = [bench, leaderboard]
+
+
+def summarise_skips(skipped: list[dict[str, str]], detail_limit: int = 5) -> list[str]:
+    """Skipped pairs for the terminal: datasets that are not fetched in one line, and other reasons one line each
+    while they are few, else counted by reason."""
+    not_fetched = sorted({s["dataset"] for s in skipped if s["reason"].startswith("not fetched")})
+    others = [s for s in skipped if not s["reason"].startswith("not fetched")]
+    lines = []
+    if not_fetched:
+        shown = ", ".join(not_fetched[:3]) + (f" and {len(not_fetched) - 3} more" if len(not_fetched) > 3 else "")
+        lines.append(f"skipped {len(not_fetched)} dataset(s) that are not fetched: {shown} (run `usreg fetch ID`)")
+    if len(others) <= detail_limit:
+        lines.extend(f"skipped {s['model']} on {s['dataset']}: {s['reason']}" for s in others)
+    else:
+        counts: dict[str, int] = {}
+        for s in others:
+            counts[s["reason"]] = counts.get(s["reason"], 0) + 1
+        for reason, count in sorted(counts.items(), key=lambda kv: -kv[1]):
+            lines.append(f"skipped {count} model/dataset pair(s): {reason}")
+    return lines
