@@ -17,13 +17,14 @@ from typing import Any
 import httpx
 
 from .. import __version__
-from .errors import DownloadError, HostError, redact_url
+from .errors import DownloadError, HostError, redact_text, redact_url
 from .plan import Candidate
 from .retry import RETRY_STATUSES, TRANSIENT_ERRORS, backoff_delay, describe, parse_retry_after
 from .settings import QUEUE_CHUNKS, FetchSettings
 from .transport import DEADLINE, HEADERS_ONLY, HostNotFound, Urllib3Transport, proxies_configured
 from .verify import feed_file
 
+MAX_REDIRECTS = 20  # httpx's default
 USER_AGENT = f"usreg/{__version__} (+https://github.com/usreg/usreg)"
 #: some hosts (Mendeley Data, Google Drive) refuse or degrade non-browser clients
 BROWSER_USER_AGENT = (
@@ -168,6 +169,8 @@ class HttpClient:
                 if attempt + 1 < self.settings.retries:
                     self._sleep(backoff_delay(attempt, self.settings.base_delay, self.settings.max_wait))
                 continue
+            except httpx.HTTPError as exc:
+                raise _answer_error(what or url, url, exc) from None
             if response.status_code in RETRY_STATUSES:
                 wait = parse_retry_after(response.headers.get("Retry-After"))
                 last = f"HTTP {response.status_code}" + (f" (Retry-After: {wait:g}s)" if wait is not None else "")
@@ -344,6 +347,8 @@ class HttpClient:
             raise _unresolvable(name, url, exc) from None
         except TRANSIENT_ERRORS as exc:
             raise _Retry(describe(exc)) from None
+        except httpx.HTTPError as exc:
+            raise _answer_error(name, url, exc) from None
         received = 0
         try:
             status = response.status_code
@@ -501,6 +506,29 @@ def _unresolvable(what: str, url: str, exc: Exception) -> RetriesExhausted:
         f"{what}: cannot resolve the host name {host!r} ({url}); not retried",
         hint="check the network connection, DNS or proxy settings (HTTPS_PROXY); or use --mirror URL, or download "
         "the files elsewhere and pass them with --from-file",
+    )
+
+
+def _answer_error(what: str, url: str, exc: httpx.HTTPError) -> HostError:
+    """A host answer that cannot be followed (a redirect loop, a redirect to another protocol, a broken URL)."""
+    shown = redact_url(url)
+    host = httpx.URL(url).host or shown
+    if isinstance(exc, httpx.TooManyRedirects):
+        return HostError(
+            f"{what}: {host} redirects in a loop (more than {MAX_REDIRECTS} redirects, starting at {shown})",
+            hint="the host is misconfigured or asks for a login; open the URL in a browser, or use --mirror URL",
+            url=shown,
+        )
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return HostError(
+            f"{what}: {host} answered with a URL usreg cannot follow ({redact_text(str(exc))}), starting at {shown}",
+            hint="only http and https are supported; download the file by hand and pass it with --from-file",
+            url=shown,
+        )
+    return HostError(
+        f"{what}: the answer of {host} could not be read ({exc.__class__.__name__}: {redact_text(str(exc))})",
+        hint="try again later; if it persists, report it with the URL",
+        url=shown,
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.fetch import HostError, fetch_dataset
+from registry.fetch import FetchError, HostError, fetch_dataset
 from tests.fetch.conftest import dataset, kaggle_token
 from tests.fixtures.server import Response
 
@@ -150,3 +150,74 @@ def test_unresolvable_host_fails_at_once_with_what_to_do(usreg_home: Path) -> No
     assert "cannot resolve the host name 'usreg-test.invalid'" in text and "not retried" in text
     assert "--from-file" in text
     _nothing_downloaded(usreg_home, "no-dns")
+
+
+# -- malformed host answers (issue 13): a clear error naming the host, the field and what was expected ---------------
+ZENODO_FILE = {"key": "a.zip", "size": 3, "checksum": "md5:900150983cd24fb0d6963f7d28e17f72"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ([ZENODO_FILE], "answered a malformed 'record': expected a JSON object, got a list of 1"),
+        ({"id": 71, "files": "a.zip"}, "answered a malformed 'files': expected a list, got a string ('a.zip')"),
+        ({"id": 71, "files": [{**ZENODO_FILE, "key": 7}]}, "malformed 'files[0].key': expected a non-empty string"),
+        (
+            {"id": 71, "files": [{**ZENODO_FILE, "size": "3"}]},
+            "malformed 'files[0].size': expected a non-negative integer (bytes), got a string ('3')",
+        ),
+        ({"id": 71, "files": ["a.zip"]}, "malformed 'files[0]': expected a JSON object, got a string"),
+        ({"id": 71, "files": {"entries": 5}}, "malformed 'files.entries': expected a list, got a number (5)"),
+    ],
+)
+def test_malformed_zenodo_answers(server, usreg_home: Path, answer, expected) -> None:
+    server.add_route("/zenodo/api/records/71", lambda r: Response.json(answer))
+    with pytest.raises(HostError) as caught:
+        fetch_dataset(dataset("badzen", [{"kind": "zenodo", "id": "71"}]))
+    assert caught.value.message.startswith("zenodo record 71: ")
+    assert expected in caught.value.message
+    assert "/zenodo/api/records/71" in caught.value.message
+    _nothing_downloaded(usreg_home, "badzen")
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ([], "malformed 'article': expected a JSON object, got a list of 0"),
+        ({"files": "x"}, "malformed 'files': expected a list, got a string ('x')"),
+        ({"files": [{"name": "a", "download_url": "http://x/a", "size": "9"}]}, "malformed 'files[0].size'"),
+        ({"files": [{"name": 3, "download_url": "http://x/a"}]}, "malformed 'files[0].name'"),
+        ({"files": [{"name": "a"}]}, "malformed 'files[0].download_url': expected a non-empty string, got null"),
+    ],
+)
+def test_malformed_figshare_answers(server, usreg_home: Path, answer, expected) -> None:
+    server.add_route("/figshare/v2/articles/72/versions/1", lambda r: Response.json(answer))
+    with pytest.raises(HostError) as caught:
+        fetch_dataset(dataset("badfig", [{"kind": "figshare", "id": "72", "version": "1"}]))
+    assert caught.value.message.startswith("figshare article 72 version 1: ")
+    assert expected in caught.value.message
+
+
+def test_malformed_github_and_huggingface_answers(server, usreg_home: Path) -> None:
+    server.add_route("/github-api/repos/o/r/releases/tags/v1", lambda r: Response.json({"assets": {"a": 1}}))
+    with pytest.raises(HostError) as caught:
+        fetch_dataset(dataset("badgh", [{"kind": "github", "id": "o/r", "tag": "v1"}]))
+    assert "github release of o/r: " in caught.value.message and "malformed 'assets': expected a list" in (
+        caught.value.message
+    )
+    server.add_route("/hf/api/datasets/o/r/tree/main", lambda r: Response.json([{"type": "file", "path": None}]))
+    with pytest.raises(HostError) as caught:
+        fetch_dataset(dataset("badhf", [{"kind": "huggingface", "id": "o/r"}]))
+    assert "malformed '[0].path': expected a non-empty string, got null" in caught.value.message
+
+
+def test_redirect_loop_is_a_clear_error(server, usreg_home: Path) -> None:
+    server.add_route("/files/loop", lambda r: Response.redirect(server.url + "/files/loop"))
+    with pytest.raises(FetchError) as caught:
+        fetch_dataset(dataset("redir", [{"kind": "http", "url": server.url + "/files/loop"}]))
+    assert "127.0.0.1 redirects in a loop (more than 20 redirects" in caught.value.message
+    assert server.hits("/files/loop") == 21  # followed to httpx's limit once, not retried
+    server.add_route("/zenodo/api/records/73", lambda r: Response.redirect(server.url + "/zenodo/api/records/73"))
+    with pytest.raises(HostError) as caught:
+        fetch_dataset(dataset("redir-api", [{"kind": "zenodo", "id": "73"}]))
+    assert caught.value.message.startswith("zenodo record 73: 127.0.0.1 redirects in a loop")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ...schema import Source
 from ..client import HttpClient
+from ..errors import HostError
 from ..hosts_config import HostsConfig
 from ..plan import RemoteFile
 
@@ -26,6 +27,68 @@ class HostContext:
 
 
 Resolver = Callable[[Source, int, HostContext], list[RemoteFile]]
+
+
+# -- checking host answers ------------------------------------------------------------------------------------------
+# A host API answer is untrusted input: every field used is checked, and a wrong shape is a HostError that names the
+# host, the field and what was expected, never a KeyError or TypeError.
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({value})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"a string ({shown!r})"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def malformed(what: str, url: str, field: str, expected: str, got: object) -> HostError:
+    """The error for a host answer whose ``field`` is not ``expected``."""
+    return HostError(
+        f"{what}: {url} answered a malformed '{field}': expected {expected}, got {_kind(got)}",
+        hint="the host's API changed shape or answered in error; try again later, and report it if it persists",
+        url=url,
+    )
+
+
+def need_object(value: object, what: str, url: str, field: str) -> dict:
+    if not isinstance(value, dict):
+        raise malformed(what, url, field, "a JSON object", value)
+    return value
+
+
+def need_list(value: object, what: str, url: str, field: str) -> list:
+    if not isinstance(value, list):
+        raise malformed(what, url, field, "a list", value)
+    return value
+
+
+def need_text(value: object, what: str, url: str, field: str, optional: bool = False) -> str | None:
+    """A non-empty string (or None when ``optional`` and absent)."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise malformed(what, url, field, "a non-empty string", value)
+    return value
+
+
+def need_size(value: object, what: str, url: str, field: str) -> int | None:
+    """A byte count: a non-negative integer, or None when absent."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise malformed(what, url, field, "a non-negative integer (bytes)", value)
+    return value
+
 
 #: kinds a person must download by hand (then ``usreg fetch ID --from-file PATH``)
 MANUAL_KINDS = frozenset({"manual", "grand-challenge", "tcia", "physionet"})

@@ -6,7 +6,7 @@ from ...schema import Source
 from ..client import USER_AGENT
 from ..errors import HostError
 from ..plan import Candidate, RemoteFile, safe_relpath
-from . import HostContext
+from . import HostContext, need_list, need_object, need_size, need_text
 
 HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
@@ -32,20 +32,27 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
             ),
         },
     )
-    files = article.get("files") or []
+    article = need_object(article, label, url, "article")
+    files = need_list(article.get("files") or [], label, url, "files")
     if not files:
         raise HostError(f"{label} lists no files", hint="the article may be embargoed; see its landing page", url=url)
     out = []
-    for item in files:
-        md5 = item.get("computed_md5") or item.get("supplied_md5")
+    for n, item in enumerate(files):
+        item = need_object(item, label, url, f"files[{n}]")
+        md5 = need_text(
+            item.get("computed_md5") or item.get("supplied_md5") or None, label, url, f"files[{n}].computed_md5", True
+        )
+        name = need_text(item.get("name"), label, url, f"files[{n}].name")
+        download_url = need_text(item.get("download_url"), label, url, f"files[{n}].download_url")
+        size = need_size(item.get("size"), label, url, f"files[{n}].size")
         headers = HEADERS if not item.get("is_link_only") else {"User-Agent": USER_AGENT}
         out.append(
             RemoteFile(
-                name=safe_relpath(item["name"]),
-                candidates=[Candidate(item["download_url"], "host", headers=tuple(headers.items()))],
+                name=safe_relpath(name),
+                candidates=[Candidate(download_url, "host", headers=tuple(headers.items()))],
                 host="figshare",
                 source_index=index,
-                size=item.get("size") if not item.get("is_link_only") else None,
+                size=size if not item.get("is_link_only") else None,
                 checksums={"md5": md5.lower()} if md5 else {},
                 checksum_origin=label,
             )

@@ -14,7 +14,7 @@ from ..client import USER_AGENT
 from ..errors import HostError
 from ..plan import Candidate, RemoteFile, safe_relpath
 from ..verify import parse_checksum
-from . import HostContext
+from . import HostContext, need_list, need_object, need_size, need_text
 
 
 def _api_headers() -> dict[str, str]:
@@ -70,22 +70,31 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
             status=response.status_code,
             hint="check the repository and tag in the entry",
         )
-    release = response.json()
-    assets = release.get("assets") or []
+    what = f"github release of {repo}"
+    try:
+        release = response.json()
+    except ValueError:
+        raise HostError(f"{what}: {url} answered something that is not JSON", hint="try again later", url=url) from None
+    release = need_object(release, what, url, "release")
+    assets = need_list(release.get("assets") or [], what, url, "assets")
     if not assets:
-        return [_archive(repo, tag or release.get("tag_name") or "HEAD", index, ctx)]
+        ref = tag or need_text(release.get("tag_name"), what, url, "tag_name", optional=True) or "HEAD"
+        return [_archive(repo, ref, index, ctx)]
     out = []
-    for asset in assets:
-        if wanted and asset["name"] not in wanted:
+    for n, asset in enumerate(assets):
+        asset = need_object(asset, what, url, f"assets[{n}]")
+        name = need_text(asset.get("name"), what, url, f"assets[{n}].name")
+        if wanted and name not in wanted:
             continue
-        digest = parse_checksum(asset.get("digest") or "")
+        digest = parse_checksum(need_text(asset.get("digest"), what, url, f"assets[{n}].digest", True) or "")
+        download = need_text(asset.get("browser_download_url"), what, url, f"assets[{n}].browser_download_url")
         out.append(
             RemoteFile(
-                name=safe_relpath(asset["name"]),
-                candidates=[Candidate(asset["browser_download_url"], "host", (("User-Agent", USER_AGENT),))],
+                name=safe_relpath(name),
+                candidates=[Candidate(download, "host", (("User-Agent", USER_AGENT),))],
                 host="github",
                 source_index=index,
-                size=asset.get("size"),
+                size=need_size(asset.get("size"), what, url, f"assets[{n}].size"),
                 checksums=dict([digest]) if digest else {},
                 checksum_origin=f"github release {release.get('tag_name', tag)} of {repo}",
             )

@@ -9,7 +9,7 @@ from ...schema import Source
 from ..client import USER_AGENT
 from ..errors import HostError
 from ..plan import Candidate, RemoteFile, safe_relpath
-from . import HostContext
+from . import HostContext, need_list, need_object, need_size, need_text
 
 
 def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
@@ -44,19 +44,32 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
                 status=response.status_code,
                 hint="try again later",
             )
-        for item in response.json():
-            if item.get("type") != "file" or (wanted and item["path"] not in wanted):
+        what = f"hugging face repo {repo}"
+        try:
+            listing = response.json()
+        except ValueError:
+            raise HostError(
+                f"{what}: {url} answered something that is not JSON", hint="try again later", url=url
+            ) from None
+        for n, item in enumerate(need_list(listing, what, url, "tree")):
+            item = need_object(item, what, url, f"[{n}]")
+            if item.get("type") != "file":
                 continue
-            lfs = item.get("lfs") or {}
+            path = need_text(item.get("path"), what, url, f"[{n}].path")
+            if wanted and path not in wanted:
+                continue
+            lfs = need_object(item.get("lfs") or {}, what, url, f"[{n}].lfs")
+            size = need_size(lfs.get("size", item.get("size")), what, url, f"[{n}].size")
+            oid = need_text(lfs.get("oid"), what, url, f"[{n}].lfs.oid", optional=True)
             candidate_headers = tuple(api_headers.items())
             out.append(
                 RemoteFile(
-                    name=safe_relpath(item["path"]),
-                    candidates=[Candidate(f"{file_base}/{quote(item['path'])}", "host", candidate_headers)],
+                    name=safe_relpath(path),
+                    candidates=[Candidate(f"{file_base}/{quote(path)}", "host", candidate_headers)],
                     host="huggingface",
                     source_index=index,
-                    size=lfs.get("size", item.get("size")),
-                    checksums={"sha256": lfs["oid"]} if lfs.get("oid") else {},
+                    size=size,
+                    checksums={"sha256": oid} if oid else {},
                     checksum_origin=f"hugging face repo {repo}@{revision}",
                 )
             )

@@ -15,7 +15,7 @@ from ...schema import Source
 from ..client import USER_AGENT
 from ..errors import HostError
 from ..plan import Candidate, RemoteFile, safe_relpath
-from . import HostContext
+from . import HostContext, need_list
 
 
 def credential_files() -> list[Path]:
@@ -90,7 +90,12 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
         },
     )
     items = listing.get("datasetFiles", listing.get("files", [])) if isinstance(listing, dict) else listing
-    sizes = {str(i.get("name") or i.get("ref")): i.get("totalBytes") for i in items or [] if isinstance(i, dict)}
+    items = need_list(items or [], label, list_url, "datasetFiles")
+    sizes = {
+        str(i.get("name") or i.get("ref")): i["totalBytes"]
+        for i in items
+        if isinstance(i, dict) and isinstance(i.get("totalBytes"), int) and not isinstance(i.get("totalBytes"), bool)
+    }
     if source.files:
         return [
             RemoteFile(

@@ -10,7 +10,7 @@ from ...schema import Source
 from ..client import BROWSER_USER_AGENT
 from ..errors import HostError
 from ..plan import Candidate, RemoteFile, safe_relpath
-from . import HostContext
+from . import HostContext, malformed, need_object, need_size, need_text
 
 HEADERS = {"User-Agent": BROWSER_USER_AGENT, "Accept": "application/json"}
 
@@ -47,20 +47,27 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
             hint=f"the dataset may be under embargo or in draft; check {landing}",
         )
     out = []
-    for item in files:
-        details = item.get("content_details") or {}
-        name = item.get("filename") or item.get("name")
-        download = details.get("download_url") or (
-            f"{base}/public-files/datasets/{source.id}/files/{item['id']}/file_downloaded"
-        )
-        sha = details.get("sha256_hash")
+    for n, item in enumerate(files):
+        item = need_object(item, label, url, f"files[{n}]")
+        details = need_object(item.get("content_details") or {}, label, url, f"files[{n}].content_details")
+        name = need_text(item.get("filename") or item.get("name"), label, url, f"files[{n}].filename")
+        download = need_text(details.get("download_url"), label, url, f"files[{n}].content_details.download_url", True)
+        if download is None:
+            file_id = item.get("id")
+            if isinstance(file_id, bool) or not isinstance(file_id, str | int) or file_id == "":
+                raise malformed(label, url, f"files[{n}].id", "a file id", file_id)
+            download = f"{base}/public-files/datasets/{source.id}/files/{file_id}/file_downloaded"
+        sha = need_text(details.get("sha256_hash"), label, url, f"files[{n}].content_details.sha256_hash", True)
+        size = need_size(details.get("size"), label, url, f"files[{n}].content_details.size")
+        if size is None:
+            size = need_size(item.get("size"), label, url, f"files[{n}].size")
         out.append(
             RemoteFile(
                 name=safe_relpath(name),
                 candidates=[Candidate(download, "host", headers=(("User-Agent", BROWSER_USER_AGENT),))],
                 host="mendeley",
                 source_index=index,
-                size=details.get("size") or item.get("size"),
+                size=size,
                 checksums={"sha256": sha.lower()} if sha else {},
                 checksum_origin=label,
             )

@@ -9,7 +9,7 @@ from ..client import USER_AGENT
 from ..errors import HostError
 from ..plan import Candidate, RemoteFile, safe_relpath
 from ..verify import parse_checksum
-from . import HostContext
+from . import HostContext, need_list, need_object, need_size, need_text
 
 HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
@@ -33,11 +33,20 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
             ),
         },
     )
+    what = f"zenodo record {source.id}"
+    record = need_object(record, what, record_url, "record")
     files = record.get("files") or []
     if isinstance(files, dict):  # the InvenioRDM /files shape: {"entries": [...]}
         files = files.get("entries") or []
+        field = "files.entries"
+    else:
+        field = "files"
+    files = need_list(files, what, record_url, field)
     if not files:
-        access = (record.get("metadata") or {}).get("access_right") or (record.get("access") or {}).get("files")
+        metadata, access_obj = record.get("metadata"), record.get("access")
+        access = (metadata.get("access_right") if isinstance(metadata, dict) else None) or (
+            access_obj.get("files") if isinstance(access_obj, dict) else None
+        )
         raise HostError(
             f"zenodo record {source.id} lists no downloadable files" + (f" (access: {access})" if access else ""),
             hint=f"the files may be restricted: request access at {landing}, download them, then run "
@@ -45,16 +54,26 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
             url=record_url,
         )
     record_id = record.get("id") or source.id  # a concept id redirects to the latest version's record
+    if isinstance(record_id, bool) or not isinstance(record_id, int | str):
+        raise HostError(
+            f"{what}: {record_url} answered a malformed 'id': expected a record id, got {record_id!r}",
+            hint="the Zenodo API changed shape; report it",
+            url=record_url,
+        )
     out = []
-    for item in files:
-        name = item.get("key") or item.get("filename")
-        if not name:
+    for n, item in enumerate(files):
+        item = need_object(item, what, record_url, f"files[{n}]")
+        if item.get("key") is None and item.get("filename") is None:
             raise HostError(
                 f"zenodo record {source.id} has a file with neither 'key' nor 'filename'",
                 hint="the Zenodo API changed shape; report it",
                 url=record_url,
             )
-        checksum = parse_checksum(str(item.get("checksum") or ""), default="md5")
+        key_field = f"files[{n}].key" if item.get("key") is not None else f"files[{n}].filename"
+        name = need_text(item.get("key") or item.get("filename"), what, record_url, key_field)
+        size = need_size(item.get("size"), what, record_url, f"files[{n}].size")
+        checksum_text = need_text(item.get("checksum"), what, record_url, f"files[{n}].checksum", optional=True)
+        checksum = parse_checksum(checksum_text or "", default="md5")
         url = f"{base}/api/records/{record_id}/files/{quote(name)}/content"
         out.append(
             RemoteFile(
@@ -62,7 +81,7 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
                 candidates=[Candidate(url, "host", headers=tuple(HEADERS.items()))],
                 host="zenodo",
                 source_index=index,
-                size=item.get("size"),
+                size=size,
                 checksums=dict([checksum]) if checksum else {},
                 checksum_origin=f"zenodo record {record_id}",
             )
