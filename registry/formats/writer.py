@@ -95,6 +95,7 @@ class DatasetWriter:
         mask_values: dict[str, dict[str, list[int]]],
         files: dict[str, str],
         source_dir: Path,
+        source_files: dict[str, Any] | None = None,
     ) -> Path:
         staging = self.staging
         write_manifest(staging / MANIFEST_NAME, rows, split.kind, split.seed)
@@ -108,6 +109,8 @@ class DatasetWriter:
         box_categories = list(ctx.box_categories) or sorted({b["category"] for r in rows for b in r["boxes"]})
 
         metadata = self._metadata(entry, converter, ctx, rows, split, problems, targets, box_categories, source_dir)
+        if source_files is not None:
+            metadata["source_files"] = source_files
         self._write_coco(rows, targets, box_categories, metadata)
         if self._instances is not None:
             self._instances.remove()

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import UsregError
 from ..formats.sample import Box
+from .splits import SplitLists, Table
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -233,6 +234,40 @@ class CommonOptions(BaseModel):
     split_ratios: dict[str, float] | None = Field(
         None, description="Shares of the seeded split, e.g. {train: 0.8, test: 0.2}; default 0.7/0.1/0.2."
     )
+    split_lists: SplitLists | None = Field(
+        None,
+        description="Published split lists (txt, json or csv); they override folder and seeded splits. "
+        "A string is short for {files: <pattern>}.",
+    )
+    subject_table: Table | None = Field(None, description="A CSV giving each sample's subject (patient, scan).")
+    subject_pattern: str | None = Field(
+        None,
+        description="Regex with (?P<subject>...) applied to each sample's source path, e.g. '^(?P<subject>\\d+)_'.",
+    )
+    label_table: Table | None = Field(None, description="A CSV giving each sample's image-level label.")
+    ignore: list[str] = Field(
+        default_factory=list,
+        description="Patterns of image files the layout deliberately leaves out (previews, duplicate formats); "
+        "other unused image files are reported as dropped.",
+    )
+
+    @field_validator("split_lists", mode="before")
+    @classmethod
+    def _lists_shorthand(cls, value: Any) -> Any:
+        return {"files": value} if isinstance(value, str) else value
+
+    @field_validator("subject_pattern")
+    @classmethod
+    def _subject_group(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            rx = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        if "subject" not in rx.groupindex:
+            raise ValueError("needs a named group (?P<subject>...)")
+        return value
 
 
 NoOptions = CommonOptions

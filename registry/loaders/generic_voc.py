@@ -27,6 +27,7 @@ from .base import CommonOptions, ConvertContext, Converter, Item, register
 from .common import canonical_split, entry_classes, image_decode
 from .generic_folders import sample_ids
 from .patterns import compile_pattern, fill, match_files, siblings
+from .splits import SplitLists
 
 
 @dataclass
@@ -73,26 +74,13 @@ def parse_voc(ctx: ConvertContext, path: Path, include_difficult: bool, sample_i
     return ann
 
 
-def read_split_lists(ctx: ConvertContext, pattern: str | None) -> dict[str, str]:
-    """stem -> split from list files such as ImageSets/Main/{split}.txt (one stem per line)."""
-    if not pattern or "{split}" not in pattern:
-        return {}
-    out: dict[str, str] = {}
-    for m in match_files(pattern, ctx.files(), ctx.source_dir):
-        split = canonical_split(m.groups["split"])
-        if split not in {"train", "val", "test", "trainval"}:
-            continue
-        for line in m.path.read_text(encoding="utf-8", errors="replace").splitlines():
-            stem = line.split()[0] if line.split() else ""
-            if stem and (split != "trainval" or stem not in out):
-                out[stem] = "train" if split == "trainval" else split
-    return out
-
-
 class VocOptions(CommonOptions):
     images: str = Field("JPEGImages/{stem}.{ext}", description="Pattern of the images.")
     annotations: str = Field("Annotations/{stem}.xml", description="Pattern of the XML files (same placeholders).")
-    split_lists: str | None = Field("ImageSets/Main/{split}.txt", description="Split list files, if any.")
+    split_lists: SplitLists | None = Field(
+        SplitLists(files="ImageSets/Main/{split}.txt", required=False),
+        description="Split list files (see CommonOptions.split_lists); a string is short for {files: <pattern>}.",
+    )
     classes: list[str] | None = Field(None, description="Object classes; default: the entry's classes.")
     include_difficult: bool = True
     require_annotation: bool = Field(True, description="Skip (and report) images without an XML.")
@@ -105,7 +93,6 @@ def voc_items(ctx: ConvertContext, opts: VocOptions) -> Iterator[Item]:
     files = ctx.files()
     xml_rx = compile_pattern(opts.annotations)
     images = [m for m in match_files(opts.images, files, ctx.source_dir) if not xml_rx.match(ctx.rel(m.path))]
-    lists = read_split_lists(ctx, opts.split_lists)
     used: set[Path] = set()
     for match, sid in zip(images, sample_ids(images, ctx), strict=True):
         xmls = siblings(ctx.source_dir, opts.annotations, match)
@@ -128,8 +115,6 @@ def voc_items(ctx: ConvertContext, opts: VocOptions) -> Iterator[Item]:
         split = None
         if "split" in match.groups:
             split = canonical_split(match.groups["split"], opts.split_names)
-        elif match.groups.get("stem") in lists:
-            split = lists[match.groups["stem"]]
         yield Item(
             sample_id=sid,
             image=image_decode(ctx, match.path),

@@ -6,8 +6,11 @@ Placeholders named ``split``, ``label`` and ``subject`` fill those fields; the o
 patterns (a mask pattern is filled with the groups matched by the image pattern).
 
 A pattern matches at the source root or below any number of wrapper folders (archives often add one), unless it
-starts with '/', which anchors it at the root. The wrapper prefix matched by the image pattern is reused for its
-masks.
+starts with '/', which anchors it at the root. Every matching file is kept, whatever its wrapper folders (two sibling
+hospital folders both count); the wrapper prefix matched by the image pattern is reused for its masks.
+
+File extensions are matched without regard to case: ``{stem}.png`` matches ``a.PNG``, and a mask pattern filled for
+an image finds ``a_mask.PNG`` as well as ``a_mask.png``.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
         else:
             out.append("[^/]")
         pos = m.end()
-    out.append(re.escape(body[pos:]))
+    out.append(_literal_tail(body[pos:]))
     prefix = "" if anchored else "(?P<_prefix>(?:[^/]+/)*?)"
     try:
         return re.compile(f"^{prefix}{''.join(out)}$")
@@ -65,8 +68,28 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
         raise UsregError(f"invalid path pattern {pattern!r}: {exc}", hint="see registry/loaders/patterns.py") from None
 
 
+_EXT_TAIL = re.compile(r"(\.[A-Za-z][A-Za-z0-9]{0,5}(?:\.[A-Za-z0-9]{1,4})?)$")
+
+
+def _literal_tail(text: str) -> str:
+    """The escaped last literal of a pattern, its file extension (if any) matched without regard to case."""
+    m = _EXT_TAIL.search(text)
+    if not m:
+        return re.escape(text)
+    return re.escape(text[: m.start()]) + f"(?i:{re.escape(m.group(1))})"
+
+
+def _glob_ext(text: str) -> str:
+    """A glob whose trailing extension matches any case: ``a.png`` -> ``a.[pP][nN][gG]``."""
+    m = _EXT_TAIL.search(text)
+    if not m:
+        return text
+    ext = "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in m.group(1))
+    return text[: m.start()] + ext
+
+
 def match_files(pattern: str, files: list[Path], root: Path) -> list[Match]:
-    """Files under ``root`` matching ``pattern``; with several wrapper depths matching, the shallowest wins."""
+    """Every file under ``root`` matching ``pattern``, under any wrapper folders (none is dropped)."""
     rx = compile_pattern(pattern)
     found: list[Match] = []
     for f in files:
@@ -75,9 +98,6 @@ def match_files(pattern: str, files: list[Path], root: Path) -> list[Match]:
         if m:
             groups = {k: v for k, v in m.groupdict().items() if k != "_prefix" and v is not None}
             found.append(Match(f, m.groupdict().get("_prefix") or "", groups))
-    if found:
-        shallowest = min(len(m.prefix) for m in found)
-        found = [m for m in found if len(m.prefix) == shallowest]
     return found
 
 
@@ -110,5 +130,12 @@ def is_wild(pattern: str) -> bool:
 
 
 def siblings(root: Path, pattern: str, match: Match) -> list[Path]:
-    """Files named by a sibling pattern (e.g. a mask pattern) for an image match."""
-    return resolve(root, fill(pattern, match), wild=is_wild(pattern))
+    """Files named by a sibling pattern (e.g. a mask pattern) for an image match; the extension's case may differ."""
+    wild = is_wild(pattern)
+    relative = fill(pattern, match)
+    found = resolve(root, relative, wild=wild)
+    if found:
+        return found
+    if not wild:
+        relative = glob.escape(relative)
+    return resolve(root, _glob_ext(relative), wild=True)

@@ -21,7 +21,8 @@ from ..errors import UsregError
 from ..formats.layout import check_version_label
 from ..formats.writer import DatasetWriter
 from .base import ConvertContext, Converter, Item, Problem, parse_options, registry, safe_id
-from .splits import assign_splits
+from .patterns import IMAGE_EXTS, compile_pattern
+from .splits import apply_tables, assign_splits
 from .worker import ItemResult, process_batch
 
 TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -76,10 +77,15 @@ def convert_entry(
     writer = DatasetWriter(Path(home), entry.id, version)
     with writer:
         collected = Collected(writer.instance_store())
-        for result in _run(_unique_ids(converter.items(ctx), ctx), writer.staging, workers, progress):
+        items: Iterable[Item] = converter.items(ctx)
+        if _uses_tables(options):
+            items = apply_tables(list(items), ctx, options)
+        usage = SourceUsage(ctx, getattr(options, "ignore", []))
+        for result in _run(usage.track(_unique_ids(items, ctx)), writer.staging, workers, progress):
             collected.add(result)
         collected.store.close()
         problems = list(ctx.problems) + collected.problems
+        source_files = usage.report(problems, {r["sample_id"] for r in collected.rows})
         if not collected.rows:
             raise UsregError(
                 f"{entry.id}: no sample could be converted from {source_dir}"
@@ -106,7 +112,85 @@ def convert_entry(
             mask_values=collected.mask_values,
             files=collected.files,
             source_dir=source_dir,
+            source_files=source_files,
         )
+
+
+def _uses_tables(options: Any) -> bool:
+    return any(getattr(options, k, None) for k in ("split_lists", "subject_table", "subject_pattern", "label_table"))
+
+
+_ANNOTATION_LINE = re.compile(r":\d+$")
+_IMAGE_SUFFIXES = tuple(f".{e}" for e in IMAGE_EXTS)
+MAX_LISTED = 50
+
+
+class SourceUsage:
+    """Which files of the download the samples use, and which image files were left out, and why.
+
+    A file is used when a sample names it as its image, a mask source or its annotation file. An image file that
+    no sample uses was *dropped*: either a problem names it (no mask, unreadable, no annotation: the problem's kind
+    is the reason) or the layout matched no pattern for it. Files matched by the ``ignore`` option are left out on
+    purpose and not counted as dropped; other files (tables, documents) are counted as not used, without judgement.
+    """
+
+    def __init__(self, ctx: ConvertContext, ignore: list[str]) -> None:
+        self.ctx = ctx
+        self.used: set[str] = set()
+        self.source_of: dict[str, str] = {}
+        self.ignore = [compile_pattern(p) for p in ignore]
+
+    def track(self, items: Iterable[Item]) -> Iterator[Item]:
+        for item in items:
+            self.used.add(item.source_file)
+            self.source_of[item.sample_id] = item.source_file
+            for decode in item.masks.values():
+                for part in (getattr(decode, "source", None) or "").split(", "):
+                    if part:
+                        self.used.add(part)
+            if item.annotation_file:
+                self.used.add(_ANNOTATION_LINE.sub("", item.annotation_file))
+            yield item
+
+    def report(self, problems: list[Problem], converted: set[str]) -> dict[str, Any]:
+        reason_of: dict[str, str] = {}
+        for p in problems:
+            if p.severity == "error":
+                reason_of.setdefault(p.file, f"{p.kind}: {p.message}")
+                if p.sample_id and p.sample_id in self.source_of:
+                    reason_of.setdefault(self.source_of[p.sample_id], f"{p.kind}: {p.message}")
+        sample_failed = {src for sid, src in self.source_of.items() if sid not in converted}
+        total = used = ignored = other = 0
+        dropped: list[dict[str, str]] = []
+        by_reason: dict[str, int] = {}
+        for f in self.ctx.files():
+            rel = self.ctx.rel(f)
+            total += 1
+            if rel in self.used and rel not in sample_failed:
+                used += 1
+                continue
+            if rel in self.used:  # named by a sample that failed (unreadable image, bad mask, ...)
+                reason = reason_of.get(rel, "the sample failed")
+            elif not rel.lower().endswith(_IMAGE_SUFFIXES):
+                other += 1
+                continue
+            elif any(rx.match(rel) for rx in self.ignore):
+                ignored += 1
+                continue
+            else:
+                reason = reason_of.get(rel, "layout: no pattern of the loader matches this file")
+            kind = reason.split(":", 1)[0]
+            by_reason[kind] = by_reason.get(kind, 0) + 1
+            dropped.append({"file": rel, "reason": reason})
+        return {
+            "total": total,
+            "used": used,
+            "dropped": len(dropped),
+            "dropped_by_reason": dict(sorted(by_reason.items())),
+            "dropped_files": dropped[:MAX_LISTED],
+            "ignored": ignored,
+            "other_not_used": other,
+        }
 
 
 class Collected:

@@ -33,7 +33,34 @@ def test_placeholders_and_wrapper_prefix(tmp_path):
 def test_anchored_pattern_does_not_descend(tmp_path):
     files = touch(tmp_path, "x/img/a.png", "img/b.png")
     assert [m.groups["stem"] for m in match_files("/img/{stem}.png", files, tmp_path)] == ["b"]
-    assert [m.groups["stem"] for m in match_files("img/{stem}.png", files, tmp_path)] == ["b"]  # shallowest wins
+    assert [m.groups["stem"] for m in match_files("/img/{stem}.png", files, tmp_path)] == ["b"]
+
+
+def test_every_wrapper_depth_and_length_is_kept(tmp_path):
+    """Sibling wrapper folders of different name lengths (two hospitals) and depths: no match is dropped."""
+    files = touch(
+        tmp_path,
+        "Dataset/HospA/images/a1.png",
+        "Dataset/HospitalB/images/b1.png",
+        "Dataset/HospitalB/images/b2.png",
+        "Dataset/extra/HospC/images/c1.png",
+        "img_only/x.png",
+    )
+    found = match_files("images/{stem}.png", files, tmp_path)
+    assert sorted(m.groups["stem"] for m in found) == ["a1", "b1", "b2", "c1"]
+    assert {m.prefix for m in found} == {"Dataset/HospA/", "Dataset/HospitalB/", "Dataset/extra/HospC/"}
+
+
+def test_extensions_match_without_regard_to_case(tmp_path):
+    files = touch(tmp_path, "image/1.PNG", "image/2.png", "mask/1.PNG", "mask/2.png", "image/3.Png", "mask/3_m.PNG")
+    found = match_files("image/{stem}.png", files, tmp_path)
+    assert [m.groups["stem"] for m in found] == ["1", "2", "3"]
+    assert [siblings(tmp_path, "mask/{stem}.png", m) for m in found][:2] == [
+        [tmp_path / "mask/1.PNG"],
+        [tmp_path / "mask/2.png"],
+    ]
+    assert siblings(tmp_path, "mask/{stem}_m*.png", found[2]) == [tmp_path / "mask/3_m.PNG"]
+    assert match_files("image/{stem}.jpg", files, tmp_path) == []
 
 
 def test_repeated_placeholder_must_agree(tmp_path):

@@ -1,0 +1,218 @@
+"""Loader behaviours of issue 12, each on a fixture in the real packaging of the dataset that showed it.
+
+- every pattern match is kept (sibling wrapper folders of different name lengths) and unused files are reported;
+- extensions match whatever their case (TN-SCUI 2020 ships ``.PNG``);
+- published split lists (txt, json by index, csv), subject tables and patterns, and label tables;
+- Roboflow COCO exports' root category is not a class;
+- DDTI's processed PNG release converts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
+from tests.loaders.conftest import make_entry
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def catalog_entry(entry_id: str):
+    """One catalog entry, read and validated on its own (the whole catalog is not needed)."""
+    from registry.catalog import parse_entry
+
+    parsed = parse_entry("dataset", REPO / "entries" / "datasets" / f"{entry_id}.yaml", REPO)
+    assert parsed.entry is not None, [f.message for f in parsed.errors]
+    return parsed.entry
+
+
+def _pair(root: Path, image: str, mask: str | None, seed: int, fmt: str | None = None) -> None:
+    save(root / image, us_image(24, 28, seed), fmt=fmt)
+    if mask:
+        save(root / mask, blob_mask(24, 28, seed), fmt="PNG" if mask.lower().endswith(".png") else "JPEG")
+
+
+# --- 1. the matcher keeps every match, and unused files are reported ---------------------------------------------
+
+
+def two_hospitals(root: Path) -> dict:
+    """A multi-centre download: one folder per hospital (names of different lengths), each images/ + masks/."""
+    seed = 100
+    for hospital, n in (("HospA", 2), ("HospitalBB", 3)):
+        for i in range(n):
+            seed += 1
+            _pair(
+                root,
+                f"Dataset/{hospital}/images/{hospital}_{i}.png",
+                f"Dataset/{hospital}/masks/{hospital}_{i}.png",
+                seed,
+            )
+    save(root / "Dataset/HospitalBB/images/preview_only.png", us_image(24, 28, 9))  # no mask: dropped, with a reason
+    save(root / "Dataset/thumbnails/cover.png", us_image(24, 28, 8))  # matched by no pattern
+    (root / "Dataset/README.txt").write_text("two hospitals\n")
+    return {"samples": 5}
+
+
+def test_matches_under_sibling_wrappers_of_different_lengths_are_all_kept(tmp_path, convert):
+    expected = two_hospitals(tmp_path / "src")
+    opts = {"images": "images/{stem}.png", "masks": {"lesion": "masks/{stem}.png"}, "mask": {"threshold": 127}}
+    out = convert(make_entry("two-hospitals", "image-mask-folders", opts), tmp_path / "src")
+    assert len(out.rows) == expected["samples"]
+    assert {r["sample_id"].split("_")[0] for r in out.rows} == {"HospA", "HospitalBB"}
+    files = out.metadata["source_files"]
+    assert files["dropped"] == 2 and files["other_not_used"] == 1
+    reasons = {d["file"]: d["reason"] for d in files["dropped_files"]}
+    assert reasons["Dataset/HospitalBB/images/preview_only.png"].startswith("missing_mask")
+    assert reasons["Dataset/thumbnails/cover.png"].startswith("layout")
+    # files left out on purpose are not dropped
+    opts["ignore"] = ["thumbnails/*.png"]
+    out = convert(make_entry("two-hospitals", "image-mask-folders", opts), tmp_path / "src", version="2")
+    assert out.metadata["source_files"]["dropped"] == 1 and out.metadata["source_files"]["ignored"] == 1
+
+
+# --- 2. extensions of any case: TN-SCUI 2020 ---------------------------------------------------------------------
+
+
+def tn_scui(root: Path) -> dict:
+    """TNSCUI2020_train/image/*.PNG and mask/*.PNG, train.csv (ID,CATE: 0 benign, 1 malignant)."""
+    base = root / "tn-scui2020-train" / "TNSCUI2020_train"
+    rows = ["ID,CATE"]
+    for i, cate in enumerate([0, 1, 1, 0, 1], start=1):
+        _pair(base, f"image/{i}.PNG", f"mask/{i}.PNG", 300 + i, fmt="PNG")
+        rows.append(f"{i}.PNG,{cate}")
+    (base / "train.csv").write_text("\n".join(rows) + "\n")
+    return {"samples": 5, "labels": {"benign": 2, "malignant": 3}}
+
+
+def test_upper_case_extensions_and_train_csv_labels(tmp_path, convert):
+    expected = tn_scui(tmp_path / "src")
+    entry = catalog_entry("tn-scui-2020")
+    out = convert(entry, tmp_path / "src")
+    assert len(out.rows) == expected["samples"]
+    labels = [r["label"] for r in out.rows]
+    assert {k: labels.count(k) for k in set(labels)} == expected["labels"]
+    assert out.metadata["source_files"]["dropped"] == 0
+    assert out.checks["labels_in_class_map"]["status"] == "pass"
+
+
+# --- 5. published split lists, subject ids and label tables ------------------------------------------------------
+
+
+def tg3k(root: Path) -> dict:
+    """tg3k/thyroid-image/N.jpg + thyroid-mask/N.jpg and tg3k-trainval.json of indices into the sorted names."""
+    base = root / "Thyroid Dataset" / "tg3k"
+    for i in range(12):
+        save(base / "thyroid-image" / f"{i:04d}.jpg", rgb(us_image(24, 28, 400 + i)), fmt="JPEG")
+        save(base / "thyroid-mask" / f"{i:04d}.jpg", blob_mask(24, 28, 400 + i), fmt="JPEG")
+    # indices, as the authors' loader reads them: img_names sorted by int(name), then img_names[i]
+    (base / "tg3k-trainval.json").write_text(json.dumps({"train": [0, 1, 2, 3, 4, 5, 6, 7, 10], "val": [8, 9, 11]}))
+    return {"samples": 12, "splits": {"train": 9, "val": 3}, "val": {"0008", "0009", "0011"}}
+
+
+def test_tg3k_trainval_json_indices(tmp_path, convert):
+    expected = tg3k(tmp_path / "src")
+    out = convert(catalog_entry("tg3k"), tmp_path / "src")
+    assert out.splits() == expected["splits"]
+    assert {r["sample_id"] for r in out.rows if r["split"] == "val"} == expected["val"]
+    assert out.metadata["splits"]["kind"] == "official"
+
+
+def cesarean(root: Path) -> dict:
+    """VOCdevkit_CSD/VOCdevkit_CSD/VOC2007 with ImageSets/Segmentation/{train,val}.txt naming more ids than shipped."""
+    base = root / "VOCdevkit_CSD" / "VOCdevkit_CSD" / "VOC2007"
+    for i in range(6):
+        save(base / "JPEGImages" / f"{i}.jpg", rgb(us_image(24, 28, 500 + i)), fmt="JPEG")
+        save(base / "SegmentationClass" / f"{i}.png", (blob_mask(24, 28, 500 + i) > 0).astype(np.uint8))
+    (base / "ImageSets" / "Segmentation").mkdir(parents=True)
+    (base / "ImageSets" / "Segmentation" / "train.txt").write_text("0\n1\n2\n3\n90\n91\n")
+    (base / "ImageSets" / "Segmentation" / "val.txt").write_text("4\n5\n99\n")
+    return {"samples": 6, "splits": {"train": 4, "val": 2}}
+
+
+def test_cesarean_voc_segmentation_lists_with_unreleased_ids(tmp_path, convert):
+    expected = cesarean(tmp_path / "src")
+    out = convert(catalog_entry("cesarean-scar-defect"), tmp_path / "src")
+    assert out.splits() == expected["splits"] and out.metadata["splits"]["kind"] == "official"
+    unmatched = out.problems("listed_not_found")
+    assert {p["file"].rsplit("/", 1)[1] for p in unmatched} == {"train.txt", "val.txt"}
+    assert all(p["severity"] == "warning" for p in unmatched)
+
+
+def test_label_table_without_header_scoped_by_folder_and_json_folds(tmp_path, convert):
+    """TN3K: label4trainval.csv / label4test.csv ('0000.jpg,1', no header); the same names in both folders."""
+    base = tmp_path / "src" / "tn3k"
+    for part, n in (("trainval", 4), ("test", 2)):
+        lines = []
+        for i in range(n):
+            _pair(
+                base,
+                f"{part}-image/{i:04d}.jpg",
+                f"{part}-mask/{i:04d}.jpg",
+                600 + i + (10 if part == "test" else 0),
+                "JPEG",
+            )
+            lines.append(f"{i:04d}.jpg,{(i + (part == 'test')) % 2}")
+        (base / f"label4{part}.csv").write_text("\n".join(lines) + "\n")
+    (base / "tn3k-trainval-fold0.json").write_text(json.dumps({"train": [0, 1, 2], "val": [3]}))
+    out = convert(catalog_entry("tn3k"), tmp_path / "src")
+    assert out.splits() == {"train": 3, "val": 1, "test": 2}
+    assert out.metadata["labels"] == ["benign", "malignant"]
+    assert out.by_id["trainval_0001"]["label"] == "malignant" and out.by_id["trainval_0000"]["label"] == "benign"
+    assert out.by_id["test_0000"]["label"] == "malignant" and out.by_id["test_0001"]["label"] == "benign"
+
+
+def test_subject_table_and_pattern_keep_subjects_in_one_split(tmp_path, convert):
+    src = tmp_path / "src"
+    # c-trus: original/<ID>.jpg + labels/<ID>.jpg; c-trus.csv: file,quality,quality_name,patient,testitem_in_fold
+    rows = ["file,quality,quality_name,patient,testitem_in_fold"]
+    for i in range(10):
+        name = f"K{i:02d}ABC"
+        _pair(src / "c-trus-main", f"original/{name}.jpg", f"labels/{name}.jpg", 700 + i, "JPEG")
+        rows.append(f"{name}.jpg,1,medium,{i % 3 + 1},{i % 5}")
+    (src / "c-trus-main" / "c-trus.csv").write_text("\n".join(rows) + "\n")
+    out = convert(catalog_entry("c-trus"), src)
+    assert out.metadata["counts"]["subjects"] == 3
+    assert out.metadata["splits"]["kind"] == "seeded-subject"
+    assert out.checks["subject_leakage"]["status"] == "pass"
+
+    # ccaui: slices of one acquisition: <acquisition>_slice_<n>.png
+    src2 = tmp_path / "src2" / "Common Carotid Artery Ultrasound Images"
+    for a, acq in enumerate(["202201121748100022VAS", "202201121757530047VAS", "202202071357480035VAS"]):
+        for s in range(4):
+            name = f"{acq}_slice_{1000 + s * 7}.png"
+            _pair(src2, f"US images/{name}", f"Expert mask images/{name}", 800 + a * 10 + s)
+    out = convert(catalog_entry("ccaui"), tmp_path / "src2")
+    by_acq: dict[str, set[str]] = {}
+    for r in out.rows:
+        by_acq.setdefault(r["subject_id"], set()).add(r["split"])
+    assert len(by_acq) == 3 and all(len(s) == 1 for s in by_acq.values())
+
+
+def test_split_list_csv_and_bad_options(tmp_path, convert):
+
+    from registry.loaders import validate_options
+
+    src = tmp_path / "src"
+    for i in range(4):
+        _pair(src, f"img/{i}.png", f"gt/{i}.png", 900 + i)
+    (src / "splits.csv").write_text("image;fold\nimg/0.png;TRAIN\nimg/1.png;TRAIN\nimg/2.png;TEST\nimg/3.png;TEST\n")
+    opts = {
+        "images": "img/{stem}.png",
+        "masks": {"m": "gt/{stem}.png"},
+        "split_lists": {
+            "files": "splits.csv",
+            "key": "path",
+            "column": "image",
+            "split_column": "fold",
+            "delimiter": ";",
+            "values": {"TRAIN": "train", "TEST": "test"},
+        },
+    }
+    out = convert(make_entry("csv-lists", "image-mask-folders", opts), src)
+    assert out.splits() == {"train": 2, "test": 2}
+    assert validate_options("image-mask-folders", {**opts, "subject_pattern": "(\\d+)"})
+    assert validate_options("image-mask-folders", {**opts, "split_lists": {"files": "x", "key": "bogus"}})
+    assert not validate_options("image-mask-folders", {**opts, "split_lists": "ImageSets/{split}.txt"})
