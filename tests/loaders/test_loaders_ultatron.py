@@ -215,3 +215,81 @@ def test_fatty_liver_bmode_bad_record_is_reported(tmp_path, convert):
     assert len(out.rows) == 3
     assert [p["kind"] for p in out.problems()] == ["annotation_unreadable"]
     assert "record 2" in out.problems()[0]["message"]
+
+
+# --- busv-breastvid: rawframes/<class>/<video>/<frame>.png (CVA-Net's data root) ---------------------------------
+
+
+def test_busv_frames_labelled_by_class_folder_grouped_by_video(tmp_path, convert):
+    videos = {("benign", "1dc9ca2f1748c2ec"): 3, ("malignant", "3e1fa0c5d8ab7712"): 2, ("malignant", "a0b1c2d3e4f5"): 1}
+
+    def build(root: Path) -> None:
+        n = 0
+        for (label, vid), frames in videos.items():
+            for i in range(frames):
+                save(root / "rawframes" / label / vid / f"{i:06d}.png", rgb(us_image(40, 52, 600 + n)))
+                n += 1
+        (root / "imagenet_vid_train_15frames.json").write_text('{"images": [], "annotations": [], "categories": []}')
+        (root / "imagenet_vid_val.json").write_text('{"images": [], "annotations": [], "categories": []}')
+
+    src = _download(tmp_path, "BUSV.zip", "BUSV", build)
+    out = convert(CATALOG.datasets["busv-breastvid"], src)
+    assert len(out.rows) == 6, out.problems()
+    assert not out.problems()
+    assert out.metadata["labels"] == ["benign", "malignant"]
+    assert _labels(out.rows) == {"benign": 3, "malignant": 3}
+    assert out.by_id["benign_1dc9ca2f1748c2ec_000002"]["subject_id"] == "1dc9ca2f1748c2ec"
+    assert sum(out.splits().values()) == 6
+    for (_, vid), _frames in videos.items():
+        assert len({r["split"] for r in out.rows if r["subject_id"] == vid}) == 1
+
+
+# --- gbcu: imgs/ with train.txt / test.txt and bbox_annot.json (UltraBench's reader) -----------------------------
+
+
+def test_gbcu_official_lists_labels_and_boxes(tmp_path, convert):
+    import json
+
+    def build(root: Path) -> None:
+        for i, name in enumerate(("im00001.jpg", "im00002.jpg", "im00003.jpg", "im00004.jpg")):
+            save(root / "imgs" / name, rgb(us_image(60, 80, 700 + i)), fmt="JPEG", quality=85)
+        (root / "train.txt").write_text("im00001.jpg,0\nim00002.jpg,1\nim00003.jpg,2\n")
+        (root / "test.txt").write_text("im00004.jpg,2\n")
+        boxes = {
+            "im00001.jpg": {"dim": [80, 60], "bbs": [["nml", [10, 12, 60, 50]]]},
+            "im00002.jpg": {"dim": [80, 60], "bbs": [["abn", [5, 5, 70, 55]], ["stn", [20, 20, 30, 28]]]},
+            "im00003.jpg": {"dim": [80, 60], "bbs": [["abn", [8, 9, 66, 52]], ["malg", [30, 30, 50, 45]]]},
+            "im00004.jpg": {"dim": [80, 60], "bbs": [["abn", [4, 4, 76, 56]]]},
+        }
+        (root / "bbox_annot.json").write_text(json.dumps(boxes))
+
+    src = _download(tmp_path, "GBCU-Shared.zip", "GBCU-Shared", build)
+    out = convert(CATALOG.datasets["gbcu"], src)
+    assert len(out.rows) == 4, out.problems()
+    assert not out.problems()
+    assert out.splits() == {"train": 3, "test": 1}
+    assert out.metadata["labels"] == ["normal", "benign", "malignant"]
+    assert _labels(out.rows) == {"normal": 1, "benign": 1, "malignant": 2}
+    got = {(b["category"], b["x_min"], b["y_min"], b["x_max"], b["y_max"]) for b in out.by_id["im00002"]["boxes"]}
+    assert got == {("abn", 5.0, 5.0, 70.0, 55.0), ("stn", 20.0, 20.0, 30.0, 28.0)}
+    assert sorted({b["category"] for r in out.rows for b in r["boxes"]}) == ["abn", "malg", "nml", "stn"]
+
+
+def test_gbcu_reports_bad_lines_and_missing_boxes(tmp_path, convert):
+    root = tmp_path / "src" / "GBCU-Shared"
+    for i, name in enumerate(("a.jpg", "b.jpg")):
+        save(root / "imgs" / name, rgb(us_image(40, 50, 750 + i)), fmt="JPEG", quality=85)
+    (root / "train.txt").write_text("a.jpg,0\nb.jpg,7\nmissing.jpg,1\nnot a line\n")
+    (root / "bbox_annot.json").write_text('{"a.jpg": {"dim": [50, 40], "bbs": [["nml", [30, 5]]]}}')
+    out = convert(CATALOG.datasets["gbcu"], tmp_path / "src")
+    assert sorted(out.by_id) == ["a", "b"]
+    assert out.by_id["a"]["boxes"] == [] and out.by_id["b"]["label"] is None
+    kinds = sorted(p["kind"] for p in out.problems())
+    assert kinds == [
+        "annotation_unreadable",
+        "annotation_unreadable",
+        "missing_annotation",
+        "missing_annotation",
+        "missing_image",
+        "unknown_label",
+    ], out.problems()
