@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from . import (  # noqa: F401  (importing registers the converters)
-    acouslic_ai,
     aul,
     bus_bra,
     busi,
@@ -15,7 +14,6 @@ from . import (  # noqa: F401  (importing registers the converters)
     gbcu,
     gist514,
     hc18,
-    microseg,
     mmotu,
     open_kidney,
     porcine_spinal_cord,
