@@ -1,31 +1,56 @@
-"""Safe extraction of zip, tar, tar.gz, tar.bz2 and tar.xz archives.
+"""Safe extraction of zip, tar (plain, gz, bz2, xz, zst), 7z and RAR archives into one tree per dataset.
 
-Rejected, each with a message naming the member:
+All archives of a dataset, the archives nested inside them and its plain files go into one :class:`Tree`. The tree
+keeps a model of every path it made (directory, file or symbolic link), and that model, not the disk, decides where a
+member goes:
 
-- absolute paths (``/etc/x``, ``C:\\x``) and ``..`` components;
-- symbolic links whose target is absolute or resolves outside the target; hard links to outside or missing members;
-- device files, FIFOs and sockets;
-- archives that unpack to more than ``max_bytes`` or to more than ``max_ratio`` times their own size
-  (decompression bombs); zip members whose data exceeds the size their header declares.
+- every member path is resolved against the model, following the links the model holds (archives made earlier
+  included), before anything is written; a path that would leave the root is refused;
+- symbolic links are created on disk only after every archive of the dataset was unpacked, and only when each one,
+  resolved against the final tree, stays inside it; until then the disk holds no link that a write could follow;
+- a directory never becomes a link and a link never changes its target, so what was resolved stays true;
+- each file is written to a new temporary file and renamed into place, so a file with other hard links (a cached
+  download, the user's own file) is never written into;
+- writes walk the tree one directory descriptor at a time with ``O_NOFOLLOW``, so no depth is too deep to create and
+  a link appearing on disk is never followed.
 
-Files are written with ``O_NOFOLLOW`` into directories whose real path is checked to lie inside the target, and
-symbolic links are created only after all regular files of the archive, then checked with ``realpath`` (so a chain
-of links cannot escape either). Callers extract into a fresh temporary directory and rename it when everything
-succeeded; on any error the temporary directory is removed, so nothing half-extracted is left behind.
+Refused, each with a message naming the archive and the member: absolute paths and ``..`` components; links whose
+target leaves the tree (directly, through other links, or through links from other archives); hard links to anything
+but a file of the tree; device files, FIFOs and sockets; more than ``max_members`` members in one archive or
+``max_inodes`` paths in the tree; paths longer than the system can open (``PATH_MAX``); archives that unpack to more
+than ``max_bytes`` or to more than ``max_ratio`` times the download they came from, nested archives included
+(decompression bombs); zip members holding more data than their header declares; archives nested deeper than
+``max_nesting``. Encrypted archives and archive formats usreg does not read are clear errors, with what to do.
+
+7z and RAR go through libarchive (the C library behind bsdtar, Debian package ``libarchive13``) with its Python
+binding ``libarchive-c``. It was chosen over ``py7zr`` + ``rarfile``: one maintained library reads both formats
+(RAR 4 and RAR 5, 7z with LZMA/LZMA2/PPMd/BCJ) in C, streaming each member with its type, link target and size
+before its data, so the same writer applies the same rules as for zip and tar; ``rarfile`` only drives an external
+``unrar``/``unar`` program (Debian's ``unrar-free`` cannot read RAR 5) and ``py7zr`` is pure Python and slow on large
+LZMA2 archives. libarchive is only ever asked for the formats the file name (or its magic bytes) says, never "all"
+(libarchive's mtree reader would read files named in the archive from the local disk).
+
+Callers extract into a fresh temporary directory and rename it into place only when everything succeeded; on any
+error the temporary directory is removed, so nothing half-extracted is left behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import lzma
 import os
+import re
 import stat
 import tarfile
+import uuid
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from . import fstree
 from .errors import FetchError, UnsafeArchive
 from .settings import CHUNK_SIZE
 
@@ -33,31 +58,95 @@ _SUFFIXES = (
     (".tar.gz", "tar"),
     (".tar.bz2", "tar"),
     (".tar.xz", "tar"),
+    (".tar.zst", "tar.zst"),
     (".tgz", "tar"),
     (".tbz2", "tar"),
     (".tbz", "tar"),
     (".txz", "tar"),
+    (".tzst", "tar.zst"),
     (".tar", "tar"),
     (".zip", "zip"),
+    (".7z", "7z"),
+    (".rar", "rar"),
 )
+SUPPORTED = ".zip, .tar, .tar.gz/.tgz, .tar.bz2, .tar.xz, .tar.zst, .7z, .rar"
+_BY_HAND = "extract it yourself (7-Zip: `7z x FILE`, or `unar FILE`) and pass the extracted folder with --from-file"
+_UNSUPPORTED = (
+    (re.compile(r"\.(zip|7z|rar|tar(\.\w+)?)\.\d{3}$"), "is one volume of a multi-volume archive"),
+    (re.compile(r"\.(z|r)\d{2}$"), "is one volume of a multi-volume archive"),
+    (re.compile(r"\.part\d+\.rar$"), "is one volume of a multi-volume RAR archive"),
+    (
+        re.compile(r"\.(zipx|cab|arj|lzh|lha|ace|sit|sitx|tar\.lz|tlz|tar\.lzma|tar\.z|taz|tar\.lz4)$"),
+        "is an archive format usreg does not extract",
+    ),
+)
+_MAGIC = ((b"Rar!\x1a\x07", "rar"), (b"7z\xbc\xaf\x27\x1c", "7z"))
+_TMP_PREFIX = ".usreg-"
+_MAX_LINK_HOPS = 40
+PATH_MAX = 4096
+
+
+class ArchiveNotSupported(FetchError):
+    """An archive usreg cannot unpack: encrypted, a format it does not read, or one volume of several."""
 
 
 def archive_kind(name: str) -> str | None:
-    """'zip', 'tar' or None, from the file name."""
+    """'zip', 'tar', 'tar.zst', '7z', 'rar' or None, from the file name (a multi-volume part is None)."""
     lower = name.lower()
+    if unsupported_reason(name):
+        return None
     for suffix, kind in _SUFFIXES:
         if lower.endswith(suffix):
             return kind
     return None
 
 
+def unsupported_reason(name: str) -> str | None:
+    """Why a file named ``name`` is an archive usreg will not unpack, or None."""
+    lower = name.lower()
+    for pattern, reason in _UNSUPPORTED:
+        if pattern.search(lower):
+            return reason
+    return None
+
+
+def check_supported(name: str) -> None:
+    """Raise ``ArchiveNotSupported`` for an archive usreg will not unpack (a multi-volume part, .cab, ...)."""
+    reason = unsupported_reason(name)
+    if reason:
+        raise ArchiveNotSupported(
+            f"{name} {reason}; usreg extracts {SUPPORTED}",
+            hint=f"{_BY_HAND} (for volumes, give all parts to the tool together)",
+        )
+
+
 @dataclass(frozen=True)
 class Limits:
     max_bytes: int = 1 << 40
     max_ratio: float = 200.0
+    max_members: int = 100_000
+    max_inodes: int = 100_000
+    max_nesting: int = 3
+
+    @classmethod
+    def from_settings(cls, settings) -> Limits:
+        d = cls()
+        return cls(
+            max_bytes=getattr(settings, "extract_max_bytes", d.max_bytes),
+            max_ratio=getattr(settings, "extract_max_ratio", d.max_ratio),
+            max_members=getattr(settings, "extract_max_members", d.max_members),
+            max_inodes=getattr(settings, "extract_max_inodes", d.max_inodes),
+            max_nesting=getattr(settings, "extract_max_nesting", d.max_nesting),
+        )
 
 
-def member_relpath(archive: Path, name: str) -> str | None:
+def _limit_error(archive: str, member: str, reason: str, variable: str, now: int | float) -> UnsafeArchive:
+    exc = UnsafeArchive(archive, member, reason, limit=True)
+    exc.hint = f"raise {variable} (now {now:,}) only if you trust this archive"
+    return exc
+
+
+def member_relpath(archive: Path | str, name: str) -> str | None:
     """The safe relative path of a member, None for the archive root itself; raises for unsafe names."""
     if "\x00" in name:
         raise UnsafeArchive(archive, name, "has a NUL byte in its name")
@@ -85,148 +174,455 @@ def _link_target_inside(member: str, link: str) -> bool:
     return True
 
 
-class _Writer:
-    """Writes members below ``root`` and never outside it."""
+class Budget:
+    """Unpacked bytes charged to one download, everything unpacked from archives nested in it included."""
 
-    def __init__(self, archive: Path, root: Path, limits: Limits, archive_size: int) -> None:
-        self.archive = archive
-        self.root = root
-        self.real_root = os.path.realpath(root)
+    def __init__(self, name: str, size: int, limits: Limits) -> None:
+        self.name = name
+        self.size = max(1, size)
         self.limits = limits
-        self.archive_size = max(1, archive_size)
         self.total = 0
-        self.links: list[tuple[str, str]] = []
-        self.written: list[str] = []
 
-    def account(self, member: str, size: int) -> None:
-        """Add ``size`` unpacked bytes and enforce the size and ratio limits."""
+    def charge(self, archive: str, member: str, size: int) -> None:
         self.total += size
         if self.total > self.limits.max_bytes:
             raise UnsafeArchive(
-                self.archive,
+                archive,
                 member,
                 f"takes the unpacked size past the limit of {self.limits.max_bytes:,} bytes (USREG_EXTRACT_MAX_BYTES)",
                 limit=True,
             )
-        ratio = self.total / self.archive_size
+        ratio = self.total / self.size
         if ratio > self.limits.max_ratio:
             raise UnsafeArchive(
-                self.archive,
+                archive,
                 member,
                 f"makes the archive a decompression bomb: it unpacks to at least {self.total:,} bytes from "
-                f"{self.archive_size:,} (ratio {ratio:.0f}, limit {self.limits.max_ratio:g}, USREG_EXTRACT_MAX_RATIO)",
+                f"{self.size:,} (ratio {ratio:.0f}, limit {self.limits.max_ratio:g}, USREG_EXTRACT_MAX_RATIO)",
                 limit=True,
             )
 
-    def _inside(self, path: str) -> bool:
-        real = os.path.realpath(path)
-        return real == self.real_root or real.startswith(self.real_root + os.sep)
 
-    def directory(self, member: str, rel: str) -> Path:
-        path = self.root / rel
-        current = self.root
-        for part in PurePosixPath(rel).parts:
-            current = current / part
-            if current.is_symlink() or (current.exists() and not current.is_dir()):
-                if current.is_symlink() and self._inside(str(current)) and current.is_dir():
-                    continue
-                raise UnsafeArchive(self.archive, member, f"needs directory {part!r}, but a file or link is there")
-            if not current.exists():
-                current.mkdir(mode=0o755)
-        if not self._inside(str(path)):
-            raise UnsafeArchive(self.archive, member, "would be written outside the target through a link")
-        return path
+class _Escape(Exception):
+    """A path resolved against the tree leaves its root."""
 
-    def file(self, member: str, rel: str, source, declared: int | None, mode: int) -> None:
-        parent_rel = str(PurePosixPath(rel).parent)
-        parent = self.directory(member, parent_rel) if parent_rel != "." else self.root
-        path = parent / PurePosixPath(rel).name
-        if path.is_dir() and not path.is_symlink():
-            raise UnsafeArchive(self.archive, member, "would replace a directory with a file")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+class Tree:
+    """One target directory, filled from any number of archives and files; see the module docstring."""
+
+    def __init__(self, root: Path, limits: Limits | None = None) -> None:
+        self.root = Path(root)
+        self.limits = limits or Limits()
+        self.root_fd = fstree.open_dir(self.root)
+        self.root_len = len(os.fsencode(os.path.abspath(self.root)))
+        self.nodes: dict[str, str] = {}  # canonical relative path -> "d" | "f" | "l"
+        self.links: dict[str, tuple[str, str, str]] = {}  # link path -> (target, archive, member)
+        self.written: list[str] = []
+        self._cached: tuple[str, int] | None = None
+
+    def close(self) -> None:
+        if self._cached:
+            os.close(self._cached[1])
+            self._cached = None
+        if self.root_fd >= 0:
+            os.close(self.root_fd)
+            self.root_fd = -1
+
+    def __enter__(self) -> Tree:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the model -----------------------------------------------------------------------------------------------
+    def _resolve(self, parts: Iterable[str], touched: list[str] | None = None) -> list[str]:
+        """The canonical components of ``parts`` (links of the model followed); raises ``_Escape``."""
+        out: list[str] = []
+        stack = list(reversed(list(parts)))
+        hops = 0
+        while stack:
+            comp = stack.pop()
+            if comp in ("", "."):
+                continue
+            if comp == "..":
+                if not out:
+                    raise _Escape()
+                out.pop()
+                continue
+            key = "/".join([*out, comp])
+            kind = self.nodes.get(key)
+            if kind == "l":
+                hops += 1
+                if hops > _MAX_LINK_HOPS:
+                    raise _Escape()
+                target = self.links[key][0].replace("\\", "/")
+                if target.startswith("/"):
+                    raise _Escape()
+                stack.extend(reversed(target.split("/")))
+                continue
+            if kind == "f" and stack:
+                raise NotADirectoryError(key)
+            out.append(comp)
+            if touched is not None:
+                touched.append(key)
+        return out
+
+    def _place(self, archive: str, member: str, rel: str) -> tuple[list[str], str]:
+        """(canonical parent, name) for a new entry at ``rel``; parents are made (model and disk)."""
+        parts = rel.split("/")
+        touched: list[str] = []
         try:
-            fd = os.open(path, flags, 0o755 if mode & 0o111 else 0o644)
-        except OSError as exc:
-            raise UnsafeArchive(self.archive, member, f"cannot be written safely ({exc.strerror})") from None
-        written = 0
-        with os.fdopen(fd, "wb") as out:
-            while chunk := source.read(CHUNK_SIZE):
-                written += len(chunk)
-                if declared is not None and written > declared:
-                    raise UnsafeArchive(
-                        self.archive, member, f"holds more data than its header declares ({declared:,} bytes)"
-                    )
-                if declared is None:
-                    self.account(member, len(chunk))
-                out.write(chunk)
-        self.written.append(rel)
-
-    def hardlink(self, member: str, rel: str, target_rel: str) -> None:
-        source = self.root / target_rel
-        if source.is_symlink() or not source.is_file() or not self._inside(str(source)):
+            parent = self._resolve(parts[:-1], touched)
+        except _Escape:
+            raise UnsafeArchive(archive, member, "would be written outside the target through a link") from None
+        except NotADirectoryError as exc:
+            raise UnsafeArchive(archive, member, f"needs directory {str(exc)!r}, but a file is there") from None
+        key = "/".join([*parent, parts[-1]])
+        length = self.root_len + 1 + len(os.fsencode(key))
+        if length + 24 >= PATH_MAX:
             raise UnsafeArchive(
-                self.archive,
+                archive,
                 member,
-                f"is a hard link to {target_rel!r}, which is not a file extracted from this archive",
+                f"is {key.count('/') + 1:,} levels deep: its path would be {length:,} bytes long, over the system's "
+                f"limit of {PATH_MAX:,} bytes (PATH_MAX), so no program could open it",
             )
-        parent_rel = str(PurePosixPath(rel).parent)
-        parent = self.directory(member, parent_rel) if parent_rel != "." else self.root
-        path = parent / PurePosixPath(rel).name
-        if path.exists() or path.is_symlink():
-            path.unlink()
+        for path in touched:
+            if path not in self.nodes:
+                self._add_node(archive, member, path, "d")
+        return parent, parts[-1]
+
+    def _add_node(self, archive: str, member: str, key: str, kind: str) -> None:
+        if key not in self.nodes and len(self.nodes) >= self.limits.max_inodes:
+            raise _limit_error(
+                archive,
+                member,
+                f"takes the unpacked tree past {self.limits.max_inodes:,} files, directories and links",
+                "USREG_EXTRACT_MAX_INODES",
+                self.limits.max_inodes,
+            )
+        self.nodes[key] = kind
+
+    def _check_free(self, archive: str, member: str, key: str, what: str) -> None:
+        kind = self.nodes.get(key)
+        if kind == "d":
+            raise UnsafeArchive(archive, member, f"would replace a directory with {what}")
+        if kind == "l":
+            raise UnsafeArchive(archive, member, f"would replace the symbolic link {key!r} with {what}")
+
+    # -- the disk ------------------------------------------------------------------------------------------------
+    def _dir_fd(self, archive: str, member: str, parent: list[str]) -> int:
+        """A descriptor of the canonical directory ``parent`` (made if missing), walked without following links."""
+        key = "/".join(parent)
+        if self._cached and self._cached[0] == key:
+            return self._cached[1]
+        start, rest = self.root_fd, parent
+        if self._cached and (self._cached[0] == "" or key.startswith(self._cached[0] + "/")):
+            start = self._cached[1]
+            rest = parent[len(self._cached[0].split("/")) if self._cached[0] else 0 :]
+        fd = os.dup(start)
         try:
-            os.link(source, path)
+            for comp in rest:
+                try:
+                    child = fstree.open_dir(comp, dir_fd=fd)
+                except FileNotFoundError:
+                    os.mkdir(comp, 0o755, dir_fd=fd)
+                    child = fstree.open_dir(comp, dir_fd=fd)
+                except OSError:
+                    raise UnsafeArchive(
+                        archive, member, f"needs directory {comp!r}, but a file or link is there"
+                    ) from None
+                os.close(fd)
+                fd = child
+        except BaseException:
+            os.close(fd)
+            raise
+        if self._cached:
+            os.close(self._cached[1])
+        self._cached = (key, fd)
+        return fd
+
+    def _commit(self, fd: int, tmp: str, name: str, archive: str, member: str) -> None:
+        try:
+            os.rename(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=fd)
+            raise UnsafeArchive(archive, member, f"cannot be put in place ({exc.strerror})") from None
+
+    @staticmethod
+    def _new_tmp(fd: int, mode: int) -> tuple[str, int]:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        for _ in range(100):
+            tmp = f"{_TMP_PREFIX}{uuid.uuid4().hex[:12]}.tmp"
+            try:
+                return tmp, os.open(tmp, flags, mode, dir_fd=fd)
+            except FileExistsError:
+                continue
+        raise FetchError("cannot create a temporary file in the source tree")  # pragma: no cover
+
+    # -- entries -------------------------------------------------------------------------------------------------
+    def add_dir(self, archive: str, member: str, rel: str) -> None:
+        parent, name = self._place(archive, member, rel)
+        key = "/".join([*parent, name])
+        if self.nodes.get(key) == "f":
+            raise UnsafeArchive(archive, member, "would replace a file with a directory")
+        if self.nodes.get(key) == "l":
+            try:
+                target = self._resolve(key.split("/"))
+            except (_Escape, NotADirectoryError):
+                raise UnsafeArchive(archive, member, "is a directory behind a link that leaves the target") from None
+            self._dir_fd(archive, member, target)
+            return
+        self._add_node(archive, member, key, "d")
+        self._dir_fd(archive, member, [*parent, name])
+
+    def add_file(
+        self,
+        archive: str,
+        member: str,
+        rel: str,
+        chunks: Iterable[bytes],
+        declared: int | None,
+        mode: int,
+        budget: Budget | None,
+    ) -> str:
+        """Write a member's bytes to a new file and rename it to ``rel``; returns the canonical path."""
+        parent, name = self._place(archive, member, rel)
+        key = "/".join([*parent, name])
+        self._check_free(archive, member, key, "a file")
+        fd = self._dir_fd(archive, member, parent)
+        try:
+            tmp, out_fd = self._new_tmp(fd, 0o755 if mode & 0o111 else 0o644)
+        except OSError as exc:
+            raise UnsafeArchive(archive, member, f"cannot be written safely ({exc.strerror})") from None
+        written = 0
+        try:
+            with os.fdopen(out_fd, "wb") as out:
+                for chunk in chunks:
+                    written += len(chunk)
+                    if declared is not None and written > declared:
+                        raise UnsafeArchive(
+                            archive, member, f"holds more data than its header declares ({declared:,} bytes)"
+                        )
+                    if declared is None and budget is not None:
+                        budget.charge(archive, member, len(chunk))
+                    out.write(chunk)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=fd)
+            raise
+        self._add_node(archive, member, key, "f")
+        self._commit(fd, tmp, name, archive, member)
+        self.written.append(key)
+        return key
+
+    def add_path(self, source: Path, rel: str) -> str:
+        """Put the plain file ``source`` (a verified download) at ``rel``: a new hard link, else a copy."""
+        parent, name = self._place(rel, "", rel)
+        key = "/".join([*parent, name])
+        self._check_free(rel, "", key, "a downloaded file")
+        fd = self._dir_fd(rel, "", parent)
+        tmp = f"{_TMP_PREFIX}{uuid.uuid4().hex[:12]}.tmp"
+        try:
+            os.link(source, tmp, dst_dir_fd=fd)
         except OSError:
-            import shutil
+            with open(source, "rb") as src:
+                self.add_file(rel, "", rel, iter(lambda: src.read(CHUNK_SIZE), b""), None, 0o644, None)
+            return key
+        self._add_node(rel, "", key, "f")
+        self._commit(fd, tmp, name, rel, "")
+        self.written.append(key)
+        return key
 
-            shutil.copyfile(source, path)
-        self.written.append(rel)
+    def add_hardlink(self, archive: str, member: str, rel: str, target_rel: str) -> None:
+        refused = f"is a hard link to {target_rel!r}, which is not a file extracted from this archive"
+        tparts = target_rel.split("/")
+        try:
+            tparent = self._resolve(tparts[:-1])
+        except (_Escape, NotADirectoryError):
+            raise UnsafeArchive(archive, member, refused) from None
+        tkey = "/".join([*tparent, tparts[-1]])
+        if self.nodes.get(tkey) != "f":
+            raise UnsafeArchive(archive, member, refused)
+        parent, name = self._place(archive, member, rel)
+        key = "/".join([*parent, name])
+        self._check_free(archive, member, key, "a hard link")
+        tfd = os.dup(self._dir_fd(archive, member, tparent))
+        try:
+            fd = self._dir_fd(archive, member, parent)
+            tmp = f"{_TMP_PREFIX}{uuid.uuid4().hex[:12]}.tmp"
+            try:
+                os.link(tparts[-1], tmp, src_dir_fd=tfd, dst_dir_fd=fd, follow_symlinks=False)
+            except OSError:
+                src_fd = os.open(tparts[-1], os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0), dir_fd=tfd)
+                with os.fdopen(src_fd, "rb") as src:
+                    self.add_file(archive, member, key, iter(lambda: src.read(CHUNK_SIZE), b""), None, 0o644, None)
+                return
+        finally:
+            os.close(tfd)
+        self._add_node(archive, member, key, "f")
+        self._commit(fd, tmp, name, archive, member)
+        self.written.append(key)
 
-    def finish_links(self) -> None:
-        """Create the deferred symlinks, then check that each really resolves inside the root."""
-        for rel, target in self.links:
-            parent_rel = str(PurePosixPath(rel).parent)
-            parent = self.directory(rel, parent_rel) if parent_rel != "." else self.root
-            path = parent / PurePosixPath(rel).name
-            if path.exists() or path.is_symlink():
-                raise UnsafeArchive(self.archive, rel, "is a link that would replace an extracted file or directory")
-            os.symlink(target, path)
-            self.written.append(rel)
-        for rel, target in self.links:
-            if not self._inside(str(self.root / rel)):
+    def add_symlink(self, archive: str, member: str, rel: str, target: str) -> None:
+        """Record a symbolic link; it is created by :meth:`finish`, after every archive, if it stays inside."""
+        if not _link_target_inside(rel, target):
+            raise UnsafeArchive(archive, member, f"is a symbolic link pointing outside the target (-> {target})")
+        parent, name = self._place(archive, member, rel)
+        key = "/".join([*parent, name])
+        if key in self.nodes:
+            if self.nodes[key] == "l" and self.links[key][0] == target:
+                return
+            raise UnsafeArchive(archive, member, "is a link that would replace an extracted file or directory")
+        self._add_node(archive, member, key, "l")
+        self.links[key] = (target, archive, member)
+
+    def remove(self, key: str) -> None:
+        """Remove the file ``key`` (an unpacked nested archive) from the tree."""
+        parts = key.split("/")
+        fd = self._dir_fd(key, "", parts[:-1])
+        os.unlink(parts[-1], dir_fd=fd)
+        self.nodes.pop(key, None)
+
+    def finish(self) -> None:
+        """Check every recorded link against the final tree, then create them all."""
+        for key in sorted(self.links):
+            target, archive, member = self.links[key]
+            parent = key.split("/")[:-1]
+            try:
+                self._resolve([*parent, *target.replace("\\", "/").split("/")])
+            except (_Escape, NotADirectoryError):
                 raise UnsafeArchive(
-                    self.archive,
-                    rel,
+                    archive,
+                    member,
                     f"is a symbolic link that resolves outside the target (-> {target}) through other links",
+                ) from None
+        for key in sorted(self.links, key=lambda k: (k.count("/"), k)):
+            target, archive, member = self.links[key]
+            parts = key.split("/")
+            fd = self._dir_fd(archive, member, parts[:-1])
+            try:
+                os.symlink(target, parts[-1], dir_fd=fd)
+            except OSError as exc:
+                raise UnsafeArchive(archive, member, f"cannot be created ({exc.strerror})") from None
+            self.written.append(key)
+        real_root = os.path.realpath(self.root)
+        for key in self.links:
+            real = os.path.realpath(self.root / key)
+            if real != real_root and not real.startswith(real_root + os.sep):  # pragma: no cover - belt and braces
+                target, archive, member = self.links[key]
+                raise UnsafeArchive(
+                    archive, member, f"is a symbolic link that resolves outside the target (-> {target})"
                 )
+
+    # -- archives ------------------------------------------------------------------------------------------------
+    def unpack(self, path: Path, name: str | None = None, budget: Budget | None = None, prefix: str = "") -> list[str]:
+        """Unpack the archive at ``path`` into the directory ``prefix`` of the tree; returns the paths written."""
+        name = name or path.name
+        check_supported(name)
+        kind = archive_kind(name)
+        if kind is None:
+            raise ArchiveNotSupported(f"{name} is not an archive usreg can extract", hint=f"supported: {SUPPORTED}")
+        start = len(self.written)
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            budget = budget or Budget(name, size, self.limits)
+            magic = handle.read(8)
+            handle.seek(0)
+            for head, real in _MAGIC:
+                if magic.startswith(head):
+                    kind = real
+            try:
+                if kind == "zip":
+                    _unpack_zip(handle, name, self, prefix, budget)
+                elif kind == "tar":
+                    _unpack_tar(handle, name, self, prefix, budget)
+                else:
+                    _unpack_libarchive(handle, name, kind, self, prefix, budget)
+            except NotImplementedError as exc:
+                raise ArchiveNotSupported(
+                    f"{name} uses a compression method Python cannot read ({exc})",
+                    hint="extract it with another tool (e.g. 7-Zip for Deflate64) and pass the folder with --from-file",
+                ) from None
+            except (
+                zipfile.BadZipFile,
+                tarfile.TarError,
+                EOFError,
+                gzip.BadGzipFile,
+                zlib.error,
+                lzma.LZMAError,
+            ) as exc:
+                raise FetchError(
+                    f"{name} is not a readable {kind} archive ({exc})",
+                    hint=f"the download may be truncated or the host served something else: delete {path} and "
+                    "fetch again",
+                ) from None
+        return self.written[start:]
+
+    def unpack_nested(self, path: Path, name: str, on_archive=None) -> list[str]:
+        """Unpack a download, then every archive found inside it (into the folder holding it), up to
+        ``max_nesting`` levels, all charged to the download's size budget; returns the paths written."""
+        budget = Budget(name, path.stat().st_size, self.limits)
+        written = self.unpack(path, name, budget)
+        queue = [(key, 1) for key in written if self.nodes.get(key) == "f" and _is_archive(key)]
+        done = 0
+        while queue:
+            key, depth = queue.pop(0)
+            done += 1
+            if depth > self.limits.max_nesting:
+                raise _limit_error(
+                    name,
+                    key,
+                    f"is an archive nested {depth} levels deep (limit {self.limits.max_nesting})",
+                    "USREG_EXTRACT_MAX_NESTING",
+                    self.limits.max_nesting,
+                )
+            if on_archive:
+                on_archive(f"{key} (inside {name})")
+            parent = key.rsplit("/", 1)[0] if "/" in key else ""
+            inner = self.unpack(self.root / key, key, budget, prefix=parent)
+            self.remove(key)
+            written = [k for k in written if k != key] + inner
+            queue += [(k, depth + 1) for k in inner if self.nodes.get(k) == "f" and _is_archive(k)]
+        return written
+
+
+def _is_archive(key: str) -> bool:
+    name = key.rsplit("/", 1)[-1]
+    if unsupported_reason(name):
+        check_supported(key)
+    return archive_kind(name) is not None
 
 
 def extract(archive: Path, target: Path, limits: Limits | None = None) -> list[str]:
     """Extract ``archive`` into the existing directory ``target``; returns the relative paths written."""
-    limits = limits or Limits()
-    kind = archive_kind(archive.name)
-    if kind is None:
-        raise FetchError(
-            f"{archive.name} is not an archive usreg can extract",
-            hint="supported: .zip, .tar, .tar.gz/.tgz, .tar.bz2, .tar.xz",
+    with Tree(target, limits) as tree:
+        written = tree.unpack(archive)
+        tree.finish()
+    return written
+
+
+def _join(prefix: str, rel: str) -> str:
+    return f"{prefix}/{rel}" if prefix else rel
+
+
+def _count(archive: str, member: str, count: int, limits: Limits) -> None:
+    if count > limits.max_members:
+        raise _limit_error(
+            archive,
+            member,
+            f"is more than {limits.max_members:,} members in one archive",
+            "USREG_EXTRACT_MAX_MEMBERS",
+            limits.max_members,
         )
-    writer = _Writer(archive, target, limits, archive.stat().st_size)
-    try:
-        if kind == "zip":
-            _extract_zip(archive, writer)
-        else:
-            _extract_tar(archive, writer)
-    except NotImplementedError as exc:
-        raise FetchError(
-            f"{archive.name} uses a compression method Python cannot read ({exc})",
-            hint="extract it with another tool (e.g. 7-Zip for Deflate64) and pass the folder with --from-file",
-        ) from None
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error, lzma.LZMAError) as exc:
-        raise FetchError(
-            f"{archive.name} is not a readable {kind} archive ({exc})",
-            hint=f"the download may be truncated or the host served something else: delete {archive} and fetch again",
-        ) from None
-    return writer.written
+
+
+def _encrypted(archive: str, member: str) -> ArchiveNotSupported:
+    return ArchiveNotSupported(
+        f"{archive} is encrypted (member {member!r} needs a password); usreg does not unpack password-protected "
+        "archives",
+        hint="get the password from the dataset's page, " + _BY_HAND,
+    )
 
 
 # -- zip -------------------------------------------------------------------------------------------------------
@@ -234,12 +630,17 @@ def _zip_mode(info: zipfile.ZipInfo) -> int:
     return (info.external_attr >> 16) & 0xFFFF if info.create_system == 3 else 0
 
 
-def _extract_zip(archive: Path, writer: _Writer) -> None:
-    with zipfile.ZipFile(archive) as zf:
+def _unpack_zip(handle, archive: str, tree: Tree, prefix: str, budget: Budget) -> None:
+    with zipfile.ZipFile(handle) as zf:
+        infos = zf.infolist()
+        if len(infos) > tree.limits.max_members:
+            _count(archive, infos[tree.limits.max_members].filename, len(infos), tree.limits)
         plan: list[tuple[zipfile.ZipInfo, str, str]] = []
         declared_total = 0
-        for info in zf.infolist():
+        for info in infos:
             rel = member_relpath(archive, info.filename)
+            if info.flag_bits & 0x1:
+                raise _encrypted(archive, info.filename)
             if rel is None:
                 continue
             mode = _zip_mode(info)
@@ -264,35 +665,45 @@ def _extract_zip(archive: Path, writer: _Writer) -> None:
         # every limit is checked on the declared sizes before a byte is written ...
         for info, _rel, what in plan:
             if what == "file":
-                writer.account(info.filename, info.file_size)
-        _check_space(writer.root, declared_total, archive)
+                budget.charge(archive, info.filename, info.file_size)
+        _check_space(tree.root, declared_total, archive)
         for info, rel, what in plan:
             if what == "dir":
-                writer.directory(info.filename, rel)
+                tree.add_dir(archive, info.filename, _join(prefix, rel))
             elif what == "file":
                 # ... and each member's real size is held to its declaration while writing
                 with zf.open(info) as source:
-                    writer.file(info.filename, rel, source, info.file_size, _zip_mode(info))
+                    tree.add_file(
+                        archive,
+                        info.filename,
+                        _join(prefix, rel),
+                        iter(lambda s=source: s.read(CHUNK_SIZE), b""),
+                        info.file_size,
+                        _zip_mode(info),
+                        budget,
+                    )
             else:
-                writer.links.append((rel, what[len("link:") :]))
-        writer.finish_links()
+                tree.add_symlink(archive, info.filename, _join(prefix, rel), what[len("link:") :])
 
 
-def _check_space(target: Path, needed: int, archive: Path) -> None:
+def _check_space(target: Path, needed: int, archive: str) -> None:
     import shutil
 
     free = shutil.disk_usage(target).free
     if needed > free:
         raise FetchError(
-            f"not enough disk space to extract {archive.name}: it needs {needed:,} bytes, {free:,} are free",
+            f"not enough disk space to extract {archive}: it needs {needed:,} bytes, {free:,} are free",
             hint=f"free some space or set USREG_HOME to a larger disk (now {target})",
         )
 
 
 # -- tar -------------------------------------------------------------------------------------------------------
-def _extract_tar(archive: Path, writer: _Writer) -> None:
-    with tarfile.open(archive, mode="r|*") as tf:
+def _unpack_tar(handle, archive: str, tree: Tree, prefix: str, budget: Budget) -> None:
+    with tarfile.open(fileobj=handle, mode="r|*") as tf:
+        count = 0
         for member in tf:
+            count += 1
+            _count(archive, member.name, count, tree.limits)
             rel = member_relpath(archive, member.name)
             if member.ischr() or member.isblk():
                 raise UnsafeArchive(archive, member.name, "is a device file")
@@ -301,13 +712,9 @@ def _extract_tar(archive: Path, writer: _Writer) -> None:
             if rel is None:
                 continue
             if member.isdir():
-                writer.directory(member.name, rel)
+                tree.add_dir(archive, member.name, _join(prefix, rel))
             elif member.issym():
-                if not _link_target_inside(rel, member.linkname):
-                    raise UnsafeArchive(
-                        archive, member.name, f"is a symbolic link pointing outside the target (-> {member.linkname})"
-                    )
-                writer.links.append((rel, member.linkname))
+                tree.add_symlink(archive, member.name, _join(prefix, rel), member.linkname)
             elif member.islnk():
                 try:
                     target_rel = member_relpath(archive, member.linkname)
@@ -317,13 +724,105 @@ def _extract_tar(archive: Path, writer: _Writer) -> None:
                     raise UnsafeArchive(
                         archive, member.name, f"is a hard link pointing outside the target (-> {member.linkname})"
                     )
-                writer.hardlink(member.name, rel, target_rel)
+                tree.add_hardlink(archive, member.name, _join(prefix, rel), _join(prefix, target_rel))
             elif member.isfile():
-                writer.account(member.name, member.size)
+                budget.charge(archive, member.name, member.size)
                 source = tf.extractfile(member)
                 if source is None:  # pragma: no cover - isfile() members always have data
                     continue
-                writer.file(member.name, rel, source, member.size, member.mode)
+                tree.add_file(
+                    archive,
+                    member.name,
+                    _join(prefix, rel),
+                    iter(lambda s=source: s.read(CHUNK_SIZE), b""),
+                    member.size,
+                    member.mode,
+                    budget,
+                )
             else:
                 raise UnsafeArchive(archive, member.name, f"has an unsupported member type {member.type!r}")
-        writer.finish_links()
+
+
+# -- 7z, RAR, tar.zst: libarchive ----------------------------------------------------------------------------
+_LIBARCHIVE = {"7z": (["7zip"], ["none"]), "rar": (["rar", "rar5"], ["none"]), "tar.zst": (["tar"], ["zstd"])}
+
+
+@contextlib.contextmanager
+def _libarchive_reader(fd: int, kind: str) -> Iterator:
+    try:
+        from libarchive import ffi
+        from libarchive.read import ArchiveRead
+    except (ImportError, OSError) as exc:
+        raise ArchiveNotSupported(
+            f"reading {kind} archives needs libarchive, which is not available ({exc})",
+            hint="install it: `apt-get install libarchive13` (Debian/Ubuntu) and `pip install libarchive-c`; "
+            "or " + _BY_HAND,
+        ) from None
+    formats, filters = _LIBARCHIVE[kind]
+    pointer = ffi.read_new()
+    try:
+        for name in filters:
+            ffi.get_read_filter_function(name)(pointer)
+        for name in formats:
+            ffi.get_read_format_function(name)(pointer)
+        ffi.read_open_fd(pointer, fd, CHUNK_SIZE)
+        yield ArchiveRead(pointer)
+    finally:
+        ffi.read_free(pointer)
+
+
+def _unpack_libarchive(handle, archive: str, kind: str, tree: Tree, prefix: str, budget: Budget) -> None:
+    from libarchive.exception import ArchiveError
+
+    member = ""
+    try:
+        with _libarchive_reader(handle.fileno(), kind) as reader:
+            count = 0
+            for entry in reader:
+                count += 1
+                member = entry.pathname or ""
+                _count(archive, member, count, tree.limits)
+                if not member:
+                    raise UnsafeArchive(archive, "", "has a member without a readable name")
+                rel = member_relpath(archive, member)
+                if entry.ischr or entry.isblk:
+                    raise UnsafeArchive(archive, member, "is a device file")
+                if entry.isfifo or entry.issock:
+                    raise UnsafeArchive(archive, member, "is a FIFO or socket, not a regular file")
+                if rel is None:
+                    continue
+                if entry.isdir:
+                    tree.add_dir(archive, member, _join(prefix, rel))
+                elif entry.issym:
+                    tree.add_symlink(archive, member, _join(prefix, rel), entry.linkpath or "")
+                elif entry.islnk:
+                    try:
+                        target_rel = member_relpath(archive, entry.linkpath or "")
+                    except UnsafeArchive:
+                        target_rel = None
+                    if target_rel is None:
+                        raise UnsafeArchive(
+                            archive, member, f"is a hard link pointing outside the target (-> {entry.linkpath})"
+                        )
+                    tree.add_hardlink(archive, member, _join(prefix, rel), _join(prefix, target_rel))
+                else:
+                    declared = entry.size if entry.size else None
+                    if declared:
+                        budget.charge(archive, member, declared)
+                    tree.add_file(
+                        archive,
+                        member,
+                        _join(prefix, rel),
+                        entry.get_blocks(CHUNK_SIZE),
+                        declared,
+                        entry.mode,
+                        budget,
+                    )
+    except ArchiveError as exc:
+        text = str(getattr(exc, "msg", exc))
+        if "ncrypt" in text or "assphrase" in text:
+            raise _encrypted(archive, member) from None
+        raise FetchError(
+            f"{archive} is not a readable {kind} archive ({text})",
+            hint="the download may be truncated or the host served something else: delete it and fetch again",
+        ) from None

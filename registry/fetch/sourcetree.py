@@ -1,5 +1,10 @@
 """Build ``sources/<id>/<version>/``, the tree handed to loaders: archives extracted, plain files hard-linked.
 
+Every file of the dataset goes into one :class:`~registry.fetch.extract.Tree`, so paths are resolved against the
+whole tree (links from one archive are checked against what the others add), archives nested in a download are
+unpacked under the same limits, and no file is ever written into (a plain download is hard-linked, then an archive
+member of the same name replaces the link by a rename, leaving the download itself untouched).
+
 The tree is built in a temporary directory next to the target and renamed into place only when every archive was
 extracted, so a failure never leaves a half-built tree. A state file records which verified downloads the tree was
 built from; an unchanged set of downloads is not extracted again.
@@ -9,23 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import uuid
 from pathlib import Path
 
 from ..errors import UsageError
 from .errors import FetchError
-from .extract import Limits, archive_kind, extract
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.is_symlink() or target.is_file():  # a later download wins over an earlier archive member
-        target.unlink()
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
+from .extract import Limits, Tree, archive_kind, check_supported
+from .fstree import rmtree
 
 
 def build(
@@ -44,21 +39,25 @@ def build(
             f"{target} already exists and was not made by usreg; refusing to overwrite it",
             hint="choose another --dest, or empty that directory first",
         )
+    for name in files:
+        check_supported(name)  # before any work: a multi-volume part or a .cab cannot be unpacked
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        for name in sorted(files):
-            path = downloads / name
-            if archive_kind(name):
-                if on_archive:
-                    on_archive(name)
-                extract(path, tmp, limits)
-            else:
-                _link_or_copy(path, tmp / name)
+        with Tree(tmp, limits) as tree:
+            for name in sorted(files):
+                path = downloads / name
+                if archive_kind(name):
+                    if on_archive:
+                        on_archive(name)
+                    tree.unpack_nested(path, name, on_archive)
+                else:
+                    tree.add_path(path, name)
+            tree.finish()
         _swap(tmp, target)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        rmtree(tmp)
         raise
     try:
         state_path.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
@@ -73,9 +72,6 @@ def _swap(new: Path, target: Path) -> None:
         old = target.parent / f".old-{target.name}-{uuid.uuid4().hex[:8]}"
         os.replace(target, old)
         os.replace(new, target)
-        if old.is_dir() and not old.is_symlink():
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            old.unlink(missing_ok=True)
+        rmtree(old)
     else:
         os.replace(new, target)
