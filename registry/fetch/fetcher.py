@@ -16,7 +16,7 @@ from ..paths import usreg_home
 from ..schema import Dataset, Source, SourceFile
 from .cache import Layout, check_version, version_label
 from .client import Cancelled, HttpClient, RetriesExhausted
-from .errors import ChecksumMismatch, DownloadError, FetchError, HostError, ManualDownloadRequired
+from .errors import ChecksumMismatch, DownloadError, FetchError, HostError, ManualDownloadRequired, redact_url
 from .extract import Limits
 from .hosts import MANUAL_KINDS, HostContext, resolver
 from .hosts import manual as manual_host
@@ -165,10 +165,15 @@ class _Run:
         self.kind = "model" if hasattr(entry, "weights") and not hasattr(entry, "sources") else "dataset"
 
     # -- planning ----------------------------------------------------------------------------------------------
-    def plan(self, client: HttpClient | None, cached: Lockfile | None = None, lenient: bool = False) -> FetchPlan:
+    def plan(
+        self, client: HttpClient | None, cached: Lockfile | None = None, lenient: bool = False, dry_run: bool = False
+    ) -> FetchPlan:
         """Resolve every automatic source against its host. A host that cannot be reached is not fatal when the
-        cache already holds that source's complete file list (an offline re-run) or when ``lenient`` (files given
-        with --from-file may stand in for it)."""
+        cache already holds that source's complete file list (an offline re-run), when ``lenient`` (files given
+        with --from-file may stand in for it), or for a dry run (planned from the entry, and said so).
+
+        With --mirror, a source whose entry lists its files is planned from the entry alone: the origin host is not
+        asked unless the mirror lacks a file."""
         plan = FetchPlan(self.id, self.version)
         access = getattr(self.entry, "access", None)
         sources = _sources_of(self.entry)
@@ -184,27 +189,70 @@ class _Run:
                 if self.mirror:  # a lab mirror may hold what others download by hand
                     plan.files += [self._mirror_only(f, index) for f in source.files]
                 continue
+            if self.mirror and source.files:
+                plan.files += self._from_entry(source, index, mirror_first=True)
+                continue
             if client is None:
                 continue
-            ctx = HostContext(
-                client=client,
-                config=HostsConfig.from_env(),
-                dataset_id=self.id,
-                version=self._host_version(source),
-                entry_kind=self.kind,
-                warn=lambda text: self.reporter.message(text, "warning"),
-            )
             try:
-                files = resolver(source.kind)(source, index, ctx)
-                plan.files += self._apply_entry(source, index, files)
+                plan.files += self._resolve(client, source, index)
             except (HostError, DownloadError) as exc:
                 complete = cached is not None and cached.source_complete(index, source.kind, source.id)
+                if dry_run and isinstance(exc, RetriesExhausted) and not complete:
+                    plan.files += self._from_entry(source, index, mirror_first=False)
+                    listed = (
+                        f"planned from the {len(source.files)} file(s) the entry lists"
+                        if source.files
+                        else "the entry lists no files, so the whole record would be fetched from "
+                        + (redact_url(source.url) if source.url else f"{source.kind} {source.id}")
+                    )
+                    note = f"source {index + 1} ({source.kind} {source.id}): the host could not be reached; {listed}"
+                    plan.notes.append(note)
+                    self.reporter.message(f"{note} ({exc.message})", "warning")
+                    continue
                 if not (complete or lenient):
                     raise
                 what = "using the verified files already in the cache" if complete else "continuing with --from-file"
                 self.reporter.message(f"source {index + 1} ({source.kind}): {exc.message}; {what}", "warning")
         check_unique(plan.files)
         return plan
+
+    def _resolve(self, client: HttpClient, source: Source, index: int, with_mirror: bool = True) -> list[RemoteFile]:
+        """Ask the source's host for its files, then keep the entry's, add checksums and mirrors."""
+        ctx = HostContext(
+            client=client,
+            config=HostsConfig.from_env(),
+            dataset_id=self.id,
+            version=self._host_version(source),
+            entry_kind=self.kind,
+            warn=lambda text: self.reporter.message(text, "warning"),
+        )
+        files = resolver(source.kind)(source, index, ctx)
+        return self._apply_entry(source, index, files, with_mirror=with_mirror)
+
+    def _from_entry(self, source: Source, index: int, mirror_first: bool) -> list[RemoteFile]:
+        """The files the entry lists, without asking the host: from --mirror first (then the source's mirrors), or,
+        for an offline dry run, as the entry describes them."""
+        out = []
+        for f in source.files:
+            name = safe_relpath(f.name)
+            extra = [Candidate(url_join(m, f.name), "mirror") for m in source.mirrors]
+            if mirror_first:
+                candidates = [Candidate(url_join(f"{self.mirror}/{self.id}", f.name), "--mirror"), *extra]
+            else:
+                candidates = extra or [Candidate(source.url or f"{source.kind}:{source.id}", "entry")]
+            out.append(
+                RemoteFile(
+                    name=name,
+                    candidates=candidates,
+                    host="mirror" if mirror_first else source.kind,
+                    source_index=index,
+                    size=f.size,
+                    declared={alg: value for alg, value in (("md5", f.md5), ("sha256", f.sha256)) if value},
+                    mirror_first=mirror_first,
+                )
+            )
+        return out
 
     def _mirror_only(self, f: SourceFile, index: int) -> RemoteFile:
         url = url_join(f"{self.mirror}/{self.id}", f.name)
@@ -226,7 +274,9 @@ class _Run:
             return None
         return self.version
 
-    def _apply_entry(self, source: Source, index: int, files: list[RemoteFile]) -> list[RemoteFile]:
+    def _apply_entry(
+        self, source: Source, index: int, files: list[RemoteFile], with_mirror: bool = True
+    ) -> list[RemoteFile]:
         """Keep the files the entry lists (if it lists any), add its checksums, and add the mirrors."""
         declared = {f.name: f for f in source.files}
         if declared:
@@ -246,7 +296,7 @@ class _Run:
                 if f.size is None and d.size is not None:
                     f.size = d.size
             extra = [Candidate(url_join(m, f.name), "mirror") for m in source.mirrors]
-            if self.mirror:
+            if self.mirror and with_mirror:
                 f.candidates = [
                     Candidate(url_join(f"{self.mirror}/{self.id}", f.name), "--mirror"),
                     *f.candidates,
@@ -260,6 +310,7 @@ class _Run:
     def download_all(self, client: HttpClient, plan: FetchPlan, lock: Lockfile) -> list[FileOutcome]:
         outcomes: dict[str, FileOutcome] = {}
         errors: list[BaseException] = []
+        not_on_mirror: list[tuple[RemoteFile, BaseException]] = []
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="usreg-fetch") as pool:
             futures: dict[Future, RemoteFile] = {
                 pool.submit(self.download_one, client, rf, lock): rf for rf in plan.files
@@ -273,6 +324,8 @@ class _Run:
                         if exc is None:
                             outcome = future.result()
                             outcomes[outcome.name] = outcome
+                        elif futures[future].mirror_first and isinstance(exc, HostError | DownloadError):
+                            not_on_mirror.append((futures[future], exc))
                         elif futures[future].by_hand and isinstance(exc, HostError | DownloadError):
                             self.reporter.message(
                                 f"{futures[future].name} is not on the mirror; it must be downloaded by hand", "warning"
@@ -289,6 +342,9 @@ class _Run:
                     f"interrupted; {len(parts)} partial file(s) kept in {self.downloads}",
                     hint=f"run `usreg fetch {self.id}` again to resume where it stopped",
                 ) from None
+        if not_on_mirror and not errors:
+            for outcome in self._from_host(client, not_on_mirror, lock):
+                outcomes[outcome.name] = outcome
         if errors:
             if len(errors) == 1:
                 raise errors[0]
@@ -296,6 +352,28 @@ class _Run:
             text = "; ".join(getattr(e, "message", str(e)).splitlines()[0] for e in errors)
             raise DownloadError(f"{len(errors)} files failed: {text}", hint=getattr(first, "hint", ""))
         return [outcomes[f.name] for f in plan.files if f.name in outcomes]
+
+    def _from_host(
+        self, client: HttpClient, failed: list[tuple[RemoteFile, BaseException]], lock: Lockfile
+    ) -> list[FileOutcome]:
+        """Files the mirror could not deliver, from their origin host after all (asked only now)."""
+        sources = _sources_of(self.entry)
+        out = []
+        for index in sorted({rf.source_index for rf, _ in failed}):
+            source = sources[index]
+            names = [rf.name for rf, _ in failed if rf.source_index == index]
+            self.reporter.message(
+                f"{len(names)} file(s) could not be fetched from the mirror; asking the {source.kind} host", "warning"
+            )
+            resolved = {f.name: f for f in self._resolve(client, source, index, with_mirror=False)}
+            for rf, exc in failed:
+                if rf.source_index != index:
+                    continue
+                host_file = resolved.get(rf.name)
+                if host_file is None:
+                    raise exc
+                out.append(self.download_one(client, host_file, lock))
+        return out
 
     def download_one(self, client: HttpClient, rf: RemoteFile, lock: Lockfile) -> FileOutcome:
         final = self.downloads / rf.name
@@ -594,7 +672,7 @@ def _fetch(run: _Run, paths: list[Path], dry_run: bool, jobs: int) -> FetchResul
         expand(paths)  # bad paths are a usage error before any network traffic
     with HttpClient(settings, max_connections=max(4, 2 * jobs + 2)) as client:
         cached = Lockfile.load(run.downloads, run.id, version) if run.downloads.exists() else None
-        plan = run.plan(client, cached, lenient=bool(paths))
+        plan = run.plan(client, cached, lenient=bool(paths), dry_run=dry_run)
         reporter.plan(plan)
         if dry_run:
             return _dry_run(run, plan, client)
@@ -702,7 +780,7 @@ def _dry_run(run: _Run, plan: FetchPlan, client: HttpClient) -> FetchResult:
     lock = Lockfile.load(run.downloads, run.id, run.version) if run.downloads.exists() else None
     files = []
     for rf in plan.files:
-        if rf.size is None:
+        if rf.size is None and rf.candidates[0].label != "entry":  # "entry": the host could not be reached
             host_urls = [c for c in rf.candidates if c.label == "host"] or rf.candidates
             rf.size = client.probe_size(host_urls[0])
         final = run.downloads / rf.name
@@ -713,13 +791,15 @@ def _dry_run(run: _Run, plan: FetchPlan, client: HttpClient) -> FetchResult:
             status = f"resume from {part.stat().st_size}"
         else:
             status = "download"
-        files.append(FileOutcome(rf.name, final, rf.size, status, url=rf.candidates[0].url, host=rf.host))
+        files.append(FileOutcome(rf.name, final, rf.size, status, url=redact_url(rf.candidates[0].url), host=rf.host))
     total = plan.total_size
     message = (
         f"would fetch {len(plan.files)} file(s)"
         + (f", {total:,} bytes" if total is not None else ", size partly unknown")
         + f" into {run.downloads}"
     )
+    if plan.notes:
+        message += "\noffline plan: " + "\n  ".join(plan.notes)
     return FetchResult(
         run.id, run.version, run.downloads, None, plan, files, plan.manual, message=message, dry_run=True
     )

@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from .errors import FetchError
+from .errors import FetchError, redact_url
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class RemoteFile:
     checksum_origin: str = ""  # e.g. "zenodo api"
     declared: dict[str, str] = field(default_factory=dict)  # algorithm -> hex, from the entry's sources[].files
     by_hand: bool = False  # a manual source's file tried on --mirror only; missing there, the person fetches it
+    mirror_first: bool = False  # planned from the entry for --mirror, without asking the host; the host is the fallback
 
     def expected(self) -> list[tuple[str, str, str]]:
         """Every (algorithm, hex, origin) the bytes must match."""
@@ -49,7 +50,7 @@ class RemoteFile:
             "host": self.host,
             "source": self.source_index,
             "size": self.size,
-            "urls": [c.url for c in self.candidates],
+            "urls": [redact_url(c.url) for c in self.candidates],
             "checksums": {**self.declared, **self.checksums},
         }
 
@@ -75,6 +76,7 @@ class FetchPlan:
     version: str
     files: list[RemoteFile] = field(default_factory=list)
     manual: list[ManualStep] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the plan was made when a host could not be asked
 
     @property
     def total_size(self) -> int | None:
@@ -88,6 +90,7 @@ class FetchPlan:
             "files": [f.as_dict() for f in self.files],
             "total_size": self.total_size,
             "manual": [m.as_dict() for m in self.manual],
+            "notes": list(self.notes),
         }
 
 

@@ -3,10 +3,13 @@ first, offline dry runs, secrets, trust levels. Every test runs against the real
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from registry.fetch import DownloadError, FetchError, fetch_dataset
 from registry.fetch.errors import redact_text, redact_url
@@ -156,3 +159,92 @@ def test_redaction_helpers() -> None:
     assert redact_url(signed) == "https://storage.example/b/x.zip"
     assert redact_url("https://h.example/x?page=2") == "https://h.example/x?page=2"
     assert redact_text("failed at http://u:p@127.0.0.1:8/x and more") == "failed at http://***@127.0.0.1:8/x and more"
+
+
+# -- 6. mirrors first ---------------------------------------------------------------------------------------------
+def _real_entry(catalog_root, entry_id: str, replace: dict[str, str] | None = None) -> None:
+    """Copy the real catalog entry into the test catalog, with textual replacements (e.g. the fixture's checksum)."""
+    from tests.conftest import REPO_ROOT
+
+    text = (REPO_ROOT / "entries" / "datasets" / f"{entry_id}.yaml").read_text(encoding="utf-8")
+    for old, new in (replace or {}).items():
+        assert old in text, old
+        text = text.replace(old, new)
+    catalog_root.raw("datasets", entry_id, text)
+
+
+def _bus_bra(catalog_root, tmp_path: Path) -> bytes:
+    import hashlib
+
+    from tests.fixtures.builders import bus_bra
+
+    data = bus_bra.build(tmp_path / "files").files["BUSBRA.zip"]
+    _real_entry(
+        catalog_root,
+        "bus-bra",
+        {
+            "size: 133917740": f"size: {len(data)}",
+            "md5: 1f8b2be6476d58fc97bfb5e5a1ea9bab": f"md5: {hashlib.md5(data).hexdigest()}",
+        },
+    )
+    return data
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_mirror_first_with_the_origin_unresolvable(
+    server, catalog_root, run_cli, usreg_home: Path, tmp_path: Path, monkeypatch, how: str
+) -> None:
+    data = _bus_bra(catalog_root, tmp_path)
+    monkeypatch.setenv("USREG_ZENODO_URL", "http://zenodo.invalid")  # the origin cannot even be resolved
+    mirror = server.add_mirror("/lab", "bus-bra", {"BUSBRA.zip": data})
+    if how == "option":
+        result = run_cli("fetch", "bus-bra", "--mirror", mirror, root=catalog_root.root)
+    else:
+        monkeypatch.setenv("USREG_MIRROR", mirror)
+        result = run_cli("fetch", "bus-bra", root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    assert [r.path for r in server.requests()] == ["/lab/bus-bra/BUSBRA.zip"]  # nothing else was asked
+    lock = json.loads((usreg_home / "downloads/bus-bra/1.0/usreg.lock.json").read_text())["files"]
+    assert lock["BUSBRA.zip"]["trust"] == "entry" and lock["BUSBRA.zip"]["host"] == "mirror"
+    assert (usreg_home / "datasets/bus-bra").is_dir()  # converted by the real loader
+
+
+def test_mirror_first_origin_gets_no_request_and_tofu_without_checksums(server, usreg_home: Path) -> None:
+    paths = server.add_zenodo_record(821, {"a.bin": b"origin"})
+    mirror = server.add_mirror("/lab", "tofu", {"a.bin": b"mirror bytes"})
+    entry = dataset("tofu", [{"kind": "zenodo", "id": "821", "files": [{"name": "a.bin"}]}])
+    result = fetch_dataset(entry, mirror=mirror)
+    assert server.hits("/zenodo/api/records/821") == 0 and server.hits(paths["a.bin"]) == 0
+    (outcome,) = result.files
+    assert outcome.trust == "tofu" and outcome.host == "mirror"
+    assert (usreg_home / "downloads/tofu/latest/a.bin").read_bytes() == b"mirror bytes"
+
+
+def test_a_file_missing_on_the_mirror_comes_from_the_origin(server, usreg_home: Path) -> None:
+    paths = server.add_zenodo_record(822, {"a.bin": b"aaa", "b.bin": b"bbb"})
+    mirror = server.add_mirror("/lab", "half", {"a.bin": b"aaa"})  # b.bin is missing there
+    entry = dataset("half", [{"kind": "zenodo", "id": "822", "files": [{"name": "a.bin"}, {"name": "b.bin"}]}])
+    result = fetch_dataset(entry, mirror=mirror)
+    assert sorted(f.name for f in result.files) == ["a.bin", "b.bin"]
+    assert server.hits(paths["a.bin"]) == 0 and server.hits(paths["b.bin"]) == 1
+    assert {f.name: f.trust for f in result.files} == {"a.bin": "tofu", "b.bin": "host"}
+
+
+# -- 7. --dry-run offline ------------------------------------------------------------------------------------------
+def test_dry_run_offline_plans_from_the_entry(server, catalog_root, run_cli, usreg_home: Path, monkeypatch) -> None:
+    monkeypatch.setenv("USREG_MENDELEY_URL", "http://mendeley.invalid")
+    monkeypatch.setenv("USREG_ZENODO_URL", "http://zenodo.invalid")
+    _real_entry(catalog_root, "carotid-plaque")
+    _real_entry(catalog_root, "bus-bra")
+    result = run_cli("fetch", "carotid-plaque", "--dry-run", root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "source 1 (mendeley 8srkpz52dy): the host could not be reached; the entry lists no files" in text
+    assert "https://data.mendeley.com/datasets/8srkpz52dy/1" in text
+    result = run_cli("fetch", "bus-bra", "--dry-run", "--format", "json", root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    final = [json.loads(line) for line in result.stdout.splitlines() if line.strip()][-1]
+    assert final["ok"] and final["dry_run"]
+    assert [(f["name"], f["size"]) for f in final["files"]] == [("BUSBRA.zip", 133917740)]
+    assert "planned from the 1 file(s) the entry lists" in final["message"]
+    assert not server.requests() and not (usreg_home / "downloads").exists()
