@@ -102,10 +102,74 @@ def _us_nerve_seg_kaggle(stage: Path) -> dict:
     }
 
 
+def _volume(path: Path, array: np.ndarray) -> None:
+    import SimpleITK as sitk
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sitk.WriteImage(sitk.GetImageFromArray(array), str(path))
+
+
+def _scan(slices: int, seed: int, foreground: range) -> tuple[np.ndarray, np.ndarray]:
+    image = np.stack([us_image(32, 40, seed + k) for k in range(slices)])
+    mask = np.zeros((slices, 32, 40), np.uint8)
+    for k in foreground:
+        mask[k] = blob_mask(32, 40, seed + k) // 255
+    return image, mask
+
+
+def _microseg(stage: Path) -> dict:
+    base = (
+        stage / "Micro_Ultrasound_Prostate_Segmentation_Dataset.zip" / "Micro_Ultrasound_Prostate_Segmentation_Dataset"
+    )
+    for split, n, slices in (("train", "01", 4), ("train", "02", 3), ("test", "01", 2)):
+        image, mask = _scan(slices, 400 + 10 * slices, range(1, slices))
+        _volume(base / split / "micro_ultrasound_scans" / f"microUS_{split}_{n}.nii.gz", image)
+        _volume(base / split / "expert_annotations" / f"expert_annotation_{split}_{n}.nii.gz", mask)
+        _volume(base / split / "non_expert_annotations" / f"nonexpert_annotation_{split}_{n}.nii.gz", mask)
+    _volume(base / "test" / "clinician_annotations" / "clinician_annotation_test_01.nii.gz", mask)
+    return {
+        "samples": 9,
+        "splits": {"train": 7, "test": 2},
+        "subjects": 3,
+        "subjects_of": {"train_01_s000": "train_01", "test_01_s001": "test_01"},
+        "targets": {"prostate": {0: "background", 1: "prostate"}},
+        "mask_values": {"train_01_s000": {0}, "train_01_s002": {0, 1}},
+    }
+
+
+def _acouslic_ai(stage: Path) -> dict:
+    base = stage / "acouslic-ai-train-set.zip"
+    sweeps = {"0a1b": ("subject-1", {2: 1, 3: 2}), "0c2d": ("subject-1", {0: 1}), "1e3f": ("subject-2", {4: 2})}
+    for i, (uuid, (_, labelled)) in enumerate(sweeps.items()):
+        image, mask = _scan(6, 500 + 10 * i, range(0))
+        for k, value in labelled.items():
+            mask[k] = (blob_mask(32, 40, 500 + k) > 0) * value
+        _volume(base / "images" / "stacked_fetal_ultrasound" / f"{uuid}.mha", image)
+        _volume(base / "masks" / "stacked_fetal_abdomen" / f"{uuid}.mha", mask)
+    (base / "circumferences").mkdir()
+    (base / "circumferences" / "fetal_abdominal_circumferences_per_sweep.csv").write_text(
+        "uuid,subject_id,sweep_1_ac_mm,sweep_2_ac_mm,sweep_3_ac_mm,sweep_4_ac_mm,sweep_5_ac_mm,sweep_6_ac_mm\n"
+        + "".join(f"{u},{s},210.5,,,,,\n" for u, (s, _) in sweeps.items())
+    )
+    return {
+        "samples": 4,
+        "split_kind": "seeded-subject",
+        "subjects": 2,
+        "subjects_of": {"0a1b_s002": "subject-1", "0c2d_s000": "subject-1", "1e3f_s004": "subject-2"},
+        "targets": {
+            "abdomen": {0: "background", 1: "fetal abdomen (optimal frame)", 2: "fetal abdomen (suboptimal frame)"}
+        },
+        "mask_values": {"0a1b_s002": {0, 1}, "0a1b_s003": {0, 2}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "105us": (CATALOG.datasets["105us"], _105us),
     "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
     "us-nerve-seg-kaggle": (CATALOG.datasets["us-nerve-seg-kaggle"], _us_nerve_seg_kaggle),
+    "microseg": (CATALOG.datasets["microseg"], _microseg),
+    "mup": (CATALOG.datasets["mup"], _microseg),
+    "acouslic-ai": (CATALOG.datasets["acouslic-ai"], _acouslic_ai),
 }
 
 

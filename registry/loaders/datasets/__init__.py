@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import (  # noqa: F401  (importing registers the converters)
+    acouslic_ai,
     aul,
     bus_bra,
     busi,
@@ -14,6 +15,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     gbcu,
     gist514,
     hc18,
+    microseg,
     mmotu,
     open_kidney,
     porcine_spinal_cord,
