@@ -52,7 +52,17 @@ class CocoFile:
             ctx.problem("annotation_unreadable", path, f"not a readable COCO JSON file: {exc}")
             doc = {}
         self.images: list[dict[str, Any]] = [i for i in doc.get("images", []) if isinstance(i, dict)]
-        self.categories = {int(c["id"]): str(c.get("name", c["id"])) for c in doc.get("categories", [])}
+        cats = [c for c in doc.get("categories", []) if isinstance(c, dict) and "id" in c]
+        self.categories = {int(c["id"]): str(c.get("name", c["id"])) for c in cats}
+        for root in roboflow_roots(cats, doc.get("annotations", [])):
+            name = self.categories.pop(root)
+            ctx.problem(
+                "root_category",
+                path,
+                f"category {root} ({name}) is the export's root category (the parent of the "
+                "others, with no annotation); it is not a class",
+                severity="info",
+            )
         ids = sorted(self.categories)
         self.class_of = (
             {cid: cid for cid in ids}
@@ -76,6 +86,21 @@ class CocoFile:
         for cid, value in self.class_of.items():
             out[value] = entry_names.get(value) or self.categories[cid]
         return out
+
+
+def roboflow_roots(categories: list[dict[str, Any]], annotations: list[Any]) -> list[int]:
+    """Ids of root categories as Roboflow exports them: no annotation uses them, and they are the supercategory
+    of the other categories (``{"id": 0, "name": "organs", "supercategory": "none"}`` above ``kidney``)."""
+    used = {a.get("category_id") for a in annotations if isinstance(a, dict)}
+    parents = {str(c.get("supercategory")) for c in categories if c.get("supercategory") not in (None, "", "none")}
+    return [
+        int(c["id"])
+        for c in categories
+        if int(c["id"]) not in used
+        and str(c.get("name")) in parents
+        and str(c.get("supercategory", "none")) in ("none", "")
+        and len(categories) > 1
+    ]
 
 
 def find_image(

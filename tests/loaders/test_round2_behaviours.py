@@ -216,3 +216,96 @@ def test_split_list_csv_and_bad_options(tmp_path, convert):
     assert validate_options("image-mask-folders", {**opts, "subject_pattern": "(\\d+)"})
     assert validate_options("image-mask-folders", {**opts, "split_lists": {"files": "x", "key": "bogus"}})
     assert not validate_options("image-mask-folders", {**opts, "split_lists": "ImageSets/{split}.txt"})
+
+
+def test_fetal_planes_patient_num_keeps_patients_in_one_split(tmp_path, convert):
+    """FETAL_PLANES_DB_data.csv (';'-separated, 'Train ' with a trailing space) beside Images/<Image_name>.png."""
+    root = tmp_path / "src" / "FETAL_PLANES_ZENODO"
+    rows = ["Image_name;Patient_num;Plane;Brain_plane;Operator;US_Machine;Train "]
+    planes = ["Fetal abdomen", "Fetal brain", "Maternal cervix", "Fetal femur", "Fetal thorax", "Other"]
+    for i in range(8):
+        name = f"Patient{i // 2:05d}_Plane{i % 2 + 1}_1_of_1"
+        save(root / "Images" / f"{name}.png", us_image(24, 28, 950 + i))
+        rows.append(f"{name};{i // 2};{planes[i % 6]};Not A Brain;Op. 1;Voluson E6;{1 if i < 6 else 0}")
+    (root / "FETAL_PLANES_DB_data.csv").write_text("\n".join(rows) + "\n")
+    out = convert(catalog_entry("fetal-planes-db"), tmp_path / "src")
+    assert out.splits() == {"train": 6, "test": 2}
+    assert out.metadata["counts"]["subjects"] == 4
+    assert out.checks["subject_leakage"]["status"] == "pass"
+
+
+def test_mmotu_3d_train_val_lists(tmp_path, convert):
+    """OTU_3d/images/<n>.JPG, annotations/<n>_binary.PNG, and OTU_3d/train.txt / val.txt listing stems."""
+    base = tmp_path / "src" / "OTU_3d"
+    for n in range(1, 6):
+        save(base / "images" / f"{n}.JPG", rgb(us_image(24, 28, 980 + n)), fmt="JPEG")
+        save(base / "annotations" / f"{n}_binary.PNG", blob_mask(24, 28, 980 + n), fmt="PNG")
+    (base / "train.txt").write_text("1\n2\n3\n")
+    (base / "val.txt").write_text("4\n5\n")
+    out = convert(catalog_entry("mmotu-3d"), tmp_path / "src")
+    assert out.splits() == {"train": 3, "val": 2} and out.metadata["splits"]["kind"] == "official"
+
+
+# --- 3. Roboflow COCO: the root category is not a class -----------------------------------------------------------
+
+
+def test_roboflow_root_category_is_not_a_class(tmp_path, convert):
+    """A Roboflow COCO export: train/ valid/ test/ with _annotations.coco.json; category 0 is the project's root."""
+    src = tmp_path / "src"
+    (src / "README.roboflow.txt").parent.mkdir(parents=True)
+    (src / "README.roboflow.txt").write_text("exported via roboflow.com\n")
+    counts = {"train": 3, "valid": 1, "test": 1}
+    seed = 1000
+    for split, n in counts.items():
+        images, anns = [], []
+        for i in range(n):
+            seed += 1
+            name = f"kidney{seed}_png.rf.{seed:08x}.jpg"
+            save(src / split / name, rgb(us_image(30, 40, seed)), fmt="JPEG")
+            images.append({"id": i, "file_name": name, "height": 30, "width": 40})
+            anns.append(
+                {
+                    "id": i,
+                    "image_id": i,
+                    "category_id": 1,
+                    "bbox": [5, 5, 20, 15],
+                    "area": 300,
+                    "segmentation": [[5, 5, 25, 5, 25, 20, 5, 20]],
+                    "iscrowd": 0,
+                }
+            )
+        doc = {
+            "categories": [
+                {"id": 0, "name": "kidney-organs", "supercategory": "none"},
+                {"id": 1, "name": "kidney", "supercategory": "kidney-organs"},
+            ],
+            "images": images,
+            "annotations": anns,
+        }
+        (src / split / "_annotations.coco.json").write_text(json.dumps(doc))
+    out = convert(catalog_entry("us-normal-kidney-roboflow"), src)
+    assert out.splits() == {"train": 3, "val": 1, "test": 1}
+    assert out.metadata["targets"]["organs"]["classes"] == {"0": "background", "1": "kidney"}
+    assert out.metadata["box_categories"] == ["kidney"]
+    assert set(np.unique(out.mask(out.rows[0]["sample_id"], "organs"))) == {0, 1}
+    assert out.problems("root_category")
+
+
+# --- 4. DDTI's processed PNG release ------------------------------------------------------------------------------
+
+
+def test_ddti_processed_png_release(tmp_path, convert):
+    """DDTI/1_or_data/image/<n>.PNG + mask/<n>.PNG, a forged category.csv and a README (TN-SCUI 2020 layout)."""
+    base = tmp_path / "src" / "DDTI" / "1_or_data"
+    names = ["10006", "10008", "101", "107", "122"]
+    for k, n in enumerate(names):
+        _pair(base, f"image/{n}.PNG", f"mask/{n}.PNG", 1100 + k, fmt="PNG")
+    (base / "category.csv").write_text("ID,CATE\n" + "".join(f"{n}.PNG,0\n" for n in names))
+    (base.parent / "README.txt").write_text("This folder contains the secondary processed DDTI public thyroid data.\n")
+    out = convert(catalog_entry("ddti"), tmp_path / "src")
+    assert sorted(out.by_id) == sorted(names)
+    assert out.metadata["targets"]["nodule"]["classes"] == {"0": "background", "1": "nodule"}
+    assert all(r["label"] is None for r in out.rows)
+    assert out.mask("101", "nodule").max() == 1
+    assert out.metadata["source_files"]["dropped"] == 0
+    assert out.problems("no_subject_ids")

@@ -12,6 +12,12 @@ skipped; several regions in one mark are painted into one mask.
 
 Target ``nodule`` (binary); label = the TI-RADS category; subject = the case number (several images per case);
 age, sex and the TI-RADS features go to ``extra``. No official split: a seeded split grouped by case.
+
+The processed PNG release (the one most users have; github.com/WAMAWAMA/TNSCUI2020-Seg-Rank1st, read by
+TRFE-Net's ``dataloaders/ddti.py``) is laid out like TN-SCUI 2020: ``DDTI/1_or_data/image/<n>.PNG`` with
+``DDTI/1_or_data/mask/<n>.PNG`` (binary, same file name), ``category.csv`` and a README. Its images were renumbered
+and images with several nodules or damaged outlines removed; its README says the categories in ``category.csv`` are
+forged, so they are not read. Without case numbers the split is seeded per image (reported).
 """
 
 from __future__ import annotations
@@ -23,13 +29,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
-from ..common import image_decode
+from ..common import MaskSpec, image_decode, mask_decode
 from ..decode import mask_polygons
 
 TIRADS = ["1", "2", "3", "4a", "4b", "4c", "5"]
 FEATURES = ("age", "sex", "composition", "echogenicity", "margins", "calcifications")
 POINT = re.compile(r'\{\s*"x"\s*:\s*-?[\d.]+\s*,\s*"y"\s*:\s*-?[\d.]+\s*\}')
 IMAGE = re.compile(r"^(?P<case>\d+)_(?P<k>\d+)$")
+SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 
 
 def parse_svg(text: str) -> tuple[list[list[float]], bool]:
@@ -60,6 +67,11 @@ class Ddti(Converter):
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
         ctx.declare_target("nodule", {0: "background", 1: "nodule"})
+        if not any(f.suffix.lower() == ".xml" and f.stem.isdigit() for f in ctx.files()):
+            png_root = ctx.find_dirs(lambda d: (d / "image").is_dir() and (d / "mask").is_dir())
+            if png_root:
+                yield from self._png_release(ctx, png_root[0])
+                return
         ctx.declare_labels(TIRADS)
         ctx.split_note = "No official split; a seeded split grouped by case number."
         images: dict[tuple[str, str], Path] = {}
@@ -130,3 +142,34 @@ class Ddti(Converter):
                 ctx.problem("missing_annotation", image, "no <mark> outline for this image in its case XML; skipped")
             elif key[0] not in xmls:
                 ctx.problem("missing_annotation", image, f"no {key[0]}.xml for this image; skipped")
+
+    def _png_release(self, ctx: ConvertContext, root: Path) -> Iterator[Item]:
+        ctx.split_note = (
+            "Processed PNG release: images renumbered, no case numbers, so a seeded split per image "
+            "(images of one case may fall in different splits)."
+        )
+        ctx.problem(
+            "no_subject_ids",
+            root,
+            "the processed PNG release renumbered the images, so no case ids group them; the split is seeded per image",
+            severity="warning",
+        )
+        spec = MaskSpec(encoding="binary", threshold=127)
+        masks = {p.stem: p for p in sorted((root / "mask").iterdir()) if p.suffix.lower() in SUFFIXES}
+        for image in sorted((root / "image").iterdir(), key=lambda p: (len(p.stem), p.stem)):
+            if image.suffix.lower() not in SUFFIXES:
+                continue
+            mask = masks.pop(image.stem, None)
+            if mask is None:
+                ctx.problem(
+                    "missing_mask", image, f"no mask/{image.stem}.* for this image; skipped", sample_id=image.stem
+                )
+                continue
+            yield Item(
+                sample_id=image.stem,
+                image=image_decode(ctx, image),
+                source_file=ctx.rel(image),
+                masks={"nodule": mask_decode(ctx, mask, spec, "nodule")},
+            )
+        for _, mask in sorted(masks.items()):
+            ctx.problem("missing_image", mask, "mask without an image in image/; ignored")
