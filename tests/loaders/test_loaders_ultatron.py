@@ -293,3 +293,53 @@ def test_gbcu_reports_bad_lines_and_missing_boxes(tmp_path, convert):
         "missing_image",
         "unknown_label",
     ], out.problems()
+
+
+# --- resect: NIFTI/Case<N>/US/Case<N>-US-<stage>.nii.gz volumes, sliced ------------------------------------------
+
+
+def _volume(path: Path, depth: int, h: int, w: int, seed: int) -> np.ndarray:
+    import SimpleITK as sitk
+
+    vol = np.stack([us_image(h, w, seed + k) for k in range(depth)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sitk.WriteImage(sitk.GetImageFromArray(vol), str(path))
+    return vol
+
+
+def test_slice_indices_spread_over_the_middle_of_the_volume():
+    from registry.loaders.datasets._volumes import slice_indices
+
+    assert slice_indices(100, 5) == [10, 30, 50, 69, 89]
+    assert slice_indices(3, 10) == [0, 1, 2]
+    assert slice_indices(40, 1) == [20]
+    assert slice_indices(0, 4) == []
+
+
+def test_resect_volumes_become_slices_grouped_by_case(tmp_path, convert):
+    vols: dict[str, np.ndarray] = {}
+
+    def build(root: Path) -> None:
+        for n, (case, stage, depth) in enumerate(
+            (("Case1", "before", 20), ("Case1", "after", 4), ("Case2", "during", 20))
+        ):
+            vols[f"{case}-US-{stage}"] = _volume(
+                root / "NIFTI" / case / "US" / f"{case}-US-{stage}.nii.gz", depth, 24, 28, 800 + 50 * n
+            )
+        _volume(root / "NIFTI" / "Case1" / "MRI" / "Case1-FLAIR.nii.gz", 3, 8, 8, 900)  # MRI is not converted
+        (root / "NIFTI" / "Case1" / "Landmarks").mkdir(parents=True)
+        (root / "NIFTI" / "Case1" / "Landmarks" / "Case1-MRI-beforeUS.tag").write_text("MNI Tag Point File\n")
+
+    src = _download(tmp_path, "RESECT.zip", "RESECT", build)
+    out = convert(CATALOG.datasets["resect"], src)
+    assert len(out.rows) == 10 + 4 + 10, out.problems()
+    assert not out.problems()
+    assert Counter(r["subject_id"] for r in out.rows) == {"Case1": 14, "Case2": 10}
+    assert sum(out.splits().values()) == 24
+    for case in ("Case1", "Case2"):
+        assert len({r["split"] for r in out.rows if r["subject_id"] == case}) == 1
+    row = out.by_id["Case2-US-during_0002"]
+    assert row["frame"] == 2 and '"stage": "during"' in row["extra"]
+    assert np.array_equal(out.image("Case2-US-during_0002"), vols["Case2-US-during"][2])
+    assert sorted(r["frame"] for r in out.rows if r["sample_id"].startswith("Case1-US-after")) == [0, 1, 2, 3]
+    assert out.metadata["labels"] in (None, [])

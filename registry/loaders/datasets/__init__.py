@@ -20,5 +20,6 @@ from . import (  # noqa: F401  (importing registers the converters)
     open_kidney,
     porcine_spinal_cord,
     psfhs,
+    resect,
     tn3k,
 )
