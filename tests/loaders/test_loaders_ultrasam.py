@@ -163,6 +163,63 @@ def _acouslic_ai(stage: Path) -> dict:
     }
 
 
+def _fallmud(stage: Path) -> dict:
+    base = stage / "FALLMUD.zip" / "FALLMUD"
+    for i, (center, stem) in enumerate((("NeilCronin", "img_01"), ("NeilCronin", "img_02"), ("RyanCunningham", "im1"))):
+        save(base / center / "images" / f"{stem}.png", rgb(us_image(36, 48, 600 + i)))
+        save(base / center / "aponeurosis_masks" / f"{stem}.png", blob_mask(36, 48, 600 + i))
+        save(base / center / "fascicle_masks" / f"{stem}.jpg", rgb(blob_mask(36, 48, 610 + i)), fmt="JPEG", quality=95)
+    return {
+        "samples": 3,
+        "split_kind": "seeded-random",
+        "targets": {"aponeurosis": {0: "background", 1: "aponeurosis"}, "fascicle": {0: "background", 2: "fascicle"}},
+        "mask_values": {"im1": {0, 1, 2}},
+    }
+
+
+def _structures(seed: int) -> dict:
+    masks = {}
+    for k, name in enumerate(("liver", "stomach", "artery", "vein")):
+        masks[name] = blob_mask(36, 44, seed + k) > 0
+    masks["liver"] = np.zeros((36, 44), bool)
+    masks["liver"][2:30, 2:40] = True  # the liver under the others: painted first
+    return {"structures": masks}
+
+
+def _fass(stage: Path) -> dict:
+    name = "Fetal Abdominal Structures Segmentation Dataset Using Ultrasonic Images.zip"
+    base = stage / name
+    for i in range(3):
+        save(base / "IMAGES" / f"{i:04d}.png", rgb(us_image(36, 44, 700 + i)))
+        (base / "ARRAY_FORMAT").mkdir(parents=True, exist_ok=True)
+        np.save(base / "ARRAY_FORMAT" / f"{i:04d}.npy", np.array(_structures(700 + i), dtype=object), allow_pickle=True)
+    return {
+        "samples": 3,
+        "split_kind": "seeded-random",
+        "targets": {"structures": {0: "background", 1: "artery", 2: "liver", 3: "stomach", 4: "vein"}},
+        "mask_values": {"0000": {0, 1, 2, 3, 4}},
+    }
+
+
+class _Boom:
+    def __reduce__(self):
+        return (Path("/tmp/usreg-fass-pickle-ran").touch, ())
+
+
+def test_fass_arrays_are_unpickled_without_running_code(tmp_path, convert):
+    base = tmp_path / "src"
+    for i in range(2):
+        save(base / "IMAGES" / f"{i}.png", us_image(36, 44, 720 + i))
+        (base / "ARRAY_FORMAT").mkdir(parents=True, exist_ok=True)
+    np.save(base / "ARRAY_FORMAT" / "0.npy", np.array(_structures(720), dtype=object), allow_pickle=True)
+    np.save(base / "ARRAY_FORMAT" / "1.npy", np.array({"structures": _Boom()}, dtype=object), allow_pickle=True)
+    out = convert(CATALOG.datasets["fass"], base)
+    assert not Path("/tmp/usreg-fass-pickle-ran").exists()
+    assert [r["sample_id"] for r in out.rows] == ["0"]
+    (problem,) = out.problems("unreadable")
+    assert problem["sample_id"] == "1" and "is not allowed in a mask file" in problem["message"], problem
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "105us": (CATALOG.datasets["105us"], _105us),
     "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
@@ -170,6 +227,8 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "microseg": (CATALOG.datasets["microseg"], _microseg),
     "mup": (CATALOG.datasets["mup"], _microseg),
     "acouslic-ai": (CATALOG.datasets["acouslic-ai"], _acouslic_ai),
+    "fallmud": (CATALOG.datasets["fallmud"], _fallmud),
+    "fass": (CATALOG.datasets["fass"], _fass),
 }
 
 

@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     camus,
     carotid_plaque,
     ddti,
+    fass,
     fatty_liver_bmode,
     fm_uia,
     gbcu,
