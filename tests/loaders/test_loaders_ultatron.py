@@ -343,3 +343,50 @@ def test_resect_volumes_become_slices_grouped_by_case(tmp_path, convert):
     assert np.array_equal(out.image("Case2-US-during_0002"), vols["Case2-US-during"][2])
     assert sorted(r["frame"] for r in out.rows if r["sample_id"].startswith("Case1-US-after")) == [0, 1, 2, 3]
     assert out.metadata["labels"] in (None, [])
+
+
+# --- bite: group<G>/<subject>/{2D/*.mnc, 3D/US3DT.mnc} ------------------------------------------------------------
+
+
+def test_bite_minc_frames_and_sliced_volumes(tmp_path, convert):
+    import SimpleITK as sitk
+
+    frames: dict[str, np.ndarray] = {}
+
+    def build(root: Path) -> None:
+        for g, subject, n2d, depth in (("group1", "01", 2, 12), ("group1", "02", 1, 0), ("group2", "01", 0, 5)):
+            base = root / g / subject
+            for i in range(n2d):
+                frame = us_image(30, 34, 1000 + 10 * int(subject) + i)
+                frames[f"{g}_{subject}_2D_us{i}"] = frame
+                (base / "2D").mkdir(parents=True, exist_ok=True)
+                sitk.WriteImage(sitk.GetImageFromArray(frame[None]), str(base / "2D" / f"us{i}.mnc"))
+            if depth:
+                _volume(base / "3D" / "US3DT.mnc", depth, 20, 22, 1100 + 7 * depth)
+            (base / "3D").mkdir(parents=True, exist_ok=True)
+            sitk.WriteImage(sitk.GetImageFromArray(np.zeros((3, 6, 6), np.uint8)), str(base / "3D" / "MRI3D.mnc"))
+            (base / "tags.tag").write_text("MNI Tag Point File\n")
+
+    src = _download(tmp_path, "BITE.zip", "BITE", build)
+    out = convert(CATALOG.datasets["bite"], src)
+    assert len(out.rows) == 3 + 10 + 5, out.problems()
+    assert not out.problems()
+    assert Counter(r["subject_id"] for r in out.rows) == {"group1_01": 12, "group1_02": 1, "group2_01": 5}
+    for sid, frame in frames.items():
+        assert np.array_equal(out.image(sid), frame), sid
+    assert sorted(r["frame"] for r in out.rows if r["subject_id"] == "group2_01") == [0, 1, 2, 3, 4]
+    assert sum(out.splits().values()) == 18
+    for subject in ("group1_01", "group1_02", "group2_01"):
+        assert len({r["split"] for r in out.rows if r["subject_id"] == subject}) == 1
+
+
+def test_bite_unreadable_minc_is_reported(tmp_path, convert):
+    base = tmp_path / "src" / "group3" / "07" / "2D"
+    base.mkdir(parents=True)
+    (base / "us0.mnc").write_bytes(b"CDF\x01 a MINC 1 (netCDF) header SimpleITK does not read")
+    import SimpleITK as sitk
+
+    sitk.WriteImage(sitk.GetImageFromArray(us_image(30, 34, 1200)[None]), str(base / "us1.mnc"))
+    out = convert(CATALOG.datasets["bite"], tmp_path / "src")
+    assert sorted(out.by_id) == ["group3_07_2D_us1"]
+    assert [(p["kind"], p["file"]) for p in out.problems()] == [("unreadable", "group3/07/2D/us0.mnc")]

@@ -5,11 +5,13 @@ from __future__ import annotations
 from . import (  # noqa: F401  (importing registers the converters)
     acouslic_ai,
     aul,
+    bite,
     bus_bra,
     busi,
     camus,
     carotid_plaque,
     ddti,
+    fatty_liver_bmode,
     fass,
     fatty_liver_bmode,
     fm_uia,

@@ -57,6 +57,8 @@ def read_slice(path: str, index: int) -> np.ndarray:
     arr = _volume(str(path))
     if arr.ndim == 4 and arr.shape[-1] in (3, 4):  # vector pixels: keep the first channel
         arr = arr[..., 0]
+    if arr.ndim == 2 and index == 0:  # a 2-D image is its own only slice
+        return np.ascontiguousarray(arr)
     if arr.ndim != 3:
         raise BadData("unreadable", f"expected a 3-D volume, found an array of shape {arr.shape}")
     if not 0 <= index < arr.shape[0]:
