@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 
 import bibtexparser
 import pytest
@@ -149,3 +151,19 @@ def test_show_prints_the_same_bibtex(catalog: Catalog, run_cli):
     bib = entry_bibtex(entry)
     assert "author = {Al-Dhabyani, W. and Gomaa, M. and Khaled, H. and Fahmy, A.}" in bib
     assert "Al-Dhabyani, W. and Gomaa, M." in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("biber") is None, reason="biber is not installed (Debian: apt install biber)")
+def test_whole_catalog_bibtex_passes_biber_tool(catalog: Catalog, tmp_path):
+    bib = tmp_path / "catalog.bib"
+    bib.write_text(export_catalog(catalog, "bibtex"), encoding="utf-8")
+    run = subprocess.run(
+        ["biber", "--tool", "--output-file", str(tmp_path / "out.bib"), str(bib)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "ERROR" not in run.stdout, [line for line in run.stdout.splitlines() if "ERROR" in line][:10]
