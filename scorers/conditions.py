@@ -6,6 +6,7 @@ A condition is a mapping; every key it has must hold (AND). ``any_of`` / ``all_o
 - ``verified_any`` / ``contradicted_any`` / ``contradicted_none``: verification keys (patterns allowed, e.g.
   ``checks:*``) with at least one verified / at least one contradicted / none contradicted.
 - ``present_any`` / ``missing_all``: entry field paths, at least one stated / none stated.
+- ``value_in``: field path -> allowed values; every named field holds one of its values (e.g. access: [open]).
 - ``min_level``: the verification level is at least this (gates only; levels are computed before gates).
 - ``no_contradictions: true``: no criterion is contradicted.
 """
@@ -18,10 +19,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .evidence import EvidenceBundle
-from .fields import FieldPath, field_stated, parse_path
+from .fields import FieldPath, field_stated, parse_path, values_at
 from .tiers import EVIDENCE_RANK, LEVEL_RANK
 
-EvidenceKindName = Literal["contradicted", "missing", "self-reported", "self-reported-with-evidence", "verified"]
+EvidenceKindName = Literal[
+    "contradicted", "missing", "self-reported", "self-reported-with-evidence", "well-formed", "verified"
+]
 LevelName = Literal["V0", "V1", "V2", "V3"]
 
 
@@ -37,6 +40,7 @@ class Condition(BaseModel):
     contradicted_none: list[str] | None = None
     present_any: list[str] | None = None
     missing_all: list[str] | None = None
+    value_in: dict[str, list[str]] | None = None
     min_level: LevelName | None = None
     no_contradictions: bool | None = Field(None, description="true: no criterion is contradicted")
 
@@ -54,6 +58,7 @@ class Condition(BaseModel):
             "contradicted_none",
             "present_any",
             "missing_all",
+            "value_in",
         ):
             value = getattr(self, name)
             if value is not None and not value:
@@ -69,7 +74,7 @@ class Condition(BaseModel):
             yield from child.walk()
 
     def field_paths(self) -> list[str]:
-        return [p for c in self.walk() for p in (c.present_any or []) + (c.missing_all or [])]
+        return [p for c in self.walk() for p in (c.present_any or []) + (c.missing_all or []) + list(c.value_in or {})]
 
     def key_patterns(self) -> list[str]:
         return [
@@ -93,6 +98,7 @@ class ConditionState:
     evidence: EvidenceBundle
     kinds: dict[str, str]
     level: str = "V0"
+    grades_form: bool = True  # False: a well-formed outcome counts as verified (rubric v1)
     path_cache: dict[str, FieldPath] | None = None
 
     def path(self, text: str) -> FieldPath:
@@ -113,7 +119,8 @@ def evaluate(cond: Condition, state: ConditionState) -> bool:
     if cond.criterion is not None and EVIDENCE_RANK[state.kinds[cond.criterion]] < EVIDENCE_RANK[cond.min_evidence]:
         return False
     if cond.verified_any is not None and not any(
-        v.outcome == "verified" for v in state.evidence.matching(cond.verified_any)
+        v.outcome == "verified" or (v.outcome == "well-formed" and not state.grades_form)
+        for v in state.evidence.matching(cond.verified_any)
     ):
         return False
     if cond.contradicted_any is not None and not any(
@@ -127,6 +134,10 @@ def evaluate(cond: Condition, state: ConditionState) -> bool:
     if cond.present_any is not None and not any(field_stated(state.entry, state.path(p)) for p in cond.present_any):
         return False
     if cond.missing_all is not None and any(field_stated(state.entry, state.path(p)) for p in cond.missing_all):
+        return False
+    if cond.value_in is not None and not all(
+        any(str(v) in allowed for v in values_at(state.entry, state.path(p))) for p, allowed in cond.value_in.items()
+    ):
         return False
     if cond.min_level is not None and LEVEL_RANK[state.level] < LEVEL_RANK[cond.min_level]:
         return False
@@ -148,6 +159,8 @@ def describe(cond: Condition) -> str:
         parts.append("stated: " + " or ".join(cond.present_any))
     if cond.missing_all:
         parts.append("none stated of " + ", ".join(cond.missing_all))
+    if cond.value_in:
+        parts.extend(f"{p} is one of {', '.join(v)}" for p, v in cond.value_in.items())
     if cond.min_level:
         parts.append(f"verification level at least {cond.min_level}")
     if cond.no_contradictions:

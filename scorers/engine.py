@@ -21,6 +21,7 @@ from .tiers import (
     SELF_REPORTED,
     TIER_RANK,
     VERIFIED,
+    WELL_FORMED,
     WITH_EVIDENCE,
 )
 
@@ -230,6 +231,8 @@ def judge_criterion(
         evidence_kind = CONTRADICTED
     elif verifications and any(v.outcome == "verified" for v in verifications):
         evidence_kind = VERIFIED
+    elif verifications and any(v.outcome == "well-formed" for v in verifications):
+        evidence_kind = WELL_FORMED if rubric.grades_form else VERIFIED
     elif criterion.verified_only:
         evidence_kind = MISSING
         note = "earned only by a check" + (": stated, not yet verified" if stated else "")
@@ -332,7 +335,7 @@ class Scorer:
         results = [judge_criterion(c, entry, kind, rubric, bundle, coverage, self.view) for c in rubric.criteria]
         kinds = {r.id: r.evidence_kind for r in results}
         units = sum(r.units for r in results)
-        state = ConditionState(entry=entry, evidence=bundle, kinds=kinds)
+        state = ConditionState(entry=entry, evidence=bundle, kinds=kinds, grades_form=rubric.grades_form)
         state.level = verification_level(rubric, state)
         gates = [Check(g.id, "gate", g.tier, g.title, evaluate(g.when, state), g.how_to_pass) for g in rubric.gates]
         caps = [Check(c.id, "cap", c.max_tier, c.title, evaluate(c.when, state), c.how_to_lift) for c in rubric.caps]

@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     from .catalog_view import CatalogView
     from .rubric import Rubric
 
-Outcome = Literal["verified", "contradicted"]
+Outcome = Literal["verified", "well-formed", "contradicted"]
+"""``verified``: a check that could have failed passed (a licence id that resolves, bytes that matched their checksums,
+a dated link check, a reproduced metric). ``well-formed``: only the form was checked (a DOI's syntax, a declared
+checksum nobody compared with bytes). ``contradicted``: a check found the claim false."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """A fingerprint of everything a catalog's scores depend on, so unchanged scores need not be recomputed.
 
 Scores are a pure function of: the entries (the caller passes the index's content hash), the rubric files, the
-scorer code, the SPDX licence list, and the evidence files (checks.json and croissant.json of fetched datasets,
+scorer code, the SPDX licence list, and the evidence files (checks.json and croissant.json of fetched datasets, the
+fetch lock files that say which downloaded bytes matched their checksums,
 the link-check reports under ``verification/``, the benchmark reproductions file) plus the benchmark results in
 the index (the caller passes a marker for them). Evidence files are fingerprinted by name, size and mtime.
 """
@@ -54,6 +55,15 @@ def _evidence_files(root: Path, home: Path) -> Iterable[Path]:
                         if ver.is_dir():
                             yield Path(ver.path) / "checks.json"
                             yield Path(ver.path) / "croissant.json"
+    downloads = home / "downloads"
+    if downloads.is_dir():
+        with os.scandir(downloads) as ids:
+            for entry in sorted(ids, key=lambda e: e.name):
+                if entry.is_dir():
+                    with os.scandir(entry.path) as versions:
+                        for ver in sorted(versions, key=lambda e: e.name):
+                            if ver.is_dir():
+                                yield Path(ver.path) / "usreg.lock.json"
     links = root / "verification"
     if links.is_dir():
         yield from sorted(links.glob("*.json"))

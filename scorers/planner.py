@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .conditions import Condition, ConditionState, evaluate
 from .evidence import key_matches
-from .fields import field_stated
+from .fields import field_stated, values_at
 from .rubric import Criterion, Rubric
 from .tiers import CONTRADICTED, EVIDENCE_RANK, MISSING, SELF_REPORTED, TIERS, VERIFIED, WITH_EVIDENCE
 
@@ -155,6 +155,12 @@ class Planner:
             field_stated(self.entry, self.state.path(p)) for p in cond.present_any
         ):
             parts.append(self._fill_any(cond.present_any, reason))
+        if cond.value_in is not None and not all(
+            any(str(v) in allowed for v in values_at(self.entry, self.state.path(p)))
+            for p, allowed in cond.value_in.items()
+        ):
+            wanted = "; ".join(f"{p} one of {', '.join(v)}" for p, v in cond.value_in.items())
+            parts.append([Action(None, "owner", None, 0, self.rubric.actions.fix.cost, f"Needs {wanted}.", reason)])
         if cond.min_level is not None:
             spec = next((s for s in self.rubric.levels if s.level == cond.min_level), None)
             parts.append(self.require(spec.when, reason) if spec else None)

@@ -195,3 +195,58 @@ def gaps_markdown(gaps: dict[str, Any]) -> str:
     if gaps["no_public_dataset"]:
         out += ["No public dataset: " + md_escape(", ".join(gaps["no_public_dataset"])), ""]
     return "\n".join(out)
+
+
+def read_paper_map(root: Any) -> list[str]:
+    """Entry ids mapped from the reference paper's 72 datasets (``coverage/paper-72-map.csv``; [] when absent)."""
+    import csv
+    from pathlib import Path
+
+    path = Path(root) / "coverage" / "paper-72-map.csv"
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            return [row["entry_id"].strip() for row in csv.DictReader(handle) if (row.get("entry_id") or "").strip()]
+    except (OSError, KeyError, UnicodeDecodeError):
+        return []
+
+
+def distribution(rows: list[dict[str, Any]], gate_ids: set[str], paper_ids: list[str] | None = None) -> dict[str, Any]:
+    """Tier counts per kind, on the paper mapping, and how many tiers a gate (not the points) decided.
+
+    ``rows`` are summary rows (``summary_row`` or the index's score table); ``gate_ids`` the rubrics' gate ids."""
+    from .tiers import TIERS
+
+    def counts(selected: list[dict[str, Any]]) -> dict[str, int]:
+        found = {t: 0 for t in reversed(TIERS)}
+        for r in selected:
+            found[r["tier"]] += 1
+        return found
+
+    by_id = {r["id"]: r for r in rows}
+    out: dict[str, Any] = {kind: counts([r for r in rows if r["kind"] == kind]) for kind in ("dataset", "model")}
+    if paper_ids:
+        mapped = [by_id[i] for i in dict.fromkeys(paper_ids) if i in by_id]
+        out["paper-72"] = counts(mapped)
+    out["limited_by_gate"] = sum(1 for r in rows if r.get("limited_by") in gate_ids)
+    out["limited_by"] = {}
+    for r in rows:
+        if r.get("limited_by"):
+            out["limited_by"][r["limited_by"]] = out["limited_by"].get(r["limited_by"], 0) + 1
+    return out
+
+
+def distribution_lines(dist: dict[str, Any]) -> list[str]:
+    """The distribution as plain lines: per group, each tier's count and share, highest tier first."""
+    lines = []
+    for key, label in (("dataset", "datasets"), ("model", "models"), ("paper-72", "paper-72 mapping")):
+        found = dist.get(key)
+        if not found:
+            continue
+        total = sum(found.values())
+        if not total:
+            continue
+        parts = ", ".join(f"{t} {n} ({100 * n / total:.0f}%)" for t, n in found.items() if n)
+        lines.append(f"Tiers of {total} {label}: {parts}")
+    limited = ", ".join(f"{k} {v}" for k, v in sorted(dist["limited_by"].items(), key=lambda kv: (-kv[1], kv[0])))
+    lines.append(f"Tier limited by a gate: {dist['limited_by_gate']} entries" + (f" ({limited})" if limited else ""))
+    return lines

@@ -25,7 +25,7 @@ from registry.errors import UsregError
 
 from .conditions import Condition, EvidenceKindName, LevelName
 from .fields import FieldPath, parse_path, schema_has_path, stated_reader
-from .tiers import EVIDENCE_KINDS, EVIDENCE_RANK, LEVELS, TIERS
+from .tiers import EVIDENCE_KINDS, EVIDENCE_RANK, LEVELS, OPTIONAL_KINDS, TIERS, VERIFIED, WELL_FORMED
 
 RUBRIC_DIR = Path(__file__).parent / "rubrics"
 VERSION_PATTERN = r"^v[1-9][0-9]*$"
@@ -175,6 +175,11 @@ class Rubric:
     params: Params
     sha256: str
     path: str
+    grades_form: bool = True  # False (v1): a "well-formed" check counts as a verification
+
+    def outcome(self, outcome: str) -> str:
+        """A verification outcome as this rubric reads it (v1 did not tell a syntax check from a verification)."""
+        return VERIFIED if outcome == WELL_FORMED and not self.grades_form else outcome
 
     @property
     def id(self) -> str:
@@ -227,11 +232,11 @@ def _problems(spec: RubricFile, expected_stem: str | None) -> list[str]:
             " a changed rubric is a new version file"
         )
     # credit table
-    missing_kinds = [k for k in EVIDENCE_KINDS if k not in spec.credit]
+    missing_kinds = [k for k in EVIDENCE_KINDS if k not in spec.credit and k not in OPTIONAL_KINDS]
     if missing_kinds:
         problems.append("credit: missing " + ", ".join(missing_kinds))
     else:
-        values = [spec.credit[k] for k in EVIDENCE_KINDS]
+        values = [spec.credit[k] for k in EVIDENCE_KINDS if k in spec.credit]
         if any(not 0 <= v <= 1 for v in values):
             problems.append("credit: every value is a fraction between 0 and 1")
         if values != sorted(values):
@@ -367,6 +372,9 @@ def _fraction(value: float) -> Fraction:
 def _compile(spec: RubricFile, sha256: str, source: str) -> Rubric:
     model_cls = _entry_model(spec.rubric)
     credit = {k: _fraction(v) for k, v in spec.credit.items()}
+    grades_form = WELL_FORMED in credit
+    if not grades_form:
+        credit[WELL_FORMED] = credit[VERIFIED]  # never awarded: such a rubric reads well-formed as verified
     scale = math.lcm(
         *(f.denominator for f in credit.values()), *(_fraction(t.min_points).denominator for t in spec.tiers)
     )
@@ -408,6 +416,7 @@ def _compile(spec: RubricFile, sha256: str, source: str) -> Rubric:
         params=spec.params,
         sha256=sha256,
         path=source,
+        grades_form=grades_form,
     )
 
 
@@ -467,7 +476,11 @@ def rubric_summary(rubric: Rubric) -> dict[str, Any]:
         "title": rubric.title,
         "total": rubric.total,
         "sha256": rubric.sha256,
-        "credit": {k: float(v) for k, v in sorted(rubric.credit.items(), key=lambda kv: EVIDENCE_RANK[kv[0]])},
+        "credit": {
+            k: float(v)
+            for k, v in sorted(rubric.credit.items(), key=lambda kv: EVIDENCE_RANK[kv[0]])
+            if rubric.grades_form or k != WELL_FORMED
+        },
         "tiers": [{"name": n, "min_points": rubric.to_points(p)} for n, p in rubric.thresholds],
         "groups": [g.model_dump() for g in rubric.groups],
         "criteria": [

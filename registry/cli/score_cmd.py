@@ -158,22 +158,72 @@ def _ordered(catalog: Catalog, wanted: list[str] | None) -> list[str]:
     return wanted if wanted is not None else [*sorted(catalog.datasets), *sorted(catalog.models)]
 
 
+def _parse_rubric_option(value: str | None) -> dict[str, str]:
+    """``dataset-v1`` -> {"dataset": "v1"}; ``v1`` -> both kinds; None -> {} (the default rubrics)."""
+    import re
+
+    from scorers.rubric import available_versions
+
+    from ..errors import UsageError
+
+    if not value:
+        return {}
+    match = re.fullmatch(r"(?:(dataset|model)-)?(v[1-9][0-9]*)", value.strip())
+    if not match:
+        raise click.BadParameter(
+            f"{value!r}: give a rubric id such as dataset-v1, model-v1 or v1", param_hint="--rubric"
+        )
+    kinds = [match.group(1)] if match.group(1) else ["dataset", "model"]
+    chosen = {kind: match.group(2) for kind in kinds}
+    for kind, version in chosen.items():
+        if version not in available_versions(kind):
+            raise UsageError(
+                f"no {kind} rubric version {version!r}", hint="available: " + ", ".join(available_versions(kind))
+            )
+    return chosen
+
+
+def _with_rubrics(catalog: Catalog, wanted: list[str] | None, versions: dict[str, str]) -> list[dict]:
+    """Full scores under the chosen rubric versions (not stored: the index holds the default rubric's scores)."""
+    from scorers import Scorer, load_rubric
+
+    rubrics = {kind: load_rubric(kind, version) for kind, version in versions.items()}
+    scorer = Scorer(catalog, rubrics=rubrics)
+    out = []
+    for entry_id in _ordered(catalog, wanted):
+        entry = catalog.datasets.get(entry_id) or catalog.models.get(entry_id)
+        kind = "dataset" if entry_id in catalog.datasets else "model"
+        if kind in rubrics:
+            out.append(scorer.score(entry).to_dict())
+    return out
+
+
 @click.command()
 @click.argument("ids", nargs=-1)
 @click.option("--explain", is_flag=True, help="Show every criterion, the gates and caps, and next_tier.")
+@click.option(
+    "--rubric",
+    "rubric_id",
+    default=None,
+    help="Score with this rubric version instead of the newest (e.g. dataset-v1, model-v1, or v1 for both kinds). "
+    "Such scores are shown, not stored.",
+)
 @format_option("markdown")
 @pass_app
-def score(app: AppContext, ids: tuple[str, ...], explain: bool, fmt: str) -> None:
+def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str | None, fmt: str) -> None:
     """Score entries (all, or IDS): tier, points, verification level and the gate or cap that limits the tier.
 
     Scores are stored in the index, with a fingerprint of what they depend on (entries, rubrics, evidence files):
     when nothing changed, the stored scores are shown without recomputing them. An entry that fails validation is
-    not scored; it is reported with its errors and the command exits 1.
+    not scored; it is reported with its errors and the command exits 1. Scoring the whole catalog ends with the tier
+    distribution of datasets and models, of the datasets mapped from the reference paper's 72
+    (coverage/paper-72-map.csv), and the number of entries whose tier a gate limits.
     """
     from scorers import score_catalog
     from scorers.engine import gc_paused
     from scorers.report import summary_row
 
+    versions = _parse_rubric_option(rubric_id)
     with gc_paused():
         catalog, index, fresh = _load(app)
         errors = _findings_by_entry(catalog)
@@ -193,7 +243,9 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, fmt: str) -> Non
         order = _ordered(catalog, wanted)
         full: list[dict] | None = None
         summaries: list[dict] | None = None
-        if catalog.errors:
+        if versions:
+            full = _with_rubrics(catalog, wanted, versions)
+        elif catalog.errors:
             scores = score_catalog(catalog, ids=wanted)
             full = [scores[i].to_dict() for i in order]
             console(stderr=True).print(
@@ -208,9 +260,25 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, fmt: str) -> Non
         if summaries is None:
             summaries = [summary_row(d) for d in full or []]
         _emit_scores(summaries, full, explain, fmt)
+        if not requested and not explain and fmt in ("markdown", "table"):
+            _emit_distribution(app, summaries, versions, fmt)
     if invalid:
         _report_invalid(invalid)
         raise SystemExit(1)
+
+
+def _emit_distribution(app: AppContext, summaries: list[dict], versions: dict[str, str], fmt: str) -> None:
+    """The tier distribution of the scored entries, on the paper-72 mapping, and how many a gate limits."""
+    from scorers import load_rubric
+    from scorers.report import distribution, distribution_lines, read_paper_map
+
+    gate_ids = {g.id for kind in ("dataset", "model") for g in load_rubric(kind, versions.get(kind)).gates}
+    lines = distribution_lines(distribution(summaries, gate_ids, read_paper_map(app.root)))
+    if fmt == "markdown":
+        click.echo("\n" + "\n".join(f"- {line}" for line in lines))
+    else:
+        for line in lines:
+            console().print(line, markup=False)
 
 
 def _emit_scores(summaries: list[dict], full: list[dict] | None, explain: bool, fmt: str) -> None:

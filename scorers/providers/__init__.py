@@ -8,12 +8,13 @@ from typing import Any
 
 from .bench import BenchProvider, BenchRecord, records_from_results
 from .datachecks_file import DataChecksProvider, read_checks_file
+from .fetchlock import FetchLockProvider
 from .links import LinkCheckProvider, read_link_report
 from .offline import OfflineProvider
 
 log = logging.getLogger(__name__)
 
-BUILTIN_PROVIDER_CLASSES = (OfflineProvider, DataChecksProvider, LinkCheckProvider, BenchProvider)
+BUILTIN_PROVIDER_CLASSES = (OfflineProvider, DataChecksProvider, FetchLockProvider, LinkCheckProvider, BenchProvider)
 
 
 def index_bench_results(catalog: Any, home: Path) -> list[dict[str, Any]]:
@@ -51,6 +52,7 @@ def default_providers(catalog: Any, home: Path | None = None) -> list:
     return [
         OfflineProvider(),
         DataChecksProvider(home),
+        FetchLockProvider(home),
         LinkCheckProvider(root),
         BenchProvider.from_sources(catalog, home, index_bench_results(catalog, home)),
     ]
@@ -61,6 +63,7 @@ __all__ = [
     "BenchProvider",
     "BenchRecord",
     "DataChecksProvider",
+    "FetchLockProvider",
     "LinkCheckProvider",
     "OfflineProvider",
     "default_providers",

@@ -78,6 +78,7 @@ class LinkCheckProvider:
         "links:all-alive": "every checked link of the entry is reachable (dated)",
         "links:source-reachable": "the data or weights source answers (dated)",
         "links:code-reachable": "the model's code repository answers (dated)",
+        "links:doi-resolves": "the data DOI (or a model's archive DOI) resolves at doi.org (dated)",
     }
 
     def __init__(self, root: Path | None) -> None:
@@ -112,6 +113,11 @@ class LinkCheckProvider:
         prefix = "sources" if kind == "dataset" else "weights"
         sources = [lk for lk in report.links if lk.url in source_urls or lk.field.startswith(prefix)]
         out.extend(self._group("links:source-reachable", "source", sources, on))
+        doi = entry.dataset_doi if kind == "dataset" else entry.archive_doi
+        if doi:
+            resolver = f"https://doi.org/{doi}".lower()
+            hits = [lk for lk in report.links if lk.url.lower() == resolver]
+            out.extend(self._group("links:doi-resolves", f"DOI {doi}", hits, on))
         if kind == "model" and entry.code:
             code = [lk for lk in report.links if lk.url == entry.code.url or lk.field.startswith("code")]
             out.extend(self._group("links:code-reachable", "code repository", code, on))

@@ -17,6 +17,19 @@ CHECKSUM_HOSTS = {
     "mendeley": "Mendeley Data publishes sha256_hash per file",
     "huggingface": "Hugging Face publishes the sha256 of each LFS file",
 }
+DATA_REPOSITORY_PREFIXES = {
+    "10.13026": "PhysioNet",
+    "10.17632": "Mendeley Data",
+    "10.5281": "Zenodo",
+    "10.6084": "figshare",
+    "10.5061": "Dryad",
+    "10.7910": "Harvard Dataverse",
+    "10.7937": "The Cancer Imaging Archive",
+    "10.34740": "Kaggle",
+    "10.57967": "Hugging Face",
+    "10.17605": "OSF",
+}
+"""DOI registrant prefixes of data repositories (each prefix is the repository's own, as its DOIs show)."""
 _DOI = re.compile(DOI_PATTERN)
 _ARXIV = re.compile(ARXIV_PATTERN)
 
@@ -55,14 +68,24 @@ def _paper_dois(entry: Any) -> set[str]:
     return {p.doi.lower() for p in entry.publications if p.doi}
 
 
+def is_data_record_doi(doi: str) -> bool:
+    """Whether ``doi`` was minted by a data repository (its registrant prefix), so it names a data record."""
+    return doi.lower().split("/", 1)[0] in DATA_REPOSITORY_PREFIXES
+
+
 def _doi_check(key: str, doi: str | None, entry: Any, what: str) -> Result:
+    """Only the form of a DOI can be checked offline: a good one is well-formed, never verified."""
     if not doi:
         return None
     if not _DOI.match(doi):
         return key, "contradicted", f"{doi!r} is not a DOI (10.<prefix>/<suffix>)"
     if doi.lower() in _paper_dois(entry):
+        if is_data_record_doi(doi):
+            # PhysioNet, Mendeley Data, Zenodo ... ask users to cite the data record itself: the "publication" that
+            # carries this DOI is the record, not a paper, so the two agree rather than conflict
+            return key, "well-formed", f"{doi} is a data repository's DOI; the publication listed is the data record"
         return key, "contradicted", f"the {what} DOI {doi} is the DOI of a publication, not of the {what} itself"
-    return key, "verified", f"{doi} is a well-formed DOI, distinct from the paper DOIs"
+    return key, "well-formed", f"{doi} is a well-formed DOI, distinct from the paper DOIs (its metadata not fetched)"
 
 
 def dataset_doi(entry: Any, context: EvidenceContext) -> Result:
@@ -76,9 +99,9 @@ def archive_doi(entry: Any, context: EvidenceContext) -> Result:
 def citation(entry: Any, context: EvidenceContext) -> Result:
     for pub in entry.publications:
         if pub.doi and _DOI.match(pub.doi):
-            return "offline:citation", "verified", f"citable publication: doi {pub.doi}"
+            return "offline:citation", "well-formed", f"citable publication: doi {pub.doi} (syntax checked)"
         if pub.arxiv and _ARXIV.match(pub.arxiv):
-            return "offline:citation", "verified", f"citable publication: arXiv {pub.arxiv}"
+            return "offline:citation", "well-formed", f"citable publication: arXiv {pub.arxiv} (syntax checked)"
     return None
 
 
@@ -137,20 +160,21 @@ def dataset_checksums(entry: Any, context: EvidenceContext) -> Result:
     if conflicts:
         return "offline:checksums", "contradicted", "; ".join(conflicts)
     why = _source_checksums(entry.sources)
-    return ("offline:checksums", "verified", why) if why else None
+    return ("offline:checksums", "well-formed", why + " (not yet compared with downloaded bytes)") if why else None
 
 
 def model_checksums(entry: Any, context: EvidenceContext) -> Result:
+    """A declared sha256 is a claim about bytes nobody has hashed here: well-formed, never verified."""
     for w in entry.weights:
         if w.sha256:
-            return "offline:checksums", "verified", f"the {w.format} weights declare a sha256"
+            return "offline:checksums", "well-formed", f"the {w.format} weights declare a sha256 (not compared)"
     why = _source_checksums([w.source for w in entry.weights])
-    return ("offline:checksums", "verified", why) if why else None
+    return ("offline:checksums", "well-formed", why + " (not yet compared with downloaded bytes)") if why else None
 
 
 def open_formats(entry: Any, context: EvidenceContext) -> Result:
     if entry.formats and all(f in OPEN_FORMATS for f in entry.formats):
-        return "offline:open-formats", "verified", "open formats: " + ", ".join(entry.formats)
+        return "offline:open-formats", "well-formed", "declared open formats: " + ", ".join(entry.formats)
     return None
 
 

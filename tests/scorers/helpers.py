@@ -62,7 +62,15 @@ RICH_MODEL: dict[str, Any] = {
     "model_card": "https://example.org/rich-net/card",
     "trained_on": ["rich-set"],
     "evaluated_on": ["rich-set"],
-    "metrics": [{"dataset": "rich-set", "split": "test", "metric": "dice", "value": 0.85}],
+    "metrics": [
+        {
+            "dataset": "rich-set",
+            "split": "test",
+            "metric": "dice",
+            "value": 0.85,
+            "source": "https://example.org/rich-net#t2",
+        }
+    ],
     "reproducibility": {
         "pinned_dependencies": True,
         "train_script": True,

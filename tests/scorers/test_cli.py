@@ -53,7 +53,7 @@ def test_score_table_and_index(run_cli, catalog) -> None:
         assert entry_id in result.stdout
     assert "verification" in result.stdout and "limited_by" in result.stdout
     stored = RegistryIndex(catalog.root).score("rich-set")
-    assert stored is not None and stored["rubric_version"] == "dataset-v1"
+    assert stored is not None and stored["rubric_version"] == "dataset-v2"
     listed = run_cli("list", "--min-tier", "gold", "--format", "json", root=catalog.root)
     ids = {r["id"] for r in json.loads(listed.stdout)}
     assert "rich-set" in ids and "bare-set" not in ids
@@ -209,3 +209,40 @@ def test_an_entry_with_a_dangling_reference_is_not_scored(run_cli, catalog) -> N
     ids = {r["id"] for r in json.loads(result.stdout)}
     assert "ghost-net" not in ids and "rich-net" in ids
     assert "ghost-net: not scored" in result.stderr and "ghost-set" in result.stderr
+
+
+def test_score_prints_the_distribution_and_the_gate_count(run_cli, catalog) -> None:
+    (catalog.root / "coverage").mkdir(exist_ok=True)
+    (catalog.root / "coverage" / "paper-72-map.csv").write_text(
+        "row,dataset_name,entry_id,note\n1,Rich,rich-set,\n2,Bare,bare-set,\n3,Unmapped,,\n", encoding="utf-8"
+    )
+    out = run_cli("score", root=catalog.root)
+    assert out.exit_code == 0, out.output
+    lines = [line.removeprefix("- ") for line in out.stdout.splitlines()]
+    datasets = next(line for line in lines if line.startswith("Tiers of 4 datasets:"))
+    assert "steel" in datasets
+    assert any(line.startswith("Tiers of 1 models:") for line in lines)
+    paper = next(line for line in lines if line.startswith("Tiers of 2 paper-72 mapping:"))
+    assert "steel 1 (50%)" in paper
+    gated = next(line for line in lines if line.startswith("Tier limited by a gate:"))
+    # fetal-set is open to challenge participants only: its points reach a tier its gates do not allow
+    summary = {r["id"]: r for r in json.loads(run_cli("score", "--format", "json", root=catalog.root).stdout)}
+    expected = sum(1 for r in summary.values() if r["limited_by"])
+    assert gated.startswith(f"Tier limited by a gate: {expected} entries")
+    # a subset of the catalog has no distribution lines
+    assert "Tiers of" not in run_cli("score", "rich-set", root=catalog.root).stdout
+
+
+def test_score_with_rubric_v1_still_works_and_is_not_stored(run_cli, catalog) -> None:
+    v2 = json.loads(run_cli("score", "rich-set", "--format", "json", root=catalog.root).stdout)
+    v1 = run_cli("score", "rich-set", "--rubric", "dataset-v1", "--format", "json", root=catalog.root)
+    assert v1.exit_code == 0, v1.output
+    assert [r["rubric"] for r in json.loads(v1.stdout)] == ["dataset-v1"]
+    assert v2[0]["rubric"] == "dataset-v2" and json.loads(v1.stdout)[0]["points"] != v2[0]["points"]
+    assert RegistryIndex(catalog.root).score("rich-set")["rubric_version"] == "dataset-v2"
+    both = json.loads(run_cli("score", "--rubric", "v1", "--format", "json", root=catalog.root).stdout)
+    assert {r["rubric"] for r in both} == {"dataset-v1", "model-v1"}
+    missing = run_cli("score", "--rubric", "dataset-v9", root=catalog.root)
+    assert missing.exit_code == 2 and "no dataset rubric version 'v9'" in missing.output
+    bad = run_cli("score", "--rubric", "latest", root=catalog.root)
+    assert bad.exit_code == 2 and "dataset-v1" in bad.output

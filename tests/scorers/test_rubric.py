@@ -16,6 +16,8 @@ from scorers.rubric import RUBRIC_DIR, available_versions, rubric_summary
 RELEASED = {
     "dataset-v1.yaml": "221ff10d5a1f6702629e6447976217e907e5e0a80fc3d6c9234aeb5e821bc18d",
     "model-v1.yaml": "985fc2bfba6b3759211b73f80ad3e72a75fa392fa4fe3998b9b4b4cf9634ff20",
+    "dataset-v2.yaml": "41ae598c16baf37fccebdb095f933385889f5e5dda732812c3de496af1920abb",
+    "model-v2.yaml": "b3a6f23c142a1979736d6935ce3c42edc2d86c86e388e3772d7509cc752f1753",
 }
 
 
@@ -40,7 +42,7 @@ def _refused(tmp_path: Path, data: dict, *fragments: str, name: str | None = Non
 
 @pytest.mark.parametrize("kind", ["dataset", "model"])
 def test_shipped_rubrics_load_and_add_up(kind: str) -> None:
-    rubric = load_rubric(kind)
+    rubric = load_rubric(kind, "v1")
     assert rubric.id == f"{kind}-v1"
     assert sum(c.points for c in rubric.criteria) == rubric.total == 100
     for group in rubric.groups:
@@ -49,9 +51,22 @@ def test_shipped_rubrics_load_and_add_up(kind: str) -> None:
     assert [rubric.to_points(u) for _, u in rubric.thresholds] == [85, 75, 60, 45, 30, 0]
     for c in rubric.criteria:
         assert c.why_it_matters and c.how_to_earn
-    assert available_versions(kind) == ["v1"]
+    assert available_versions(kind) == ["v1", "v2"]
     summary = rubric_summary(rubric)
     assert summary["id"] == f"{kind}-v1" and len(summary["criteria"]) == len(rubric.criteria)
+
+
+@pytest.mark.parametrize("kind", ["dataset", "model"])
+def test_v2_is_the_default_and_grades_form_below_verification(kind: str) -> None:
+    rubric = load_rubric(kind)
+    assert rubric.id == f"{kind}-v2" and rubric.grades_form
+    assert sum(c.points for c in rubric.criteria) == rubric.total == 100
+    credit = rubric.credit
+    assert credit["self-reported"] < credit["self-reported-with-evidence"] <= credit["well-formed"] < credit["verified"]
+    # verification outweighs completeness: a stated fact earns less than half of what v1 gave a syntax check
+    assert credit["self-reported"] < load_rubric(kind, "v1").credit["self-reported"]
+    assert rubric_summary(rubric)["credit"]["well-formed"] == float(credit["well-formed"])
+    assert "well-formed" not in rubric_summary(load_rubric(kind, "v1"))["credit"]
 
 
 @pytest.mark.parametrize("name", sorted(RELEASED))
