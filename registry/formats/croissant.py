@@ -100,6 +100,9 @@ def build_croissant(
         "distribution": _distribution(manifest_sha256, targets),
         "recordSet": _record_sets(targets),
     }
+    creators = _creators(entry)
+    if creators:
+        doc["creator"] = creators
     if license_url:
         doc["license"] = license_url
     published = _date(entry)
@@ -168,25 +171,76 @@ def _record_sets(targets: list[str]) -> list[dict[str, Any]]:
             for name, dtype, desc in SAMPLE_FIELDS
         ],
     }
+    samples["field"].append(_link_field("image_file", "images", "The sample's image in the `images` record set."))
     sets = [samples, _files_record_set("images", "image-files", "Image pixels and file names.")]
     for target in targets:
         rs = f"masks_{_safe_id(target)}"
         sets.append(_files_record_set(rs, f"mask-files-{_safe_id(target)}", f"Label maps of target '{target}'."))
+        samples["field"].append(
+            _link_field(f"{rs}_file", rs, f"The sample's label map of target '{target}' in `{rs}` (if any).")
+        )
     return sets
+
+
+def _link_field(name: str, record_set: str, description: str) -> dict[str, Any]:
+    """A samples field that joins a sample to its file record by ``sample_id`` (a Croissant foreign key)."""
+    field = _field(
+        "samples",
+        name,
+        "sc:Text",
+        description,
+        {"fileObject": {"@id": "manifest.parquet"}, "extract": {"column": "sample_id"}},
+    )
+    field["references"] = {"field": {"@id": f"{record_set}/sample_id"}}
+    return field
 
 
 def _files_record_set(rs: str, fileset: str, description: str) -> dict[str, Any]:
     src = {"fileSet": {"@id": fileset}}
+    sample_id = _field(
+        rs,
+        "sample_id",
+        "sc:Text",
+        "The sample id (the file name without .png); samples link here.",
+        {**src, "extract": {"fileProperty": "filename"}, "transform": {"regex": "^(.+)\\.png$"}},
+    )
     return {
         "@type": "cr:RecordSet",
         "@id": rs,
         "name": rs,
         "description": description,
+        "key": {"@id": f"{rs}/sample_id"},
         "field": [
             _field(rs, "content", "sc:ImageObject", "The PNG.", {**src, "extract": {"fileProperty": "content"}}),
             _field(rs, "filename", "sc:Text", "<sample_id>.png", {**src, "extract": {"fileProperty": "filename"}}),
+            sample_id,
         ],
     }
+
+
+def _creators(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """The descriptor publication's authors as ``sc:Person`` items (with ORCID where the entry gives one), and group
+    authors as ``sc:Organization``."""
+    pubs = entry.get("publications") or []
+    descriptor = next((p for p in pubs if p.get("role", "descriptor") == "descriptor"), pubs[0] if pubs else None)
+    people = []
+    for author in (descriptor or {}).get("authors") or []:
+        family, given = author.get("family"), author.get("given")
+        name = author.get("name") or " ".join(x for x in (given, family) if x)
+        if not name:
+            continue
+        if not family:  # a consortium or group author
+            people.append({"@type": "sc:Organization", "name": name})
+            continue
+        person: dict[str, Any] = {"@type": "sc:Person", "name": name}
+        if family:
+            person["familyName"] = family
+        if given:
+            person["givenName"] = given
+        if author.get("orcid"):
+            person["identifier"] = f"https://orcid.org/{author['orcid']}"
+        people.append(person)
+    return people
 
 
 def _cite_as(entry: dict[str, Any], dataset_id: str) -> str:

@@ -95,7 +95,8 @@ def write_checksums(root: Path, known: dict[str, str] | None = None) -> Path:
     """
     known = known or {}
     lines = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    # links (the hf/ view) point at files listed here already; hashing them again would double the work
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
         rel = path.relative_to(root).as_posix()
         if rel == CHECKSUMS_NAME:
             continue

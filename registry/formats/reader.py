@@ -137,8 +137,47 @@ class CommonDataset:
             ]
         return df
 
+    def hf_info(self) -> Any:
+        """A ``datasets.DatasetInfo`` with the entry's description, licence, homepage and BibTeX citation."""
+        import datasets
+
+        entry = self.metadata.get("entry") or {}
+        citation = ""
+        try:
+            from ..citation import entry_bibtex
+            from ..schema.dataset import Dataset
+
+            citation = entry_bibtex(Dataset.model_validate(entry))
+        except Exception:  # an entry written by an older schema: the rest of the info still helps
+            citation = ""
+        homepage = next((str(s.get("url")) for s in entry.get("sources") or [] if s.get("url")), "")
+        licence = entry.get("license") or ""
+        if entry.get("license_url"):
+            licence = f"{licence} ({entry['license_url']})" if licence else str(entry["license_url"])
+        return datasets.DatasetInfo(
+            description=entry.get("description") or entry.get("name") or self.id,
+            citation=citation,
+            homepage=homepage,
+            license=licence,
+        )
+
     def to_hf(self):
-        """A ``datasets.Dataset`` with ``image`` and ``mask_<target>`` as Image features and typed annotations."""
+        """Hugging Face data: a ``datasets.DatasetDict`` with one ``Dataset`` per split, or one ``Dataset`` when this
+        view is a single split (``registry.load(id, split="train")``). ``image`` and ``mask_<target>`` are Image
+        features; the entry's licence, citation and description are in each dataset's ``info``."""
+        if self.split is None:
+            try:
+                import datasets
+            except ImportError:
+                raise UsageError(
+                    "to_hf() needs the Hugging Face datasets library", hint="pip install 'usreg[data]'"
+                ) from None
+            return datasets.DatasetDict(
+                {name: CommonDataset(self.root, split=name).to_hf() for name in self.splits if name}
+            )
+        return self._hf_split()
+
+    def _hf_split(self):
         try:
             import datasets
         except ImportError:
@@ -184,7 +223,9 @@ class CommonDataset:
             data["height"].append(r["height"])
             for target in self.targets:
                 data[f"mask_{target}"].append(str(self.root / masks[target]) if target in masks else None)
-        return datasets.Dataset.from_dict(data, features=datasets.Features(features))
+        info = self.hf_info()
+        info.features = datasets.Features(features)
+        return datasets.Dataset.from_dict(data, info=info)
 
     def to_torch(self, size: tuple[int, int] | None = None, transform: Callable[[dict], dict] | None = None):
         """A ``torch.utils.data.Dataset`` of dicts of tensors (needs the optional torch extra).

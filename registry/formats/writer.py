@@ -23,6 +23,7 @@ from filelock import FileLock
 from .. import __version__
 from .coco import InstanceStore, category_table, write_coco
 from .croissant import build_croissant, write_croissant
+from .hf_folder import write_hf_folder
 from .layout import (
     CHECKS_NAME,
     CROISSANT_NAME,
@@ -99,6 +100,7 @@ class DatasetWriter:
     ) -> Path:
         staging = self.staging
         write_manifest(staging / MANIFEST_NAME, rows, split.kind, split.seed)
+        write_hf_folder(staging, rows)
         files = dict(files)
         files[MANIFEST_NAME] = sha256_file(staging / MANIFEST_NAME)
 

@@ -3,6 +3,7 @@ the manifest is typed; CHECKSUMS.sha256 covers every file."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import numpy as np
@@ -88,6 +89,19 @@ def test_croissant_validates_and_iterates(multi_target):
     assert isinstance(images[0]["images/content"], Image.Image)
     masks = list(ds.records("masks_liver"))
     assert len(masks) == sum(any(m["target"] == "liver" for m in r["masks"]) for r in multi_target.rows)
+    # every sample links to its image record, and a masked sample to its mask record, by sample_id
+    image_ids = {r["images/sample_id"].decode() for r in images}
+    mask_ids = {r["masks_liver/sample_id"].decode() for r in masks}
+    linked = {r["samples/sample_id"].decode(): r["samples/image_file"].decode() for r in records}
+    assert all(linked[s] == s and s in image_ids for s in linked)
+    assert {r["sample_id"] for r in multi_target.rows if any(m["target"] == "liver" for m in r["masks"])} == mask_ids
+    doc = json.loads((multi_target.path / "croissant.json").read_text())
+    samples = next(rs for rs in doc["recordSet"] if rs["@id"] == "samples")
+    refs = {f["name"]: f["references"]["field"]["@id"] for f in samples["field"] if "references" in f}
+    assert refs["image_file"] == "images/sample_id" and refs["masks_liver_file"] == "masks_liver/sample_id"
+    assert set(refs) == {"image_file"} | {
+        f"{rs['@id']}_file" for rs in doc["recordSet"] if rs["@id"].startswith("masks_")
+    }
 
 
 def test_manifest_is_typed(multi_target):
@@ -100,8 +114,13 @@ def test_manifest_is_typed(multi_target):
 
 def test_checksums_cover_every_file(multi_target):
     listed = read_checksums(multi_target.path)
-    files = {p.relative_to(multi_target.path).as_posix() for p in multi_target.path.rglob("*") if p.is_file()}
+    paths = [p for p in multi_target.path.rglob("*") if p.is_file()]
+    files = {p.relative_to(multi_target.path).as_posix() for p in paths if not p.is_symlink()}
     assert set(listed) == files - {"CHECKSUMS.sha256"}
+    links = [p for p in paths if p.is_symlink()]
+    assert links, "the hf/ view links to the images and masks"
+    root = multi_target.path.resolve()
+    assert all(p.resolve().relative_to(root).as_posix() in listed for p in links)
     assert verify_checksums(multi_target.path) == []
     assert listed["images/benign_1.png"] == sha256_file(multi_target.path / "images/benign_1.png")
     assert multi_target.by_id["benign_1"]["image_sha256"] == listed["images/benign_1.png"]
@@ -121,3 +140,32 @@ def test_boxes_and_points_survive_the_manifest(tmp_path, convert):
     coco = COCO(str(out.path / "annotations" / "coco_train.json"))
     det = [a for a in coco.loadAnns(coco.getAnnIds()) if coco.loadCats(a["category_id"])[0]["supercategory"] == "box"]
     assert len(det) == 1 and det[0]["bbox"] == [10.0, 20.0, 40.0, 40.0]
+
+
+def test_croissant_lists_the_descriptor_authors_as_creators():
+    from registry.formats.croissant import build_croissant
+
+    entry = {
+        "name": "Some set",
+        "publications": [
+            {
+                "title": "A descriptor",
+                "role": "descriptor",
+                "authors": [
+                    {"family": "Rulloni", "given": "V. S.", "orcid": "0000-0002-1825-0097"},
+                    {"name": "The Example Consortium"},
+                ],
+            }
+        ],
+    }
+    doc = build_croissant({"id": "some-set", "version": "1", "entry": entry}, "0" * 64, [])
+    assert doc["creator"] == [
+        {
+            "@type": "sc:Person",
+            "name": "V. S. Rulloni",
+            "familyName": "Rulloni",
+            "givenName": "V. S.",
+            "identifier": "https://orcid.org/0000-0002-1825-0097",
+        },
+        {"@type": "sc:Organization", "name": "The Example Consortium"},
+    ]

@@ -91,3 +91,33 @@ def test_to_torch_without_torch_says_what_to_install(spinal, monkeypatch):
     with pytest.raises(UsregError) as err:
         registry.load("porcine-spinal-cord").to_torch()
     assert "pip install 'usreg[bench]'" in err.value.hint and err.value.exit_code == 2
+
+
+def test_to_hf_without_a_split_is_a_datasetdict_with_licence_and_citation(spinal):
+    import datasets
+
+    hf = registry.load("porcine-spinal-cord").to_hf()
+    assert isinstance(hf, datasets.DatasetDict)
+    assert {name: ds.num_rows for name, ds in hf.items()} == {"test": 1, "train": 2, "val": 1}
+    info = hf["train"].info
+    assert info.description and info.citation.lstrip().startswith("@")
+    import bibtexparser
+
+    assert bibtexparser.parse_string(info.citation).entries
+
+
+def test_imagefolder_loads_the_converted_folder_with_its_splits(spinal):
+    """`datasets.load_dataset("imagefolder", data_dir=...)` on the converted folder itself (through hf/<split>/)."""
+    import datasets
+
+    from registry.formats.layout import verify_checksums
+
+    root = registry.load("porcine-spinal-cord").root
+    loaded = datasets.load_dataset("imagefolder", data_dir=str(root))
+    assert {name: ds.num_rows for name, ds in loaded.items()} == {"train": 2, "validation": 1, "test": 1}
+    row = loaded["train"][0]
+    assert row["sample_id"].startswith("train_") and row["usreg_split"] == "train"
+    assert np.asarray(row["mask_anatomy"]).max() <= 9 and np.asarray(row["image"]).shape[:2] == (275, 690)
+    assert verify_checksums(root) == []
+    listed = [line.split("  ", 1)[1] for line in (root / "CHECKSUMS.sha256").read_text().splitlines()]
+    assert "hf/train/metadata.jsonl" in listed and not any((root / rel).is_symlink() for rel in listed)
