@@ -390,3 +390,53 @@ def test_bite_unreadable_minc_is_reported(tmp_path, convert):
     out = convert(CATALOG.datasets["bite"], tmp_path / "src")
     assert sorted(out.by_id) == ["group3_07_2D_us1"]
     assert [(p["kind"], p["file"]) for p in out.problems()] == [("unreadable", "group3/07/2D/us0.mnc")]
+
+
+# --- pocus-covid19: data/pocus_{images,videos}/convex/, class from the file-name prefix ---------------------------
+
+
+def _mp4(path: Path, frames: int, fps: int, h: int = 48, w: int = 64, seed: int = 0) -> None:
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        for k in range(frames):
+            img = np.repeat(us_image(h, w, seed + k)[:, :, None], 3, axis=2)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def test_pocus_convex_images_and_videos_sampled_at_3_hz(tmp_path, convert):
+    from PIL import Image
+
+    def build(root: Path) -> None:
+        images, videos = root / "data" / "pocus_images", root / "data" / "pocus_videos"
+        save(images / "convex" / "Cov_grepmed_1.png", rgb(us_image(40, 50, 1300)))
+        save(images / "convex" / "reg_butterfly_2.jpg", rgb(us_image(40, 50, 1301)), fmt="JPEG", quality=85)
+        save(images / "convex" / "Vir_case_3.png", rgb(us_image(40, 50, 1302)))  # a class UltraBench leaves out
+        save(images / "linear" / "Cov_linear_4.png", rgb(us_image(40, 50, 1303)))  # linear probe: not by default
+        _mp4(videos / "convex" / "Pne_litfl_5.mp4", frames=100, fps=30, seed=1400)  # every 10th from 1: 10 frames
+        _mp4(videos / "convex" / "Cov_clip_6.mp4", frames=40, fps=6, seed=1500)  # every 2nd from 1: 20 frames
+        gif = [Image.fromarray(us_image(32, 40, 1600 + k)) for k in range(7)]
+        gif[0].save(videos / "convex" / "Reg_gif_7.gif", save_all=True, append_images=gif[1:], duration=500)
+        (root / "data" / "dataset_metadata.csv").write_text("Filename,Label\n")
+
+    src = _download(tmp_path, "covid19_ultrasound-master.zip", "covid19_ultrasound-master", build)
+    out = convert(CATALOG.datasets["pocus-covid19"], src)
+    counts = Counter(r["subject_id"] for r in out.rows)
+    assert counts == {"Cov_grepmed_1": 1, "reg_butterfly_2": 1, "Pne_litfl_5": 10, "Cov_clip_6": 20, "Reg_gif_7": 6}
+    assert len(out.rows) == 38
+    assert [(p["kind"], p["file"]) for p in out.problems() if p["severity"] != "info" or p["kind"] != "rescaled"] == [
+        ("not_converted", "covid19_ultrasound-master/data/pocus_images/convex/Vir_case_3.png")
+    ]
+    assert out.metadata["labels"] == ["covid", "pneumonia", "regular"]
+    assert _labels(out.rows) == {"covid": 21, "regular": 7, "pneumonia": 10}
+    assert sorted(r["frame"] for r in out.rows if r["subject_id"] == "Pne_litfl_5") == list(range(1, 100, 10))
+    assert out.image("Pne_litfl_5_0011").shape == (48, 64)
+    assert sum(out.splits().values()) == 38
+    for subject in counts:
+        assert len({r["split"] for r in out.rows if r["subject_id"] == subject}) == 1

@@ -21,6 +21,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     microseg,
     mmotu,
     open_kidney,
+    pocus_covid19,
     porcine_spinal_cord,
     psfhs,
     resect,

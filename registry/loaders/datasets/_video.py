@@ -1,0 +1,78 @@
+"""Frames of video files (MP4, AVI, MOV, MPEG, M4V, GIF ... through PyAV/FFmpeg) for the converters of video datasets.
+
+``probe`` counts a video's frames by demuxing (no decoding) and reads its frame rate, so a converter can pick the
+frames to convert up front; ``read_frame`` decodes one of them in a worker. A worker decodes each video once for all
+the frames picked from it (the last video decoded is kept).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ...errors import UsregError
+from ..decode import BadData
+
+VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mpeg", ".mpg", ".m4v", ".gif", ".wmv", ".mkv")
+MAX_PACKETS = 1_000_000
+
+
+def _av():
+    try:
+        import av
+    except ImportError:
+        raise UsregError("converting videos needs PyAV", hint="pip install 'usreg[data]'") from None
+    return av
+
+
+def probe(path: str) -> tuple[int, float] | None:
+    """(frame count, frames per second) of the first video stream, or None if the file is not a readable video."""
+    av = _av()
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return None
+            stream = container.streams.video[0]
+            rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+            fps = float(rate) if rate else 0.0
+            count = 0
+            for n, packet in enumerate(container.demux(stream)):
+                if n >= MAX_PACKETS:
+                    break
+                if packet.size:
+                    count += 1
+            return count, fps
+    except (av.error.FFmpegError, OSError, ValueError):
+        return None
+
+
+def every_nth(fps: float, rate: float) -> int:
+    """The frame step that samples a video of ``fps`` frames per second at about ``rate`` frames per second."""
+    return max(1, int(fps / rate)) if fps > 0 and rate > 0 else 1
+
+
+@lru_cache(maxsize=1)
+def _frames(path: str, wanted: tuple[int, ...]) -> dict[int, np.ndarray]:
+    av = _av()
+    out: dict[int, np.ndarray] = {}
+    last = max(wanted) if wanted else -1
+    want = set(wanted)
+    try:
+        with av.open(path) as container:
+            for i, frame in enumerate(container.decode(video=0)):
+                if i in want:
+                    out[i] = frame.to_ndarray(format="rgb24")
+                if i >= last:
+                    break
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        raise BadData("unreadable", f"cannot decode video: {str(exc)[:200]}") from None
+    return out
+
+
+def read_frame(path: str, index: int, wanted: tuple[int, ...]) -> np.ndarray:
+    """Frame ``index`` (0-based, decoding order) of the video at ``path``; ``wanted``: all frames picked from it."""
+    frames = _frames(str(path), tuple(wanted))
+    if index not in frames:
+        raise BadData("unreadable", f"the video has no frame {index} (it decoded {len(frames)} of the picked frames)")
+    return frames[index]
