@@ -220,6 +220,49 @@ def test_fass_arrays_are_unpickled_without_running_code(tmp_path, convert):
     assert problem["sample_id"] == "1" and "is not allowed in a mask file" in problem["message"], problem
 
 
+def _avi(path: Path, frames: list[np.ndarray], fps: int = 50) -> None:
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", format="avi") as container:
+        stream = container.add_stream("mjpeg", rate=fps)
+        stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
+        stream.pix_fmt = "yuvj420p"
+        for array in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(array, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def _echonet_dynamic(stage: Path) -> dict:
+    base = stage / "EchoNet-Dynamic.zip" / "EchoNet-Dynamic"
+    videos = {"0X1A": "TRAIN", "0X2B": "VAL", "0X3C": "TEST", "0X4D": "TRAIN"}
+    for i, name in enumerate(videos):
+        _avi(base / "Videos" / f"{name}.avi", [rgb(us_image(48, 48, 800 + 10 * i + k)) for k in range(5)])
+    (base / "FileList.csv").write_text(
+        "FileName,EF,ESV,EDV,FrameHeight,FrameWidth,FPS,NumberOfFrames,Split\n"
+        + "".join(f"{n},55.5,20.1,45.2,48,48,50,5,{s}\n" for n, s in videos.items())
+    )
+    lines = ["FileName,X1,Y1,X2,Y2,Frame"]
+    for name in ("0X1A", "0X2B", "0X3C"):  # 0X4D has no tracing: reported, not converted
+        for frame in (1, 3):
+            lines.append(f"{name}.avi,24,6,24,42,{frame}")  # the long axis
+            lines += [f"{name}.avi,{16 + k % 2},{10 + 4 * k},{32 - k % 2},{10 + 4 * k},{frame}" for k in range(8)]
+    (base / "VolumeTracings.csv").write_text("\n".join(lines) + "\n")
+    return {
+        "samples": 6,
+        "splits": {"train": 2, "val": 2, "test": 2},
+        "subjects": 3,
+        "subjects_of": {"0X1A_f0001": "0X1A", "0X3C_f0003": "0X3C"},
+        "targets": {"lv": {0: "background", 1: "left ventricle"}},
+        "mask_values": {"0X1A_f0001": {0, 1}},
+        "inside": {"0X2B_f0003": (24, 24)},
+        "frames": {"0X1A_f0003": us_image(48, 48, 803), "0X3C_f0001": us_image(48, 48, 821)},
+        "outside": {"0X2B_f0003": (24, 4)},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "105us": (CATALOG.datasets["105us"], _105us),
     "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
@@ -229,6 +272,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "acouslic-ai": (CATALOG.datasets["acouslic-ai"], _acouslic_ai),
     "fallmud": (CATALOG.datasets["fallmud"], _fallmud),
     "fass": (CATALOG.datasets["fass"], _fass),
+    "echonet-dynamic": (CATALOG.datasets["echonet-dynamic"], _echonet_dynamic),
 }
 
 
@@ -266,6 +310,14 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
         for row in out.rows:
             got[row["label"]] = got.get(row["label"], 0) + 1
         assert got == expected["labels"]
+    for sid, reference in expected.get("frames", {}).items():  # the traced frame, not a neighbour
+        got = out.image(sid).astype(float)
+        got = got.mean(axis=-1) if got.ndim == 3 else got
+        assert np.abs(got - reference).mean() < 8, sid
+    for key, value in (("inside", 1), ("outside", 0)):
+        for sid, (y, x) in expected.get(key, {}).items():
+            mask = out.mask(sid, out.by_id[sid]["masks"][0]["target"])
+            assert mask[y, x] == value, (sid, key)
     for sid, values in expected.get("mask_values", {}).items():
         row = out.by_id[sid]
         assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid

@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     carotid_plaque,
     ddti,
     fatty_liver_bmode,
+    echonet_dynamic,
     fass,
     fatty_liver_bmode,
     fm_uia,
