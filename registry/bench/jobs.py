@@ -225,7 +225,12 @@ def _adapter(job: BenchJob, view: DatasetView):
     if ref.train:
         workdir = workdir / ref.entry.id
     adapter = build_for_model(
-        ref.entry, _home(job), job.device, Path(job.weights) if job.weights else None, workdir=workdir
+        ref.entry,
+        _home(job),
+        job.device,
+        Path(job.weights) if job.weights else None,
+        workdir=workdir,
+        overrides=ref.options,
     )
     if adapter.info.weights_path is None:  # a recipe trained from the data: no published weights to check
         return adapter, []

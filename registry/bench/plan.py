@@ -65,9 +65,10 @@ def make_plan(
         )
         for model in models:
             verdict = compat.check(model, dataset)
+            recipe_options = dict(options.get(recipe_of(model) or "", {}))
             if verdict and compat.needs_training(model):
                 if model_ids:
-                    plan.pairs.append((dataset_id, ModelRef(entry=model, train=True)))
+                    plan.pairs.append((dataset_id, ModelRef(entry=model, train=True, options=recipe_options)))
                 else:
                     plan.skip(
                         dataset_id,
@@ -78,7 +79,7 @@ def make_plan(
                         ],
                     )
             elif verdict:
-                plan.pairs.append((dataset_id, ModelRef(entry=model)))
+                plan.pairs.append((dataset_id, ModelRef(entry=model, options=recipe_options)))
             elif explicit or dataset_id in model.evaluated_on:
                 plan.skip(dataset_id, model.id, verdict.reasons)
         wanted_baselines = baselines if explicit else BASELINES
@@ -92,8 +93,32 @@ def make_plan(
             if name not in TRAINABLE:
                 raise UsageError(f"{name!r} is not a trainable recipe", hint=f"choose one of: {', '.join(TRAINABLE)}")
             verdict = compat.baseline_check(dataset)
-            if verdict:
-                plan.pairs.append((dataset_id, ModelRef(builtin=name, options=dict(options.get(name, {})), train=True)))
-            else:
+            if not verdict:
                 plan.skip(dataset_id, builtin_id(name), verdict.reasons)
+                continue
+            owner = recipe_entry(catalog, name, dataset_id)
+            plan.pairs.append(
+                (
+                    dataset_id,
+                    ModelRef(
+                        entry=owner, builtin=None if owner else name, options=dict(options.get(name, {})), train=True
+                    ),
+                )
+            )
     return plan
+
+
+def recipe_of(model: Any) -> str | None:
+    """The built-in recipe a model entry runs (``adapter: {name: builtin, options: {recipe: ...}}``), if any."""
+    adapter = getattr(model, "adapter", None)
+    if adapter is None or adapter.name != "builtin":
+        return None
+    recipe = (adapter.options or {}).get("recipe")
+    return str(recipe) if recipe else None
+
+
+def recipe_entry(catalog: Any, recipe: str, dataset_id: str) -> Any:
+    """The one catalog model entry that is this recipe trained on this dataset, so that `--train RECIPE` results
+    are stored under (and count for) that entry; None when no entry, or more than one, claims it."""
+    owners = [m for m in catalog.models.values() if recipe_of(m) == recipe and dataset_id in (m.trained_on or [])]
+    return owners[0] if len(owners) == 1 else None

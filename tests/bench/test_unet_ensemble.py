@@ -129,3 +129,54 @@ def test_a_catalog_model_run_by_the_recipe_is_trained_when_named(tmp_path, usreg
     assert out.ok, out.error
     assert not [r for r in out.rows if r["metric"].startswith("check.")]  # no published weights to check
     assert out.rows[0]["model_id"] == "plaque-ensemble" and out.rows[0]["weights_sha256"]
+
+
+def _ensemble_catalog(tmp_path, trained_on=("synthetic-carotid",)):
+    from registry.catalog import Catalog
+    from registry.schema import Model
+    from tests.bench.helpers import dataset_entry
+
+    model = Model.model_validate(
+        {
+            "id": "plaque-ensemble",
+            "name": "x",
+            "tasks": ["segmentation"],
+            "trained_on": list(trained_on),
+            "output": {"kind": "mask", "classes": [{"id": 0, "name": "background"}, {"id": 1, "name": "plaque"}]},
+            "adapter": {"name": "builtin", "options": {"recipe": "unet-ensemble", "size": 32, "epochs": 40}},
+        }
+    )
+    catalog = Catalog(root=tmp_path)
+    catalog.datasets["synthetic-carotid"] = dataset_entry()
+    catalog.models[model.id] = model
+    return catalog
+
+
+def test_option_reaches_a_catalog_model_run_by_a_recipe(tmp_path, usreg_home):
+    """`usreg bench D --model M --option epochs=1`: the option overrides the entry's recipe options (was ignored)."""
+    pytest.importorskip("torch", reason="the unet-ensemble recipe needs torch (pip install 'usreg[bench]')")
+    from registry.bench.jobs import _adapter
+    from registry.bench.plan import make_plan
+    from registry.cli.bench_cmd import _recipe_options
+
+    catalog = _ensemble_catalog(tmp_path)
+    options = _recipe_options(("epochs=1",))
+    [(_, ref)] = make_plan(catalog, usreg_home, ["synthetic-carotid"], ("plaque-ensemble",), options=options).pairs
+    assert ref.options == {"epochs": 1}
+    adapter, _ = _adapter(BenchJob("synthetic-carotid", ref, home=str(usreg_home)), view(carotid_like(2)))
+    assert adapter.config["epochs"] == 1 and adapter.config["size"] == 32
+    [(_, default_ref)] = make_plan(catalog, usreg_home, ["synthetic-carotid"], ("plaque-ensemble",)).pairs
+    default, _ = _adapter(BenchJob("synthetic-carotid", default_ref, home=str(usreg_home)), view(carotid_like(2)))
+    assert default.config["epochs"] == 40
+
+
+def test_train_recipe_results_belong_to_the_entry_that_is_that_recipe(tmp_path, usreg_home):
+    """`--train unet-ensemble` on a dataset that a catalog entry is this recipe trained on runs as that entry."""
+    from registry.bench.plan import make_plan
+
+    owned = _ensemble_catalog(tmp_path)
+    [(_, ref)] = make_plan(owned, usreg_home, ["synthetic-carotid"], train=("unet-ensemble",)).pairs
+    assert ref.entry is owned.models["plaque-ensemble"] and ref.model_id == "plaque-ensemble" and ref.train
+    unowned = _ensemble_catalog(tmp_path, trained_on=())
+    [(_, ref)] = make_plan(unowned, usreg_home, ["synthetic-carotid"], train=("unet-ensemble",)).pairs
+    assert ref.entry is None and ref.model_id == "builtin:unet-ensemble"

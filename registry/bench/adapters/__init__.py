@@ -80,8 +80,10 @@ def build_for_model(
     weights_override: Path | None = None,
     threads: int | None = None,
     workdir: Path | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> Adapter:
-    """The adapter for a model entry, with its weights located and checked."""
+    """The adapter for a model entry, with its weights located and checked. ``overrides`` (from `--option`) replace
+    the entry's recipe options for this run."""
     from .. import weights as weights_mod
     from ..compat import adapter_name, output_kind
 
@@ -90,6 +92,7 @@ def build_for_model(
     classes = model_classes(model)
     if name == "builtin":
         recipe = options.pop("recipe", None)
+        options.update(overrides or {})
         if recipe not in BUILTINS:
             raise UsregError(
                 f"model {model.id}: adapter 'builtin' needs options.recipe, one of {', '.join(BUILTINS)}",
