@@ -34,9 +34,25 @@ def redact_url(url: str | None) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s'\"<>()]+", re.I)
+
+
 def redact_text(text: str) -> str:
-    """Every ``scheme://user:password@`` in ``text`` with the credentials replaced by ``***``."""
+    """``text`` with every URL in it redacted (``redact_url``), and any other ``scheme://user:password@`` too."""
+    if not text:
+        return text
+    text = _URL.sub(lambda m: redact_url(m.group(0)), text)
     return _USERINFO.sub(lambda m: m.group("scheme") + "***@", text)
+
+
+def redact_error(exc: UsregError) -> UsregError:
+    """Remove credentials and URL signatures from an error's message, hint and URL, in place."""
+    exc.message = redact_text(exc.message)
+    exc.hint = redact_text(exc.hint)
+    exc.args = (exc.message,)
+    if isinstance(getattr(exc, "url", None), str):
+        exc.url = redact_url(exc.url)  # type: ignore[attr-defined]
+    return exc
 
 
 class FetchError(UsregError):

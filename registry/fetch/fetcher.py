@@ -16,7 +16,15 @@ from ..paths import usreg_home
 from ..schema import Dataset, Source, SourceFile
 from .cache import Layout, check_version, version_label
 from .client import Cancelled, HttpClient, RetriesExhausted
-from .errors import ChecksumMismatch, DownloadError, FetchError, HostError, ManualDownloadRequired, redact_url
+from .errors import (
+    ChecksumMismatch,
+    DownloadError,
+    FetchError,
+    HostError,
+    ManualDownloadRequired,
+    redact_error,
+    redact_url,
+)
 from .extract import Limits
 from .hosts import MANUAL_KINDS, HostContext, resolver
 from .hosts import manual as manual_host
@@ -365,14 +373,22 @@ class _Run:
             self.reporter.message(
                 f"{len(names)} file(s) could not be fetched from the mirror; asking the {source.kind} host", "warning"
             )
-            resolved = {f.name: f for f in self._resolve(client, source, index, with_mirror=False)}
-            for rf, exc in failed:
-                if rf.source_index != index:
-                    continue
-                host_file = resolved.get(rf.name)
-                if host_file is None:
-                    raise exc
-                out.append(self.download_one(client, host_file, lock))
+            mirror_errors = "; ".join(
+                getattr(exc, "message", str(exc)).splitlines()[-1].strip()
+                for rf, exc in failed
+                if rf.source_index == index
+            )
+            try:
+                resolved = {f.name: f for f in self._resolve(client, source, index, with_mirror=False)}
+                for rf, _exc in failed:
+                    if rf.source_index == index:
+                        out.append(self.download_one(client, resolved[rf.name], lock))
+            except (HostError, DownloadError) as exc:
+                raise DownloadError(
+                    f"{', '.join(names)}: not on the mirror ({mirror_errors}), and the {source.kind} host could not "
+                    f"supply them either: {exc.message}",
+                    hint=exc.hint,
+                ) from None
         return out
 
     def download_one(self, client: HttpClient, rf: RemoteFile, lock: Lockfile) -> FileOutcome:
@@ -422,6 +438,7 @@ class _Run:
             )
         trust, verified_by = self._verify(rf, part, info.size, info.digests, record)
         os.replace(part, final)
+        stored_url = _stored_url(candidate.url, info.url)
         lock.record(
             rf.name,
             sha256=info.digests["sha256"],
@@ -429,7 +446,7 @@ class _Run:
             trust=trust,
             verified_by=verified_by,
             host=rf.host,
-            url=info.url,
+            url=stored_url,
             origin="download",
             md5=info.digests.get("md5"),
         )
@@ -443,7 +460,7 @@ class _Run:
             trust,
             verified_by,
             info.bytes_transferred,
-            info.url,
+            stored_url,
             rf.host,
         )
         self.reporter.file_done(
@@ -656,6 +673,8 @@ def fetch_dataset(
     paths = [Path(p) for p in from_files or []]
     try:
         return _fetch(run, paths, dry_run, jobs)
+    except UsregError as exc:  # credentials in --mirror URLs and signed URLs never reach the terminal or a log
+        raise redact_error(exc) from exc.__cause__
     except OSError as exc:  # disk full, permissions: say where, not a traceback
         where = f" ({exc.filename})" if exc.filename else ""
         raise FetchError(
@@ -723,6 +742,14 @@ def _fetch(run: _Run, paths: list[Path], dry_run: bool, jobs: int) -> FetchResul
                 reporter.message(f"using {len(earlier)} file(s) already in the cache")
             result = FetchResult(run.id, version, run.downloads, None, plan, files + earlier, plan.manual)
             return _finish(run, lock, result)
+
+
+def _stored_url(requested: str, final: str) -> str:
+    """The URL recorded for a download: no credentials, and a redirect target (often a signed storage URL, as on
+    Kaggle) without its query."""
+    if final != requested:
+        final = final.split("?", 1)[0]
+    return redact_url(final)
 
 
 def _missing(steps: list[ManualStep], lock: Lockfile) -> list[str]:

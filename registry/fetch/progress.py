@@ -13,6 +13,8 @@ import threading
 import time
 from typing import IO, Any
 
+from .errors import redact_text
+
 log = logging.getLogger("registry.fetch")
 
 
@@ -53,7 +55,7 @@ class JsonReporter(Reporter):
 
     def _emit(self, obj: dict[str, Any]) -> None:
         with self._lock:
-            self.stream.write(json.dumps(obj, default=str) + "\n")
+            self.stream.write(redact_text(json.dumps(obj, default=str)) + "\n")  # no credentials or signatures
             self.stream.flush()
 
     def plan(self, plan: Any) -> None:
@@ -181,7 +183,7 @@ class RichReporter(Reporter):
     def message(self, text: str, level: str = "info") -> None:
         style = "yellow" if level == "warning" else None
         prefix = "warning: " if level == "warning" else ""
-        self.console.print(prefix + text, style=style, markup=False, highlight=False)
+        self.console.print(prefix + redact_text(text), style=style, markup=False, highlight=False)
 
     def close(self) -> None:
         with self._lock:

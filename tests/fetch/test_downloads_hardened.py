@@ -185,6 +185,7 @@ def _bus_bra(catalog_root, tmp_path: Path) -> bytes:
         {
             "size: 133917740": f"size: {len(data)}",
             "md5: 1f8b2be6476d58fc97bfb5e5a1ea9bab": f"md5: {hashlib.md5(data).hexdigest()}",
+            "  images: 1875\n  subjects: 1064\n": "  images: 6\n  subjects: 4\n",  # the fixture's counts
         },
     )
     return data
@@ -248,3 +249,48 @@ def test_dry_run_offline_plans_from_the_entry(server, catalog_root, run_cli, usr
     assert [(f["name"], f["size"]) for f in final["files"]] == [("BUSBRA.zip", 133917740)]
     assert "planned from the 1 file(s) the entry lists" in final["message"]
     assert not server.requests() and not (usreg_home / "downloads").exists()
+
+
+# -- 8. secrets ------------------------------------------------------------------------------------------------------
+def test_mirror_credentials_never_printed_or_stored(server, catalog_root, run_cli, usreg_home: Path) -> None:
+    server.add_mirror("/lab", "secret-set", {"a.bin": b"aaa"})
+    catalog_root.dataset(
+        {
+            "id": "secret-set",
+            "name": "Dataset secret-set",
+            "anatomy": ["breast"],
+            "tasks": ["segmentation"],
+            "sources": [{"kind": "zenodo", "id": "830", "files": [{"name": "a.bin"}, {"name": "gone.bin"}]}],
+        }
+    )
+    mirror = server.url.replace("http://", "http://labuser:hunter2@") + "/lab"
+    outputs = [
+        run_cli("fetch", "secret-set", "--mirror", mirror, "--dry-run", root=catalog_root.root),
+        run_cli("fetch", "secret-set", "--mirror", mirror, "--dry-run", "--format", "json", root=catalog_root.root),
+        # gone.bin is on neither the mirror nor the (absent) zenodo record: an error that names the URLs
+        run_cli("fetch", "secret-set", "--mirror", mirror, "--format", "json", root=catalog_root.root),
+        run_cli("fetch", "secret-set", "--mirror", mirror, root=catalog_root.root),
+    ]
+    assert [r.exit_code for r in outputs[:2]] == [0, 0]
+    assert outputs[2].exit_code != 0 and outputs[3].exit_code != 0
+    assert "http://***@127.0.0.1" in outputs[1].output  # the dry run shows the mirror, without its credentials
+    assert "gone.bin: not on the mirror" in outputs[3].output and "http://***@127.0.0.1" in outputs[3].output
+    for result in outputs:
+        assert "hunter2" not in result.output and "labuser" not in result.output, result.output
+    stored = "".join(p.read_text(errors="replace") for p in usreg_home.rglob("*") if p.is_file())
+    assert "a.bin" in stored and "hunter2" not in stored and "labuser" not in stored
+    # the credentials were still used for the request
+    requests = server.requests("/lab/secret-set/a.bin")
+    assert requests and all(r.headers["authorization"].startswith("Basic ") for r in requests)
+
+
+def test_signed_kaggle_url_is_stored_without_its_query(server, usreg_home: Path, tmp_path: Path) -> None:
+    from tests.fetch.conftest import kaggle_token
+    from tests.fixtures.archives import make_zip
+
+    kaggle_token(server, tmp_path / "kaggle-config")
+    server.add_kaggle_dataset("someone/scans", make_zip({"a.png": b"png"}))
+    result = fetch_dataset(dataset("kag", [{"kind": "kaggle", "id": "someone/scans"}]))
+    lock = (usreg_home / "downloads/kag/latest/usreg.lock.json").read_text()
+    assert "X-Goog-Signature" not in lock and '/kaggle-storage/someone/scans/scans.zip"' in lock
+    assert "Signature" not in json.dumps(result.as_dict())
