@@ -440,3 +440,39 @@ def test_pocus_convex_images_and_videos_sampled_at_3_hz(tmp_path, convert):
     assert sum(out.splits().values()) == 38
     for subject in counts:
         assert len({r["split"] for r in out.rows if r["subject_id"] == subject}) == 1
+
+
+# --- erdes: MP4 clips in the class tree, official non_rd_vs_rd split files ---------------------------------------
+
+
+def test_erdes_clips_sampled_with_the_official_split(tmp_path, convert):
+    clips = {
+        "Non_Retinal_Detachment/Normal/164267_00001.mp4": ("train", 0),
+        "Non_Retinal_Detachment/Posterior_Vitreous_Detachment/825315_00047.mp4": ("val", 0),
+        "Retinal_Detachment/Macula_Intact/ND/258033_00052.mp4": ("test", 1),
+        "Retinal_Detachment/Macula_Detached/Bilateral/755384_00062.mp4": ("train", 1),
+    }
+
+    def build(root: Path) -> None:
+        for n, rel in enumerate(clips):
+            _mp4(root / "clips" / rel, frames=25, fps=10, h=32, w=48, seed=1700 + 40 * n)  # every 10th: 0, 10, 20
+        for split in ("train", "val", "test"):
+            rows = "".join(f"data/erdes/{rel},{lab}\n" for rel, (s, lab) in clips.items() if s == split)
+            (root / "splits" / "non_rd_vs_rd").mkdir(parents=True, exist_ok=True)
+            (root / "splits" / "non_rd_vs_rd" / f"{split}.csv").write_text("path,label\n" + rows)
+        (root / "erdes_metadata.csv").write_text("clip_id,file_path,diagnostic_class\n")
+
+    src = _download(tmp_path, "ERDES.zip", "ERDES", build)
+    out = convert(CATALOG.datasets["erdes"], src)
+    assert len(out.rows) == 12, out.problems()
+    assert not [p for p in out.problems() if p["kind"] != "rescaled"]
+    assert out.splits() == {"train": 6, "val": 3, "test": 3}
+    assert out.metadata["labels"] == ["non_rd", "rd"]
+    assert _labels(out.rows) == {"non_rd": 6, "rd": 6}
+    row = out.by_id["755384_00062_0010"]
+    assert (
+        row["subject_id"] == "755384"
+        and row["frame"] == 10
+        and '"subclass": "Macula_Detached/Bilateral"' in row["extra"]
+    )
+    assert sorted(r["frame"] for r in out.rows if r["subject_id"] == "164267") == [0, 10, 20]

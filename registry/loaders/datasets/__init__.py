@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     camus,
     carotid_plaque,
     ddti,
+    erdes,
     fatty_liver_bmode,
     echonet_dynamic,
     fass,
