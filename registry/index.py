@@ -147,13 +147,18 @@ class RegistryIndex:
 
         Entries that do not validate are left out (see :meth:`Catalog.usable`); the rest is indexed.
         """
+        from scorers.current import mark_current, refresh_stored_scores
+
         if not force and self.is_fresh():
+            # the entries are unchanged, but evidence may not be (a bench run, a fetch): keep one current score
+            refresh_stored_scores(self, catalog.usable() if catalog is not None else None)
             return False
         if catalog is None:
             from .catalog import load_catalog
 
             catalog = load_catalog(self.root, duplicates=False)
         self.rebuild(catalog.usable(), skipped=catalog.invalid_files)
+        mark_current(self)
         return True
 
     def skipped_files(self) -> list[str]:

@@ -17,36 +17,16 @@ if TYPE_CHECKING:
     from ..index import RegistryIndex
 
 
-def _catalog_from_index(index: RegistryIndex) -> Catalog | None:
-    """The validated entries stored in a fresh index (None if any no longer validates): skips re-parsing YAML."""
-    from pydantic import ValidationError
-    from sqlmodel import Session, select
-
-    from ..index import EntryRow
-    from ..schema import Dataset, Model
-
-    catalog = Catalog(root=index.root)
-    try:
-        with Session(index.engine) as session:
-            for row in session.exec(select(EntryRow).order_by(EntryRow.kind, EntryRow.id)):
-                if row.kind == "dataset":
-                    catalog.datasets[row.id] = Dataset.model_validate_json(row.data)
-                else:
-                    catalog.models[row.id] = Model.model_validate_json(row.data)
-                catalog.files[row.id] = index.root / row.file
-    except ValidationError:
-        return None
-    return catalog
-
-
 def _load(app: AppContext) -> tuple[Catalog, RegistryIndex, bool]:
     """(catalog, index, whether the index was fresh). A fresh index holds the validated entries already."""
+    from scorers.current import catalog_from_index
+
     from ..index import RegistryIndex
 
     root = app.root
     index = RegistryIndex(root)
     fresh = index.is_fresh()
-    catalog = _catalog_from_index(index) if fresh else None
+    catalog = catalog_from_index(index) if fresh else None
     if catalog is None:
         catalog = load_catalog(root, duplicates=False)
         fresh = False
@@ -66,42 +46,6 @@ def _report_invalid(invalid: dict[str, list[Finding]]) -> None:
         click.echo(f"{entry_id}: not scored, the entry fails validation:", err=True)
         for finding in findings:
             click.echo("  " + finding.render().replace("\n", "\n  "), err=True)
-
-
-SCORES_KEY = "scores_inputs"  # index meta key: the fingerprint of the inputs behind the stored scores
-
-
-def _meta(index: RegistryIndex, key: str) -> str | None:
-    from sqlmodel import Session
-
-    from ..index import Meta
-
-    with Session(index.engine) as session:
-        row = session.get(Meta, key)
-        return row.value if row else None
-
-
-def _set_meta(index: RegistryIndex, key: str, value: str) -> None:
-    from sqlmodel import Session
-
-    from ..index import Meta
-
-    with Session(index.engine) as session:
-        session.merge(Meta(key=key, value=value))
-        session.commit()
-
-
-def _inputs(app: AppContext, index: RegistryIndex) -> str:
-    """Fingerprint of the entries, rubrics, scorer code and evidence behind the scores (see scorers.fingerprint)."""
-    from sqlalchemy import text
-
-    from scorers.fingerprint import scoring_inputs
-
-    from ..paths import usreg_home
-
-    with index.engine.connect() as conn:
-        bench = conn.execute(text("SELECT count(*), max(id) FROM bench_result")).one()
-    return scoring_inputs(app.root, usreg_home(), [index.stored_hash() or "", f"bench:{bench[0]}:{bench[1]}"])
 
 
 def _stored_summaries(index: RegistryIndex, wanted: list[str] | None) -> list[dict]:
@@ -139,19 +83,17 @@ def _stored_summaries(index: RegistryIndex, wanted: list[str] | None) -> list[di
 def _refresh_scores(
     app: AppContext, catalog: Catalog, index: RegistryIndex, fresh: bool, wanted: list[str] | None = None
 ) -> None:
-    """Bring the stored scores up to date (scoring on every core for a large catalog); read them from the index."""
-    from scorers.batch import score_rows
+    """Bring the stored scores up to date (scoring on every core for a large catalog); read them from the index.
+
+    The same refresh runs whenever any command opens the index (``RegistryIndex.ensure``), so `show`, `list`,
+    `stats` and the index the site reads never show an older score than this command."""
+    from scorers.current import mark_current, refresh_stored_scores
 
     if not fresh:
         index.rebuild(catalog)  # the entries changed: the rebuild scores every entry and stores the scores
-        _set_meta(index, SCORES_KEY, _inputs(app, index))
+        mark_current(index)
         return
-    inputs = _inputs(app, index)
-    if _meta(index, SCORES_KEY) == inputs:
-        return  # nothing the scores depend on changed since they were stored
-    index.store_scores(score_rows(catalog, ids=wanted))
-    if wanted is None:
-        _set_meta(index, SCORES_KEY, inputs)
+    refresh_stored_scores(index, catalog, wanted)
 
 
 def _ordered(catalog: Catalog, wanted: list[str] | None) -> list[str]:

@@ -246,3 +246,28 @@ def test_score_with_rubric_v1_still_works_and_is_not_stored(run_cli, catalog) ->
     assert missing.exit_code == 2 and "no dataset rubric version 'v9'" in missing.output
     bad = run_cli("score", "--rubric", "latest", root=catalog.root)
     assert bad.exit_code == 2 and "dataset-v1" in bad.output
+
+
+def test_show_list_and_score_agree_after_a_bench_run(run_cli, catalog) -> None:
+    """`usreg bench` adds results to the index; every reader must show the new score, not the stored old one."""
+    before = json.loads(run_cli("score", "rich-net", "--format", "json", root=catalog.root).stdout)[0]
+    RegistryIndex(catalog.root).add_bench_results(
+        [
+            {
+                "dataset_id": "rich-set",
+                "model_id": "rich-net",
+                "split": "test",
+                "metric": "dice",
+                "value": 0.851,
+                "run_id": "r1",
+            }
+        ]
+    )
+    shown = json.loads(run_cli("show", "rich-net", "--format", "json", root=catalog.root).stdout)["score"]
+    listed = {r["id"]: r for r in json.loads(run_cli("list", "--format", "json", root=catalog.root).stdout)}
+    scored = json.loads(run_cli("score", "rich-net", "--format", "json", root=catalog.root).stdout)[0]
+    assert scored["points"] > before["points"]  # the reproduced metric counts for the model entry
+    assert shown["points"] == scored["points"] and shown["tier"] == scored["tier"]
+    assert listed["rich-net"]["tier"] == scored["tier"]
+    reproduced = next(c for c in shown["criteria"] if c["id"] == "metric-reproduced")
+    assert reproduced["evidence_kind"] == "verified"
