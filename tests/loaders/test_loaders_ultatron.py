@@ -476,3 +476,41 @@ def test_erdes_clips_sampled_with_the_official_split(tmp_path, convert):
         and '"subclass": "Macula_Detached/Bilateral"' in row["extra"]
     )
     assert sorted(r["frame"] for r in out.rows if r["subject_id"] == "164267") == [0, 10, 20]
+
+
+# --- cubs: IMAGES/*.tiff with Manual-A1 LI/MA tracings -----------------------------------------------------------
+
+
+def test_cubs_intima_media_region_between_tracings(tmp_path, convert):
+    from PIL import Image
+
+    def build(root: Path) -> None:
+        for n, stem in enumerate(("0001_left", "0001_right", "0002_left", "0003_left")):
+            (root / "IMAGES").mkdir(parents=True, exist_ok=True)
+            Image.fromarray(us_image(60, 80, 1800 + n)).save(root / "IMAGES" / f"{stem}.tiff")
+            (root / "CF").mkdir(exist_ok=True)
+            (root / "CF" / f"{stem}_CF.txt").write_text("0,0625\n")
+            if stem == "0003_left":
+                continue  # no tracing: reported
+            a1 = root / "SEGMENTATIONS" / "Manual-A1"
+            a1.mkdir(parents=True, exist_ok=True)
+            (a1 / f"{stem}-LI.txt").write_text("".join(f"{x},0 20,0\n" for x in range(10, 71, 10)))
+            (a1 / f"{stem}-MA.txt").write_text("".join(f"{x}.5 30\n" for x in range(70, 9, -20)))
+        (root / "ClinicalDatabase-CUBS.csv").write_text(";patient_id;age\nA;0001;55\n")
+
+    src = _download(tmp_path, "CUBS.zip", "CUBS", build)
+    out = convert(CATALOG.datasets["cubs"], src)
+    assert len(out.rows) == 3
+    assert [(p["kind"], p["sample_id"]) for p in out.problems()] == [("missing_mask", "0003_left")]
+    assert _classes(out, "intima_media") == {0: "background", 1: "intima-media complex"}
+    mask = out.mask("0001_left", "intima_media")
+    assert set(np.unique(mask).tolist()) == {0, 1}
+    assert mask[25, 40] == 1 and mask[15, 40] == 0 and mask[35, 40] == 0 and mask[25, 5] == 0
+    assert {r["sample_id"]: r["subject_id"] for r in out.rows} == {
+        "0001_left": "0001",
+        "0001_right": "0001",
+        "0002_left": "0002",
+    }
+    assert '"cf_mm_per_px": 0.0625' in out.by_id["0002_left"]["extra"]
+    assert sum(out.splits().values()) == 3
+    assert len({r["split"] for r in out.rows if r["subject_id"] == "0001"}) == 1
