@@ -263,6 +263,35 @@ def _echonet_dynamic(stage: Path) -> dict:
     }
 
 
+def _echonet_pediatric(stage: Path) -> dict:
+    base = stage / "pediatric_echo_avi.zip" / "pediatric_echo_avi" / "pediatric_echo_avi"
+    outline = " ".join(f"{x},{y}" for x, y in ((14, 10), (34, 10), (38, 24), (34, 38), (14, 38), (10, 24)))
+    for v, (view, names) in enumerate((("A4C", ("CR32a", "CR32b")), ("PSAX", ("CR40c",)))):
+        folder = base / view
+        for i, name in enumerate(names):
+            _avi(folder / "Videos" / f"{name}.avi", [rgb(us_image(48, 48, 900 + 10 * (v + i) + k)) for k in range(4)])
+        (folder / "FileList.csv").write_text(
+            "FileName,EF,Sex,Age,Weight,Height,Split\n"
+            + "".join(f"{n}.avi,61.2,F,4,17,104,{i}\n" for i, n in enumerate(names))
+        )
+        rows = ["FileName,X,Y,Frame"]
+        for name in names:
+            for frame in (0, 2):
+                rows += [f"{name}.avi,{xy},{frame}" for xy in outline.split()]
+            rows.append(f"{name}.avi,0,0,No Systolic")
+        (folder / "VolumeTracings.csv").write_text("\n".join(rows) + "\n")
+    return {
+        "samples": 6,
+        "split_kind": "seeded-subject",
+        "subjects": 3,
+        "subjects_of": {"A4C_CR32b_f0002": "A4C_CR32b", "PSAX_CR40c_f0000": "PSAX_CR40c"},
+        "targets": {"lv": {0: "background", 1: "left ventricle"}},
+        "inside": {"PSAX_CR40c_f0002": (24, 24)},
+        "outside": {"PSAX_CR40c_f0002": (4, 4)},
+        "frames": {"A4C_CR32a_f0002": us_image(48, 48, 902), "PSAX_CR40c_f0000": us_image(48, 48, 910)},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "105us": (CATALOG.datasets["105us"], _105us),
     "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
@@ -273,6 +302,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "fallmud": (CATALOG.datasets["fallmud"], _fallmud),
     "fass": (CATALOG.datasets["fass"], _fass),
     "echonet-dynamic": (CATALOG.datasets["echonet-dynamic"], _echonet_dynamic),
+    "echonet-pediatric": (CATALOG.datasets["echonet-pediatric"], _echonet_pediatric),
 }
 
 

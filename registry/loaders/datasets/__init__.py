@@ -17,6 +17,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     erdes,
     fatty_liver_bmode,
     echonet_dynamic,
+    echonet_pediatric,
     fass,
     fatty_liver_bmode,
     fm_uia,
