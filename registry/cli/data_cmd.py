@@ -82,11 +82,25 @@ def resolve_source(home: Path, dataset_id: str, version: str) -> Path:
     show_default=True,
     help="Output format of the summary.",
 )
+@click.option(
+    "--keep-going",
+    is_flag=True,
+    help="Accept a partial dataset (failed checks, unused source files): exit 0; metadata.json records it as partial.",
+)
 @pass_app
 def convert(
-    app: AppContext, dataset_id: str, version: str | None, source: Path | None, workers: int | None, fmt: str
+    app: AppContext,
+    dataset_id: str,
+    version: str | None,
+    source: Path | None,
+    workers: int | None,
+    fmt: str,
+    keep_going: bool,
 ) -> None:
-    """Convert a downloaded dataset to the common format (re-runs the conversion `usreg fetch` does)."""
+    """Convert a downloaded dataset to the common format (re-runs the conversion `usreg fetch` does).
+
+    Exits 1 when a data check fails or source image files were not used, naming which; --keep-going accepts it.
+    """
     from ..loaders import convert_entry
 
     entry = _entry(app, dataset_id)
@@ -117,6 +131,21 @@ def convert(
     else:
         path = convert_entry(entry, source_dir, home, version, workers=workers)
     _summary(path, fmt)
+    from ..loaders.pipeline import conversion_outcome, partial_error
+
+    status = conversion_outcome(path)
+    if status["state"] == "complete":
+        if fmt != "json":
+            console().print(f"{dataset_id} is ready in {path}", markup=False, highlight=False)
+        return
+    if not keep_going:
+        raise partial_error(dataset_id, status)
+    if fmt != "json":
+        console().print(
+            f"{dataset_id} is partial (accepted with --keep-going): " + "; ".join(status["reasons"]),
+            markup=False,
+            highlight=False,
+        )
 
 
 def _summary(path: Path, fmt: str) -> None:
@@ -130,6 +159,8 @@ def _summary(path: Path, fmt: str) -> None:
                 "splits": metadata["splits"],
                 "problem_counts": metadata["problem_counts"],
                 "checks": {c["name"]: c["status"] for c in checks["checks"]},
+                "status": metadata.get("status"),
+                "source_files": metadata.get("source_files"),
             }
         )
         return
@@ -139,6 +170,15 @@ def _summary(path: Path, fmt: str) -> None:
     out.print(f"  {metadata['counts']['samples']} samples; {splits['kind']} split {splits['counts']}")
     if metadata["problem_counts"]:
         out.print("  problems in the source: " + ", ".join(f"{k} {v}" for k, v in metadata["problem_counts"].items()))
+    files = metadata.get("source_files")
+    if files:
+        out.print(
+            f"  source files: {files['used']} used, {files['dropped']} image file(s) not used"
+            + (f" ({', '.join(f'{k} {v}' for k, v in files['dropped_by_reason'].items())})" if files["dropped"] else "")
+            + f", {files['other_not_used']} other file(s) not read"
+        )
+        for d in files["dropped_files"][:5]:
+            out.print(f"    not used: {d['file']}: {d['reason']}", markup=False, highlight=False)
     failing = [c for c in checks["checks"] if c["status"] in {"fail", "warn"}]
     for c in failing:
         out.print(f"  check {c['name']}: {c['status']}: {c.get('summary', '')}")

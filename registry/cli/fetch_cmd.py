@@ -73,6 +73,11 @@ def _lookup(app: AppContext, entry_id: str):
 @click.option("--skip-verify", is_flag=True, help="Do not check checksums; record the files as unverified.")
 @click.option("--dry-run", is_flag=True, help="Show what would be downloaded, from where, and how large.")
 @click.option(
+    "--keep-going",
+    is_flag=True,
+    help="Accept a partial conversion (a failed data check, unused source files): exit 0, recorded as partial.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "json"]),
@@ -92,6 +97,7 @@ def fetch(
     skip_verify: bool,
     dry_run: bool,
     fmt: str,
+    keep_going: bool = False,
 ) -> None:
     """Download datasets from their hosts, verify, unpack safely and convert them.
 
@@ -139,16 +145,40 @@ def fetch(
             continue
         if reporter:
             reporter.close()
+        partial = _honest(result, keep_going)
+        if partial is not None:
+            failures.append((entry.id, partial))
         results.append(result)
         if fmt == "json":
-            reporter.result({"ok": True, **result.as_dict()})
+            reporter.result({"ok": partial is None, **result.as_dict()})
         else:
             _print_result(result)
+    if len(failures) == 1 and len(entries) == 1:
+        raise failures[0][1]
     if failures:
         raise UsregError(
             f"{len(failures)} of {len(entries)} fetches failed: {', '.join(i for i, _ in failures)}",
             hint="see the errors above",
         )
+
+
+def _honest(result, keep_going: bool) -> UsregError | None:
+    """Say "ready" only when every data check passed and no source file was dropped; else the reasons (exit 1)."""
+    if result.dry_run or not getattr(result, "converted_dir", None):
+        return None
+    from ..loaders.pipeline import conversion_outcome, partial_error
+
+    status = conversion_outcome(result.converted_dir)
+    if status["state"] == "complete":
+        return None
+    reasons = "; ".join(status["reasons"])
+    if keep_going:
+        result.message = (
+            f"{result.dataset_id} is partial (accepted with --keep-going) in {result.converted_dir}: {reasons}"
+        )
+        return None
+    result.message = f"{result.dataset_id} converted to {result.converted_dir}, but is not complete: {reasons}"
+    return partial_error(result.dataset_id, status)
 
 
 def _print_result(result) -> None:

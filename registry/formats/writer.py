@@ -36,12 +36,30 @@ from .layout import (
 from .manifest import MANIFEST_NAME, write_manifest
 
 METADATA_SCHEMA = "usreg-dataset/1"
+
 LOCK_FILE_NAME = "usreg.lock.json"
 INSTANCES_NAME = ".coco-instances.jsonl"
 
 
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def conversion_status(checks: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
+    """``complete`` when every data check passes and no source image was dropped, else ``partial`` with the reasons."""
+    failed = [c for c in checks.get("checks", []) if c.get("status") == "fail"]
+    reasons = [f"check {c['name']} failed: {c.get('summary', '')}".rstrip(": ") for c in failed]
+    files = metadata.get("source_files") or {}
+    dropped = int(files.get("dropped", 0))
+    if dropped:
+        why = ", ".join(f"{k} {v}" for k, v in (files.get("dropped_by_reason") or {}).items())
+        reasons.append(f"{dropped} source image file(s) were not used ({why})")
+    return {
+        "state": "partial" if reasons else "complete",
+        "reasons": reasons,
+        "failed_checks": [c["name"] for c in failed],
+        "dropped_files": dropped,
+    }
 
 
 class DatasetWriter:
@@ -127,6 +145,7 @@ class DatasetWriter:
             source_dir=source_dir,
         )
         (staging / CHECKS_NAME).write_text(json.dumps(checks, indent=2), encoding="utf-8")
+        metadata["status"] = conversion_status(checks, metadata)
         (staging / METADATA_NAME).write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
         doc = build_croissant(metadata, files[MANIFEST_NAME], [t for t in targets if t in used_targets])
         write_croissant(staging / CROISSANT_NAME, doc)

@@ -334,3 +334,29 @@ def _run_pool(items: Iterator[Item], staging: Path, workers: int, progress: Prog
                 yield from results
             if progress:
                 progress(done_count, None)
+
+
+def conversion_outcome(path: Path) -> dict[str, Any]:
+    """The recorded status of a converted dataset (``metadata.json`` ``status``): state and reasons.
+
+    Conversions written before the status was recorded are judged from their checks (no dropped-file count).
+    """
+    import json
+
+    metadata = json.loads((Path(path) / "metadata.json").read_text(encoding="utf-8"))
+    status = metadata.get("status")
+    if status is None:
+        from ..formats.writer import conversion_status
+
+        checks = json.loads((Path(path) / "checks.json").read_text(encoding="utf-8"))
+        status = conversion_status(checks, metadata)
+    return status
+
+
+def partial_error(dataset_id: str, status: dict[str, Any]) -> UsregError:
+    """The exit-1 error for a partial conversion: which check failed or which files were dropped."""
+    return UsregError(
+        f"{dataset_id} converted, but is not complete:\n  " + "\n  ".join(status.get("reasons") or ["(no reason)"]),
+        hint="the details are in metadata.json (source_files, problems) and checks.json of the converted dataset; "
+        "to use the partial dataset knowingly, run again with --keep-going (metadata.json records it as partial)",
+    )

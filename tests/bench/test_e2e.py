@@ -66,7 +66,8 @@ def served_catalog(tmp_path, host_server, catalog_root):
 def test_fetch_convert_bench_and_leaderboard(served_catalog, run_cli, usreg_home, host_server):
     catalog, onnx_path = served_catalog
     root = catalog.root
-    fetched = run_cli("fetch", "carotid-plaque", root=root)
+    # 30 synthetic images against the real entry's counts: the counts check fails, so the partial data is accepted
+    fetched = run_cli("fetch", "carotid-plaque", "--keep-going", root=root)
     assert fetched.exit_code == 0, fetched.output
 
     result = run_cli(
@@ -149,7 +150,7 @@ def test_bench_cli_errors(served_catalog, run_cli):
 def test_bench_all_runs_every_compatible_pair_of_fetched_datasets(served_catalog, run_cli, usreg_home):
     catalog, _ = served_catalog
     root = catalog.root
-    assert run_cli("fetch", "carotid-plaque", root=root).exit_code == 0
+    assert run_cli("fetch", "carotid-plaque", "--keep-going", root=root).exit_code == 0
 
     plan = run_cli("bench", "--all", "--dry-run", "--format", "json", root=root)
     assert plan.exit_code == 0, plan.output

@@ -42,7 +42,10 @@ def test_convert_from_the_cached_download_then_check(catalog, run_cli, usreg_hom
 def test_check_exits_1_on_a_failed_check(catalog, run_cli, usreg_home):
     src = usreg_home / "sources" / "dicom-set" / "1"
     generic.dicom_class_folders(src)
-    assert run_cli("convert", "dicom-set", "--version", "1", root=catalog).exit_code == 0
+    failed = run_cli("convert", "dicom-set", "--version", "1", root=catalog)
+    assert failed.exit_code == 1 and "dicom_phi" in failed.output and "is ready" not in failed.output
+    accepted = run_cli("convert", "dicom-set", "--version", "1", "--keep-going", root=catalog)
+    assert accepted.exit_code == 0 and "partial (accepted with --keep-going)" in accepted.output
     result = run_cli("check", "dicom-set", root=catalog)
     assert result.exit_code == 1
     assert "dicom_phi" in result.output

@@ -309,3 +309,58 @@ def test_ddti_processed_png_release(tmp_path, convert):
     assert out.mask("101", "nodule").max() == 1
     assert out.metadata["source_files"]["dropped"] == 0
     assert out.problems("no_subject_ids")
+
+
+# --- 6. honest results: exit 1 naming the failed check or the dropped files; --keep-going records partial ----------
+
+
+def test_fetch_and_convert_exit_1_when_files_are_dropped_and_keep_going_records_partial(
+    tmp_path, catalog_root, run_cli, usreg_home
+):
+    import zipfile
+
+    from tests.conftest import minimal_dataset
+
+    two_hospitals(tmp_path / "tree")
+    archive = tmp_path / "multicentre.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in sorted((tmp_path / "tree").rglob("*")):
+            if p.is_file():
+                zf.write(p, p.relative_to(tmp_path / "tree").as_posix())
+    opts = {"images": "images/{stem}.png", "masks": {"lesion": "masks/{stem}.png"}, "mask": {"threshold": 127}}
+    catalog_root.dataset(
+        minimal_dataset(
+            "multicentre",
+            version="1",
+            sources=[{"kind": "manual", "url": "https://example.org/multicentre", "instructions": "Ask the authors."}],
+            loader={"name": "image-mask-folders", "options": opts},
+        )
+    )
+    root = catalog_root.root
+    fetched = run_cli("fetch", "multicentre", "--from-file", str(archive), root=root)
+    assert fetched.exit_code == 1, fetched.output
+    assert "not complete" in fetched.output and "2 source image file(s) were not used" in fetched.output
+    assert "is ready" not in fetched.output
+    converted = run_cli("convert", "multicentre", root=root)
+    assert converted.exit_code == 1 and "missing_mask 1" in converted.output and "layout 1" in converted.output
+    assert "not used: Dataset/thumbnails/cover.png" in converted.output
+    accepted = run_cli("convert", "multicentre", "--keep-going", "--format", "json", root=root)
+    assert accepted.exit_code == 0, accepted.output
+    doc = json.loads(accepted.output)
+    assert doc["status"]["state"] == "partial" and doc["status"]["dropped_files"] == 2
+    metadata = json.loads((usreg_home / "datasets" / "multicentre" / "1" / "metadata.json").read_text())
+    assert metadata["status"]["state"] == "partial"
+    fetched = run_cli("fetch", "multicentre", "--from-file", str(archive), "--keep-going", root=root)
+    assert fetched.exit_code == 0 and "partial (accepted with --keep-going)" in fetched.output
+
+    opts["ignore"] = ["thumbnails/*.png", "images/preview_only.png"]
+    catalog_root.dataset(
+        minimal_dataset(
+            "multicentre",
+            version="1",
+            sources=[{"kind": "manual", "url": "https://example.org/multicentre", "instructions": "Ask the authors."}],
+            loader={"name": "image-mask-folders", "options": opts},
+        )
+    )
+    ready = run_cli("convert", "multicentre", root=root)
+    assert ready.exit_code == 0 and "multicentre is ready" in ready.output
