@@ -9,39 +9,51 @@ import click
 from .context import AppContext, pass_app
 from .output import console
 
+SITE_URL_HELP = (
+    "Public URL of the site, for canonical links and sitemap.xml (else $USREG_SITE_URL, else site/mkdocs.yml)."
+)
+
 
 @click.group()
 def site() -> None:
     """Build and serve the static catalog site (mkdocs-material, fully offline)."""
 
 
-def _default_out(app: AppContext, out: Path | None) -> Path:
+def default_out(app: AppContext, out: Path | None) -> Path:
     return (out or app.root / "site-build").resolve()
 
 
 @site.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Build dir (default <root>/site-build).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory that receives the site, index.html at its top (default <root>/site-build).",
+)
+@click.option("--site-url", default=None, help=SITE_URL_HELP)
 @pass_app
-def build(app: AppContext, out: Path | None) -> None:
+def build(app: AppContext, out: Path | None, site_url: str | None) -> None:
     """Generate the pages from the catalog, scores and benchmark results, then build with mkdocs."""
     from ..sitegen.build import build_site
 
-    site_dir = build_site(app.root, _default_out(app, out), catalog=app.valid_catalog())
-    console(stderr=True).print(f"built {site_dir}")
+    site_dir = build_site(app.root, default_out(app, out), catalog=app.valid_catalog(), site_url=site_url)
+    console(stderr=True).print(
+        f"built {site_dir} (open {site_dir / 'index.html'}, or run `usreg site serve {site_dir}`)"
+    )
 
 
 @site.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Build dir (default <root>/site-build).")
-@click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--build/--no-build", "rebuild", default=True, show_default=True, help="Build before serving.")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--port", type=int, default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--build", "rebuild", is_flag=True, help="Build the site into DIRECTORY first.")
 @pass_app
-def serve(app: AppContext, out: Path | None, port: int, rebuild: bool) -> None:
-    """Serve the site on http://127.0.0.1:PORT/."""
+def serve(app: AppContext, directory: Path | None, port: int, rebuild: bool) -> None:
+    """Serve a built site on http://127.0.0.1:PORT/ (DIRECTORY defaults to <root>/site-build)."""
     from ..sitegen.build import build_site, serve_site
 
-    target = _default_out(app, out)
-    site_dir = build_site(app.root, target, catalog=app.valid_catalog()) if rebuild else target / "site"
-    serve_site(site_dir, port=port)
+    target = default_out(app, directory)
+    if rebuild:
+        build_site(app.root, target, catalog=app.valid_catalog())
+    serve_site(target, port=port)
 
 
 COMMANDS = [site]

@@ -18,11 +18,15 @@ from .output import console
     help="Site build directory (default: <root>/site-build).",
 )
 @click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the built site on localhost.")
-@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True, help="Port on 127.0.0.1 for the site.")
 @pass_app
 def up(app: AppContext, out: Path | None, serve: bool, port: int) -> None:
     """Validate, index and score the catalog, then build the site and serve it locally."""
     out_console = console(stderr=True)
+    if serve:
+        from ..sitegen.build import check_port
+
+        check_port(port)  # a busy port is reported before the work, not after it
     catalog = app.valid_catalog()
     out_console.print(f"validated {len(catalog.datasets)} datasets and {len(catalog.models)} models")
     from ..index import open_index
@@ -35,7 +39,7 @@ def up(app: AppContext, out: Path | None, serve: bool, port: int) -> None:
     except ImportError:
         out_console.print("the site generator is not installed in this build; stopping after the index")
         return
-    target = out or app.root / "site-build"
+    target = (out or app.root / "site-build").resolve()
     built = build_site(app.root, target, catalog=catalog)
     out_console.print(f"built the site -> {built}")
     if serve:

@@ -1,52 +1,134 @@
-"""`usreg site build`: write the Markdown pages and mkdocs.yml into a build dir, then run mkdocs-material."""
+"""`usreg site build`: render the catalog pages, run mkdocs-material on them, and swap the result into place.
+
+The pages are finished HTML (escaped at generation); mkdocs gets them through ``hooks.py`` without re-parsing them.
+Scores shown on the site come from the committed catalog and the committed verification records
+(``<root>/verification/``) only: data checks and reproductions from the builder's local cache never reach it.
+
+Every build works in its own temporary directory next to the target and swaps the finished site in under a lock,
+so two builds into one directory each leave a complete site, never a mix of both.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
+import json
 import logging
+import os
 import shutil
+import tempfile
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from ..catalog import Catalog, load_catalog
 from ..errors import UsageError, UsregError
-from ..index import open_index
-from .context import SiteContext, git_additions, load_rubrics
+from .context import Page, SiteContext, git_additions, load_rubrics
 from .entry_pages import dataset_page, model_page
+from .html import safe_url
+from .leaderboard import leaderboard_pages
 from .listing import changelog_page, charts, dataset_table, home_page, model_table, rubric_page
+from .search import search_index
 
 log = logging.getLogger(__name__)
 
+MARKER = ".usreg-site"  # written into every built site; a non-empty target without it is never replaced
+SITE_URL_ENV = "USREG_SITE_URL"
 
-def write_pages(root: Path, docs: Path, ctx: SiteContext) -> list[str]:
-    """Write every page into ``docs``; returns the navigation entries."""
-    (docs / "datasets").mkdir(parents=True)
-    (docs / "models").mkdir()
-    (docs / "charts").mkdir()
+
+def committed_scores(catalog: Catalog) -> dict[str, dict[str, Any]]:
+    """Scores from the entries and the committed link-check records; no local data checks or bench runs."""
+    from scorers.engine import Scorer, gc_paused
+    from scorers.providers import LinkCheckProvider, OfflineProvider
+
+    scorer = Scorer(catalog, providers=[OfflineProvider(), LinkCheckProvider(catalog.root)], plan=True)
+    scores = {}
+    with gc_paused():
+        for items in (catalog.datasets, catalog.models):
+            for entry in items.values():
+                scores[entry.id] = scorer.score(entry).to_dict()
+    return scores
+
+
+def stored_bench_results(root: Path) -> list[dict[str, Any]]:
+    """Benchmark results recorded in the catalog's index, read without rebuilding (or creating) the index."""
+    import sqlite3
+
+    from ..paths import index_path
+
+    path = index_path(root)
+    if not path.is_file():
+        return []
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            conn.row_factory = sqlite3.Row
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "bench_result" not in tables:
+                return []
+            return [dict(r) for r in conn.execute("SELECT * FROM bench_result ORDER BY id")]
+    except sqlite3.Error as exc:
+        log.warning("benchmark results not read from %s: %s", path, exc)
+        return []
+
+
+def site_context(root: Path, catalog: Catalog) -> SiteContext:
+    return SiteContext(
+        catalog=catalog,
+        scores=committed_scores(catalog),
+        bench=stored_bench_results(root),
+        rubrics=load_rubrics(),
+        additions=git_additions(root),
+    )
+
+
+def render_pages(root: Path, ctx: SiteContext) -> dict[str, Page]:
+    """Every generated page by its path in the docs dir (``.md``)."""
+    pages: dict[str, Page] = {}
     chart_files = charts(ctx)
-    for name, (svg, _, _) in chart_files.items():
-        (docs / "charts" / name).write_text(svg, encoding="utf-8")
-    (docs / "index.md").write_text(home_page(ctx, chart_files), encoding="utf-8")
-    (docs / "datasets" / "index.md").write_text(dataset_table(ctx), encoding="utf-8")
-    (docs / "models" / "index.md").write_text(model_table(ctx), encoding="utf-8")
+    pages["index.md"] = home_page(ctx, chart_files)
+    pages["datasets/index.md"] = dataset_table(ctx)
+    pages["models/index.md"] = model_table(ctx)
     for entry in ctx.catalog.datasets.values():
-        (docs / "datasets" / f"{entry.id}.md").write_text(dataset_page(ctx, entry), encoding="utf-8")
+        pages[f"datasets/{entry.id}.md"] = dataset_page(ctx, entry)
     for entry in ctx.catalog.models.values():
-        (docs / "models" / f"{entry.id}.md").write_text(model_page(ctx, entry), encoding="utf-8")
-    (docs / "rubric.md").write_text(rubric_page(ctx), encoding="utf-8")
-    (docs / "changelog.md").write_text(changelog_page(ctx), encoding="utf-8")
+        pages[f"models/{entry.id}.md"] = model_page(ctx, entry)
+    pages.update(leaderboard_pages(ctx))
+    pages["rubric.md"] = rubric_page(ctx)
+    pages["changelog.md"] = changelog_page(ctx)
+    return pages
+
+
+def write_pages(root: Path, work: Path, ctx: SiteContext) -> list[Any]:
+    """Write the docs (front matter) and the finished HTML into ``work``; returns the navigation."""
+    docs, html_dir = work / "docs", work / "html"
+    (docs / "charts").mkdir(parents=True)
+    for name, (svg, _, _) in charts(ctx).items():
+        (docs / "charts" / name).write_text(svg, encoding="utf-8")
+    made: set[Path] = set()
+    pages = render_pages(root, ctx)
+    for rel, page in pages.items():
+        for base, text in ((docs, page.front_matter()), (html_dir, page.html)):
+            target = base / (rel if base is docs else rel[:-3] + ".html")
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            target.write_text(text, encoding="utf-8")
     contributing = root / "CONTRIBUTING.md"
     text = contributing.read_text(encoding="utf-8") if contributing.exists() else "# Contributing\n\nSee the README.\n"
     (docs / "contributing.md").write_text(text, encoding="utf-8")
-    return [
-        "index.md",
+    nav: list[Any] = [
+        {"Home": "index.md"},
         {"Datasets": "datasets/index.md"},
         {"Models": "models/index.md"},
-        {"Rubric": "rubric.md"},
-        {"Contributing": "contributing.md"},
-        {"Changelog": "changelog.md"},
     ]
+    if "leaderboards/index.md" in pages:
+        nav.append({"Leaderboards": "leaderboards/index.md"})
+    nav += [{"Rubric": "rubric.md"}, {"Contributing": "contributing.md"}, {"Changelog": "changelog.md"}]
+    return nav
 
 
 def site_sources(root: Path) -> Path:
@@ -56,79 +138,180 @@ def site_sources(root: Path) -> Path:
     return folder
 
 
-def build_site(root: Path, out: Path, catalog: Catalog | None = None, run_mkdocs: bool = True) -> Path:
-    """Generate the pages and build the static site into ``out/site``; returns that directory.
+def resolve_site_url(option: str | None, config: dict[str, Any]) -> str | None:
+    """The public URL of the site: ``--site-url``, else $USREG_SITE_URL, else ``site_url`` in site/mkdocs.yml."""
+    value = option or os.environ.get(SITE_URL_ENV) or config.get("site_url") or None
+    if value is None:
+        return None
+    url = safe_url(str(value))
+    if url is None:
+        raise UsageError(
+            f"site_url {value!r} is not an absolute http(s) URL", hint="e.g. --site-url https://example.org/usreg/"
+        )
+    return url if url.endswith("/") else url + "/"
 
-    Pages go to ``out/docs``. Both are written to temporary siblings and swapped in when complete.
-    """
+
+def check_target(out: Path) -> None:
+    """Refuse a target that is a file, or a non-empty directory that no usreg build made (it is never replaced)."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} exists and is not a directory", hint="choose another --out")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise UsageError(
+            f"{out} is not empty and was not made by `usreg site build`; it is left untouched",
+            hint="choose an empty or new directory for --out",
+        )
+
+
+def build_site(
+    root: Path,
+    out: Path,
+    catalog: Catalog | None = None,
+    run_mkdocs: bool = True,
+    site_url: str | None = None,
+) -> Path:
+    """Build the static site so that ``out/index.html`` is its home page; returns ``out``."""
     catalog = catalog or load_catalog(root)
     if catalog.errors:
         raise UsregError(f"the catalog has {len(catalog.errors)} validation error(s)", hint="run `usreg validate`")
-    index = open_index(root, catalog)
-    ctx = SiteContext(
-        catalog=catalog,
-        scores=index.scores(catalog),
-        bench=index.bench_results(),
-        rubrics=load_rubrics(),
-        additions=git_additions(root),
-    )
     sources = site_sources(root)
-    out.mkdir(parents=True, exist_ok=True)
-    docs_tmp = out / ".docs.tmp"
-    shutil.rmtree(docs_tmp, ignore_errors=True)
-    nav = write_pages(root, docs_tmp, ctx)
-    shutil.copytree(sources / "assets", docs_tmp / "assets")
-    _swap(docs_tmp, out / "docs")
-    overrides = out / "overrides"
-    shutil.rmtree(overrides, ignore_errors=True)
-    shutil.copytree(sources / "overrides", overrides)
-    config = yaml.safe_load((sources / "mkdocs.yml").read_text(encoding="utf-8"))
-    config.update({"docs_dir": "docs", "site_dir": ".site.tmp", "nav": nav})
-    (out / "mkdocs.yml").write_text(
-        "# Generated by `usreg site build` from site/mkdocs.yml; do not edit.\n"
-        + yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
-        encoding="utf-8",
-    )
-    site_dir = out / "site"
-    if run_mkdocs:
-        _run_mkdocs(out)
-        _swap(out / ".site.tmp", site_dir)
-    return site_dir
+    config = yaml.safe_load((sources / "mkdocs.yml").read_text(encoding="utf-8")) or {}
+    url = resolve_site_url(site_url, config)
+    out = Path(os.path.abspath(out))
+    check_target(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ctx = site_context(root, catalog)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.usreg-build-", dir=out.parent))
+    try:
+        nav = write_pages(root, work, ctx)
+        shutil.copytree(sources / "assets", work / "docs" / "assets")
+        shutil.copytree(sources / "overrides", work / "overrides")
+        config.update(
+            {
+                "docs_dir": "docs",
+                "site_dir": "site",
+                "nav": nav,
+                "plugins": [],  # the catalog's own light search (search.json) replaces mkdocs's full-text index
+                "hooks": [str(Path(__file__).with_name("hooks.py"))],
+            }
+        )
+        config.pop("site_url", None)
+        if url:
+            config["site_url"] = url
+        theme = config.setdefault("theme", {})
+        theme["custom_dir"] = "overrides"
+        (work / "mkdocs.yml").write_text(
+            "# Generated by `usreg site build` from site/mkdocs.yml; do not edit.\n"
+            + yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
+            encoding="utf-8",
+        )
+        site = work / "site"
+        if run_mkdocs:
+            _run_mkdocs(work)
+        else:
+            shutil.copytree(work / "docs", site)
+        (site / "search.json").write_text(
+            json.dumps(search_index(ctx), ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+        )
+        if not url:
+            (site / "sitemap.xml").unlink(missing_ok=True)  # a sitemap needs absolute URLs
+            (site / "sitemap.xml.gz").unlink(missing_ok=True)
+        (site / MARKER).write_text("built by usreg site build\n", encoding="utf-8")
+        with _lock(out):
+            check_target(out)
+            _swap(site, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out
 
 
-def _run_mkdocs(out: Path) -> None:
+def _run_mkdocs(work: Path) -> None:
     try:
         from mkdocs.commands.build import build
         from mkdocs.config import load_config
     except ImportError as exc:
         raise UsageError("mkdocs-material is not installed", hint='pip install -e ".[site]"') from exc
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
-    shutil.rmtree(out / ".site.tmp", ignore_errors=True)
-    config = load_config(str(out / "mkdocs.yml"))
+    config = load_config(str(work / "mkdocs.yml"))
     try:
         build(config)
     except Exception as exc:  # mkdocs raises several unrelated types for a failed build
-        raise UsregError(f"mkdocs build failed: {exc}", hint=f"inspect the generated pages in {out / 'docs'}") from exc
+        raise UsregError(f"mkdocs build failed: {exc}", hint=f"inspect the generated pages in {work / 'docs'}") from exc
+
+
+@contextlib.contextmanager
+def _lock(out: Path) -> Iterator[None]:
+    """An exclusive lock for swapping ``out`` (held only for the swap; waits for another build's swap)."""
+    fd = os.open(out.parent, os.O_RDONLY)  # the parent directory itself is locked: no lock file is left behind
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _swap(new: Path, target: Path) -> None:
-    old = target.with_name(target.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    new.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    """Put the directory ``new`` at ``target``; the previous build is removed only after the new one is in place."""
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.usreg-old-", dir=target.parent))
+    try:
+        if target.exists():
+            target.rename(old / "site")
+        new.rename(target)
+    except OSError:
+        if not target.exists() and (old / "site").exists():
+            (old / "site").rename(target)
+        raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _port_error(exc: OSError, host: str, port: int) -> UsageError:
+    if exc.errno == errno.EADDRINUSE:
+        return UsageError(
+            f"port {port} on {host} is already in use", hint=f"choose another with --port, e.g. --port {port + 1}"
+        )
+    return UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}", hint="choose another port with --port")
+
+
+def check_port(port: int, host: str = "127.0.0.1") -> None:
+    """Raise a usage error naming ``--port`` when ``host:port`` cannot be bound (checked before a long build)."""
+    import socket
+
+    if not 0 <= port <= 65535:
+        raise UsageError(f"port {port} is out of range", hint="choose a port from 1 to 65535 with --port")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise _port_error(exc, host, port) from exc
 
 
 def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the built site until interrupted."""
+    """Serve the built site until interrupted. A port in use is a usage error that names ``--port``."""
     import functools
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import ThreadingHTTPServer
 
-    if not (site_dir / "index.html").exists():
-        raise UsageError(f"no built site in {site_dir}", hint="run `usreg site build` first")
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site_dir))
-    with ThreadingHTTPServer((host, port), handler) as server:
+    if not (site_dir / "index.html").is_file():
+        raise UsageError(
+            f"no built site in {site_dir} (index.html is missing)",
+            hint=f"run `usreg site build --out {site_dir}` first, or `usreg site serve --build`",
+        )
+    if not 0 <= port <= 65535:
+        raise UsageError(f"port {port} is out of range", hint="choose a port from 1 to 65535 with --port")
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    try:
+        server = ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise _port_error(exc, host, port) from exc
+    with server:
         print(f"serving {site_dir} on http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    """Serves files; a client that disconnects mid-response is not an error worth a traceback."""
+
+    def handle(self) -> None:
+        with contextlib.suppress(ConnectionError):
+            super().handle()

@@ -18,6 +18,7 @@ class SiteContext:
     bench: list[dict[str, Any]] = field(default_factory=list)
     rubrics: list[dict[str, Any]] = field(default_factory=list)
     additions: list[tuple[str, str, str]] = field(default_factory=list)
+    memo: dict[str, Any] = field(default_factory=dict)  # values derived once per build (e.g. leaderboard groups)
 
     def bench_for_dataset(self, dataset_id: str) -> list[dict[str, Any]]:
         return [r for r in self.bench if r["dataset_id"] == dataset_id]
@@ -83,3 +84,26 @@ def load_rubrics() -> list[dict[str, Any]]:
             data["_file"] = path.name
             rubrics.append(data)
     return rubrics
+
+
+@dataclass
+class Page:
+    """A generated page: finished HTML plus the front matter mkdocs reads (title, description, hidden sidebars)."""
+
+    title: str
+    html: str
+    description: str | None = None
+    wide: bool = False  # table pages: no navigation or table-of-contents sidebars, the full window width
+
+    def front_matter(self) -> str:
+        import html
+        import json
+
+        # mkdocs-material inserts these values into the page unescaped, so they are escaped here
+        lines = ["---", f"title: {json.dumps(html.escape(self.title))}"]
+        if self.description:
+            lines.append(f"description: {json.dumps(html.escape(' '.join(self.description.split())[:300]))}")
+        lines.append("hide: [navigation, toc]" if self.wide else "hide: [toc]")
+        lines.append("usreg_html: true")
+        lines.append("---")
+        return "\n".join(lines) + "\n"

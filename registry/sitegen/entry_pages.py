@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import html
-import json
-from collections import defaultdict
 from typing import Any
 
-from ..citation import authors_text, entry_bibtex
+from ..citation import entry_bibtex
 from ..schema import Dataset, Model
-from .context import SiteContext
+from .context import Page, SiteContext
 from .facts import fact_rows
 from .html import esc, link, safe_url, script_json
 from .jsonld import dataset_jsonld
+from .leaderboard import _latest_runs, dataset_board_links, ranked_tables
 
 
-def front_matter(title: str, description: str | None = None) -> str:
-    """YAML front matter. mkdocs-material inserts these values into the page unescaped, so they are escaped here."""
-    lines = ["---", f"title: {json.dumps(html.escape(title))}"]
-    if description:
-        lines.append(f"description: {json.dumps(html.escape(' '.join(description.split())[:300]))}")
-    lines.append("---")
-    return "\n".join(lines) + "\n\n"
-
-
-def tier_badge(score: dict[str, Any] | None) -> str:
+def tier_badge(score: dict[str, Any] | None, prefix: str = "../") -> str:
     if not score:
         return '<span class="usreg-tier usreg-tier-none">not scored</span>'
     tier = esc(score.get("tier", "unscored"))
@@ -32,7 +21,8 @@ def tier_badge(score: dict[str, Any] | None) -> str:
     points = score.get("points")
     shown = f"{points:.1f}" if isinstance(points, int | float) else ""
     return (
-        f'<span class="usreg-tier usreg-tier-{tier}" data-tier="{tier}">{tier}</span> '
+        f'<a class="usreg-tier usreg-tier-{tier}" data-tier="{tier}" href="{prefix}rubric.html#tiers" '
+        f'title="quality tier: see the rubric">{tier}</a> '
         f'<span class="usreg-level" title="verification level">{level}</span> '
         f'<span class="usreg-points">{shown} points</span>'
     )
@@ -115,39 +105,32 @@ def _entry_links(ctx: SiteContext, ids: list[str], prefix: str) -> str:
     return ", ".join(items) or '<span class="usreg-muted">none</span>'
 
 
-def leaderboard_html(results: list[dict[str, Any]], prefix: str, by: str = "model_id") -> str:
-    if not results:
+def leaderboard_section(ctx: SiteContext, entry: Dataset | Model, prefix: str) -> str:
+    """The ranked results of a dataset (by model) or a model (by dataset), with links to the full leaderboards."""
+    is_dataset = isinstance(entry, Dataset)
+    results = ctx.bench_for_dataset(entry.id) if is_dataset else ctx.bench_for_model(entry.id)
+    run_list = _latest_runs(results)
+    if not run_list:
         return "<p>No benchmark results yet. Run <code>usreg bench</code> to add some.</p>"
-    best: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for r in results:
-        key = (r[by], r["split"], r["metric"])
-        if key not in best or r["id"] > best[key]["id"]:
-            best[key] = r
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for (_, _, metric), r in sorted(best.items()):
-        grouped[metric].append(r)
-    parts = []
-    folder = "models" if by == "model_id" else "datasets"
-    for metric, rows in grouped.items():
-        rows.sort(key=lambda r: r["value"], reverse=True)
-        body = "".join(
-            f'<tr><td><a href="{prefix}{folder}/{esc(r[by])}.html">{esc(r[by])}</a></td><td>{esc(r["split"])}</td>'
-            f"<td>{r['value']:.4f}</td><td>{_ci(r)}</td><td>{esc(r.get('n'))}</td><td>{esc(r.get('device'))}</td>"
-            f"<td>{esc((r.get('created') or '')[:10])}</td></tr>"
-            for r in rows
+    links = ""
+    if is_dataset:
+        boards = dataset_board_links(ctx, entry.id, prefix)
+        links = (
+            "<p>Full leaderboards with the provenance of each run: "
+            + ", ".join(f'<a href="{esc(url)}">{esc(task)}</a>' for task, url in boards)
+            + ".</p>"
         )
-        parts.append(
-            f"<h4>{esc(metric)}</h4><table class='usreg-leaderboard'><thead><tr><th>{esc(by.split('_')[0])}</th>"
-            "<th>Split</th><th>Value</th><th>95% CI</th><th>n</th><th>Device</th><th>Date</th></tr></thead>"
-            f"<tbody>{body}</tbody></table>"
-        )
-    return "".join(parts)
+    return links + ranked_tables(ctx, run_list, prefix, column="model" if is_dataset else "dataset")
 
 
-def _ci(r: dict[str, Any]) -> str:
-    if r.get("ci_low") is None or r.get("ci_high") is None:
-        return ""
-    return f"{r['ci_low']:.4f}–{r['ci_high']:.4f}"
+def author_list(pub: Any, limit: int = 6) -> str | None:
+    """A readable author list ("Al-Dhabyani W, Gomaa M, et al.") from the structured authors."""
+    authors = list(getattr(pub, "authors", None) or [])
+    if not authors:
+        return None
+    names = [a.name or " ".join(x for x in (a.family, a.given) if x) for a in authors[:limit]]
+    more = len(authors) > limit or getattr(pub, "authors_truncated", False)
+    return ", ".join(names) + (", et al." if more else "")
 
 
 def _publications(entry: Dataset | Model) -> str:
@@ -159,7 +142,10 @@ def _publications(entry: Dataset | Model) -> str:
             else (f"https://arxiv.org/abs/{pub.arxiv}" if pub.arxiv else pub.url)
         )
         title = pub.title or pub.doi or pub.arxiv or pub.url
-        meta = ", ".join(esc(x) for x in (authors_text(pub, limit=10), pub.journal or pub.venue, pub.year) if x)
+        where = pub.journal or pub.venue
+        if where and pub.volume:
+            where += f" {pub.volume}" + (f"({pub.issue})" if pub.issue else "")
+        meta = ", ".join(esc(x) for x in (author_list(pub, limit=10), where, pub.year) if x)
         items.append(f"<li>{link(target, title)}{' — ' + meta if meta else ''} ({esc(pub.role)})</li>")
     return f"<ul>{''.join(items)}</ul>" if items else "<p>No publication recorded.</p>"
 
@@ -210,7 +196,7 @@ def fetch_note(entry: Dataset) -> str:
     return f"<p class='usreg-fetch-note'>{how} {result}</p>"
 
 
-def dataset_page(ctx: SiteContext, entry: Dataset) -> str:
+def dataset_page(ctx: SiteContext, entry: Dataset) -> Page:
     score = ctx.scores.get(entry.id)
     prefix = "../"
     related = entry.relations
@@ -222,13 +208,12 @@ def dataset_page(ctx: SiteContext, entry: Dataset) -> str:
         licence += " " + link(entry.license_url, "(licence text)")
     sources = "".join(_source_item(s) for s in entry.sources)
     body = [
-        front_matter(entry.name, entry.description),
-        f"# {esc(entry.name)}\n\n",
+        f'<h1 id="{esc(entry.id)}">{esc(entry.name)}</h1>',
         '<div class="usreg-entry" data-entry-id="' + esc(entry.id) + '">\n',
         f"<p class='usreg-badges'>{tier_badge(score)} <code>{esc(entry.id)}</code></p>",
         f"<p>{esc(entry.description or '')}</p>",
         "<h2 id='fetch'>Get the data</h2>",
-        _copy_block("fetch-cmd", f"usreg fetch {entry.id}", "command"),
+        _copy_block("fetch-cmd", f"usreg fetch {entry.id}", "command") if entry.sources else "",
         fetch_note(entry),
         f"<p>Access: <strong>{esc(entry.access or 'unknown')}</strong>. Licence: {licence}.</p>",
         f"<p>{esc(entry.access_terms)}</p>" if entry.access_terms else "",
@@ -248,7 +233,7 @@ def dataset_page(ctx: SiteContext, entry: Dataset) -> str:
         f"<li>Models evaluated on it: {_entry_links(ctx, used.get('evaluated', []), prefix)}</li>",
         "</ul>",
         "<h2 id='leaderboard'>Leaderboard</h2>",
-        leaderboard_html(ctx.bench_for_dataset(entry.id), prefix, by="model_id"),
+        leaderboard_section(ctx, entry, prefix),
         "<h2 id='publications'>Publications</h2>",
         _publications(entry),
         _links(entry),
@@ -257,10 +242,10 @@ def dataset_page(ctx: SiteContext, entry: Dataset) -> str:
         f'<script type="application/ld+json">{script_json(dataset_jsonld(entry, score))}</script>',
         "\n</div>\n",
     ]
-    return "".join(body)
+    return Page(title=entry.name, description=entry.description, html="".join(body))
 
 
-def model_page(ctx: SiteContext, entry: Model) -> str:
+def model_page(ctx: SiteContext, entry: Model) -> Page:
     score = ctx.scores.get(entry.id)
     prefix = "../"
     licences = []
@@ -293,8 +278,7 @@ def model_page(ctx: SiteContext, entry: Model) -> str:
         else "<p>No reported metrics recorded.</p>"
     )
     body = [
-        front_matter(entry.name, entry.description),
-        f"# {esc(entry.name)}\n\n",
+        f'<h1 id="{esc(entry.id)}">{esc(entry.name)}</h1>',
         '<div class="usreg-entry" data-entry-id="' + esc(entry.id) + '">\n',
         f"<p class='usreg-badges'>{tier_badge(score)} <code>{esc(entry.id)}</code></p>",
         f"<p>{esc(entry.description or '')}</p>",
@@ -311,7 +295,7 @@ def model_page(ctx: SiteContext, entry: Model) -> str:
         "<h2 id='quality'>Quality score</h2>",
         _score_section(score),
         "<h2 id='leaderboard'>Benchmark results</h2>",
-        leaderboard_html(ctx.bench_for_model(entry.id), prefix, by="dataset_id"),
+        leaderboard_section(ctx, entry, prefix),
         "<h2 id='publications'>Publications</h2>",
         _publications(entry),
         _links(entry),
@@ -319,7 +303,7 @@ def model_page(ctx: SiteContext, entry: Model) -> str:
         _copy_block("bibtex", entry_bibtex(entry), "BibTeX"),
         "\n</div>\n",
     ]
-    return "".join(body)
+    return Page(title=entry.name, description=entry.description, html="".join(body))
 
 
-__all__ = ["dataset_page", "leaderboard_html", "model_page", "safe_url", "tier_badge"]
+__all__ = ["dataset_page", "leaderboard_section", "model_page", "safe_url", "tier_badge"]

@@ -61,6 +61,8 @@ def build_site_catalog(root: Path) -> CatalogBuilder:
             tasks=["segmentation"],
             species=["human"],
             access="open",
+            license="CC-BY-NC-4.0",
+            counts={"images": 300},
             year=2019,
             annotation={"label_types": ["mask"]},
         )
@@ -90,6 +92,47 @@ def build_site_catalog(root: Path) -> CatalogBuilder:
     return builder
 
 
+def _bench_row(model: str, metric: str, value: float, run: str, created: str) -> dict:
+    return {
+        "dataset_id": "breast-seg",
+        "model_id": model,
+        "split": "test",
+        "metric": metric,
+        "value": value,
+        "ci_low": value * 0.9,
+        "ci_high": value * 1.1,
+        "n": 40,
+        "device": "cpu",
+        "seed": 0,
+        "converter": "generic-folders",
+        "converter_version": "1",
+        "created": created,
+        "run_id": run,
+        "detail": '{"task": "segmentation", "target": "lesion", "adapter": "onnx"}',
+    }
+
+
+# Two models and a built-in baseline on breast-seg. The better model has the higher Dice and the lower HD95.
+# "dice" repeats "dice[lesion]" (one target), so it must not get a table of its own.
+BENCH = [
+    ("seg-model", {"dice": 0.81, "dice[lesion]": 0.81, "hd95[lesion]": 4.5}),
+    ("builtin:all-background", {"dice": 0.0, "dice[lesion]": 0.0, "hd95[lesion]": 80.0}),
+    ("other-model", {"dice": 0.62, "dice[lesion]": 0.62, "hd95[lesion]": 12.0}),
+]
+
+
+def add_bench_results(root: Path) -> None:
+    from registry.catalog import load_catalog
+    from registry.index import open_index
+
+    rows = [
+        _bench_row(model, metric, value, f"run-{i}", f"2026-03-0{i + 1}T00:00:00")
+        for i, (model, metrics) in enumerate(BENCH)
+        for metric, value in metrics.items()
+    ]
+    open_index(root, load_catalog(root)).add_bench_results(rows)
+
+
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import os
@@ -103,6 +146,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         root = base / "catalog"
         build_site_catalog(root)
+        add_bench_results(root)
         return build_site(root, base / "out")
     finally:
         if old is None:

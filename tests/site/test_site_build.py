@@ -89,8 +89,22 @@ def test_charts_have_title_caption_and_alt(built_site: Path):
     for svg in (built_site / "charts").glob("*.svg"):
         text = svg.read_text(encoding="utf-8")
         assert "<title" in text and "<desc" in text
-        assert f'charts/{svg.name}" alt="' in home
+        assert f'href="charts/{svg.name}" aria-label="' in home
     assert home.count("<figcaption>") == 7
+
+
+def test_chart_bars_link_to_the_filtered_table_and_tiers_have_their_colours(built_site: Path):
+    from registry.sitegen.charts import TIER_COLOURS, contrast
+
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    assert 'href="datasets/index.html?anatomy=breast"' in home
+    assert 'href="datasets/index.html?task=segmentation"' in home
+    assert 'href="models/index.html?task=segmentation"' in home
+    # the tiers form one sequential scale (each lighter than the one above), so the colour says the rank
+    order = ["diamond", "platinum", "gold", "silver", "bronze", "steel"]
+    assert [contrast(TIER_COLOURS[t], "#000000") for t in order] == sorted(
+        contrast(TIER_COLOURS[t], "#000000") for t in order
+    )
 
 
 def test_dataset_page_has_jsonld_fetch_command_and_bibtex(built_site: Path):
