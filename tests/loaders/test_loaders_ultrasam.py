@@ -72,6 +72,7 @@ def _udiat_dataset_b(stage: Path) -> dict:
         "split_kind": "seeded-random",
         "targets": {"lesion": {0: "background", 1: "lesion"}},
         "mask_values": {"000001": {0, 1}},
+        "dropped": {"missing_image": 1},
         "errors": [
             {
                 "kind": "missing_image",
@@ -317,6 +318,8 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
     assert len(out.rows) == expected["samples"], out.problems()
     errors = [p for p in out.problems() if p["severity"] == "error"]
     assert errors == expected.get("errors", []), errors
+    usage = out.metadata["source_files"]  # every image file of the layout is used, or left out on purpose
+    assert usage["dropped_by_reason"] == expected.get("dropped", {}), usage["dropped_files"]
     splits = out.metadata["splits"]
     if "splits" in expected:
         assert splits["kind"] == "official", splits
