@@ -514,3 +514,41 @@ def test_cubs_intima_media_region_between_tracings(tmp_path, convert):
     assert '"cf_mm_per_px": 0.0625' in out.by_id["0002_left"]["extra"]
     assert sum(out.splits().values()) == 3
     assert len({r["split"] for r in out.rows if r["subject_id"] == "0001"}) == 1
+
+
+# --- echonet-lvh: Batch*/<hash>.avi with MeasurementsList.csv calipers -------------------------------------------
+
+
+def test_echonet_lvh_measured_frames_with_calipers(tmp_path, convert):
+    import av
+
+    def build(root: Path) -> None:
+        _mp4(root / "Batch1" / "0X1A2B.avi", frames=10, fps=50, h=32, w=48, seed=1900)
+        _mp4(root / "Batch3" / "0X9F00.avi", frames=4, fps=50, h=32, w=48, seed=1950)
+        rows = [
+            ("0X1A2B", "IVSd", 1.1, 2, 10, 12, 10, 20, "train"),
+            ("0X1A2B", "LVIDd", 4.5, 2, 10, 20, 10, 30, "train"),
+            ("0X1A2B", "LVIDs", 3.0, 8, 11, 20, 11, 28, "train"),
+            ("0X9F00", "IVSd", 0.9, 0, 5, 5, 5, 9, "val"),
+            ("0XDEAD", "IVSd", 1.0, 1, 5, 5, 5, 9, "test"),  # its video is not in the download
+        ]
+        (root / "MeasurementsList.csv").write_text(
+            ",HashedFileName,Calc,CalcValue,Frame,X1,X2,Y1,Y2,Frames,FPS,Width,Height,split\n"
+            + "".join(
+                f"{i},{n},{c},{v},{f},{x1},{x2},{y1},{y2},10,50,48,32,{s}\n"
+                for i, (n, c, v, f, x1, y1, x2, y2, s) in enumerate(rows)
+            )
+        )
+
+    src = _download(tmp_path, "EchoNet-LVH.zip", "", build)
+    out = convert(CATALOG.datasets["echonet-lvh"], src)
+    assert sorted(out.by_id) == ["0X1A2B_0002", "0X1A2B_0008", "0X9F00_0000"]
+    assert [(p["kind"], p["file"]) for p in out.problems()] == [("missing_image", "MeasurementsList.csv")]
+    assert out.splits() == {"train": 2, "val": 1}
+    row = out.by_id["0X1A2B_0002"]
+    assert [(p["x"], p["y"]) for p in row["points"]] == [(10, 12), (10, 20), (10, 20), (10, 30)]
+    assert '"LVIDd": [4.5, 10.0, 20.0, 10.0, 30.0]' in row["extra"]
+    with av.open(str(src / "Batch1" / "0X1A2B.avi")) as c:
+        frame8 = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)][8]
+    assert np.array_equal(out.image("0X1A2B_0008"), frame8)
+    assert out.by_id["0X9F00_0000"]["subject_id"] == "0X9F00" and out.by_id["0X9F00_0000"]["frame"] == 0

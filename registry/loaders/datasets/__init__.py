@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     carotid_plaque,
     cubs,
     ddti,
+    echonet_lvh,
     erdes,
     fatty_liver_bmode,
     erdes,
