@@ -293,6 +293,35 @@ def _echonet_pediatric(stage: Path) -> dict:
     }
 
 
+def _ubpd(stage: Path) -> dict:
+    import json
+
+    base = stage / "UBPD.zip" / "UBPD"
+    shapes = {
+        "img001": [("shenjing", [[10, 10], [22, 10], [22, 20], [10, 20]]), ("dongmai", [[30, 12], [40, 12], [35, 24]])],
+        "img002": [("jingmai", [[5, 5], [15, 5], [15, 15]]), ("zhifang", [[20, 20], [30, 20], [30, 30]])],
+        "img003": [("jirouzuzhi", [[2, 2], [40, 2], [40, 8]]), ("jizhu", [[5, 25], [25, 25], [15, 34]])],
+    }
+    for i, (stem, items) in enumerate(shapes.items()):
+        _jpeg(base / f"{stem}.jpg", rgb(us_image(36, 48, 1000 + i)))
+        doc = {"shapes": [{"label": lab, "points": pts, "shape_type": "polygon"} for lab, pts in items]}
+        (base / f"{stem}.json").write_text(json.dumps(doc, ensure_ascii=False))
+    return {
+        "samples": 3,
+        "split_kind": "seeded-random",
+        "targets": {
+            "tissues": {0: "background", 1: "artery", 2: "vein", 3: "muscle", 4: "nerve", 5: "fat", 6: "spine"}
+        },
+        "mask_values": {"UBPD_img001": {0, 1, 4}, "UBPD_img002": {0, 2, 5}, "UBPD_img003": {0, 3, 6}},
+        "inside": {"UBPD_img001": (15, 15, 4)},
+        "outside": {"UBPD_img001": (30, 5)},
+    }
+
+
+def _jpeg(path: Path, array: np.ndarray) -> None:
+    save(path, array, fmt="JPEG", quality=90)
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "105us": (CATALOG.datasets["105us"], _105us),
     "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
@@ -304,6 +333,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "fass": (CATALOG.datasets["fass"], _fass),
     "echonet-dynamic": (CATALOG.datasets["echonet-dynamic"], _echonet_dynamic),
     "echonet-pediatric": (CATALOG.datasets["echonet-pediatric"], _echonet_pediatric),
+    "ubpd": (CATALOG.datasets["ubpd"], _ubpd),
 }
 
 
@@ -348,9 +378,9 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
         got = got.mean(axis=-1) if got.ndim == 3 else got
         assert np.abs(got - reference).mean() < 8, sid
     for key, value in (("inside", 1), ("outside", 0)):
-        for sid, (y, x) in expected.get(key, {}).items():
+        for sid, (y, x, *cls) in expected.get(key, {}).items():  # (row, column[, class id])
             mask = out.mask(sid, out.by_id[sid]["masks"][0]["target"])
-            assert mask[y, x] == value, (sid, key)
+            assert mask[y, x] == (cls[0] if cls else value), (sid, key)
     for sid, values in expected.get("mask_values", {}).items():
         row = out.by_id[sid]
         assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid

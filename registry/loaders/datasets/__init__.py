@@ -29,5 +29,6 @@ from . import (  # noqa: F401  (importing registers the converters)
     porcine_spinal_cord,
     psfhs,
     resect,
+    ubpd,
     tn3k,
 )
