@@ -207,8 +207,10 @@ def build_site(
         site = work / "site"
         if run_mkdocs:
             _run_mkdocs(work)
-        else:
-            shutil.copytree(work / "docs", site)
+        else:  # the finished pages without the theme (tests, previews)
+            shutil.copytree(work / "html", site)
+            shutil.copytree(work / "docs" / "assets", site / "assets")
+            shutil.copytree(work / "docs" / "charts", site / "charts")
         (site / "search.json").write_text(
             json.dumps(search_index(ctx), ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
         )
