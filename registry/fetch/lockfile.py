@@ -2,6 +2,13 @@
 
 Trust on first use: a file with no checksum from its host or its entry is recorded here on its first download, and
 later downloads must match. Files accepted with ``--skip-verify`` are marked ``unverified``.
+
+Each record also has a ``trust_level``, the one thing scoring needs to know about the bytes:
+
+- ``host-verified``: they match a checksum published by the host's API;
+- ``entry-verified``: they match a checksum declared in the catalog entry;
+- ``unverified``: nothing independent vouches for them (trust on first use, ``--skip-verify``, ``--from-file`` of a
+  file the entry gives no checksum for). Data checks run on such bytes never raise a published score or tier.
 """
 
 from __future__ import annotations
@@ -17,6 +24,29 @@ from .errors import FetchError
 
 LOCK_NAME = "usreg.lock.json"
 FORMAT = 1
+
+HOST_VERIFIED, ENTRY_VERIFIED, UNVERIFIED = "host-verified", "entry-verified", "unverified"
+_LEVELS = {"host": HOST_VERIFIED, "entry": ENTRY_VERIFIED, "tofu": UNVERIFIED, "unverified": UNVERIFIED}
+_RANK = {HOST_VERIFIED: 2, ENTRY_VERIFIED: 1, UNVERIFIED: 0}
+
+
+def trust_level(record: dict[str, Any] | None) -> str:
+    """The trust level of one lock record (records written before levels existed are mapped from ``trust``)."""
+    if not isinstance(record, dict) or record.get("unverified"):
+        return UNVERIFIED
+    level = record.get("trust_level")
+    if level in _RANK:
+        return str(level)
+    return _LEVELS.get(str(record.get("trust")), UNVERIFIED)
+
+
+def lock_trust(lock: Any) -> str:
+    """The weakest trust level over every file of a lock document (a parsed ``usreg.lock.json``); ``unverified``
+    for anything that is not a readable lock with at least one file."""
+    files = lock.get("files") if isinstance(lock, dict) else None
+    if not isinstance(files, dict) or not files:
+        return UNVERIFIED
+    return min((trust_level(r) for r in files.values()), key=_RANK.__getitem__)
 
 
 def _now() -> str:
@@ -83,7 +113,9 @@ class Lockfile:
             entry: dict[str, Any] = {
                 "sha256": sha256,
                 "size": size,
-                "trust": trust,  # host | entry | tofu | unverified
+                "trust": trust,  # host | entry | lock | tofu | unverified
+                # "lock": matched an earlier record of the same bytes, which keeps its level
+                "trust_level": _LEVELS.get(trust) or (trust_level(old) if old.get("sha256") == sha256 else UNVERIFIED),
                 "verified_by": verified_by,
                 "unverified": trust == "unverified",
                 "host": host,

@@ -5,6 +5,10 @@ The file lives at ``$USREG_HOME/datasets/<id>/<version>/checks.json`` and follow
 contradicts them (and the rubric caps the tier at silver); ``warn``, ``info`` and ``skipped`` neither verify nor
 contradict. A few verifications are derived from the checks (subject ids present, official split used, Croissant
 metadata written) and, for models, from the checks of the datasets they were trained and evaluated on.
+
+Checks run on unverified bytes never count: when the conversion's ``metadata.json`` beside ``checks.json`` shows that
+the source files were not verified against a host's or the entry's checksum (trust on first use, ``--skip-verify``,
+``--from-file`` without a checksum, or no fetch lock at all), the file yields no verification.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
+
+from registry.fetch.lockfile import UNVERIFIED, lock_trust
 
 from ..evidence import EvidenceContext, EvidenceError, Verification
 
@@ -36,6 +42,7 @@ class ChecksFile:
     path: Path
     created: str
     checks: dict[str, dict[str, Any]]
+    trust: str | None = None  # the fetch lock's weakest trust level; None: no conversion record beside the file
 
     def status(self, name: str) -> str | None:
         check = self.checks.get(name)
@@ -74,7 +81,22 @@ def read_checks_file(path: Path, dataset_id: str) -> ChecksFile:
                 f"expected one of {', '.join(sorted(STATUSES))}"
             )
         checks[item["name"]] = item
-    return ChecksFile(path=path, created=str(data.get("created") or ""), checks=checks)
+    return ChecksFile(
+        path=path, created=str(data.get("created") or ""), checks=checks, trust=_source_trust(path.parent)
+    )
+
+
+def _source_trust(directory: Path) -> str | None:
+    """The trust level of the bytes a conversion read, from its metadata.json (None when there is none)."""
+    path = directory / "metadata.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return UNVERIFIED
+    source = data.get("source") if isinstance(data, dict) else None
+    return lock_trust(source.get("lock") if isinstance(source, dict) else None)
 
 
 class DataChecksProvider:
@@ -124,7 +146,7 @@ class DataChecksProvider:
         if kind == "model":
             return self._model(entry, context)
         found = self.load(entry)
-        return self._dataset(entry, found) if found else []
+        return self._dataset(entry, found) if found and found.trust != UNVERIFIED else []
 
     def _dataset(self, entry: Any, found: ChecksFile) -> list[Verification]:
         out = []
@@ -168,7 +190,8 @@ class DataChecksProvider:
                 found = self.load(known[dataset_id])
             except EvidenceError:
                 found = None
-            statuses[dataset_id] = found.status("subject_leakage") if found else None
+            usable = found is not None and found.trust != UNVERIFIED
+            statuses[dataset_id] = found.status("subject_leakage") if usable else None
         leaking = sorted(i for i, s in statuses.items() if s == "fail")
         if leaking:
             return [

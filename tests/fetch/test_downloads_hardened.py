@@ -294,3 +294,56 @@ def test_signed_kaggle_url_is_stored_without_its_query(server, usreg_home: Path,
     lock = (usreg_home / "downloads/kag/latest/usreg.lock.json").read_text()
     assert "X-Goog-Signature" not in lock and '/kaggle-storage/someone/scans/scans.zip"' in lock
     assert "Signature" not in json.dumps(result.as_dict())
+
+
+# -- 9. trust levels -------------------------------------------------------------------------------------------------
+def _score(run_cli, root: Path) -> dict:
+    result = run_cli("score", "carotid-plaque", "--format", "json", root=root)
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)
+    return row
+
+
+def test_unverified_local_ingest_leaves_score_and_tier_unchanged(
+    server, catalog_root, run_cli, usreg_home: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from tests.conftest import minimal_dataset
+    from tests.fixtures.builders import carotid_plaque
+
+    fx = carotid_plaque.build(tmp_path / "files", size=96)
+    catalog_root.dataset(
+        minimal_dataset(
+            "carotid-plaque",
+            anatomy=["carotid"],
+            version="1",
+            counts={"images": 3},
+            sources=[{"kind": "mendeley", "id": "8srkpz52dy", "version": "1"}],
+            loader={"name": "carotid-plaque"},
+        )
+    )
+    before = _score(run_cli, catalog_root.root)
+    # bytes nobody vouches for: --from-file of files the entry gives no checksum for (trust on first use)
+    fetched = run_cli("fetch", "carotid-plaque", "--from-file", str(tmp_path / "files"), root=catalog_root.root)
+    assert fetched.exit_code == 0, fetched.output
+    assert run_cli("check", "carotid-plaque", root=catalog_root.root).exit_code == 0
+    lock = json.loads((usreg_home / "downloads/carotid-plaque/1/usreg.lock.json").read_text())["files"]
+    assert {r["trust_level"] for r in lock.values()} == {"unverified"}
+    after = _score(run_cli, catalog_root.root)
+    assert (after["points"], after["tier"]) == (before["points"], before["tier"])
+
+    # the same data fetched from the host, whose API publishes sha256 sums, does count
+    monkeypatch.setenv("USREG_HOME", str(tmp_path / "verified-home"))
+    server.add_mendeley_dataset("8srkpz52dy", 1, fx.files)
+    assert run_cli("fetch", "carotid-plaque", root=catalog_root.root).exit_code == 0
+    assert run_cli("check", "carotid-plaque", root=catalog_root.root).exit_code == 0
+    lock = json.loads((tmp_path / "verified-home/downloads/carotid-plaque/1/usreg.lock.json").read_text())["files"]
+    assert {r["trust_level"] for r in lock.values()} == {"host-verified"}
+    assert _score(run_cli, catalog_root.root)["points"] > before["points"]
+
+
+def test_skip_verify_is_recorded_unverified(server, usreg_home: Path) -> None:
+    paths = server.add_zenodo_record(840, {"a.bin": b"abc"}, checksums={"a.bin": "0" * 32})  # a lying host
+    fetch_dataset(dataset("skipped", [{"kind": "zenodo", "id": "840"}]), skip_verify=True)
+    lock = json.loads((usreg_home / "downloads/skipped/latest/usreg.lock.json").read_text())["files"]
+    assert lock["a.bin"]["trust"] == "unverified" and lock["a.bin"]["trust_level"] == "unverified"
+    assert server.hits(paths["a.bin"]) == 1
