@@ -552,3 +552,48 @@ def test_echonet_lvh_measured_frames_with_calipers(tmp_path, convert):
         frame8 = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)][8]
     assert np.array_equal(out.image("0X1A2B_0008"), frame8)
     assert out.by_id["0X9F00_0000"]["subject_id"] == "0X9F00" and out.by_id["0X9F00_0000"]["frame"] == 0
+
+
+# --- unity-imaging: png-cache.zip and labels.zip ------------------------------------------------------------------
+
+
+def test_unity_imaging_landmarks_and_published_split(tmp_path, convert):
+    import json
+
+    names = ["01-000cf58f11aa-0002.png", "01-000cf58f11aa-0007.png", "02-7e3d0a9b22bb-0011.png"]
+    labels = {
+        names[0]: {"labels": {"lv-apex": {"type": "point", "x": "20.5", "y": "10"}, "mv-ant": {"type": "off"}}},
+        names[1]: {"labels": {"curve-lv-endo": {"type": "curve", "x": "10 20 30", "y": "30 12 30"}}},
+        names[2]: {
+            "labels": {
+                "lv-apex": {"type": "blurred", "x": "1", "y": "1"},
+                "ao-l": {"type": "point", "x": "5", "y": "6"},
+            }
+        },
+    }
+    staging = tmp_path / "staging"
+    for i, name in enumerate(names):
+        prefix, digest, _ = name.split("-", 2)
+        save(staging / "png" / "png-cache" / prefix / digest[:2] / digest[2:4] / name, us_image(40, 50, 2000 + i))
+    (staging / "lab" / "labels").mkdir(parents=True)
+    (staging / "lab" / "labels" / "labels-all.json").write_text(json.dumps(labels))
+    (staging / "lab" / "labels" / "labels-train.json").write_text(json.dumps({n: labels[n] for n in names[:2]}))
+    (staging / "lab" / "labels" / "labels-tune.json").write_text(json.dumps({names[2]: labels[names[2]]}))
+    (staging / "lab" / "labels" / "keys.json").write_text("{}")
+    src = tmp_path / "src"
+    src.mkdir()
+    for archive, folder in (("png-cache.zip", "png"), ("labels.zip", "lab")):
+        (tmp_path / archive).write_bytes(zip_tree(staging / folder))
+        extract(tmp_path / archive, src)
+
+    out = convert(CATALOG.datasets["unity-imaging"], src)
+    assert len(out.rows) == 3 and not out.problems(), out.problems()
+    assert out.splits() == {"train": 2, "val": 1}
+    pts = {r["sample_id"]: [(p["x"], p["y"]) for p in r["points"]] for r in out.rows}
+    assert pts == {
+        "01-000cf58f11aa-0002": [(20.5, 10.0)],
+        "01-000cf58f11aa-0007": [(10.0, 30.0), (20.0, 12.0), (30.0, 30.0)],
+        "02-7e3d0a9b22bb-0011": [(5.0, 6.0)],
+    }
+    assert {r["subject_id"] for r in out.rows} == {"000cf58f11aa", "7e3d0a9b22bb"}
+    assert '"curve-lv-endo"' in out.by_id["01-000cf58f11aa-0007"]["extra"]

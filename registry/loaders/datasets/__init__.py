@@ -29,6 +29,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     porcine_spinal_cord,
     psfhs,
     resect,
-    ubpd,
     tn3k,
+    ubpd,
+    unity_imaging,
 )
