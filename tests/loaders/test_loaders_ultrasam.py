@@ -322,6 +322,24 @@ def _jpeg(path: Path, array: np.ndarray) -> None:
     save(path, array, fmt="JPEG", quality=90)
 
 
+def _segthy(stage: Path) -> dict:
+    base = stage / "US_volunteer_dataset.zip" / "US_volunteer_dataset" / "ground_truth_data"
+    for i, (name, thyroid) in enumerate(
+        (("001_P1_1_left", range(1, 3)), ("001_P1_1_right", range(2, 4)), ("002_P2_1_left", range(0, 2)))
+    ):
+        image, mask = _scan(4, 1100 + 10 * i, thyroid)
+        _volume(base / "US" / f"{name}_US.nii", image)
+        _volume(base / "US_thyroid_label" / f"{name}.nii", mask)
+    return {
+        "samples": 6,
+        "split_kind": "seeded-subject",
+        "subjects": 2,
+        "subjects_of": {"001_P1_1_right_s002": "001", "002_P2_1_left_s000": "002"},
+        "targets": {"thyroid": {0: "background", 1: "thyroid"}},
+        "mask_values": {"001_P1_1_left_s001": {0, 1}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "105us": (CATALOG.datasets["105us"], _105us),
     "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
@@ -334,6 +352,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "echonet-dynamic": (CATALOG.datasets["echonet-dynamic"], _echonet_dynamic),
     "echonet-pediatric": (CATALOG.datasets["echonet-pediatric"], _echonet_pediatric),
     "ubpd": (CATALOG.datasets["ubpd"], _ubpd),
+    "segthy": (CATALOG.datasets["segthy"], _segthy),
 }
 
 

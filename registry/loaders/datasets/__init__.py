@@ -29,6 +29,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     porcine_spinal_cord,
     psfhs,
     resect,
+    segthy,
     tn3k,
     ubpd,
     unity_imaging,
