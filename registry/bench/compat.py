@@ -12,7 +12,10 @@ OUTPUT_TASKS: dict[str, tuple[str, set[str], set[str]]] = {
     "points": ("regression", {"regression", "landmark", "biometry"}, {"keypoint"}),
 }
 RUNNABLE_WEIGHTS = {"onnx": "onnx", "torchscript": "torchscript"}
-ADAPTERS = ("onnx", "torchscript", "builtin")
+ADAPTERS = ("onnx", "torchscript", "builtin", "sam")
+# weights formats the adapters that load PyTorch tensors (never pickled code) can read
+TENSOR_WEIGHTS = ("safetensors", "pytorch-state-dict", "pytorch-checkpoint")
+PROMPTABLE_ADAPTERS = ("sam",)
 TASK_OUTPUT = {task: kind for kind, (_, tasks, _) in OUTPUT_TASKS.items() for task in tasks}
 
 

@@ -59,6 +59,8 @@ class BenchJob:
     batch_size: int = 8
     view: DatasetView | None = None  # in-memory data instead of a fetched dataset
     train_view: DatasetView | None = None
+    protocol: str | None = None  # prompts-point / prompts-box for promptable models
+    prompt_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -137,17 +139,21 @@ def run_job(job: BenchJob, progress: Callable[[int], None] | None = None) -> Ben
             if job.convention
             else convention_for(job.dataset_id, view.loader)
         )
-        result = evaluate(
-            adapter,
-            view,
-            conv,
-            target=job.target,
-            n_boot=job.n_boot,
-            seed=job.seed,
-            workers=job.workers,
-            batch_size=job.batch_size,
-            progress=progress,
-        )
+        prompt_settings = None
+        if job.protocol:
+            result, prompt_settings = _evaluate_prompted(job, adapter, view, progress)
+        else:
+            result = evaluate(
+                adapter,
+                view,
+                conv,
+                target=job.target,
+                n_boot=job.n_boot,
+                seed=job.seed,
+                workers=job.workers,
+                batch_size=job.batch_size,
+                progress=progress,
+            )
         outcome.task = result.task
         outcome.images = result.images
         outcome.seconds = result.seconds
@@ -170,6 +176,8 @@ def run_job(job: BenchJob, progress: Callable[[int], None] | None = None) -> Ben
                 "predict_seconds": round(result.predict_seconds, 3),
                 "train": job.model.train,
                 "model_version": getattr(job.model.entry, "version", None),
+                "protocol": job.protocol,
+                "prompts": prompt_settings.as_dict() if prompt_settings else None,
                 "notes": result.notes,
             },
             default=str,
@@ -211,6 +219,24 @@ def run_job(job: BenchJob, progress: Callable[[int], None] | None = None) -> Ben
         if adapter is not None:
             adapter.close()
     return outcome
+
+
+def _evaluate_prompted(job: BenchJob, adapter, view: DatasetView, progress):
+    from .adapters.base import PromptableAdapter
+    from .prompted import evaluate_prompted
+    from .prompts import PromptSettings
+
+    if not isinstance(adapter, PromptableAdapter):
+        raise UsregError(
+            f"{job.model.model_id} does not take prompts, so --protocol {job.protocol} cannot run it",
+            hint="prompt protocols are for promptable models (adapter: sam)",
+        )
+    try:
+        settings = PromptSettings.for_protocol(job.protocol or "", seed=job.seed, **job.prompt_options)
+    except (TypeError, ValueError) as exc:
+        raise UsregError(f"prompt settings: {exc}", hint="see `usreg bench --help` for --prompt-* options") from None
+    result = evaluate_prompted(adapter, view, settings, target=job.target, n_boot=job.n_boot, progress=progress)
+    return result, settings
 
 
 def _adapter(job: BenchJob, view: DatasetView):

@@ -121,6 +121,28 @@ def _default_workers() -> int:
     metavar="[RECIPE.]KEY=VALUE",
     help="Option for a built-in recipe, e.g. epochs=20 (trainable recipes) or intensity-threshold.threshold=100.",
 )
+@click.option(
+    "--protocol",
+    type=click.Choice(["prompts-point", "prompts-box"]),
+    help="Promptable segmentation (SAM-family models): one point or box prompt per ground-truth instance, as in "
+    "UltraSam's evaluation; reports COCO segm mAP, mAP@50 and instance Dice.",
+)
+@click.option(
+    "--point-mode",
+    type=click.Choice(["center", "centroid", "random"]),
+    default="center",
+    show_default=True,
+    help="Point prompts: the centroid moved onto the object if needed, the raw centroid (UltraSam), or seeded "
+    "random interior points.",
+)
+@click.option("--points-per-instance", type=click.IntRange(1, 16), default=1, show_default=True)
+@click.option(
+    "--prompt-jitter",
+    type=click.FloatRange(0.0, 0.5),
+    default=0.0,
+    show_default=True,
+    help="Box prompts: seeded corner noise, as a fraction of the box size (UltraSam trains with 0.05).",
+)
 @click.option("--dry-run", is_flag=True, help="Only list the pairs that would run and the ones skipped.")
 @format_option()
 @pass_app
@@ -145,6 +167,10 @@ def bench(
     ioueval_batch: int | None,
     weights,
     options,
+    protocol: str | None,
+    point_mode: str,
+    points_per_instance: int,
+    prompt_jitter: float,
     dry_run: bool,
     fmt: str,
 ) -> None:
@@ -155,6 +181,7 @@ def bench(
       usreg bench carotid-plaque                      every compatible model + baselines
       usreg bench carotid-plaque --train unet-ensemble
       usreg bench bus-bra --model some-onnx-model --split test
+      usreg bench bus-bra --model ultrasam --protocol prompts-point
       usreg bench --all --executor ray
     """
     from ..bench import results, verification
@@ -214,6 +241,12 @@ def bench(
             pooled_batch_size=ioueval_batch,
             target=target,
             weights=weights_map.get(m.model_id),
+            protocol=protocol,
+            prompt_options={
+                "point_mode": point_mode,
+                "points_per_instance": points_per_instance,
+                "jitter": prompt_jitter,
+            },
         )
         for d, m in plan.pairs
     ]

@@ -102,6 +102,16 @@ def build_for_model(
             path = weights_override or _any_weights(model, home)
             options["weights"] = str(path)
         return build_builtin(recipe, classes, options, device, workdir=workdir, model_id=model.id)
+    if name == "sam":
+        from .sam_adapter import build_sam
+
+        sam_path, sam_digest = (
+            weights_mod.resolve(model, home, weights_override) if (model.weights or weights_override) else (None, None)
+        )
+        try:
+            return build_sam(model, {**options, **(overrides or {})}, sam_path, sam_digest, device)
+        except UsregError as exc:
+            raise WeightsLoadError(exc.message, exc.hint, sam_digest) from exc
     if name not in ("onnx", "torchscript"):
         raise UsregError(
             f"model {model.id} cannot be run: no onnx or torchscript weights and no adapter",

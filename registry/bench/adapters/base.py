@@ -72,3 +72,29 @@ class Adapter(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, most adapters hold nothing to release
         """Release sessions or devices."""
+
+
+@dataclass
+class PromptedMask:
+    """A promptable model's answer to one prompt: a binary mask at the original image size and its score."""
+
+    mask: np.ndarray
+    score: float
+
+
+class PromptableAdapter(Adapter):
+    """A model that segments what a prompt (points or a box) points at (SAM and its fine-tunes)."""
+
+    output_kind = "prompted-mask"
+
+    @abstractmethod
+    def predict_prompted(self, image: np.ndarray, prompts: Sequence[Any]) -> list[PromptedMask]:
+        """One mask per prompt (``registry.bench.prompts.Prompt``), in prompt order, at the image's size."""
+
+    def predict(self, images: Sequence[np.ndarray]) -> list[Prediction]:
+        from ...errors import UsageError
+
+        raise UsageError(
+            f"{self.info.model_id} segments from prompts and has no prompt-free prediction",
+            hint="run it with --protocol prompts-point or --protocol prompts-box",
+        )

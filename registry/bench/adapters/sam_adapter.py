@@ -1,0 +1,260 @@
+"""Segment Anything (and its fine-tunes, e.g. UltraSam) through Hugging Face ``transformers``' ``SamModel``.
+
+The architecture comes from an allow-list in this module (``ARCHITECTURES``), never from YAML: an entry names one with
+``adapter: {name: sam, options: {architecture: sam-vit-base}}``. Weights are a state dict in one of three key layouts,
+recognised by their key names and mapped onto ``SamModel``:
+
+- ``transformers``: the keys of ``SamModel.state_dict()`` (``vision_encoder.*``, ``prompt_encoder.*``,
+  ``mask_decoder.*``, ``shared_image_embedding.*``), as in the Hub's ``facebook/sam-vit-*`` ``model.safetensors``;
+- ``segment-anything``: Meta's original checkpoints (``image_encoder.*``, ``prompt_encoder.*``, ``mask_decoder.*``),
+  mapped by :func:`map_segment_anything_keys`;
+- ``mmdet``: UltraSam's MMDetection checkpoint (``backbone.*`` ...), mapped by ``registry.bench.adapters.sam_keys``
+  where that module is present (its docstring cites the evidence); otherwise a clear error says so.
+
+Files load with ``torch.load(weights_only=True)`` or ``safetensors``: no pickled code runs.
+Images are resized so that the longest side is the model's input size, normalised with ImageNet statistics and
+padded (``SamImageProcessor``); prompts are scaled the same way; the low-resolution mask logits are upsampled back to
+the original size and thresholded at 0 (``post_process_masks``). The score of a mask is the model's predicted IoU.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ...errors import UsageError, UsregError
+from .base import AdapterInfo, PromptableAdapter, PromptedMask
+
+# name -> SamConfig keyword arguments; the three published SAM sizes and a tiny one for tests and smoke runs.
+ARCHITECTURES: dict[str, dict[str, Any]] = {
+    "sam-vit-base": {},
+    "sam-vit-large": {
+        "vision_config": {"hidden_size": 1024, "num_hidden_layers": 24, "num_attention_heads": 16,
+                          "global_attn_indexes": [5, 11, 17, 23]},
+    },
+    "sam-vit-huge": {
+        "vision_config": {"hidden_size": 1280, "num_hidden_layers": 32, "num_attention_heads": 16,
+                          "global_attn_indexes": [7, 15, 23, 31]},
+    },
+    "sam-tiny-test": {
+        "vision_config": {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64,
+                          "image_size": 128, "patch_size": 16, "output_channels": 32, "global_attn_indexes": [1],
+                          "window_size": 4, "mlp_dim": 64, "num_pos_feats": 16},
+        "prompt_encoder_config": {"hidden_size": 32, "image_size": 128, "patch_size": 16, "mask_input_channels": 4},
+        "mask_decoder_config": {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "mlp_dim": 64,
+                                "iou_head_hidden_dim": 32},
+    },
+}  # fmt: skip
+
+_HYPER = "mask_decoder.output_hypernetworks_mlps."
+# Meta's segment-anything module names -> transformers' SamModel names (read off both implementations' modules).
+_SEGMENT_ANYTHING_RULES: list[tuple[str, str]] = [
+    (r"^image_encoder\.neck\.0\.", "vision_encoder.neck.conv1."),
+    (r"^image_encoder\.neck\.1\.", "vision_encoder.neck.layer_norm1."),
+    (r"^image_encoder\.neck\.2\.", "vision_encoder.neck.conv2."),
+    (r"^image_encoder\.neck\.3\.", "vision_encoder.neck.layer_norm2."),
+    (r"^image_encoder\.patch_embed\.proj\.", "vision_encoder.patch_embed.projection."),
+    (r"^image_encoder\.blocks\.(\d+)\.norm1\.", r"vision_encoder.layers.\1.layer_norm1."),
+    (r"^image_encoder\.blocks\.(\d+)\.norm2\.", r"vision_encoder.layers.\1.layer_norm2."),
+    (r"^image_encoder\.blocks\.(\d+)\.mlp\.lin1\.", r"vision_encoder.layers.\1.mlp.lin1."),
+    (r"^image_encoder\.blocks\.(\d+)\.mlp\.lin2\.", r"vision_encoder.layers.\1.mlp.lin2."),
+    (r"^image_encoder\.blocks\.(\d+)\.attn\.", r"vision_encoder.layers.\1.attn."),
+    (r"^image_encoder\.pos_embed$", "vision_encoder.pos_embed"),
+    (r"^prompt_encoder\.pe_layer\.positional_encoding_gaussian_matrix$", "shared_image_embedding.positional_embedding"),
+    (r"^prompt_encoder\.point_embeddings\.(\d+)\.", r"prompt_encoder.point_embed.\1."),
+    (r"^prompt_encoder\.mask_downscaling\.0\.", "prompt_encoder.mask_embed.conv1."),
+    (r"^prompt_encoder\.mask_downscaling\.1\.", "prompt_encoder.mask_embed.layer_norm1."),
+    (r"^prompt_encoder\.mask_downscaling\.3\.", "prompt_encoder.mask_embed.conv2."),
+    (r"^prompt_encoder\.mask_downscaling\.4\.", "prompt_encoder.mask_embed.layer_norm2."),
+    (r"^prompt_encoder\.mask_downscaling\.6\.", "prompt_encoder.mask_embed.conv3."),
+    (r"^mask_decoder\.output_upscaling\.0\.", "mask_decoder.upscale_conv1."),
+    (r"^mask_decoder\.output_upscaling\.1\.", "mask_decoder.upscale_layer_norm."),
+    (r"^mask_decoder\.output_upscaling\.3\.", "mask_decoder.upscale_conv2."),
+    (r"^mask_decoder\.output_hypernetworks_mlps\.(\d+)\.layers\.0\.", _HYPER + r"\1.proj_in."),
+    (r"^mask_decoder\.output_hypernetworks_mlps\.(\d+)\.layers\.1\.", _HYPER + r"\1.layers.0."),
+    (r"^mask_decoder\.output_hypernetworks_mlps\.(\d+)\.layers\.2\.", _HYPER + r"\1.proj_out."),
+    (r"^mask_decoder\.iou_prediction_head\.layers\.0\.", "mask_decoder.iou_prediction_head.proj_in."),
+    (r"^mask_decoder\.iou_prediction_head\.layers\.1\.", "mask_decoder.iou_prediction_head.layers.0."),
+    (r"^mask_decoder\.iou_prediction_head\.layers\.2\.", "mask_decoder.iou_prediction_head.proj_out."),
+    (r"^mask_decoder\.transformer\.layers\.(\d+)\.norm(\d)\.", r"mask_decoder.transformer.layers.\1.layer_norm\2."),
+    (r"^mask_decoder\.transformer\.norm_final_attn\.", "mask_decoder.transformer.layer_norm_final_attn."),
+]  # fmt: skip
+
+
+def map_segment_anything_keys(state: dict[str, Any]) -> dict[str, Any]:
+    """Rename Meta's segment-anything keys to transformers' (keys that no rule names are kept as they are)."""
+    out: dict[str, Any] = {}
+    for key, value in state.items():
+        new = key
+        for pattern, repl in _SEGMENT_ANYTHING_RULES:
+            new, n = re.subn(pattern, repl, new)
+            if n:
+                break
+        out[new] = value
+    return out
+
+
+def _unwrap(obj: Any) -> dict[str, Any]:
+    """The tensor dict inside a checkpoint (``state_dict`` / ``model`` wrappers of training frameworks)."""
+    for _ in range(3):
+        if isinstance(obj, dict) and not any(hasattr(v, "shape") for v in obj.values()):
+            inner = obj.get("state_dict") or obj.get("model") or obj.get("module")
+            if inner is None:
+                break
+            obj = inner
+    if not isinstance(obj, dict):
+        raise UsregError("the weights file holds no state dict", hint="save model.state_dict(), not the model object")
+    return obj
+
+
+def key_layout(keys: Sequence[str]) -> str:
+    """Which key layout a state dict uses: ``transformers``, ``segment-anything`` or ``mmdet``."""
+    prefixes = {k.split(".", 1)[0] for k in keys}
+    if {"vision_encoder", "mask_decoder"} <= prefixes:
+        return "transformers"
+    if {"image_encoder", "mask_decoder"} <= prefixes:
+        return "segment-anything"
+    if "backbone" in prefixes:
+        return "mmdet"
+    raise UsregError(
+        "unrecognised SAM weights: top-level keys " + ", ".join(sorted(prefixes)[:8]),
+        hint="expected transformers' SamModel keys, Meta's segment-anything keys, or UltraSam's MMDetection keys",
+    )
+
+
+def read_state_dict(path: Path) -> dict[str, Any]:
+    """Tensors from a ``.safetensors`` file or a PyTorch checkpoint, without running pickled code."""
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        return load_file(str(path))
+    import torch
+
+    return _unwrap(torch.load(str(path), map_location="cpu", weights_only=True))
+
+
+_SHARED_PE = ("shared_image_embedding.positional_embedding", "prompt_encoder.shared_embedding.positional_embedding")
+
+
+def to_transformers_keys(state: dict[str, Any]) -> dict[str, Any]:
+    layout = key_layout(list(state))
+    if layout == "segment-anything":
+        state = map_segment_anything_keys(state)
+    elif layout == "mmdet":
+        state = _map_mmdet(state)
+    # SamModel keeps the random positional matrix twice (image side and prompt side); checkpoints store it once
+    for have, want in (_SHARED_PE, _SHARED_PE[::-1]):
+        if have in state and want not in state:
+            state = {**state, want: state[have]}
+    return state
+
+
+def _map_mmdet(state: dict[str, Any]) -> dict[str, Any]:
+    try:
+        from .sam_keys import map_mmdet_keys
+    except ImportError:
+        raise UsregError(
+            "this is an MMDetection checkpoint (UltraSam's layout), which this version of usreg cannot map yet",
+            hint="convert it to transformers' SamModel keys first, or use a segment-anything / transformers checkpoint",
+        ) from None
+    return map_mmdet_keys(state)
+
+
+def build_model(architecture: str):
+    if architecture not in ARCHITECTURES:
+        raise UsageError(
+            f"unknown SAM architecture {architecture!r}", hint="choose one of: " + ", ".join(sorted(ARCHITECTURES))
+        )
+    try:
+        from transformers import SamConfig, SamModel
+    except ImportError:
+        raise UsageError("the SAM adapter needs transformers", hint="pip install 'usreg[bench]'") from None
+    return SamModel(SamConfig(**ARCHITECTURES[architecture]))
+
+
+class SamAdapter(PromptableAdapter):
+    """Promptable segmentation with a SAM-architecture model (``transformers.SamModel``)."""
+
+    def __init__(self, info: AdapterInfo, model: Any, device: str = "cpu") -> None:
+        super().__init__(info)
+        import torch
+        from transformers import SamImageProcessor
+
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            raise UsageError("--device cuda was asked for but no CUDA device is available", hint="use --device cpu")
+        self.torch = torch
+        self.device = device
+        self.model = model.to(device).eval()
+        size = int(model.config.vision_config.image_size)
+        self.processor = SamImageProcessor(
+            size={"longest_edge": size}, pad_size={"height": size, "width": size}, do_convert_rgb=True
+        )
+
+    @classmethod
+    def from_weights(cls, info: AdapterInfo, architecture: str, path: Path | None, device: str = "cpu") -> SamAdapter:
+        model = build_model(architecture)
+        if path is not None:
+            state = to_transformers_keys(read_state_dict(path))
+            try:
+                missing, unexpected = model.load_state_dict(state, strict=False)
+            except RuntimeError as exc:  # shapes that differ from the architecture
+                raise UsregError(
+                    f"{path.name} does not fit {architecture}: {str(exc).splitlines()[-1].strip()[:200]}",
+                    hint="check options.architecture in the model entry",
+                ) from None
+            if missing or unexpected:
+                raise UsregError(
+                    f"{path.name} does not match {architecture}: {len(missing)} missing and {len(unexpected)} "
+                    f"unexpected keys (e.g. {', '.join((missing + unexpected)[:3])})",
+                    hint="check options.architecture in the model entry",
+                )
+        return cls(info, model, device)
+
+    def _rgb(self, image: np.ndarray) -> np.ndarray:
+        return np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image[..., :3]
+
+    def predict_prompted(self, image: np.ndarray, prompts: Sequence[Any]) -> list[PromptedMask]:
+        if not prompts:
+            return []
+        torch = self.torch
+        height, width = image.shape[:2]
+        enc = self.processor(images=self._rgb(image), return_tensors="pt")
+        rh, rw = (float(v) for v in enc["reshaped_input_sizes"][0])
+        sy, sx = rh / height, rw / width
+        kwargs: dict[str, Any] = {"pixel_values": enc["pixel_values"].to(self.device), "multimask_output": False}
+        if prompts[0].box is not None:
+            boxes = [[b.box[0] * sx, b.box[1] * sy, b.box[2] * sx, b.box[3] * sy] for b in prompts]
+            kwargs["input_boxes"] = torch.tensor([boxes], dtype=torch.float32, device=self.device)
+        else:
+            k = max(len(p.points) for p in prompts)
+            points = np.zeros((len(prompts), k, 2), np.float32)
+            labels = np.full((len(prompts), k), -10, np.int64)  # -10: padding, ignored by SamModel
+            for i, p in enumerate(prompts):
+                points[i, : len(p.points)] = p.points * [sx, sy]
+                labels[i, : len(p.points)] = p.labels
+            kwargs["input_points"] = torch.from_numpy(points)[None].to(self.device)
+            kwargs["input_labels"] = torch.from_numpy(labels)[None].to(self.device)
+        with torch.inference_mode():
+            out = self.model(**kwargs)
+        masks = self.processor.post_process_masks(
+            out.pred_masks.cpu(), enc["original_sizes"], enc["reshaped_input_sizes"], binarize=True
+        )[0]  # (prompts, 1, H, W)
+        scores = out.iou_scores.cpu().numpy()[0, :, 0]
+        return [PromptedMask(masks[i, 0].numpy().astype(bool), float(scores[i])) for i in range(len(prompts))]
+
+
+def build_sam(model: Any, options: dict[str, Any], path: Path | None, digest: str | None, device: str) -> SamAdapter:
+    """The adapter for a model entry with ``adapter: {name: sam, options: {architecture: ...}}``."""
+    architecture = str(options.get("architecture") or "")
+    info = AdapterInfo(
+        name="sam",
+        model_id=model.id,
+        weights_sha256=digest,
+        weights_path=str(path) if path else None,
+        options=dict(options),
+    )
+    return SamAdapter.from_weights(info, architecture, path, device)
