@@ -597,3 +597,25 @@ def test_unity_imaging_landmarks_and_published_split(tmp_path, convert):
     }
     assert {r["subject_id"] for r in out.rows} == {"000cf58f11aa", "7e3d0a9b22bb"}
     assert '"curve-lv-endo"' in out.by_id["01-000cf58f11aa-0007"]["extra"]
+
+
+# --- remind2reg: imagesTr/<case>_0000.nii.gz ultrasound channel ---------------------------------------------------
+
+
+def test_remind2reg_ultrasound_channel_only(tmp_path, convert):
+    import json
+
+    def build(root: Path) -> None:
+        for n, case in enumerate(("ReMIND2Reg_0001", "ReMIND2Reg_0002")):
+            _volume(root / "imagesTr" / f"{case}_0000.nii.gz", 12, 20, 22, 2100 + 30 * n)
+            _volume(root / "imagesTr" / f"{case}_0001.nii.gz", 3, 8, 8, 2190 + n)  # MRI channel
+        training = [{"image": f"./imagesTr/ReMIND2Reg_000{i}_000{c}.nii.gz"} for i in (1, 2) for c in (0, 1)]
+        (root / "ReMIND2Reg_dataset.json").write_text(json.dumps({"training": training}))
+
+    src = _download(tmp_path, "ReMIND2Reg.zip", "ReMIND2Reg", build)
+    out = convert(CATALOG.datasets["remind2reg"], src)
+    assert len(out.rows) == 20 and not out.problems(), out.problems()
+    assert Counter(r["subject_id"] for r in out.rows) == {"ReMIND2Reg_0001": 10, "ReMIND2Reg_0002": 10}
+    assert sum(out.splits().values()) == 20
+    assert all(len({r["split"] for r in out.rows if r["subject_id"] == c}) == 1 for c in ("ReMIND2Reg_0001",))
+    assert out.image("ReMIND2Reg_0002_0001").shape == (20, 22)

@@ -28,6 +28,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     pocus_covid19,
     porcine_spinal_cord,
     psfhs,
+    remind2reg,
     resect,
     segthy,
     tn3k,
