@@ -76,3 +76,21 @@ def test_site_shows_leaderboards_from_bench_results(tmp_path: Path, usreg_home: 
     metrics = model_page[model_page.index("id='metrics'") : model_page.index("id='facts'")]
     assert "<td>0.81</td>" in metrics and "<td>0.8012</td>" in metrics
     assert "breast-seg" in model_page[model_page.index("id='leaderboard'") :]
+
+
+def _run(metrics: dict[str, float]) -> dict:
+    return {"metrics": {name: {"value": value} for name, value in metrics.items()}}
+
+
+def test_one_table_per_metric_and_target():
+    from registry.sitegen.leaderboard import _tables_of_run, direction, split_metric
+
+    # one target: the unlabelled mean repeats it and gets no table of its own
+    single = _tables_of_run(_run({"dice": 0.8, "dice[plaque]": 0.8, "hd95[plaque]": 3.0}))
+    assert set(single) == {("dice", "plaque"), ("hd95", "plaque")}
+    # two targets: the mean is a different number and is kept
+    double = _tables_of_run(_run({"dice": 0.7, "dice[plaque]": 0.8, "dice[vessel]": 0.6}))
+    assert set(double) == {("dice", None), ("dice", "plaque"), ("dice", "vessel")}
+    assert split_metric("fp_area") == ("fp_area", None)
+    assert direction("hd95")[0] and direction("assd")[0] and direction("fp_area")[0]
+    assert not direction("dice")[0] and not direction("auc")[0]

@@ -192,3 +192,23 @@ def test_fetch_support_treats_every_manual_host_kind_as_manual():
     assert fetch_support(entry("tcia", False)) == "manual"
     assert fetch_support(entry("http", False)) == "download"
     assert "--from-file PATH" in fetch_note(entry("grand-challenge", True))
+
+
+def test_search_index_is_light_and_labels_each_result(built_site: Path):
+    data = json.loads((built_site / "search.json").read_text(encoding="utf-8"))
+    assert data["fields"] == ["kind", "url", "name", "aliases", "description", "facts"]
+    docs = {d[1]: d for d in data["docs"]}
+    assert set(docs) == {
+        "datasets/breast-seg.html",
+        "datasets/breast-cls.html",
+        "datasets/thyroid-seg.html",
+        "datasets/hostile.html",
+        "models/seg-model.html",
+    }
+    assert docs["datasets/breast-seg.html"][0] == "dataset" and docs["models/seg-model.html"][0] == "model"
+    assert "BLS-2020" in docs["datasets/breast-seg.html"][3]
+    text = json.dumps(data).lower()
+    # score explanations and page boilerplate are not indexed: no "ethics" unless an entry states it
+    for boilerplate in ("ethics", "why it matters", "points", "rubric", "bibtex"):
+        assert boilerplate not in text, boilerplate
+    assert not (built_site / "search" / "search_index.json").exists()  # mkdocs's full-text index is not built
