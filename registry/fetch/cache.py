@@ -13,9 +13,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from filelock import FileLock, Timeout
 
 from ..errors import UsageError
 from .errors import FetchError
+from .fstree import iter_tree, rmtree, tree_size
 
 AREAS = ("downloads", "sources", "datasets")
 WHAT = ("all", "downloads", "sources", "datasets", "partial")
@@ -81,23 +80,14 @@ class Layout:
 
 
 def _tree_stats(path: Path, seen: set[tuple[int, int]] | None = None) -> tuple[int, int, int]:
-    """(apparent bytes, files, bytes not already counted in ``seen``) under ``path``; hard links count once."""
-    total = files = unique = 0
-    if not path.exists():
-        return 0, 0, 0
-    for dirpath, _dirs, names in os.walk(path):
-        for name in names:
-            try:
-                st = os.lstat(os.path.join(dirpath, name))
-            except OSError:
-                continue
-            total += st.st_size
-            files += 1
-            key = (st.st_dev, st.st_ino)
-            if seen is not None and key not in seen:
-                seen.add(key)
-                unique += st.st_size
-    return total, files, unique
+    """(apparent bytes, files, bytes not already counted in ``seen``) under ``path``; hard links count once.
+    Iterative, so a tree of any depth is measured (``os.walk`` recurses once per level on Python 3.11)."""
+    return tree_size(path, seen)
+
+
+def _partials(downloads: Path) -> list[Path]:
+    """``.part`` files and their ``.part.json`` state files under ``downloads``, at any depth."""
+    return [downloads / rel for rel, st in iter_tree(downloads) if rel.endswith((".part", ".part.json"))]
 
 
 def list_cached(home: Path, dataset_id: str | None = None) -> list[dict]:
@@ -130,7 +120,7 @@ def list_cached(home: Path, dataset_id: str | None = None) -> list[dict]:
             unique_total += unique
         row["total"] = unique_total
         downloads = layout.downloads(entry_id, version)
-        row["partial"] = sum(1 for _ in downloads.rglob("*.part")) if downloads.exists() else 0
+        row["partial"] = sum(1 for p in _partials(downloads) if p.name.endswith(".part"))
         lock = downloads / "usreg.lock.json"
         row["fetched"] = _mtime(lock)
         row["converted"] = layout.datasets(entry_id, version).exists()
@@ -195,7 +185,7 @@ def _paths_to_clean(layout: Layout, entry_id: str, version: str, what: str) -> l
     if what == "partial":
         paths: list[Path] = []
         if downloads.exists():
-            paths += [p for p in downloads.rglob("*") if p.name.endswith((".part", ".part.json"))]
+            paths += _partials(downloads)
             rejected = layout.rejected(entry_id, version)
             if rejected.exists():
                 paths.append(rejected)
@@ -219,8 +209,5 @@ def _remove(path: Path) -> int:
         if path.is_dir() and not path.is_symlink()
         else (path.lstat().st_size if path.exists() or path.is_symlink() else 0)
     )
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
+    rmtree(path)
     return size

@@ -47,7 +47,7 @@ import uuid
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from . import fstree
@@ -120,13 +120,26 @@ def check_supported(name: str) -> None:
         )
 
 
+def _from_env(name: str):
+    """The default of a limit: ``FetchSettings`` read from the environment (USREG_EXTRACT_*)."""
+
+    def read():
+        from .settings import FetchSettings
+
+        return getattr(FetchSettings.from_env(), name)
+
+    return field(default_factory=read)
+
+
 @dataclass(frozen=True)
 class Limits:
+    """Extraction limits. Those not given come from the environment (see ``settings``)."""
+
     max_bytes: int = 1 << 40
     max_ratio: float = 200.0
-    max_members: int = 100_000
-    max_inodes: int = 100_000
-    max_nesting: int = 3
+    max_members: int = _from_env("extract_max_members")
+    max_inodes: int = _from_env("extract_max_inodes")
+    max_nesting: int = _from_env("extract_max_nesting")
 
     @classmethod
     def from_settings(cls, settings) -> Limits:
@@ -698,8 +711,52 @@ def _check_space(target: Path, needed: int, archive: str) -> None:
 
 
 # -- tar -------------------------------------------------------------------------------------------------------
+def _prescan_tar(handle, archive: str, limits: Limits) -> None:
+    """Count the members of a tar by walking its 512-byte headers (``tarfile`` parses 100,000 headers in seconds,
+    this in a fraction of that); extension headers (pax ``x``/``g``, GNU ``L``/``K``) belong to the next member."""
+    import bz2
+
+    magic = handle.read(6)
+    handle.seek(0)
+    if magic.startswith(b"\x1f\x8b"):
+        opened = gzip.GzipFile(fileobj=handle, mode="rb")
+    elif magic.startswith(b"BZh"):
+        opened = bz2.BZ2File(handle)
+    elif magic.startswith(b"\xfd7zXZ\x00"):
+        opened = lzma.LZMAFile(handle)  # noqa: SIM115 - entered just below
+    else:
+        opened = contextlib.nullcontext(handle)
+    with opened as stream:  # closing a decompressor leaves ``handle`` open
+        count = 0
+        while True:
+            block = stream.read(512)
+            if len(block) < 512 or block == bytes(512):
+                return
+            field = block[124:136]
+            size = int.from_bytes(field[1:], "big") if field[0] & 0x80 else int(field.rstrip(b"\0 ").strip() or b"0", 8)
+            if block[156:157] not in (b"x", b"g", b"L", b"K"):
+                count += 1
+                if count > limits.max_members:
+                    _count(archive, block[:100].split(b"\0")[0].decode("utf-8", "replace"), count, limits)
+            skip = (size + 511) // 512 * 512
+            while skip > 0:
+                chunk = stream.read(min(skip, CHUNK_SIZE))
+                if not chunk:
+                    return
+                skip -= len(chunk)
+
+
+_PRESCAN_MAX = 256 << 20  # bytes: tar archives up to this size have their members counted before any is written
+
+
 def _unpack_tar(handle, archive: str, tree: Tree, prefix: str, budget: Budget) -> None:
-    with tarfile.open(fileobj=handle, mode="r|*") as tf:
+    if os.fstat(handle.fileno()).st_size <= _PRESCAN_MAX:
+        # a small archive is read twice so that too many members are refused before anything is written
+        # (200,000 empty files fit in a few hundred KB of tar.xz); larger ones are counted while they unpack
+        with contextlib.suppress(EOFError, OSError, ValueError, lzma.LZMAError, zlib.error):
+            _prescan_tar(handle, archive, tree.limits)  # a damaged archive: the real pass below reports it
+        handle.seek(0)
+    with tarfile.open(fileobj=handle, mode="r:*") as tf:
         count = 0
         for member in tf:
             count += 1

@@ -15,6 +15,9 @@ USREG_REQUEST_DEADLINE          120        seconds for a complete answer header 
 USREG_MIN_RATE                  1024       bytes/s a download must average over each read-timeout window
 USREG_EXTRACT_MAX_BYTES         1 TiB      total unpacked size allowed per archive
 USREG_EXTRACT_MAX_RATIO         200        unpacked size / archive size allowed per archive
+USREG_EXTRACT_MAX_MEMBERS       100000     members allowed in one archive
+USREG_EXTRACT_MAX_INODES        100000     files, directories and links allowed in one dataset's source tree
+USREG_EXTRACT_MAX_NESTING       3          levels of archives inside archives that are unpacked
 USREG_LOCK_TIMEOUT              -1         seconds to wait for another fetch of the same dataset (-1: forever)
 ==============================  =========  ===============================================================
 """
@@ -53,6 +56,9 @@ class FetchSettings:
     min_rate: float = 1024.0
     extract_max_bytes: int = 1 << 40
     extract_max_ratio: float = 200.0
+    extract_max_members: int = 100_000
+    extract_max_inodes: int = 100_000
+    extract_max_nesting: int = 3
     lock_timeout: float = -1.0
 
     @classmethod
@@ -69,5 +75,8 @@ class FetchSettings:
             min_rate=max(0.0, _number("USREG_MIN_RATE", d.min_rate)),
             extract_max_bytes=int(_number("USREG_EXTRACT_MAX_BYTES", d.extract_max_bytes)),
             extract_max_ratio=_number("USREG_EXTRACT_MAX_RATIO", d.extract_max_ratio),
+            extract_max_members=max(1, int(_number("USREG_EXTRACT_MAX_MEMBERS", d.extract_max_members))),
+            extract_max_inodes=max(1, int(_number("USREG_EXTRACT_MAX_INODES", d.extract_max_inodes))),
+            extract_max_nesting=max(0, int(_number("USREG_EXTRACT_MAX_NESTING", d.extract_max_nesting))),
             lock_timeout=_number("USREG_LOCK_TIMEOUT", d.lock_timeout),
         )

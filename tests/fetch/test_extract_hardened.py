@@ -10,9 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from registry.fetch.extract import extract
+from registry.fetch.extract import Limits, extract
 from tests.conftest import minimal_dataset
 from tests.fixtures import archives
+
+
+@pytest.fixture(autouse=True)
+def _remove_deep_trees(tmp_path: Path, usreg_home: Path):
+    """Deep trees are removed here, iteratively: pytest's own clean-up recurses and would fail on them."""
+    from registry.fetch.fstree import rmtree
+
+    yield
+    for root in (usreg_home, tmp_path):
+        for child in list(root.iterdir()):
+            rmtree(child)
 
 
 def _sha256(path: Path) -> str:
@@ -97,3 +108,116 @@ def test_members_are_renamed_into_place_not_written_into(tmp_path: Path) -> None
     assert (target / "a.txt").read_bytes() == b"new"
     assert elsewhere.read_bytes() == b"old"
     assert [p.name for p in target.iterdir()] == ["a.txt"]  # no temporary file left
+
+
+# -- 4. caps on members and inodes; deep trees ------------------------------------------------------------------
+def test_member_cap_refuses_before_writing_and_can_be_raised(tmp_path: Path) -> None:
+    from registry.fetch.errors import UnsafeArchive
+
+    archive = tmp_path / "many.tar.xz"
+    archive.write_bytes(archives.tar_many_members(300))
+    target = tmp_path / "out"
+    target.mkdir()
+    with pytest.raises(UnsafeArchive) as caught:
+        extract(archive, target, Limits(max_members=200))
+    assert "more than 200 members" in str(caught.value) and "USREG_EXTRACT_MAX_MEMBERS" in caught.value.hint
+    assert list(target.iterdir()) == []  # counted before anything was written
+    assert len(extract(archive, target, Limits(max_members=301))) == 300
+
+
+def test_inode_cap_counts_every_archive_of_the_dataset(tmp_path: Path) -> None:
+    from registry.fetch.errors import UnsafeArchive
+    from registry.fetch.sourcetree import build
+
+    downloads = _folder(
+        tmp_path / "dl",
+        {
+            "a.zip": archives.make_zip({f"a/{i}.txt": b"x" for i in range(60)}),
+            "b.zip": archives.make_zip({f"b/{i}.txt": b"y" for i in range(60)}),
+        },
+    )
+    files = {"a.zip": "0", "b.zip": "1"}
+    target = tmp_path / "tree" / "v1"
+    with pytest.raises(UnsafeArchive) as caught:
+        build(downloads, files, target, tmp_path / "tree/.v1.state.json", Limits(max_members=100, max_inodes=100))
+    assert "past 100 files, directories and links" in str(caught.value)
+    assert "USREG_EXTRACT_MAX_INODES" in caught.value.hint
+    assert list((tmp_path / "tree").iterdir()) == []
+    build(downloads, files, target, tmp_path / "tree/.v1.state.json", Limits(max_members=100, max_inodes=200))
+    assert len(list((target / "b").iterdir())) == 60
+
+
+@pytest.mark.slow
+def test_200000_inodes_from_a_small_tar_xz_are_refused(
+    catalog_root, run_cli, usreg_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = archives.tar_many_members(200_000)
+    assert len(data) < 400_000
+    catalog_root.dataset(_manual("inodes"))
+    given = _folder(tmp_path / "given", {"many.tar.xz": data})
+    result = run_cli("fetch", "inodes", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 1, result.output
+    assert "more than 100,000 members" in result.output and "USREG_EXTRACT_MAX_MEMBERS" in result.output
+    assert not (usreg_home / "sources/inodes/latest").exists()
+
+
+def _cache_commands(run_cli, entry_id: str) -> None:
+    for args in (("cache", "list"), ("cache", "list", "--format", "json"), ("cache", "size", "--format", "json")):
+        result = run_cli(*args)
+        assert result.exit_code == 0, result.output
+        assert "RecursionError" not in result.output
+    listed = json.loads(run_cli("cache", "list", "--format", "json").stdout)
+    assert [row["id"] for row in listed] == [entry_id]
+    assert listed[0]["sources"] == len(b"top") + len(b"bottom")
+    for what in ("partial", "all"):
+        result = run_cli("cache", "clean", entry_id, "--what", what, "--yes")
+        assert result.exit_code == 0, result.output
+
+
+def test_1200_deep_tree_unpacks_and_the_cache_commands_handle_it(
+    catalog_root, run_cli, usreg_home: Path, tmp_path: Path
+) -> None:
+    catalog_root.dataset(_manual("deep"))
+    given = _folder(tmp_path / "given", {"deep.tar.gz": archives.tar_deep(1200)})
+    result = run_cli("fetch", "deep", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    tree = usreg_home / "sources/deep/latest"
+    assert (tree / ("d/" * 1200 + "bottom.txt")).read_bytes() == b"bottom"
+    _cache_commands(run_cli, "deep")
+    assert not (usreg_home / "sources/deep").exists() and not (usreg_home / "downloads/deep").exists()
+
+
+def test_2100_deep_path_is_a_clear_error(catalog_root, run_cli, usreg_home: Path, tmp_path: Path) -> None:
+    catalog_root.dataset(_manual("deeper"))
+    given = _folder(tmp_path / "given", {"deeper.tar.gz": archives.tar_deep(2100)})
+    result = run_cli("fetch", "deeper", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "2,101 levels deep" in result.output and "PATH_MAX" in result.output
+    assert [p.name for p in (usreg_home / "sources/deeper").iterdir()] == []
+
+
+def test_cache_commands_handle_a_tree_deeper_than_path_max(run_cli, usreg_home: Path) -> None:
+    """A 2,100-deep tree (made by another tool) is listed, measured and removed: paths there exceed PATH_MAX."""
+    from registry.fetch.fstree import open_dir
+
+    top = usreg_home / "sources/hand/v1"
+    top.mkdir(parents=True)
+    (usreg_home / "downloads/hand/v1").mkdir(parents=True)
+    (usreg_home / "downloads/hand/v1/x.part").write_bytes(b"partial")
+    (top / "top.txt").write_bytes(b"top")
+    fd = open_dir(top)
+    try:
+        for _ in range(2100):
+            os.mkdir("d", dir_fd=fd)
+            child = open_dir("d", dir_fd=fd)
+            os.close(fd)
+            fd = child
+        with open(os.open("bottom.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "wb") as out:
+            out.write(b"bottom")
+    finally:
+        os.close(fd)
+    size = json.loads(run_cli("cache", "size", "--format", "json").stdout)
+    assert size["sources"] == len(b"top") + len(b"bottom")
+    _cache_commands(run_cli, "hand")
+    assert not (usreg_home / "sources/hand").exists()
