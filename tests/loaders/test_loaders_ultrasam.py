@@ -340,6 +340,23 @@ def _segthy(stage: Path) -> dict:
     }
 
 
+def _echocp(stage: Path) -> dict:
+    top = stage / "echocp.zip"
+    for i, (stem, labelled) in enumerate((("001_r", range(0, 2)), ("001_v", range(3, 5)), ("002_r", range(1, 2)))):
+        image, mask = _scan(5, 1200 + 10 * i, labelled)
+        _volume(top / "EchoCP_dataset" / f"{stem}_image.nii.gz", image)
+        _volume(top / "EchoCP_dataset" / f"{stem}_label.nii.gz", mask * 3)  # any non-zero label is the chamber
+    (top / "echoCP_diagnosis_label.xlsx").write_bytes(b"PK\x03\x04")
+    return {
+        "samples": 5,
+        "split_kind": "seeded-subject",
+        "subjects": 2,
+        "subjects_of": {"001_v_s004": "001", "002_r_s001": "002"},
+        "targets": {"chamber": {0: "background", 1: "chamber"}},
+        "mask_values": {"001_r_s000": {0, 1}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "105us": (CATALOG.datasets["105us"], _105us),
     "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
@@ -353,6 +370,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "echonet-pediatric": (CATALOG.datasets["echonet-pediatric"], _echonet_pediatric),
     "ubpd": (CATALOG.datasets["ubpd"], _ubpd),
     "segthy": (CATALOG.datasets["segthy"], _segthy),
+    "echocp": (CATALOG.datasets["echocp"], _echocp),
 }
 
 

@@ -16,6 +16,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     echonet_lvh,
     echonet_pediatric,
     erdes,
+    echocp,
     fass,
     fatty_liver_bmode,
     fm_uia,
