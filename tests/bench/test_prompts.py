@@ -337,3 +337,20 @@ def test_bench_prompt_protocols_store_map_and_prompt_provenance(tmp_path, catalo
         root=catalog_root.root,
     )  # fmt: skip
     assert "does not take prompts" in refused.output
+
+
+def test_medsam_preprocessing_is_a_square_resize_scaled_to_unit_range(tmp_path):
+    """MedSAM_Inference.py: resize to 1024x1024 (here the tiny input size), min-max to [0, 1], no mean/std."""
+    from registry.bench.adapters.sam_adapter import SamAdapter
+
+    path, _ = _tiny_state(tmp_path)
+    adapter = SamAdapter.from_weights(AdapterInfo("sam", "m"), "sam-tiny-test", path, preprocess="medsam")
+    image = (np.random.default_rng(4).random((50, 200)) * 200 + 20).astype(np.uint8)
+    enc = adapter._encode(np.repeat(image[..., None], 3, axis=2))
+    assert tuple(enc["pixel_values"].shape) == (1, 3, 128, 128)
+    assert float(enc["pixel_values"].min()) == 0.0 and float(enc["pixel_values"].max()) == pytest.approx(1.0)
+    prompt = make_prompt(disc(50, 200, 25, 100, 10), PromptSettings(kind="box"), np.random.default_rng(0))
+    [answer] = adapter.predict_prompted(image, [prompt])
+    assert answer.mask.shape == (50, 200)
+    with pytest.raises(Exception, match="unknown SAM preprocessing"):
+        SamAdapter.from_weights(AdapterInfo("sam", "m"), "sam-tiny-test", path, preprocess="imagenet-ish")

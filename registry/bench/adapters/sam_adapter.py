@@ -179,8 +179,15 @@ def build_model(architecture: str):
 class SamAdapter(PromptableAdapter):
     """Promptable segmentation with a SAM-architecture model (``transformers.SamModel``)."""
 
-    def __init__(self, info: AdapterInfo, model: Any, device: str = "cpu") -> None:
+    PREPROCESSING = ("sam", "medsam")
+
+    def __init__(self, info: AdapterInfo, model: Any, device: str = "cpu", preprocess: str = "sam") -> None:
         super().__init__(info)
+        if preprocess not in self.PREPROCESSING:
+            raise UsageError(
+                f"unknown SAM preprocessing {preprocess!r}", hint="choose one of: " + ", ".join(self.PREPROCESSING)
+            )
+        self.preprocess = preprocess
         import torch
         from transformers import SamImageProcessor
 
@@ -195,7 +202,9 @@ class SamAdapter(PromptableAdapter):
         )
 
     @classmethod
-    def from_weights(cls, info: AdapterInfo, architecture: str, path: Path | None, device: str = "cpu") -> SamAdapter:
+    def from_weights(
+        cls, info: AdapterInfo, architecture: str, path: Path | None, device: str = "cpu", preprocess: str = "sam"
+    ) -> SamAdapter:
         model = build_model(architecture)
         if path is not None:
             state = to_transformers_keys(read_state_dict(path))
@@ -212,17 +221,35 @@ class SamAdapter(PromptableAdapter):
                     f"unexpected keys (e.g. {', '.join((missing + unexpected)[:3])})",
                     hint="check options.architecture in the model entry",
                 )
-        return cls(info, model, device)
+        return cls(info, model, device, preprocess)
 
     def _rgb(self, image: np.ndarray) -> np.ndarray:
         return np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image[..., :3]
+
+    def _encode(self, rgb: np.ndarray) -> dict[str, Any]:
+        """``sam``: SamImageProcessor (longest side to the input size, ImageNet mean/std, padding). ``medsam``: as
+        MedSAM's ``MedSAM_Inference.py``: a square resize to the input size (bicubic) and min-max scaling to [0, 1],
+        with no mean/std normalisation."""
+        if self.preprocess == "sam":
+            return self.processor(images=rgb, return_tensors="pt")
+        from PIL import Image
+
+        torch = self.torch
+        size = int(self.model.config.vision_config.image_size)
+        resized = np.asarray(Image.fromarray(rgb).resize((size, size), Image.BICUBIC), dtype=np.float32)
+        scaled = (resized - resized.min()) / max(float(resized.max() - resized.min()), 1e-8)
+        return {
+            "pixel_values": torch.from_numpy(scaled).permute(2, 0, 1)[None].contiguous(),
+            "original_sizes": torch.tensor([[rgb.shape[0], rgb.shape[1]]]),
+            "reshaped_input_sizes": torch.tensor([[size, size]]),
+        }
 
     def predict_prompted(self, image: np.ndarray, prompts: Sequence[Any]) -> list[PromptedMask]:
         if not prompts:
             return []
         torch = self.torch
         height, width = image.shape[:2]
-        enc = self.processor(images=self._rgb(image), return_tensors="pt")
+        enc = self._encode(self._rgb(image))
         rh, rw = (float(v) for v in enc["reshaped_input_sizes"][0])
         sy, sx = rh / height, rw / width
         kwargs: dict[str, Any] = {"pixel_values": enc["pixel_values"].to(self.device), "multimask_output": False}
@@ -257,4 +284,4 @@ def build_sam(model: Any, options: dict[str, Any], path: Path | None, digest: st
         weights_path=str(path) if path else None,
         options=dict(options),
     )
-    return SamAdapter.from_weights(info, architecture, path, device)
+    return SamAdapter.from_weights(info, architecture, path, device, str(options.get("preprocess") or "sam"))
