@@ -619,3 +619,67 @@ def test_remind2reg_ultrasound_channel_only(tmp_path, convert):
     assert sum(out.splits().values()) == 20
     assert all(len({r["split"] for r in out.rows if r["subject_id"] == c}) == 1 for c in ("ReMIND2Reg_0001",))
     assert out.image("ReMIND2Reg_0002_0001").shape == (20, 22)
+
+
+# --- mimic-iv-echo: the PhysioNet tree, driven by echo-record-list.csv --------------------------------------------
+
+
+def _dicom_clip(path: Path, frames: np.ndarray) -> None:
+    """An uncompressed multi-frame (or single-frame) MONOCHROME2 ultrasound DICOM."""
+    from pydicom.dataset import FileDataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.3.1"  # ultrasound multi-frame image storage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
+    ds.SOPClassUID, ds.SOPInstanceUID, ds.Modality = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID, "US"
+    ds.Rows, ds.Columns = frames.shape[-2:]
+    if frames.shape[0] > 1:
+        ds.NumberOfFrames = frames.shape[0]
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    ds.PixelData = np.ascontiguousarray(frames if frames.shape[0] > 1 else frames[0]).tobytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds.save_as(str(path), enforce_file_format=True)
+
+
+def test_mimic_iv_echo_frames_of_each_listed_clip(tmp_path, convert):
+    clips: dict[str, np.ndarray] = {}
+
+    def build(root: Path) -> None:
+        base = root / "physionet.org" / "files" / "mimic-iv-echo" / "1.0"
+        records = [
+            ("10002221", "94106955", "94106955_0001", 20),
+            ("10002221", "94106955", "94106955_0002", 1),
+            ("10003400", "90001234", "90001234_0001", 6),
+            ("10004000", "90005555", "90005555_0001", 0),  # listed but not downloaded
+        ]
+        lines = ["subject_id,study_id,acquisition_datetime,dicom_filepath"]
+        for n, (subject, study, stem, count) in enumerate(records):
+            rel = f"files/p{subject[:2]}/p{subject}/s{study}/{stem}.dcm"
+            lines.append(f"{subject},{study},2180-01-01 10:00:00,{rel}")
+            if count:
+                clips[stem] = np.stack([us_image(24, 32, 2200 + 40 * n + k) for k in range(count)])
+                _dicom_clip(base / rel, clips[stem])
+        (base / "echo-record-list.csv").write_text("\n".join(lines) + "\n")
+        (base / "echo-study-list.csv").write_text("subject_id,study_id\n")
+
+    src = _download(tmp_path, "mimic-iv-echo-1.0.zip", "", build)
+    out = convert(CATALOG.datasets["mimic-iv-echo"], src)
+    assert sorted(out.by_id) == [
+        "90001234_0001_0000",
+        "90001234_0001_0002",
+        "90001234_0001_0004",
+        "94106955_0001_0002",
+        "94106955_0001_0010",
+        "94106955_0001_0017",
+        "94106955_0002_0000",
+    ]
+    assert [p["kind"] for p in out.problems()] == ["missing_image"]
+    assert np.array_equal(out.image("94106955_0001_0010"), clips["94106955_0001"][10])
+    assert np.array_equal(out.image("94106955_0002_0000"), clips["94106955_0002"][0])
+    assert Counter(r["subject_id"] for r in out.rows) == {"10002221": 4, "10003400": 3}
+    assert len({r["split"] for r in out.rows if r["subject_id"] == "10002221"}) == 1
+    assert '"study_id": "94106955"' in out.by_id["94106955_0002_0000"]["extra"]
