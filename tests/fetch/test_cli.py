@@ -232,7 +232,14 @@ def _usreg(root: Path, server, home: Path, *args: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # a suite run in the background or under nohup ignores SIGINT, and children inherit that; the child we
+        # interrupt must see Ctrl-C as a user's terminal delivers it
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_part(part: Path, at_least: int, proc: subprocess.Popen, timeout: float = 20) -> int:
