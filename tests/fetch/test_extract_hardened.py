@@ -221,3 +221,36 @@ def test_cache_commands_handle_a_tree_deeper_than_path_max(run_cli, usreg_home: 
     assert size["sources"] == len(b"top") + len(b"bottom")
     _cache_commands(run_cli, "hand")
     assert not (usreg_home / "sources/hand").exists()
+
+
+# -- 5. encrypted and unsupported archives ------------------------------------------------------------------------
+def test_encrypted_zip_is_a_clear_error(catalog_root, run_cli, usreg_home: Path, tmp_path: Path) -> None:
+    catalog_root.dataset(_manual("locked"))
+    given = _folder(tmp_path / "given", {"locked.zip": archives.zip_encrypted({"scan.png": b"png bytes"})})
+    result = run_cli("fetch", "locked", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "locked.zip is encrypted (member 'scan.png' needs a password)" in result.output
+    assert "--from-file" in result.output and "password" in result.output
+    assert [p.name for p in (usreg_home / "sources/locked").iterdir()] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("images.zip.001", "one volume of a multi-volume archive"),
+        ("images.z01", "one volume of a multi-volume archive"),
+        ("scans.part1.rar", "one volume of a multi-volume RAR archive"),
+        ("setup.cab", "an archive format usreg does not extract"),
+    ],
+)
+def test_unsupported_archive_is_a_clear_error(
+    catalog_root, run_cli, usreg_home: Path, tmp_path: Path, name: str, reason: str
+) -> None:
+    catalog_root.dataset(_manual("odd"))
+    given = _folder(tmp_path / "given", {name: b"not unpacked", "labels.csv": b"id\n1\n"})
+    result = run_cli("fetch", "odd", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 1, result.output
+    assert f"{name} is {reason}" in result.output
+    assert "7z x FILE" in result.output and "--from-file" in result.output
+    assert not (usreg_home / "sources/odd/latest").exists()
