@@ -357,6 +357,28 @@ def _echocp(stage: Path) -> dict:
     }
 
 
+def _stanford_thyroid_cineclip(stage: Path) -> dict:
+    import h5py
+
+    stage.mkdir(parents=True)
+    rows = [(b"103_", 0), (b"103_", 1), (b"103_", 2), (b"14_", 0), (b"14_", 1)]
+    with h5py.File(stage / "dataset.hdf5", "w") as h5:
+        h5["annot_id"] = np.array([a for a, _ in rows])
+        h5["frame_num"] = np.array([f for _, f in rows])
+        h5["image"] = np.stack([us_image(40, 44, 1300 + i) for i in range(len(rows))])
+        h5["mask"] = np.stack([blob_mask(40, 44, 1300 + i) for i in range(len(rows))])  # 0 / 255
+    (stage / "metadata.csv").write_text("annot_id,sex,age,ti-rads_level\n103_,F,50,4\n14_,M,61,2\n")
+    return {
+        "samples": 5,
+        "split_kind": "seeded-subject",
+        "subjects": 2,
+        "subjects_of": {"103_f0002": "103", "14_f0000": "14"},
+        "targets": {"nodule": {0: "background", 1: "thyroid nodule"}},
+        "mask_values": {"14_f0001": {0, 1}},
+        "frames": {"103_f0001": us_image(40, 44, 1301)},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "105us": (CATALOG.datasets["105us"], _105us),
     "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
@@ -371,6 +393,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "ubpd": (CATALOG.datasets["ubpd"], _ubpd),
     "segthy": (CATALOG.datasets["segthy"], _segthy),
     "echocp": (CATALOG.datasets["echocp"], _echocp),
+    "stanford-thyroid-cineclip": (CATALOG.datasets["stanford-thyroid-cineclip"], _stanford_thyroid_cineclip),
 }
 
 

@@ -33,6 +33,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     remind2reg,
     resect,
     segthy,
+    stanford_thyroid_cineclip,
     tn3k,
     ubpd,
     unity_imaging,

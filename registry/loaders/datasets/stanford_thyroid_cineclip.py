@@ -1,0 +1,99 @@
+"""Stanford AIMI thyroid ultrasound cine-clip dataset (192 nodules, 167 patients).
+
+Layout of the download: ``dataset.hdf5`` with four datasets of one row per frame, ``annot_id`` (the clip / nodule
+id, bytes, sometimes padded with ``_``), ``frame_num``, ``image`` (grey frames) and ``mask`` (nodule masks), plus
+``metadata.csv`` (demographics, TI-RADS, pathology; not read by this loader).
+
+Sampling: every frame of every clip is one sample, ``<annot_id>_f<frame_num>`` (``frame`` = frame_num); the mask's
+non-zero pixels (255 in the release) are the nodule (target ``nodule``). The ``annot_id`` without its padding is the
+subject (UltraBench reads it as the patient id), so the seeded split keeps its frames together. Frames are read from
+the HDF5 file one at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
+from ..decode import BadData
+
+KEYS = ("annot_id", "frame_num", "image", "mask")
+
+
+@lru_cache(maxsize=2)
+def _h5(path: str) -> Any:
+    try:
+        import h5py
+    except ImportError:  # pragma: no cover
+        raise BadData("unreadable", "HDF5 input needs h5py: pip install 'usreg[data]'") from None
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        raise BadData("unreadable", f"not a readable HDF5 file: {exc}") from None
+
+
+def h5_frame(path: str, key: str, index: int, binary: bool = False) -> np.ndarray:
+    """Row ``index`` of dataset ``key`` in an HDF5 file (a 2-D frame), as uint8; ``binary`` maps non-zero to 1."""
+    try:
+        arr = np.asarray(_h5(path)[key][index])
+    except (KeyError, IndexError, OSError, ValueError) as exc:
+        raise BadData("unreadable", f"{key}[{index}] cannot be read: {exc}") from None
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if binary:
+        return (arr != 0).astype(np.uint8)
+    if arr.dtype != np.uint8:
+        lo, hi = float(arr.min()), float(arr.max())
+        arr = np.zeros(arr.shape, np.uint8) if hi <= lo else ((arr - lo) * (255.0 / (hi - lo))).astype(np.uint8)
+    return arr
+
+
+def _clip_id(value: Any) -> str:
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return text.strip().rstrip("_") or "clip"
+
+
+@register
+class StanfordThyroidCineclip(Converter):
+    name = "stanford-thyroid-cineclip"
+    summary = "dataset.hdf5 with per-frame annot_id, frame_num, image and mask datasets"
+    Options = CommonOptions
+
+    def items(self, ctx: ConvertContext) -> Iterator[Item]:
+        ctx.declare_target("nodule", {0: "background", 1: "thyroid nodule"}, "non-zero mask pixels")
+        ctx.split_note = "No official split: a seeded split grouped by annot_id is assigned."
+        found = [f for f in ctx.files() if f.name.lower() == "dataset.hdf5"]
+        if not found:
+            ctx.find_dir(lambda d: False, "dataset.hdf5")
+        path = found[0]
+        try:
+            h5 = _h5(str(path))
+            missing = [k for k in KEYS if k not in h5]
+            if missing:
+                ctx.problem("unreadable", path, f"dataset.hdf5 has no {', '.join(missing)} dataset(s)")
+                return
+            annot = h5["annot_id"][:]
+            frames = h5["frame_num"][:]
+            n = len(h5["image"])
+        except BadData as exc:
+            ctx.problem(exc.kind, path, exc.message)
+            return
+        if not len(annot) == len(frames) == n == len(h5["mask"]):
+            ctx.problem("unreadable", path, "annot_id, frame_num, image and mask differ in length")
+            return
+        for i in range(n):
+            clip = _clip_id(annot[i])
+            frame = int(frames[i])
+            yield Item(
+                sample_id=f"{clip}_f{frame:04d}",
+                image=Decode(h5_frame, (str(path), "image", i), source=ctx.rel(path)),
+                source_file=ctx.rel(path),
+                masks={"nodule": Decode(h5_frame, (str(path), "mask", i), {"binary": True}, source=ctx.rel(path))},
+                subject_id=clip,
+                frame=frame,
+                extra={"row": i},
+            )
