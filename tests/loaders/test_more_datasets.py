@@ -67,8 +67,14 @@ def test_open_kidney_targets_views_and_duplicates(tmp_path, convert):
 
 
 def test_psfhs_channel_first_mha(tmp_path, convert):
+    """The catalog entry's generic image-mask-folders configuration (UltraBench's layout) on PSFHS.zip's tree."""
+    from registry.catalog import load_catalog
+    from tests.conftest import REPO_ROOT
+
+    entry = load_catalog(REPO_ROOT, only=[REPO_ROOT / "entries/datasets/psfhs.yaml"]).datasets["psfhs"]
+    assert entry.loader.name == "image-mask-folders"
     fx = psfhs.build(tmp_path / "src")
-    out = convert(make_entry("psfhs", "psfhs"), fx.root)
+    out = convert(entry, fx.root)
     assert len(out.rows) == fx.expected["samples"]
     assert out.image("00000").shape == (64, 64)  # 3 equal channels stored first -> grey
     assert set(np.unique(out.mask("00000", "psfh"))) == {0, 1, 2}

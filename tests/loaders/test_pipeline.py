@@ -47,7 +47,6 @@ def test_names_cover_generic_and_dataset_converters():
         "hc18",
         "camus",
         "open-kidney",
-        "psfhs",
         "aul",
         "ddti",
         "tn3k",

@@ -29,7 +29,6 @@ from . import (  # noqa: F401  (importing registers the converters)
     open_kidney,
     pocus_covid19,
     porcine_spinal_cord,
-    psfhs,
     remind2reg,
     resect,
     segthy,
