@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..errors import UsageError, UsregError
+from ..errors import EXIT_ENVIRONMENT, EXIT_FINDINGS, NoSuchEntry, UsageError, UsregError
+from ..fetch.errors import common_exit_code
 from ..paths import usreg_home
 from .context import AppContext, pass_app
 from .output import console, emit_json, emit_rows
@@ -39,7 +40,7 @@ def _lookup(app: AppContext, entry_id: str):
         )
     known = sorted([*catalog.datasets, *catalog.models])
     close = difflib.get_close_matches(entry_id, known, n=3)
-    raise UsageError(
+    raise NoSuchEntry(
         f"no entry named {entry_id!r} in {catalog.root}",
         hint=f"did you mean {', '.join(close)}?" if close else "run `usreg list` to see the ids",
     )
@@ -78,6 +79,14 @@ def _lookup(app: AppContext, entry_id: str):
     help="Accept a partial conversion (a failed data check, unused source files): exit 0, recorded as partial.",
 )
 @click.option(
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Collections: convert members on the local process pool or as Ray tasks.",
+)
+@click.option("--ray-address", metavar="ADDR", help="Collections with --executor ray: an existing cluster's address.")
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "json"]),
@@ -98,6 +107,8 @@ def fetch(
     dry_run: bool,
     fmt: str,
     keep_going: bool = False,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> None:
     """Download datasets from their hosts, verify, unpack safely and convert them.
 
@@ -120,6 +131,11 @@ def fetch(
     failures: list[tuple[str, UsregError]] = []
     results = []
     for entry in entries:
+        if getattr(entry, "kind", None) == "collection" and not dry_run:
+            error = _fetch_collection(app, entry, files, executor, ray_address, fmt, keep_going)
+            if error is not None:
+                failures.append((entry.id, error))
+            continue
         reporter = JsonReporter() if fmt == "json" else (None if dry_run else RichReporter(console(stderr=True)))
         try:
             result = fetch_dataset(
@@ -136,6 +152,8 @@ def fetch(
         except UsregError as exc:
             if reporter:
                 reporter.close()
+            if exc.exit_code not in (EXIT_FINDINGS, EXIT_ENVIRONMENT):  # Ctrl-C (130): stop here, resume later
+                raise
             if fmt == "json":
                 reporter.result({"dataset": entry.id, "ok": False, "error": exc.message, "hint": exc.hint})
             if len(entries) == 1:
@@ -156,10 +174,64 @@ def fetch(
     if len(failures) == 1 and len(entries) == 1:
         raise failures[0][1]
     if failures:
-        raise UsregError(
+        error = UsregError(
             f"{len(failures)} of {len(entries)} fetches failed: {', '.join(i for i, _ in failures)}",
             hint="see the errors above",
         )
+        error.exit_code = common_exit_code([e for _, e in failures]) or EXIT_FINDINGS
+        raise error
+
+
+def _fetch_collection(app, entry, files, executor, address, fmt: str, keep_going: bool) -> UsregError | None:
+    """Every member of a collection: fetched (or found in the --from-file folder) and converted, then merged."""
+    from ..loaders.collection import fetch_collection
+
+    if len(files) > 1:
+        raise UsageError(
+            f"{entry.id} is a collection: give one folder holding the members' downloads",
+            hint=f"usreg fetch {entry.id} --from-file DIR (DIR/<member-id>/... per member)",
+        )
+    err = console(stderr=True)
+    result = fetch_collection(
+        entry,
+        app.catalog(),
+        usreg_home(),
+        folder=files[0] if files else None,
+        executor=executor,
+        address=address,
+        on_done=(lambda m: err.print(f"{m.member}: {m.state}", markup=False, highlight=False))
+        if fmt != "json"
+        else None,
+    )
+    bad = [m for m in result.members if m.state == "failed" or (m.state == "partial" and not keep_going)]
+    if fmt == "json":
+        emit_json({"ok": not bad, **result.as_dict()})
+    else:
+        rows = [
+            {
+                "member": m.member,
+                "state": m.state,
+                "samples": m.samples or "",
+                "note": m.note(),
+            }
+            for m in result.members
+        ]
+        emit_rows(rows, ["member", "state", "samples", "note"], "table", title=f"{entry.id}: members")
+        out = console()
+        for m in result.members:
+            if m.state == "manual":
+                out.print(f"{m.member}:\n{m.step}", markup=False, highlight=False)
+        counts = ", ".join(f"{v} {k}" for k, v in result.counts().items())
+        out.print(f"{entry.id}: {counts}", markup=False, highlight=False)
+        for name, path in result.merged.items():
+            out.print(f"merged COCO {name}: {path}", markup=False, highlight=False)
+        out.print(f"summary: {result.summary_path}", markup=False, highlight=False)
+    if bad:
+        return UsregError(
+            f"{entry.id}: {len(bad)} member(s) failed or are partial: {', '.join(m.member for m in bad)}",
+            hint="the table above says why; --keep-going accepts partial members",
+        )
+    return None
 
 
 def _honest(result, keep_going: bool) -> UsregError | None:

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
 from tests.loaders.conftest import make_entry
@@ -364,3 +365,130 @@ def test_fetch_and_convert_exit_1_when_files_are_dropped_and_keep_going_records_
     )
     ready = run_cli("convert", "multicentre", root=root)
     assert ready.exit_code == 0 and "multicentre is ready" in ready.output
+
+
+# --- 7. collections: every member converted (or its state said), one merged COCO ---------------------------------
+
+
+def _collection_catalog(catalog_root, tmp_path: Path) -> Path:
+    """A collection of four members and a folder holding three members' downloads, as a user would gather them."""
+    from tests.conftest import minimal_dataset
+
+    manual = [{"kind": "manual", "url": "https://example.org/data", "instructions": "Register, then download."}]
+    seg = {"images": "images/{stem}.png", "masks": {"lesion": "masks/{stem}.png"}, "mask": {"threshold": 127}}
+    catalog_root.dataset(
+        minimal_dataset(
+            "hosp-seg",
+            sources=manual,
+            loader={"name": "image-mask-folders", "options": {**seg, "subject_pattern": "(?P<subject>p\\d+)_"}},
+        )
+    )
+    catalog_root.dataset(
+        minimal_dataset(
+            "kidney-rf",
+            sources=manual,
+            loader={"name": "coco", "options": {"annotations": "{split}/_annotations.coco.json", "target": "organs"}},
+        )
+    )
+    catalog_root.dataset(
+        minimal_dataset("broken-one", sources=manual, loader={"name": "image-mask-folders", "options": seg})
+    )
+    catalog_root.dataset(
+        minimal_dataset("hand-only", sources=manual, loader={"name": "image-mask-folders", "options": seg})
+    )
+    catalog_root.dataset(
+        minimal_dataset(
+            "mini-43d",
+            kind="collection",
+            anatomy=["multi"],
+            sources=manual,
+            relations={"members": ["hosp-seg", "kidney-rf", "broken-one", "hand-only"]},
+        )
+    )
+    folder = tmp_path / "downloads"
+    seed = 1200
+    for i in range(4):  # subjects: two images each
+        seed += 1
+        _pair(folder / "hosp-seg" / "Dataset", f"images/p{i // 2}_{i}.png", f"masks/p{i // 2}_{i}.png", seed)
+    rf = folder / "kidney-rf"
+    for split in ("train", "valid"):
+        seed += 1
+        name = f"k{seed}.jpg"
+        save(rf / split / name, rgb(us_image(30, 40, seed)), fmt="JPEG")
+        doc = {
+            "categories": [
+                {"id": 0, "name": "organs", "supercategory": "none"},
+                {"id": 1, "name": "kidney", "supercategory": "organs"},
+            ],
+            "images": [{"id": 0, "file_name": name, "height": 30, "width": 40}],
+            "annotations": [
+                {
+                    "id": 0,
+                    "image_id": 0,
+                    "category_id": 1,
+                    "bbox": [5, 5, 20, 15],
+                    "area": 300,
+                    "iscrowd": 0,
+                    "segmentation": [[5, 5, 25, 5, 25, 20, 5, 20]],
+                }
+            ],
+        }
+        (rf / split / "_annotations.coco.json").write_text(json.dumps(doc))
+    (folder / "broken-one").mkdir(parents=True)
+    (folder / "broken-one" / "notes.txt").write_text("the images were never uploaded\n")
+    return folder
+
+
+def test_collection_from_a_folder_converts_every_member_and_merges_coco(tmp_path, catalog_root, run_cli, usreg_home):
+    from pycocotools.coco import COCO
+
+    folder = _collection_catalog(catalog_root, tmp_path)
+    result = run_cli("fetch", "mini-43d", "--from-file", str(folder), "--format", "json", root=catalog_root.root)
+    assert result.exit_code == 1, result.output  # broken-one failed; the others were still converted
+    doc, _ = json.JSONDecoder().raw_decode(result.stdout[result.stdout.index("{") :])
+    states = {m["member"]: m["state"] for m in doc["members"]}
+    assert states == {
+        "hosp-seg": "converted",
+        "kidney-rf": "converted",
+        "broken-one": "failed",
+        "hand-only": "not-given",
+    }
+    assert "hand-only" in next(m["step"] for m in doc["members"] if m["member"] == "hand-only")
+    merged = usreg_home / "collections" / "mini-43d"
+    per_split = {}
+    for path in sorted(merged.glob("coco_*.json")):
+        coco = COCO(str(path))  # loads in pycocotools
+        per_split[path.name] = coco
+        for image in coco.dataset["images"]:
+            assert (usreg_home / "datasets" / image["file_name"]).is_file()
+    train = per_split["coco_train.json"]
+    assert {c["name"] for c in train.dataset["categories"]} == {"hosp-seg/foreground", "kidney-rf/kidney"}
+    assert {i["dataset"] for i in train.dataset["images"]} <= {"hosp-seg", "kidney-rf"}
+    hosp = [i for c in per_split.values() for i in c.dataset["images"] if i["dataset"] == "hosp-seg"]
+    assert {i["subject_id"] for i in hosp} == {"p0", "p1"} and all(i["sample_id"] for i in hosp)
+    agnostic = per_split["coco_agnostic_train.json"]
+    assert [c["name"] for c in agnostic.dataset["categories"]] == ["object"]
+    assert agnostic.getAnnIds() and all(a["category_id"] == 1 for a in agnostic.dataset["annotations"])
+    total = sum(len(c.dataset["images"]) for n, c in per_split.items() if not n.startswith("coco_agnostic"))
+    assert total == 4 + 2
+    summary = json.loads((merged / "summary.json").read_text())
+    assert summary["counts"] == {"converted": 2, "not-given": 1, "failed": 1}
+
+
+@pytest.mark.slow  # starts a local Ray instance (about 10 s)
+def test_collection_members_run_as_ray_tasks_and_manual_members_say_the_step(tmp_path, catalog_root, usreg_home):
+    from registry.catalog import load_catalog
+    from registry.loaders.collection import fetch_collection
+
+    folder = _collection_catalog(catalog_root, tmp_path)
+    catalog = load_catalog(catalog_root.root)
+    result = fetch_collection(
+        catalog.datasets["mini-43d"], catalog, usreg_home, folder=folder, executor="ray", workers=2
+    )
+    assert {m.member: m.state for m in result.members}["kidney-rf"] == "converted"
+    assert set(result.merged) >= {"per_dataset:train", "agnostic:train"}
+    # without a folder, members whose sources need a person are listed with the step
+    without = fetch_collection(catalog.datasets["mini-43d"], catalog, usreg_home, executor="local", workers=1)
+    states = {m.member: m for m in without.members}
+    assert states["hosp-seg"].state == "converted"  # from the files ingested above, now in the cache
+    assert states["hand-only"].state == "manual" and "Register, then download." in states["hand-only"].step
