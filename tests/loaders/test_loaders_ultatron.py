@@ -624,8 +624,8 @@ def test_remind2reg_ultrasound_channel_only(tmp_path, convert):
 # --- mimic-iv-echo: the PhysioNet tree, driven by echo-record-list.csv --------------------------------------------
 
 
-def _dicom_clip(path: Path, frames: np.ndarray) -> None:
-    """An uncompressed multi-frame (or single-frame) MONOCHROME2 ultrasound DICOM."""
+def _dicom_clip(path: Path, frames: np.ndarray, **tags) -> None:
+    """An uncompressed multi-frame (or single-frame) MONOCHROME2 ultrasound DICOM, with extra ``tags``."""
     from pydicom.dataset import FileDataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
@@ -641,6 +641,8 @@ def _dicom_clip(path: Path, frames: np.ndarray) -> None:
     ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
     ds.PixelData = np.ascontiguousarray(frames if frames.shape[0] > 1 else frames[0]).tobytes()
+    for key, value in tags.items():
+        setattr(ds, key, value)
     path.parent.mkdir(parents=True, exist_ok=True)
     ds.save_as(str(path), enforce_file_format=True)
 
@@ -683,3 +685,41 @@ def test_mimic_iv_echo_frames_of_each_listed_clip(tmp_path, convert):
     assert Counter(r["subject_id"] for r in out.rows) == {"10002221": 4, "10003400": 3}
     assert len({r["split"] for r in out.rows if r["subject_id"] == "10002221"}) == 1
     assert '"study_id": "94106955"' in out.by_id["94106955_0002_0000"]["extra"]
+
+
+# --- remind: DICOM series of the TCIA collection; the ultrasound only ---------------------------------------------
+
+
+def test_remind_ultrasound_volumes_and_series_by_patient(tmp_path, convert):
+    vol = np.stack([us_image(20, 24, 2300 + k) for k in range(12)])
+    series_files = [us_image(20, 24, 2400 + k) for k in range(4)]
+
+    def build(root: Path) -> None:
+        case = root / "remind" / "ReMIND-001" / "1.2.3"
+        _dicom_clip(case / "US_pre" / "1-1.dcm", vol, PatientID="ReMIND-001", SeriesInstanceUID="1.2.3.1")
+        for k, img in enumerate(series_files):  # a series of single-frame files, written out of order
+            _dicom_clip(
+                case / "US_post" / f"1-{4 - k}.dcm",
+                img[None],
+                PatientID="ReMIND-001",
+                SeriesInstanceUID="1.2.3.2",
+                InstanceNumber=k + 1,
+            )
+        mr = root / "remind" / "ReMIND-001" / "1.2.3" / "MR_T1" / "1-1.dcm"
+        _dicom_clip(mr, vol[:3], PatientID="ReMIND-001", SeriesInstanceUID="1.2.3.9", Modality="MR")
+        _dicom_clip(
+            root / "remind" / "ReMIND-002" / "4.5" / "US_pre" / "1-1.dcm",
+            vol[:5],
+            PatientID="ReMIND-002",
+            SeriesInstanceUID="4.5.1",
+        )
+
+    src = _download(tmp_path, "ReMIND.zip", "", build)
+    out = convert(CATALOG.datasets["remind"], src)
+    assert not out.problems(), out.problems()
+    assert Counter(r["subject_id"] for r in out.rows) == {"ReMIND-001": 10 + 4, "ReMIND-002": 5}
+    assert np.array_equal(out.image("ReMIND-001_s1_1-1_0006"), vol[6])
+    for k, img in enumerate(series_files):  # instance order, whatever the file names
+        assert np.array_equal(out.image(f"ReMIND-001_s2_1-{4 - k}"), img)
+    assert len({r["split"] for r in out.rows if r["subject_id"] == "ReMIND-001"}) == 1
+    assert sum(out.splits().values()) == 19

@@ -29,6 +29,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     open_kidney,
     pocus_covid19,
     porcine_spinal_cord,
+    remind,
     remind2reg,
     resect,
     segthy,

@@ -16,14 +16,12 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
-from ..decode import BadData
+from ._dicom import frame_count, read_clip_frame
 from ._volumes import MAX_SLICES, slice_indices
 
 RECORDS = "echo-record-list.csv"
@@ -31,48 +29,6 @@ RECORDS = "echo-record-list.csv"
 
 class MimicEchoOptions(CommonOptions):
     frames: int = Field(3, ge=1, le=MAX_SLICES, description="Frames taken from each DICOM clip.")
-
-
-def frame_count(path: str) -> int | None:
-    import pydicom
-
-    try:
-        ds = pydicom.dcmread(path, stop_before_pixels=True)
-    except Exception:  # pydicom raises many kinds of error for a bad file
-        return None
-    return int(getattr(ds, "NumberOfFrames", 1) or 1)
-
-
-@lru_cache(maxsize=1)
-def _clip(path: str):
-    import pydicom
-
-    try:
-        ds = pydicom.dcmread(path)
-        return ds, ds.pixel_array
-    except Exception as exc:  # as above
-        raise BadData(
-            "unreadable",
-            f"cannot decode DICOM pixel data ({str(exc)[:200]}); compressed transfer syntaxes may need "
-            "`pip install pylibjpeg pylibjpeg-libjpeg`",
-        ) from None
-
-
-def read_clip_frame(path: str, frame: int) -> np.ndarray:
-    """Frame ``frame`` of a (multi-frame) DICOM; the decoded clip is kept for the next frame of the same file."""
-    from pydicom.pixels import apply_color_lut
-
-    ds, pixels = _clip(str(path))
-    if int(getattr(ds, "NumberOfFrames", 1) or 1) > 1:
-        if not 0 <= frame < pixels.shape[0]:
-            raise BadData("unreadable", f"frame {frame} is outside the clip's {pixels.shape[0]} frames")
-        pixels = pixels[frame]
-    photometric = str(getattr(ds, "PhotometricInterpretation", ""))
-    if photometric == "PALETTE COLOR":
-        pixels = apply_color_lut(pixels, ds)
-    elif photometric == "MONOCHROME1":
-        pixels = pixels.max() - pixels
-    return np.asarray(pixels)
 
 
 @register
