@@ -5,11 +5,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+#: The exit codes of every command, in one place (README, "Exit codes"):
+EXIT_OK = 0  # done
+EXIT_FINDINGS = 1  # findings: an invalid entry, a failed check, a checksum mismatch, no such entry
+EXIT_ENVIRONMENT = 2  # usage or environment: bad arguments, network or DNS failure, a missing tool, an unwritable disk
+
 
 class UsregError(Exception):
-    """A user-facing failure: what went wrong and what to do. Exit code 1 unless ``exit_code`` says otherwise."""
+    """A user-facing failure: what went wrong and what to do. A finding (exit 1) unless ``exit_code`` says otherwise."""
 
-    exit_code = 1
+    exit_code = EXIT_FINDINGS
 
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)
@@ -23,7 +28,15 @@ class UsregError(Exception):
 class UsageError(UsregError):
     """Bad usage or a broken environment (exit code 2)."""
 
-    exit_code = 2
+    exit_code = EXIT_ENVIRONMENT
+
+
+class EnvironmentFailure(UsageError):
+    """The environment failed, not the input: the network, DNS, a missing tool, the disk (exit code 2)."""
+
+
+class NoSuchEntry(UsregError):
+    """No entry with the id given: a finding (exit code 1) in every command."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import NoSuchEntry, UsageError
 from . import compat
 from .adapters import BASELINES, TRAINABLE, builtin_id
 from .jobs import ModelRef
@@ -22,10 +22,10 @@ class Plan:
         self.skipped.append({"dataset": dataset_id, "model": model_id, "reason": "; ".join(reasons)})
 
 
-def _unknown(kind: str, name: str, known: list[str]) -> UsageError:
+def _unknown(kind: str, name: str, known: list[str]) -> NoSuchEntry:
     close = difflib.get_close_matches(name, known, n=3)
     hint = f"did you mean: {', '.join(close)}?" if close else f"run `usreg list --kind {kind}` to see the ids"
-    return UsageError(f"no {kind} entry with id {name!r}", hint=hint)
+    return NoSuchEntry(f"no {kind} entry with id {name!r}", hint=hint)
 
 
 def fetched(home: Path, dataset_id: str) -> bool:

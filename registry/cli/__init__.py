@@ -6,9 +6,10 @@ import logging
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from .. import __version__
-from ..errors import UsregError
+from ..errors import EXIT_ENVIRONMENT, UsregError
 from .context import AppContext
 from .output import console
 
@@ -32,10 +33,16 @@ class UsregGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UsregError as exc:
-            console(stderr=True).print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
+            console(stderr=True).print("[red]error:[/red] " + escape(exc.message), markup=True, highlight=False)
             if exc.hint:
                 console(stderr=True).print(f"  hint: {exc.hint}", markup=False)
             ctx.exit(exc.exit_code)
+        except OSError as exc:  # the disk or the system refused (a path that cannot be written): environment, exit 2
+            where = f" ({exc.filename})" if exc.filename else ""
+            console(stderr=True).print(
+                "[red]error:[/red] " + escape(f"{exc.strerror or exc}{where}"), markup=True, highlight=False
+            )
+            ctx.exit(EXIT_ENVIRONMENT)
 
 
 @click.group(cls=UsregGroup, context_settings={"help_option_names": ["-h", "--help"]})

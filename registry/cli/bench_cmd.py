@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import UsageError, UsregError
+from ..errors import NoSuchEntry, UsageError, UsregError
 from .context import AppContext, pass_app
 from .output import console, emit_json, emit_rows, format_option
 
@@ -340,7 +340,7 @@ def leaderboard(app: AppContext, dataset: str, split: str | None, metric: str | 
         import difflib
 
         close = difflib.get_close_matches(dataset, sorted(catalog.datasets), n=3)
-        raise UsageError(
+        raise NoSuchEntry(
             f"no dataset entry with id {dataset!r}",
             hint=f"did you mean: {', '.join(close)}?" if close else "run `usreg list --kind dataset`",
         )

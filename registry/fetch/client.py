@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from .. import __version__
+from ..errors import EXIT_ENVIRONMENT
 from .errors import DownloadError, HostError, redact_text, redact_url
 from .plan import Candidate
 from .retry import RETRY_STATUSES, TRANSIENT_ERRORS, backoff_delay, describe, parse_retry_after
@@ -37,7 +38,10 @@ class Cancelled(Exception):
 
 
 class RetriesExhausted(DownloadError):
-    """Every attempt at one URL failed with a transient error."""
+    """Every attempt at one URL failed with a transient error, or its host name does not resolve: the network or the
+    host is down, an environment failure (exit code 2)."""
+
+    exit_code = EXIT_ENVIRONMENT
 
 
 @dataclass

@@ -69,7 +69,18 @@ class HostError(FetchError):
 
 
 class DownloadError(FetchError):
-    """Every URL of a file failed."""
+    """Every URL of a file failed. Exit code 1, or 2 when every failure was the network's (``exit_code=``)."""
+
+    def __init__(self, message: str, hint: str = "", exit_code: int | None = None) -> None:
+        super().__init__(message, hint)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+def common_exit_code(errors: list[BaseException]) -> int | None:
+    """The exit code every one of ``errors`` has, or None when they differ (then the default applies)."""
+    codes = {getattr(e, "exit_code", None) for e in errors}
+    return codes.pop() if len(codes) == 1 else None
 
 
 class ChecksumMismatch(FetchError):

@@ -22,6 +22,7 @@ from .errors import (
     FetchError,
     HostError,
     ManualDownloadRequired,
+    common_exit_code,
     redact_error,
     redact_url,
 )
@@ -358,7 +359,11 @@ class _Run:
                 raise errors[0]
             first = errors[0]
             text = "; ".join(getattr(e, "message", str(e)).splitlines()[0] for e in errors)
-            raise DownloadError(f"{len(errors)} files failed: {text}", hint=getattr(first, "hint", ""))
+            raise DownloadError(
+                f"{len(errors)} files failed: {text}",
+                hint=getattr(first, "hint", ""),
+                exit_code=common_exit_code(errors),
+            )
         return [outcomes[f.name] for f in plan.files if f.name in outcomes]
 
     def _from_host(
@@ -388,6 +393,7 @@ class _Run:
                     f"{', '.join(names)}: not on the mirror ({mirror_errors}), and the {source.kind} host could not "
                     f"supply them either: {exc.message}",
                     hint=exc.hint,
+                    exit_code=exc.exit_code,
                 ) from None
         return out
 
@@ -401,6 +407,7 @@ class _Run:
         part = final.with_name(final.name + ".part")
         algorithms = {alg for alg, _, _ in rf.expected()}
         failures: list[str] = []
+        errors: list[BaseException] = []
         last_hint = ""
         info = None
         for candidate in rf.candidates:
@@ -420,6 +427,7 @@ class _Run:
                 break
             except (HostError, RetriesExhausted, DownloadError) as exc:
                 failures.append(f"{candidate.label} {candidate.url}: {exc.message}")
+                errors.append(exc)
                 last_hint = exc.hint
                 if candidate is not rf.candidates[-1]:
                     self.reporter.message(
@@ -435,6 +443,7 @@ class _Run:
             raise DownloadError(
                 f"could not download {rf.name} from any of {len(rf.candidates)} URL(s):\n  " + "\n  ".join(failures),
                 hint=hint or "",
+                exit_code=common_exit_code(errors),
             )
         trust, verified_by = self._verify(rf, part, info.size, info.digests, record)
         os.replace(part, final)

@@ -131,7 +131,7 @@ def test_bench_cli_errors(served_catalog, run_cli):
     both = run_cli("bench", root=root)
     assert both.exit_code == 2 and "DATASET" in both.output
     unknown = run_cli("bench", "carotid-plaq", root=root)
-    assert unknown.exit_code == 2 and "did you mean: carotid-plaque" in unknown.output
+    assert unknown.exit_code == 1 and "did you mean: carotid-plaque" in unknown.output  # no such entry: a finding
     not_fetched = run_cli("bench", "carotid-plaque", "--baseline", "all-background", root=root)
     assert not_fetched.exit_code == 1 and "usreg fetch carotid-plaque" in not_fetched.output
     plan = run_cli("bench", "carotid-plaque", "--dry-run", "--format", "json", root=root)

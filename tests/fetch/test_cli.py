@@ -185,7 +185,7 @@ def test_from_file_paths_after_the_option(catalog_root, run_cli, usreg_home: Pat
 
 def test_unknown_id_suggests(catalog, run_cli) -> None:
     result = run_cli("fetch", "zen-sett", root=catalog.root)
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # no such entry is a finding, as in show and score
     assert "no entry named 'zen-sett'" in result.stderr and "did you mean zen-set?" in result.stderr
 
 
@@ -329,3 +329,82 @@ def test_two_processes_fetch_one_dataset(catalog_root, server, usreg_home: Path)
     waited = [e for e in _json_lines(out2) if e["event"] == "message" and "another usreg fetch" in e["text"]]
     assert len(waited) == 1
     assert (usreg_home / "downloads/twice/latest/twice.bin").read_bytes() == data
+
+
+# -- exit codes (issue 13): one mapping for every command ------------------------------------------------------------
+ID_COMMANDS = [
+    ("show",),
+    ("score",),
+    ("fetch",),
+    ("fetch", "--dry-run"),
+    ("check-links",),
+    ("convert",),
+    ("check",),
+    ("bench",),
+    ("leaderboard",),
+]
+
+
+def _all_commands() -> list[tuple[str, ...]]:
+    import click
+
+    from registry.cli import main
+
+    out = []
+    for name, command in sorted(main.commands.items()):
+        if isinstance(command, click.Group):
+            out += [(name, sub) for sub in sorted(command.commands)]
+        else:
+            out.append((name,))
+    return out
+
+
+def test_every_command_exits_1_for_an_unknown_id_and_2_for_bad_usage(catalog, run_cli, usreg_home: Path) -> None:
+    from registry.errors import EXIT_ENVIRONMENT, EXIT_FINDINGS
+
+    for command in ID_COMMANDS:
+        result = run_cli(*command, "no-such-entry", root=catalog.root)
+        assert result.exit_code == EXIT_FINDINGS, (command, result.output)
+        assert "no-such-entry" in result.output and "Traceback" not in result.output, (command, result.output)
+    commands = _all_commands()
+    assert len(commands) >= 20 and ("cache", "clean") in commands
+    for command in commands:
+        result = run_cli(*command, "--no-such-option", root=catalog.root)
+        assert result.exit_code == EXIT_ENVIRONMENT, (command, result.output)
+        assert "No such option" in result.output, (command, result.output)
+
+
+def test_dns_failure_exits_2(catalog, run_cli, usreg_home: Path, monkeypatch) -> None:
+    monkeypatch.setenv("USREG_ZENODO_URL", "http://zenodo.invalid")
+    result = run_cli("fetch", "zen-set", root=catalog.root)
+    assert result.exit_code == 2, result.output
+    assert "cannot resolve the host name 'zenodo.invalid'" in result.output
+    result = run_cli("fetch", "zen-set", "--format", "json", root=catalog.root)
+    assert result.exit_code == 2 and '"ok": false' in result.stdout
+
+
+def test_network_failure_on_a_download_exits_2_and_a_checksum_mismatch_1(
+    catalog_root, run_cli, server, usreg_home: Path
+) -> None:
+    server.add_http_file("/files/down.bin", b"d" * 100)
+    server.fail("/files/down.bin", 503, times=10)
+    server.add_http_file("/files/bad.bin", b"b" * 100)
+    entries = {
+        "down-set": [{"kind": "http", "url": server.url + "/files/down.bin"}],
+        "bad-set": [
+            {"kind": "http", "url": server.url + "/files/bad.bin", "files": [{"name": "bad.bin", "md5": "0" * 32}]}
+        ],
+    }
+    for entry_id, sources in entries.items():
+        catalog_root.dataset(minimal_dataset(entry_id, sources=sources))
+    assert run_cli("fetch", "down-set", root=catalog_root.root).exit_code == 2
+    assert run_cli("fetch", "bad-set", root=catalog_root.root).exit_code == 1
+    both = run_cli("fetch", "down-set", "bad-set", root=catalog_root.root)
+    assert both.exit_code == 1 and "2 of 2 fetches failed" in both.output
+
+
+def test_an_unwritable_output_path_is_an_environment_error(catalog, run_cli, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run_cli("export", "--format", "json", "--output", str(blocker / "sub" / "x.json"), root=catalog.root)
+    assert result.exit_code == 2 and "Not a directory" in result.output, result.output
