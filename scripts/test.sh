@@ -12,6 +12,17 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# 7z, RAR and tar.zst archives are read through libarchive (Python binding: libarchive-c)
+if ! ldconfig -p 2>/dev/null | grep -q 'libarchive\.so\.13'; then
+  if [ "$(id -u)" = "0" ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libarchive13 >/dev/null \
+      || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libarchive13t64 >/dev/null
+  else
+    echo "note: libarchive13 is missing and we are not root; 7z and RAR extraction will fail" >&2
+  fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

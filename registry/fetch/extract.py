@@ -822,6 +822,7 @@ def _libarchive_reader(fd: int, kind: str) -> Iterator:
             ffi.get_read_filter_function(name)(pointer)
         for name in formats:
             ffi.get_read_format_function(name)(pointer)
+        os.lseek(fd, 0, os.SEEK_SET)  # the Python handle's buffer may have moved the descriptor on
         ffi.read_open_fd(pointer, fd, CHUNK_SIZE)
         yield ArchiveRead(pointer)
     finally:

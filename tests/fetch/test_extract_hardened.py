@@ -254,3 +254,73 @@ def test_unsupported_archive_is_a_clear_error(
     assert f"{name} is {reason}" in result.output
     assert "7z x FILE" in result.output and "--from-file" in result.output
     assert not (usreg_home / "sources/odd/latest").exists()
+
+
+# -- 7. 7z and RAR through libarchive, under the same rules --------------------------------------------------------
+GOOD = {"train/a.png": b"\x89PNG a", "train/a.txt": b"label a", "README.txt": b"hello"}
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("name", "build"),
+    [
+        ("data.7z", lambda files: archives.make_7z([(n, d, "file") for n, d in files.items()])),
+        ("data.rar", archives.make_rar5),
+        ("data.tar.zst", archives.make_tar_zst),
+        ("mislabelled.zip", archives.make_rar5),  # a host serving a RAR under a .zip name: read by its magic
+    ],
+)
+def test_7z_rar_and_zst_extract_exactly(tmp_path: Path, name: str, build) -> None:
+    archive = tmp_path / name
+    archive.write_bytes(build(GOOD))
+    target = tmp_path / "out"
+    target.mkdir()
+    assert sorted(extract(archive, target)) == sorted(GOOD)
+    assert _tree(target) == GOOD
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "member", "reason"),
+    [
+        ("bad.rar", lambda: archives.make_rar5({"ok.txt": b"ok", "../evil.txt": b"x"}), "../evil.txt", "'..'"),
+        ("bad.7z", lambda: archives.make_7z([("../evil.txt", b"x", "file")]), "../evil.txt", "'..'"),
+        (
+            "bad.7z",
+            lambda: archives.make_7z([("ok.txt", b"ok", "file"), ("link", "../../outside", "sym")]),
+            "link",
+            "symbolic link pointing outside",
+        ),
+        (
+            "chain.7z",
+            lambda: archives.make_7z([("here", ".", "sym"), ("escape", "here/../outside", "sym")]),
+            "escape",
+            "resolves outside the target",
+        ),
+    ],
+)
+def test_hostile_7z_and_rar_are_refused(tmp_path: Path, name: str, data, member: str, reason: str) -> None:
+    from registry.fetch.errors import UnsafeArchive
+
+    archive = tmp_path / name
+    archive.write_bytes(data())
+    sandbox = tmp_path / "sandbox"
+    target = sandbox / "deep" / "target"
+    target.mkdir(parents=True)
+    with pytest.raises(UnsafeArchive) as caught:
+        extract(archive, target)
+    assert reason in str(caught.value) and repr(member) in str(caught.value)
+    assert sorted(p.name for p in (sandbox / "deep").iterdir()) == ["target"]
+    assert not any(p.is_symlink() for p in target.rglob("*"))
+
+
+def test_rar_download_is_unpacked_into_the_source_tree(catalog_root, run_cli, usreg_home: Path, tmp_path: Path) -> None:
+    """TN-SCUI 2020 is distributed as a .rar: it must be unpacked, not left as a plain file."""
+    catalog_root.dataset(_manual("rar-set"))
+    files = {"TNSCUI2020_train/image/1.PNG": b"png 1", "TNSCUI2020_train/train.csv": b"ID,CATE\n1.PNG,0\n"}
+    given = _folder(tmp_path / "given", {"tnscui2020_train.rar": archives.make_rar5(files)})
+    result = run_cli("fetch", "rar-set", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    assert _tree(usreg_home / "sources/rar-set/latest") == files
