@@ -379,6 +379,21 @@ def _stanford_thyroid_cineclip(stage: Path) -> dict:
     }
 
 
+def _bus_uc(stage: Path) -> dict:
+    base = stage / "BUS_UC.zip" / "BUS-UC"
+    for i, (label, stem) in enumerate((("Benign", "01"), ("Benign", "010"), ("Malignant", "01"))):
+        for folder in (label, "All"):  # All/ repeats every sample
+            save(base / folder / "images" / f"{stem}.png", rgb(us_image(40, 40, 1400 + i)))
+            save(base / folder / "masks" / f"{stem}.png", blob_mask(40, 40, 1400 + i))
+    return {
+        "samples": 3,
+        "split_kind": "seeded-random",
+        "labels": {"benign": 2, "malignant": 1},
+        "targets": {"tumour": {0: "background", 1: "benign tumour", 2: "malignant tumour"}},
+        "mask_values": {"benign_010": {0, 1}, "malignant_01": {0, 2}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "105us": (CATALOG.datasets["105us"], _105us),
     "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
@@ -394,6 +409,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "segthy": (CATALOG.datasets["segthy"], _segthy),
     "echocp": (CATALOG.datasets["echocp"], _echocp),
     "stanford-thyroid-cineclip": (CATALOG.datasets["stanford-thyroid-cineclip"], _stanford_thyroid_cineclip),
+    "bus-uc": (CATALOG.datasets["bus-uc"], _bus_uc),
 }
 
 

@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     aul,
     bite,
     bus_bra,
+    bus_uc,
     busi,
     camus,
     carotid_plaque,
