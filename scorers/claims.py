@@ -49,6 +49,9 @@ def datasets_subject_level(entry: Any, view: CatalogView, coverage: Coverage) ->
     return True, all(Coverage.of(d).covers(_SUBJECT_LEVEL) for d in datasets)
 
 
+CURATOR_CLAIMS = frozenset({"descriptor-paper"})
+"""Claims a curator states in the entry itself (adding the publication); the others follow from other entries."""
+
 CLAIMS: dict[str, dict[str, ClaimFn]] = {
     "dataset": {"descriptor-paper": descriptor_paper, "reported-baseline": reported_baseline},
     "model": {"datasets-subject-level": datasets_subject_level},

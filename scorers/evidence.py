@@ -90,6 +90,13 @@ def register_keys(keys: Mapping[str, str]) -> None:
     _EXTRA_KEYS.update(keys)
 
 
+def form_only_keys() -> frozenset[str]:
+    """Keys whose checks look only at the form of a claim: they report "well-formed" at best, never "verified"."""
+    from .providers import BUILTIN_PROVIDER_CLASSES
+
+    return frozenset(k for cls in BUILTIN_PROVIDER_CLASSES for k in getattr(cls, "form_keys", ()))
+
+
 def known_keys() -> dict[str, str]:
     from .providers import BUILTIN_PROVIDER_CLASSES
 

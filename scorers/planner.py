@@ -12,16 +12,28 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from .claims import CURATOR_CLAIMS
 from .conditions import Condition, ConditionState, evaluate
-from .evidence import key_matches
-from .fields import field_stated, values_at
+from .evidence import form_only_keys, key_matches
+from .fields import Coverage, field_stated, values_at
 from .rubric import Criterion, Rubric
-from .tiers import CONTRADICTED, EVIDENCE_RANK, MISSING, SELF_REPORTED, TIERS, VERIFIED, WITH_EVIDENCE
+from .tiers import (
+    CONTRADICTED,
+    EVIDENCE_RANK,
+    MISSING,
+    SELF_REPORTED,
+    TIERS,
+    VERIFIED,
+    WELL_FORMED,
+    WITH_EVIDENCE,
+)
 
 if TYPE_CHECKING:
     from .engine import Score
 
-UPGRADE_TARGETS = (SELF_REPORTED, WITH_EVIDENCE, VERIFIED)
+UPGRADE_TARGETS = (SELF_REPORTED, WITH_EVIDENCE, WELL_FORMED, VERIFIED)
+CURATOR, OWNER = "curator", "owner"
+FETCHABLE_HOSTS = frozenset({"zenodo", "figshare", "mendeley", "huggingface"})  # hosts that publish checksums
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,7 @@ class Action:
     reason: str
     key: str | None = None  # the verification key a "verify" action relies on
     run: str | None = None  # the run behind that key (checks, links, bench) when one run verifies many criteria
+    who: str = CURATOR  # "owner": only the data (or model) owner can take this step (a licence, a DOI, a release)
 
     def to_dict(self, rubric: Rubric, entry_id: str) -> dict[str, Any]:
         return {
@@ -47,6 +60,7 @@ class Action:
             "cost": self.cost,
             "how": self.how.replace("{id}", entry_id),
             "for": self.reason,
+            "who": self.who,
         }
 
 
@@ -68,38 +82,51 @@ def _shared(action: Action, run: Any) -> Action:
 
 @lru_cache(maxsize=4096)
 def _upgrade(rubric: Rubric, criterion: Criterion, current: str, target: str, reason: str) -> Action | None:
-    """The action taking ``criterion`` from ``current`` to ``target`` evidence, or None when no action can."""
+    """The action taking ``criterion`` from ``current`` to ``target`` evidence, or None when no action can.
+
+    A missing fact that only its owner can create (``owner: true`` in the rubric: a licence, a DOI, a release) is an
+    owner step, priced by the rubric's ``actions.owner``. A key that checks only a claim's form reaches
+    "well-formed", never "verified"."""
     if EVIDENCE_RANK[target] <= EVIDENCE_RANK[current]:
         return None
     acts = rubric.actions
     gain = criterion.award[target] - criterion.award[current]
     stateable = bool(criterion.paths or criterion.claim)
-    if target == VERIFIED:
-        if not criterion.verify:
+    creating = criterion.owner and current in (MISSING, CONTRADICTED)
+    who = OWNER if creating and acts.owner is not None else CURATOR
+    owner_cost = acts.owner.cost if acts.owner is not None else acts.fill.cost
+    if target in (VERIFIED, WELL_FORMED):
+        if target == WELL_FORMED and not rubric.grades_form:
             return None
-        key = min(criterion.verify, key=lambda k: (acts.verify[_prefix(k)].cost, k))
+        form = form_only_keys() if rubric.grades_form else frozenset()
+        keys = [k for k in criterion.verify if (k in form) == (target == WELL_FORMED)]
+        if not keys:
+            return None
+        key = min(keys, key=lambda k: (acts.verify[_prefix(k)].cost, k))
         spec = acts.verify[_prefix(key)]
         cost = spec.cost
         if current == CONTRADICTED:
             cost += acts.fix.cost
         elif current == MISSING and stateable and _prefix(key) != "offline":
-            cost += acts.fill.cost  # the claim must be stated before the check can confirm it
+            cost += owner_cost if who == OWNER else acts.fill.cost  # stated before a check can confirm it
+        elif who == OWNER:
+            cost += owner_cost
         # (an offline check runs on the entry itself: making it pass is one edit, priced by the rubric)
         kind = "fix" if current == CONTRADICTED else "verify"
         run = _prefix(key) if _prefix(key) != "offline" else None
-        return Action(criterion.id, kind, VERIFIED, gain, cost, f"{criterion.how_to_earn} {spec.how}", reason, key, run)
+        return Action(criterion.id, kind, target, gain, cost, spec.how, reason, key, run, who)
     if not criterion.can_self_report:
         return None
-    start = {MISSING: acts.fill.cost, CONTRADICTED: acts.fix.cost}.get(current, 0)
+    start = {MISSING: owner_cost if who == OWNER else acts.fill.cost, CONTRADICTED: acts.fix.cost}.get(current, 0)
     first = "fix" if current == CONTRADICTED else "fill"
     if target == SELF_REPORTED:
-        return Action(criterion.id, first, target, gain, start, criterion.how_to_earn, reason)
+        return Action(criterion.id, first, target, gain, start, criterion.how_to_earn, reason, who=who)
     what = ", ".join(criterion.fields) if criterion.fields else f"the claim '{criterion.claim}'"
     evidence_how = acts.add_evidence.how.replace("{fields}", what)
     cost = start + acts.add_evidence.cost
     if current == SELF_REPORTED:
-        return Action(criterion.id, "add-evidence", target, gain, cost, evidence_how, reason)
-    return Action(criterion.id, first, target, gain, cost, f"{criterion.how_to_earn} {evidence_how}", reason)
+        return Action(criterion.id, "add-evidence", target, gain, cost, evidence_how, reason, who=who)
+    return Action(criterion.id, first, target, gain, cost, f"{criterion.how_to_earn} {evidence_how}", reason, who=who)
 
 
 @lru_cache(maxsize=4096)
@@ -110,6 +137,47 @@ def _options(rubric: Rubric, criterion: Criterion, current: str) -> tuple[Action
     return tuple(a for a in found if not any(b.cost <= a.cost and b.gain > a.gain for b in found))
 
 
+def reading_sources(entry: Any) -> list[str]:
+    """The entry's own sources a curator can read for a missing fact, best first: its descriptor publication, the
+    other publications, its evidence URLs, then its pages (paper, homepage, docs, code) and data sources."""
+    found: list[str] = []
+    pubs = sorted(entry.publications, key=lambda p: p.role != "descriptor")
+    for pub in pubs:
+        if pub.doi:
+            found.append(f"https://doi.org/{pub.doi}")
+        elif pub.url:
+            found.append(str(pub.url))
+        elif pub.arxiv:
+            found.append(f"https://arxiv.org/abs/{pub.arxiv}")
+    found.extend(str(item.url) for item in entry.evidence)
+    links = entry.links
+    found.extend(str(u) for u in (links.paper, links.homepage, links.docs, links.code) if u)
+    code = getattr(entry, "code", None)
+    if code is not None:
+        found.append(str(code.url))
+    for source in getattr(entry, "sources", ()):
+        if source.url:
+            found.append(str(source.url))
+    return list(dict.fromkeys(found))
+
+
+def _possible_runs(entry: Any, kind: str, sources: list[str]) -> dict[str, bool]:
+    """Which runs can verify anything for this entry: a fetch needs a loader and a source whose bytes can be checked
+    (a host that publishes checksums, or checksums in the entry); a link check needs a URL; the benchmark needs
+    something to run (a loader, or weights)."""
+    if kind == "dataset":
+        checked = any(
+            s.kind in FETCHABLE_HOSTS or (s.files and all(f.md5 or f.sha256 for f in s.files)) for s in entry.sources
+        )
+        fetch = bool(entry.loader) and checked
+        bench = fetch
+    else:
+        fetch = bool(entry.trained_on or entry.evaluated_on)
+        bench = bool(entry.weights)
+    links = bool(sources) or bool(getattr(entry, "dataset_doi", None) or getattr(entry, "archive_doi", None))
+    return {"offline": True, "links": links, "checks": fetch, "bench": bench}
+
+
 class Planner:
     def __init__(self, score: Score, entry: Any, state: ConditionState) -> None:
         self.score = score
@@ -118,6 +186,46 @@ class Planner:
         self.state = state
         self.kinds = {r.id: r.evidence_kind for r in score.criteria}
         self.by_id = {c.id: c for c in self.rubric.criteria}
+        self.sources = reading_sources(entry)
+        self.runs = _possible_runs(entry, score.kind, self.sources)
+        self.coverage = Coverage.of(entry)
+
+    def adjust(self, act: Action | None) -> Action | None:
+        """The step for this entry: a fact filled where an evidence item already covers its field path earns the
+        with-evidence credit at once (so the prediction matches what the engine will award)."""
+        if act is None or act.kind != "fill" or act.criterion is None:
+            return act
+        criterion = self.by_id[act.criterion]
+        if not criterion.paths or not any(self.coverage.covers(p) for p in criterion.paths):
+            return act
+        current = self.kinds[criterion.id]
+        if act.target == SELF_REPORTED:
+            gain = criterion.award[WITH_EVIDENCE] - criterion.award[current]
+            return replace(act, target=WITH_EVIDENCE, gain=gain)
+        if act.target == WITH_EVIDENCE:
+            return replace(act, cost=max(act.cost - self.rubric.actions.add_evidence.cost, 1))
+        return act
+
+    def allowed(self, act: Action) -> bool:
+        """Whether this entry can take the step: a curator states facts only from a source, states nothing whose
+        prerequisite is missing (no subject-level split without subject ids), and runs only what can run."""
+        prefix = _prefix(act.key) if act.key else act.run
+        if prefix and not self.runs.get(prefix, False):
+            return False
+        if act.run and not self.runs.get(act.run, False):
+            return False
+        if act.criterion is None:
+            return True
+        criterion = self.by_id[act.criterion]
+        states_it = self.kinds[criterion.id] in (MISSING, CONTRADICTED) and act.kind in ("fill", "fix", "verify")
+        if states_it and any(self.kinds.get(r) in (MISSING, CONTRADICTED, None) for r in criterion.requires):
+            return False
+        if criterion.claim and criterion.claim not in CURATOR_CLAIMS and act.kind in ("fill", "fix", "add-evidence"):
+            return False  # the claim follows from other entries (a model's datasets, a model's metrics)
+        needs_reading = act.kind in ("fill", "add-evidence", "fix") or (
+            states_it and bool(criterion.fields or criterion.claim)
+        )
+        return not (act.who == CURATOR and needs_reading and not self.sources)
 
     def cheapest_to(self, criterion_id: str, minimum: str, reason: str) -> Action | None:
         criterion = self.by_id[criterion_id]
@@ -126,10 +234,57 @@ class Planner:
             a
             for t in UPGRADE_TARGETS
             if EVIDENCE_RANK[t] >= EVIDENCE_RANK[minimum]
-            for a in [_upgrade(self.rubric, criterion, current, t, reason)]
-            if a is not None
+            for a in [self.adjust(_upgrade(self.rubric, criterion, current, t, reason))]
+            if a is not None and self.allowed(a)
         ]
         return min(found, key=lambda a: (a.cost, -a.gain)) if found else None
+
+    # -- rendering -------------------------------------------------------------------------------------------
+    def missing_fields(self, criterion: Criterion) -> list[str]:
+        return [f for f, read in zip(criterion.fields, criterion.readers, strict=True) if not read(self.entry)]
+
+    def render(self, act: Action) -> dict[str, Any]:
+        """The step as shown: what to state and which source to read, what to run, or what to ask the owner."""
+        out = act.to_dict(self.rubric, self.entry.id)
+        criterion = self.by_id.get(act.criterion) if act.criterion else None
+        entry_id = self.entry.id
+        if act.key:
+            out["key"] = act.key
+        if act.who == OWNER:
+            out["how"] = "Needs the data owner: " + (criterion.how_to_earn if criterion else act.how).replace(
+                "{id}", entry_id
+            )
+            return out
+        if criterion is None:
+            return out
+        source = self.sources[0] if self.sources else None
+        evidence = act.target in (WITH_EVIDENCE,) or act.kind == "add-evidence"
+        if act.kind == "add-evidence":
+            fields = [f for f in criterion.fields if f not in self.missing_fields(criterion)] or [
+                f"claim:{criterion.claim}"
+            ]
+            out.update(fields=fields, source=source)
+            out["how"] = f"Add an evidence item (url {source}, fields {', '.join(fields)}) for the stated fact."
+        elif act.kind in ("fill", "fix") or (
+            act.kind == "verify"
+            and self.kinds[criterion.id] == MISSING
+            and criterion.can_self_report
+            and (not criterion.claim or criterion.claim in CURATOR_CLAIMS)
+        ):
+            if criterion.claim:
+                fields = [f"claim:{criterion.claim}"]
+                what = criterion.how_to_earn
+            else:
+                missing = self.missing_fields(criterion)
+                fields = missing if criterion.match == "all" else missing[:1] if len(missing) == 1 else missing
+                what = "State " + (" and " if criterion.match == "all" else " or ").join(fields) + "."
+            out.update(fields=fields, source=source)
+            cite = " Cite it in an evidence item." if evidence else ""
+            check = f" Then: {act.how.replace('{id}', entry_id)}" if act.kind == "verify" else ""
+            out["how"] = f"{what} Read {source}.{cite}{check}"
+        elif act.kind == "verify":
+            out["how"] = act.how.replace("{id}", entry_id) + f" (checks {criterion.title.lower()})"
+        return out
 
     # -- what a condition needs ------------------------------------------------------------------------------
     def require(self, cond: Condition, reason: str) -> list[Action] | None:
@@ -160,7 +315,8 @@ class Planner:
             for p, allowed in cond.value_in.items()
         ):
             wanted = "; ".join(f"{p} one of {', '.join(v)}" for p, v in cond.value_in.items())
-            parts.append([Action(None, "owner", None, 0, self.rubric.actions.fix.cost, f"Needs {wanted}.", reason)])
+            owner = self.rubric.actions.owner or self.rubric.actions.fix
+            parts.append([Action(None, "owner", None, 0, owner.cost, f"Needs {wanted}.", reason, who=OWNER)])
         if cond.min_level is not None:
             spec = next((s for s in self.rubric.levels if s.level == cond.min_level), None)
             parts.append(self.require(spec.when, reason) if spec else None)
@@ -180,12 +336,15 @@ class Planner:
             for c in self.rubric.criteria
             if any(key_matches(p, k) for p in patterns for k in c.verify)
             for act in [_upgrade(self.rubric, c, self.kinds[c.id], VERIFIED, reason)]
-            if act is not None
+            if act is not None and self.allowed(act)
         ]
         if candidates:
             return [min(candidates, key=lambda a: (a.cost, -a.gain))]
         verify = self.rubric.actions.verify
-        prefixes = sorted({_prefix(p) for p in patterns if _prefix(p) in verify}, key=lambda p: verify[p].cost)
+        prefixes = sorted(
+            {_prefix(p) for p in patterns if _prefix(p) in verify and self.runs.get(_prefix(p), False)},
+            key=lambda p: verify[p].cost,
+        )
         if not prefixes:
             return None
         spec = verify[prefixes[0]]
@@ -208,25 +367,30 @@ class Planner:
                 )
         return actions
 
-    def _fill_any(self, paths: list[str], reason: str) -> list[Action]:
+    def _fill_any(self, paths: list[str], reason: str) -> list[Action] | None:
         options = [
             act
             for text in paths
             for c in self.rubric.criteria
             if text in c.fields and c.can_self_report
-            for act in [_upgrade(self.rubric, c, self.kinds[c.id], SELF_REPORTED, reason)]
-            if act is not None
+            for act in [self.adjust(_upgrade(self.rubric, c, self.kinds[c.id], SELF_REPORTED, reason))]
+            if act is not None and self.allowed(act)
         ]
         if options:
             return [min(options, key=lambda a: (a.cost, -a.gain))]
+        if not self.sources:
+            return None
         fill = self.rubric.actions.fill
-        return [Action(None, "fill", None, 0, fill.cost, f"State {' or '.join(paths)}.", reason)]
+        how = f"State {' or '.join(paths)}. Read {self.sources[0]}."
+        return [Action(None, "fill", None, 0, fill.cost, how, reason)]
 
     def lift(self, cap_id: str) -> list[Action]:
         cap = next(c for c in self.rubric.caps if c.id == cap_id)
         reason = f"cap:{cap.id}"
         if cap.lifted_by:
-            return self._fill_any(list(cap.lifted_by), reason)
+            found = self._fill_any(list(cap.lifted_by), reason)
+            if found is not None:
+                return found
         patterns = cap.when.key_patterns()
         fixes = self._fix_contradictions(patterns, reason) if patterns else []
         return fixes or [Action(None, "fix", None, 0, self.rubric.actions.fix.cost, cap.how_to_lift, reason)]
@@ -246,8 +410,10 @@ class Planner:
             spec = next(g for g in self.rubric.gates if g.id == gate.id)
             acts = self.require(spec.when, f"gate:{gate.id}")
             if acts is None:
+                # nothing the curator can state from a source or run passes it: only the owner can change that
                 reachable = False
-                acts = [Action(None, "fix", None, 0, self.rubric.actions.fix.cost, spec.how_to_pass, f"gate:{gate.id}")]
+                owner = self.rubric.actions.owner or self.rubric.actions.fix
+                acts = [Action(None, "owner", None, 0, owner.cost, spec.how_to_pass, f"gate:{gate.id}", who=OWNER)]
             mandatory.extend(acts)
         for cap in caps:
             mandatory.extend(self.lift(cap.id))
@@ -258,29 +424,80 @@ class Planner:
                 kinds[act.criterion] = act.target
         short = threshold - (self.score.units + sum(a.gain for a in mandatory))
         extra: list[Action] = []
+        verify = self.rubric.actions.verify
+        seen_runs: set[str] = set()
+        for i, act in enumerate(mandatory):  # one fetch (link check, benchmark) serves every gate that needs it
+            if act.run and act.run in seen_runs:
+                mandatory[i] = _shared(act, verify[act.run])
+            elif act.run:
+                seen_runs.add(act.run)
+        planned = {a.criterion for a in mandatory if a.criterion}
+        paid = {a.run for a in mandatory if a.run}  # runs the gates need anyway: what they verify costs nothing more
+        groups = [
+            tuple(_shared(a, verify[a.run]) if a.run in paid else a for a in g)
+            for c in self.rubric.criteria
+            if c.id not in planned
+            for g in [self._entry_options(c, kinds[c.id])]
+            if g
+        ]
         if short > 0:
-            groups = [g for g in (_options(self.rubric, c, kinds[c.id]) for c in self.rubric.criteria) if g]
-            chosen = self._cheapest_with_shared_runs(groups, short)
+            chosen = self._cheapest_with_shared_runs(groups, short, paid)
             if chosen is None:
                 reachable = False
                 chosen = [max(g, key=lambda a: (a.gain, -a.cost)) for g in groups]
             extra = chosen
-        actions = mandatory + extra
+        extra = extra + self._run_companions(mandatory + extra, groups)
+        actions = [a for a in mandatory + extra if a.who == CURATOR] + [a for a in mandatory + extra if a.who == OWNER]
         after = self.score.units + sum(a.gain for a in actions)
+        by_curator = self.score.units + sum(a.gain for a in actions if a.who == CURATOR)
+        owner_gates = any(a.who == OWNER and a.reason.startswith(("gate:", "cap:")) for a in actions)
         to_points = self.rubric.to_points
+        rendered = [self.render(a) for a in actions]
         return {
             "tier": target,
             "min_points": to_points(threshold),
             "points_needed": to_points(max(threshold - self.score.units, 0)),
             "gates_failing": [g.id for g in gates],
             "caps_blocking": [c.id for c in caps],
-            "actions": [a.to_dict(self.rubric, self.entry.id) for a in actions],
+            "actions": rendered,
+            "curator": [r for r in rendered if r["who"] == CURATOR],
+            "owner": [r for r in rendered if r["who"] == OWNER],
             "cost": sum(a.cost for a in actions),
             "points_after": to_points(after),
+            "points_after_curator": to_points(by_curator),
             "reachable": reachable and after >= threshold,
+            "reachable_by_curator": reachable and by_curator >= threshold and not owner_gates,
         }
 
-    def _cheapest_with_shared_runs(self, groups: list[tuple[Action, ...]], need: int) -> list[Action] | None:
+    def _entry_options(self, criterion: Criterion, current: str) -> tuple[Action, ...]:
+        found = [self.adjust(a) for a in _options(self.rubric, criterion, current) if self.allowed(a)]
+        found = [a for a in found if a is not None]
+        return tuple(a for a in found if not any(b.cost <= a.cost and b.gain > a.gain for b in found))
+
+    def _run_companions(self, actions: list[Action], groups: list[tuple[Action, ...]]) -> list[Action]:
+        """A chosen fetch, link check or benchmark run also verifies every other criterion it covers at no extra
+        cost: those are listed too, so that the plan predicts what running it really changes."""
+        runs = {a.run for a in actions if a.run}
+        if not runs:
+            return []
+        have = {a.criterion for a in actions if a.criterion}
+        verify = self.rubric.actions.verify
+        extra = []
+        for group in groups:
+            free = [
+                _shared(a, verify[a.run])
+                for a in group
+                if a.run in runs and a.criterion not in have and a.kind == "verify" and a.cost <= verify[a.run].cost
+            ]
+            if free:
+                best = max(free, key=lambda a: (a.gain, -a.cost))
+                extra.append(best)
+                have.add(best.criterion)
+        return extra
+
+    def _cheapest_with_shared_runs(
+        self, groups: list[tuple[Action, ...]], need: int, paid: set[str] | frozenset[str] = frozenset()
+    ) -> list[Action] | None:
         """cheapest_cover where one run (a fetch, a link check, a benchmark) that verifies several criteria is paid
         once: it appears as its own action, and the criteria it verifies cost only the edits they still need."""
         verify = self.rubric.actions.verify
@@ -288,12 +505,12 @@ class Planner:
         for group in groups:
             for run in {a.run for a in group if a.run}:
                 counts[run] = counts.get(run, 0) + 1
-        run_costs = {run: verify[run].cost for run, n in counts.items() if n >= 2}
+        run_costs = {run: verify[run].cost for run, n in counts.items() if n >= 2 and run not in paid}
         chosen = cheapest_cover(groups, need, run_costs)
         if chosen is None or not run_costs:
             return chosen
         runs = sorted({a.run for a in chosen if a.run in run_costs})
-        setup = [Action(None, "run", None, 0, verify[r].cost, verify[r].how, "points") for r in runs]
+        setup = [Action(None, "run", None, 0, verify[r].cost, verify[r].how, "points", run=r) for r in runs]
         return setup + [_shared(a, verify[a.run]) if a.run in run_costs else a for a in chosen]
 
     def _merge(self, actions: list[Action]) -> list[Action]:

@@ -19,11 +19,12 @@ def needs_plan(score: dict[str, Any] | None) -> bool:
 def fill_plans(catalog: Any, scores: dict[str, dict[str, Any]], home: Path | None = None) -> None:
     """Give every stored score in ``scores`` (entry id -> score dict) that lacks one its ``next_tier`` plan."""
     from .batch import score_rows
+    from .stored import regroup
 
     pending = [i for i, score in scores.items() if needs_plan(score) and (i in catalog.datasets or i in catalog.models)]
     if not pending:
         return
     for row in score_rows(catalog, ids=pending, home=home, plan=True):
         score = scores[row["entry_id"]]
-        score["next_tier"] = json.loads(row["data"])["next_tier"]
+        score["next_tier"] = regroup(json.loads(row["data"])["next_tier"])
         del score["planned"]

@@ -84,12 +84,26 @@ def next_tier_lines(score: dict[str, Any]) -> list[str]:
         lines.append("Failing gates: " + ", ".join(nt["gates_failing"]) + ".")
     if nt["caps_blocking"]:
         lines.append("Caps in the way: " + ", ".join(nt["caps_blocking"]) + ".")
-    verdict = "reaches it" if nt["reachable"] else "is not enough on its own"
-    lines.append(f"Cheapest plan (cost {nt['cost']}, {nt['points_after']:g} points after) {verdict}:")
-    for a in nt["actions"]:
-        target = f"{a['criterion']} -> {a['to']}" if a["criterion"] else a["action"]
-        lines.append(f"  - [{a['for']}] {target} (+{a['points']:g}, cost {a['cost']}): {a['how']}")
+    if "curator" not in nt:  # a plan stored before plans were split by who can act
+        verdict = "reaches it" if nt["reachable"] else "is not enough on its own"
+        lines.append(f"Cheapest plan (cost {nt['cost']}, {nt['points_after']:g} points after) {verdict}:")
+        lines.extend(_action_line(a) for a in nt["actions"])
+        return lines
+    if nt["curator"]:
+        verdict = "reach it" if nt["reachable_by_curator"] else "are not enough on their own"
+        lines.append(f"Curator can do now ({nt['points_after_curator']:g} points after these steps, which {verdict}):")
+        lines.extend(_action_line(a) for a in nt["curator"])
+    else:
+        lines.append("Curator can do now: nothing (no missing fact the entry's sources could give, no check to run).")
+    if nt["owner"]:
+        lines.append("Needs the data owner:")
+        lines.extend(_action_line(a) for a in nt["owner"])
     return lines
+
+
+def _action_line(a: dict[str, Any]) -> str:
+    target = f"{a['criterion']} -> {a['to']}" if a["criterion"] else a["action"]
+    return f"  - [{a['for']}] {target} (+{a['points']:g}, cost {a['cost']}): {a['how']}"
 
 
 def explain_markdown(score: dict[str, Any]) -> str:

@@ -64,6 +64,12 @@ class CriterionSpec(_Strict):
     claim: str | None = Field(None, description="A derived claim (see scorers/claims.py) instead of fields.")
     verify: list[str] = Field(default_factory=list, description="Verification keys that can verify or contradict it.")
     verified_only: bool = Field(False, description="Only a verification earns credit (a check-only criterion).")
+    owner: bool = Field(
+        False, description="Only the data (or model) owner can create the missing fact: a licence, a DOI, a release."
+    )
+    requires: list[str] = Field(
+        default_factory=list, description="Criteria that must be stated before this one can be (plans only)."
+    )
     why_it_matters: str = Field(min_length=1)
     how_to_earn: str = Field(min_length=1)
 
@@ -101,6 +107,7 @@ class ActionCosts(_Strict):
     add_evidence: ActionSpec = Field(alias="add-evidence")
     fix: ActionSpec
     verify: dict[str, ActionSpec]
+    owner: ActionSpec | None = Field(None, description="A step only the data owner can take (plans price it apart).")
 
 
 class Tolerance(_Strict):
@@ -149,6 +156,8 @@ class Criterion:
     verified_only: bool
     why_it_matters: str
     how_to_earn: str
+    owner: bool = False
+    requires: tuple[str, ...] = ()
 
     @property
     def can_self_report(self) -> bool:
@@ -301,6 +310,9 @@ def _problems(spec: RubricFile, expected_stem: str | None) -> list[str]:
             problems.append(f"{where}: no evidence rule: give fields, a claim, or verify + verified_only")
         if c.value == "true" and not c.fields:
             problems.append(f"{where}: value 'true' applies to fields")
+        for required in c.requires:
+            if required not in crit_ids or required == c.id:
+                problems.append(f"{where}: requires {required!r}, which is not another criterion")
     # conditions in gates, caps and levels
     owners: list[tuple[str, Condition]] = [(f"gate {g.id}", g.when) for g in spec.gates]
     owners += [(f"cap {c.id}", c.when) for c in spec.caps]
@@ -396,6 +408,8 @@ def _compile(spec: RubricFile, sha256: str, source: str) -> Rubric:
             verified_only=c.verified_only,
             why_it_matters=c.why_it_matters,
             how_to_earn=c.how_to_earn,
+            owner=c.owner,
+            requires=tuple(c.requires),
         )
         for c in spec.criteria
     )

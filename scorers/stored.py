@@ -23,6 +23,9 @@ def compact(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("gates", "caps", "limits"):
         out[key] = [{k: v for k, v in c.items() if k not in _CHECK_TEXT} for c in data[key]]
     out["groups"] = [{k: v for k, v in g.items() if k != "title"} for g in data["groups"]]
+    plan = data.get("next_tier")
+    if plan and "curator" in plan:  # the two groups are the actions split by who: rebuilt on expanding
+        out["next_tier"] = {k: v for k, v in plan.items() if k not in ("curator", "owner")}
     out["compact"] = True
     return out
 
@@ -82,4 +85,36 @@ def expand(data: dict[str, Any]) -> dict[str, Any]:
     out["groups"] = [
         {"id": g["id"], "title": titles[g["id"]], **{k: v for k, v in g.items() if k != "id"}} for g in data["groups"]
     ]
+    plan = out.get("next_tier")
+    out["next_tier"] = regroup(plan)
     return out
+
+
+_PLAN_ORDER = (
+    "tier",
+    "min_points",
+    "points_needed",
+    "gates_failing",
+    "caps_blocking",
+    "actions",
+    "curator",
+    "owner",
+    "cost",
+    "points_after",
+    "points_after_curator",
+    "reachable",
+    "reachable_by_curator",
+)
+
+
+def regroup(plan: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored plan with its curator and owner groups put back (the actions split by who can take them)."""
+    if not plan or "curator" in plan or "reachable_by_curator" not in plan:
+        return plan
+    actions = plan["actions"]
+    full = {
+        **plan,
+        "curator": [a for a in actions if a.get("who") != "owner"],
+        "owner": [a for a in actions if a.get("who") == "owner"],
+    }
+    return {k: full[k] for k in _PLAN_ORDER if k in full} | {k: v for k, v in full.items() if k not in _PLAN_ORDER}

@@ -51,6 +51,9 @@ class OfflineProvider:
         "offline:evaluated-on-registry": "every evaluation dataset the model names is a registry entry",
         "offline:external-validation": "the model is evaluated on a registry dataset it was not trained on",
     }
+    form_keys: ClassVar[frozenset[str]] = frozenset(
+        {"offline:dataset-doi", "offline:citation", "offline:checksums", "offline:open-formats", "offline:archive-doi"}
+    )
 
     def verify(self, entry: Any, kind: str, context: EvidenceContext) -> Iterable[Verification]:
         checks = _DATASET_CHECKS if kind == "dataset" else _MODEL_CHECKS

@@ -192,10 +192,14 @@ def test_verification_levels() -> None:
 
 def test_bare_entry_is_steel_with_a_plan() -> None:
     d = _score(dataset(BARE_DATASET))
-    assert d["tier"] == "steel" and d["points"] < 30
+    assert d["tier"] == "steel" and d["points"] < 12
     assert d["next_tier"]["tier"] == "bronze"
     assert "access-stated" in d["next_tier"]["gates_failing"]
-    assert d["next_tier"]["reachable"] is True
+    # the bare entry names no source at all: nothing a curator could read, so nothing a curator can state
+    assert d["next_tier"]["curator"] == [] and d["next_tier"]["reachable_by_curator"] is False
+    with_page = _score(dataset(BARE_DATASET, links={"homepage": "https://e.org/bare"}))
+    assert with_page["next_tier"]["reachable_by_curator"] is True
+    assert all(a["source"] == "https://e.org/bare" for a in with_page["next_tier"]["curator"] if "source" in a)
 
 
 def test_rubric_version_is_recorded_and_a_kind_mismatch_refused() -> None:

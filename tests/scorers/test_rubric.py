@@ -16,8 +16,8 @@ from scorers.rubric import RUBRIC_DIR, available_versions, rubric_summary
 RELEASED = {
     "dataset-v1.yaml": "221ff10d5a1f6702629e6447976217e907e5e0a80fc3d6c9234aeb5e821bc18d",
     "model-v1.yaml": "985fc2bfba6b3759211b73f80ad3e72a75fa392fa4fe3998b9b4b4cf9634ff20",
-    "dataset-v2.yaml": "41ae598c16baf37fccebdb095f933385889f5e5dda732812c3de496af1920abb",
-    "model-v2.yaml": "b3a6f23c142a1979736d6935ce3c42edc2d86c86e388e3772d7509cc752f1753",
+    "dataset-v2.yaml": "276e4ead4c81adc7e5864eae3d2a1b1629466b7345a60f3c1e894ff533a22960",
+    "model-v2.yaml": "2b783cd64f55a58c999a43f40b4bff28c89e285d2ea4541ae9dbf0b842af5b63",
 }
 
 
