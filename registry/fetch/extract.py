@@ -529,13 +529,17 @@ class Tree:
                 )
 
     # -- archives ------------------------------------------------------------------------------------------------
-    def unpack(self, path: Path, name: str | None = None, budget: Budget | None = None, prefix: str = "") -> list[str]:
-        """Unpack the archive at ``path`` into the directory ``prefix`` of the tree; returns the paths written."""
+    def unpack(
+        self, path: Path, name: str | None = None, budget: Budget | None = None, prefix: str = "", shown: str = ""
+    ) -> list[str]:
+        """Unpack the archive at ``path`` (file name ``name``, shown in errors as ``shown``) into the directory
+        ``prefix`` of the tree; returns the paths written."""
         name = name or path.name
         check_supported(name)
         kind = archive_kind(name)
         if kind is None:
             raise ArchiveNotSupported(f"{name} is not an archive usreg can extract", hint=f"supported: {SUPPORTED}")
+        name = shown or name
         start = len(self.written)
         with open(path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
@@ -593,7 +597,8 @@ class Tree:
             if on_archive:
                 on_archive(f"{key} (inside {name})")
             parent = key.rsplit("/", 1)[0] if "/" in key else ""
-            inner = self.unpack(self.root / key, key, budget, prefix=parent)
+            shown = f"{key.rsplit('/', 1)[-1]} (inside {Path(name).name})"  # errors name both archives
+            inner = self.unpack(self.root / key, key, budget, prefix=parent, shown=shown)
             self.remove(key)
             written = [k for k in written if k != key] + inner
             queue += [(k, depth + 1) for k in inner if self.nodes.get(k) == "f" and _is_archive(k)]

@@ -324,3 +324,75 @@ def test_rar_download_is_unpacked_into_the_source_tree(catalog_root, run_cli, us
     result = run_cli("fetch", "rar-set", "--from-file", given, root=catalog_root.root)
     assert result.exit_code == 0, result.output
     assert _tree(usreg_home / "sources/rar-set/latest") == files
+
+
+# -- 6. archives inside archives: the hosts' "download all" wrappers ----------------------------------------------
+INNER = {"BUS-BRA/Images/bus_0001-l.png": b"png", "BUS-BRA/Masks/mask_0001-l.png": b"mask"}
+
+
+@pytest.mark.parametrize(
+    ("download", "build", "expected"),
+    [
+        (
+            "11062968.zip",  # Zenodo "Download all" of a record
+            lambda: archives.zenodo_download_all({"BUS-BRA.zip": archives.make_zip(INNER), "bus_data.csv": b"ID\n"}),
+            {**INNER, "bus_data.csv": b"ID\n"},
+        ),
+        (
+            "Thyroid US.zip",  # Mendeley Data "Download All"
+            lambda: archives.mendeley_download_all("Thyroid US", {"images.zip": archives.make_zip({"1.jpg": b"j"})}),
+            {"Thyroid US/1.jpg": b"j"},
+        ),
+        (
+            "Scans-20240101T000000Z-001.zip",  # a Google Drive folder, zipped by Drive
+            lambda: archives.gdrive_folder_zip("Scans", {"data.tar.gz": archives.make_tar({"a/1.png": b"1"})}),
+            {"Scans/a/1.png": b"1"},
+        ),
+    ],
+)
+def test_nested_archives_are_unpacked(
+    catalog_root, run_cli, usreg_home: Path, tmp_path: Path, download: str, build, expected: dict
+) -> None:
+    catalog_root.dataset(_manual("wrapped"))
+    given = _folder(tmp_path / "given", {download: build()})
+    result = run_cli("fetch", "wrapped", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    assert _tree(usreg_home / "sources/wrapped/latest") == expected  # the inner archive itself is not kept
+
+
+def test_nesting_depth_is_bounded_and_can_be_raised(
+    catalog_root, run_cli, usreg_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog_root.dataset(_manual("matryoshka"))
+    given = _folder(tmp_path / "given", {"outer.zip": archives.zip_quine_chain(5)})
+    result = run_cli("fetch", "matryoshka", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 1, result.output
+    assert "nested 4 levels deep (limit 3)" in result.output and "USREG_EXTRACT_MAX_NESTING" in result.output
+    monkeypatch.setenv("USREG_EXTRACT_MAX_NESTING", "4")
+    result = run_cli("fetch", "matryoshka", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    assert _tree(usreg_home / "sources/matryoshka/latest") == {"bottom.txt": b"bottom"}
+
+
+def test_a_bomb_inside_a_wrapper_counts_against_the_download(tmp_path: Path) -> None:
+    from registry.fetch.errors import UnsafeArchive
+    from registry.fetch.sourcetree import build
+
+    downloads = _folder(tmp_path / "dl", {"all.zip": archives.zenodo_download_all({"data.zip": archives.zip_bomb()})})
+    target = tmp_path / "tree" / "v1"
+    with pytest.raises(UnsafeArchive) as caught:
+        build(downloads, {"all.zip": "0"}, target, tmp_path / "tree/.v1.state.json", Limits())
+    assert "data.zip (inside all.zip)" in str(caught.value) and "decompression bomb" in str(caught.value)
+    assert list((tmp_path / "tree").iterdir()) == []
+
+
+def test_an_inner_archive_cannot_leave_its_folder_for_outside(tmp_path: Path) -> None:
+    from registry.fetch.errors import UnsafeArchive
+    from registry.fetch.sourcetree import build
+
+    inner = archives.zip_dotdot()
+    downloads = _folder(tmp_path / "dl", {"all.zip": archives.make_zip({"sub/inner.zip": inner})})
+    with pytest.raises(UnsafeArchive) as caught:
+        build(downloads, {"all.zip": "0"}, tmp_path / "tree/v1", tmp_path / "tree/.v1.state.json", Limits())
+    assert "'..' component" in str(caught.value) and "inner.zip (inside all.zip)" in str(caught.value)
+    assert not (tmp_path / "evil.txt").exists() and list((tmp_path / "tree").iterdir()) == []
