@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from .errors import UsageError
+from .home import index_path as index_path
+from .home import usreg_home as usreg_home
 
 ENTRY_DIRS = {"dataset": "entries/datasets", "model": "entries/models"}
 
@@ -20,21 +21,3 @@ def find_root(start: Path | None = None) -> Path:
         f"no catalog found: neither {here} nor any parent has an 'entries/' directory",
         hint="run usreg inside a usreg checkout, or pass --root DIR",
     )
-
-
-def usreg_home() -> Path:
-    """The cache and index directory: $USREG_HOME, else the platform's user cache dir."""
-    env = os.environ.get("USREG_HOME")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("usreg"))
-
-
-def index_path(root: Path) -> Path:
-    """One SQLite index per catalog root, so two checkouts never share a stale index."""
-    import hashlib
-
-    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
-    return usreg_home() / "index" / f"catalog-{digest}.sqlite"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsregError
+from ..home import trained_dir
 from .adapters import TRAINABLE, OutputClass, WeightsLoadError, build_builtin, build_for_model, builtin_id
 from .data import DatasetView, open_split
 from .metrics.bootstrap import DEFAULT_N_BOOT
@@ -242,7 +243,7 @@ def _evaluate_prompted(job: BenchJob, adapter, view: DatasetView, progress):
 def _adapter(job: BenchJob, view: DatasetView):
     """The adapter and its verification rows (weights load; output shape as declared)."""
     ref = job.model
-    workdir = _home(job) / "bench" / "trained" / job.dataset_id / (view.version or "unversioned")
+    workdir = trained_dir(_home(job), job.dataset_id, view.version)
     if ref.entry is None:
         adapter = build_builtin(
             ref.builtin or "", _classes_for_builtin(view, job.target), ref.options, job.device, workdir=workdir

@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..home import reproductions_file
 from .metrics.base import bounded
 from .results import ensure_columns, runs
 
@@ -196,7 +197,7 @@ def records(index, catalog) -> list[dict[str, Any]]:
 
 def write_records(home: Path, index, catalog) -> Path:
     """Write ``$USREG_HOME/bench/reproductions.json`` atomically."""
-    path = Path(home) / "bench" / "reproductions.json"
+    path = reproductions_file(Path(home))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".json.{os.getpid()}.part")
     tmp.write_text(

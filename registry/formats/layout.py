@@ -8,10 +8,13 @@ dot always holds a finished conversion.
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
 from ..errors import UsageError, UsregError
+from ..home import ID_RE, check_version
+from ..home import dataset_dir as dataset_dir
+from ..home import datasets_root as datasets_root
+from ..home import downloads_dir as downloads_dir
 
 CHECKSUMS_NAME = "CHECKSUMS.sha256"
 METADATA_NAME = "metadata.json"
@@ -19,29 +22,7 @@ CHECKS_NAME = "checks.json"
 CROISSANT_NAME = "croissant.json"
 
 
-_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
-
-
-def check_version_label(version: str) -> str:
-    """A version label safe to use as a directory name (the same rule as the fetch cache)."""
-    if not _VERSION.match(version or "") or ".." in version:
-        raise UsageError(
-            f"{version!r} is not a usable version label",
-            hint="use letters, digits, '.', '_', '+' or '-' (e.g. 1, v2.0, 2024-05)",
-        )
-    return version
-
-
-def datasets_root(home: Path) -> Path:
-    return Path(home) / "datasets"
-
-
-def dataset_dir(home: Path, dataset_id: str, version: str) -> Path:
-    return datasets_root(home) / dataset_id / version
-
-
-def downloads_dir(home: Path, dataset_id: str, version: str) -> Path:
-    return Path(home) / "downloads" / dataset_id / version
+check_version_label = check_version  # the fetch cache and the datasets tree share one rule (registry.home)
 
 
 def complete_versions(home: Path, dataset_id: str) -> list[Path]:
@@ -53,7 +34,7 @@ def complete_versions(home: Path, dataset_id: str) -> list[Path]:
     return sorted(found, key=lambda p: (p / CHECKSUMS_NAME).stat().st_mtime, reverse=True)
 
 
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_ID = ID_RE
 
 
 def resolve_dataset_dir(home: Path, dataset_id: str, version: str | None = None) -> Path:

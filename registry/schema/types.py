@@ -8,7 +8,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+from ..home import ENTRY_ID_PATTERN as ENTRY_ID_PATTERN
+
 URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:[/?#][^\s<>\"]*)?$"
 DOI_PATTERN = r"^10\.\d{4,9}/[^\s]+$"
 ARXIV_PATTERN = r"^\d{4}\.\d{4,5}(?:v\d+)?$"

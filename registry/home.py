@@ -1,0 +1,98 @@
+"""``$USREG_HOME``: the only owner of every path and file name under it, and of the id and version validators.
+
+Layout::
+
+    $USREG_HOME/
+      downloads/<id>/<version>/<file>           verified downloads (<file>.part while downloading)
+      downloads/<id>/<version>/usreg.lock.json  sha256, origin and trust level of every downloaded file
+      sources/<id>/<version>/                   the unpacked source tree (.<version>.state.json beside it)
+      datasets/<id>/<version>/                  the common format (built in .<version>.partial-* and renamed)
+      bench/trained/<dataset>/<version>/        weights trained by the benchmark recipes
+      bench/reproductions.json                  reproduced metrics, read by the scorers
+      index/catalog-<hash>.sqlite               the SQLite index of one catalog root
+
+Other modules ask this one for a path; none spells these names itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from .errors import UsageError
+
+LOCK_FILE = "usreg.lock.json"
+PART_SUFFIX = ".part"
+DOWNLOADS, SOURCES, DATASETS, BENCH, INDEX = "downloads", "sources", "datasets", "bench", "index"
+AREAS = (DOWNLOADS, SOURCES, DATASETS)
+
+ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"  # the schema's EntryId uses this one
+ID_RE = re.compile(ENTRY_ID_PATTERN)
+VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
+
+
+def usreg_home() -> Path:
+    """The cache and index directory: ``$USREG_HOME``, else the platform's user cache dir."""
+    env = os.environ.get("USREG_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("usreg"))
+
+
+def check_id(entry_id: str) -> str:
+    """An entry id safe to use as a directory name (kebab-case, as the schema's ``EntryId``)."""
+    if not ID_RE.match(entry_id or "") or len(entry_id) > 64:
+        raise UsageError(f"{entry_id!r} is not an entry id", hint="ids are kebab-case, e.g. bus-bra")
+    return entry_id
+
+
+def check_version(version: str) -> str:
+    """A version label safe to use as a directory name."""
+    if not VERSION_RE.match(version or "") or ".." in version:
+        raise UsageError(
+            f"{version!r} is not a usable version label",
+            hint="use letters, digits, '.', '_', '+' or '-' (e.g. 1, v2.0, 2024-05)",
+        )
+    return version
+
+
+def downloads_dir(home: Path, entry_id: str, version: str) -> Path:
+    return Path(home) / DOWNLOADS / entry_id / version
+
+
+def lock_file(home: Path, entry_id: str, version: str) -> Path:
+    return downloads_dir(home, entry_id, version) / LOCK_FILE
+
+
+def sources_dir(home: Path, entry_id: str, version: str) -> Path:
+    return Path(home) / SOURCES / entry_id / version
+
+
+def source_state_file(home: Path, entry_id: str, version: str) -> Path:
+    return Path(home) / SOURCES / entry_id / f".{version}.state.json"
+
+
+def datasets_root(home: Path) -> Path:
+    return Path(home) / DATASETS
+
+
+def dataset_dir(home: Path, dataset_id: str, version: str) -> Path:
+    return datasets_root(home) / dataset_id / version
+
+
+def trained_dir(home: Path, dataset_id: str, version: str | None) -> Path:
+    return Path(home) / BENCH / "trained" / dataset_id / (version or "unversioned")
+
+
+def reproductions_file(home: Path) -> Path:
+    return Path(home) / BENCH / "reproductions.json"
+
+
+def index_path(root: Path, home: Path | None = None) -> Path:
+    """One SQLite index per catalog root, so two checkouts never share a stale index."""
+    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
+    return (home or usreg_home()) / INDEX / f"catalog-{digest}.sqlite"
