@@ -394,6 +394,27 @@ def _bus_uc(stage: Path) -> dict:
     }
 
 
+def _s1_breast(stage: Path) -> dict:
+    base = stage / "S1.zip" / "S1"
+    train, test = base / "TrainingDataSet", base / "TestingDataSet"
+    for i in range(3):
+        _jpeg(train / "BreastTumourImages" / f"{i}.jpg", rgb(us_image(40, 40, 1500 + i)))
+        save(train / "General-1-channel-Labels" / f"{i}.png", blob_mask(40, 40, 1500 + i))
+        save(train / "Expanded-3-channel-Labels" / f"{i}.png", rgb(blob_mask(40, 40, 1500 + i) // 2))
+    for i in range(2):
+        for images in ("Test-General-1-BreastTumourImages", "Test-Expanded-BreastTumourImages"):
+            _jpeg(test / images / f"{i}.jpg", rgb(us_image(40, 40, 1510 + i)))
+        save(test / "Test-General-1-channel-Labels" / f"{i}.png", blob_mask(40, 40, 1510 + i))
+        save(test / "Test-Expanded-3-channel-Labels" / f"{i}.png", rgb(blob_mask(40, 40, 1510 + i)))
+    save(base / "Segmentation_Results" / "UNet" / "0.png", blob_mask(40, 40, 1520))
+    return {
+        "samples": 5,
+        "splits": {"train": 3, "test": 2},
+        "targets": {"tumour": {0: "background", 1: "tumour"}},
+        "mask_values": {"test_1": {0, 1}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "105us": (CATALOG.datasets["105us"], _105us),
     "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
@@ -410,6 +431,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "echocp": (CATALOG.datasets["echocp"], _echocp),
     "stanford-thyroid-cineclip": (CATALOG.datasets["stanford-thyroid-cineclip"], _stanford_thyroid_cineclip),
     "bus-uc": (CATALOG.datasets["bus-uc"], _bus_uc),
+    "s1-breast": (CATALOG.datasets["s1-breast"], _s1_breast),
 }
 
 

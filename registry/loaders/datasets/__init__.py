@@ -35,6 +35,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     resect,
     segthy,
     stanford_thyroid_cineclip,
+    s1_breast,
     tn3k,
     ubpd,
     unity_imaging,
