@@ -723,3 +723,46 @@ def test_remind_ultrasound_volumes_and_series_by_patient(tmp_path, convert):
         assert np.array_equal(out.image(f"ReMIND-001_s2_1-{4 - k}"), img)
     assert len({r["split"] for r in out.rows if r["subject_id"] == "ReMIND-001"}) == 1
     assert sum(out.splits().values()) == 19
+
+
+# --- chinese-us-report-text: new_<Organ>2.json records with <Organ>_report/ images --------------------------------
+
+
+def test_chinese_us_report_images_with_reports_and_splits(tmp_path, convert):
+    import json
+
+    def build(root: Path) -> None:
+        docs = {
+            "Mammary": {
+                "train": [
+                    {
+                        "uid": 215168,
+                        "finding": "双侧乳腺体未见明显异常",
+                        "image_path": ["215168_1.jpeg", "215168_2.jpeg"],
+                        "labels": 1,
+                    }
+                ],
+                "val": [{"uid": 215170, "finding": "右乳低回声结节", "image_path": ["215170_1.jpeg"], "labels": 3}],
+                "test": [{"uid": 215171, "finding": "x", "image_path": ["215171_1.jpeg", "missing.jpeg"], "labels": 0}],
+            },
+            "Thyroid": {"train": [{"uid": 9, "finding": "甲状腺", "image_path": ["9_1.jpeg"], "labels": 2}]},
+        }
+        n = 0
+        for organ, doc in docs.items():
+            (root / f"new_{organ}2.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+            for records in doc.values():
+                for rec in records:
+                    for name in rec["image_path"]:
+                        if name != "missing.jpeg":
+                            save(root / f"{organ}_report" / name, rgb(us_image(40, 50, 2500 + n)), fmt="JPEG")
+                            n += 1
+
+    src = _download(tmp_path, "Ultrasound_Report_Data.zip", "Data", build)
+    out = convert(CATALOG.datasets["chinese-us-report-text"], src)
+    assert len(out.rows) == 5
+    assert [(p["kind"], p["file"]) for p in out.problems()] == [("missing_image", "Data/new_Mammary2.json")]
+    assert out.splits() == {"train": 3, "val": 1, "test": 1}
+    assert out.by_id["Mammary_215168_2"]["subject_id"] == "Mammary_215168"
+    assert out.by_id["Thyroid_9_1"]["label"] is None
+    extra = json.loads(out.by_id["Mammary_215170_1"]["extra"])
+    assert extra == {"organ": "Mammary", "uid": "215170", "report": "右乳低回声结节", "cluster": 3}

@@ -1,0 +1,74 @@
+"""Chinese multi-organ ultrasound image-report dataset (Li et al., TMI 2024): images paired with Chinese reports.
+
+Layout (from the authors' ``KMVE_RG/modules/datasets.py`` and ``config.py``, and ultatron's
+``data/adapters/breast/chinese_us_report_adapter.py``): per organ an annotation file ``new_<Organ>2.json`` (``Mammary``,
+``Thyroid``, ``Liver``) mapping each split (``train``, ``val``, ``test``) to records ``{"uid", "image_path": [file
+names], "finding": report text, "labels": ...}``, and the images in ``<Organ>_report/<file name>``.
+
+- One sample per image (``<Organ>_<file stem>``), with the split of its record; subject = ``<Organ>_<uid>`` (a
+  patient's images stay together).
+- No class label: the record's ``labels`` value is the authors' unsupervised knowledge-distiller cluster, not a
+  diagnosis; it goes to ``extra`` with the organ, the uid and the report text (``finding``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..base import CommonOptions, ConvertContext, Converter, Item, register
+from ..common import canonical_split, image_decode
+
+ANNOTATION = re.compile(r"^new_(?P<organ>[A-Za-z]+)2\.json$")
+
+
+@register
+class ChineseUsReportText(Converter):
+    name = "chinese-us-report-text"
+    summary = "new_<Organ>2.json records (uid, image_path, finding) with <Organ>_report/ images"
+    Options = CommonOptions
+
+    def items(self, ctx: ConvertContext) -> Iterator[Item]:
+        tables = [f for f in ctx.files() if ANNOTATION.match(f.name)]
+        if not tables:
+            ctx.problem("missing_annotation", ctx.source_dir, "no new_<Organ>2.json annotation file")
+        for table in tables:
+            organ = ANNOTATION.match(table.name).group("organ")  # type: ignore[union-attr]
+            images = table.parent / f"{organ}_report"
+            try:
+                doc = json.loads(table.read_text(encoding="utf-8-sig"))
+            except (OSError, ValueError) as exc:
+                ctx.problem("annotation_unreadable", table, f"not a readable JSON file: {exc}")
+                continue
+            if not isinstance(doc, dict):
+                ctx.problem("annotation_unreadable", table, "not a JSON object of split -> records")
+                continue
+            for split, records in doc.items():
+                for n, rec in enumerate(records if isinstance(records, list) else []):
+                    yield from self._record(ctx, table, images, organ, canonical_split(str(split)), n, rec)
+
+    def _record(self, ctx, table: Path, images: Path, organ: str, split: str, n: int, rec: Any):
+        where = f"{ctx.rel(table)}: {split} record {n + 1}"
+        names = rec.get("image_path") if isinstance(rec, dict) else None
+        if not isinstance(names, list) or not names or "uid" not in rec:
+            ctx.problem("annotation_unreadable", table, f"{where} has no uid or image_path list; ignored")
+            return
+        uid = str(rec["uid"])
+        for name in names:
+            path = Path(os.path.normpath(images / str(name)))
+            if not path.is_file() or not path.is_relative_to(ctx.source_dir):
+                ctx.problem("missing_image", table, f"{where}: {organ}_report/{name} is not in the download")
+                continue
+            yield Item(
+                sample_id=f"{organ}_{path.stem}",
+                image=image_decode(ctx, path),
+                source_file=ctx.rel(path),
+                split=split,
+                subject_id=f"{organ}_{uid}",
+                extra={"organ": organ, "uid": uid, "report": rec.get("finding", ""), "cluster": rec.get("labels")},
+                annotation_file=where,
+            )
