@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from ..errors import UsageError
+from .names import check_reserved
 from .plan import safe_relpath
 
 
@@ -19,7 +20,7 @@ def expand(paths: list[Path]) -> list[tuple[Path, str]]:
             for dirpath, dirnames, names in os.walk(path):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in sorted(names):
-                    if name.startswith(".") or name.endswith(".part"):
+                    if name.startswith("."):  # .DS_Store and the like; a ``.part`` file is refused below
                         continue
                     full = Path(dirpath) / name
                     out.append((full, safe_relpath(full.relative_to(path).as_posix())))
@@ -33,6 +34,7 @@ def expand(paths: list[Path]) -> list[tuple[Path, str]]:
     if not out:
         raise UsageError("--from-file: the given paths hold no files", hint="check the paths")
     names = [name for _, name in out]
+    check_reserved(names, "--from-file")
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise UsageError(

@@ -124,7 +124,11 @@ def url_join(base: str, name: str) -> str:
 
 
 def check_unique(files: list[RemoteFile]) -> None:
-    """Two sources may not put different files at the same name."""
+    """Two sources may not put different files at the same name, nor take a name usreg keeps for itself."""
+    from .names import check_reserved
+
+    for f in files:
+        check_reserved([f.name], f"source {f.source_index + 1} ({f.host})")
     seen: dict[str, RemoteFile] = {}
     for f in files:
         other = seen.get(f.name)

@@ -396,3 +396,35 @@ def test_an_inner_archive_cannot_leave_its_folder_for_outside(tmp_path: Path) ->
         build(downloads, {"all.zip": "0"}, tmp_path / "tree/v1", tmp_path / "tree/.v1.state.json", Limits())
     assert "'..' component" in str(caught.value) and "inner.zip (inside all.zip)" in str(caught.value)
     assert not (tmp_path / "evil.txt").exists() and list((tmp_path / "tree").iterdir()) == []
+
+
+# -- 3. host file names that collide with usreg's own ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("files", "name", "reason"),
+    [
+        ({"data.zip": b"PK real", "data.zip.part": b"host file"}, "data.zip.part", "suffix of usreg's partial"),
+        ({"images.zip": b"zip", "usreg.lock.json": b"{}"}, "usreg.lock.json", "usreg's lock file"),
+        ({"rejected/a.png": b"png"}, "rejected/a.png", "failed verification"),
+    ],
+)
+def test_host_names_colliding_with_usregs_own_are_refused(
+    catalog_root, run_cli, server, usreg_home: Path, files: dict, name: str, reason: str
+) -> None:
+    server.add_zenodo_record(77, files)
+    catalog_root.dataset(minimal_dataset("clash", sources=[{"kind": "zenodo", "id": "77"}]))
+    result = run_cli("fetch", "clash", root=catalog_root.root)
+    assert result.exit_code == 1, result.output
+    assert f"gives a file named {name!r}" in result.output and reason in result.output
+    assert not (usreg_home / "downloads/clash").exists() or not any((usreg_home / "downloads/clash").rglob("*.*"))
+    assert not [r for r in server.requests() if "/content" in r.path]  # refused before any transfer
+
+
+def test_from_file_names_colliding_with_usregs_own_are_refused(
+    catalog_root, run_cli, usreg_home: Path, tmp_path: Path
+) -> None:
+    catalog_root.dataset(_manual("clash-local"))
+    given = _folder(tmp_path / "given", {"scans.zip": b"zip", "scans.zip.part": b"unfinished browser download"})
+    result = run_cli("fetch", "clash-local", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 1, result.output
+    assert "--from-file gives a file named 'scans.zip.part'" in result.output
+    assert not (usreg_home / "downloads/clash-local/latest/scans.zip").exists()
