@@ -415,6 +415,26 @@ def _s1_breast(stage: Path) -> dict:
     }
 
 
+def _stu_hospital(stage: Path) -> dict:
+    base = stage / "STU-Hospital-master.zip" / "STU-Hospital-master" / "Hospital"
+    for n, mask_size in ((1, 128), (2, 100), (3, 96)):  # most masks are not the 128 x 128 of their image
+        save(base / f"Test_Image_{n}.png", rgb(us_image(128, 128, 1600 + n)))
+        mask = np.zeros((mask_size, mask_size), np.uint8)
+        mask[mask_size // 4 : mask_size // 2, mask_size // 4 : mask_size // 2] = 255
+        mask[mask_size // 4, mask_size // 4 : mask_size // 2] = 90  # a grey border: not lesion
+        save(base / f"mask_{n}.png", mask)
+    (base.parent / "README.md").write_text("STU-Hospital\n")
+    return {
+        "samples": 3,
+        "split_kind": "seeded-random",
+        "targets": {"lesion": {0: "background", 1: "lesion"}},
+        "mask_values": {"1": {0, 1}, "2": {0, 1}},
+        "inside": {"2": (45, 45)},
+        "outside": {"2": (100, 100)},
+        "resized": {"2", "3"},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "105us": (CATALOG.datasets["105us"], _105us),
     "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
@@ -432,6 +452,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "stanford-thyroid-cineclip": (CATALOG.datasets["stanford-thyroid-cineclip"], _stanford_thyroid_cineclip),
     "bus-uc": (CATALOG.datasets["bus-uc"], _bus_uc),
     "s1-breast": (CATALOG.datasets["s1-breast"], _s1_breast),
+    "stu-hospital": (CATALOG.datasets["stu-hospital"], _stu_hospital),
 }
 
 
@@ -479,6 +500,8 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
         for sid, (y, x, *cls) in expected.get(key, {}).items():  # (row, column[, class id])
             mask = out.mask(sid, out.by_id[sid]["masks"][0]["target"])
             assert mask[y, x] == (cls[0] if cls else value), (sid, key)
+    if "resized" in expected:
+        assert {p["sample_id"] for p in out.problems("resized")} == expected["resized"]
     for sid, values in expected.get("mask_values", {}).items():
         row = out.by_id[sid]
         assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid

@@ -37,6 +37,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     s1_breast,
     segthy,
     stanford_thyroid_cineclip,
+    stu_hospital,
     tn3k,
     ubpd,
     unity_imaging,
