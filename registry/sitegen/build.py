@@ -102,15 +102,35 @@ def render_pages(root: Path, ctx: SiteContext) -> dict[str, Page]:
     return pages
 
 
-def write_pages(root: Path, work: Path, ctx: SiteContext) -> list[Any]:
-    """Write the docs (front matter) and the finished HTML into ``work``; returns the navigation."""
+SHELL = "usreg-page-shell"  # one page per folder that mkdocs renders; every entry page of the folder is cut from it
+SHELL_TITLE = "USREGSHELLTITLE"
+SHELL_DESCRIPTION = "USREGSHELLDESCRIPTION"
+SHELL_CONTENT = '<h1 data-usreg-shell="content"></h1>'  # an <h1>, so the theme adds no heading of its own
+SHELL_FOLDERS = ("datasets", "models", "leaderboards")
+
+
+def _is_shelled(rel: str) -> bool:
+    folder, _, name = rel.partition("/")
+    return folder in SHELL_FOLDERS and name != "index.md" and "/" not in name
+
+
+def write_pages(root: Path, work: Path, ctx: SiteContext) -> tuple[list[Any], dict[str, Page]]:
+    """Write the docs (front matter) and the finished HTML into ``work``.
+
+    Returns the navigation and the entry pages, which mkdocs does not render one by one: it renders one shell page
+    per folder (same theme, navigation and relative links), and ``fill_shells`` puts each entry page into it.
+    """
     docs, html_dir = work / "docs", work / "html"
     (docs / "charts").mkdir(parents=True)
     for name, (svg, _, _) in charts(ctx).items():
         (docs / "charts" / name).write_text(svg, encoding="utf-8")
-    made: set[Path] = set()
     pages = render_pages(root, ctx)
-    for rel, page in pages.items():
+    shelled = {rel: page for rel, page in pages.items() if _is_shelled(rel)}
+    direct = {rel: page for rel, page in pages.items() if rel not in shelled}
+    for folder in sorted({rel.split("/", 1)[0] for rel in shelled}):
+        direct[f"{folder}/{SHELL}.md"] = Page(title=SHELL_TITLE, description=SHELL_DESCRIPTION, html=SHELL_CONTENT)
+    made: set[Path] = set()
+    for rel, page in direct.items():
         for base, text in ((docs, page.front_matter()), (html_dir, page.html)):
             target = base / (rel if base is docs else rel[:-3] + ".html")
             if target.parent not in made:
@@ -128,7 +148,50 @@ def write_pages(root: Path, work: Path, ctx: SiteContext) -> list[Any]:
     if "leaderboards/index.md" in pages:
         nav.append({"Leaderboards": "leaderboards/index.md"})
     nav += [{"Rubric": "rubric.md"}, {"Contributing": "contributing.md"}, {"Changelog": "changelog.md"}]
-    return nav
+    return nav, shelled
+
+
+def fill_shells(site: Path, shelled: dict[str, Page]) -> None:
+    """Write every entry page into the rendered shell of its folder, then remove the shells."""
+    import html
+
+    by_folder: dict[str, list[tuple[str, Page]]] = {}
+    for rel, page in shelled.items():
+        by_folder.setdefault(rel.split("/", 1)[0], []).append((rel, page))
+    for folder, items in by_folder.items():
+        shell_path = site / folder / f"{SHELL}.html"
+        shell = shell_path.read_text(encoding="utf-8")
+        head, marker, tail = shell.partition(SHELL_CONTENT)
+        if not marker:
+            raise UsregError(f"the theme dropped the page content of {shell_path}", hint="check site/overrides")
+        for rel, page in items:
+            name = rel.split("/", 1)[1][:-3] + ".html"
+            description = html.escape(" ".join((page.description or "").split())[:300])
+            title = html.escape(page.title)
+
+            def fill(part: str, title: str = title, description: str = description, name: str = name) -> str:
+                part = part.replace(SHELL_TITLE, title).replace(SHELL_DESCRIPTION, description)
+                return part.replace(f"{SHELL}.html", name)
+
+            (site / folder / name).write_text(fill(head) + page.html + fill(tail), encoding="utf-8")
+        shell_path.unlink()
+
+
+def write_sitemap(site: Path, url: str) -> None:
+    """sitemap.xml (and .gz) listing every page by its absolute URL."""
+    import datetime as dt
+    import gzip
+    from xml.sax.saxutils import escape as xml_escape
+
+    today = dt.date.today().isoformat()
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html") if p.name != "404.html")
+    body = "".join(f"<url><loc>{xml_escape(url + rel)}</loc><lastmod>{today}</lastmod></url>\n" for rel in pages)
+    text = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n"
+    )
+    (site / "sitemap.xml").write_text(text, encoding="utf-8")
+    (site / "sitemap.xml.gz").write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
 
 
 def site_sources(root: Path) -> Path:
@@ -182,7 +245,7 @@ def build_site(
     ctx = site_context(root, catalog)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.usreg-build-", dir=out.parent))
     try:
-        nav = write_pages(root, work, ctx)
+        nav, shelled = write_pages(root, work, ctx)
         shutil.copytree(sources / "assets", work / "docs" / "assets")
         shutil.copytree(sources / "overrides", work / "overrides")
         config.update(
@@ -207,22 +270,29 @@ def build_site(
         site = work / "site"
         if run_mkdocs:
             _run_mkdocs(work)
+            fill_shells(site, shelled)
         else:  # the finished pages without the theme (tests, previews)
             shutil.copytree(work / "html", site)
             shutil.copytree(work / "docs" / "assets", site / "assets")
             shutil.copytree(work / "docs" / "charts", site / "charts")
+            for rel, page in shelled.items():
+                (site / (rel[:-3] + ".html")).parent.mkdir(parents=True, exist_ok=True)
+                (site / (rel[:-3] + ".html")).write_text(page.html, encoding="utf-8")
+            for folder in SHELL_FOLDERS:
+                (site / folder / f"{SHELL}.html").unlink(missing_ok=True)
         (site / "search.json").write_text(
             json.dumps(search_index(ctx), ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
         )
-        if not url:
-            (site / "sitemap.xml").unlink(missing_ok=True)  # a sitemap needs absolute URLs
-            (site / "sitemap.xml.gz").unlink(missing_ok=True)
+        (site / "sitemap.xml").unlink(missing_ok=True)  # mkdocs's lists only the pages it rendered
+        (site / "sitemap.xml.gz").unlink(missing_ok=True)
+        if url:  # a sitemap needs absolute URLs
+            write_sitemap(site, url)
         (site / MARKER).write_text("built by usreg site build\n", encoding="utf-8")
         with _lock(out):
             check_target(out)
-            _swap(site, out)
+            _swap(site, work / "previous", out)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)  # the temporary pages and the previous build, outside the lock
     return out
 
 
@@ -251,19 +321,16 @@ def _lock(out: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def _swap(new: Path, target: Path) -> None:
-    """Put the directory ``new`` at ``target``; the previous build is removed only after the new one is in place."""
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.usreg-old-", dir=target.parent))
+def _swap(new: Path, previous: Path, target: Path) -> None:
+    """Put the directory ``new`` at ``target``, moving the build there before it to ``previous`` (renames only)."""
+    if target.exists():
+        target.rename(previous)
     try:
-        if target.exists():
-            target.rename(old / "site")
         new.rename(target)
     except OSError:
-        if not target.exists() and (old / "site").exists():
-            (old / "site").rename(target)
+        if not target.exists() and previous.exists():
+            previous.rename(target)
         raise
-    finally:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _port_error(exc: OSError, host: str, port: int) -> UsageError:

@@ -93,7 +93,6 @@ class Page:
     title: str
     html: str
     description: str | None = None
-    wide: bool = False  # table pages: no navigation or table-of-contents sidebars, the full window width
 
     def front_matter(self) -> str:
         import html
@@ -103,7 +102,8 @@ class Page:
         lines = ["---", f"title: {json.dumps(html.escape(self.title))}"]
         if self.description:
             lines.append(f"description: {json.dumps(html.escape(' '.join(self.description.split())[:300]))}")
-        lines.append("hide: [navigation, toc]" if self.wide else "hide: [toc]")
+        # the tabs under the header navigate; the left sidebar would only repeat them, and the pages have no TOC
+        lines.append("hide: [navigation, toc]")
         lines.append("usreg_html: true")
         lines.append("---")
         return "\n".join(lines) + "\n"

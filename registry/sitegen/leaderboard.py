@@ -10,8 +10,6 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from ..bench.metrics.base import lower_is_better
-from ..bench.results import PRIMARY_METRICS, SECONDARY_METRICS, runs
 from .context import Page, SiteContext
 from .html import esc
 
@@ -32,8 +30,6 @@ METRIC_NAMES = {
     "mcc": "MCC",
     "mre": "Mean radial error",
 }
-METRIC_ORDER = list(dict.fromkeys([*PRIMARY_METRICS, *SECONDARY_METRICS, "hd"]))
-PROVENANCE = ("dataset_version", "converter", "converter_version", "seed", "device", "convention", "weights_sha256")
 
 
 def split_metric(name: str) -> tuple[str, str | None]:
@@ -46,7 +42,16 @@ def metric_label(base: str) -> str:
     return METRIC_NAMES.get(base, base)
 
 
+def _metric_order() -> list[str]:
+    # registry.bench is imported only when there are results to show: it loads scipy and the model runtimes
+    from ..bench.results import PRIMARY_METRICS, SECONDARY_METRICS
+
+    return list(dict.fromkeys([*PRIMARY_METRICS, *SECONDARY_METRICS, "hd"]))
+
+
 def direction(base: str) -> tuple[bool, str]:
+    from ..bench.metrics.base import lower_is_better
+
     lower = lower_is_better(base)
     return lower, ("↓ lower is better" if lower else "↑ higher is better")
 
@@ -94,6 +99,10 @@ def _tables_of_run(run: dict[str, Any]) -> dict[tuple[str, str | None], dict[str
 
 
 def _latest_runs(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not results:
+        return []
+    from ..bench.results import runs
+
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for run in sorted(runs(results), key=lambda r: (r["created"], r["run_id"])):
         if run["metrics"]:
@@ -122,9 +131,9 @@ def _ci(row: dict[str, Any]) -> str:
     return f"{_fmt(row['ci_low'])}–{_fmt(row['ci_high'])}"
 
 
-def _table_order(key: tuple[str, str | None]) -> tuple[int, str, str]:
+def _table_order(key: tuple[str, str | None], order: list[str]) -> tuple[int, str, str]:
     base, target = key
-    rank = METRIC_ORDER.index(base) if base in METRIC_ORDER else len(METRIC_ORDER)
+    rank = order.index(base) if base in order else len(order)
     return (rank, base, target or "")
 
 
@@ -135,7 +144,8 @@ def ranked_tables(ctx: SiteContext, run_list: list[dict[str, Any]], prefix: str,
         for key, row in _tables_of_run(run).items():
             tables[key].append((run, row))
     parts = []
-    for key in sorted(tables, key=_table_order):
+    order = _metric_order()
+    for key in sorted(tables, key=lambda k: _table_order(k, order)):
         base, target = key
         lower, arrow = direction(base)
         rows = sorted(
@@ -204,6 +214,8 @@ def provenance_table(ctx: SiteContext, run_list: list[dict[str, Any]], prefix: s
 
 def boards(ctx: SiteContext) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """(dataset id, task) -> the latest run of each model and split on it."""
+    if not ctx.bench:
+        return {}
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for run in _latest_runs(ctx.bench):
         grouped[(run["dataset_id"], run_task(run))].append(run)

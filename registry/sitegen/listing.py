@@ -170,7 +170,7 @@ def home_page(ctx: SiteContext, chart_files: dict[str, tuple[str, str, str]]) ->
         + '<p class="usreg-muted">Each bar opens the table filtered to it. Tier colours run from dark (diamond, the '
         "best) to light (steel); grey is not scored.</p>" + f'<div class="usreg-charts">{"".join(figures)}</div>\n'
     )
-    return Page(title="Home", html=html, wide=True)
+    return Page(title="Home", html=html)
 
 
 def _filter_controls(
@@ -365,7 +365,7 @@ def _table_page(title, table_id, filters, values, labels, headers, rows) -> Page
         + f'<table class="usreg-filterable" id="{table_id}"><thead><tr>{head}</tr></thead>'
         + f"<tbody>{''.join(rows)}</tbody></table></div>\n"
     )
-    return Page(title=title, html=html, wide=True)
+    return Page(title=title, html=html)
 
 
 def rubric_page(ctx: SiteContext) -> Page:
@@ -382,7 +382,7 @@ def rubric_page(ctx: SiteContext) -> Page:
         parts.append(_rubric_section(rubric))
     if not ctx.rubrics:
         parts.append("<p>No rubric files were found.</p>")
-    return Page(title="Quality rubric", html="".join(parts), wide=True)
+    return Page(title="Quality rubric", html="".join(parts))
 
 
 def _slug(text: Any) -> str:
