@@ -312,6 +312,7 @@ def test_slice_indices_spread_over_the_middle_of_the_volume():
 
     assert slice_indices(100, 5) == [10, 30, 50, 69, 89]
     assert slice_indices(3, 10) == [0, 1, 2]
+    assert slice_indices(6, 6) == [0, 1, 2, 3, 4, 5]  # a volume no deeper than the count gives every slice
     assert slice_indices(40, 1) == [20]
     assert slice_indices(0, 4) == []
 
@@ -766,3 +767,21 @@ def test_chinese_us_report_images_with_reports_and_splits(tmp_path, convert):
     assert out.by_id["Thyroid_9_1"]["label"] is None
     extra = json.loads(out.by_id["Mammary_215170_1"]["extra"])
     assert extra == {"organ": "Mammary", "uid": "215170", "report": "右乳低回声结节", "cluster": 3}
+
+
+# --- neonatal-3d-us-neuro: *.nrrd volumes side by side ------------------------------------------------------------
+
+
+def test_neonatal_3d_us_neuro_nrrd_volumes_sliced_by_study(tmp_path, convert):
+    vols: dict[str, np.ndarray] = {}
+
+    def build(root: Path) -> None:
+        for n, name in enumerate(("P01_vol1", "P01_vol2", "P02_vol1")):
+            vols[name] = _volume(root / f"{name}.nrrd", 6, 18, 20, 2600 + 10 * n)
+
+    src = _download(tmp_path, "3D-US-Neuroimages-Dataset.zip", "3D-US-Neuroimages-Dataset", build)
+    out = convert(CATALOG.datasets["neonatal-3d-us-neuro"], src)
+    assert len(out.rows) == 18 and not out.problems(), out.problems()
+    assert Counter(r["subject_id"] for r in out.rows) == {"P01": 12, "P02": 6}
+    assert np.array_equal(out.image("P01_vol2_0003"), vols["P01_vol2"][3])
+    assert len({r["split"] for r in out.rows if r["subject_id"] == "P01"}) == 1

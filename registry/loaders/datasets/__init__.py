@@ -28,6 +28,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     microseg,
     mimic_iv_echo,
     mmotu,
+    neonatal_3d_us_neuro,
     open_kidney,
     pocus_covid19,
     porcine_spinal_cord,

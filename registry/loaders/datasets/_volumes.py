@@ -18,10 +18,12 @@ MAX_SLICES = 256
 
 
 def slice_indices(depth: int, count: int) -> list[int]:
-    """``count`` distinct slice indices spread evenly over [10 %, 90 %] of ``depth`` (fewer if the volume is thin)."""
+    """``count`` slice indices spread evenly over [10 %, 90 %] of ``depth``; every slice of a thinner volume."""
     if depth <= 0 or count <= 0:
         return []
-    count = min(count, depth, MAX_SLICES)
+    if count >= depth:
+        return list(range(min(depth, MAX_SLICES)))
+    count = min(count, MAX_SLICES)
     if count == 1:
         return [depth // 2]
     lo, hi = LOW * (depth - 1), HIGH * (depth - 1)
