@@ -435,6 +435,38 @@ def _stu_hospital(stage: Path) -> dict:
     }
 
 
+def _abdomenus(stage: Path) -> dict:
+    base = stage / "ussimandsegm.zip" / "abdominal_US" / "abdominal_US"
+    colours = {"liver": (100, 0, 100), "kidney": (255, 255, 0), "spleen": (255, 0, 255)}
+    for i, (source, split, stem, organ) in enumerate(
+        (("AUS", "train", "0001", "liver"), ("AUS", "test", "0002", "kidney"), ("RUS", "train", "im1", "spleen"))
+    ):
+        save(base / source / "images" / split / f"{stem}.png", rgb(us_image(40, 48, 1700 + i)))
+        mask = np.zeros((40, 48, 3), np.uint8)
+        mask[10:25, 12:30] = colours[organ]
+        save(base / source / "annotations" / split / f"{stem}.png", mask)
+    _jpeg(base / "RUS" / "images" / "test" / "im9.jpg", rgb(us_image(40, 48, 1709)))  # no annotation
+    return {
+        "samples": 4,
+        "splits": {"train": 2, "test": 2},
+        "masks_per_split": {"train": 1},
+        "targets": {
+            "organs": {
+                0: "background",
+                1: "liver",
+                2: "kidney",
+                3: "pancreas",
+                4: "vessels",
+                5: "adrenals",
+                6: "gallbladder",
+                7: "bones",
+                8: "spleen",
+            }
+        },
+        "mask_values": {"0001": {0, 1}, "0002": {0, 2}, "im1": {0, 8}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "105us": (CATALOG.datasets["105us"], _105us),
     "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
@@ -453,6 +485,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "bus-uc": (CATALOG.datasets["bus-uc"], _bus_uc),
     "s1-breast": (CATALOG.datasets["s1-breast"], _s1_breast),
     "stu-hospital": (CATALOG.datasets["stu-hospital"], _stu_hospital),
+    "abdomenus": (CATALOG.datasets["abdomenus"], _abdomenus),
 }
 
 
