@@ -467,6 +467,32 @@ def _abdomenus(stage: Path) -> dict:
     }
 
 
+def _breast_lesions_usg_breast(stage: Path) -> dict:
+    base = stage / "BrEaST-Lesions_USG-images_and_masks-Dec-15-2023.zip" / "BrEaST-Lesions_USG-images_and_masks"
+    for i in range(1, 4):
+        save(base / f"case{i:03d}.png", rgb(us_image(40, 48, 1800 + i)))
+    tumour = np.zeros((40, 48), np.uint8)
+    tumour[5:15, 5:15] = 255
+    second = np.zeros((40, 48), np.uint8)
+    second[25:35, 30:40] = 255
+    other = np.zeros((40, 48), np.uint8)
+    other[10:30, 10:30] = 255
+    save(base / "case001_tumor.png", tumour)
+    save(base / "case001_tumor2.png", second)
+    save(base / "case002_tumor.png", tumour)
+    save(base / "case002_other.png", other)  # another finding under the tumour: class 2, the tumour wins
+    (stage / "BrEaST-Lesions-USG-clinical-data-Dec-15-2023.xlsx").write_bytes(b"PK\x03\x04")
+    return {
+        "samples": 3,
+        "split_kind": "seeded-random",
+        "masks_of": {"case001": 1, "case002": 1, "case003": 0},
+        "targets": {"lesions": {0: "background", 1: "tumour", 2: "other finding"}},
+        "mask_values": {"case001": {0, 1}, "case002": {0, 1, 2}},
+        "inside": {"case001": (30, 35, 1), "case002": (12, 12, 1)},
+        "outside": {"case002": (38, 2)},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "105us": (CATALOG.datasets["105us"], _105us),
     "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
@@ -486,6 +512,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "s1-breast": (CATALOG.datasets["s1-breast"], _s1_breast),
     "stu-hospital": (CATALOG.datasets["stu-hospital"], _stu_hospital),
     "abdomenus": (CATALOG.datasets["abdomenus"], _abdomenus),
+    "breast-lesions-usg-breast": (CATALOG.datasets["breast-lesions-usg-breast"], _breast_lesions_usg_breast),
 }
 
 
@@ -533,6 +560,8 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
         for sid, (y, x, *cls) in expected.get(key, {}).items():  # (row, column[, class id])
             mask = out.mask(sid, out.by_id[sid]["masks"][0]["target"])
             assert mask[y, x] == (cls[0] if cls else value), (sid, key)
+    for sid, n in expected.get("masks_of", {}).items():
+        assert len(out.by_id[sid]["masks"]) == n, sid
     if "resized" in expected:
         assert {p["sample_id"] for p in out.problems("resized")} == expected["resized"]
     for sid, values in expected.get("mask_values", {}).items():
