@@ -30,7 +30,7 @@ from .extract import Limits
 from .hosts import MANUAL_KINDS, HostContext, resolver
 from .hosts import manual as manual_host
 from .hosts_config import HostsConfig, mirror_from_env
-from .ingest import expand, place
+from .ingest import expand, match_declared, place
 from .lockfile import Lockfile
 from .plan import Candidate, FetchPlan, ManualStep, RemoteFile, check_unique, safe_relpath, url_join
 from .progress import Reporter
@@ -585,7 +585,9 @@ class _Run:
                 declared[f.name] = sums
                 declared.setdefault(Path(f.name).name, sums)
         outcomes = []
-        for src, name in expand(paths):
+        files = [f for s in _sources_of(self.entry) for f in s.files]
+        given = match_declared(expand(paths), files, self.reporter.message)
+        for src, name in given:
             final = self.downloads / name
             part = final.with_name(final.name + ".part")
             place(src, part)

@@ -44,6 +44,65 @@ def expand(paths: list[Path]) -> list[tuple[Path, str]]:
     return out
 
 
+def _family(name: str) -> str:
+    """What kind of file a name says it is: the archive kind ('zip', 'tar', ...) or the last suffix."""
+    from .extract import archive_kind
+
+    base = name.rsplit("/", 1)[-1].lower()
+    return archive_kind(base) or (base.rsplit(".", 1)[-1] if "." in base else "")
+
+
+def _stem(name: str) -> str:
+    base = name.rsplit("/", 1)[-1].lower()
+    for suffix in (".tar.gz", ".tar.bz2", ".tar.xz", ".tar.zst"):
+        if base.endswith(suffix):
+            return base[: -len(suffix)]
+    return base.rsplit(".", 1)[0]
+
+
+def match_declared(given: list[tuple[Path, str]], declared: list, note=None) -> list[tuple[Path, str]]:
+    """Store each given file under the entry's declared name it stands for.
+
+    A given file whose name is not declared (``CAMUS_public.zip`` when the entry lists ``CAMUS.zip``) takes the name
+    of the declared file it matches: among the declared files not given under their own name, those of the same kind
+    (zip, tar, 7z, rar, or the same suffix); if several remain, the one whose name contains the other's, then the one
+    with the file's size. The declared checksums then verify it. A file of a kind no declared file has keeps its
+    name; a file that could be several declared files is a usage error listing them.
+    """
+    names = {f.name for f in declared} | {f.name.rsplit("/", 1)[-1] for f in declared}
+    taken = {name for _, name in given if name in names}
+    open_files = [f for f in declared if f.name not in taken and f.name.rsplit("/", 1)[-1] not in taken]
+    out: list[tuple[Path, str]] = []
+    claimed: dict[str, Path] = {}
+    for src, name in given:
+        if name in names or not open_files:
+            out.append((src, name))
+            continue
+        candidates = [f for f in open_files if _family(f.name) == _family(name)]
+        if len(candidates) > 1:
+            narrowed = [f for f in candidates if _stem(f.name) in _stem(name) or _stem(name) in _stem(f.name)]
+            candidates = narrowed or candidates
+        if len(candidates) > 1:
+            size = src.stat().st_size
+            candidates = [f for f in candidates if f.size == size] or candidates
+        if not candidates:
+            out.append((src, name))
+            continue
+        if len(candidates) > 1 or candidates[0].name in claimed:
+            listed = ", ".join(sorted(f.name for f in open_files))
+            raise UsageError(
+                f"--from-file: {src.name} does not name one of the entry's files, and it could stand for several: "
+                f"{listed}",
+                hint="rename the file to the declared name it is, then give it again",
+            )
+        target = candidates[0].name
+        claimed[target] = src
+        if note:
+            note(f"{src.name} is taken as {target}, the file the entry declares (its checksum verifies it)")
+        out.append((src, target))
+    return out
+
+
 def place(source: Path, part: Path) -> None:
     """Copy ``source`` to ``part``. Never a hard link: the cache must not share an inode with a file the user owns
     (the user may change it, and the cached copy must stay the verified bytes). A copy-on-write clone is used where

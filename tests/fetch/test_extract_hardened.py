@@ -428,3 +428,49 @@ def test_from_file_names_colliding_with_usregs_own_are_refused(
     assert result.exit_code == 1, result.output
     assert "--from-file gives a file named 'scans.zip.part'" in result.output
     assert not (usreg_home / "downloads/clash-local/latest/scans.zip").exists()
+
+
+# -- 8. --from-file under another name ----------------------------------------------------------------------------
+def _camus_like(catalog_root, server, data: bytes, extra_files: list[dict] | None = None) -> str:
+    url = server.add_http_file("/database/api/v1/folder/63fde55f/download", data)
+    files = [{"name": "CAMUS.zip", "sha256": hashlib.sha256(data).hexdigest(), "url": url}, *(extra_files or [])]
+    catalog_root.dataset(minimal_dataset("camus-like", sources=[{"kind": "http", "url": url, "files": files}]))
+    return "/database/api/v1/folder/63fde55f/download"
+
+
+def test_from_file_under_another_name_is_used_for_the_declared_file(
+    catalog_root, run_cli, server, usreg_home: Path, tmp_path: Path
+) -> None:
+    """The README's own example: ``usreg fetch camus --from-file ~/Downloads/CAMUS_public.zip``."""
+    data = archives.make_zip({"database_nifti/patient0001/patient0001_2CH_ED.nii.gz": b"nifti"})
+    path = _camus_like(catalog_root, server, data)
+    given = _folder(tmp_path / "Downloads", {"CAMUS_public.zip": data})
+    result = run_cli("fetch", "camus-like", "--from-file", given / "CAMUS_public.zip", root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    assert server.hits(path) == 0  # nothing downloaded: the given file is the declared one
+    lock = json.loads((usreg_home / "downloads/camus-like/latest/usreg.lock.json").read_text())["files"]
+    assert list(lock) == ["CAMUS.zip"] and lock["CAMUS.zip"]["trust"] == "entry"
+    assert "CAMUS_public.zip is taken as CAMUS.zip" in result.output
+    tree = usreg_home / "sources/camus-like/latest"
+    assert _tree(tree) == {"database_nifti/patient0001/patient0001_2CH_ED.nii.gz": b"nifti"}
+
+
+def test_from_file_under_another_name_must_still_verify(
+    catalog_root, run_cli, server, usreg_home: Path, tmp_path: Path
+) -> None:
+    _camus_like(catalog_root, server, archives.make_zip({"a.txt": b"the real one"}))
+    given = _folder(tmp_path / "Downloads", {"CAMUS_other.zip": archives.make_zip({"a.txt": b"something else"})})
+    result = run_cli("fetch", "camus-like", "--from-file", given / "CAMUS_other.zip", root=catalog_root.root)
+    assert result.exit_code == 1, result.output
+    assert "checksum mismatch for CAMUS.zip" in result.output
+
+
+def test_from_file_that_could_be_several_declared_files_is_a_clear_error(
+    catalog_root, run_cli, server, usreg_home: Path, tmp_path: Path
+) -> None:
+    _camus_like(catalog_root, server, b"PK images", [{"name": "masks.zip"}])
+    given = _folder(tmp_path / "Downloads", {"download (1).zip": b"PK something"})
+    result = run_cli("fetch", "camus-like", "--from-file", given / "download (1).zip", root=catalog_root.root)
+    assert result.exit_code == 2, result.output
+    assert "could stand for several: CAMUS.zip, masks.zip" in result.output
+    assert not (usreg_home / "downloads/camus-like/latest/CAMUS.zip").exists()
