@@ -68,15 +68,16 @@ def evaluate_prompted(
             skipped += 1
             continue
         gt = [Instance(i.box, 1, 1.0, i.mask) for i in instances_from_label_map(gt_map)]
+        gt_masks = [np.asarray(i.mask, dtype=bool) for i in gt]
         rng = sample_rng(settings, sample.sample_id)
-        prompts = [make_prompt(inst.mask, settings, rng) for inst in gt]
+        prompts = [make_prompt(mask, settings, rng) for mask in gt_masks]
         t0 = time.perf_counter()
         answers = adapter.predict_prompted(sample.image, prompts) if prompts else []
         predict_seconds += time.perf_counter() - t0
         if len(answers) != len(prompts):
             raise UsregError(f"{adapter.info.model_id} answered {len(answers)} masks for {len(prompts)} prompts")
         preds = []
-        for inst, answer in zip(gt, answers, strict=True):
+        for gt_mask, answer in zip(gt_masks, answers, strict=True):
             mask = answer.mask.astype(bool)
             if mask.shape != gt_map.shape:
                 raise UsregError(
@@ -85,7 +86,7 @@ def evaluate_prompted(
                 )
             box = tight_box(mask) if mask.any() else (0.0, 0.0, 0.0, 0.0)
             preds.append(Instance(box, 1, float(answer.score), mask))
-            dices.append(_dice(mask, inst.mask))
+            dices.append(_dice(mask, gt_mask))
         images.append(ImageInstances(gt_map.shape[0], gt_map.shape[1], gt, preds))
         if progress is not None:
             progress(1)

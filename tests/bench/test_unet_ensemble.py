@@ -180,3 +180,31 @@ def test_train_recipe_results_belong_to_the_entry_that_is_that_recipe(tmp_path, 
     unowned = _ensemble_catalog(tmp_path, trained_on=())
     [(_, ref)] = make_plan(unowned, usreg_home, ["synthetic-carotid"], train=("unet-ensemble",)).pairs
     assert ref.entry is None and ref.model_id == "builtin:unet-ensemble"
+
+
+def test_recipe_weights_not_downloaded_say_how_to_get_them(tmp_path, usreg_home):
+    """A recipe entry that declares published weights: a missing file is a clear error (was an ImportError)."""
+    pytest.importorskip("torch", reason="the unet-ensemble recipe needs torch (pip install 'usreg[bench]')")
+    from registry.bench.adapters import build_for_model
+    from registry.errors import UsregError
+    from registry.schema import Model
+
+    model = Model.model_validate(
+        {
+            "id": "plaque-ensemble",
+            "name": "x",
+            "tasks": ["segmentation"],
+            "output": {"kind": "mask", "classes": [{"id": 0, "name": "background"}, {"id": 1, "name": "plaque"}]},
+            "adapter": {"name": "builtin", "options": {"recipe": "unet-ensemble"}},
+            "weights": [
+                {
+                    "format": "pytorch-checkpoint",
+                    "file": "ens.pt",
+                    "source": {"kind": "http", "url": "https://x.org/ens.pt"},
+                }
+            ],
+        }
+    )
+    with pytest.raises(UsregError) as err:
+        build_for_model(model, usreg_home)
+    assert "not downloaded" in err.value.message and "usreg fetch plaque-ensemble" in err.value.hint

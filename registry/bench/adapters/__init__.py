@@ -151,14 +151,14 @@ class WeightsLoadError(UsregError):
 
 
 def _any_weights(model, home: Path) -> Path:
-    from ..weights import weights_dir
+    """A recipe's declared weights file, downloaded by `usreg fetch MODEL` (the first weights declaration)."""
+    from ..weights import cached, file_name
 
     w = model.weights[0]
-    name = w.file or (w.source.files[0].name if w.source.files else None)
-    path = weights_dir(home, model.id) / (name or "")
-    if not name or not path.is_file():
+    path = cached(model, w, home)
+    if path is None:
         raise UsregError(
-            f"model {model.id}: recipe weights are not downloaded (expected {path})",
-            hint=f"pass --weights {model.id}=PATH",
+            f"model {model.id}: recipe weights {file_name(w) or '(unnamed)'} are not downloaded",
+            hint=f"run `usreg fetch {model.id}`, or pass --weights {model.id}=PATH",
         )
     return path

@@ -231,12 +231,12 @@ class SamAdapter(PromptableAdapter):
         MedSAM's ``MedSAM_Inference.py``: a square resize to the input size (bicubic) and min-max scaling to [0, 1],
         with no mean/std normalisation."""
         if self.preprocess == "sam":
-            return self.processor(images=rgb, return_tensors="pt")
+            return dict(self.processor(images=rgb, return_tensors="pt"))
         from PIL import Image
 
         torch = self.torch
         size = int(self.model.config.vision_config.image_size)
-        resized = np.asarray(Image.fromarray(rgb).resize((size, size), Image.BICUBIC), dtype=np.float32)
+        resized = np.asarray(Image.fromarray(rgb).resize((size, size), Image.Resampling.BICUBIC), dtype=np.float32)
         scaled = (resized - resized.min()) / max(float(resized.max() - resized.min()), 1e-8)
         return {
             "pixel_values": torch.from_numpy(scaled).permute(2, 0, 1)[None].contiguous(),
