@@ -71,7 +71,8 @@ def test_psfhs_channel_first_mha(tmp_path, convert):
     from registry.catalog import load_catalog
     from tests.conftest import REPO_ROOT
 
-    entry = load_catalog(REPO_ROOT, only=[REPO_ROOT / "entries/datasets/psfhs.yaml"]).datasets["psfhs"]
+    CATALOG = load_catalog(REPO_ROOT, only=[REPO_ROOT / "entries/datasets/psfhs.yaml"])  # noqa: N806
+    entry = CATALOG.datasets["psfhs"]
     assert entry.loader.name == "image-mask-folders"
     fx = psfhs.build(tmp_path / "src")
     out = convert(entry, fx.root)
