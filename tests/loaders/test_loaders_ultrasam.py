@@ -567,3 +567,25 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
     for sid, values in expected.get("mask_values", {}).items():
         row = out.by_id[sid]
         assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid
+
+
+@pytest.mark.parametrize("entry_id", ["105us", "ubpd"])
+def test_usreg_fetch_from_file_then_load(entry_id, tmp_path, run_cli, usreg_home):
+    """The user's path: `usreg fetch ID --from-file ARCHIVE` with the real catalog, then `registry.load(ID)`.
+
+    The tiny archive holds fewer images than the entry declares, so the counts check fails: fetch exits 1 and names
+    it, and --keep-going accepts the partial dataset.
+    """
+    import registry
+
+    _, build = LAYOUTS[entry_id]
+    expected = build(tmp_path / "stage")
+    _pack(tmp_path / "stage", tmp_path / "downloads", tmp_path / "unused")
+    (archive,) = sorted((tmp_path / "downloads").iterdir())
+    result = run_cli("fetch", entry_id, "--from-file", str(archive), root=REPO_ROOT)
+    assert result.exit_code == 1 and "counts_match" in result.output, result.output
+    result = run_cli("fetch", entry_id, "--from-file", str(archive), "--keep-going", root=REPO_ROOT)
+    assert result.exit_code == 0, result.output
+    ds = registry.load(entry_id)
+    assert len(ds) == expected["samples"]
+    assert {t: dict(c) for t, c in ds.classes.items()} == expected["targets"]
