@@ -71,7 +71,7 @@ def test_psfhs_channel_first_mha(tmp_path, convert):
     from registry.catalog import load_catalog
     from tests.conftest import REPO_ROOT
 
-    CATALOG = load_catalog(REPO_ROOT, only=[REPO_ROOT / "entries/datasets/psfhs.yaml"])  # noqa: N806
+    CATALOG = load_catalog(REPO_ROOT, only=[REPO_ROOT / "entries/datasets/psfhs.yaml"])
     entry = CATALOG.datasets["psfhs"]
     assert entry.loader.name == "image-mask-folders"
     fx = psfhs.build(tmp_path / "src")
