@@ -8,13 +8,16 @@ memory is its own:
   workers), for the full job: decode, palette mapping, grey detection, PNG encoding, sha256, pHash, COCO instances,
   manifest, COCO/Croissant export, the data checks and checksums;
 - the peer: a plain single-process PIL loop doing the per-image core of that work (decode image and mask, grey
-  conversion, palette lookup, PNG encoding of both, sha256, ``imagehash.phash``), writing nothing else;
+  conversion, palette lookup, PNG encoding of both, sha256, ``imagehash.phash``), writing nothing else. It saves PNGs
+  the way a plain loop does, with Pillow's defaults (``compress_level`` 6), and is run a second time at Pillow's
+  fastest zlib level (1), so that the speed-up is also shown against a peer that chose speed;
 - the duplicate check on the N converted images: the pair search of ``scorers.datachecks.duplicates`` over the
   stored pHashes, against a numpy brute force comparing all pairs (the obvious peer), and the cost of computing the
   pHashes themselves from the PNGs (single process).
 
 It prints the figures, the speed-up against the PIL loop, and the growth of each cost from the smallest to the
-largest N. Run: ``python perf/convert_10k.py`` (``--sizes 1000 10000``, ``--keep DIR`` to keep the data).
+largest N. ``--runs K`` repeats the 2-worker conversion and the PIL loops K times and reports medians (the machine
+may be shared). Run: ``python perf/convert_10k.py`` (``--sizes 1000 10000``, ``--runs 3``, ``--keep DIR``).
 """
 
 from __future__ import annotations
@@ -213,25 +216,50 @@ def run(code: str, *args: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def measure(n: int, work: Path) -> dict:
-    from registry.formats.imageio import PNG_COMPRESS_LEVEL
+def _median_run(samples: list[dict]) -> dict:
+    """The run with the median wall time (its other figures come with it), plus every wall time."""
+    ordered = sorted(samples, key=lambda r: r["seconds"])
+    return {**ordered[len(ordered) // 2], "all_seconds": [round(r["seconds"], 2) for r in samples]}
 
+
+def measure(n: int, work: Path, runs: int, single: bool) -> dict:
     src = work / f"src-{n}"
     t = time.perf_counter()
     generate(src, n)
     gen = time.perf_counter() - t
     home = work / f"home-{n}"
-    two = run(CONVERT, src, home, "two", 2)
-    one = run(CONVERT, src, home, "one", 1)
-    loop = run(PIL_LOOP.format(PALETTE=PALETTE, LEVEL=PNG_COMPRESS_LEVEL), src, work / f"pil-{n}")
+    twos, pils, fasts = [], [], []
+    for k in range(runs):  # interleaved, so that a change in the machine's load touches all three alike
+        twos.append(run(CONVERT, src, home, f"two{k}", 2))
+        pils.append(run(PIL_LOOP.format(PALETTE=PALETTE, LEVEL=6), src, work / f"pil-{n}"))
+        fasts.append(run(PIL_LOOP.format(PALETTE=PALETTE, LEVEL=1), src, work / f"pil-{n}"))
+        shutil.rmtree(work / f"pil-{n}", ignore_errors=True)
+        if k < runs - 1:
+            shutil.rmtree(home / "datasets" / "perf-spinal" / f"two{k}", ignore_errors=True)
+    two = _median_run(twos)
+    one = run(CONVERT, src, home, "one", 1) if single else None
     dupes = run(DUPES, two["path"])
-    shutil.rmtree(work / f"pil-{n}", ignore_errors=True)
-    return {"n": n, "generate_s": gen, "two": two, "one": one, "pil": loop, "dupes": dupes}
+    ratios = sorted(p["seconds"] / t["seconds"] for p, t in zip(pils, twos, strict=True))
+    fast_ratios = sorted(p["seconds"] / t["seconds"] for p, t in zip(fasts, twos, strict=True))
+    return {
+        "n": n,
+        "generate_s": gen,
+        "two": two,
+        "one": one,
+        "pil": _median_run(pils),
+        "pil_fast": _median_run(fasts),
+        "ratio_median": ratios[len(ratios) // 2],
+        "ratio_fast_median": fast_ratios[len(fast_ratios) // 2],
+        "ratios": [round(r, 2) for r in ratios],
+        "dupes": dupes,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--runs", type=int, default=3, help="Repeats of the 2-worker conversion and the PIL loops.")
+    parser.add_argument("--no-single", action="store_true", help="Skip the 1-process conversion.")
     parser.add_argument("--keep", type=Path, default=None, help="Work directory to keep (default: a temp dir).")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="usreg-perf-"))
@@ -239,31 +267,35 @@ def main() -> None:
     results = []
     try:
         for n in args.sizes:
-            r = measure(n, work)
+            r = measure(n, work, max(1, args.runs), not args.no_single)
             results.append(r)
-            two, one, pil, d = r["two"], r["one"], r["pil"], r["dupes"]
+            two, one, pil, fast, d = r["two"], r["one"], r["pil"], r["pil_fast"], r["dupes"]
             print(f"\nN = {n} images of {W}x{H} (+ {n} RGB palette masks), generated in {r['generate_s']:.1f} s")
             print(
                 f"  usreg convert, 2 workers : {two['seconds']:7.2f} s  {n / two['seconds']:7.1f} img/s  "
                 f"CPU {two['cpu_s']:6.1f} s  peak RSS parent {two['rss_self_mb']:.0f} MiB, "
-                f"largest worker {two['rss_worker_mb']:.0f} MiB"
+                f"largest worker {two['rss_worker_mb']:.0f} MiB  (median of {two['all_seconds']})"
+            )
+            if one:
+                print(
+                    f"  usreg convert, 1 process : {one['seconds']:7.2f} s  {n / one['seconds']:7.1f} img/s  "
+                    f"CPU {one['cpu_s']:6.1f} s  peak RSS {one['rss_self_mb']:.0f} MiB"
+                )
+            for label, p in (("PIL loop, defaults (peer)", pil), ("PIL loop, compress 1", fast)):
+                print(
+                    f"  {label:25s}: {p['seconds']:7.2f} s  {n / p['seconds']:7.1f} img/s  "
+                    f"CPU {p['cpu_s']:6.1f} s  peak RSS {p['rss_self_mb']:.0f} MiB  (median of {p['all_seconds']})"
+                )
+            print(
+                f"  CPU per image: usreg {1000 * two['cpu_s'] / n:.1f} ms (2 workers)"
+                + (f", {1000 * one['cpu_s'] / n:.1f} ms (1 process)" if one else "")
+                + f"; PIL loop {1000 * pil['cpu_s'] / n:.1f} ms (defaults), {1000 * fast['cpu_s'] / n:.1f} ms "
+                f"(compress 1); load average now {os.getloadavg()[0]:.2f}"
             )
             print(
-                f"  usreg convert, 1 process : {one['seconds']:7.2f} s  {n / one['seconds']:7.1f} img/s  "
-                f"CPU {one['cpu_s']:6.1f} s  peak RSS {one['rss_self_mb']:.0f} MiB"
-            )
-            print(
-                f"  plain PIL loop (peer)    : {pil['seconds']:7.2f} s  {n / pil['seconds']:7.1f} img/s  "
-                f"CPU {pil['cpu_s']:6.1f} s  peak RSS {pil['rss_self_mb']:.0f} MiB"
-            )
-            print(
-                f"  CPU per image: usreg {1000 * one['cpu_s'] / n:.1f} ms (1 process), "
-                f"{1000 * two['cpu_s'] / n:.1f} ms (2 workers); PIL loop {1000 * pil['cpu_s'] / n:.1f} ms; "
-                f"load average now {os.getloadavg()[0]:.2f}"
-            )
-            print(
-                f"  speed-up of usreg (2 workers) over the PIL loop: {pil['seconds'] / two['seconds']:.2f}x; "
-                f"2 workers over 1: {one['seconds'] / two['seconds']:.2f}x"
+                f"  speed-up of usreg (2 workers) over the PIL loop: median {r['ratio_median']:.2f}x "
+                f"(runs {r['ratios']}); over the PIL loop at compress 1: median {r['ratio_fast_median']:.2f}x"
+                + (f"; 2 workers over 1: {one['seconds'] / two['seconds']:.2f}x" if one else "")
             )
             print(
                 f"  duplicate check: pair search {d['search_s'] * 1000:.1f} ms, numpy brute force "
@@ -287,6 +319,8 @@ def main() -> None:
                 ("peak RSS parent, 2 workers", ("two", "rss_self_mb")),
                 ("peak RSS worker", ("two", "rss_worker_mb")),
             ):
+                if not a[key[0]] or not b[key[0]]:
+                    continue
                 va, vb = a[key[0]][key[1]], b[key[0]][key[1]]
                 ratio = f"{vb / va:.1f}x" if va else "n/a"
                 print(f"  {label:28s} {va:10.3f} -> {vb:10.3f}  ({ratio})")

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 PNG_COMPRESS_LEVEL = 3
-"""zlib level for written PNGs: near the size of the default (6) at about half the encoding time."""
+"""zlib level of Pillow's encoder, used for arrays the fast encoder does not take (not uint8, unusual shapes)."""
+
+PNG_ZLIB_LEVEL = 6
+"""zlib level of the fast encoder (with the run-length strategy the level changes little but the match search)."""
 
 GREY_MAX_CHANNEL_DIFF = 8
 GREY_MEAN_CHANNEL_DIFF = 1.0
@@ -80,10 +85,37 @@ def is_grey(rgb: np.ndarray) -> bool:
     )
 
 
+_COLOUR_TYPE = {1: 0, 3: 2, 4: 6}  # channels -> PNG colour type (grey, RGB, RGBA)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
 def encode_png(array: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(array)).save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return buf.getvalue()
+    """A lossless 8-bit PNG of ``array`` (grey, RGB or RGBA).
+
+    Every row uses PNG's Up filter (the difference to the row above) and the stream is deflated with zlib's
+    run-length strategy. On B-mode images this is 3x faster than Pillow's encoder (which tries every filter on every
+    row) at a size within a few per cent of Pillow's default level, and label maps stay a few hundred bytes. Arrays
+    it does not take (16-bit, other shapes) go through Pillow.
+    """
+    a = np.ascontiguousarray(array)
+    channels = 1 if a.ndim == 2 else (a.shape[2] if a.ndim == 3 else 0)
+    if a.dtype != np.uint8 or channels not in _COLOUR_TYPE or a.shape[0] == 0 or a.shape[1] == 0:
+        buf = io.BytesIO()
+        Image.fromarray(a).save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+        return buf.getvalue()
+    h, w = a.shape[:2]
+    rows = a.reshape(h, w * channels)
+    body = np.empty((h, w * channels + 1), dtype=np.uint8)
+    body[:, 0] = 2  # filter type Up; the row above the first is zeros, so the first row is stored as is
+    body[0, 1:] = rows[0]
+    np.subtract(rows[1:], rows[:-1], out=body[1:, 1:])  # uint8 arithmetic wraps modulo 256, as PNG filters do
+    z = zlib.compressobj(PNG_ZLIB_LEVEL, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    idat = z.compress(body) + z.flush()
+    header = struct.pack(">IIBBBBB", w, h, 8, _COLOUR_TYPE[channels], 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
 
 
 def write_png(path: Path, array: np.ndarray) -> str:
