@@ -29,6 +29,8 @@ class DatasetView:
     targets: dict[str, list[str]] = field(default_factory=dict)
     labels: list[str] | None = None
     box_categories: list[str] | None = None
+    # how the converted bytes were verified: host-verified, entry-verified, unverified (see registry.fetch.lockfile)
+    trust: str | None = None
 
     def __len__(self) -> int:
         return len(self.samples)  # type: ignore[arg-type]
@@ -80,7 +82,16 @@ def view_from_metadata(dataset_id: str, split: str, samples, metadata: dict[str,
         targets=targets,
         labels=[str(x) for x in metadata["labels"]] if metadata.get("labels") else None,
         box_categories=[str(x) for x in metadata["box_categories"]] if metadata.get("box_categories") else None,
+        trust=_trust(metadata),
     )
+
+
+def _trust(metadata: dict[str, Any]) -> str:
+    """The weakest trust level of the downloads the dataset was converted from (``unverified`` without a lock)."""
+    from ..fetch.lockfile import lock_trust
+
+    source = metadata.get("source") if isinstance(metadata.get("source"), dict) else {}
+    return lock_trust(source.get("lock"))
 
 
 def open_split(dataset_id: str, split: str, version: str | None = None, home: Path | None = None) -> DatasetView:

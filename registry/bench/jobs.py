@@ -21,7 +21,7 @@ from .adapters import TRAINABLE, OutputClass, WeightsLoadError, build_builtin, b
 from .data import DatasetView, open_split
 from .metrics.bootstrap import DEFAULT_N_BOOT
 from .metrics.conventions import convention_for, get_convention
-from .provenance import device_name, new_run_id, now_iso, packages_json
+from .provenance import code_version, device_name, membership_sha256, new_run_id, now_iso, packages_json
 from .runner import evaluate
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,7 @@ def run_job(job: BenchJob, progress: Callable[[int], None] | None = None) -> Ben
             "packages": packages_json(),
             "run_id": run_id,
         }
+        training: dict[str, Any] = {}
         adapter, checks = _adapter(job, view)
         outcome.rows.extend(dict(base, **c, created=now_iso()) for c in checks)
         if job.model.train:
@@ -128,6 +129,14 @@ def run_job(job: BenchJob, progress: Callable[[int], None] | None = None) -> Ben
                 raise UsregError(f"{job.model.model_id} is not trainable", hint=f"trainable recipes: {TRAINABLE}")
             train_view = job.train_view or open_split(job.dataset_id, job.train_split, job.version, _home(job))
             adapter.fit(train_view.samples, seed=job.seed, target=job.target)
+            training = {
+                "train_split": job.train_split,
+                "train_samples": len(train_view),
+                "train_split_sha256": membership_sha256(
+                    getattr(train_view.samples, "sample_ids", None) or [s.sample_id for s in train_view.samples]
+                ),
+                "train_seconds": round(float(getattr(adapter, "train_seconds", 0.0) or 0.0), 3),
+            }
         elif adapter.trainable and not getattr(adapter, "nets", None):
             raise UsregError(
                 f"{job.model.model_id} must be trained before it is evaluated",
@@ -177,6 +186,9 @@ def run_job(job: BenchJob, progress: Callable[[int], None] | None = None) -> Ben
                 "predict_seconds": round(result.predict_seconds, 3),
                 "train": job.model.train,
                 "model_version": getattr(job.model.entry, "version", None),
+                "code_version": code_version(),
+                "data_trust": view.trust,
+                **training,
                 "protocol": job.protocol,
                 "prompts": prompt_settings.as_dict() if prompt_settings else None,
                 "notes": result.notes,

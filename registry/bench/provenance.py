@@ -57,3 +57,28 @@ def device_name(device: str) -> str:
             pass
         return "cuda"
     return f"cpu ({platform.machine()})"
+
+
+def code_version() -> str:
+    """usreg's version, plus the git commit when the code runs from a checkout (read from .git, no subprocess)."""
+    try:
+        version = metadata.version("usreg")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    git = Path(__file__).resolve().parents[2] / ".git"
+    try:
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+        if head.startswith("ref: "):
+            ref = git / head[5:]
+            head = ref.read_text(encoding="utf-8").strip() if ref.is_file() else ""
+        return f"{version}+g{head[:12]}" if head else version
+    except OSError:
+        return version
+
+
+def membership_sha256(sample_ids) -> str:
+    """A hash of which samples a split holds (sorted ids), so two runs can tell whether they trained on the same."""
+    digest = hashlib.sha256()
+    for sample_id in sorted(str(s) for s in sample_ids):
+        digest.update(sample_id.encode("utf-8") + b"\n")
+    return digest.hexdigest()

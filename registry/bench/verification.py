@@ -25,7 +25,6 @@ from .metrics.base import bounded
 from .results import ensure_columns, runs
 
 DEFAULT_TOLERANCE = {"absolute": 0.01, "relative": 0.02}
-RUBRIC_FILE = "model-v1.yaml"
 RECORDS_SCHEMA = "usreg-bench-verifications/1"
 
 # Reported metric names (lower case, only letters and digits) -> the runner's metric names.
@@ -57,28 +56,36 @@ def canonical_metric(name: str) -> str:
     return _LOOKUP.get(key, name.strip().lower())
 
 
-def tolerance(root: Path | None = None) -> dict[str, float]:
-    """The rubric's reproduction tolerance, else ``DEFAULT_TOLERANCE``."""
+def tolerance(rubric_file: Path | None = None) -> dict[str, float]:
+    """The reproduction tolerance of a rubric file (its ``params.reproduction_tolerance``), else ``DEFAULT_TOLERANCE``.
+
+    The caller names the rubric file (the CLI asks the scorers for it), so the runner never imports the scorers.
+    """
     import yaml
 
-    candidates = []
-    if root is not None:
-        candidates.append(Path(root) / "scorers" / "rubrics" / RUBRIC_FILE)
-    try:
-        import scorers
-
-        candidates.append(Path(scorers.__file__).parent / "rubrics" / RUBRIC_FILE)
-    except ImportError:
-        pass
-    for path in candidates:
-        if path.is_file():
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            tol = (data.get("params") or {}).get("reproduction_tolerance", data.get("reproduction_tolerance"))
-            if isinstance(tol, int | float):
-                return {"absolute": float(tol), "relative": 0.0}
-            if isinstance(tol, dict):
-                return {"absolute": float(tol.get("absolute", 0.0)), "relative": float(tol.get("relative", 0.0))}
+    if rubric_file is not None and Path(rubric_file).is_file():
+        data = yaml.safe_load(Path(rubric_file).read_text(encoding="utf-8")) or {}
+        tol = (data.get("params") or {}).get("reproduction_tolerance", data.get("reproduction_tolerance"))
+        if isinstance(tol, int | float):
+            return {"absolute": float(tol), "relative": 0.0}
+        if isinstance(tol, dict):
+            return {"absolute": float(tol.get("absolute", 0.0)), "relative": float(tol.get("relative", 0.0))}
     return dict(DEFAULT_TOLERANCE)
+
+
+# Distances the runner reports, in pixels of the converted images.
+PIXEL_METRICS = {"hd95", "hd", "assd", "mre"}
+PIXEL_UNITS = {"", "px", "pixel", "pixels"}
+
+
+def comparable_units(metric_name: str, unit: str | None) -> bool:
+    """Whether a reported value can be compared with the runner's: distances only when reported in pixels (a value
+    in mm against one in pixels is never compared), bounded metrics as fractions or percentages."""
+    u = (unit or "").strip().lower()
+    base = metric_name.split("[", 1)[0]
+    if base in PIXEL_METRICS:
+        return u in PIXEL_UNITS
+    return u in ("", "%", "percent", "fraction", "ratio")
 
 
 def reported_value(metric) -> float:
@@ -96,7 +103,7 @@ def within(reported: float, reproduced: float, tol: dict[str, float]) -> bool:
 
 def reproductions(index, catalog, tol: dict[str, float] | None = None) -> list[dict[str, Any]]:
     ensure_columns(index)
-    tol = tol or tolerance(getattr(catalog, "root", None))
+    tol = tol or dict(DEFAULT_TOLERANCE)
     out = []
     for model in catalog.models.values():
         claims = [m for m in model.metrics if m.dataset]
@@ -115,6 +122,8 @@ def reproductions(index, catalog, tol: dict[str, float] | None = None) -> list[d
             if not matching:
                 continue
             run = matching[-1]
+            if not comparable_units(name, claim.unit):
+                continue  # e.g. HD95 reported in mm: the runner measures pixels, so there is nothing to compare
             reported = reported_value(claim)
             reproduced = float(run["metrics"][name]["value"])
             out.append(
@@ -160,10 +169,10 @@ def forward_checks(index, catalog) -> list[dict[str, Any]]:
     return out
 
 
-def records(index, catalog) -> list[dict[str, Any]]:
+def records(index, catalog, tol: dict[str, float] | None = None) -> list[dict[str, Any]]:
     """Both kinds, as records of the scorer's ``usreg-bench-verifications/1`` schema."""
     recs: list[dict[str, Any]] = []
-    for r in reproductions(index, catalog):
+    for r in reproductions(index, catalog, tol):
         recs.append(
             {
                 "model_id": r["model_id"],
@@ -195,13 +204,13 @@ def records(index, catalog) -> list[dict[str, Any]]:
     return recs
 
 
-def write_records(home: Path, index, catalog) -> Path:
+def write_records(home: Path, index, catalog, tol: dict[str, float] | None = None) -> Path:
     """Write ``$USREG_HOME/bench/reproductions.json`` atomically."""
     path = reproductions_file(Path(home))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".json.{os.getpid()}.part")
     tmp.write_text(
-        json.dumps({"schema": RECORDS_SCHEMA, "records": records(index, catalog)}, indent=2), encoding="utf-8"
+        json.dumps({"schema": RECORDS_SCHEMA, "records": records(index, catalog, tol)}, indent=2), encoding="utf-8"
     )
     tmp.replace(path)
     return path

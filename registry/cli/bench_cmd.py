@@ -262,7 +262,7 @@ def bench(
         )
     index = open_index(app.root, catalog)
     stored = results.store(index, outcomes)
-    verification.write_records(home, index, catalog)
+    verification.write_records(home, index, catalog, verification.tolerance(_model_rubric_file()))
     summary = []
     for o in outcomes:
         head = next((m for m in results.PRIMARY_METRICS if o.metric(m) is not None), None)
@@ -375,3 +375,11 @@ def summarise_skips(skipped: list[dict[str, str]], detail_limit: int = 5) -> lis
         for reason, count in sorted(counts.items(), key=lambda kv: -kv[1]):
             lines.append(f"skipped {count} model/dataset pair(s): {reason}")
     return lines
+
+
+def _model_rubric_file() -> Path | None:
+    """The default model rubric's file, whose ``reproduction_tolerance`` the reproduction records use."""
+    from scorers.rubric import RUBRIC_DIR, available_versions
+
+    versions = available_versions("model")
+    return RUBRIC_DIR / f"model-{versions[-1]}.yaml" if versions else None

@@ -84,6 +84,11 @@ class CommonDataset:
     def targets(self) -> list[str]:
         return sorted({m["target"] for r in self._rows for m in r["masks"]})
 
+    @property
+    def sample_ids(self) -> list[str]:
+        """The ids of the samples in this view, without reading any image."""
+        return [r["sample_id"] for r in self._rows]
+
     def __len__(self) -> int:
         return len(self._rows)
 

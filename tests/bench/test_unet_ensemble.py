@@ -129,6 +129,16 @@ def test_a_catalog_model_run_by_the_recipe_is_trained_when_named(tmp_path, usreg
     assert out.ok, out.error
     assert not [r for r in out.rows if r["metric"].startswith("check.")]  # no published weights to check
     assert out.rows[0]["model_id"] == "plaque-ensemble" and out.rows[0]["weights_sha256"]
+    import json as _json
+
+    from registry.bench.provenance import membership_sha256
+
+    detail = _json.loads(next(r["detail"] for r in out.rows if r["metric"] == "dice"))
+    assert detail["train_samples"] == 8 and detail["train_seconds"] > 0
+    assert detail["train_split_sha256"] == membership_sha256(
+        s.sample_id for s in carotid_like(8, seed=3, split="train")
+    )
+    assert detail["code_version"].startswith(("0.", "unknown")) and detail["data_trust"] is None  # in-memory data
 
 
 def _ensemble_catalog(tmp_path, trained_on=("synthetic-carotid",)):
