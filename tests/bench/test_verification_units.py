@@ -64,9 +64,15 @@ def test_a_runs_data_trust_comes_from_the_fetch_lock_recorded_at_conversion():
     from registry.bench.data import view_from_metadata
 
     verified = {
-        "source": {"lock": {"files": {"a.zip": {"trust": "host-verified"}, "b.zip": {"trust": "host-verified"}}}}
+        "source": {
+            "lock": {"files": {"a.zip": {"trust_level": "host-verified"}, "b.zip": {"trust_level": "host-verified"}}}
+        }
     }
-    mixed = {"source": {"lock": {"files": {"a.zip": {"trust": "host-verified"}, "b.zip": {"trust": "unverified"}}}}}
+    mixed = {
+        "source": {
+            "lock": {"files": {"a.zip": {"trust_level": "host-verified"}, "b.zip": {"trust_level": "unverified"}}}
+        }
+    }
     assert view_from_metadata("d", "test", [], verified).trust == "host-verified"
     assert view_from_metadata("d", "test", [], mixed).trust == "unverified"
     assert view_from_metadata("d", "test", [], {}).trust == "unverified"
