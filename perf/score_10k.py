@@ -228,9 +228,9 @@ def stage_breakdown(root: Path, home: Path) -> None:
     """The stages of a rescore, in process: entries from the index, scoring on one core and on all of them
     (``scorers.batch.score_rows``: score, compact JSON), storing."""
     os.environ["USREG_HOME"] = str(home)
-    from registry.cli.score_cmd import _catalog_from_index
     from registry.index import RegistryIndex
     from scorers.batch import score_rows
+    from scorers.current import catalog_from_index as _catalog_from_index
     from scorers.engine import gc_paused
 
     index = RegistryIndex(root)

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from .engine import Scorer, gc_paused
-from .stored import compact
 
 PARALLEL_THRESHOLD = 1500  # below this, forking workers costs more than it saves
 
@@ -20,7 +19,9 @@ def stored_row(score: Any, planned: bool = True) -> dict[str, Any]:
     """The index row of a score: summary columns plus the compact explanation as JSON (see ``scorers.stored``).
 
     ``planned=False`` marks a score made without its next-tier plan (``scorers.plans`` makes it when shown)."""
-    data = score.to_dict()
+    data = score.to_compact()
+    if not planned:
+        data["planned"] = False
     return {
         "entry_id": data["entry_id"],
         "rubric_version": data["rubric_version"],
@@ -29,9 +30,7 @@ def stored_row(score: Any, planned: bool = True) -> dict[str, Any]:
         "points": data["points"],
         "verification": data["verification_level"],
         "limited_by": data.get("limited_by"),
-        "data": json.dumps(
-            compact(data) if planned else {**compact(data), "planned": False}, default=str, separators=(",", ":")
-        ),
+        "data": json.dumps(data, default=str, separators=(",", ":")),
     }
 
 

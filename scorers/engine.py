@@ -64,6 +64,18 @@ class CriterionResult:
         )
         return out
 
+    def to_compact(self) -> dict[str, Any]:
+        """``to_dict()`` without the rubric's text (``scorers.stored.compact`` of it), built directly."""
+        return {
+            "id": self.criterion.id,
+            "points": round(self.units / self.scale, 4),
+            "evidence_kind": self.evidence_kind,
+            "flag": self.flag if self.evidence_kind == CONTRADICTED else None,
+            "stated": self.stated,
+            "verifications": [v.to_dict() for v in self.verifications] if self.verifications else [],
+            "note": self.note,
+        }
+
 
 _STATIC: dict[int, tuple[Criterion, dict[str, Any]]] = {}
 
@@ -96,6 +108,11 @@ class Check:
     title: str
     holds: bool  # gate: passes; cap: applies
     how: str
+
+    def to_compact(self) -> dict[str, Any]:
+        if self.kind == "gate":
+            return {"id": self.id, "tier": self.tier, "passed": self.holds}
+        return {"id": self.id, "max_tier": self.tier, "applies": self.holds}
 
     def to_dict(self) -> dict[str, Any]:
         key = "passed" if self.kind == "gate" else "applies"
@@ -171,6 +188,34 @@ class Score:
             "flags": self.flags,
             "notes": self.notes,
             "next_tier": self.next_tier,
+        }
+
+    def to_compact(self) -> dict[str, Any]:
+        """``scorers.stored.compact(self.to_dict())``, built without making the full explanation first."""
+        plan = self.next_tier
+        if plan and "curator" in plan:
+            plan = {k: v for k, v in plan.items() if k not in ("curator", "owner")}
+        return {
+            "entry_id": self.entry_id,
+            "kind": self.kind,
+            "rubric_version": self.rubric.id,
+            "rubric_sha256": self.rubric.sha256,
+            "tier": self.tier,
+            "tier_rank": self.tier_rank,
+            "points_tier": self.points_tier,
+            "points": self.points,
+            "max_points": self.rubric.total,
+            "verification_level": self.verification_level,
+            "limited_by": self.limited_by,
+            "limits": [c.to_compact() for c in self._limits()],
+            "criteria": [c.to_compact() for c in self.criteria],
+            "groups": [{k: v for k, v in g.items() if k != "title"} for g in self.group_totals()],
+            "gates": [g.to_compact() for g in self.gates],
+            "caps": [c.to_compact() for c in self.caps],
+            "flags": self.flags,
+            "notes": self.notes,
+            "next_tier": plan,
+            "compact": True,
         }
 
     def group_totals(self) -> list[dict[str, Any]]:

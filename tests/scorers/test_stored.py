@@ -26,6 +26,9 @@ def test_compact_scores_expand_to_the_full_explanation(real_catalog) -> None:
     for score in score_catalog(real_catalog).values():
         full = json.loads(json.dumps(score.to_dict(), default=str))
         small = compact(full)
+        direct = json.loads(json.dumps(score.to_compact(), default=str))  # what the index stores
+        assert direct == small and list(direct) == list(small)
+        assert [list(c) for c in direct["criteria"]] == [list(c) for c in small["criteria"]]
         assert len(json.dumps(small)) < len(json.dumps(full)) / 2
         assert "why_it_matters" not in json.dumps(small)
         restored = expand(json.loads(json.dumps(small)))
