@@ -493,6 +493,30 @@ def _breast_lesions_usg_breast(stage: Path) -> dict:
     }
 
 
+def _mu_regpro(stage: Path) -> dict:
+    for split, cases in (("train", ("case000000", "case000001")), ("val", ("case000065",))):
+        top = stage / f"{split}.zip" / split
+        for i, case in enumerate(cases):
+            image = np.stack([us_image(20, 24, 1900 + 10 * i + z) for z in range(6)])  # (z, y, x)
+            labels = np.zeros((6, 6, 20, 24), np.uint8)  # (channel, z, y, x)
+            labels[0, 1:5, 4:16, 10:14] = 1  # the gland, on x slices 10-13
+            labels[3, 2:3, 6:8, 12:13] = 1  # a landmark inside it, on x slice 12
+            _volume(top / "us_images" / f"{case}.nii.gz", image)
+            _volume(top / "us_labels" / f"{case}.nii.gz", labels)
+            _volume(top / "mr_images" / f"{case}.nii.gz", image)
+            _volume(top / "mr_labels" / f"{case}.nii.gz", labels)
+    targets = {f"label_{c}": {0: "background", 1: f"label channel {c}"} for c in range(6)}
+    return {
+        "samples": 12,
+        "splits": {"train": 8, "val": 4},
+        "subjects": 3,
+        "subjects_of": {"val_case000065_s010": "val_case000065"},
+        "masks_of": {"train_case000000_s012": 6},
+        "targets": targets,
+        "mask_values": {"train_case000000_s012": {0, 1}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "105us": (CATALOG.datasets["105us"], _105us),
     "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
@@ -513,6 +537,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "stu-hospital": (CATALOG.datasets["stu-hospital"], _stu_hospital),
     "abdomenus": (CATALOG.datasets["abdomenus"], _abdomenus),
     "breast-lesions-usg-breast": (CATALOG.datasets["breast-lesions-usg-breast"], _breast_lesions_usg_breast),
+    "mu-regpro": (CATALOG.datasets["mu-regpro"], _mu_regpro),
 }
 
 

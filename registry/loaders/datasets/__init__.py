@@ -30,6 +30,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     mimic_iv_echo,
     mmotu,
     neonatal_3d_us_neuro,
+    mu_regpro,
     open_kidney,
     pocus_covid19,
     porcine_spinal_cord,
