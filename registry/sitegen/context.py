@@ -26,14 +26,23 @@ class SiteContext:
     def bench_for_model(self, model_id: str) -> list[dict[str, Any]]:
         return [r for r in self.bench if r["model_id"] == model_id]
 
-    def trained_or_evaluated(self, dataset_id: str) -> dict[str, list[str]]:
-        linked: dict[str, list[str]] = defaultdict(list)
-        for model in self.catalog.models.values():
-            if dataset_id in model.trained_on:
-                linked["trained"].append(model.id)
-            if dataset_id in model.evaluated_on:
-                linked["evaluated"].append(model.id)
-        return linked
+    def reverse_links(self, dataset_id: str) -> dict[str, list[str]]:
+        """Entries that point at a dataset: "trained" and "evaluated" (models), "derived" (datasets derived from
+        it) and "collections" (collections listing it). Built once for the whole catalog."""
+        links = self.memo.get("reverse_links")
+        if links is None:
+            links = self.memo["reverse_links"] = defaultdict(lambda: defaultdict(list))
+            for model in self.catalog.models.values():
+                for target in model.trained_on:
+                    links[target]["trained"].append(model.id)
+                for target in model.evaluated_on:
+                    links[target]["evaluated"].append(model.id)
+            for dataset in self.catalog.datasets.values():
+                for target in dataset.relations.derived_from:
+                    links[target]["derived"].append(dataset.id)
+                for target in dataset.relations.members:
+                    links[target]["collections"].append(dataset.id)
+        return links.get(dataset_id) or {}
 
 
 def git_additions(root: Path) -> list[tuple[str, str, str]]:
@@ -77,9 +86,10 @@ def load_rubrics() -> list[dict[str, Any]]:
     folder = Path(__file__).resolve().parents[2] / "scorers" / "rubrics"
     if not folder.is_dir():
         return []
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when libyaml is there: same data, faster
     rubrics = []
     for path in sorted(folder.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
         if isinstance(data, dict):
             data["_file"] = path.name
             rubrics.append(data)

@@ -200,9 +200,8 @@ def dataset_page(ctx: SiteContext, entry: Dataset) -> Page:
     score = ctx.scores.get(entry.id)
     prefix = "../"
     related = entry.relations
-    collections = [c.id for c in ctx.catalog.collections_of(entry.id)]
-    used = ctx.trained_or_evaluated(entry.id)
-    derived_by = [d.id for d in ctx.catalog.datasets.values() if entry.id in d.relations.derived_from]
+    used = ctx.reverse_links(entry.id)
+    collections, derived_by = used.get("collections", []), used.get("derived", [])
     licence = esc(entry.license) if entry.license else '<span class="usreg-muted">not stated</span>'
     if entry.license_url:
         licence += " " + link(entry.license_url, "(licence text)")
