@@ -517,6 +517,45 @@ def _mu_regpro(stage: Path) -> dict:
     }
 
 
+def _cardiacudc(stage: Path) -> dict:
+    base = stage / "cardiacUDC_dataset"  # joined and extracted by hand from the multi-part zip
+    for i, (folder, name, labelled) in enumerate(
+        (
+            ("Site_G_100", "patient1-4", {2: 1}),
+            ("Site_G_100", "patient1-2", {0: 2, 3: 4}),
+            ("Site_R_52", "patient7-4", {1: 5}),
+            ("label_all_frame", "normal-3-4", {0: 1, 1: 1, 2: 6}),
+        )
+    ):
+        image, mask = _scan(4, 2000 + 10 * i, range(0))
+        for k, value in labelled.items():
+            mask[k] = (blob_mask(32, 40, 2000 + k) > 0) * value
+        _volume(base / folder / f"{name}_image.nii.gz", image)
+        _volume(base / folder / f"{name}_label.nii.gz", mask)
+    return {
+        "samples": 7,
+        "split_kind": "seeded-subject",
+        "subjects": 3,
+        "subjects_of": {
+            "Site_G_100_patient1-2_s003": "Site_G_100_patient1",
+            "label_all_frame_normal-3-4_s002": "label_all_frame_normal",
+        },
+        "labels": {None: 4, "normal": 3},
+        "targets": {
+            "heart": {
+                0: "background",
+                1: "left ventricle",
+                2: "left atrium",
+                3: "right atrium",
+                4: "right ventricle",
+                5: "epicardium",
+                6: "left ventricle 2 (UltraSam's left_ventricle2)",
+            }
+        },
+        "mask_values": {"Site_G_100_patient1-2_s003": {0, 4}, "label_all_frame_normal-3-4_s002": {0, 6}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "105us": (CATALOG.datasets["105us"], _105us),
     "udiat-dataset-b": (CATALOG.datasets["udiat-dataset-b"], _udiat_dataset_b),
@@ -538,6 +577,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "abdomenus": (CATALOG.datasets["abdomenus"], _abdomenus),
     "breast-lesions-usg-breast": (CATALOG.datasets["breast-lesions-usg-breast"], _breast_lesions_usg_breast),
     "mu-regpro": (CATALOG.datasets["mu-regpro"], _mu_regpro),
+    "cardiacudc": (CATALOG.datasets["cardiacudc"], _cardiacudc),
 }
 
 

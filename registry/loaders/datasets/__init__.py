@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     bus_uc,
     busi,
     camus,
+    cardiacudc,
     carotid_plaque,
     chinese_us_report_text,
     cubs,
