@@ -787,9 +787,10 @@ def _satisfied(steps: list[ManualStep], lock: Lockfile) -> bool:
 
 def _dry_run_files(run: _Run, paths: list[Path]) -> FetchResult:
     plan = run.plan(None)
+    declared = [f for s in _sources_of(run.entry) for f in s.files]
     files = [
         FileOutcome(name, run.downloads / name, src.stat().st_size, "ingest", host="from-file")
-        for src, name in expand(paths)
+        for src, name in match_declared(expand(paths), declared, run.reporter.message)
     ]
     return FetchResult(
         run.id,

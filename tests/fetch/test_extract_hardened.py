@@ -474,3 +474,17 @@ def test_from_file_that_could_be_several_declared_files_is_a_clear_error(
     assert result.exit_code == 2, result.output
     assert "could stand for several: CAMUS.zip, masks.zip" in result.output
     assert not (usreg_home / "downloads/camus-like/latest/CAMUS.zip").exists()
+
+
+def test_dry_run_with_from_file_shows_the_declared_name(
+    catalog_root, run_cli, server, usreg_home: Path, tmp_path: Path
+) -> None:
+    data = archives.make_zip({"a.txt": b"a"})
+    _camus_like(catalog_root, server, data)
+    given = _folder(tmp_path / "Downloads", {"CAMUS_public.zip": data})
+    args = ("fetch", "camus-like", "--from-file", given / "CAMUS_public.zip", "--dry-run", "--format", "json")
+    result = run_cli(*args, root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    final = [json.loads(line) for line in result.stdout.splitlines() if line.strip()][-1]
+    assert [f["name"] for f in final["files"]] == ["CAMUS.zip"]
+    assert not (usreg_home / "downloads/camus-like/latest/CAMUS.zip").exists()
