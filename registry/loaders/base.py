@@ -118,6 +118,8 @@ class ConvertContext:
         self.box_categories: list[str] = []
         self.split_note: str = ""
         self.split_info: dict[str, Any] = {}
+        self.ignored: dict[str, str] = {}
+        """Source files the converter leaves out on purpose (relative path -> why); not counted as dropped."""
         self._files: list[Path] | None = None
 
     # --- reporting -------------------------------------------------------------------------------------------
@@ -125,6 +127,11 @@ class ConvertContext:
         self, kind: str, file: str | Path, message: str, severity: str = "error", sample_id: str | None = None
     ) -> None:
         self.problems.append(Problem(kind, self.rel(file), message, severity, sample_id))
+
+    def ignore_file(self, file: str | Path, reason: str) -> None:
+        """Say that a source file is left out on purpose (e.g. the whole sequences when only ED/ES frames are
+        converted), so the conversion does not count it as dropped."""
+        self.ignored[self.rel(file)] = reason
 
     # --- declarations ------------------------------------------------------------------------------------------
     def declare_target(self, name: str, classes: dict[int, str], description: str = "") -> None:

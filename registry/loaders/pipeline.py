@@ -174,7 +174,7 @@ class SourceUsage:
             elif not rel.lower().endswith(_IMAGE_SUFFIXES):
                 other += 1
                 continue
-            elif any(rx.match(rel) for rx in self.ignore):
+            elif rel in self.ctx.ignored or any(rx.match(rel) for rx in self.ignore):
                 ignored += 1
                 continue
             else:

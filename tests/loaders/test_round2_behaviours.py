@@ -492,3 +492,19 @@ def test_collection_members_run_as_ray_tasks_and_manual_members_say_the_step(tmp
     states = {m.member: m for m in without.members}
     assert states["hosp-seg"].state == "converted"  # from the files ingested above, now in the cache
     assert states["hand-only"].state == "manual" and "Register, then download." in states["hand-only"].step
+
+
+def test_files_a_converter_leaves_out_on_purpose_are_not_dropped(tmp_path):
+    from registry.loaders.base import CommonOptions, ConvertContext, Item
+    from registry.loaders.common import image_decode
+    from registry.loaders.pipeline import SourceUsage
+
+    for name in ("p1_ED.png", "p1_half_sequence.png", "p1_stray.png"):
+        save(tmp_path / name, us_image(8, 8, 1))
+    ctx = ConvertContext(tmp_path, None, CommonOptions(), "camus-like")
+    ctx.ignore_file(tmp_path / "p1_half_sequence.png", "only the ED and ES frames are converted")
+    usage = SourceUsage(ctx, [])
+    list(usage.track([Item("p1_ED", image_decode(ctx, tmp_path / "p1_ED.png"), "p1_ED.png")]))
+    report = usage.report([], {"p1_ED"})
+    assert report["used"] == 1 and report["ignored"] == 1
+    assert report["dropped"] == 1 and report["dropped_files"][0]["file"] == "p1_stray.png"
