@@ -581,11 +581,11 @@ class Tree:
         ``max_nesting`` levels, all charged to the download's size budget; returns the paths written."""
         budget = Budget(name, path.stat().st_size, self.limits)
         written = self.unpack(path, name, budget)
-        queue = [(key, 1) for key in written if self.nodes.get(key) == "f" and _is_archive(key)]
-        done = 0
+        queue = [(key, 1) for key in dict.fromkeys(written) if self.nodes.get(key) == "f" and _is_archive(key)]
         while queue:
             key, depth = queue.pop(0)
-            done += 1
+            if self.nodes.get(key) != "f":  # replaced or already unpacked
+                continue
             if depth > self.limits.max_nesting:
                 raise _limit_error(
                     name,
@@ -601,7 +601,7 @@ class Tree:
             inner = self.unpack(self.root / key, key, budget, prefix=parent, shown=shown)
             self.remove(key)
             written = [k for k in written if k != key] + inner
-            queue += [(k, depth + 1) for k in inner if self.nodes.get(k) == "f" and _is_archive(k)]
+            queue += [(k, depth + 1) for k in dict.fromkeys(inner) if self.nodes.get(k) == "f" and _is_archive(k)]
         return written
 
 

@@ -488,3 +488,13 @@ def test_dry_run_with_from_file_shows_the_declared_name(
     final = [json.loads(line) for line in result.stdout.splitlines() if line.strip()][-1]
     assert [f["name"] for f in final["files"]] == ["CAMUS.zip"]
     assert not (usreg_home / "downloads/camus-like/latest/CAMUS.zip").exists()
+
+
+def test_an_inner_archive_written_twice_is_unpacked_once(tmp_path: Path) -> None:
+    from registry.fetch.sourcetree import build
+
+    inner = archives.make_zip({"x.txt": b"x"})
+    outer = archives._tar([("file", "inner.zip", inner), ("file", "inner.zip", inner)], "tar")
+    downloads = _folder(tmp_path / "dl", {"outer.tar": outer})
+    build(downloads, {"outer.tar": "0"}, tmp_path / "tree/v1", tmp_path / "tree/.v1.state.json", Limits())
+    assert _tree(tmp_path / "tree/v1") == {"x.txt": b"x"}
