@@ -24,8 +24,7 @@ from ..decode import BadData
 KEYS = ("annot_id", "frame_num", "image", "mask")
 
 
-@lru_cache(maxsize=2)
-def _h5(path: str) -> Any:
+def _open(path: str) -> Any:
     try:
         import h5py
     except ImportError:  # pragma: no cover
@@ -34,6 +33,12 @@ def _h5(path: str) -> Any:
         return h5py.File(path, "r")
     except OSError as exc:
         raise BadData("unreadable", f"not a readable HDF5 file: {exc}") from None
+
+
+@lru_cache(maxsize=2)
+def _h5(path: str) -> Any:
+    """The file kept open in a worker process, which reads its frames one after another."""
+    return _open(path)
 
 
 def h5_frame(path: str, key: str, index: int, binary: bool = False) -> np.ndarray:
@@ -71,18 +76,18 @@ class StanfordThyroidCineclip(Converter):
             ctx.find_dir(lambda d: False, "dataset.hdf5")
         path = found[0]
         try:
-            h5 = _h5(str(path))
-            missing = [k for k in KEYS if k not in h5]
-            if missing:
-                ctx.problem("unreadable", path, f"dataset.hdf5 has no {', '.join(missing)} dataset(s)")
-                return
-            annot = h5["annot_id"][:]
-            frames = h5["frame_num"][:]
-            n = len(h5["image"])
+            with _open(str(path)) as h5:
+                missing = [k for k in KEYS if k not in h5]
+                if missing:
+                    ctx.problem("unreadable", path, f"dataset.hdf5 has no {', '.join(missing)} dataset(s)")
+                    return
+                annot = h5["annot_id"][:]
+                frames = h5["frame_num"][:]
+                n, n_masks = len(h5["image"]), len(h5["mask"])
         except BadData as exc:
             ctx.problem(exc.kind, path, exc.message)
             return
-        if not len(annot) == len(frames) == n == len(h5["mask"]):
+        if not len(annot) == len(frames) == n == n_masks:
             ctx.problem("unreadable", path, "annot_id, frame_num, image and mask differ in length")
             return
         for i in range(n):
