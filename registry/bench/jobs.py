@@ -101,8 +101,13 @@ def _classes_for_builtin(view: DatasetView, target: str | None) -> list[OutputCl
     return [OutputClass(i, n) for i, n in enumerate(names or ["background", "foreground"])]
 
 
-def run_job(job: BenchJob, progress: Callable[[int], None] | None = None) -> BenchOutcome:
-    """Run one job. ``progress`` (in-process runs only) is called with the number of images done per batch."""
+def _events(progress: Callable[[Any], None] | None) -> Callable[[dict], None] | None:
+    return (lambda event: progress(event)) if progress else None
+
+
+def run_job(job: BenchJob, progress: Callable[[Any], None] | None = None) -> BenchOutcome:
+    """Run one job. ``progress`` (in-process runs only) is called with the number of images evaluated per batch,
+    and with event dicts while a recipe trains (``train-estimate``, then ``epoch``)."""
     run_id = new_run_id()
     outcome = BenchOutcome(job.dataset_id, job.model.model_id, job.split, run_id)
     base: dict[str, Any] = {}
@@ -128,7 +133,7 @@ def run_job(job: BenchJob, progress: Callable[[int], None] | None = None) -> Ben
             if not adapter.trainable:
                 raise UsregError(f"{job.model.model_id} is not trainable", hint=f"trainable recipes: {TRAINABLE}")
             train_view = job.train_view or open_split(job.dataset_id, job.train_split, job.version, _home(job))
-            adapter.fit(train_view.samples, seed=job.seed, target=job.target)
+            adapter.fit(train_view.samples, seed=job.seed, target=job.target, progress=_events(progress))
             training = {
                 "train_split": job.train_split,
                 "train_samples": len(train_view),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from pathlib import Path
 
@@ -300,9 +301,11 @@ def bench(
 
 @contextlib.contextmanager
 def _progress(err):
-    """A rich progress line per job run in this process, on a terminal; nothing when piped."""
+    """Progress of each job run in this process: a rich bar on a terminal (images evaluated; while a recipe trains,
+    its epoch, loss and time left), JSON lines on stderr when piped (one per epoch, at most one per second for
+    images). Training first says how long it should take."""
     if not err.is_terminal:
-        yield None
+        yield _json_progress
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -316,11 +319,64 @@ def _progress(err):
     ) as bar:
 
         def factory(job):
+            name = f"{job.model.model_id} on {job.dataset_id}"
             total = len(job.view) if job.view is not None else None
-            task = bar.add_task(f"{job.model.model_id} on {job.dataset_id} [{job.split}]", total=total)
-            return lambda n: bar.advance(task, n)
+            task = bar.add_task(f"{name} [{job.split}]", total=total)
+
+            phase = {"training": False}
+
+            def update(event):
+                if isinstance(event, int):
+                    if phase["training"]:  # training is over: the bar counts evaluated images again
+                        phase["training"] = False
+                        bar.reset(task, total=total, description=f"{name} [{job.split}]")
+                    bar.advance(task, event)
+                elif event.get("event") == "train-estimate":
+                    phase["training"] = True
+                    bar.console.print(_estimate_line(name, event), markup=False)
+                    bar.update(task, description=f"{name}: training", total=event["networks"] * event["epochs"])
+                elif event.get("event") == "epoch":
+                    bar.update(
+                        task,
+                        description=f"{name}: net {event['network']} epoch {event['epoch']}/{event['epochs']} "
+                        f"loss {event['loss']:.4f}, ~{_minutes(event['eta'])} left",
+                    )
+                    bar.advance(task, 1)
+
+            return update
 
         yield factory
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 90 else f"{seconds:.0f} s"
+
+
+def _estimate_line(name: str, event: dict) -> str:
+    return (
+        f"{name}: training {event['networks']} network(s) x {event['epochs']} epochs on {event['samples']} images "
+        f"({event['device']}) should take about {_minutes(event['seconds'])}"
+    )
+
+
+def _json_progress(job):
+    """Progress as JSON lines on stderr (for logs and pipes)."""
+    import time
+
+    base = {"model": job.model.model_id, "dataset": job.dataset_id, "split": job.split}
+    state = {"done": 0, "last": 0.0}
+
+    def emit(event):
+        if isinstance(event, int):
+            state["done"] += event
+            now = time.monotonic()
+            if now - state["last"] < 1.0:
+                return
+            state["last"] = now
+            event = {"event": "images", "done": state["done"]}
+        click.echo(json.dumps({**base, **event}), err=True)
+
+    return emit
 
 
 @click.command("leaderboard")

@@ -103,21 +103,61 @@ class UNetEnsemble(Adapter):
             raise UsregError("unet-ensemble: the training split has no sample with a mask to learn from")
         return np.stack(images).astype(np.float32), np.stack(masks)
 
-    def fit(self, samples, seed: int = 0, progress: Callable[[str], None] | None = None, target: str | None = None):
-        torch = self.torch
+    def _new_net(self, encoder: str):
         from ..unet import UNet
+
+        return UNet(encoder, 1, self.n_classes, int(self.config["width"]), int(self.config["depth"])).to(self.device)
+
+    def estimate_fit_seconds(self, x_t, y_t) -> float:
+        """Seconds the whole fit should take: one timed optimiser step (after a warm-up step) per encoder, times
+        the steps of all epochs. Cheap next to training, and honest about the machine it runs on."""
+        torch = self.torch
+        batch = int(self.config["batch_size"])
+        steps = -(-len(x_t) // batch) * int(self.config["epochs"])
+        total = 0.0
+        for encoder in self.config["encoders"]:
+            net = self._new_net(encoder)
+            opt = torch.optim.Adam(net.parameters(), lr=float(self.config["lr"]))
+            xb, yb = x_t[:batch], y_t[:batch]
+            timings = []
+            for _ in range(2):
+                t0 = time.perf_counter()
+                opt.zero_grad()
+                self._loss(net(xb), yb).backward()
+                opt.step()
+                timings.append(time.perf_counter() - t0)
+            total += timings[-1] * steps
+        return total
+
+    def fit(self, samples, seed: int = 0, progress: Callable[[dict], None] | None = None, target: str | None = None):
+        """Train the ensemble. ``progress`` receives event dicts: ``train-estimate`` first (seconds, epochs, steps),
+        then ``epoch`` after each epoch of each network (loss, elapsed and remaining seconds)."""
+        torch = self.torch
 
         x_all, y_all = self._arrays(samples, target or self.config.get("target"))
         if int(y_all.max()) >= self.n_classes:
             raise UsregError(f"unet-ensemble: mask label {int(y_all.max())} exceeds the {self.n_classes} classes")
         x_t = torch.from_numpy(x_all).to(self.device)
         y_t = torch.from_numpy(y_all).to(self.device)
+        epochs = int(self.config["epochs"])
+        nets = len(self.config["encoders"])
+        if progress:
+            progress(
+                {
+                    "event": "train-estimate",
+                    "seconds": round(self.estimate_fit_seconds(x_t, y_t), 1),
+                    "networks": nets,
+                    "epochs": epochs,
+                    "samples": len(x_t),
+                    "device": self.device,
+                }
+            )
         self.nets = []
         started = time.perf_counter()
         for k, encoder in enumerate(self.config["encoders"]):
             torch.manual_seed(seed + k)
             gen = np.random.default_rng(seed + k)
-            net = UNet(encoder, 1, self.n_classes, int(self.config["width"]), int(self.config["depth"])).to(self.device)
+            net = self._new_net(encoder)
             opt = torch.optim.Adam(net.parameters(), lr=float(self.config["lr"]))
             net.train()
             for epoch in range(int(self.config["epochs"])):
@@ -132,8 +172,18 @@ class UNetEnsemble(Adapter):
                     opt.step()
                     losses.append(float(loss.detach()))
                 if progress:
+                    done = k * epochs + epoch + 1
+                    elapsed = time.perf_counter() - started
                     progress(
-                        f"unet-ensemble {encoder}: epoch {epoch + 1}/{self.config['epochs']} loss {np.mean(losses):.4f}"
+                        {
+                            "event": "epoch",
+                            "network": f"{k + 1}/{nets} ({encoder})",
+                            "epoch": epoch + 1,
+                            "epochs": epochs,
+                            "loss": round(float(np.mean(losses)), 5),
+                            "elapsed": round(elapsed, 1),
+                            "eta": round(elapsed / done * (nets * epochs - done), 1),
+                        }
                     )
             net.eval()
             self.nets.append(net)
