@@ -378,8 +378,24 @@ def rubric_page(ctx: SiteContext) -> Page:
         "decides the tier it lands in.</p>",
         tier_legend(""),
     ]
-    for rubric in ctx.rubrics:
+    latest: dict[str, dict[str, Any]] = {}
+    for rubric in ctx.rubrics:  # the newest version of each kind is the one scores use; older ones fold away
+        kind = str(rubric.get("rubric") or rubric.get("kind") or rubric["_file"].split("-", 1)[0])
+        if kind not in latest or _version_key(rubric) > _version_key(latest[kind]):
+            latest[kind] = rubric
+    current = [r for r in ctx.rubrics if any(r is x for x in latest.values())]
+    older = [r for r in ctx.rubrics if not any(r is x for x in latest.values())]
+    for rubric in current:
         parts.append(_rubric_section(rubric))
+    if older:
+        parts.append('<h2 id="earlier-versions">Earlier versions</h2>')
+        for rubric in older:
+            title = rubric.get("title") or rubric["_file"]
+            parts.append(
+                f'<details class="note"><summary>{esc(title)} (<code>{esc(rubric["_file"])}</code>)</summary>'
+                + _rubric_section(rubric, level=3)
+                + "</details>"
+            )
     if not ctx.rubrics:
         parts.append("<p>No rubric files were found.</p>")
     return Page(title="Quality rubric", html="".join(parts))
@@ -389,13 +405,18 @@ def _slug(text: Any) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "rubric"
 
 
-def _rubric_section(rubric: dict[str, Any]) -> str:
+def _version_key(rubric: dict[str, Any]) -> tuple[int, str]:
+    digits = re.sub(r"\D", "", str(rubric.get("version") or rubric["_file"]))
+    return (int(digits) if digits else 0, rubric["_file"])
+
+
+def _rubric_section(rubric: dict[str, Any], level: int = 2) -> str:
     title = rubric.get("title") or rubric.get("kind") or rubric["_file"]
     slug = _slug(rubric["_file"].rsplit(".", 1)[0])
     parts = [
-        f'<h2 id="{slug}">{esc(title)}'
+        f'<h{level} id="{slug}">{esc(title)}'
         + (f" (version {esc(rubric.get('version'))})" if str(rubric.get("version")) not in str(title) else "")
-        + "</h2>",
+        + f"</h{level}>",
         f"<p>File: <code>{esc(rubric['_file'])}</code>.</p>",
     ]
     scalars = {k: v for k, v in rubric.items() if not k.startswith("_") and not isinstance(v, dict | list)}
@@ -406,7 +427,7 @@ def _rubric_section(rubric: dict[str, Any]) -> str:
     for key, value in rubric.items():
         if key.startswith("_") or not isinstance(value, dict | list) or not value:
             continue
-        parts.append(f'<h3 id="{slug}-{_slug(key)}">{esc(key.replace("_", " ").capitalize())}</h3>')
+        parts.append(f'<h{level + 1} id="{slug}-{_slug(key)}">{esc(key.replace("_", " ").capitalize())}</h{level + 1}>')
         parts.append(_block(value))
     return "".join(parts)
 
@@ -424,11 +445,22 @@ def _kv_table(data: dict[str, Any]) -> str:
 def _block(value: Any) -> str:
     """A list of mappings as one table (a column per key); a mapping as a key/value table."""
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        keys: list[str] = []
+        counts: dict[str, int] = {}
         for item in value:
-            keys.extend(k for k in item if k not in keys)
+            for k in item:
+                counts[k] = counts.get(k, 0) + 1
+        # keys most rows have get a column; the rare ones share a last column, so the table stays narrow
+        keys = [k for k, n in counts.items() if n * 2 >= len(value)]
+        rare = [k for k in counts if k not in keys]
         head = "".join(f'<th scope="col">{esc(k.replace("_", " "))}</th>' for k in keys)
-        body = "".join("<tr>" + "".join(f"<td>{_inline(item.get(k))}</td>" for k in keys) + "</tr>" for item in value)
+        head += '<th scope="col">other</th>' if rare else ""
+        body = "".join(
+            "<tr>"
+            + "".join(f"<td>{_inline(item.get(k))}</td>" for k in keys)
+            + (f"<td>{_inline({k: item[k] for k in rare if k in item})}</td>" if rare else "")
+            + "</tr>"
+            for item in value
+        )
         return (
             f'{_scroll_open()}<table class="usreg-rubric"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>"
