@@ -28,8 +28,8 @@ def reserved_reason(name: str) -> str | None:
     parts = name.split("/")
     if parts[0].casefold() == LOCK_NAME.casefold():
         return f"is the name of usreg's lock file ({LOCK_NAME})"
-    if len(parts) > 1 and parts[0].casefold() == REJECTED_DIR:
-        return f"lies in {REJECTED_DIR}/, where usreg keeps files that failed verification"
+    if parts[0].casefold() == REJECTED_DIR:
+        return f"takes {REJECTED_DIR}/, where usreg keeps files that failed verification"
     lower = name.casefold()
     for suffix in PARTIAL_SUFFIXES:
         if lower.endswith(suffix):

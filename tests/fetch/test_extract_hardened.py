@@ -405,6 +405,7 @@ def test_an_inner_archive_cannot_leave_its_folder_for_outside(tmp_path: Path) ->
         ({"data.zip": b"PK real", "data.zip.part": b"host file"}, "data.zip.part", "suffix of usreg's partial"),
         ({"images.zip": b"zip", "usreg.lock.json": b"{}"}, "usreg.lock.json", "usreg's lock file"),
         ({"rejected/a.png": b"png"}, "rejected/a.png", "failed verification"),
+        ({"a.png": b"png", "rejected": b"a file"}, "rejected", "failed verification"),
     ],
 )
 def test_host_names_colliding_with_usregs_own_are_refused(
