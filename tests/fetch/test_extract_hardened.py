@@ -499,3 +499,21 @@ def test_an_inner_archive_written_twice_is_unpacked_once(tmp_path: Path) -> None
     downloads = _folder(tmp_path / "dl", {"outer.tar": outer})
     build(downloads, {"outer.tar": "0"}, tmp_path / "tree/v1", tmp_path / "tree/.v1.state.json", Limits())
     assert _tree(tmp_path / "tree/v1") == {"x.txt": b"x"}
+
+
+def test_member_and_inode_caps_come_from_the_environment(
+    catalog_root, run_cli, usreg_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog_root.dataset(_manual("capped"))
+    given = _folder(tmp_path / "given", {"many.tar.xz": archives.tar_many_members(300)})
+    monkeypatch.setenv("USREG_EXTRACT_MAX_MEMBERS", "200")
+    result = run_cli("fetch", "capped", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 1 and "more than 200 members" in result.output, result.output
+    monkeypatch.setenv("USREG_EXTRACT_MAX_MEMBERS", "400")
+    monkeypatch.setenv("USREG_EXTRACT_MAX_INODES", "250")
+    result = run_cli("fetch", "capped", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 1 and "past 250 files, directories and links" in result.output, result.output
+    monkeypatch.setenv("USREG_EXTRACT_MAX_INODES", "400")
+    result = run_cli("fetch", "capped", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    assert len(list((usreg_home / "sources/capped/latest/f").iterdir())) == 300
