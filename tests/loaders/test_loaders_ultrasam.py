@@ -654,3 +654,17 @@ def test_usreg_fetch_from_file_then_load(entry_id, tmp_path, run_cli, usreg_home
     ds = registry.load(entry_id)
     assert len(ds) == expected["samples"]
     assert {t: dict(c) for t, c in ds.classes.items()} == expected["targets"]
+
+
+def test_volume_and_mask_of_different_shapes_are_reported_not_converted(tmp_path, convert):
+    base = tmp_path / "src" / "train"
+    image, mask = _scan(4, 2100, range(1, 3))
+    _volume(base / "micro_ultrasound_scans" / "microUS_train_01.nii.gz", image)
+    _volume(base / "expert_annotations" / "expert_annotation_train_01.nii.gz", mask[:3])  # one slice short
+    image2, mask2 = _scan(2, 2110, range(0, 2))
+    _volume(base / "micro_ultrasound_scans" / "microUS_train_02.nii.gz", image2)
+    _volume(base / "expert_annotations" / "expert_annotation_train_02.nii.gz", mask2)
+    out = convert(CATALOG.datasets["microseg"], tmp_path / "src")
+    assert sorted(r["sample_id"] for r in out.rows) == ["train_02_s000", "train_02_s001"]
+    (problem,) = out.problems("size_mismatch")
+    assert problem["sample_id"] == "train_01" and "differs from image volume (4, 32, 40)" in problem["message"]

@@ -76,20 +76,35 @@ def _mask_volume(path: str) -> np.ndarray:
     return _volume.__wrapped__(path)
 
 
-def _frames_and_annotated(ctx: ConvertContext, image: Path, mask: Path, sid: str) -> tuple[int, list[int]] | None:
-    """(slice count, slices with a non-empty mask), or None (reported) when the two volumes disagree."""
+def _shape(path: str) -> tuple[int, ...]:
+    """The array shape (slices, rows, columns) of a volume, from its header only (the pixels are not read)."""
     try:
-        img, lab = _volume(str(image)), _mask_volume(str(mask))
+        import SimpleITK as sitk
+
+        reader = sitk.ImageFileReader()
+        reader.SetFileName(path)
+        reader.ReadImageInformation()
+        size = reader.GetSize()
+    except (ImportError, RuntimeError) as exc:
+        raise BadData("unreadable", f"cannot read the volume header: {str(exc).splitlines()[0][:200]}") from None
+    return tuple(int(s) for s in reversed(size)) if len(size) == 3 else (1, *(int(s) for s in reversed(size)))
+
+
+def _frames_and_annotated(ctx: ConvertContext, image: Path, mask: Path, sid: str) -> tuple[int, list[int]] | None:
+    """(slice count, slices with a non-empty mask), or None (reported) when the two volumes disagree.
+
+    Only the mask's pixels are read here; the image's shape comes from its header.
+    """
+    try:
+        shape, lab = _shape(str(image)), _mask_volume(str(mask))
     except BadData as exc:
         ctx.problem(exc.kind, image, exc.message, sample_id=sid)
         return None
-    if img.shape[:3] != lab.shape[:3]:
-        ctx.problem(
-            "size_mismatch", mask, f"mask volume {lab.shape} differs from image volume {img.shape}", sample_id=sid
-        )
+    if shape[:3] != lab.shape[:3]:
+        ctx.problem("size_mismatch", mask, f"mask volume {lab.shape} differs from image volume {shape}", sample_id=sid)
         return None
     annotated = [int(i) for i in np.flatnonzero(lab.reshape(lab.shape[0], -1).any(axis=1))]
-    return img.shape[0], annotated
+    return shape[0], annotated
 
 
 def _slices(
