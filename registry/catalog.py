@@ -92,7 +92,7 @@ def entry_files(root: Path) -> list[tuple[str, Path]]:
     for kind, sub in ENTRY_DIRS.items():
         folder = root / sub
         if folder.is_dir():
-            found.extend((kind, p) for p in sorted(folder.glob("*.yaml")))
+            found.extend((kind, p) for p in sorted(folder.glob("*.yaml"), key=lambda p: p.name))  # same order, faster
     return found
 
 

@@ -77,6 +77,11 @@ def catalog_from_index(index: RegistryIndex) -> Catalog | None:
     return catalog
 
 
+def stored_fingerprint(index: RegistryIndex) -> str | None:
+    """The fingerprint recorded with the stored scores (None before the first scoring)."""
+    return _meta(index, SCORES_KEY)
+
+
 def mark_current(index: RegistryIndex) -> None:
     """Record that the stored scores match the current inputs (after a rebuild scored every entry)."""
     _set_meta(index, SCORES_KEY, scoring_fingerprint(index))

@@ -166,6 +166,8 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str |
     from scorers.report import summary_row
 
     versions = _parse_rubric_option(rubric_id)
+    if not versions and not explain and _show_current(app, list(dict.fromkeys(ids)), fmt):
+        return
     with gc_paused():
         catalog, index, fresh = _load(app)
         errors = _findings_by_entry(catalog)
@@ -207,6 +209,32 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str |
     if invalid:
         _report_invalid(invalid)
         raise SystemExit(1)
+
+
+def _show_current(app: AppContext, requested: list[str], fmt: str) -> bool:
+    """The summaries straight from a fresh index whose stored scores match their inputs, without reading the
+    entries back (the common case: nothing changed since the last score). False when anything must be redone."""
+    from sqlalchemy import text
+
+    from scorers.current import scoring_fingerprint, stored_fingerprint
+
+    from ..index import RegistryIndex
+
+    index = RegistryIndex(app.root)
+    if not index.is_fresh() or index.skipped_files():
+        return False  # changed entries, or invalid ones that must be reported: the full path handles both
+    if stored_fingerprint(index) != scoring_fingerprint(index):
+        return False
+    with index.engine.connect() as conn:
+        known = {r[0] for r in conn.execute(text("SELECT id FROM entry"))}
+        scored = {r[0] for r in conn.execute(text("SELECT entry_id FROM score"))}
+    if known != scored or any(i not in known for i in requested):
+        return False  # an unknown id gets its did-you-mean from the full path
+    summaries = _stored_summaries(index, requested or None)
+    _emit_scores(summaries, None, False, fmt)
+    if not requested and fmt in ("markdown", "table"):
+        _emit_distribution(app, summaries, {}, fmt)
+    return True
 
 
 def _emit_distribution(app: AppContext, summaries: list[dict], versions: dict[str, str], fmt: str) -> None:

@@ -271,3 +271,16 @@ def test_show_list_and_score_agree_after_a_bench_run(run_cli, catalog) -> None:
     assert listed["rich-net"]["tier"] == scored["tier"]
     reproduced = next(c for c in shown["criteria"] if c["id"] == "metric-reproduced")
     assert reproduced["evidence_kind"] == "verified"
+
+
+def test_a_warm_score_reads_the_stored_scores_without_the_entries(run_cli, catalog, monkeypatch) -> None:
+    first = run_cli("score", "--format", "csv", root=catalog.root)
+    assert first.exit_code == 0
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("nothing changed: the entries need not be read back")
+
+    monkeypatch.setattr("scorers.current.catalog_from_index", forbidden)
+    again = run_cli("score", "--format", "csv", root=catalog.root)
+    assert again.exit_code == 0 and again.stdout == first.stdout
+    assert run_cli("score", "rich-set", "--format", "csv", root=catalog.root).stdout.count("\n") == 2
