@@ -887,5 +887,7 @@ def _unpack_libarchive(handle, archive: str, kind: str, tree: Tree, prefix: str,
             raise _encrypted(archive, member) from None
         raise FetchError(
             f"{archive} is not a readable {kind} archive ({text})",
-            hint="the download may be truncated or the host served something else: delete it and fetch again",
+            hint="the download may be truncated or the host served something else: delete it and fetch again; "
+            "if the archive needs a password (older libarchive does not report encrypted RAR 5 files as such), "
+            + _BY_HAND,
         ) from None

@@ -517,3 +517,18 @@ def test_member_and_inode_caps_come_from_the_environment(
     result = run_cli("fetch", "capped", "--from-file", given, root=catalog_root.root)
     assert result.exit_code == 0, result.output
     assert len(list((usreg_home / "sources/capped/latest/f").iterdir())) == 300
+
+
+@pytest.mark.parametrize(("name", "build"), [("cut.rar", archives.make_rar5), ("cut.7z", None)])
+def test_damaged_7z_and_rar_are_clear_errors(tmp_path: Path, name: str, build) -> None:
+    from registry.fetch.errors import FetchError
+
+    files = {"a.bin": os.urandom(5000), "b.bin": os.urandom(5000)}
+    data = build(files) if build else archives.make_7z([(n, d, "file") for n, d in files.items()])
+    archive = tmp_path / name
+    archive.write_bytes(data[: len(data) // 2])
+    target = tmp_path / "out"
+    target.mkdir()
+    with pytest.raises(FetchError) as caught:
+        extract(archive, target)
+    assert f"{name} is not a readable" in str(caught.value) and "fetch again" in caught.value.hint
