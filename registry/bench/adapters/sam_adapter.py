@@ -131,10 +131,25 @@ def read_state_dict(path: Path) -> dict[str, Any]:
     if path.suffix == ".safetensors":
         from safetensors.torch import load_file
 
-        return load_file(str(path))
+        try:
+            return load_file(str(path))
+        except Exception as exc:  # truncated or not a safetensors file
+            raise UsregError(
+                f"{path.name} is not a readable safetensors file: {str(exc).strip().splitlines()[0][:200]}",
+                hint="fetch the file again (it may be truncated)",
+            ) from None
     import torch
 
-    return _unwrap(torch.load(str(path), map_location="cpu", weights_only=True))
+    try:
+        return _unwrap(torch.load(str(path), map_location="cpu", weights_only=True))
+    except UsregError:
+        raise
+    except Exception as exc:  # truncated, not a checkpoint, or pickled objects that weights_only refuses
+        raise UsregError(
+            f"{path.name} does not load with torch.load(weights_only=True): {str(exc).strip().splitlines()[0][:200]}",
+            hint="the file is truncated or not a PyTorch checkpoint, or it pickles objects beyond tensors "
+            "(re-save only the state dict: torch.save(ckpt['state_dict'], path))",
+        ) from None
 
 
 _SHARED_PE = ("shared_image_embedding.positional_embedding", "prompt_encoder.shared_embedding.positional_embedding")
@@ -215,6 +230,9 @@ class SamAdapter(PromptableAdapter):
                     f"{path.name} does not fit {architecture}: {str(exc).splitlines()[-1].strip()[:200]}",
                     hint="check options.architecture in the model entry",
                 ) from None
+            # mask_embed only encodes mask prompts, which the adapter never passes; UltraSam trained without mask
+            # refinement has none (sam_keys docstring)
+            missing = [k for k in missing if not k.startswith("prompt_encoder.mask_embed.")]
             if missing or unexpected:
                 raise UsregError(
                     f"{path.name} does not match {architecture}: {len(missing)} missing and {len(unexpected)} "

@@ -1,0 +1,154 @@
+"""Catalog models the runner can execute: each adapter/architecture on a tiny randomly initialised model of the same
+architecture (no download), the key layouts of the authors' checkpoints, and clear errors for wrong weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from registry.bench.adapters.base import AdapterInfo
+from registry.bench.prompts import PromptSettings, make_prompt
+
+torch = pytest.importorskip("torch", reason="the tensor adapters need torch (pip install 'usreg[bench]')")
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _lines(name: str) -> list[str]:
+    return [k for k in (DATA / name).read_text().splitlines() if k and k[0] != "#"]
+
+
+def _disc(h: int, w: int, cy: int, cx: int, r: int) -> np.ndarray:
+    yy, xx = np.ogrid[:h, :w]
+    return (yy - cy) ** 2 + (xx - cx) ** 2 <= r * r
+
+
+# --- UltraSam: MMDetection keys -> SamModel ---------------------------------------------------------------------------
+
+_DECODER_ATTN = (
+    "layers.0.self_attn", "layers.0.cross_attn_token_to_image", "layers.0.cross_attn_image_to_token",
+    "layers.1.self_attn", "layers.1.cross_attn_token_to_image", "layers.1.cross_attn_image_to_token",
+    "final_attn_token_to_image",
+)  # fmt: skip
+
+
+def _authors_converter(sam: dict) -> dict:
+    """UltraSam's weights/convert_sam_bb_to_mmdet.py followed by weights/convert_sam_to_mmdet.py (the renames and
+    concatenations they apply to a segment-anything state dict), written out here to produce the checkpoint layout."""
+    bb = {k.replace("image_encoder.", ""): v for k, v in sam.items() if "image_encoder" in k}
+    for a, b in (
+        ("blocks.", "layers."), ("patch_embed.proj", "patch_embed.projection"), ("norm", "ln"),
+        ("neck", "channel_reduction"), ("mlp.lin1", "ffn.layers.0.0"), ("mlp.lin2", "ffn.layers.1"),
+    ):  # fmt: skip
+        bb = {k.replace(a, b): v for k, v in bb.items()}
+    out = {"backbone." + k: v for k, v in bb.items()}
+    md = {k: v for k, v in sam.items() if "mask_decoder." in k}
+    dec = {k.replace("mask_decoder.transformer.", "decoder."): v for k, v in md.items() if "transformer" in k}
+    head = {k.replace("mask_decoder.", "bbox_head."): v for k, v in md.items() if "transformer" not in k}
+    for a, b in (("mlp.lin1", "mlp.layers.0.0"), ("mlp.lin2", "mlp.layers.1"), ("norm_final_attn", "post_norm")):
+        dec = {k.replace(a, b): v for k, v in dec.items()}
+    dec = {
+        k.replace("cross_attn_image_to_token", "cross_attn_image_to_token.attn")
+        .replace("cross_attn_token_to_image", "cross_attn_token_to_image.attn")
+        .replace("final_attn_token_to_image", "final_attn_token_to_image.attn")
+        .replace("self_attn", "self_attn.attn")
+        .replace("proj.", "proj_")
+        .replace("out_proj_", "out_proj."): v
+        for k, v in dec.items()
+    }
+    for layer in _DECODER_ATTN:
+        dec[f"decoder.{layer}.attn.in_proj_bias"] = torch.cat(
+            [dec.pop(f"decoder.{layer}.attn.{x}_proj_bias") for x in "qkv"]
+        )
+    out.update(dec)
+    pe = {k: v for k, v in sam.items() if "prompt_encoder." in k}
+    pe["prompt_encoder.label_encoder.label_embedding.weight"] = torch.cat(
+        [pe.pop("prompt_encoder.no_mask_embed.weight")]
+        + [pe.pop(f"prompt_encoder.point_embeddings.{i}.weight") for i in range(4)]
+        + [pe.pop("prompt_encoder.not_a_point_embed.weight")]
+        + [head.pop("bbox_head.mask_tokens.weight"), head.pop("bbox_head.iou_token.weight")]
+    )
+    out.update(pe)
+    out.update(head)
+    return out
+
+
+def _tiny_sam_state(seed: int) -> dict:
+    pytest.importorskip("transformers", reason="the SAM adapter needs transformers (usreg[bench])")
+    from registry.bench.adapters.sam_adapter import build_model
+
+    torch.manual_seed(seed)
+    state = {k: v.contiguous() for k, v in build_model("sam-tiny-test").state_dict().items()}
+    state.pop("prompt_encoder.shared_embedding.positional_embedding")
+    return state
+
+
+def _segment_anything_state(hf_state: dict) -> dict:
+    from registry.bench.adapters.sam_adapter import map_segment_anything_keys
+
+    names = map_segment_anything_keys({k: k for k in _lines("segment_anything_tiny_keys.txt")})
+    return {sa: hf_state[hf] for hf, sa in names.items()}
+
+
+def test_ultrasam_mmdet_keys_all_map_onto_samodel_and_give_identical_outputs(tmp_path):
+    from safetensors.torch import save_file
+
+    from registry.bench.adapters.sam_adapter import SamAdapter
+    from registry.bench.adapters.sam_keys import map_mmdet_keys
+
+    hf_state = _tiny_sam_state(seed=3)
+    mmdet = _authors_converter(_segment_anything_state(hf_state))
+    assert set(mmdet) == set(_lines("ultrasam_mmdet_tiny_keys.txt"))  # the listed UltraSam names, nothing else
+    mapped = map_mmdet_keys(mmdet)
+    assert set(mapped) == set(hf_state)  # every UltraSam key lands on a SamModel key and every SamModel key is filled
+    assert all(torch.equal(mapped[k], hf_state[k]) for k in hf_state)  # split rows and biases in the right order
+
+    hf_path = tmp_path / "tiny.safetensors"
+    save_file(hf_state, str(hf_path))
+    mm_path = tmp_path / "UltraSam_tiny.pth"  # an MMEngine checkpoint: meta + state_dict
+    torch.save({"meta": {"mmdet_version": "3.3.0", "epoch": 1}, "state_dict": mmdet}, mm_path)
+    image = (np.random.default_rng(4).random((70, 90)) * 255).astype(np.uint8)
+    rng = np.random.default_rng(0)
+    inst = _disc(70, 90, 35, 40, 12)
+    for kind in ("point", "box"):
+        prompt = make_prompt(inst, PromptSettings(kind=kind), rng)
+        a = SamAdapter.from_weights(AdapterInfo("sam", "a"), "sam-tiny-test", hf_path).predict_prompted(image, [prompt])
+        b = SamAdapter.from_weights(AdapterInfo("sam", "b"), "sam-tiny-test", mm_path).predict_prompted(image, [prompt])
+        assert np.array_equal(a[0].mask, b[0].mask) and a[0].score == pytest.approx(b[0].score, abs=1e-6)
+
+
+def test_ultrasam_checkpoint_without_mask_refinement_layers_still_loads(tmp_path):
+    """UltraSam built without use_mask_refinement has no mask_downscaling; one decoding pass does not need it."""
+    from registry.bench.adapters.sam_adapter import SamAdapter
+
+    mmdet = _authors_converter(_segment_anything_state(_tiny_sam_state(seed=1)))
+    mmdet = {k: v for k, v in mmdet.items() if "mask_downscaling" not in k}
+    path = tmp_path / "no_refine.pth"
+    torch.save({"state_dict": mmdet}, path)
+    adapter = SamAdapter.from_weights(AdapterInfo("sam", "u"), "sam-tiny-test", path)
+    prompt = make_prompt(_disc(64, 64, 30, 30, 9), PromptSettings(kind="box"), np.random.default_rng(0))
+    [answer] = adapter.predict_prompted(np.full((64, 64), 90, np.uint8), [prompt])
+    assert answer.mask.shape == (64, 64)
+
+
+def test_ultrasam_keys_that_are_not_sam_or_truncated_files_are_clear_errors(tmp_path):
+    from registry.bench.adapters.sam_adapter import SamAdapter
+    from registry.bench.adapters.sam_keys import map_mmdet_keys
+    from registry.errors import UsregError
+
+    mmdet = _authors_converter(_segment_anything_state(_tiny_sam_state(seed=2)))
+    with pytest.raises(UsregError, match="no SAM counterpart"):
+        map_mmdet_keys({**mmdet, "neck.fpn.0.weight": torch.zeros(1)})
+    short = dict(mmdet)
+    short["prompt_encoder.label_encoder.label_embedding.weight"] = torch.zeros(5, 32)
+    with pytest.raises(UsregError, match="11 rows"):
+        map_mmdet_keys(short)
+    path = tmp_path / "UltraSam.pth"
+    torch.save({"state_dict": mmdet}, path)
+    truncated = tmp_path / "UltraSam_cut.pth"
+    truncated.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(UsregError, match=r"does not load with torch\.load"):
+        SamAdapter.from_weights(AdapterInfo("sam", "u"), "sam-tiny-test", truncated)
