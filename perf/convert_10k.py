@@ -11,7 +11,7 @@ memory is its own:
   conversion, palette lookup, PNG encoding of both, sha256, ``imagehash.phash``), writing nothing else. It saves PNGs
   the way a plain loop does, with Pillow's defaults (``compress_level`` 6), and is run a second time at Pillow's
   fastest zlib level (1), so that the speed-up is also shown against a peer that chose speed;
-- the duplicate check on the N converted images: the pair search of ``scorers.datachecks.duplicates`` over the
+- the duplicate check on the N converted images: the pair search of ``registry.checks.duplicates`` over the
   stored pHashes, against a numpy brute force comparing all pairs (the obvious peer), and the cost of computing the
   pHashes themselves from the PNGs (single process).
 
@@ -183,7 +183,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from PIL import Image
 from registry.formats.hashing import phash_hex
-from scorers.datachecks.duplicates import duplicate_check
+from registry.checks.duplicates import duplicate_check
 root = Path(sys.argv[1])
 rows = pq.read_table(root / "manifest.parquet").to_pylist()
 t = time.perf_counter()

@@ -198,8 +198,7 @@ def _summary(path: Path, fmt: str) -> None:
 @pass_app
 def check(app: AppContext, dataset_id: str, version: str | None, source: Path | None, fmt: str) -> None:
     """Run the data checks on a converted dataset, update its checks.json and print the findings (exit 1 on a fail)."""
-    from scorers.datachecks import check_dataset_dir
-
+    from ..checks import check_dataset_dir
     from ..formats.layout import CHECKS_NAME, read_checksums, resolve_dataset_dir, sha256_file, write_checksums
 
     path = resolve_dataset_dir(usreg_home(), dataset_id, version)

@@ -15,6 +15,7 @@ import re
 import shutil
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,16 @@ def conversion_status(checks: dict[str, Any], metadata: dict[str, Any]) -> dict[
     }
 
 
+@dataclass
+class Staged:
+    """A conversion written to the staging directory, waiting for its data checks."""
+
+    path: Path
+    metadata: dict[str, Any]
+    files: dict[str, str]
+    targets: list[str]
+
+
 class DatasetWriter:
     def __init__(self, home: Path, dataset_id: str, version: str) -> None:
         self.home = Path(home)
@@ -102,7 +113,7 @@ class DatasetWriter:
             self._lock.release()
 
     # ------------------------------------------------------------------------------------------------------------
-    def finish(
+    def stage(
         self,
         *,
         entry: Any,
@@ -111,11 +122,12 @@ class DatasetWriter:
         rows: list[dict[str, Any]],
         split: Any,
         problems: list[Any],
-        mask_values: dict[str, dict[str, list[int]]],
         files: dict[str, str],
         source_dir: Path,
         source_files: dict[str, Any] | None = None,
-    ) -> Path:
+    ) -> Staged:
+        """Write the manifest, the Hugging Face view and the COCO files into the staging directory; the metadata is
+        returned, to be written by :meth:`publish` once the data checks have run on the staged files."""
         staging = self.staging
         write_manifest(staging / MANIFEST_NAME, rows, split.kind, split.seed)
         write_hf_folder(staging, rows)
@@ -134,22 +146,18 @@ class DatasetWriter:
         self._write_coco(rows, targets, box_categories, metadata)
         if self._instances is not None:
             self._instances.remove()
+        return Staged(staging, metadata, files, [t for t in targets if t in used_targets])
 
-        from scorers.datachecks import run_checks
-
-        checks = run_checks(
-            staging,
-            metadata=metadata,
-            rows=rows,
-            mask_values=mask_values,
-            source_dir=source_dir,
-        )
+    def publish(self, staged: Staged, checks: dict[str, Any]) -> Path:
+        """Write the checks, the metadata (with the conversion's status), Croissant and the checksums, then swap the
+        staged directory into place."""
+        staging, metadata = staged.path, staged.metadata
         (staging / CHECKS_NAME).write_text(json.dumps(checks, indent=2), encoding="utf-8")
         metadata["status"] = conversion_status(checks, metadata)
         (staging / METADATA_NAME).write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
-        doc = build_croissant(metadata, files[MANIFEST_NAME], [t for t in targets if t in used_targets])
+        doc = build_croissant(metadata, staged.files[MANIFEST_NAME], staged.targets)
         write_croissant(staging / CROISSANT_NAME, doc)
-        write_checksums(staging, files)
+        write_checksums(staging, staged.files)
         self._publish()
         return self.target
 

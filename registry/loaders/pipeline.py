@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 from typing import Any
 
+from .. import checks as data_checks
 from ..errors import UsregError
 from ..formats.layout import check_version_label
 from ..formats.writer import DatasetWriter
@@ -98,7 +99,7 @@ def convert_entry(
                 f"converter '{converter_cls.name}': {converter_cls.summary}",
             )
         split = assign_splits(collected.rows, seed=options.seed, ratios=options.split_ratios)
-        return writer.finish(
+        staged = writer.stage(
             entry=entry,
             converter={
                 "name": converter_cls.name,
@@ -109,11 +110,18 @@ def convert_entry(
             rows=collected.rows,
             split=split,
             problems=problems,
-            mask_values=collected.mask_values,
             files=collected.files,
             source_dir=source_dir,
             source_files=source_files,
         )
+        checks = data_checks.run_checks(
+            staged.path,
+            metadata=staged.metadata,
+            rows=collected.rows,
+            mask_values=collected.mask_values,
+            source_dir=source_dir,
+        )
+        return writer.publish(staged, checks)
 
 
 def _uses_tables(options: Any) -> bool:

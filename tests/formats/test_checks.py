@@ -10,10 +10,10 @@ import numpy as np
 from PIL import Image, ImageDraw
 from pydicom.data import get_testdata_file
 
-from scorers.datachecks import CHECK_NAMES, STATUSES
-from scorers.datachecks.burned_in import score_image
-from scorers.datachecks.dicom_phi import dicom_phi_check, find_dicom_files, scan_file
-from scorers.datachecks.duplicates import duplicate_check
+from registry.checks import CHECK_NAMES, STATUSES
+from registry.checks.burned_in import score_image
+from registry.checks.dicom_phi import dicom_phi_check, find_dicom_files, scan_file
+from registry.checks.duplicates import duplicate_check
 from tests.fixtures.builders import carotid_plaque
 from tests.fixtures.builders._common import rgb, us_image
 from tests.loaders.conftest import make_entry

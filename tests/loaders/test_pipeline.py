@@ -89,7 +89,7 @@ def test_failure_while_finishing_leaves_nothing_and_keeps_the_old_version(tmp_pa
     first = convert(entry, src)
     before = (first.path / "CHECKSUMS.sha256").read_text()
 
-    import scorers.datachecks as checks
+    import registry.checks as checks
 
     def boom(*a, **k):
         raise RuntimeError("disk full")

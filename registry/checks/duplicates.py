@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from registry.formats.hashing import near_pairs
+from ..formats.hashing import near_pairs
 
 DEFAULT_MAX_DISTANCE = 4
 MAX_LISTED_PAIRS = 25
