@@ -9,7 +9,8 @@ Layouts (sources cited in each entry's ``evidence``):
 - ``microseg`` and ``mup`` (Zenodo 10475293, ``Micro_Ultrasound_Prostate_Segmentation_Dataset.zip``):
   ``{train,test}/micro_ultrasound_scans/microUS_{train,test}_NN.nii.gz`` with the expert mask
   ``{train,test}/expert_annotations/expert_annotation_{train,test}_NN.nii.gz`` (non-expert and student annotations are
-  not used). Split = the folder. Every slice is converted; target ``prostate`` (any non-zero voxel is 1).
+  not used). Split = the folder. The slices showing prostate are converted (``frames: all`` for every slice), as
+  UltraSam converts them and as the paper counts its 2,818 annotated slices; target ``prostate`` (non-zero is 1).
 - ``acouslic-ai``: see ``acouslic_ai.py``.
 """
 
@@ -134,7 +135,7 @@ MICRO_SCAN = re.compile(r"^microUS_(?P<set>train|test)_(?P<n>\d+)\.nii(\.gz)?$",
 
 
 class MicroOptions(CommonOptions):
-    frames: Literal["all", "annotated"] = Field("all", description="Every slice, or only slices with prostate.")
+    frames: Literal["annotated", "all"] = Field("annotated", description="Slices with prostate, or every slice.")
 
 
 class MicroSeg(Converter):
