@@ -79,7 +79,12 @@ class EvidenceBundle:
     def matching(self, patterns: Sequence[str]) -> list[Verification]:
         if not self.items:
             return []
-        return [v for v in self.items if any(key_matches(p, v.key) for p in patterns)]
+        key = tuple(patterns)
+        cache = self.__dict__.setdefault("_matching", {})
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = [v for v in self.items if any(key_matches(p, v.key) for p in patterns)]
+        return found
 
 
 _EXTRA_KEYS: dict[str, str] = {}
