@@ -267,7 +267,7 @@ class Tree:
             if kind == "l":
                 hops += 1
                 if hops > _MAX_LINK_HOPS:
-                    raise _Escape()
+                    raise _Escape("loop")
                 target = self.links[key][0].replace("\\", "/")
                 if target.startswith("/"):
                     raise _Escape()
@@ -504,12 +504,15 @@ class Tree:
             parent = key.split("/")[:-1]
             try:
                 self._resolve([*parent, *target.replace("\\", "/").split("/")])
-            except (_Escape, NotADirectoryError):
-                raise UnsafeArchive(
-                    archive,
-                    member,
-                    f"is a symbolic link that resolves outside the target (-> {target}) through other links",
-                ) from None
+            except NotADirectoryError:
+                continue  # it passes through a file, so it can never be followed: dangling, and harmless
+            except _Escape as exc:
+                reason = (
+                    f"is part of a loop of symbolic links (-> {target})"
+                    if exc.args == ("loop",)
+                    else f"is a symbolic link that resolves outside the target (-> {target}) through other links"
+                )
+                raise UnsafeArchive(archive, member, reason) from None
         for key in sorted(self.links, key=lambda k: (k.count("/"), k)):
             target, archive, member = self.links[key]
             parts = key.split("/")

@@ -532,3 +532,21 @@ def test_damaged_7z_and_rar_are_clear_errors(tmp_path: Path, name: str, build) -
     with pytest.raises(FetchError) as caught:
         extract(archive, target)
     assert f"{name} is not a readable" in str(caught.value) and "fetch again" in caught.value.hint
+
+
+def test_a_loop_of_links_is_refused_and_a_link_through_a_file_is_kept(tmp_path: Path) -> None:
+    from registry.fetch.errors import UnsafeArchive
+
+    loop = tmp_path / "loop.tar"
+    loop.write_bytes(archives._tar([("file", "ok.txt", b"ok"), ("sym", "a", "b"), ("sym", "b", "a")], "tar"))
+    target = tmp_path / "out"
+    target.mkdir()
+    with pytest.raises(UnsafeArchive) as caught:
+        extract(loop, target)
+    assert "loop of symbolic links" in str(caught.value)
+    dangling = tmp_path / "dangling.tar"
+    dangling.write_bytes(archives._tar([("file", "ok.txt", b"ok"), ("sym", "d", "ok.txt/x")], "tar"))
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    extract(dangling, clean)
+    assert os.readlink(clean / "d") == "ok.txt/x"
