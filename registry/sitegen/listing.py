@@ -238,7 +238,7 @@ def _licence_cell(licence: str | None) -> str:
         if open_licence(licence)
         else ""
     )
-    return f'<td data-value="{esc(licence.lower())}">{esc(licence)}{badge}</td>'
+    return f'<td data-value="{esc(licence.lower())}"><span class="usreg-w">{esc(licence)}</span>{badge}</td>'
 
 
 def _access_cell(access: str | None) -> str:
