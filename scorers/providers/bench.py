@@ -5,7 +5,9 @@ The interface is a list of :class:`BenchRecord`. Records come from two places:
 - ``$USREG_HOME/bench/reproductions.json``: ``{"schema": "usreg-bench-verifications/1", "records": [...]}``, each
   record ``{"model_id", "check": "reproduction"|"forward-pass", "dataset_id", "split", "metric", "reported",
   "reproduced", "within_tolerance", "ok", "detail"}`` (fields as they apply), written by the benchmark runner;
-- the benchmark results in the index, matched against the metrics that model entries report.
+- the benchmark results in the index, matched against the metrics that model entries report. A result stored under
+  a model entry's id (a registry model, or one of usreg's own recipes that a model entry claims) also shows that the
+  runner loaded and ran that model: a forward pass.
 
 Whether a reproduction is within tolerance is decided here with the rubric's ``params.reproduction_tolerance``
 (|reproduced - reported| <= max(absolute, relative * |reported|)); a record's own ``within_tolerance`` is used only
@@ -126,6 +128,7 @@ class BenchProvider:
             if record.dataset_id:
                 self.by_dataset.setdefault(record.dataset_id, []).append(record)
         self.datasets_with_results = set(datasets_with_results)
+        self.models_with_results: dict[str, list[str]] = {}
         self.load_notes = list(notes)
 
     @classmethod
@@ -143,7 +146,13 @@ class BenchProvider:
                 notes.append(str(exc))
         rows = list(results or [])
         records.extend(records_from_results(catalog, rows))
-        return cls(records, {r["dataset_id"] for r in rows if r.get("dataset_id")}, notes)
+        provider = cls(records, {r["dataset_id"] for r in rows if r.get("dataset_id")}, notes)
+        for row in rows:  # results stored under a model entry's id: the runner ran that model's weights
+            if row.get("model_id") and row.get("dataset_id"):
+                found = provider.models_with_results.setdefault(row["model_id"], [])
+                if row["dataset_id"] not in found:
+                    found.append(row["dataset_id"])
+        return provider
 
     def verify(self, entry: Any, kind: str, context: EvidenceContext) -> Iterable[Verification]:
         tol = context.rubric.params.reproduction_tolerance
@@ -164,6 +173,10 @@ class BenchProvider:
                 out.append(Verification("bench:forward-pass", "contradicted", detail, self.name))
             elif any(r.ok for r in passes):
                 detail = next(r.detail for r in passes if r.ok) or "weights loaded; output matches the declared spec"
+                out.append(Verification("bench:forward-pass", "verified", detail, self.name))
+            elif entry.id in self.models_with_results:
+                ran = ", ".join(self.models_with_results[entry.id][:3])
+                detail = f"the benchmark runner ran the model and stored its results on {ran}"
                 out.append(Verification("bench:forward-pass", "verified", detail, self.name))
         elif entry.id in self.datasets_with_results or entry.id in self.by_dataset:
             out.append(

@@ -271,6 +271,9 @@ def test_show_list_and_score_agree_after_a_bench_run(run_cli, catalog) -> None:
     assert listed["rich-net"]["tier"] == scored["tier"]
     reproduced = next(c for c in shown["criteria"] if c["id"] == "metric-reproduced")
     assert reproduced["evidence_kind"] == "verified"
+    ran = next(c for c in shown["criteria"] if c["id"] == "forward-pass")  # results under its id: its weights ran
+    assert ran["evidence_kind"] == "verified" and "rich-set" in ran["verifications"][0]["detail"]
+    assert shown["verification_level"] == "V3"
 
 
 def test_a_warm_score_reads_the_stored_scores_without_the_entries(run_cli, catalog, monkeypatch) -> None:
