@@ -489,7 +489,12 @@ class HttpClient:
     def probe_size(self, candidate: Candidate) -> int | None:
         """Content-Length from a HEAD request (for --dry-run of files whose host gives no size)."""
         try:
-            response = self.http.head(candidate.url, headers=candidate.header_dict(), auth=candidate.auth)
+            response = self.http.head(
+                candidate.url,
+                headers=candidate.header_dict(),
+                auth=candidate.auth,
+                extensions={DEADLINE: self.settings.request_deadline},
+            )
         except httpx.HTTPError:
             return None
         length = response.headers.get("Content-Length")

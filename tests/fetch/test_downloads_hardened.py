@@ -89,6 +89,17 @@ def test_header_slowloris_on_a_host_api_hits_the_deadline(server, usreg_home: Pa
     assert "USREG_REQUEST_DEADLINE" in error.message and "zenodo record 811" in error.message
 
 
+def test_dry_run_size_probe_is_bounded_by_the_deadline(server, usreg_home: Path, monkeypatch) -> None:
+    monkeypatch.setenv("USREG_REQUEST_DEADLINE", "0.5")
+    url = server.add_http_file("/files/probe.bin", b"p" * 100)
+    server.slow_headers("/files/probe.bin", 1.0, times=10)
+    out = _bounded(lambda: fetch_dataset(dataset("probe", [{"kind": "http", "url": url}]), dry_run=True))
+    assert "error" not in out, out
+    (planned,) = out["value"].files
+    assert planned.size is None and out["elapsed"] < 5  # the size stays unknown; the plan is still made
+    assert [r.method for r in server.requests("/files/probe.bin")] == ["HEAD"]
+
+
 # -- 3. the body is cut at the declared size ----------------------------------------------------------------------
 def test_chunked_body_beyond_the_declared_size_is_cut_and_refused(server, usreg_home: Path) -> None:
     big = b"z" * 3_000_000
