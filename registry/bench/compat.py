@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .recipes import TRAINABLE
+
 # What a model's output kind evaluates, and the dataset label types that can score it.
 OUTPUT_TASKS: dict[str, tuple[str, set[str], set[str]]] = {
     "mask": ("segmentation", {"segmentation", "instance-segmentation"}, {"mask", "instance-mask", "polygon"}),
@@ -12,7 +14,9 @@ OUTPUT_TASKS: dict[str, tuple[str, set[str], set[str]]] = {
     "points": ("regression", {"regression", "landmark", "biometry"}, {"keypoint"}),
 }
 RUNNABLE_WEIGHTS = {"onnx": "onnx", "torchscript": "torchscript"}
-ADAPTERS = ("onnx", "torchscript", "builtin", "sam")
+ADAPTERS = ("onnx", "torchscript", "builtin", "sam", "torch-state-dict")
+# adapters that read PyTorch tensors (state dicts) rather than an exported graph
+TENSOR_ADAPTERS = ("sam", "torch-state-dict")
 # weights formats the adapters that load PyTorch tensors (never pickled code) can read
 TENSOR_WEIGHTS = ("safetensors", "pytorch-state-dict", "pytorch-checkpoint")
 PROMPTABLE_ADAPTERS = ("sam",)
@@ -117,6 +121,4 @@ def needs_training(model) -> bool:
     """A catalog model run by a trainable built-in recipe without published weights: the runner trains it."""
     if model.adapter is None or model.adapter.name != "builtin" or model.weights:
         return False
-    from .adapters import TRAINABLE
-
     return model.adapter.options.get("recipe") in TRAINABLE

@@ -17,16 +17,13 @@ from typing import Any
 
 from ...errors import UsregError
 from ..preprocess import Spec
+from ..recipes import BASELINES, BUILTIN_PREFIX, BUILTINS, TRAINABLE, builtin_id
 from .base import Adapter, AdapterInfo, OutputClass, Prediction
-
-BASELINES = ("all-background", "intensity-threshold")
-TRAINABLE = ("unet-ensemble",)
-BUILTINS = (*BASELINES, *TRAINABLE)
-BUILTIN_PREFIX = "builtin:"
 
 __all__ = [
     "BASELINES",
     "BUILTINS",
+    "BUILTIN_PREFIX",
     "TRAINABLE",
     "Adapter",
     "AdapterInfo",
@@ -37,10 +34,6 @@ __all__ = [
     "build_for_model",
     "builtin_id",
 ]
-
-
-def builtin_id(name: str) -> str:
-    return f"{BUILTIN_PREFIX}{name}"
 
 
 def build_builtin(
