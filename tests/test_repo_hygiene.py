@@ -7,6 +7,8 @@ import subprocess
 
 from tests.conftest import REPO_ROOT
 
+# files that test a detector of outside paths with sample strings
+SELF_TESTING = {"tests/test_repo_hygiene.py", "tests/catalog/test_coverage_round2.py"}
 OUTSIDE = re.compile(r"\.\./shared|shared/research|shared/seeds|research/source-formats\.md|\bDESIGN\.md\b")
 
 
@@ -18,7 +20,7 @@ def _tracked_text_files() -> list[str]:
 def test_no_tracked_file_refers_to_a_path_outside_the_repository():
     offenders = []
     for rel in _tracked_text_files():
-        if rel == "tests/test_repo_hygiene.py":
+        if rel in SELF_TESTING:
             continue
         text = (REPO_ROOT / rel).read_text(encoding="utf-8", errors="replace")
         for number, line in enumerate(text.splitlines(), 1):
