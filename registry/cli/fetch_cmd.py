@@ -289,6 +289,14 @@ def _print_result(result) -> None:
     unverified = [f.name for f in result.files if f.trust == "unverified"]
     if unverified:
         out.print(f"warning: {len(unverified)} file(s) recorded as unverified", markup=False, highlight=False)
+    first_use = [f.name for f in result.files if f.trust == "tofu"]
+    if first_use:
+        out.print(
+            f"note: {len(first_use)} file(s) have no checksum from their host or the entry (recorded on first use); "
+            "data checks on them are shown but never raise the published score",
+            markup=False,
+            highlight=False,
+        )
     out.print(result.message, markup=False, highlight=False)
 
 

@@ -336,6 +336,7 @@ def test_unverified_local_ingest_leaves_score_and_tier_unchanged(
     # bytes nobody vouches for: --from-file of files the entry gives no checksum for (trust on first use)
     fetched = run_cli("fetch", "carotid-plaque", "--from-file", str(tmp_path / "files"), root=catalog_root.root)
     assert fetched.exit_code == 0, fetched.output
+    assert "data checks on them are shown but never raise the published score" in " ".join(fetched.output.split())
     assert run_cli("check", "carotid-plaque", root=catalog_root.root).exit_code == 0
     lock = json.loads((usreg_home / "downloads/carotid-plaque/1/usreg.lock.json").read_text())["files"]
     assert {r["trust_level"] for r in lock.values()} == {"unverified"}
