@@ -121,8 +121,8 @@ def test_gate_actions_come_first_and_name_the_gate() -> None:
     assert plan["tier"] == "bronze" and plan["gates_failing"] == ["access-stated", "documented"]
     first = plan["actions"][0]
     assert first["for"] == "gate:access-stated" and first["criterion"] == "access-route"
-    assert plan["points_after"] >= plan["min_points"] == 12
-    assert plan["points_needed"] == round(12 - d["points"], 2)
+    assert plan["points_after"] >= plan["min_points"] == 11
+    assert plan["points_needed"] == round(11 - d["points"], 2)
 
 
 def test_a_blocking_cap_is_lifted_in_the_plan() -> None:
