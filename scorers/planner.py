@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 UPGRADE_TARGETS = (SELF_REPORTED, WITH_EVIDENCE, WELL_FORMED, VERIFIED)
 CURATOR, OWNER = "curator", "owner"
+_RUN_NAMES = {"checks": "fetch", "links": "link check", "bench": "benchmark run"}
 FETCHABLE_HOSTS = frozenset({"zenodo", "figshare", "mendeley", "huggingface"})  # hosts that publish checksums
 
 
@@ -282,6 +283,8 @@ class Planner:
             cite = " Cite it in an evidence item." if evidence else ""
             check = f" Then: {act.how.replace('{id}', entry_id)}" if act.kind == "verify" else ""
             out["how"] = f"{what} Read {source}.{cite}{check}"
+        elif act.kind == "verify" and act.run and act.cost == 0:
+            out["how"] = f"The same {_RUN_NAMES.get(act.run, act.run)} checks {criterion.title.lower()}."
         elif act.kind == "verify":
             out["how"] = act.how.replace("{id}", entry_id) + f" (checks {criterion.title.lower()})"
         return out
