@@ -114,30 +114,47 @@ def loader_runs(rows: list[dict[str, Any]], problems: list[dict[str, Any]], meta
 
 
 def counts_match(rows: list[dict[str, Any]], metadata: dict[str, Any]) -> dict:
+    """The entry's declared counts against the converted data.
+
+    When samples are frames of videos or volumes (rows with a ``frame``), the entry counts videos, volumes or cases
+    while the conversion keeps sampled frames: declared images are not compared with frames, declared videos and
+    volumes are compared with the distinct source files, and a declared split count may match either the frames or
+    the source files of that split.
+    """
     entry = metadata.get("entry", {})
     declared_counts = entry.get("counts") or {}
     declared: dict[str, Any] = {}
     found: dict[str, Any] = {}
     mismatches = []
-    if declared_counts.get("images") is not None:
+    sampled = any(r.get("frame") is not None for r in rows)
+    units = {r.get("source_file") or r["sample_id"] for r in rows}
+    if declared_counts.get("images") is not None and not sampled:
         declared["images"] = declared_counts["images"]
         found["images"] = len(rows)
+    for key in ("videos", "volumes"):
+        if sampled and declared_counts.get(key) is not None:
+            declared[key] = declared_counts[key]
+            found[key] = len(units)
     subjects = {r["subject_id"] for r in rows if r.get("subject_id")}
     if declared_counts.get("subjects") is not None and subjects:
         declared["subjects"] = declared_counts["subjects"]
         found["subjects"] = len(subjects)
     split_counts = (entry.get("splits") or {}).get("counts") or {}
+    split_units: dict[str, set[str]] = defaultdict(set)
     if split_counts:
         actual: dict[str, int] = defaultdict(int)
         for r in rows:
             actual[r["split"]] += 1
+            split_units[r["split"]].add(r.get("source_file") or r["sample_id"])
         declared["splits"] = dict(split_counts)
         found["splits"] = {k: actual.get(k, 0) for k in split_counts}
-    for key in ("images", "subjects"):
+        if sampled:
+            found["split_sources"] = {k: len(split_units.get(k, ())) for k in split_counts}
+    for key in ("images", "videos", "volumes", "subjects"):
         if key in declared and declared[key] != found[key]:
             mismatches.append(f"{key}: declared {declared[key]}, found {found[key]}")
     for name, n in split_counts.items():
-        if found["splits"][name] != n:
+        if found["splits"][name] != n and not (sampled and found["split_sources"][name] == n):
             mismatches.append(f"split {name}: declared {n}, found {found['splits'][name]}")
     if not declared:
         return _check("counts_match", "skipped", "the entry declares no counts to compare", declared={}, found={})

@@ -105,3 +105,35 @@ def test_checks_json_follows_the_contract(tmp_path, convert):
     assert {"exact_cross_split", "near_cross_split", "within_split", "pairs"} <= set(dup)
     assert {"fraction", "empty", "total"} <= set(out.checks["empty_mask_fraction"]["details"])
     assert out.checks["split_kind"]["details"]["kind"] == "seeded-random"
+
+
+def _frame_rows(volumes: dict[str, tuple[str, int]]) -> list[dict]:
+    """Rows as a volume or video converter writes them: a few sampled frames per source file."""
+    rows = []
+    for source, (split, frames) in volumes.items():
+        for f in range(frames):
+            rows.append({"sample_id": f"{source}_{f}", "split": split, "subject_id": source, "frame": f * 5,
+                         "source_file": f"{source}.nii.gz"})  # fmt: skip
+    return rows
+
+
+def test_counts_of_volumes_are_compared_with_source_files_not_sampled_frames():
+    from registry.checks.run import counts_match
+
+    rows = _frame_rows({"case1": ("train", 10), "case2": ("train", 10), "case3": ("test", 10)})
+    entry = {"counts": {"volumes": 3, "images": 3, "subjects": 3}, "splits": {"counts": {"train": 2, "test": 1}}}
+    check = counts_match(rows, {"entry": entry})
+    assert check["status"] == "pass", check["summary"]
+    assert "images" not in check["details"]["declared"]  # images of a volume dataset are not the sampled frames
+    wrong = {"counts": {"volumes": 4}, "splits": {"counts": {"train": 3, "test": 1}}}
+    check = counts_match(rows, {"entry": wrong})
+    assert check["status"] == "fail" and "volumes: declared 4, found 3" in check["summary"]
+    assert "split train: declared 3, found 20" in check["summary"]
+
+
+def test_counts_of_plain_images_still_compare_rows():
+    from registry.checks.run import counts_match
+
+    rows = [{"sample_id": str(i), "split": "train", "subject_id": None, "frame": None} for i in range(5)]
+    assert counts_match(rows, {"entry": {"counts": {"images": 5}}})["status"] == "pass"
+    assert counts_match(rows, {"entry": {"counts": {"images": 6}}})["status"] == "fail"
