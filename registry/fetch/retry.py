@@ -53,6 +53,10 @@ def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | No
 
 def describe(exc: BaseException) -> str:
     """A short human description of a transport failure."""
+    from .transport import DeadlineExceeded
+
+    if isinstance(exc, DeadlineExceeded):  # its message says which deadline, and where
+        return str(exc)
     kinds = {
         httpx.ConnectTimeout: "connection timed out",
         httpx.ReadTimeout: "no data from the host within the read timeout",

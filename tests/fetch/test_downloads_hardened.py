@@ -89,6 +89,34 @@ def test_header_slowloris_on_a_host_api_hits_the_deadline(server, usreg_home: Pa
     assert "USREG_REQUEST_DEADLINE" in error.message and "zenodo record 811" in error.message
 
 
+def test_slow_api_body_hits_the_deadline(server, usreg_home: Path, monkeypatch) -> None:
+    monkeypatch.setenv("USREG_REQUEST_DEADLINE", "0.5")
+    monkeypatch.setenv("USREG_RETRIES", "1")
+    server.add_route("/zenodo/api/records/813", lambda r: Response.json({"id": 813, "files": [], "pad": "x" * 50_000}))
+    server.throttle("/zenodo/api/records/813", 20_000)  # 16 KiB pieces, one every 0.8 s
+    out = _bounded(lambda: fetch_dataset(dataset("slowbody", [{"kind": "zenodo", "id": "813"}])))
+    error = out.get("error")
+    assert isinstance(error, FetchError), out
+    assert "last error: no complete answer from 127.0.0.1 within 0.5 s (USREG_REQUEST_DEADLINE)" in error.message
+    assert out["elapsed"] < 5
+
+
+def test_download_below_the_minimum_rate_is_retried_then_abandoned(server, usreg_home: Path, monkeypatch) -> None:
+    monkeypatch.setenv("USREG_READ_TIMEOUT", "1")  # the window over which the rate is averaged
+    monkeypatch.setenv("USREG_MIN_RATE", "100000")
+    monkeypatch.setenv("USREG_MAX_ATTEMPTS", "2")
+    url = server.add_http_file("/files/crawl.bin", os.urandom(1_000_000))
+    server.throttle("/files/crawl.bin", 40_000)  # 16 KiB every 0.4 s: never silent, always too slow
+    out = _bounded(lambda: fetch_dataset(dataset("crawl", [{"kind": "http", "url": url}])))
+    error = out.get("error")
+    assert isinstance(error, DownloadError), out
+    assert "below the minimum rate of 100000 bytes/s (USREG_MIN_RATE)" in error.message
+    assert "2 attempts in all (USREG_MAX_ATTEMPTS)" in error.message
+    assert server.hits("/files/crawl.bin") == 2 and out["elapsed"] < 8
+    # what arrived is kept: the second attempt resumed where the first stopped
+    assert server.requests("/files/crawl.bin")[1].headers["range"].startswith("bytes=")
+
+
 def test_dry_run_size_probe_is_bounded_by_the_deadline(server, usreg_home: Path, monkeypatch) -> None:
     monkeypatch.setenv("USREG_REQUEST_DEADLINE", "0.5")
     url = server.add_http_file("/files/probe.bin", b"p" * 100)
