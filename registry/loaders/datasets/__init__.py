@@ -27,6 +27,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     gbcu,
     gist514,
     hc18,
+    leg_3d_us,
     microseg,
     mimic_iv_echo,
     mmotu,

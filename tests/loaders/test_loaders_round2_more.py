@@ -1,0 +1,197 @@
+"""More catalog datasets converted in the layouts that code which opened their real downloads shows (issue 12).
+
+Each builder writes a tiny tree exactly as the host packages it: the archive's name (a Kaggle ``<slug>.zip``, a Zenodo
+``.tar.xz``, the host's per-split zips) and its top folders. The tree is packed, unpacked by the fetch layer's
+extractor and converted with the real catalog entry. Each case checks the sample count, the split counts (or, with no
+published split, the seeded kind with no subject in two splits) and the class map of every mask target or of the
+image labels; some also check subjects, labels and mask values.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tarfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from registry.catalog import load_catalog
+from registry.fetch.extract import extract
+from registry.schema import Dataset
+from tests.conftest import REPO_ROOT
+from tests.fixtures.builders._common import rgb, save, us_image
+
+CATALOG = load_catalog(REPO_ROOT)
+
+
+def _pack(stage: Path, downloads: Path, src: Path) -> None:
+    """``stage/<name>.zip/`` and ``stage/<name>.tar.xz/`` folders become those archives, unpacked into ``src``."""
+    downloads.mkdir(parents=True)
+    src.mkdir(parents=True)
+    for top in sorted(stage.iterdir()):
+        name = top.name.lower()
+        archive = downloads / top.name
+        if top.is_dir() and name.endswith(".zip"):
+            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+                for p in sorted(top.rglob("*")):
+                    if p.is_file():
+                        zf.write(p, p.relative_to(top).as_posix())
+        elif top.is_dir() and name.endswith((".tar.xz", ".tar.gz")):
+            with tarfile.open(archive, "w:xz" if name.endswith(".xz") else "w:gz") as tf:
+                for p in sorted(top.rglob("*")):
+                    if p.is_file():
+                        tf.add(p, p.relative_to(top).as_posix())
+        elif top.is_file():
+            shutil.copyfile(top, src / top.name)
+            continue
+        else:
+            shutil.copytree(top, src / top.name)
+            continue
+        extract(archive, src)
+
+
+def _jpeg(path: Path, array: np.ndarray) -> None:
+    save(path, array, fmt="JPEG", quality=85)
+
+
+# --- layouts -------------------------------------------------------------------------------------------------------
+
+
+def _pcos_ultrasound_kaggle(stage: Path) -> dict:
+    base = stage / "pcos-detection-using-ultrasound-images.zip" / "data"
+    files = {
+        ("train", "infected"): 2,
+        ("train", "notinfected"): 3,
+        ("test", "infected"): 1,
+        ("test", "notinfected"): 1,
+    }
+    seed = 0
+    for (split, label), n in files.items():
+        for i in range(n):
+            seed += 1
+            _jpeg(base / split / label / f"img_{seed}_{i}.jpg", rgb(us_image(36, 44, 1000 + seed)))
+    return {
+        "samples": 7,
+        "splits": {"train": 5, "test": 2},
+        "labels": {"infected": 3, "notinfected": 4},
+        "label_classes": ["notinfected", "infected"],
+    }
+
+
+def _african_fetal_planes(stage: Path) -> dict:
+    base = stage / "Zenodo_dataset.tar.xz"
+    rows = [
+        (1, "Fetal abdomen", 0, "Algeria", "patient001_DZA_plane0"),
+        (1, "Fetal brain", 0, "Algeria", "patient001_DZA_plane1"),
+        (4, "Fetal femur", 1, "Algeria", "patient004_DZA_plane2"),
+        (1, "Fetal thorax", 1, "Egypt", "patient001_EGY_plane3"),
+        (53, "Fetal brain", 1, "Ghana", "patient053_GHA_plane1"),
+    ]
+    lines = ["Patient_num,Plane,Train,Center,Filename"]
+    for n, (patient, plane, train, center, name) in enumerate(rows):
+        save(base / center / f"{name}.png", us_image(40, 48, 1100 + n))
+        lines.append(f"{patient},{plane},{train},{center},{name}")
+    (base / "African_planes_database.csv").write_text("\n".join(lines) + "\n")
+    return {
+        "samples": 5,
+        "splits": {"test": 2, "train": 3},
+        "labels": {"Fetal abdomen": 1, "Fetal brain": 2, "Fetal femur": 1, "Fetal thorax": 1},
+        "label_classes": ["Fetal abdomen", "Fetal brain", "Fetal femur", "Fetal thorax"],
+        # Patient_num restarts per country: patient 1 of Algeria and patient 1 of Egypt are two subjects
+        "subjects_of": {"patient001_DZA_plane1": "patient001_DZA", "patient001_EGY_plane3": "patient001_EGY"},
+    }
+
+
+def _volume(path: Path, array: np.ndarray) -> None:
+    import SimpleITK as sitk
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sitk.WriteImage(sitk.GetImageFromArray(array), str(path))
+
+
+def _leg_3d_us(stage: Path) -> dict:
+    # (archive, top folder, scan folder, volume suffix, slices, labelled slices)
+    scans = (
+        ("leg_train_data.zip", "train", "01", "_1", 6, range(1, 5)),
+        ("leg_train_data.zip", "train", "02", "_1", 4, range(0, 2)),
+        ("leg_validation_data.zip", "val", "03", "_1", 3, range(1, 2)),
+        ("leg_test_data.zip", "test", "04", "_2", 3, range(0, 3)),
+    )
+    for n, (archive, top, scan, suffix, depth, labelled) in enumerate(scans):
+        image = np.stack([us_image(24, 30, 1200 + 10 * n + k) for k in range(depth)])
+        label = np.zeros((depth, 24, 30), np.uint8)
+        for k in labelled:
+            label[k, 2:8, 2:10] = 100
+            label[k, 10:16, 4:12] = 150
+            label[k, 18:22, 20:28] = 200
+            label[k, 0, 0] = 7  # a value outside the three muscles: background
+        _volume(stage / archive / top / scan / f"x{suffix}.mha", image)
+        _volume(stage / archive / top / scan / f"masksX{suffix}.mha", label)
+    return {
+        "samples": 4 + 2 + 1 + 3,
+        "splits": {"train": 6, "val": 1, "test": 3},
+        "subjects": 4,
+        "subjects_of": {"train_01_x_1_s001": "train_01", "test_04_x_2_s002": "test_04"},
+        "targets": {
+            "muscles": {
+                0: "background",
+                100: "soleus (SOL)",
+                150: "gastrocnemius medialis (GM)",
+                200: "gastrocnemius lateralis (GL)",
+            }
+        },
+        "mask_values": {"train_01_x_1_s004": {0, 100, 150, 200}},
+        "pixels": {"val_03_x_1_s001": (0, 0, 0), "train_02_x_1_s000": (12, 6, 150)},
+    }
+
+
+LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "leg-3d-us": (CATALOG.datasets["leg-3d-us"], _leg_3d_us),
+    "pcos-ultrasound-kaggle": (CATALOG.datasets["pcos-ultrasound-kaggle"], _pcos_ultrasound_kaggle),
+    "african-fetal-planes": (CATALOG.datasets["african-fetal-planes"], _african_fetal_planes),
+}
+
+
+@pytest.mark.parametrize("entry_id", sorted(LAYOUTS))
+def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
+    entry, build = LAYOUTS[entry_id]
+    assert entry.loader is not None, f"{entry_id}: the catalog entry names no loader"
+    expected = build(tmp_path / "stage")
+    _pack(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
+    out = convert(entry, tmp_path / "src")
+
+    assert len(out.rows) == expected["samples"], out.problems()
+    errors = [p for p in out.problems() if p["severity"] == "error"]
+    assert errors == expected.get("errors", []), errors
+    usage = out.metadata["source_files"]  # every image file of the layout is used, or left out on purpose
+    assert usage["dropped_by_reason"] == expected.get("dropped", {}), usage["dropped_files"]
+    splits = out.metadata["splits"]
+    if "splits" in expected:
+        assert splits["kind"] == "official", splits
+        assert out.splits() == expected["splits"]
+    else:
+        assert splits["kind"] == expected["split_kind"], splits
+        assert out.splits() == splits["counts"]
+    if "subjects" in expected:
+        assert len({r["subject_id"] for r in out.rows}) == expected["subjects"]
+        seen: dict[str, str] = {}
+        for row in out.rows:
+            assert seen.setdefault(row["subject_id"], row["split"]) == row["split"], row  # no subject in two splits
+    for sid, subject in expected.get("subjects_of", {}).items():
+        assert out.by_id[sid]["subject_id"] == subject, sid
+    targets = {t: {int(k): v for k, v in d["classes"].items()} for t, d in out.metadata["targets"].items()}
+    assert targets == expected.get("targets", {})
+    if "labels" in expected:
+        got: dict[str, int] = {}
+        for row in out.rows:
+            got[row["label"]] = got.get(row["label"], 0) + 1
+        assert got == expected["labels"]
+        assert out.metadata["labels"] == expected["label_classes"]
+    for sid, values in expected.get("mask_values", {}).items():
+        row = out.by_id[sid]
+        assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid
+    for sid, (y, x, cls) in expected.get("pixels", {}).items():  # (row, column, class id) in the first target
+        assert out.mask(sid, out.by_id[sid]["masks"][0]["target"])[y, x] == cls, sid
