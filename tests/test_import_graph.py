@@ -66,9 +66,6 @@ KNOWN_CYCLES: dict[frozenset[str], str] = {
             "registry.fetch.hosts.zenodo",
         }
     ): "host modules import their shared helpers from a base module, not from the package that registers them",
-    frozenset({"registry.loaders.base", "registry.loaders.common", "registry.loaders.splits"}): (
-        "the split-list and table options move to a module that imports neither base nor common"
-    ),
 }
 
 

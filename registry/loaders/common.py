@@ -9,33 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import decode
 from .base import ConvertContext, Decode
+from .split_names import SPLIT_ALIASES as SPLIT_ALIASES
+from .split_names import canonical_split as canonical_split
 
 Encoding = Literal["binary", "index", "palette"]
-
-SPLIT_ALIASES = {
-    "train": "train",
-    "training": "train",
-    "training_set": "train",
-    "trainset": "train",
-    "tr": "train",
-    "val": "val",
-    "valid": "val",
-    "validation": "val",
-    "validation_set": "val",
-    "dev": "val",
-    "test": "test",
-    "testing": "test",
-    "test_set": "test",
-    "testset": "test",
-    "ts": "test",
-}
-
-
-def canonical_split(name: str, mapping: dict[str, str] | None = None) -> str:
-    """'Training' -> 'train', 'validation' -> 'val'; an explicit ``mapping`` wins; unknown names are kept."""
-    if mapping and name in mapping:
-        return mapping[name]
-    return SPLIT_ALIASES.get(name.strip().lower(), name.strip().lower())
 
 
 def image_decode(ctx: ConvertContext, path: Path, frame: int | None = None) -> Decode:

@@ -128,6 +128,8 @@ from typing import Literal  # noqa: E402
 
 from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
 
+from .split_names import canonical_split  # noqa: E402
+
 KeyKind = Literal["stem", "name", "path", "index"]
 Column = str | int
 MAX_TABLE_ROWS = 2_000_000
@@ -274,8 +276,6 @@ def _matches(ctx: Any, pattern: str) -> list[Any]:
 
 def read_split_lists(ctx: Any, spec: SplitLists) -> _Lookup:
     """Every published split list named by ``spec``, as one lookup of key -> split."""
-    from .common import canonical_split
-
     lookup = _Lookup(spec.key)
     found: list[tuple[str | None, Any]] = []
     if isinstance(spec.files, dict):
@@ -356,8 +356,6 @@ def apply_tables(items: list[Any], ctx: Any, options: Any) -> list[Any]:
     A published split overrides the converter's; a table's subject or label fills it. Rows naming no sample and
     samples in no list are reported (warnings: the lists of some datasets name files that were never released).
     """
-    from .common import canonical_split
-
     sources = [it.source_file for it in items]
     spec = getattr(options, "split_lists", None)
     if spec is not None:
