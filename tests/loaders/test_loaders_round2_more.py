@@ -22,7 +22,7 @@ from registry.catalog import load_catalog
 from registry.fetch.extract import extract
 from registry.schema import Dataset
 from tests.conftest import REPO_ROOT
-from tests.fixtures.builders._common import rgb, save, us_image
+from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
 
 CATALOG = load_catalog(REPO_ROOT)
 
@@ -148,7 +148,71 @@ def _leg_3d_us(stage: Path) -> dict:
     }
 
 
+def _busi_whu(stage: Path) -> dict:
+    # Mendeley's "Download All" archive (its name is not shown by the evidence) with the BUSI-WHU/ folder ultatron reads
+    base = stage / "BUSI-WHU.zip" / "BUSI-WHU"
+    for n in range(1, 4):
+        save(base / "img" / f"{n:04d}.bmp", rgb(us_image(40, 48, 1300 + n)))
+        save(base / "gt" / f"{n:04d}_anno.bmp", blob_mask(40, 48, 1300 + n))
+    save(base / "img" / "0009.bmp", rgb(us_image(40, 48, 1309)))  # an image without its mask: reported, not converted
+    return {
+        "samples": 3,
+        "split_kind": "seeded-random",
+        "targets": {"tumour": {0: "background", 1: "tumour"}},
+        "mask_values": {"0001": {0, 1}},
+        "errors": [
+            {
+                "kind": "missing_mask",
+                "file": "BUSI-WHU/img/0009.bmp",
+                "message": "no mask for target(s) tumour; image skipped",
+                "severity": "error",
+                "sample_id": "0009",
+            }
+        ],
+        "dropped": {"missing_mask": 1},
+    }
+
+
+def _lepset(stage: Path) -> dict:
+    # the Zenodo archive's name is not shown by the evidence; ultatron finds labeled/ under LEPset/
+    base = stage / "LEPset.zip" / "LEPset"
+    frames = {("NPC", "17"): 3, ("NPC", "71"): 2, ("PC", "17"): 2, ("PC", "5"): 1}
+    seed = 0
+    for (label, patient), n in frames.items():
+        for k in range(n):
+            seed += 1
+            _jpeg(base / "labeled" / label / patient / f"{k}.jpg", us_image(36, 40, 1400 + seed))
+    for k in range(3):  # the unlabelled pool is left out on purpose (no label, no patient)
+        _jpeg(base / "unlabeled" / f"{k}.jpg", us_image(36, 40, 1450 + k))
+    return {
+        "samples": 8,
+        "split_kind": "seeded-subject",
+        "subjects": 4,  # patient 17 of NPC and patient 17 of PC are two patients
+        "subjects_of": {"NPC_17_0": "NPC/17", "PC_17_1": "PC/17"},
+        "labels": {"NPC": 5, "PC": 3},
+        "label_classes": ["NPC", "PC"],
+    }
+
+
+def _bratious(stage: Path) -> dict:
+    # the Zenodo archive's name is not shown by the evidence; the two folders are as ultatron reads them
+    base = stage / "BraTioUS.zip"
+    for n, name in enumerate(("case001_01", "case001_02", "case002_01")):
+        mask = (blob_mask(32, 40, 1500 + n) > 0).astype(np.uint8)
+        _volume(base / "imagesBraTioUS-public-dataset" / f"{name}.nii.gz", us_image(32, 40, 1500 + n)[None])
+        _volume(base / "labelsBraTioUS-public-dataset" / f"{name}.nii.gz", mask[None])
+    return {
+        "samples": 3,
+        "split_kind": "seeded-random",
+        "targets": {"tumour": {0: "background", 1: "glioma"}},
+        "mask_values": {"case001_01": {0, 1}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "busi-whu": (CATALOG.datasets["busi-whu"], _busi_whu),
+    "lepset": (CATALOG.datasets["lepset"], _lepset),
+    "bratious": (CATALOG.datasets["bratious"], _bratious),
     "leg-3d-us": (CATALOG.datasets["leg-3d-us"], _leg_3d_us),
     "pcos-ultrasound-kaggle": (CATALOG.datasets["pcos-ultrasound-kaggle"], _pcos_ultrasound_kaggle),
     "african-fetal-planes": (CATALOG.datasets["african-fetal-planes"], _african_fetal_planes),
