@@ -209,7 +209,25 @@ def _bratious(stage: Path) -> dict:
     }
 
 
+def _ultrasound_fetus_anitha(stage: Path) -> dict:
+    # Mendeley's archive with the doubled folders ultatron walks: <title>/<title>/Data/Data/<split>/<class>/*.png
+    base = stage / "Ultrasound Fetus Dataset.zip" / "Ultrasound Fetus Dataset" / "Data" / "Data"
+    files = {("train", "benign"): 2, ("train", "normal"): 1, ("validation", "malignant"): 1, ("test", "normal"): 2}
+    seed = 0
+    for (split, label), n in files.items():
+        for _ in range(n):
+            seed += 1
+            save(base / split / label / f"{label} ({seed}).png", us_image(36, 40, 1600 + seed))
+    return {
+        "samples": 6,
+        "splits": {"train": 3, "val": 1, "test": 2},
+        "labels": {"benign": 2, "malignant": 1, "normal": 3},
+        "label_classes": ["benign", "malignant", "normal"],
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "ultrasound-fetus-anitha": (CATALOG.datasets["ultrasound-fetus-anitha"], _ultrasound_fetus_anitha),
     "busi-whu": (CATALOG.datasets["busi-whu"], _busi_whu),
     "lepset": (CATALOG.datasets["lepset"], _lepset),
     "bratious": (CATALOG.datasets["bratious"], _bratious),
