@@ -19,11 +19,11 @@ from .provenance import sha256_file
 
 def runnable_weights(model):
     """The first weights declaration the runner can execute: onnx or torchscript, or for an adapter that reads
-    tensors (``sam``) a safetensors file or a PyTorch state dict / checkpoint."""
-    from .compat import TENSOR_WEIGHTS
+    tensors (``sam``, ``torch-state-dict``) a safetensors file or a PyTorch state dict / checkpoint."""
+    from .compat import TENSOR_ADAPTERS, TENSOR_WEIGHTS
 
     adapter = getattr(model, "adapter", None)
-    formats = TENSOR_WEIGHTS if adapter is not None and adapter.name == "sam" else tuple(RUNNABLE_WEIGHTS)
+    formats = TENSOR_WEIGHTS if adapter is not None and adapter.name in TENSOR_ADAPTERS else tuple(RUNNABLE_WEIGHTS)
     for w in model.weights:
         if w.format in formats:
             return w

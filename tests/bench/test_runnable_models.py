@@ -152,3 +152,141 @@ def test_ultrasam_keys_that_are_not_sam_or_truncated_files_are_clear_errors(tmp_
     truncated.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with pytest.raises(UsregError, match=r"does not load with torch\.load"):
         SamAdapter.from_weights(AdapterInfo("sam", "u"), "sam-tiny-test", truncated)
+
+
+# --- torch-state-dict: catalog entries on random weights in the authors' key layout -----------------------------------
+
+
+def _keys_and_shapes(name: str) -> list[tuple[str, tuple[int, ...]]]:
+    rows = []
+    for line in _lines(name):
+        key, _, shape = line.partition(" ")
+        rows.append((key, tuple(int(s) for s in shape.split(",") if s.strip())))
+    return rows
+
+
+def _random_state(rows, seed: int = 0) -> dict:
+    gen = torch.Generator().manual_seed(seed)
+    state = {}
+    for key, shape in rows:
+        if key.endswith("num_batches_tracked"):
+            state[key] = torch.tensor(0)
+        elif key.endswith("running_var"):
+            state[key] = torch.rand(shape, generator=gen) + 0.5
+        else:
+            state[key] = torch.randn(shape, generator=gen) * 0.1
+    return state
+
+
+def _entry(model_id: str):
+    import yaml
+
+    from registry.schema.model import Model
+
+    return Model.model_validate(yaml.safe_load((REPO / "entries" / "models" / f"{model_id}.yaml").read_text()))
+
+
+def _dataset(dataset_id: str):
+    import yaml
+
+    from registry.schema.dataset import Dataset
+
+    return Dataset.model_validate(yaml.safe_load((REPO / "entries" / "datasets" / f"{dataset_id}.yaml").read_text()))
+
+
+def test_sononet_entry_runs_the_released_key_layout_with_test_py_preprocessing(tmp_path):
+    from registry.bench.adapters import build_for_model
+
+    rows = _keys_and_shapes("sononet16_keys.txt")  # the names and shapes of the released SonoNet16.pth
+    path = tmp_path / "SonoNet16.pth"
+    torch.save(_random_state(rows), path)  # the port ships a bare state dict (no num_batches_tracked)
+    adapter = build_for_model(_entry("sononet"), tmp_path, weights_override=path)
+    rng = np.random.default_rng(0)
+    grey = (rng.random((300, 400)) * 255).astype(np.uint8)
+    rgb = (rng.random((250, 330, 3)) * 255).astype(np.uint8)
+    preds = adapter.predict([grey, rgb])
+    assert [p.probs.shape for p in preds] == [(14,), (14,)]
+    assert all(abs(p.probs.sum() - 1) < 1e-5 and p.label == int(p.probs.argmax()) for p in preds)
+    # test.py: grey, 224 x 288, (x - mean) / std * 255, then the network's own softmax
+    from PIL import Image
+
+    x = np.asarray(Image.fromarray(grey).resize((288, 224), Image.BILINEAR), np.float32)
+    x = (x - x.mean()) / x.std() * 255.0
+    with torch.no_grad():
+        expected = adapter.module(torch.from_numpy(x)[None, None]).numpy()[0]
+    assert np.allclose(preds[0].probs, expected, atol=1e-4)
+
+
+def test_fpus23_plane_classifier_entry_runs_the_lightning_state_dict(tmp_path):
+    from registry.bench import compat
+    from registry.bench.adapters import build_for_model
+
+    model = _entry("fpus23-resnet34")
+    assert compat.check(model, _dataset("fpus23")).ok  # runnable now: classes, task and weights all fit
+    rows = _keys_and_shapes("fpus23_plane8_keys.txt")  # model.conv1.weight ... model.fc.bias
+    path = tmp_path / "PLANE_8.pth"
+    torch.save(_random_state(rows, seed=1), path)
+    adapter = build_for_model(model, tmp_path, weights_override=path)
+    image = (np.random.default_rng(1).random((60, 80, 3)) * 255).astype(np.uint8)
+    [pred] = adapter.predict([image])
+    x = torch.from_numpy(image.astype(np.float32) / 255.0).permute(2, 0, 1)[None]  # ToTensor, no resize
+    with torch.no_grad():
+        expected = torch.softmax(adapter.module(x), dim=1).numpy()[0]
+    assert np.allclose(pred.probs, expected, atol=1e-5) and pred.label == int(expected.argmax())
+
+
+def test_echonet_measurements_entry_loads_torchvision_deeplab_keys_and_outputs_two_points(tmp_path):
+    from registry.bench.adapters import build_for_model
+    from registry.bench.adapters.torch_state_dict import build_module
+    from registry.bench.preprocess import Spec
+
+    module = build_module("deeplabv3-resnet50", 2)
+    expected = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    for key, shape in _keys_and_shapes("deeplabv3_resnet50_head_keys.txt"):  # torchvision's names and shapes
+        assert expected.get(key) == shape, key
+    assert not any(k.startswith(("aux_classifier.", "backbone.fc.")) for k in expected)
+    path = tmp_path / "aorta_weights.ckpt"
+    torch.save({f"m.{k}": v for k, v in module.state_dict().items()}, path)  # the Lightning wrapper's "m." prefix
+    adapter = build_for_model(_entry("echonet-measurements"), tmp_path, weights_override=path)
+    assert adapter.output_kind == "points" and adapter.spec.size == (480, 640)
+    adapter.spec = Spec(channels=3, size=(48, 64), normalization="zero-one")  # a small frame keeps the test fast
+    [pred] = adapter.predict([np.full((96, 128, 3), 80, np.uint8)])
+    assert pred.points.shape == (2, 2)
+    assert (pred.points >= 0).all() and (pred.points[:, 0] <= 128).all() and (pred.points[:, 1] <= 96).all()
+
+
+def test_heatmap_points_are_sigmoid_weighted_centroids_in_x_y_order():
+    from registry.bench.adapters.torch_state_dict import heatmap_centroids
+
+    logits = torch.full((1, 2, 20, 30), -40.0)
+    logits[0, 0, 4:7, 10:13] = 40.0  # a blob centred at x=11, y=5
+    logits[0, 1, 15, 25] = 40.0
+    points = heatmap_centroids(torch, logits).numpy()[0]
+    assert np.allclose(points, [[11.0, 5.0], [25.0, 15.0]], atol=1e-3)
+
+
+def test_wrong_or_truncated_state_dicts_are_weights_load_errors(tmp_path):
+    from registry.bench.adapters import WeightsLoadError, build_for_model
+    from registry.bench.adapters.torch_state_dict import build_module
+    from registry.errors import UsageError
+
+    model = _entry("fpus23-resnet34")
+    other = tmp_path / "sononet.pth"
+    torch.save(_random_state(_keys_and_shapes("sononet16_keys.txt")), other)
+    with pytest.raises(WeightsLoadError, match="does not match fpus23-resnet8"):
+        build_for_model(model, tmp_path, weights_override=other)
+    rows = _keys_and_shapes("fpus23_plane8_keys.txt")
+    wide = _random_state(rows)
+    wide["model.fc.weight"] = torch.zeros(5, 256)
+    wrong = tmp_path / "wrong_head.pth"
+    torch.save(wide, wrong)
+    with pytest.raises(WeightsLoadError, match=r"differently shaped.*model\.fc\.weight|fc\.weight \(5, 256\)"):
+        build_for_model(model, tmp_path, weights_override=wrong)
+    good = tmp_path / "PLANE_8.pth"
+    torch.save(_random_state(rows), good)
+    cut = tmp_path / "PLANE_8_cut.pth"
+    cut.write_bytes(good.read_bytes()[:5000])
+    with pytest.raises(WeightsLoadError, match=r"does not load with torch\.load"):
+        build_for_model(model, tmp_path, weights_override=cut)
+    with pytest.raises(UsageError, match="unknown architecture"):
+        build_module("resnet-from-yaml", 4)

@@ -2,6 +2,9 @@
 
 - ``onnx``: ONNX Runtime (``onnx_adapter``);
 - ``torchscript``: TorchScript archives, optional extra ``usreg[bench]`` (``torch_adapter``);
+- ``sam``: SAM-architecture checkpoints through transformers' ``SamModel`` (``sam_adapter``, ``sam_keys``);
+- ``torch-state-dict``: PyTorch state dicts loaded into a module of the allow-list in ``architectures``
+  (``torch_state_dict``), chosen by ``options.architecture``;
 - ``builtin``: the recipes below, which need no downloaded weights. A model entry may name one with
   ``adapter: {name: builtin, options: {recipe: unet-ensemble, ...}}``.
 
@@ -105,6 +108,8 @@ def build_for_model(
             return build_sam(model, {**options, **(overrides or {})}, sam_path, sam_digest, device)
         except UsregError as exc:
             raise WeightsLoadError(exc.message, exc.hint, sam_digest) from exc
+    if name == "torch-state-dict":
+        return _build_state_dict(model, home, device, weights_override, {**options, **(overrides or {})}, classes)
     if name not in ("onnx", "torchscript"):
         raise UsregError(
             f"model {model.id} cannot be run: no onnx or torchscript weights and no adapter",
@@ -133,6 +138,26 @@ def build_for_model(
             "check that the file is a valid model in the declared format",
             digest,
         ) from exc
+
+
+def _build_state_dict(model, home: Path, device: str, weights_override, options: dict[str, Any], classes) -> Adapter:
+    """``torch-state-dict``: a module from the allow-list in ``architectures`` with the entry's PyTorch weights."""
+    from .. import weights as weights_mod
+    from ..compat import output_kind
+
+    path, digest = weights_mod.resolve(model, home, weights_override)
+    info = AdapterInfo("torch-state-dict", model.id, weights_sha256=digest, weights_path=str(path), options=options)
+    activation = model.output.activation if model.output else None
+    try:
+        from .torch_state_dict import TorchStateDictAdapter
+
+        return TorchStateDictAdapter(
+            info, path, Spec.from_entry(model.input), output_kind(model), classes, activation, device=device
+        )
+    except UsregError as exc:
+        if "not installed" in exc.message or "--device cuda" in exc.message:
+            raise
+        raise WeightsLoadError(f"model {model.id}: {exc.message}", exc.hint, digest) from exc
 
 
 class WeightsLoadError(UsregError):
