@@ -19,9 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory):
-    catalog = load_catalog(REPO, duplicates=False)
-    if catalog.errors:
-        pytest.skip(f"the catalog has {len(catalog.errors)} validation error(s); `usreg validate` reports them")
+    catalog = load_catalog(REPO, duplicates=False).usable()  # a draft being written elsewhere is validate's business
     home = tmp_path_factory.mktemp("usreg-home")  # no fetched data: the published scores
     return catalog, score_catalog(catalog, home=home)
 
