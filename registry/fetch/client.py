@@ -22,7 +22,7 @@ from .errors import DownloadError, HostError, redact_text, redact_url
 from .plan import Candidate
 from .retry import RETRY_STATUSES, TRANSIENT_ERRORS, backoff_delay, describe, parse_retry_after
 from .settings import QUEUE_CHUNKS, FetchSettings
-from .transport import DEADLINE, HEADERS_ONLY, HostNotFound, Urllib3Transport, proxies_configured
+from .transport import DEADLINE, HEADERS_ONLY, HostNotFound, Urllib3Transport, fast_transport_supported
 from .verify import feed_file
 
 MAX_REDIRECTS = 20  # httpx's default
@@ -127,9 +127,11 @@ class HttpClient:
         self.settings = settings or FetchSettings.from_env()
         self._sleep = sleep
         timeout = httpx.Timeout(self.settings.read_timeout, connect=self.settings.connect_timeout)
-        transport = None if proxies_configured() else Urllib3Transport(max_connections=max_connections)
+        fast = fast_transport_supported()
+        transport = Urllib3Transport(max_connections=max_connections) if fast else None
         self.http = httpx.Client(
             transport=transport,
+            trust_env=not fast,  # the transport reads the proxy variables itself; httpx must not mount its own
             timeout=timeout,
             follow_redirects=True,
             headers={"User-Agent": USER_AGENT},

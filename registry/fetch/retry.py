@@ -21,6 +21,7 @@ TRANSIENT_ERRORS = (
     httpx.ReadError,
     httpx.WriteError,
     httpx.RemoteProtocolError,
+    httpx.ProxyError,  # the proxy refused or dropped the connection
 )
 
 

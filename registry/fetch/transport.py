@@ -5,8 +5,9 @@ reaches well under half of curl's rate (see perf/fetch_throughput.py). This tran
 redirects, cookies, auth, errors) and moves body bytes through urllib3/http.client, which read straight from the
 socket in pieces of up to 1 MiB. urllib3 errors are mapped onto the httpx exception classes, so callers only see httpx.
 
-It is used only when no proxy is configured in the environment: with a proxy, usreg falls back to httpx's own
-transport, which honours HTTP(S)_PROXY and NO_PROXY.
+Proxies from the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) go through urllib3's ProxyManager, so
+the deadline below holds behind a proxy too. Only a proxy urllib3 cannot speak (SOCKS) makes usreg fall back to
+httpx's own transport.
 
 Every request has an overall deadline (``USREG_REQUEST_DEADLINE``): a watchdog shuts the socket down when the answer's
 headers (or, for a request that is not streamed, the whole answer) have not arrived in time. Socket timeouts alone
@@ -19,6 +20,7 @@ import contextlib
 import socket
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -30,10 +32,23 @@ from urllib3 import exceptions as u3
 from .settings import CHUNK_SIZE, FLUSH_INTERVAL
 
 
-def proxies_configured() -> bool:
-    """Whether HTTP(S)_PROXY / ALL_PROXY is set, in which case the httpx default transport is used."""
+def fast_transport_supported() -> bool:
+    """Whether ``Urllib3Transport`` can serve every configured proxy (http and https proxies; not SOCKS)."""
     proxies = urllib.request.getproxies()
-    return any(key in proxies for key in ("http", "https", "all"))
+    return all(
+        urllib.parse.urlsplit(proxies[key]).scheme in ("http", "https")
+        for key in ("http", "https", "all")
+        if proxies.get(key)
+    )
+
+
+def proxy_for(url: httpx.URL) -> str | None:
+    """The proxy for ``url`` from the environment, honouring NO_PROXY; None to connect directly."""
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(url.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass_environment(url.host, proxies):
+        return None
+    return proxy
 
 
 class HostNotFound(httpx.ConnectError):
@@ -221,8 +236,23 @@ class Urllib3Transport(httpx.BaseTransport):
             kwargs["ca_certs"] = certifi.where()
         except ImportError:  # pragma: no cover - certifi comes with httpx
             pass
+        self._kwargs = kwargs
         self._pool = urllib3.PoolManager(**kwargs)
         self._pool.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
+        self._proxy_pools: dict[str, urllib3.ProxyManager] = {}
+        self._mutex = threading.Lock()
+
+    def _manager(self, url: httpx.URL) -> urllib3.PoolManager:
+        proxy = proxy_for(url)
+        if proxy is None:
+            return self._pool
+        with self._mutex:
+            manager = self._proxy_pools.get(proxy)
+            if manager is None:
+                manager = urllib3.ProxyManager(proxy, **self._kwargs)
+                manager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
+                self._proxy_pools[proxy] = manager
+            return manager
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         timeouts = request.extensions.get("timeout", {})
@@ -235,7 +265,7 @@ class Urllib3Transport(httpx.BaseTransport):
         watchdog = _Watchdog(deadline) if deadline else None
         _current.watchdog = watchdog
         try:
-            response = self._pool.urlopen(
+            response = self._manager(request.url).urlopen(
                 request.method,
                 str(request.url),
                 body=body,
@@ -266,3 +296,5 @@ class Urllib3Transport(httpx.BaseTransport):
 
     def close(self) -> None:
         self._pool.clear()
+        for manager in self._proxy_pools.values():
+            manager.clear()

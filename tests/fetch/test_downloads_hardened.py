@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -115,6 +116,40 @@ def test_download_below_the_minimum_rate_is_retried_then_abandoned(server, usreg
     assert server.hits("/files/crawl.bin") == 2 and out["elapsed"] < 8
     # what arrived is kept: the second attempt resumed where the first stopped
     assert server.requests("/files/crawl.bin")[1].headers["range"].startswith("bytes=")
+
+
+@pytest.fixture
+def proxy():
+    from tests.fixtures.server import ForwardProxy
+
+    forward = ForwardProxy().start()
+    yield forward
+    forward.stop()
+
+
+def test_fetch_through_a_proxy_and_its_deadline(server, proxy, usreg_home: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    data = os.urandom(300_000)
+    paths = server.add_zenodo_record(814, {"p.bin": data})
+    fetch_dataset(dataset("proxied", [{"kind": "zenodo", "id": "814"}]))
+    assert (usreg_home / "downloads/proxied/latest/p.bin").read_bytes() == data
+    assert [urlsplit(u).path for u in proxy.urls] == ["/zenodo/api/records/814", paths["p.bin"]]
+    # behind the proxy, a host that never finishes its headers still meets the deadline
+    monkeypatch.setenv("USREG_REQUEST_DEADLINE", "0.5")
+    monkeypatch.setenv("USREG_RETRIES", "1")
+    url = server.add_http_file("/files/proxied-slow.bin", b"x" * 10)
+    server.slow_headers("/files/proxied-slow.bin", 1.0, times=10)
+    out = _bounded(lambda: fetch_dataset(dataset("proxied-slow", [{"kind": "http", "url": url}])))
+    assert isinstance(out.get("error"), DownloadError), out
+    assert "USREG_REQUEST_DEADLINE" in out["error"].message and out["elapsed"] < 5
+
+
+def test_no_proxy_connects_directly(server, proxy, usreg_home: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    url = server.add_http_file("/files/direct.bin", b"d" * 1000)
+    fetch_dataset(dataset("direct", [{"kind": "http", "url": url}]))
+    assert proxy.urls == [] and server.hits("/files/direct.bin") == 1
 
 
 def test_dry_run_size_probe_is_bounded_by_the_deadline(server, usreg_home: Path, monkeypatch) -> None:
