@@ -290,3 +290,23 @@ def test_wrong_or_truncated_state_dicts_are_weights_load_errors(tmp_path):
         build_for_model(model, tmp_path, weights_override=cut)
     with pytest.raises(UsageError, match="unknown architecture"):
         build_module("resnet-from-yaml", 4)
+
+
+def test_runner_scores_a_state_dict_classifier_by_class_name(tmp_path):
+    """The runner path (class mapping by name, classification metrics) with the fpus23 entry's adapter."""
+    from registry.bench.adapters import build_for_model
+    from registry.bench.runner import evaluate
+    from registry.formats.sample import Sample
+    from tests.bench.helpers import view
+
+    path = tmp_path / "PLANE_8.pth"
+    torch.save(_random_state(_keys_and_shapes("fpus23_plane8_keys.txt"), seed=4), path)
+    adapter = build_for_model(_entry("fpus23-resnet34"), tmp_path, weights_override=path)
+    names = ["AC_PLANE", "BPD_PLANE", "FL_PLANE", "NO_PLANE"]
+    rng = np.random.default_rng(3)
+    samples = [Sample(f"s{i}", (rng.random((40, 56, 3)) * 255).astype(np.uint8), label=names[i % 4]) for i in range(8)]
+    out = evaluate(adapter, view(samples, labels=names, targets={}), n_boot=0)
+    metrics = {m.name: m.value for m in out.metrics}
+    predicted = [names[p.label] for p in adapter.predict([s.image for s in samples])]
+    expected = np.mean([p == s.label for p, s in zip(predicted, samples, strict=True)])
+    assert out.task == "classification" and metrics["accuracy"] == pytest.approx(expected)
