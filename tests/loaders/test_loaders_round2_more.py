@@ -226,7 +226,47 @@ def _ultrasound_fetus_anitha(stage: Path) -> dict:
     }
 
 
+def _mp4(path: Path, frames: int, fps: int, seed: int) -> None:
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 48, 32, "yuv420p"
+        for k in range(frames):
+            image = av.VideoFrame.from_ndarray(rgb(us_image(32, 48, seed + k)), format="rgb24")
+            for packet in stream.encode(image):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def _blues(stage: Path) -> dict:
+    # GitHub's archive of the authors' repository: COVID-BLUES-main/ with lus_videos/ and the two tables
+    base = stage / "COVID-BLUES-main.zip" / "COVID-BLUES-main"
+    _mp4(base / "lus_videos" / "patient_10_L1.mp4", frames=8, fps=4, seed=1700)  # every 4th frame: 0, 4
+    _mp4(base / "lus_videos" / "patient_10_R2.mp4", frames=3, fps=2, seed=1710)  # every 2nd frame: 0, 2
+    _mp4(base / "lus_videos" / "patient_62_R1_2.mp4", frames=30, fps=1, seed=1720)  # every frame, at most 10
+    (base / "severity.csv").write_text(
+        "video_file,Severity Score,A-lines,B-lines,comments\n"
+        "patient_10_L1,0.0,yes,no,\n"
+        'patient_10_R2,3.0,no,yes,"consolidation, B-lines"\n'
+        "patient_62_R1_2,2.0,yes,yes,\n"
+    )
+    (base / "clinical_variables.csv").write_text("patient_id,cov_test\n10,1\n62,0\n")
+    (base / "README.md").write_text("All videos are available as .mp4 files in the folder lus_videos\n")
+    return {
+        "samples": 2 + 2 + 10,
+        "split_kind": "seeded-subject",
+        "subjects": 2,
+        "subjects_of": {"patient_10_L1_0004": "10", "patient_62_R1_2_0009": "62"},
+        "labels": {"0": 2, "3": 2, "2": 10},
+        "label_classes": ["0", "1", "2", "3"],
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "blues": (CATALOG.datasets["blues"], _blues),
     "ultrasound-fetus-anitha": (CATALOG.datasets["ultrasound-fetus-anitha"], _ultrasound_fetus_anitha),
     "busi-whu": (CATALOG.datasets["busi-whu"], _busi_whu),
     "lepset": (CATALOG.datasets["lepset"], _lepset),
@@ -277,3 +317,30 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
         assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid
     for sid, (y, x, cls) in expected.get("pixels", {}).items():  # (row, column, class id) in the first target
         assert out.mask(sid, out.by_id[sid]["masks"][0]["target"])[y, x] == cls, sid
+
+
+def test_blues_reports_unscored_videos_and_scores_without_a_video(tmp_path, convert):
+    base = tmp_path / "src" / "COVID-BLUES-main"
+    _mp4(base / "lus_videos" / "patient_3_L2.mp4", frames=2, fps=1, seed=1800)
+    _mp4(base / "lus_videos" / "notes.mp4", frames=2, fps=1, seed=1810)  # not patient_<id>_<point>: not converted
+    (base / "severity.csv").write_text("video_file,Severity Score\npatient_9_R1,1.0\npatient_9_R2,7.0\n")
+    out = convert(CATALOG.datasets["blues"], tmp_path / "src")
+    assert len(out.rows) == 2 and {r["label"] for r in out.rows} == {None}
+    kinds = {(p["kind"], p["file"]) for p in out.problems()}
+    assert ("missing_annotation", "COVID-BLUES-main/lus_videos/patient_3_L2.mp4") in kinds
+    assert ("missing_image", "COVID-BLUES-main/severity.csv") in kinds  # patient_9_R1 is scored, not shipped
+    assert ("unknown_label", "COVID-BLUES-main/severity.csv") in kinds  # a score outside 0-3
+    assert ("not_converted", "COVID-BLUES-main/lus_videos/notes.mp4") in kinds
+
+
+def test_leg_3d_us_takes_evenly_spaced_labelled_slices(tmp_path, convert):
+    entry = CATALOG.datasets["leg-3d-us"]
+    entry = entry.model_copy(update={"loader": entry.loader.model_copy(update={"options": {"slices": 3}})})
+    image = np.stack([us_image(16, 20, 1900 + k) for k in range(12)])
+    label = np.zeros((12, 16, 20), np.uint8)
+    label[2:11, 4:8, 4:8] = 150  # slices 2..10 show a muscle
+    _volume(tmp_path / "src" / "train" / "07" / "x_3.mha", image)
+    _volume(tmp_path / "src" / "train" / "07" / "masksX_3.mha", label)
+    out = convert(entry, tmp_path / "src")
+    assert sorted(r["frame"] for r in out.rows) == [2, 6, 10]
+    assert {r["split"] for r in out.rows} == {"train"}

@@ -6,6 +6,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     acouslic_ai,
     aul,
     bite,
+    blues,
     breast_lesions_usg_breast,
     bus_bra,
     bus_uc,
