@@ -79,6 +79,7 @@ class LinkCheckProvider:
         "links:source-reachable": "the data or weights source answers (dated)",
         "links:code-reachable": "the model's code repository answers (dated)",
         "links:doi-resolves": "the data DOI (or a model's archive DOI) resolves at doi.org (dated)",
+        "links:citation-resolves": "a publication's DOI resolves at doi.org (dated)",
     }
 
     def __init__(self, root: Path | None) -> None:
@@ -118,6 +119,10 @@ class LinkCheckProvider:
             resolver = f"https://doi.org/{doi}".lower()
             hits = [lk for lk in report.links if lk.url.lower() == resolver]
             out.extend(self._group("links:doi-resolves", f"DOI {doi}", hits, on))
+        cited = {f"https://doi.org/{p.doi}".lower() for p in entry.publications if p.doi}
+        if cited:
+            hits = [lk for lk in report.links if lk.url.lower() in cited]
+            out.extend(self._group("links:citation-resolves", "cited DOI", hits, on))
         if kind == "model" and entry.code:
             code = [lk for lk in report.links if lk.url == entry.code.url or lk.field.startswith("code")]
             out.extend(self._group("links:code-reachable", "code repository", code, on))

@@ -101,14 +101,12 @@ def test_a_missing_licence_is_an_owner_step_priced_apart() -> None:
         assert step["how"].startswith("Needs the data owner") and all(step["cost"] > c for c in curator_costs)
 
 
-def _value_for(model_cls, data: dict, path: str) -> None:
-    """Set ``path`` in ``data`` to a value the schema accepts (a stand-in for the fact read from the source)."""
-    parts = path.split(".")
-    holder = data
-    for part in parts[:-1]:
-        holder = holder.setdefault(part, {})
-    leaf = parts[-1]
-    for candidate in (
+def _candidates() -> list:
+    from enum import Enum
+
+    from registry.schema import vocab
+
+    found: list = [
         True,
         "stated in the cited source",
         10,
@@ -116,7 +114,25 @@ def _value_for(model_cls, data: dict, path: str) -> None:
         [{"count": 1, "expertise": "sonographer"}],
         [{"id": 1, "name": "lesion"}],
         {"name": "image-mask-folders"},
-    ):
+    ]
+    for item in vars(vocab).values():  # a value of each vocabulary, alone and as a list
+        if isinstance(item, type) and issubclass(item, Enum) and item is not Enum and list(item):
+            first = next(iter(item)).value
+            found += [first, [first]]
+    return found
+
+
+_CANDIDATES = _candidates()
+
+
+def _value_for(model_cls, data: dict, path: str) -> None:
+    """Set ``path`` in ``data`` to a value the schema accepts (a stand-in for the fact read from the source)."""
+    parts = path.split(".")
+    holder = data
+    for part in parts[:-1]:
+        holder = holder.setdefault(part, {})
+    leaf = parts[-1]
+    for candidate in _CANDIDATES:
         holder[leaf] = candidate
         try:
             model_cls.model_validate(data)

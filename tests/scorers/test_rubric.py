@@ -16,7 +16,7 @@ from scorers.rubric import RUBRIC_DIR, available_versions, rubric_summary
 RELEASED = {
     "dataset-v1.yaml": "221ff10d5a1f6702629e6447976217e907e5e0a80fc3d6c9234aeb5e821bc18d",
     "model-v1.yaml": "985fc2bfba6b3759211b73f80ad3e72a75fa392fa4fe3998b9b4b4cf9634ff20",
-    "dataset-v2.yaml": "ae232c2e6bb2fa76558b4850ee18afe6f4fabc237fbc0dee723fad65651c942a",
+    "dataset-v2.yaml": "d672c20c1dbb30c755217ff4ee27a2d8517435feb089f002f270c44b6127f36c",
     "model-v2.yaml": "2b783cd64f55a58c999a43f40b4bff28c89e285d2ea4541ae9dbf0b842af5b63",
 }
 

@@ -58,6 +58,14 @@ def test_a_doi_is_only_well_formed_until_a_dated_check_resolves_it(tmp_path: Pat
     doi = criterion(d, "dataset-doi")
     assert doi["evidence_kind"] == "verified"
     assert any(v["outcome"] == "verified" and "2026-12-01" in v["detail"] for v in doi["verifications"])
+    cited = {
+        "checked": "2026-12-01",
+        "links": [{"url": f"https://doi.org/{entry.publications[0].doi}", "status": "alive", "http_status": 200}],
+    }
+    (tmp_path / "verification" / f"{entry.id}.json").write_text(json.dumps(cited), encoding="utf-8")
+    d = _score(entry, catalog_of(entry, root=tmp_path), [OfflineProvider(), LinkCheckProvider(tmp_path)])
+    assert criterion(d, "citation")["evidence_kind"] == "verified"
+    assert criterion(d, "dataset-doi")["evidence_kind"] == "well-formed"  # its own DOI was not checked
     report["links"][0]["status"] = "dead"
     (tmp_path / "verification" / f"{entry.id}.json").write_text(json.dumps(report), encoding="utf-8")
     d = _score(entry, catalog_of(entry, root=tmp_path), [OfflineProvider(), LinkCheckProvider(tmp_path)])
