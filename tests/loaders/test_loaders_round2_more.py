@@ -265,7 +265,52 @@ def _blues(stage: Path) -> dict:
     }
 
 
+def _xlsx(path: Path, sheets: dict[str, list[list]]) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+
+
+def _regensburg_appendicitis(stage: Path) -> dict:
+    # the Zenodo record's files: US_Pictures.zip (views of each patient), app_data.xlsx and test_set_codes.csv
+    pictures = stage / "US_Pictures.zip" / "US_Pictures"
+    for n, name in enumerate(("1.1.bmp", "1.2 appendix.bmp", "2.1.bmp", "3.1.bmp", "3.4.bmp", "4.1.bmp")):
+        save(pictures / name, rgb(us_image(36, 44, 2000 + n)))
+    (pictures / "Thumbs.db").write_bytes(b"\0")
+    _xlsx(
+        stage / "app_data.xlsx",
+        {
+            "Read me": [["About"], ["one row per patient"]],
+            "All cases": [
+                ["Age", "US_Number", "Diagnosis", "Management"],
+                [9.1, 1.0, "appendicitis", "primary surgical"],
+                [12.5, 2.0, "no appendicitis", "conservative"],
+                [7.0, 3.0, "appendicitis", "secondary surgical"],
+                [5.0, None, "no appendicitis", "conservative"],  # a patient without ultrasound
+            ],
+        },
+    )
+    (stage / "test_set_codes.csv").write_text("US_Number\n3\n")
+    return {
+        "samples": 6,
+        "split_kind": "official-partial",
+        "test_subjects": {"3"},
+        "subjects": 4,
+        "subjects_of": {"1_2_appendix": "1", "3_4": "3"},
+        "labels": {"appendicitis": 4, "no appendicitis": 1, None: 1},  # patient 4 is not in the table
+        "label_classes": ["appendicitis", "no appendicitis"],
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "regensburg-appendicitis": (CATALOG.datasets["regensburg-appendicitis"], _regensburg_appendicitis),
     "blues": (CATALOG.datasets["blues"], _blues),
     "ultrasound-fetus-anitha": (CATALOG.datasets["ultrasound-fetus-anitha"], _ultrasound_fetus_anitha),
     "busi-whu": (CATALOG.datasets["busi-whu"], _busi_whu),
@@ -297,6 +342,8 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
     else:
         assert splits["kind"] == expected["split_kind"], splits
         assert out.splits() == splits["counts"]
+    if "test_subjects" in expected:  # the published test patients, and only they, are in the test split
+        assert {r["subject_id"] for r in out.rows if r["split"] == "test"} == expected["test_subjects"]
     if "subjects" in expected:
         assert len({r["subject_id"] for r in out.rows}) == expected["subjects"]
         seen: dict[str, str] = {}

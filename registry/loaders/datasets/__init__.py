@@ -37,6 +37,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     open_kidney,
     pocus_covid19,
     porcine_spinal_cord,
+    regensburg_appendicitis,
     remind,
     remind2reg,
     resect,
