@@ -310,3 +310,43 @@ def test_runner_scores_a_state_dict_classifier_by_class_name(tmp_path):
     predicted = [names[p.label] for p in adapter.predict([s.image for s in samples])]
     expected = np.mean([p == s.label for p, s in zip(predicted, samples, strict=True)])
     assert out.task == "classification" and metrics["accuracy"] == pytest.approx(expected)
+
+
+# --- checkpoints with framework metadata ------------------------------------------------------------------------------
+
+CODE_RAN: list[str] = []
+
+
+class TrainingLogEntry:
+    """Stands for a framework object pickled next to the weights (e.g. MMEngine's HistoryBuffer)."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def __setstate__(self, state):
+        CODE_RAN.append("setstate")  # must never run while usreg reads a checkpoint
+        self.__dict__.update(state)
+
+
+def test_checkpoint_metadata_of_other_classes_is_dropped_without_running_its_code(tmp_path):
+    from registry.bench.adapters.checkpoint import Placeholder
+    from registry.bench.adapters.sam_adapter import read_state_dict
+    from registry.errors import UsregError
+
+    weights = {"conv.weight": torch.randn(2, 1, 3, 3), "conv.bias": torch.zeros(2)}
+    path = tmp_path / "epoch_12.pth"
+    meta = {"hub": TrainingLogEntry([0.5, 0.4]), "acc": np.float64(0.91), "cfm": np.eye(2)}
+    torch.save({"meta": meta, "message_hub": TrainingLogEntry([1]), "state_dict": weights}, path)
+    CODE_RAN.clear()
+    state = read_state_dict(path)
+    assert set(state) == set(weights) and all(torch.equal(state[k], weights[k]) for k in weights)
+    assert CODE_RAN == []
+    from registry.bench.adapters.checkpoint import load_tensors
+
+    raw = load_tensors(path)
+    assert isinstance(raw["message_hub"], Placeholder) and isinstance(raw["meta"]["acc"], Placeholder)
+    bad = tmp_path / "bad.pth"
+    torch.save({"conv.weight": torch.zeros(1), "history": TrainingLogEntry([2])}, bad)
+    with pytest.raises(UsregError, match="not tensors"):
+        read_state_dict(bad)
+    assert CODE_RAN == []

@@ -127,7 +127,8 @@ def key_layout(keys: Sequence[str]) -> str:
 
 
 def read_state_dict(path: Path) -> dict[str, Any]:
-    """Tensors from a ``.safetensors`` file or a PyTorch checkpoint, without running pickled code."""
+    """Tensors from a ``.safetensors`` file or a PyTorch checkpoint, without running pickled code (non-tensor
+    metadata of other classes is dropped, ``checkpoint.load_tensors``)."""
     if path.suffix == ".safetensors":
         from safetensors.torch import load_file
 
@@ -138,10 +139,17 @@ def read_state_dict(path: Path) -> dict[str, Any]:
                 f"{path.name} is not a readable safetensors file: {str(exc).strip().splitlines()[0][:200]}",
                 hint="fetch the file again (it may be truncated)",
             ) from None
-    import torch
+    from .checkpoint import load_tensors
 
     try:
-        return _unwrap(torch.load(str(path), map_location="cpu", weights_only=True))
+        state = _unwrap(load_tensors(path))
+        odd = [str(k) for k, v in state.items() if not hasattr(v, "shape")]
+        if odd:
+            raise UsregError(
+                f"{path.name}: {len(odd)} state-dict entries are not tensors (e.g. {', '.join(odd[:3])})",
+                hint="the weights must be a dict of tensors (torch.save(model.state_dict(), path))",
+            )
+        return state
     except UsregError:
         raise
     except Exception as exc:  # truncated, not a checkpoint, or pickled objects that weights_only refuses
