@@ -7,6 +7,7 @@ Layout::
       downloads/<id>/<version>/usreg.lock.json  sha256, origin and trust level of every downloaded file
       sources/<id>/<version>/                   the unpacked source tree (.<version>.state.json beside it)
       datasets/<id>/<version>/                  the common format (built in .<version>.partial-* and renamed)
+      collections/<id>/                         a collection's merged COCO files and member summary
       bench/trained/<dataset>/<version>/        weights trained by the benchmark recipes
       bench/reproductions.json                  reproduced metrics, read by the scorers
       index/catalog-<hash>.sqlite               the SQLite index of one catalog root
@@ -26,6 +27,7 @@ from .errors import UsageError
 LOCK_FILE = "usreg.lock.json"
 PART_SUFFIX = ".part"
 DOWNLOADS, SOURCES, DATASETS, BENCH, INDEX = "downloads", "sources", "datasets", "bench", "index"
+COLLECTIONS = "collections"
 AREAS = (DOWNLOADS, SOURCES, DATASETS)
 
 ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"  # the schema's EntryId uses this one
@@ -82,6 +84,11 @@ def datasets_root(home: Path) -> Path:
 
 def dataset_dir(home: Path, dataset_id: str, version: str) -> Path:
     return datasets_root(home) / dataset_id / version
+
+
+def collection_dir(home: Path, collection_id: str) -> Path:
+    """Merged COCO files and the member summary of a collection."""
+    return Path(home) / COLLECTIONS / collection_id
 
 
 def trained_dir(home: Path, dataset_id: str, version: str | None) -> Path:

@@ -116,7 +116,8 @@ def fetch(
     interrupted fetch resumes when run again. Sources that need a person (registration, challenges, TCIA) print
     where to go; then pass what you downloaded with --from-file.
     """
-    from ..fetch import JsonReporter, RichReporter, fetch_dataset
+    from ..fetch import JsonReporter, RichReporter
+    from ..pipeline import fetch_and_convert
 
     entry_ids = list(ids)
     files = list(from_files)
@@ -138,7 +139,7 @@ def fetch(
             continue
         reporter = JsonReporter() if fmt == "json" else (None if dry_run else RichReporter(console(stderr=True)))
         try:
-            result = fetch_dataset(
+            result = fetch_and_convert(
                 entry,
                 version=version,
                 dest=dest_for[entry.id],
@@ -184,7 +185,7 @@ def fetch(
 
 def _fetch_collection(app, entry, files, executor, address, fmt: str, keep_going: bool) -> UsregError | None:
     """Every member of a collection: fetched (or found in the --from-file folder) and converted, then merged."""
-    from ..loaders.collection import fetch_collection
+    from ..collections import fetch_collection
 
     if len(files) > 1:
         raise UsageError(

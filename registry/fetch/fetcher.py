@@ -635,25 +635,6 @@ class _Run:
             self.reporter.message(f"source tree up to date: {tree}")
         return tree
 
-    def convert(self, source_dir: Path) -> tuple[Path | None, str]:
-        loader = getattr(self.entry, "loader", None)
-        if self.kind == "model":
-            return None, f"weights of {self.id} are in {source_dir}"
-        no_loader = f"no loader for {self.id} yet; raw files are in {source_dir}"
-        if loader is None:
-            return None, no_loader
-        try:
-            import registry.loaders as loaders
-        except ImportError:
-            return None, no_loader
-        names = getattr(loaders, "names", None)
-        convert_entry = getattr(loaders, "convert_entry", None)
-        if not callable(names) or not callable(convert_entry) or loader.name not in set(names()):
-            return None, no_loader + f" (loader {loader.name!r} is not registered)"
-        self.reporter.message(f"converting with loader {loader.name!r}")
-        out = convert_entry(self.entry, source_dir, self.home, self.version)
-        return Path(out), f"{self.id} is ready in {out}"
-
 
 def fetch_dataset(
     entry: Any,
@@ -669,7 +650,8 @@ def fetch_dataset(
     reporter: Reporter | None = None,
     settings: FetchSettings | None = None,
 ) -> FetchResult:
-    """Fetch one dataset (or a model's weights): download or ingest, verify, build the source tree, convert.
+    """Fetch one dataset (or a model's weights): download or ingest, verify, and build the source tree. It never
+    converts: ``registry.pipeline.fetch_and_convert`` does that once this returns and the fetch lock is released.
 
     Raises ``ManualDownloadRequired`` (with instructions) when a source needs a person and no ``from_files`` were
     given, ``ChecksumMismatch`` when bytes do not verify, ``UnsafeArchive`` for hostile archives, and other
@@ -811,7 +793,7 @@ def _finish(run: _Run, lock: Lockfile, result: FetchResult) -> FetchResult:
     if source_dir is None:
         result.message = f"nothing was downloaded for {run.id}"
         return result
-    result.converted_dir, result.message = run.convert(source_dir)
+    result.message = f"{run.id} is fetched and verified; its files are in {source_dir}"
     return result
 
 

@@ -478,7 +478,7 @@ def test_collection_from_a_folder_converts_every_member_and_merges_coco(tmp_path
 @pytest.mark.slow  # starts a local Ray instance (about 10 s)
 def test_collection_members_run_as_ray_tasks_and_manual_members_say_the_step(tmp_path, catalog_root, usreg_home):
     from registry.catalog import load_catalog
-    from registry.loaders.collection import fetch_collection
+    from registry.collections import fetch_collection
 
     folder = _collection_catalog(catalog_root, tmp_path)
     catalog = load_catalog(catalog_root.root)

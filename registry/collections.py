@@ -35,7 +35,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError, UsregError
+from .errors import UsageError, UsregError
+from .home import collection_dir, datasets_root
 
 EXECUTORS = ("local", "ray")
 STATES = ("converted", "partial", "manual", "not-given", "no-loader", "unknown", "failed")
@@ -114,8 +115,9 @@ def member_paths(folder: Path, entry: Any) -> list[Path]:
 
 def run_member(task: MemberTask) -> MemberOutcome:
     """Fetch (or ingest) and convert one member; every failure becomes the member's state, never an exception."""
-    from ..fetch import ManualDownloadRequired, fetch_dataset
-    from .pipeline import conversion_outcome
+    from .fetch import ManualDownloadRequired
+    from .loaders.pipeline import conversion_outcome
+    from .pipeline import fetch_and_convert
 
     entry = task.entry
     if task.folder_given and not task.from_paths:
@@ -128,7 +130,9 @@ def run_member(task: MemberTask) -> MemberOutcome:
     if entry.loader is None:
         return MemberOutcome(entry.id, "no-loader", "no converter for this dataset's layout yet")
     try:
-        result = fetch_dataset(entry, home=Path(task.home), from_files=[Path(p) for p in task.from_paths or []] or None)
+        result = fetch_and_convert(
+            entry, home=Path(task.home), from_files=[Path(p) for p in task.from_paths or []] or None
+        )
     except ManualDownloadRequired as exc:
         return MemberOutcome(entry.id, "manual", "a source must be downloaded by hand", step=exc.message)
     except UsregError as exc:
@@ -245,8 +249,8 @@ def fetch_collection(
     for outcome in run_tasks(tasks, executor, workers, address, on_done):
         outcomes[outcome.member] = outcome
     result = CollectionResult(collection.id, [outcomes[m] for m in members])
-    out_dir = Path(home) / "collections" / collection.id
-    result.merged = merge_coco(out_dir, Path(home) / "datasets", [m for m in result.members if m.path])
+    out_dir = collection_dir(Path(home), collection.id)
+    result.merged = merge_coco(out_dir, datasets_root(Path(home)), [m for m in result.members if m.path])
     summary = out_dir / "summary.json"
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = summary.with_name(f".summary.{uuid.uuid4().hex[:8]}.tmp")
