@@ -309,7 +309,56 @@ def _regensburg_appendicitis(stage: Path) -> dict:
     }
 
 
+def _samus_us30k(stage: Path) -> dict:
+    # the Google Drive file US30K.zip; inside, US30K/ as the SAMUS repository's example of the required format
+    base = stage / "US30K.zip" / "US30K"
+    lists = base / "MainPatient"
+    lists.mkdir(parents=True)
+    (lists / "class.json").write_text('{"Breast-BUSI": 2, "Echocardiography-CAMUS": 4, "ThyroidNodule-TG3K": 2}')
+    for n, name in enumerate(("benign0001", "benign0046", "benign0080")):
+        save(base / "Breast-BUSI" / "img" / f"{name}.png", us_image(32, 32, 2100 + n))
+        save(base / "Breast-BUSI" / "label" / f"{name}.png", blob_mask(32, 32, 2100 + n))  # 0/255
+    for n, name in enumerate(("0001_2CH_000", "0055_2CH_000")):
+        save(base / "Echocardiography-CAMUS" / "img" / f"{name}.png", us_image(32, 32, 2110 + n))
+        label = np.zeros((32, 32), np.uint8)
+        label[4:12, 4:12], label[14:20, 4:12], label[22:30, 4:12] = 1, 2, 3
+        save(base / "Echocardiography-CAMUS" / "label" / f"{name}.png", label)
+    save(base / "ThyroidNodule-TG3K" / "img" / "trainval0000.png", us_image(32, 32, 2120))
+    save(base / "ThyroidNodule-TG3K" / "label" / "trainval0000.png", (blob_mask(32, 32, 2120) > 0).astype(np.uint8))
+    (lists / "train.txt").write_text(
+        "1/Breast-BUSI/benign0046\n1/Echocardiography-CAMUS/0055_2CH_000\n2/Echocardiography-CAMUS/0055_2CH_000\n"
+        "1/ThyroidNodule-TG3K/trainval0000\n"
+    )
+    (lists / "val.txt").write_text("1/Breast-BUSI/benign0080\n3/Echocardiography-CAMUS/0001_2CH_000\n")
+    (lists / "test.txt").write_text("Breast-BUSI/benign0001\n")
+    (lists / "train-EchocardiographyLV-CAMUS.txt").write_text("1/Echocardiography-CAMUS/0055_2CH_000\n")
+    (lists / "train-EchocardiographyMYO-CAMUS.txt").write_text("2/Echocardiography-CAMUS/0055_2CH_000\n")
+    (lists / "train-EchocardiographyLA-CAMUS.txt").write_text("3/Echocardiography-CAMUS/0055_2CH_000\n")
+    (lists / "train-ThyroidGland-TG3K.txt").write_text("1/ThyroidNodule-TG3K/trainval0000\n")
+    (lists / "test-Breast-BUSI.txt").write_text("Breast-BUSI/benign0001\n")
+    return {
+        "samples": 6,
+        "splits": {"test": 1, "train": 3, "val": 2},
+        "targets": {
+            "Breast-BUSI": {0: "background", 1: "Breast"},
+            "Echocardiography-CAMUS": {
+                0: "background",
+                1: "EchocardiographyLV",
+                2: "EchocardiographyMYO",
+                3: "EchocardiographyLA",
+            },
+            "ThyroidNodule-TG3K": {0: "background", 1: "ThyroidGland"},
+        },
+        "mask_values": {
+            "Breast-BUSI_benign0001": {0, 1},
+            "Echocardiography-CAMUS_0001_2CH_000": {0, 1, 2, 3},
+            "ThyroidNodule-TG3K_trainval0000": {0, 1},
+        },
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "samus-us30k": (CATALOG.datasets["samus-us30k"], _samus_us30k),
     "regensburg-appendicitis": (CATALOG.datasets["regensburg-appendicitis"], _regensburg_appendicitis),
     "blues": (CATALOG.datasets["blues"], _blues),
     "ultrasound-fetus-anitha": (CATALOG.datasets["ultrasound-fetus-anitha"], _ultrasound_fetus_anitha),

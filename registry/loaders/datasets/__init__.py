@@ -42,6 +42,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     remind2reg,
     resect,
     s1_breast,
+    samus_us30k,
     segthy,
     stanford_thyroid_cineclip,
     stu_hospital,
