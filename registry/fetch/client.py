@@ -494,7 +494,7 @@ class HttpClient:
             response = self.http.head(
                 candidate.url,
                 headers=candidate.header_dict(),
-                auth=candidate.auth,
+                auth=candidate.auth if candidate.auth is not None else httpx.USE_CLIENT_DEFAULT,
                 extensions={DEADLINE: self.settings.request_deadline},
             )
         except httpx.HTTPError:

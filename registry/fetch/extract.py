@@ -37,7 +37,9 @@ error the temporary directory is removed, so nothing half-extracted is left behi
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
+import io
 import lzma
 import os
 import re
@@ -49,6 +51,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from . import fstree
 from .errors import FetchError, UnsafeArchive
@@ -651,7 +654,7 @@ def _zip_mode(info: zipfile.ZipInfo) -> int:
     return (info.external_attr >> 16) & 0xFFFF if info.create_system == 3 else 0
 
 
-def _unpack_zip(handle, archive: str, tree: Tree, prefix: str, budget: Budget) -> None:
+def _unpack_zip(handle: BinaryIO, archive: str, tree: Tree, prefix: str, budget: Budget) -> None:
     with zipfile.ZipFile(handle) as zf:
         infos = zf.infolist()
         if len(infos) > tree.limits.max_members:
@@ -698,7 +701,7 @@ def _unpack_zip(handle, archive: str, tree: Tree, prefix: str, budget: Budget) -
                         archive,
                         info.filename,
                         _join(prefix, rel),
-                        iter(lambda s=source: s.read(CHUNK_SIZE), b""),
+                        iter(functools.partial(source.read, CHUNK_SIZE), b""),
                         info.file_size,
                         _zip_mode(info),
                         budget,
@@ -719,13 +722,14 @@ def _check_space(target: Path, needed: int, archive: str) -> None:
 
 
 # -- tar -------------------------------------------------------------------------------------------------------
-def _prescan_tar(handle, archive: str, limits: Limits) -> None:
+def _prescan_tar(handle: BinaryIO, archive: str, limits: Limits) -> None:
     """Count the members of a tar by walking its 512-byte headers (``tarfile`` parses 100,000 headers in seconds,
     this in a fraction of that); extension headers (pax ``x``/``g``, GNU ``L``/``K``) belong to the next member."""
     import bz2
 
     magic = handle.read(6)
     handle.seek(0)
+    opened: contextlib.AbstractContextManager[io.BufferedIOBase | BinaryIO]
     if magic.startswith(b"\x1f\x8b"):
         opened = gzip.GzipFile(fileobj=handle, mode="rb")
     elif magic.startswith(b"BZh"):
@@ -757,7 +761,7 @@ def _prescan_tar(handle, archive: str, limits: Limits) -> None:
 _PRESCAN_MAX = 256 << 20  # bytes: tar archives up to this size have their members counted before any is written
 
 
-def _unpack_tar(handle, archive: str, tree: Tree, prefix: str, budget: Budget) -> None:
+def _unpack_tar(handle: BinaryIO, archive: str, tree: Tree, prefix: str, budget: Budget) -> None:
     if os.fstat(handle.fileno()).st_size <= _PRESCAN_MAX:
         # a small archive is read twice so that too many members are refused before anything is written
         # (200,000 empty files fit in a few hundred KB of tar.xz); larger ones are counted while they unpack
@@ -799,7 +803,7 @@ def _unpack_tar(handle, archive: str, tree: Tree, prefix: str, budget: Budget) -
                     archive,
                     member.name,
                     _join(prefix, rel),
-                    iter(lambda s=source: s.read(CHUNK_SIZE), b""),
+                    iter(functools.partial(source.read, CHUNK_SIZE), b""),
                     member.size,
                     member.mode,
                     budget,
@@ -837,7 +841,7 @@ def _libarchive_reader(fd: int, kind: str) -> Iterator:
         ffi.read_free(pointer)
 
 
-def _unpack_libarchive(handle, archive: str, kind: str, tree: Tree, prefix: str, budget: Budget) -> None:
+def _unpack_libarchive(handle: BinaryIO, archive: str, kind: str, tree: Tree, prefix: str, budget: Budget) -> None:
     from libarchive.exception import ArchiveError
 
     member = ""

@@ -46,7 +46,8 @@ def proxy_for(url: httpx.URL) -> str | None:
     """The proxy for ``url`` from the environment, honouring NO_PROXY; None to connect directly."""
     proxies = urllib.request.getproxies()
     proxy = proxies.get(url.scheme) or proxies.get("all")
-    if not proxy or urllib.request.proxy_bypass_environment(url.host, proxies):
+    # typeshed leaves out proxy_bypass_environment (present in urllib.request on every platform, not documented)
+    if not proxy or urllib.request.proxy_bypass_environment(url.host, proxies):  # type: ignore[attr-defined]
         return None
     return proxy
 
@@ -219,7 +220,7 @@ class _BodyStream(httpx.SyncByteStream):
             self._watchdog.cancel()
         response = self._response
         # a fully read body returns its connection to the pool; a half-read one must not be reused
-        if response.isclosed() or getattr(response, "length_remaining", None) == 0:
+        if response.closed or getattr(response, "length_remaining", None) == 0:
             response.release_conn()
         else:
             response.close()
