@@ -357,7 +357,34 @@ def _samus_us30k(stage: Path) -> dict:
     }
 
 
+def _behsof(stage: Path) -> dict:
+    # figshare's two files: image_Data.zip (one folder per patient) and BEHSOF_images.csv (one row per patient)
+    images = stage / "image_Data.zip"
+    files = {"BEH00001": 2, "BEH00002": 1, "BEH00017": 2, "BEH00099": 1}
+    seed = 0
+    for patient, n in files.items():
+        for k in range(1, n + 1):
+            seed += 1
+            _jpeg(images / patient / f"Image{k}.jpg", us_image(36, 44, 2200 + seed))
+    (stage / "BEHSOF_images.csv").write_text(
+        "Patient ID,Steatosis stage,Fibroscan F\n"
+        "\\Data\\BEH00001,0,1\n"
+        "BEH00002,2,0\n"
+        "/Data/BEH00017,3,2\n"
+        "BEH00050,1,1\n"  # a patient whose images were not released
+    )
+    return {
+        "samples": 6,
+        "split_kind": "seeded-subject",
+        "subjects": 4,
+        "subjects_of": {"BEH00001_Image2": "BEH00001", "BEH00099_Image1": "BEH00099"},
+        "labels": {"S0": 2, "S2": 1, "S3": 2, None: 1},  # BEH00099 is not in the table
+        "label_classes": ["S0", "S1", "S2", "S3"],
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "behsof": (CATALOG.datasets["behsof"], _behsof),
     "samus-us30k": (CATALOG.datasets["samus-us30k"], _samus_us30k),
     "regensburg-appendicitis": (CATALOG.datasets["regensburg-appendicitis"], _regensburg_appendicitis),
     "blues": (CATALOG.datasets["blues"], _blues),

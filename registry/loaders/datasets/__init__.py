@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import (  # noqa: F401  (importing registers the converters)
     acouslic_ai,
     aul,
+    behsof,
     bite,
     blues,
     breast_lesions_usg_breast,
