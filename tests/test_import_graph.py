@@ -53,19 +53,6 @@ KNOWN_CYCLES: dict[frozenset[str], str] = {
             "scorers.providers.offline",
         }
     ): "the provider interface moves out of scorers.evidence into its own module that the providers import",
-    frozenset(
-        {
-            "registry.fetch.hosts",
-            "registry.fetch.hosts.figshare",
-            "registry.fetch.hosts.gdrive",
-            "registry.fetch.hosts.github",
-            "registry.fetch.hosts.http",
-            "registry.fetch.hosts.huggingface",
-            "registry.fetch.hosts.kaggle",
-            "registry.fetch.hosts.mendeley",
-            "registry.fetch.hosts.zenodo",
-        }
-    ): "host modules import their shared helpers from a base module, not from the package that registers them",
 }
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ..hosts import HOSTS
+
 
 class Anatomy(StrEnum):
     abdomen = "abdomen"
@@ -142,19 +144,8 @@ class Access(StrEnum):
     challenge = "challenge"
 
 
-class HostKind(StrEnum):
-    zenodo = "zenodo"
-    figshare = "figshare"
-    mendeley = "mendeley"
-    gdrive = "gdrive"
-    github = "github"
-    kaggle = "kaggle"
-    huggingface = "huggingface"
-    grand_challenge = "grand-challenge"
-    tcia = "tcia"
-    physionet = "physionet"
-    http = "http"
-    manual = "manual"
+#: a source's ``kind``: one per line of ``registry/hosts.py`` (a host module plus that line is all a new host adds)
+HostKind = StrEnum("HostKind", [(kind.replace("-", "_"), kind) for kind in HOSTS])  # type: ignore[misc]
 
 
 class FileFormat(StrEnum):

@@ -1,110 +1,61 @@
-"""One module per host. Each ``resolve(source, index, ctx)`` turns an entry's source into concrete files.
+"""One module per host, registered by one line in ``registry/hosts.py``.
+
+Each host module declares ``HOST = Host(...)`` (see ``base.py``): how its sources resolve into concrete files, and
+the rules ``usreg import`` and the link checker use for it. This package looks those declarations up by kind.
 
 Hosts return ``RemoteFile`` objects with the host's own URL as the only candidate; the fetch layer adds mirrors.
-Sources that cannot be downloaded automatically are handled by ``manual``.
+Sources that cannot be downloaded automatically are declared without a resolver (``manual``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import importlib
+from collections.abc import Iterator
 
-from ...schema import Source
-from ..client import HttpClient
-from ..errors import HostError
-from ..hosts_config import HostsConfig
-from ..plan import RemoteFile
+from ... import hosts as registered
+from ..errors import FetchError
+from .base import Host, HostContext, Resolver
 
-
-@dataclass
-class HostContext:
-    client: HttpClient
-    config: HostsConfig
-    dataset_id: str
-    version: str | None = None  # --version, for hosts with versioned records (Mendeley, figshare, Kaggle)
-    entry_kind: str = "dataset"  # "model" for weights (Hugging Face model repos)
-    warn: Callable[[str], None] = field(default=lambda message: None)
+__all__ = ["Host", "HostContext", "Resolver", "declared", "host", "is_manual", "resolver"]
 
 
-Resolver = Callable[[Source, int, HostContext], list[RemoteFile]]
+def host(kind: str) -> Host:
+    """The declaration of the host that serves ``kind``; a ``FetchError`` for a kind no line registers."""
+    module_name = registered.HOSTS.get(kind)
+    if module_name is None:
+        raise FetchError(
+            f"no host is registered for source kind {kind!r}",
+            hint="known kinds: " + ", ".join(registered.HOSTS) + "; a new host is a module plus a line in "
+            "registry/hosts.py",
+        )
+    declaration = getattr(importlib.import_module(module_name), "HOST", None)
+    if not isinstance(declaration, Host):
+        raise FetchError(
+            f"the host module {module_name} (kind {kind!r}) declares no HOST = Host(...)",
+            hint="declare the host in its module; see registry/fetch/hosts/base.py",
+        )
+    return declaration
 
 
-# -- checking host answers ------------------------------------------------------------------------------------------
-# A host API answer is untrusted input: every field used is checked, and a wrong shape is a HostError that names the
-# host, the field and what was expected, never a KeyError or TypeError.
+def declared() -> Iterator[tuple[str, Host]]:
+    """Every registered kind with its host's declaration, in registry order."""
+    for kind in registered.HOSTS:
+        yield kind, host(kind)
 
 
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"a boolean ({value})"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"a string ({shown!r})"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
-def malformed(what: str, url: str, field: str, expected: str, got: object) -> HostError:
-    """The error for a host answer whose ``field`` is not ``expected``."""
-    return HostError(
-        f"{what}: {url} answered a malformed '{field}': expected {expected}, got {_kind(got)}",
-        hint="the host's API changed shape or answered in error; try again later, and report it if it persists",
-        url=url,
-    )
-
-
-def need_object(value: object, what: str, url: str, field: str) -> dict:
-    if not isinstance(value, dict):
-        raise malformed(what, url, field, "a JSON object", value)
-    return value
-
-
-def need_list(value: object, what: str, url: str, field: str) -> list:
-    if not isinstance(value, list):
-        raise malformed(what, url, field, "a list", value)
-    return value
-
-
-def need_text(value: object, what: str, url: str, field: str, optional: bool = False) -> str | None:
-    """A non-empty string (or None when ``optional`` and absent)."""
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise malformed(what, url, field, "a non-empty string", value)
-    return value
-
-
-def need_size(value: object, what: str, url: str, field: str) -> int | None:
-    """A byte count: a non-negative integer, or None when absent."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise malformed(what, url, field, "a non-negative integer (bytes)", value)
-    return value
-
-
-#: kinds a person must download by hand (then ``usreg fetch ID --from-file PATH``)
-MANUAL_KINDS = frozenset({"manual", "grand-challenge", "tcia", "physionet"})
+def is_manual(kind: str) -> bool:
+    """Whether a person must download this kind's files by hand (then ``usreg fetch ID --from-file PATH``)."""
+    return kind in registered.HOSTS and host(kind).resolve is None
 
 
 def resolver(kind: str) -> Resolver:
-    from . import figshare, gdrive, github, http, huggingface, kaggle, mendeley, zenodo
+    resolve = host(kind).resolve
+    if resolve is None:
+        raise FetchError(f"{kind} sources are downloaded by hand", hint="use `usreg fetch ID --from-file PATH`")
+    return resolve
 
-    table: dict[str, Resolver] = {
-        "zenodo": zenodo.resolve,
-        "figshare": figshare.resolve,
-        "mendeley": mendeley.resolve,
-        "gdrive": gdrive.resolve,
-        "github": github.resolve,
-        "kaggle": kaggle.resolve,
-        "huggingface": huggingface.resolve,
-        "http": http.resolve,
-    }
-    return table[kind]
+
+def __getattr__(name: str) -> frozenset[str]:
+    if name == "MANUAL_KINDS":  # the kinds a person downloads by hand, derived from the declarations
+        return frozenset(kind for kind, declaration in declared() if declaration.resolve is None)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,7 @@ from ...schema import Source
 from ..client import USER_AGENT
 from ..errors import HostError
 from ..plan import Candidate, RemoteFile, safe_relpath
-from . import HostContext, need_list, need_object, need_size, need_text
+from .base import Host, HostContext, need_list, need_object, need_size, need_text
 
 HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
@@ -58,3 +58,11 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
             )
         )
     return out
+
+
+HOST = Host(
+    resolve=resolve,
+    urls=(r"https?://(?:[\w.]+\.)?figshare\.com/articles/(?:[^/]+/)*?(\d+)(?:/(\d+))?",),
+    dois=(r"10\.6084/m9\.figshare\.(\d+)(?:\.v(\d+))?$",),
+    domains=("figshare.com",),
+)

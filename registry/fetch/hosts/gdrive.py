@@ -27,7 +27,7 @@ from ...schema import Source
 from ..client import BROWSER_USER_AGENT, peek
 from ..errors import HostError
 from ..plan import Candidate, RemoteFile, safe_relpath
-from . import HostContext
+from .base import Host, HostContext
 
 HEADERS = {"User-Agent": BROWSER_USER_AGENT}
 MAX_HOPS = 4
@@ -246,3 +246,6 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
         return resolve_folder(source.id or "", "", index, ctx)
     name = source.files[0].name if len(source.files) == 1 else None
     return [resolve_file(source.id or "", name, index, ctx)]
+
+
+HOST = Host(resolve=resolve, domains=("drive.google.com", "drive.usercontent.google.com"), browser_agent=True)

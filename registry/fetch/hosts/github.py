@@ -14,7 +14,7 @@ from ..client import USER_AGENT
 from ..errors import HostError
 from ..plan import Candidate, RemoteFile, safe_relpath
 from ..verify import parse_checksum
-from . import HostContext, need_list, need_object, need_size, need_text
+from .base import Host, HostContext, need_list, need_object, need_size, need_text
 
 
 def _api_headers() -> dict[str, str]:
@@ -100,3 +100,10 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
             )
         )
     return out
+
+
+HOST = Host(
+    resolve=resolve,
+    urls=(r"https?://github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?/?$",),
+    domains=("github.com",),
+)

@@ -9,7 +9,7 @@ from ...schema import Source
 from ..client import USER_AGENT
 from ..errors import FetchError
 from ..plan import Candidate, RemoteFile, safe_relpath, url_join
-from . import HostContext
+from .base import Host, HostContext
 
 HEADERS = (("User-Agent", USER_AGENT),)
 
@@ -45,3 +45,6 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
         else:
             out.append(remote(f.name, url_join(source.url or "", f.name), f.size))  # the source URL is a base
     return out
+
+
+HOST = Host(resolve=resolve)

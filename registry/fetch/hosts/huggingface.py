@@ -9,7 +9,7 @@ from ...schema import Source
 from ..client import USER_AGENT
 from ..errors import HostError
 from ..plan import Candidate, RemoteFile, safe_relpath
-from . import HostContext, need_list, need_object, need_size, need_text
+from .base import Host, HostContext, need_list, need_object, need_size, need_text
 
 
 def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
@@ -76,3 +76,6 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
         url = response.links.get("next", {}).get("url")
         params = None
     return out
+
+
+HOST = Host(resolve=resolve, domains=("huggingface.co",))

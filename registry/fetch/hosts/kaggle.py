@@ -15,7 +15,7 @@ from ...schema import Source
 from ..client import USER_AGENT
 from ..errors import HostError
 from ..plan import Candidate, RemoteFile, safe_relpath
-from . import HostContext, need_list
+from .base import Host, HostContext, need_list
 
 
 def credential_files() -> list[Path]:
@@ -115,3 +115,6 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
             source_index=index,
         )
     ]
+
+
+HOST = Host(resolve=resolve, domains=("kaggle.com",))

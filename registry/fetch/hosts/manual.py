@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ...schema import Source
 from ..plan import ManualStep
+from .base import Host
 
 _GUIDANCE = {
     "grand-challenge": "sign in at grand-challenge.org, join the challenge, accept its rules, then download the "
@@ -62,3 +63,7 @@ def render(dataset_id: str, steps: list[ManualStep]) -> str:
             lines.append("  what:  every file of the dataset (the entry lists no file names)")
     lines.append(f"then run: usreg fetch {dataset_id} --from-file PATH [--from-file PATH ...]   (files or a folder)")
     return "\n".join(lines)
+
+
+#: no resolver: these sources are downloaded by hand, then handed to usreg with --from-file
+HOST = Host(domains=("grand-challenge.org", "cancerimagingarchive.net", "physionet.org"))

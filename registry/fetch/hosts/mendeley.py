@@ -10,7 +10,7 @@ from ...schema import Source
 from ..client import BROWSER_USER_AGENT
 from ..errors import HostError
 from ..plan import Candidate, RemoteFile, safe_relpath
-from . import HostContext, malformed, need_object, need_size, need_text
+from .base import Host, HostContext, malformed, need_object, need_size, need_text
 
 HEADERS = {"User-Agent": BROWSER_USER_AGENT, "Accept": "application/json"}
 
@@ -73,3 +73,12 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
             )
         )
     return out
+
+
+HOST = Host(
+    resolve=resolve,
+    urls=(r"https?://data\.mendeley\.com/datasets/([a-z0-9]+)(?:/(\d+))?",),
+    dois=(r"10\.17632/([a-z0-9]+)\.(\d+)$",),
+    domains=("data.mendeley.com",),
+    browser_agent=True,
+)

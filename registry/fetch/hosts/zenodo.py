@@ -9,7 +9,7 @@ from ..client import USER_AGENT
 from ..errors import HostError
 from ..plan import Candidate, RemoteFile, safe_relpath
 from ..verify import parse_checksum
-from . import HostContext, need_list, need_object, need_size, need_text
+from .base import Host, HostContext, need_list, need_object, need_size, need_text
 
 HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
@@ -87,3 +87,11 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
             )
         )
     return out
+
+
+HOST = Host(
+    resolve=resolve,
+    urls=(r"https?://(?:www\.)?zenodo\.org/(?:records|record)/(\d+)",),
+    dois=(r"10\.5281/zenodo\.(\d+)$",),
+    domains=("zenodo.org",),
+)
