@@ -132,6 +132,10 @@ def test_ultrasam_checkpoint_without_mask_refinement_layers_still_loads(tmp_path
     prompt = make_prompt(_disc(64, 64, 30, 30, 9), PromptSettings(kind="box"), np.random.default_rng(0))
     [answer] = adapter.predict_prompted(np.full((64, 64), 90, np.uint8), [prompt])
     assert answer.mask.shape == (64, 64)
+    from registry.errors import UsregError
+
+    with pytest.raises(UsregError, match=r"which options\.refine needs"):
+        SamAdapter.from_weights(AdapterInfo("sam", "u"), "sam-tiny-test", path, refine=True)
 
 
 def test_ultrasam_keys_that_are_not_sam_or_truncated_files_are_clear_errors(tmp_path):
@@ -350,3 +354,39 @@ def test_checkpoint_metadata_of_other_classes_is_dropped_without_running_its_cod
     with pytest.raises(UsregError, match="not tensors"):
         read_state_dict(bad)
     assert CODE_RAN == []
+
+
+def test_ultrasam_refinement_decodes_again_with_mask_and_box_prompts(tmp_path):
+    """options.refine: UltraSam's second pass (first mask's logits as mask prompt, the point replaced by the first
+    mask's box, best of three masks by predicted IoU), checked against SamModel called by hand."""
+    from safetensors.torch import save_file
+
+    from registry.bench.adapters.sam_adapter import SamAdapter
+
+    path = tmp_path / "tiny.safetensors"
+    save_file(_tiny_sam_state(seed=7), str(path))
+    plain = SamAdapter.from_weights(AdapterInfo("sam", "p"), "sam-tiny-test", path)
+    refined = SamAdapter.from_weights(AdapterInfo("sam", "r"), "sam-tiny-test", path, refine=True)
+    image = (np.random.default_rng(5).random((128, 128)) * 255).astype(np.uint8)  # input size: no rescaling
+    prompt = make_prompt(_disc(128, 128, 60, 64, 20), PromptSettings(kind="point"), np.random.default_rng(0))
+    [first] = plain.predict_prompted(image, [prompt])
+    [answer] = refined.predict_prompted(image, [prompt])
+    model, enc = plain.model, plain._encode(plain._rgb(image))
+    with torch.no_grad():
+        emb = model.get_image_embeddings(enc["pixel_values"])
+        points = torch.tensor(prompt.points, dtype=torch.float32)[None, None]
+        labels = torch.tensor(prompt.labels)[None, None]
+        one = model(image_embeddings=emb, input_points=points, input_labels=labels, multimask_output=False)
+        ys, xs = np.nonzero(first.mask)
+        if xs.size == 0:
+            assert np.array_equal(answer.mask, first.mask)
+            return
+        box = torch.tensor([[[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]]], dtype=torch.float32)
+        two = model(
+            image_embeddings=emb, input_boxes=box, input_masks=one.pred_masks[0, :, 0][None], multimask_output=True
+        )
+    best = int(two.iou_scores[0, 0].argmax())
+    expected = plain.processor.post_process_masks(
+        two.pred_masks[:, :, best : best + 1], enc["original_sizes"], enc["reshaped_input_sizes"], binarize=True
+    )[0][0, 0].numpy()
+    assert np.array_equal(answer.mask, expected) and answer.score == pytest.approx(float(two.iou_scores[0, 0, best]))

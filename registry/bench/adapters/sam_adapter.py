@@ -15,6 +15,7 @@ Files load with ``torch.load(weights_only=True)`` or ``safetensors``: no pickled
 Images are resized so that the longest side is the model's input size, normalised with ImageNet statistics and
 padded (``SamImageProcessor``); prompts are scaled the same way; the low-resolution mask logits are upsampled back to
 the original size and thresholded at 0 (``post_process_masks``). The score of a mask is the model's predicted IoU.
+``options.refine`` adds UltraSam's cascaded mask refinement (a second decoding pass, see ``sam_keys``).
 """
 
 from __future__ import annotations
@@ -204,13 +205,16 @@ class SamAdapter(PromptableAdapter):
 
     PREPROCESSING = ("sam", "medsam")
 
-    def __init__(self, info: AdapterInfo, model: Any, device: str = "cpu", preprocess: str = "sam") -> None:
+    def __init__(
+        self, info: AdapterInfo, model: Any, device: str = "cpu", preprocess: str = "sam", refine: bool = False
+    ) -> None:
         super().__init__(info)
         if preprocess not in self.PREPROCESSING:
             raise UsageError(
                 f"unknown SAM preprocessing {preprocess!r}", hint="choose one of: " + ", ".join(self.PREPROCESSING)
             )
         self.preprocess = preprocess
+        self.refine = bool(refine)  # UltraSam's cascaded mask refinement (sam_keys docstring)
         import torch
         from transformers import SamImageProcessor
 
@@ -226,7 +230,13 @@ class SamAdapter(PromptableAdapter):
 
     @classmethod
     def from_weights(
-        cls, info: AdapterInfo, architecture: str, path: Path | None, device: str = "cpu", preprocess: str = "sam"
+        cls,
+        info: AdapterInfo,
+        architecture: str,
+        path: Path | None,
+        device: str = "cpu",
+        preprocess: str = "sam",
+        refine: bool = False,
     ) -> SamAdapter:
         model = build_model(architecture)
         if path is not None:
@@ -238,8 +248,14 @@ class SamAdapter(PromptableAdapter):
                     f"{path.name} does not fit {architecture}: {str(exc).splitlines()[-1].strip()[:200]}",
                     hint="check options.architecture in the model entry",
                 ) from None
-            # mask_embed only encodes mask prompts, which the adapter never passes; UltraSam trained without mask
-            # refinement has none (sam_keys docstring)
+            # mask_embed only encodes mask prompts, which only the refinement pass uses; UltraSam trained without
+            # mask refinement has none (sam_keys docstring)
+            no_mask_embed = any(k.startswith("prompt_encoder.mask_embed.") for k in missing)
+            if no_mask_embed and refine:
+                raise UsregError(
+                    f"{path.name} has no mask-prompt encoder (mask_downscaling), which options.refine needs",
+                    hint="drop refine from the entry's adapter options for this checkpoint",
+                )
             missing = [k for k in missing if not k.startswith("prompt_encoder.mask_embed.")]
             if missing or unexpected:
                 raise UsregError(
@@ -247,7 +263,7 @@ class SamAdapter(PromptableAdapter):
                     f"unexpected keys (e.g. {', '.join((missing + unexpected)[:3])})",
                     hint="check options.architecture in the model entry",
                 )
-        return cls(info, model, device, preprocess)
+        return cls(info, model, device, preprocess, refine)
 
     def _rgb(self, image: np.ndarray) -> np.ndarray:
         return np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image[..., :3]
@@ -292,12 +308,50 @@ class SamAdapter(PromptableAdapter):
             kwargs["input_points"] = torch.from_numpy(points)[None].to(self.device)
             kwargs["input_labels"] = torch.from_numpy(labels)[None].to(self.device)
         with torch.inference_mode():
+            if self.refine:
+                kwargs["image_embeddings"] = self.model.get_image_embeddings(kwargs.pop("pixel_values"))
             out = self.model(**kwargs)
         masks = self.processor.post_process_masks(
             out.pred_masks.cpu(), enc["original_sizes"], enc["reshaped_input_sizes"], binarize=True
         )[0]  # (prompts, 1, H, W)
         scores = out.iou_scores.cpu().numpy()[0, :, 0]
-        return [PromptedMask(masks[i, 0].numpy().astype(bool), float(scores[i])) for i in range(len(prompts))]
+        answers = [PromptedMask(masks[i, 0].numpy().astype(bool), float(scores[i])) for i in range(len(prompts))]
+        if self.refine:
+            answers = self._refine(answers, prompts, kwargs["image_embeddings"], out.pred_masks[0, :, 0], enc, sx, sy)
+        return answers
+
+    def _refine(self, first, prompts, embeddings, logits, enc, sx: float, sy: float) -> list[PromptedMask]:
+        """UltraSam's ``SAM.predict`` with ``use_mask_refinement``: decode again with the first mask's logits as a
+        mask prompt and a box (the prompt's box, or for a point prompt the first mask's bounding box,
+        ``mask2bbox``), three output masks, keep the one with the highest predicted IoU. An empty first mask has no
+        box and keeps its first answer."""
+        torch = self.torch
+        out_masks: list[PromptedMask] = []
+        for i, (answer, prompt) in enumerate(zip(first, prompts, strict=True)):
+            if prompt.box is not None:
+                box = [prompt.box[0] * sx, prompt.box[1] * sy, prompt.box[2] * sx, prompt.box[3] * sy]
+            else:
+                ys, xs = np.nonzero(answer.mask)
+                if xs.size == 0:
+                    out_masks.append(answer)
+                    continue
+                box = [xs.min() * sx, ys.min() * sy, (xs.max() + 1) * sx, (ys.max() + 1) * sy]
+            with torch.inference_mode():
+                out = self.model(
+                    image_embeddings=embeddings,
+                    input_boxes=torch.tensor([[box]], dtype=torch.float32, device=self.device),
+                    input_masks=logits[i][None, None],
+                    multimask_output=True,
+                )
+            best = int(out.iou_scores[0, 0].argmax())
+            mask = self.processor.post_process_masks(
+                out.pred_masks[:, :, best : best + 1].cpu(),
+                enc["original_sizes"],
+                enc["reshaped_input_sizes"],
+                binarize=True,
+            )[0][0, 0]
+            out_masks.append(PromptedMask(mask.numpy().astype(bool), float(out.iou_scores[0, 0, best])))
+        return out_masks
 
 
 def build_sam(model: Any, options: dict[str, Any], path: Path | None, digest: str | None, device: str) -> SamAdapter:
@@ -310,4 +364,6 @@ def build_sam(model: Any, options: dict[str, Any], path: Path | None, digest: st
         weights_path=str(path) if path else None,
         options=dict(options),
     )
-    return SamAdapter.from_weights(info, architecture, path, device, str(options.get("preprocess") or "sam"))
+    return SamAdapter.from_weights(
+        info, architecture, path, device, str(options.get("preprocess") or "sam"), bool(options.get("refine", False))
+    )

@@ -40,14 +40,15 @@ and the three multimask tokens); 10 ``mask_decoder.iou_token``. ``pe_layer.posit
 Differences from ``SamModel`` and what the adapter does about them:
 
 - Mask refinement (``use_mask_refinement=True``, ``configs/_base_/models/sam_mask_refinement.py``, used by the
-  ``UltraSAM_*_refine`` configs of the paper's Table 1): ``SAM.predict`` decodes once with a single mask, replaces a
-  point prompt by the predicted mask's box, feeds the mask logits back as a dense prompt (``mask_downscaling``) and
-  decodes again with the three multimask outputs. ``SamModel`` has the same layers (``mask_embed`` for
-  ``input_masks``), and this mapping loads them, but the adapter decodes once with the single-mask token
-  (``multimask_output=False``), which is UltraSam's first pass; without the second pass, scores can differ from the
-  paper's refined numbers. A
-  checkpoint trained without refinement has no ``mask_downscaling`` keys; SamModel's ``mask_embed`` layers then stay
-  as initialised, which a single pass never uses (the adapter accepts exactly these keys as missing).
+  ``UltraSAM_*_refine`` configs that the README trains and tests with): ``SAM.predict`` decodes once with a single
+  mask, replaces a point prompt by the predicted mask's box, feeds the mask logits back as a dense prompt
+  (``mask_downscaling``) and decodes again with the three multimask outputs, keeping the one with the highest
+  predicted IoU. ``SamModel`` has the same layers (``mask_embed`` for ``input_masks``) and this mapping loads them;
+  ``SamAdapter`` runs that second pass when the entry sets ``options.refine`` (the UltraSam entry does: its README
+  trains and tests with the refine configs), and otherwise decodes once with the single-mask token, UltraSam's first
+  pass. A checkpoint trained without refinement has no ``mask_downscaling`` keys; SamModel's ``mask_embed`` layers
+  then stay as initialised, which a single pass never uses (the adapter accepts exactly these keys as missing, and
+  refuses ``refine`` for such a checkpoint).
 - Token order: UltraSam appends the output tokens after the prompt tokens, SAM puts them first. The two-way transformer
   gives each token its own positional term (zero for output tokens in both), so the order does not change the result.
 - Point coordinates: Meta's prompt encoder shifts points by half a pixel before the positional encoding, UltraSam's does
