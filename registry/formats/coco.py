@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from scipy import ndimage
@@ -194,7 +194,7 @@ class InstanceStore:
         self.path = path
         self._out = open(path, "wb")  # noqa: SIM115  (closed by close())
         self._offsets: dict[str, int] = {}
-        self._in = None
+        self._in: BinaryIO | None = None
 
     def put(self, sample_id: str, per_target: dict[str, list[dict[str, Any]]]) -> None:
         if not any(per_target.values()):

@@ -160,7 +160,7 @@ def _field(rs: str, name: str, dtype: str, description: str, source: dict[str, A
 
 def _record_sets(targets: list[str]) -> list[dict[str, Any]]:
     manifest = {"fileObject": {"@id": "manifest.parquet"}}
-    samples = {
+    samples: dict[str, Any] = {
         "@type": "cr:RecordSet",
         "@id": "samples",
         "name": "samples",

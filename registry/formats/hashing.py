@@ -62,8 +62,8 @@ def hex_to_uint64(hashes: list[str] | np.ndarray) -> np.ndarray:
 _BYTE_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
 
-def popcount(x: np.ndarray) -> np.ndarray:
-    """Set bits of each uint64 (``np.bitwise_count`` on numpy >= 2, a byte table otherwise)."""
+def popcount(x: np.ndarray | np.integer) -> np.ndarray:
+    """Set bits of each uint64 (an array or one value) (``np.bitwise_count`` on numpy >= 2, a byte table otherwise)."""
     x = np.asarray(x, dtype=np.uint64)
     if hasattr(np, "bitwise_count"):
         return np.bitwise_count(x)

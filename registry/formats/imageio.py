@@ -113,7 +113,7 @@ def encode_png(array: np.ndarray) -> bytes:
     body[0, 1:] = rows[0]
     np.subtract(rows[1:], rows[:-1], out=body[1:, 1:])  # uint8 arithmetic wraps modulo 256, as PNG filters do
     z = zlib.compressobj(PNG_ZLIB_LEVEL, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
-    idat = z.compress(body) + z.flush()
+    idat = z.compress(body.data) + z.flush()
     header = struct.pack(">IIBBBBB", w, h, 8, _COLOUR_TYPE[channels], 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
 
