@@ -93,7 +93,7 @@ def _upgrade(rubric: Rubric, criterion: Criterion, current: str, target: str, re
     acts = rubric.actions
     gain = criterion.award[target] - criterion.award[current]
     stateable = bool(criterion.paths or criterion.claim)
-    creating = criterion.owner and current in (MISSING, CONTRADICTED)
+    creating = criterion.owner and current == MISSING  # a wrong stated fact is the curator's to correct
     who = OWNER if creating and acts.owner is not None else CURATOR
     owner_cost = acts.owner.cost if acts.owner is not None else acts.fill.cost
     if target in (VERIFIED, WELL_FORMED):
@@ -266,7 +266,13 @@ class Planner:
             ]
             out.update(fields=fields, source=source)
             out["how"] = f"Add an evidence item (url {source}, fields {', '.join(fields)}) for the stated fact."
-        elif act.kind in ("fill", "fix") or (
+        elif act.kind == "fix":
+            result = next(r for r in self.score.criteria if r.id == criterion.id)
+            fields = result.stated or list(criterion.fields)
+            out.update(fields=fields, source=source)
+            found = (result.flag or "a check contradicted it").removeprefix("contradicted by a check: ")
+            out["how"] = f"Correct {', '.join(fields)} ({found}). Read {source}."
+        elif act.kind == "fill" or (
             act.kind == "verify"
             and self.kinds[criterion.id] == MISSING
             and criterion.can_self_report

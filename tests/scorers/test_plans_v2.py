@@ -54,10 +54,12 @@ def test_plans_list_only_missing_facts_or_checks_split_by_who(real, entry_id: st
     kinds = {c["id"]: c["evidence_kind"] for c in d["criteria"]}
     for step in plan["curator"]:
         assert step["who"] == "curator"
-        if step["action"] in ("fill", "fix"):
+        if step["action"] == "fill":
             assert step["source"] and step["source"] in step["how"]  # the source to read
             for path in step["fields"]:
                 assert path.startswith("claim:") or not _stated(entry, path), f"{path} is already stated"
+        elif step["action"] == "fix":  # a stated fact a check contradicted: correct it from the source
+            assert kinds[step["criterion"]] == "contradicted" and step["source"] in step["how"]
         elif step["action"] == "add-evidence":
             assert step["source"]
         elif step["action"] == "verify":

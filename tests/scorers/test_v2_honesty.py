@@ -97,6 +97,8 @@ def test_a_paper_doi_given_as_the_data_doi_is_still_a_contradiction() -> None:
     d = _score(entry)
     assert criterion(d, "dataset-doi")["evidence_kind"] == "contradicted"
     assert any(g["id"] == "no-contradictions" and not g["passed"] for g in d["gates"])
+    fix = next(a for a in d["next_tier"]["curator"] if a["criterion"] == "dataset-doi")
+    assert fix["action"] == "fix" and fix["fields"] == ["dataset_doi"] and "DOI of a publication" in fix["how"]
 
 
 @pytest.fixture(scope="module")
