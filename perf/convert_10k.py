@@ -234,11 +234,17 @@ def measure(n: int, work: Path, runs: int, single: bool) -> dict:
         pils.append(run(PIL_LOOP.format(PALETTE=PALETTE, LEVEL=6), src, work / f"pil-{n}"))
         fasts.append(run(PIL_LOOP.format(PALETTE=PALETTE, LEVEL=1), src, work / f"pil-{n}"))
         shutil.rmtree(work / f"pil-{n}", ignore_errors=True)
-        if k < runs - 1:
-            shutil.rmtree(home / "datasets" / "perf-spinal" / f"two{k}", ignore_errors=True)
+        print(
+            f"  run {k + 1}/{runs}: usreg 2 workers {twos[-1]['seconds']:.2f} s, PIL loop {pils[-1]['seconds']:.2f} s "
+            f"(compress 1: {fasts[-1]['seconds']:.2f} s), ratio {pils[-1]['seconds'] / twos[-1]['seconds']:.2f}x; "
+            f"load average {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
     two = _median_run(twos)
     one = run(CONVERT, src, home, "one", 1) if single else None
     dupes = run(DUPES, two["path"])
+    for k in range(runs):  # the converted copies are kept until the duplicate check has read the median one
+        shutil.rmtree(home / "datasets" / "perf-spinal" / f"two{k}", ignore_errors=True)
     ratios = sorted(p["seconds"] / t["seconds"] for p, t in zip(pils, twos, strict=True))
     fast_ratios = sorted(p["seconds"] / t["seconds"] for p, t in zip(fasts, twos, strict=True))
     return {
