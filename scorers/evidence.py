@@ -59,8 +59,11 @@ class EvidenceContext:
 
 @runtime_checkable
 class EvidenceProvider(Protocol):
-    name: str
-    keys: Mapping[str, str]
+    # read-only members: providers declare them as class constants
+    @property
+    def name(self) -> str: ...
+    @property
+    def keys(self) -> Mapping[str, str]: ...
 
     def verify(self, entry: Any, kind: str, context: EvidenceContext) -> Iterable[Verification]:
         """Verifications of ``entry`` (a Dataset or Model; ``kind`` is "dataset" or "model")."""

@@ -92,10 +92,10 @@ def render_pages(root: Path, ctx: SiteContext) -> dict[str, Page]:
     pages["index.md"] = home_page(ctx, chart_files)
     pages["datasets/index.md"] = dataset_table(ctx)
     pages["models/index.md"] = model_table(ctx)
-    for entry in ctx.catalog.datasets.values():
-        pages[f"datasets/{entry.id}.md"] = dataset_page(ctx, entry)
-    for entry in ctx.catalog.models.values():
-        pages[f"models/{entry.id}.md"] = model_page(ctx, entry)
+    for dataset in ctx.catalog.datasets.values():
+        pages[f"datasets/{dataset.id}.md"] = dataset_page(ctx, dataset)
+    for model in ctx.catalog.models.values():
+        pages[f"models/{model.id}.md"] = model_page(ctx, model)
     pages.update(leaderboard_pages(ctx))
     pages["rubric.md"] = rubric_page(ctx)
     pages["changelog.md"] = changelog_page(ctx)

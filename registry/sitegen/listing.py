@@ -211,7 +211,7 @@ def _option_order(key: str, value: str, names: dict[str, str]) -> tuple:
     return (0, names.get(value, value).lower())
 
 
-def _attr(values: Iterable[Any]) -> str:
+def _attr(values: Iterable[object]) -> str:
     return esc("|".join(sorted({str(v) for v in values if v not in (None, "")})))
 
 
@@ -269,7 +269,7 @@ def dataset_table(ctx: SiteContext) -> Page:
     rows = []
     for d in sorted(ctx.catalog.datasets.values(), key=lambda d: d.name.lower()):
         support = fetch_support(d)
-        facets = {
+        facets: dict[str, Iterable[object]] = {
             "anatomy": d.anatomy,
             "task": d.tasks,
             "label": d.annotation.label_types,
@@ -320,7 +320,12 @@ def model_table(ctx: SiteContext) -> Page:
     rows = []
     for m in sorted(ctx.catalog.models.values(), key=lambda m: m.name.lower()):
         licence = m.weights_license or (m.code.license if m.code else None)
-        facets = {"anatomy": m.anatomy, "task": m.tasks, "license": licence_facet(licence), "tier": [_tier(ctx, m.id)]}
+        facets: dict[str, Iterable[object]] = {
+            "anatomy": m.anatomy,
+            "task": m.tasks,
+            "license": licence_facet(licence),
+            "tier": [_tier(ctx, m.id)],
+        }
         for key, vals in facets.items():
             values[key].update({str(v) for v in vals if v})
         search = " ".join([m.id, m.name, *m.aliases, m.architecture or ""]).lower()
