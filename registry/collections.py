@@ -146,7 +146,7 @@ def run_member(task: MemberTask) -> MemberOutcome:
     return MemberOutcome(
         entry.id,
         "converted" if status["state"] == "complete" else "partial",
-        result.message,
+        result.message if status["state"] == "complete" else f"{entry.id} converted, but is not complete",
         path=str(result.converted_dir),
         version=result.version,
         samples=int(metadata["counts"]["samples"]),
