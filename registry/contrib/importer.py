@@ -5,28 +5,33 @@ Mendeley Data public API and GitHub repository metadata. Each fact the draft sta
 API URL it came from; everything else is left empty for the author. Host base URLs come from the same ``USREG_*``
 variables as the fetch layer (plus ``USREG_DATACITE_API`` and ``USREG_CROSSREF_API``), so tests point them at a local
 server.
+
+Which URLs and DOIs belong to which host is read from the host modules' declarations (``HOST.urls`` and
+``HOST.dois``, see ``registry/fetch/hosts/base.py``): a registered host with no metadata drafter below still gets a
+draft that states its source. Requests go through the fetch layer's HTTP client (``registry/fetch/http.py``): the
+same retries, Retry-After handling, User-Agent, timeouts and request deadline.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
 
-import httpx
-
-from .. import __version__
 from ..errors import UsregError
+from ..fetch.client import HttpClient
+from ..fetch.hosts import declared
+from ..fetch.hosts_config import base_url
+from ..fetch.http import BROWSER_USER_AGENT
 from ..schema.types import spdx_ids
-
-USER_AGENT = f"usreg/{__version__} (+https://github.com/usreg/usreg)"
-BROWSER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
 
 
 def base(name: str, default: str) -> str:
-    return os.environ.get(name, default).rstrip("/")
+    """A metadata service's base URL (not a data host's: those are ``hosts_config.base_url``)."""
+    return os.environ.get(name, "").strip().rstrip("/") or default
 
 
 #: the most authors a draft lists; longer lists end with ``authors_truncated``
@@ -68,10 +73,10 @@ def endpoints() -> dict[str, str]:
     return {
         "datacite": base("USREG_DATACITE_API", "https://api.datacite.org"),
         "crossref": base("USREG_CROSSREF_API", "https://api.crossref.org"),
-        "zenodo": base("USREG_ZENODO_URL", "https://zenodo.org"),
-        "figshare": base("USREG_FIGSHARE_API", "https://api.figshare.com/v2"),
-        "mendeley": base("USREG_MENDELEY_URL", "https://data.mendeley.com"),
-        "github": base("USREG_GITHUB_API", "https://api.github.com"),
+        "zenodo": base_url("USREG_ZENODO_URL"),
+        "figshare": base_url("USREG_FIGSHARE_API"),
+        "mendeley": base_url("USREG_MENDELEY_URL"),
+        "github": base_url("USREG_GITHUB_API"),
     }
 
 
@@ -128,59 +133,91 @@ def _licence(draft: Draft, url: str, name: str | None) -> None:
         draft.notes.append(f"The host states the licence as {name!r}, which is not an SPDX id; set license by hand.")
 
 
+def recognise(ref: str) -> tuple[str, str, str | None] | None:
+    """(host kind, record id, version or None) for a DOI or landing-page URL that a registered host declares."""
+    doi = _doi_of(ref)
+    for kind, host in declared():
+        for pattern in host.dois if doi else host.urls:
+            match = re.match(pattern, doi or ref, re.I if doi else 0)
+            if match:
+                version = match.group(2) if match.re.groups >= 2 else None
+                return kind, match.group(1), version
+    return None
+
+
 class Importer:
-    def __init__(self, client: httpx.Client | None = None) -> None:
-        self.client = client or httpx.Client(timeout=30, follow_redirects=True, headers={"User-Agent": USER_AGENT})
+    def __init__(self, client: HttpClient | None = None) -> None:
+        self.client = client or HttpClient(max_connections=2)
         self.urls = endpoints()
+        #: hosts whose metadata API fills a draft; any other registered host gets a draft of its source
+        self.drafters: dict[str, Callable[[str, str | None, str], Draft]] = {
+            "zenodo": lambda record_id, version, kind: self.from_zenodo(record_id, kind),
+            "figshare": self.from_figshare,
+            "mendeley": self.from_mendeley,
+            "github": lambda repo, version, kind: self.from_github(repo, kind),
+        }
+
+    def close(self) -> None:
+        self.client.close()
 
     def get_json(self, url: str, headers: dict[str, str] | None = None) -> Any:
+        response = self.client.send("GET", url, headers=headers, what=url)
         try:
-            response = self.client.get(url, headers=headers)
-        except httpx.HTTPError as exc:
-            raise UsregError(f"cannot reach {url}: {exc}", hint="check the network or the identifier") from exc
-        if response.status_code == 404:
-            raise UsregError(f"not found: {url} answered 404", hint="check the DOI or record id")
-        if response.status_code >= 400:
-            raise UsregError(f"{url} answered HTTP {response.status_code}", hint="try again later")
-        if "json" not in response.headers.get("content-type", ""):
-            raise UsregError(
-                f"{url} answered {response.headers.get('content-type', 'no content type')}, not JSON",
-                hint="the host may need a browser or a login; draft the entry with `usreg new`",
-            )
-        return response.json()
+            if response.status_code == 404:
+                raise UsregError(f"not found: {url} answered 404", hint="check the DOI or record id")
+            if response.status_code >= 400:
+                raise UsregError(f"{url} answered HTTP {response.status_code}", hint="try again later")
+            if "json" not in response.headers.get("content-type", ""):
+                raise UsregError(
+                    f"{url} answered {response.headers.get('content-type', 'no content type')}, not JSON",
+                    hint="the host may need a browser or a login; draft the entry with `usreg new`",
+                )
+            try:
+                return response.json()
+            except ValueError:
+                raise UsregError(f"{url} answered something that is not JSON", hint="try again later") from None
+        finally:
+            response.close()
 
     # -- dispatch ------------------------------------------------------------------------------------------------
     def draft(self, ref: str, kind: str = "dataset") -> Draft:
         ref = ref.strip()
+        found = recognise(ref)
+        if found:
+            host, record_id, version = found
+            drafter = self.drafters.get(host)
+            if drafter is not None:
+                return drafter(record_id, version, kind)
+            return self.from_reference(host, record_id, version, ref, kind)
         doi = _doi_of(ref)
         if doi:
             return self.from_doi(doi, kind)
-        if m := re.match(r"https?://(?:www\.)?zenodo\.org/(?:records|record)/(\d+)", ref):
-            return self.from_zenodo(m.group(1), kind)
-        if m := re.match(r"https?://(?:[\w.]+\.)?figshare\.com/articles/(?:[^/]+/)*?(\d+)(?:/(\d+))?", ref):
-            return self.from_figshare(m.group(1), m.group(2), kind)
-        if m := re.match(r"https?://data\.mendeley\.com/datasets/([a-z0-9]+)(?:/(\d+))?", ref):
-            return self.from_mendeley(m.group(1), m.group(2), kind)
-        if m := re.match(r"https?://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?$", ref):
-            return self.from_github(m.group(1), m.group(2), kind)
         raise UsregError(
             f"cannot import {ref!r}",
-            hint="give a DOI, or a Zenodo, figshare, Mendeley Data or GitHub URL",
+            hint="give a DOI, or a URL of one of these hosts: "
+            + ", ".join(k for k, host in declared() if host.urls or host.dois),
         )
 
     def from_doi(self, doi: str, kind: str) -> Draft:
-        if m := re.match(r"10\.5281/zenodo\.(\d+)$", doi, re.I):
-            return self.from_zenodo(m.group(1), kind)
-        if m := re.match(r"10\.6084/m9\.figshare\.(\d+)(?:\.v(\d+))?$", doi, re.I):
-            return self.from_figshare(m.group(1), m.group(2), kind)
-        if m := re.match(r"10\.17632/([a-z0-9]+)\.(\d+)$", doi, re.I):
-            return self.from_mendeley(m.group(1), m.group(2), kind)
         try:
             return self.from_datacite(doi, kind)
         except UsregError as exc:
             if "404" not in exc.message:
                 raise
         return self.from_crossref(doi, kind)
+
+    def from_reference(self, host: str, record_id: str, version: str | None, ref: str, kind: str) -> Draft:
+        """A draft from a recognised reference alone, for a host without a metadata drafter: its source."""
+        if kind != "dataset":
+            raise UsregError(
+                f"cannot draft a {kind} from {ref!r}: usreg reads no {host} metadata",
+                hint="draft the entry with `usreg new`",
+            )
+        draft = Draft(kind)
+        source = {"kind": host, "id": record_id, "version": version, "url": ref}
+        draft.state(ref, sources=[{k: v for k, v in source.items() if v}])
+        draft.notes.append(f"usreg reads no {host} metadata: only the source is drafted; fill in the rest by hand.")
+        return draft
 
     # -- hosts ---------------------------------------------------------------------------------------------------
     def from_datacite(self, doi: str, kind: str) -> Draft:
@@ -343,7 +380,7 @@ class Importer:
     def from_mendeley(self, dataset_id: str, version: str | None, kind: str) -> Draft:
         query = f"?folder_id=&dataset_version={version}" if version else ""
         url = f"{self.urls['mendeley']}/public-api/datasets/{dataset_id}{query}"
-        data = self.get_json(url, headers={"User-Agent": BROWSER_AGENT, "Accept": "application/json"})
+        data = self.get_json(url, headers={"User-Agent": BROWSER_USER_AGENT, "Accept": "application/json"})
         draft = Draft(kind)
         version = str(data.get("version") or version or "") or None
         date = data.get("publish_date")
@@ -387,7 +424,8 @@ class Importer:
             )
         return draft
 
-    def from_github(self, owner: str, repo: str, kind: str) -> Draft:
+    def from_github(self, full_name: str, kind: str) -> Draft:
+        owner, repo = full_name.split("/", 1)
         url = f"{self.urls['github']}/repos/{owner}/{repo}"
         data = self.get_json(url, headers={"Accept": "application/vnd.github+json"})
         draft = Draft(kind)

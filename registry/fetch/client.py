@@ -16,21 +16,24 @@ from typing import Any
 
 import httpx
 
-from .. import __version__
 from ..errors import EXIT_ENVIRONMENT
 from .errors import DownloadError, HostError, redact_text, redact_url
+from .http import (
+    RETRY_STATUSES,
+    TRANSIENT_ERRORS,
+    USER_AGENT,
+    RetryBudget,
+    backoff_delay,
+    describe,
+    retry_after,
+    timeout,
+)
 from .plan import Candidate
-from .retry import RETRY_STATUSES, TRANSIENT_ERRORS, backoff_delay, describe, parse_retry_after
 from .settings import QUEUE_CHUNKS, FetchSettings
 from .transport import DEADLINE, HEADERS_ONLY, HostNotFound, Urllib3Transport, fast_transport_supported
 from .verify import feed_file
 
 MAX_REDIRECTS = 20  # httpx's default
-USER_AGENT = f"usreg/{__version__} (+https://github.com/usreg/usreg)"
-#: some hosts (Mendeley Data, Google Drive) refuse or degrade non-browser clients
-BROWSER_USER_AGENT = (
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
-)
 
 
 class Cancelled(Exception):
@@ -126,13 +129,12 @@ class HttpClient:
     ) -> None:
         self.settings = settings or FetchSettings.from_env()
         self._sleep = sleep
-        timeout = httpx.Timeout(self.settings.read_timeout, connect=self.settings.connect_timeout)
         fast = fast_transport_supported()
         transport = Urllib3Transport(max_connections=max_connections) if fast else None
         self.http = httpx.Client(
             transport=transport,
             trust_env=not fast,  # the transport reads the proxy variables itself; httpx must not mount its own
-            timeout=timeout,
+            timeout=timeout(self.settings),
             follow_redirects=True,
             headers={"User-Agent": USER_AGENT},
             limits=httpx.Limits(max_connections=max_connections),
@@ -162,7 +164,8 @@ class HttpClient:
         """Send with retries on transient errors, 429 and 5xx (honouring Retry-After). Returns the last response for
         any other status; raises ``RetriesExhausted`` when every attempt failed."""
         last = ""
-        for attempt in range(self.settings.retries):
+        budget = RetryBudget.from_settings(self.settings)
+        while budget.start():
             request = self.http.build_request(
                 method, url, headers=headers, params=params, extensions={DEADLINE: self.settings.request_deadline}
             )
@@ -172,21 +175,23 @@ class HttpClient:
                 raise _unresolvable(what or url, url, exc) from None
             except TRANSIENT_ERRORS as exc:
                 last = describe(exc)
-                if attempt + 1 < self.settings.retries:
-                    self._sleep(backoff_delay(attempt, self.settings.base_delay, self.settings.max_wait))
+                wait = budget.retry()
+                if wait is not None:
+                    self._sleep(wait)
                 continue
             except httpx.HTTPError as exc:
                 raise _answer_error(what or url, url, exc) from None
             if response.status_code in RETRY_STATUSES:
-                wait = parse_retry_after(response.headers.get("Retry-After"))
-                last = f"HTTP {response.status_code}" + (f" (Retry-After: {wait:g}s)" if wait is not None else "")
+                asked = retry_after(response.headers)
+                last = f"HTTP {response.status_code}" + (f" (Retry-After: {asked:g}s)" if asked is not None else "")
                 response.close()
-                if attempt + 1 < self.settings.retries:
-                    self._sleep(backoff_delay(attempt, self.settings.base_delay, self.settings.max_wait, wait))
+                wait = budget.retry(asked)
+                if wait is not None:
+                    self._sleep(wait)
                 continue
             return response
         raise RetriesExhausted(
-            f"{what or url}: gave up after {self.settings.retries} attempts at {url}; last error: {last}",
+            f"{what or url}: gave up after {budget.used} attempts at {redact_url(url)}; last error: {last}",
             hint="the host may be down or rate-limiting; try again later, or use --mirror URL",
         )
 
@@ -359,7 +364,7 @@ class HttpClient:
         try:
             status = response.status_code
             if status in RETRY_STATUSES:
-                raise _Retry(f"HTTP {status}", parse_retry_after(response.headers.get("Retry-After")))
+                raise _Retry(f"HTTP {status}", retry_after(response.headers))
             if status == 206 and _changed(validators, response):
                 part.unlink(missing_ok=True)  # never splice two versions of a file
                 raise _Retry(

@@ -24,8 +24,9 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from ...schema import Source
-from ..client import BROWSER_USER_AGENT, peek
+from ..client import peek
 from ..errors import HostError
+from ..http import BROWSER_USER_AGENT
 from ..plan import Candidate, RemoteFile, safe_relpath
 from .base import Host, HostContext
 

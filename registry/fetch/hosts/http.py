@@ -6,8 +6,8 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from ...schema import Source
-from ..client import USER_AGENT
 from ..errors import FetchError
+from ..http import USER_AGENT
 from ..plan import Candidate, RemoteFile, safe_relpath, url_join
 from .base import Host, HostContext
 

@@ -6,8 +6,8 @@ import os
 from urllib.parse import quote
 
 from ...schema import Source
-from ..client import USER_AGENT
 from ..errors import HostError
+from ..http import USER_AGENT
 from ..plan import Candidate, RemoteFile, safe_relpath
 from .base import Host, HostContext, need_list, need_object, need_size, need_text
 

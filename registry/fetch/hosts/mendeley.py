@@ -7,8 +7,8 @@ instead of JSON; both become clear errors.
 from __future__ import annotations
 
 from ...schema import Source
-from ..client import BROWSER_USER_AGENT
 from ..errors import HostError
+from ..http import BROWSER_USER_AGENT
 from ..plan import Candidate, RemoteFile, safe_relpath
 from .base import Host, HostContext, malformed, need_object, need_size, need_text
 
