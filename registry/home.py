@@ -5,6 +5,8 @@ Layout::
     $USREG_HOME/
       downloads/<id>/<version>/<file>           verified downloads (<file>.part while downloading)
       downloads/<id>/<version>/usreg.lock.json  sha256, origin and trust level of every downloaded file
+      downloads/<id>/<version>/rejected/        files that failed verification
+      locks/<id>/<version>.lock                 the process lock of a fetch
       sources/<id>/<version>/                   the unpacked source tree (.<version>.state.json beside it)
       datasets/<id>/<version>/                  the common format (built in .<version>.partial-* and renamed)
       collections/<id>/                         a collection's merged COCO files and member summary
@@ -27,7 +29,8 @@ from .errors import UsageError
 LOCK_FILE = "usreg.lock.json"
 PART_SUFFIX = ".part"
 DOWNLOADS, SOURCES, DATASETS, BENCH, INDEX = "downloads", "sources", "datasets", "bench", "index"
-COLLECTIONS = "collections"
+COLLECTIONS, LOCKS = "collections", "locks"
+REJECTED = "rejected"  # downloads/<id>/<version>/rejected/: files that failed verification, kept for inspection
 AREAS = (DOWNLOADS, SOURCES, DATASETS)
 
 ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"  # the schema's EntryId uses this one
@@ -64,6 +67,15 @@ def check_version(version: str) -> str:
 
 def downloads_dir(home: Path, entry_id: str, version: str) -> Path:
     return Path(home) / DOWNLOADS / entry_id / version
+
+
+def rejected_dir(home: Path, entry_id: str, version: str) -> Path:
+    return downloads_dir(home, entry_id, version) / REJECTED
+
+
+def process_lock(home: Path, entry_id: str, version: str) -> Path:
+    """The file lock that keeps two usreg processes from fetching one dataset version at once."""
+    return Path(home) / LOCKS / entry_id / f"{version}.lock"
 
 
 def lock_file(home: Path, entry_id: str, version: str) -> Path:

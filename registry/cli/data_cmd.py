@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsregError
+from ..home import DOWNLOADS, SOURCES, downloads_dir, sources_dir
 from ..paths import usreg_home
 from .context import AppContext, pass_app
 from .output import console, emit_json, emit_rows, format_option
@@ -39,7 +40,7 @@ def resolve_version(home: Path, entry, version: str | None) -> str:
     """The version to convert: --version, else the only one downloaded, else the one `usreg fetch` would use."""
     if version:
         return version
-    for area in ("sources", "downloads"):
+    for area in (SOURCES, DOWNLOADS):
         found = _versions(home, area, entry.id)
         if len(found) == 1:
             return found[0]
@@ -55,11 +56,11 @@ def resolve_version(home: Path, entry, version: str | None) -> str:
 
 def resolve_source(home: Path, dataset_id: str, version: str) -> Path:
     """The source tree the fetch layer prepared (archives extracted), else the raw download folder."""
-    for candidate in (home / "sources" / dataset_id / version, home / "downloads" / dataset_id / version):
+    for candidate in (sources_dir(home, dataset_id, version), downloads_dir(home, dataset_id, version)):
         if candidate.is_dir() and any(candidate.iterdir()):
             return candidate
     raise UsregError(
-        f"'{dataset_id}' version '{version}' is not downloaded (nothing in {home / 'sources' / dataset_id / version})",
+        f"'{dataset_id}' version '{version}' is not downloaded (nothing in {sources_dir(home, dataset_id, version)})",
         hint=f"run `usreg fetch {dataset_id}` first, or give a folder: `usreg convert {dataset_id} --source DIR`",
     )
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import difflib
-import re
 from pathlib import Path
 
 import click
 
 from ..errors import EXIT_ENVIRONMENT, EXIT_FINDINGS, NoSuchEntry, UsageError, UsregError
 from ..fetch.errors import common_exit_code
+from ..home import ID_RE
 from ..paths import usreg_home
 from .context import AppContext, pass_app
 from .output import console, emit_json, emit_rows
 
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_ID = ID_RE
 
 
 def _human(n: int | None) -> str:

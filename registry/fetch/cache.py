@@ -19,29 +19,15 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from .. import home as layout_of_home
 from ..errors import UsageError
 from .errors import FetchError
 from .fstree import iter_tree, rmtree, tree_size
 
-AREAS = ("downloads", "sources", "datasets")
-WHAT = ("all", "downloads", "sources", "datasets", "partial")
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
-
-
-def check_id(dataset_id: str) -> str:
-    if not _ID.match(dataset_id):
-        raise UsageError(f"{dataset_id!r} is not an entry id", hint="ids are kebab-case, e.g. carotid-plaque")
-    return dataset_id
-
-
-def check_version(version: str) -> str:
-    if not _VERSION.match(version) or ".." in version:
-        raise UsageError(
-            f"{version!r} is not a usable version label",
-            hint="use letters, digits, '.', '_', '+' or '-' (e.g. 1, v2.0, 2024-05)",
-        )
-    return version
+AREAS = layout_of_home.AREAS
+WHAT = ("all", *layout_of_home.AREAS, "partial")
+check_id = layout_of_home.check_id
+check_version = layout_of_home.check_version
 
 
 def version_label(text: str) -> str:
@@ -56,22 +42,22 @@ class Layout:
     home: Path
 
     def downloads(self, dataset_id: str, version: str) -> Path:
-        return self.home / "downloads" / dataset_id / version
+        return layout_of_home.downloads_dir(self.home, dataset_id, version)
 
     def rejected(self, dataset_id: str, version: str) -> Path:
-        return self.downloads(dataset_id, version) / "rejected"
+        return layout_of_home.rejected_dir(self.home, dataset_id, version)
 
     def sources(self, dataset_id: str, version: str) -> Path:
-        return self.home / "sources" / dataset_id / version
+        return layout_of_home.sources_dir(self.home, dataset_id, version)
 
     def source_state(self, dataset_id: str, version: str) -> Path:
-        return self.home / "sources" / dataset_id / f".{version}.state.json"
+        return layout_of_home.source_state_file(self.home, dataset_id, version)
 
     def datasets(self, dataset_id: str, version: str) -> Path:
-        return self.home / "datasets" / dataset_id / version
+        return layout_of_home.dataset_dir(self.home, dataset_id, version)
 
     def lock_path(self, dataset_id: str, version: str) -> Path:
-        return self.home / "locks" / dataset_id / f"{version}.lock"
+        return layout_of_home.process_lock(self.home, dataset_id, version)
 
     def dataset_lock(self, dataset_id: str, version: str, timeout: float = -1) -> FileLock:
         path = self.lock_path(dataset_id, version)
@@ -121,7 +107,7 @@ def list_cached(home: Path, dataset_id: str | None = None) -> list[dict]:
         row["total"] = unique_total
         downloads = layout.downloads(entry_id, version)
         row["partial"] = sum(1 for p in _partials(downloads) if p.name.endswith(".part"))
-        lock = downloads / "usreg.lock.json"
+        lock = downloads / layout_of_home.LOCK_FILE
         row["fetched"] = _mtime(lock)
         row["converted"] = layout.datasets(entry_id, version).exists()
         rows.append(row)

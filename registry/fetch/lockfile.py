@@ -20,9 +20,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ..home import LOCK_FILE
 from .errors import FetchError
 
-LOCK_NAME = "usreg.lock.json"
+LOCK_NAME = LOCK_FILE
 FORMAT = 1
 
 HOST_VERIFIED, ENTRY_VERIFIED, UNVERIFIED = "host-verified", "entry-verified", "unverified"

@@ -22,6 +22,7 @@ from typing import Any
 from filelock import FileLock
 
 from .. import __version__
+from ..home import LOCK_FILE
 from .coco import InstanceStore, category_table, write_coco
 from .croissant import build_croissant, write_croissant
 from .hf_folder import write_hf_folder
@@ -38,7 +39,7 @@ from .manifest import MANIFEST_NAME, write_manifest
 
 METADATA_SCHEMA = "usreg-dataset/1"
 
-LOCK_FILE_NAME = "usreg.lock.json"
+LOCK_FILE_NAME = LOCK_FILE
 INSTANCES_NAME = ".coco-instances.jsonl"
 
 

@@ -21,6 +21,7 @@ from .. import checks as data_checks
 from ..errors import UsregError
 from ..formats.layout import check_version_label
 from ..formats.writer import DatasetWriter
+from ..home import downloads_dir
 from .base import ConvertContext, Converter, Item, Problem, parse_options, registry, safe_id
 from .patterns import IMAGE_EXTS, compile_pattern
 from .splits import apply_tables, assign_splits
@@ -73,7 +74,7 @@ def convert_entry(
             f"{entry.id}: the source directory {source_dir} does not exist", hint=f"run `usreg fetch {entry.id}` first"
         )
     ctx = ConvertContext(source_dir, entry, options, entry.id)
-    _report_empty(ctx, empty_archives(Path(home) / "downloads" / entry.id / version))
+    _report_empty(ctx, empty_archives(downloads_dir(Path(home), entry.id, version)))
     converter = converter_cls()
     writer = DatasetWriter(Path(home), entry.id, version)
     with writer:

@@ -44,7 +44,9 @@ def test_zenodo_key_shape(server, usreg_home: Path) -> None:
         "/zenodo/api/records/8231412/files/BUS-BRA.zip/content",
         "/zenodo/api/records/8231412/files/bus_data.csv/content",
     ]
-    assert result.message == f"no loader for bus-bra yet; raw files are in {result.source_dir}"
+    # fetching never converts: that is registry.pipeline's next step
+    assert result.message == f"bus-bra is fetched and verified; its files are in {result.source_dir}"
+    assert result.converted_dir is None
 
 
 def test_zenodo_filename_shape_and_concept_redirect(server, usreg_home: Path) -> None:
