@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .errors import Finding, relative
 from .paths import ENTRY_DIRS
@@ -17,7 +18,7 @@ from .schema import Dataset, Model
 from .yamlsafe import Document, YamlError, load_file
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../../schemas/{kind}.schema.json"
-KIND_MODELS: dict[str, type[BaseModel]] = {"dataset": Dataset, "model": Model}
+KIND_MODELS: dict[str, type[Dataset] | type[Model]] = {"dataset": Dataset, "model": Model}
 
 _PATTERN_HINTS = {
     "^https?://": "write a full http(s) URL, e.g. https://example.org/page",
@@ -219,8 +220,10 @@ def _add(catalog: Catalog, parsed: ParsedEntry, report: bool) -> None:
                 )
             )
         else:
-            target = catalog.datasets if parsed.kind == "dataset" else catalog.models
-            target[entry.id] = entry  # type: ignore[assignment]
+            if isinstance(entry, Dataset):
+                catalog.datasets[entry.id] = entry
+            else:
+                catalog.models[entry.id] = entry
             catalog.files[entry.id] = parsed.path
     if report:
         catalog.errors.extend(errors)
@@ -252,7 +255,7 @@ def _check_file_conventions(kind: str, path: Path, rel: str, doc: Document, erro
 def _validate(kind: str, doc: Document, rel: str, errors: list[Finding]) -> Dataset | Model | None:
     model_cls = KIND_MODELS[kind]
     try:
-        return model_cls.model_validate(doc.data)  # type: ignore[return-value]
+        return model_cls.model_validate(doc.data)
     except ValidationError as exc:
         entry_id = doc.data.get("id") if isinstance(doc.data.get("id"), str) else ""
         for err in exc.errors(include_url=False):
@@ -272,7 +275,7 @@ def _validate(kind: str, doc: Document, rel: str, errors: list[Finding]) -> Data
         return None
 
 
-def _message(err: dict) -> str:
+def _message(err: ErrorDetails) -> str:
     if err["type"] == "extra_forbidden":
         return f"unknown key {err['loc'][-1]!r}"
     if err["type"] == "missing":
@@ -288,7 +291,7 @@ def _message(err: dict) -> str:
     return msg
 
 
-def _hint(err: dict, model_cls: type[BaseModel], loc: tuple) -> str:
+def _hint(err: ErrorDetails, model_cls: type[BaseModel], loc: tuple) -> str:
     if err["type"] == "extra_forbidden":
         allowed = _fields_at(model_cls, loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
@@ -339,7 +342,7 @@ def _first_model(annotation: object, typing_mod) -> type[BaseModel] | None:
 def _check_loaders(catalog: Catalog, targets: set[Path] | None) -> None:
     """A dataset's ``loader`` names a registered converter, and its options are the ones that converter takes."""
     with_loader = [
-        d
+        (d, d.loader)
         for d in catalog.datasets.values()
         if d.loader is not None and (targets is None or catalog.files[d.id].resolve() in targets)
     ]
@@ -347,8 +350,8 @@ def _check_loaders(catalog: Catalog, targets: set[Path] | None) -> None:
         return
     from .loaders import validate_options
 
-    for dataset in with_loader:
-        for problem in validate_options(dataset.loader.name, dataset.loader.options):
+    for dataset, loader in with_loader:
+        for problem in validate_options(loader.name, loader.options):
             line, column = catalog.document(dataset.id).position(("loader",))
             catalog.errors.append(
                 Finding(

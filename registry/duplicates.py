@@ -57,7 +57,7 @@ def find_duplicates(catalog: Catalog, targets: set[Path] | None = None) -> list[
     for key, ids in by_key.items():
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
-                pairs.setdefault(tuple(sorted((a, b))), f"they share {key.split(':', 1)[0]} {key.split(':', 1)[1]}")
+                pairs.setdefault((min(a, b), max(a, b)), f"they share {key.split(':', 1)[0]} {key.split(':', 1)[1]}")
 
     names = [normalise_name(d.name) for d in datasets]
     if len(datasets) > 1:
@@ -75,9 +75,10 @@ def find_duplicates(catalog: Catalog, targets: set[Path] | None = None) -> list[
         for row, qi in enumerate(queries):
             for j in scores[row].nonzero()[0]:
                 if j != qi and names[qi]:
-                    key = tuple(sorted((datasets[qi].id, datasets[int(j)].id)))
+                    x, y = datasets[qi].id, datasets[int(j)].id
                     pairs.setdefault(
-                        key, f"their names are nearly the same ({datasets[qi].name!r} / {datasets[int(j)].name!r})"
+                        (min(x, y), max(x, y)),
+                        f"their names are nearly the same ({datasets[qi].name!r} / {datasets[int(j)].name!r})",
                     )
 
     by_id = catalog.datasets

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from .catalog import Catalog
 from .citation import entry_bibtex
+from .schema import Dataset, Model
 
 
 def catalog_frame(catalog: Catalog, kind: str | None = None, scores: dict[str, dict] | None = None) -> pd.DataFrame:
     """One row per entry: scalar fields as columns, lists joined with '; ', nested objects as JSON text."""
     rows: list[dict[str, Any]] = []
-    groups = [("dataset", catalog.datasets), ("model", catalog.models)]
+    groups: list[tuple[str, Mapping[str, Dataset | Model]]] = [("dataset", catalog.datasets), ("model", catalog.models)]
     for entry_kind, items in groups:
         if kind and kind != entry_kind:
             continue

@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover - libyaml is present in the PyYAML wheel
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     """The safe loader with a faster implicit-tag resolver (the C parser calls it once per scalar)."""
 
     _str_tag = "tag:yaml.org,2002:str"

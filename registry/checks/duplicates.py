@@ -73,9 +73,9 @@ def duplicate_check(rows: list[dict[str, Any]], max_distance: int = DEFAULT_MAX_
         if within + cross > 0:
             members = by_phash[k]
             first = members[0]
-            other = next((b for b in members[1:] if rows[b]["image_sha256"] != rows[first]["image_sha256"]), None)
-            if other is not None:
-                note(first, other, 0, "near")
+            differing = next((b for b in members[1:] if rows[b]["image_sha256"] != rows[first]["image_sha256"]), None)
+            if differing is not None:
+                note(first, differing, 0, "near")
     # Different pHash values within the distance: every cross product pair is a near duplicate.
     values = np.array([int(k, 16) for k in keys], dtype=np.uint64)
     for pair in near_pairs(values, max_distance):
