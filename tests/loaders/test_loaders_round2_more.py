@@ -383,7 +383,68 @@ def _behsof(stage: Path) -> dict:
     }
 
 
+def _hmc_qu(stage: Path) -> dict:
+    # Kaggle's hmcqu-dataset.zip: A4C.xlsx, HMC-QU/A4C/*.avi (and A2C/), LV Ground-truth Segmentation Masks/Mask_*.mat
+    import scipy.io
+
+    base = stage / "hmcqu-dataset.zip"
+    header = [
+        "ECHO",
+        "SEG1",
+        "SEG2",
+        "SEG3",
+        "SEG5",
+        "SEG6",
+        "SEG7",
+        "REFERENCE FRAME",
+        "END OF CYCLE",
+        "LV WALL MASKS",
+    ]
+    rows = [header]
+    for n, (echo, frames, first, last, masked) in enumerate(
+        (
+            ("ES0001 _4CH_1", 8, 2, 4, True),  # frames 2..4 (1-based): video frames 1, 2, 3
+            ("ES0002 _4CH_1", 5, 1, 2, True),
+            ("ES0003 _4CH_1", 4, 1, 4, False),  # no masks: not converted
+        )
+    ):
+        _avi_mjpeg(base / "HMC-QU" / "A4C" / f"{echo}.avi", frames, seed=2300 + 10 * n)
+        rows.append([echo, 1, 0, 0, 1, 1, 0, first, last, "ü" if masked else "û"])
+        if masked:
+            predicted = np.zeros((last - first + 1, 16, 16), np.uint8)
+            predicted[:, 4:12, 2:6] = 1
+            masks = base / "LV Ground-truth Segmentation Masks"
+            masks.mkdir(parents=True, exist_ok=True)
+            scipy.io.savemat(str(masks / f"Mask_{echo}.mat"), {"predicted": predicted})
+    _avi_mjpeg(base / "HMC-QU" / "A2C" / "ES0001 _2CH_1.avi", 3, seed=2390)
+    _xlsx(base / "A4C.xlsx", {"Sheet1": rows})
+    return {
+        "samples": 3 + 2,
+        "split_kind": "seeded-subject",
+        "subjects": 2,
+        "subjects_of": {"ES0001_4CH_1_0001": "ES0001", "ES0002_4CH_1_0001": "ES0002"},
+        "targets": {"lv_wall": {0: "background", 1: "left ventricle wall"}},
+        "mask_values": {"ES0001_4CH_1_0003": {0, 1}},
+        "pixels": {"ES0001_4CH_1_0002": (16, 8, 1), "ES0002_4CH_1_0000": (2, 30, 0)},  # 16x16 masks scaled to 32x48
+    }
+
+
+def _avi_mjpeg(path: Path, frames: int, seed: int) -> None:
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", format="avi") as container:
+        stream = container.add_stream("mjpeg", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 48, 32, "yuvj420p"
+        for k in range(frames):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb(us_image(32, 48, seed + k)), format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "hmc-qu": (CATALOG.datasets["hmc-qu"], _hmc_qu),
     "behsof": (CATALOG.datasets["behsof"], _behsof),
     "samus-us30k": (CATALOG.datasets["samus-us30k"], _samus_us30k),
     "regensburg-appendicitis": (CATALOG.datasets["regensburg-appendicitis"], _regensburg_appendicitis),

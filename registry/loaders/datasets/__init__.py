@@ -29,6 +29,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     gbcu,
     gist514,
     hc18,
+    hmc_qu,
     leg_3d_us,
     microseg,
     mimic_iv_echo,
