@@ -73,7 +73,10 @@ def check(model, dataset) -> Compatibility:
     name = adapter_name(model)
     if name is None:
         formats = sorted({w.format for w in model.weights}) or ["no weights"]
-        reasons.append(f"no runnable weights ({', '.join(formats)}); the runner needs onnx or torchscript")
+        reasons.append(
+            f"no runnable weights ({', '.join(formats)}); the runner needs onnx or torchscript, or PyTorch weights "
+            "with an adapter that names their architecture (sam, torch-state-dict)"
+        )
     elif name not in ADAPTERS:
         reasons.append(f"unknown adapter {name!r} (known: {', '.join(ADAPTERS)})")
     return Compatibility(not reasons, metric_task, reasons)
