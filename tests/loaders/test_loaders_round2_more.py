@@ -443,7 +443,37 @@ def _avi_mjpeg(path: Path, frames: int, seed: int) -> None:
             container.mux(packet)
 
 
+def _tdsc_abus_2023(stage: Path) -> dict:
+    # one archive per split (their names are not shown by the evidence), each holding its split folder
+    cases = (("Train", 0, "M", 14, range(3, 12)), ("Train", 1, "B", 6, range(2, 4)), ("Validation", 100, "M", 5, [2]))
+    for folder, case, label, depth, tumour in cases:
+        base = stage / f"{folder}.zip" / folder
+        image = np.stack([us_image(20, 24, 2400 + case + k) for k in range(depth)])
+        mask = np.zeros((depth, 20, 24), np.uint8)
+        for k in tumour:
+            mask[k, 6:14, 8:16] = 1
+        _volume(base / "DATA" / f"DATA_{case:03d}.nrrd", image)
+        _volume(base / "MASK" / f"MASK_{case:03d}.nrrd", mask)
+        table = base / "labels.csv"
+        if not table.exists():
+            table.write_text("case_id,label,data_path,mask_path\n")
+        with table.open("a") as fh:
+            fh.write(f"{case},{label},DATA\\DATA_{case:03d}.nrrd,MASK\\MASK_{case:03d}.nrrd\n")
+        (base / "bbx_labels.csv").write_text("id,c_x,c_y,c_z,len_x,len_y,len_z\n")
+    return {
+        "samples": 9 + 2 + 1,  # every tumour slice: none of the volumes has more than the 10 taken per volume
+        "splits": {"train": 9 + 2, "val": 1},
+        "subjects": 3,
+        "subjects_of": {"train_1_s002": "1", "val_100_s002": "100"},
+        "targets": {"tumour": {0: "background", 1: "tumor"}},
+        "labels": {"malignant": 10, "benign": 2},
+        "label_classes": ["malignant", "benign"],
+        "mask_values": {"train_0_s007": {0, 1}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "tdsc-abus-2023": (CATALOG.datasets["tdsc-abus-2023"], _tdsc_abus_2023),
     "hmc-qu": (CATALOG.datasets["hmc-qu"], _hmc_qu),
     "behsof": (CATALOG.datasets["behsof"], _behsof),
     "samus-us30k": (CATALOG.datasets["samus-us30k"], _samus_us30k),

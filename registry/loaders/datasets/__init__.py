@@ -48,6 +48,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     segthy,
     stanford_thyroid_cineclip,
     stu_hospital,
+    tdsc_abus_2023,
     tn3k,
     ubpd,
     unity_imaging,
