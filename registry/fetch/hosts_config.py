@@ -1,64 +1,52 @@
 """Host base URLs, read from the environment so that tests (and labs with a proxy) can point usreg elsewhere.
 
-Every host module asks this module for its base URL at call time; nothing caches it, so changing the environment
-(e.g. in a test) takes effect on the next fetch.
+Each host module declares its variables and their real defaults (``HOST.env``); this module collects them. Every
+resolver asks for its base URL at call time (``ctx.config.base(VARIABLE)``) from a snapshot taken per fetch, so
+changing the environment (e.g. in a test) takes effect on the next fetch.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-#: environment variable -> default base URL (no trailing slash)
-DEFAULTS: dict[str, str] = {
-    "USREG_ZENODO_URL": "https://zenodo.org",
-    "USREG_FIGSHARE_API": "https://api.figshare.com/v2",
-    "USREG_MENDELEY_URL": "https://data.mendeley.com",
-    "USREG_GDRIVE_URL": "https://drive.google.com",
-    "USREG_GDRIVE_USERCONTENT_URL": "https://drive.usercontent.google.com",
-    "USREG_GITHUB_API": "https://api.github.com",
-    "USREG_GITHUB_URL": "https://github.com",
-    "USREG_KAGGLE_API": "https://www.kaggle.com/api/v1",
-    "USREG_KAGGLE_URL": "https://www.kaggle.com",
-    "USREG_HF_URL": "https://huggingface.co",
-}
+from ..errors import UsageError
 
 
-def base_url(variable: str) -> str:
-    """The configured base URL for ``variable`` (one of ``DEFAULTS``), without a trailing slash."""
-    value = os.environ.get(variable, "").strip() or DEFAULTS[variable]
+def defaults() -> dict[str, str]:
+    """Every registered host's base-URL variables with their defaults (no trailing slash)."""
+    from .hosts import declared
+
+    return {variable: default for _, host in declared() for variable, default in host.env.items()}
+
+
+def base_url(variable: str, known: Mapping[str, str] | None = None) -> str:
+    """The configured base URL for ``variable`` (one a host declares), without a trailing slash."""
+    known = defaults() if known is None else known
+    if variable not in known:
+        raise UsageError(f"no host declares the base-URL variable {variable}", hint="see HOST.env in the host modules")
+    value = os.environ.get(variable, "").strip() or known[variable]
     return value.rstrip("/")
 
 
 @dataclass(frozen=True)
 class HostsConfig:
-    """A snapshot of every host's base URL."""
+    """A snapshot of every host's base URL, by variable."""
 
-    zenodo: str
-    figshare_api: str
-    mendeley: str
-    gdrive: str
-    gdrive_usercontent: str
-    github_api: str
-    github: str
-    kaggle_api: str
-    kaggle: str
-    huggingface: str
+    urls: Mapping[str, str] = field(default_factory=dict)
+
+    def base(self, variable: str) -> str:
+        if variable not in self.urls:
+            raise UsageError(
+                f"no host declares the base-URL variable {variable}", hint="declare it in the host's HOST.env"
+            )
+        return self.urls[variable]
 
     @classmethod
     def from_env(cls) -> HostsConfig:
-        return cls(
-            zenodo=base_url("USREG_ZENODO_URL"),
-            figshare_api=base_url("USREG_FIGSHARE_API"),
-            mendeley=base_url("USREG_MENDELEY_URL"),
-            gdrive=base_url("USREG_GDRIVE_URL"),
-            gdrive_usercontent=base_url("USREG_GDRIVE_USERCONTENT_URL"),
-            github_api=base_url("USREG_GITHUB_API"),
-            github=base_url("USREG_GITHUB_URL"),
-            kaggle_api=base_url("USREG_KAGGLE_API"),
-            kaggle=base_url("USREG_KAGGLE_URL"),
-            huggingface=base_url("USREG_HF_URL"),
-        )
+        known = defaults()
+        return cls({variable: base_url(variable, known) for variable in known})
 
 
 def mirror_from_env() -> str | None:

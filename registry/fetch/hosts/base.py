@@ -6,15 +6,17 @@ and the package can import any host module without a cycle.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, overload
+from typing import TYPE_CHECKING, Literal, overload
 
 from ...schema import Source
 from ..client import HttpClient
 from ..errors import HostError
-from ..hosts_config import HostsConfig
 from ..plan import RemoteFile
+
+if TYPE_CHECKING:
+    from ..hosts_config import HostsConfig
 
 
 @dataclass
@@ -104,12 +106,15 @@ class Host:
     - ``resolve``: turns a source into concrete files; None for sources a person downloads by hand;
     - ``urls`` / ``dois``: regular expressions that recognise the host's landing pages and DOIs for ``usreg import``;
       group 1 is the record id, an optional group 2 its version;
+    - ``env``: the environment variables that move the host's base URLs (tests point them at a local server), each
+      with its real default; resolvers read them as ``ctx.config.base(VARIABLE)``;
     - ``domains``: the host names (and their subdomains) whose links belong to this host, for the link checker;
     - ``browser_agent``: the host refuses or degrades non-browser clients, so requests to it (downloads and link
       checks) send ``BROWSER_USER_AGENT``.
     """
 
     resolve: Resolver | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
     urls: tuple[str, ...] = ()
     dois: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()

@@ -13,7 +13,7 @@ HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
 def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
     version = ctx.version or source.version
-    url = f"{ctx.config.figshare_api}/articles/{source.id}" + (f"/versions/{version}" if version else "")
+    url = f"{ctx.config.base('USREG_FIGSHARE_API')}/articles/{source.id}" + (f"/versions/{version}" if version else "")
     label = f"figshare article {source.id}" + (f" version {version}" if version else "")
     if not version:
         ctx.warn(f"{label}: no version pinned, fetching the latest; pin 'version' in the entry for reproducibility")
@@ -62,6 +62,7 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
 
 HOST = Host(
     resolve=resolve,
+    env={"USREG_FIGSHARE_API": "https://api.figshare.com/v2"},
     urls=(r"https?://(?:[\w.]+\.)?figshare\.com/articles/(?:[^/]+/)*?(\d+)(?:/(\d+))?",),
     dois=(r"10\.6084/m9\.figshare\.(\d+)(?:\.v(\d+))?$",),
     domains=("figshare.com",),

@@ -107,7 +107,7 @@ def _size(response) -> int | None:
 
 
 def resolve_file(file_id: str, name: str | None, index: int, ctx: HostContext) -> RemoteFile:
-    url = f"{ctx.config.gdrive}/uc?id={file_id}&export=download"
+    url = f"{ctx.config.base('USREG_GDRIVE_URL')}/uc?id={file_id}&export=download"
     view = f"https://drive.google.com/file/d/{file_id}/view"
     for _hop in range(MAX_HOPS):
         # ask for one byte: enough to see the headers (name, size) without starting the whole transfer
@@ -208,7 +208,7 @@ def resolve_folder(
     if folder_id in seen or depth > MAX_DEPTH:
         return []
     seen.add(folder_id)
-    url = f"{ctx.config.gdrive}/embeddedfolderview?id={folder_id}"
+    url = f"{ctx.config.base('USREG_GDRIVE_URL')}/embeddedfolderview?id={folder_id}"
     response = ctx.client.send("GET", url, headers=HEADERS, what=f"google drive folder {folder_id}")
     if response.status_code != 200:
         raise HostError(
@@ -249,4 +249,9 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
     return [resolve_file(source.id or "", name, index, ctx)]
 
 
-HOST = Host(resolve=resolve, domains=("drive.google.com", "drive.usercontent.google.com"), browser_agent=True)
+HOST = Host(
+    resolve=resolve,
+    env={"USREG_GDRIVE_URL": "https://drive.google.com"},
+    domains=("drive.google.com", "drive.usercontent.google.com"),
+    browser_agent=True,
+)

@@ -27,7 +27,7 @@ def _api_headers() -> dict[str, str]:
 
 def _archive(repo: str, ref: str, index: int, ctx: HostContext, fmt: str = "tar.gz") -> RemoteFile:
     name = f"{repo.split('/', 1)[1]}-{ref.replace('/', '-')}.{fmt}"
-    url = f"{ctx.config.github}/{repo}/archive/{quote(ref)}.{fmt}"
+    url = f"{ctx.config.base('USREG_GITHUB_URL')}/{repo}/archive/{quote(ref)}.{fmt}"
     return RemoteFile(
         name=safe_relpath(name),
         candidates=[Candidate(url, "host", (("User-Agent", USER_AGENT),))],
@@ -45,7 +45,7 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
         for fmt in ("tar.gz", "zip"):  # the entry may ask for the source archive by its conventional name
             if f"{short}-{tag.replace('/', '-')}.{fmt}" in wanted and len(wanted) == 1:
                 return [_archive(repo, tag, index, ctx, fmt)]
-    url = f"{ctx.config.github_api}/repos/{repo}/releases/" + (f"tags/{quote(tag)}" if tag else "latest")
+    url = f"{ctx.config.base('USREG_GITHUB_API')}/repos/{repo}/releases/" + (f"tags/{quote(tag)}" if tag else "latest")
     response = ctx.client.send("GET", url, headers=_api_headers(), what=f"github release of {repo}")
     if response.status_code == 403 and response.headers.get("X-RateLimit-Remaining") == "0":
         raise HostError(
@@ -104,6 +104,7 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
 
 HOST = Host(
     resolve=resolve,
+    env={"USREG_GITHUB_API": "https://api.github.com", "USREG_GITHUB_URL": "https://github.com"},
     urls=(r"https?://github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?/?$",),
     domains=("github.com",),
 )

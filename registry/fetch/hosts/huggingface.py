@@ -13,7 +13,7 @@ from .base import Host, HostContext, need_list, need_object, need_size, need_tex
 
 
 def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
-    base = ctx.config.huggingface
+    base = ctx.config.base("USREG_HF_URL")
     repo = source.id or ""
     revision = source.tag or "main"
     dataset = ctx.entry_kind == "dataset"
@@ -78,4 +78,4 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
     return out
 
 
-HOST = Host(resolve=resolve, domains=("huggingface.co",))
+HOST = Host(resolve=resolve, env={"USREG_HF_URL": "https://huggingface.co"}, domains=("huggingface.co",))

@@ -50,7 +50,7 @@ def credentials() -> tuple[str, str]:
 
 def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
     ref = source.id or ""
-    api, site = ctx.config.kaggle_api, ctx.config.kaggle
+    api, site = ctx.config.base("USREG_KAGGLE_API"), ctx.config.base("USREG_KAGGLE_URL")
     version = ctx.version or source.version
     if ref.startswith("competitions/"):
         name = ref.split("/", 1)[1]
@@ -117,4 +117,8 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
     ]
 
 
-HOST = Host(resolve=resolve, domains=("kaggle.com",))
+HOST = Host(
+    resolve=resolve,
+    env={"USREG_KAGGLE_API": "https://www.kaggle.com/api/v1", "USREG_KAGGLE_URL": "https://www.kaggle.com"},
+    domains=("kaggle.com",),
+)

@@ -16,7 +16,7 @@ HEADERS = {"User-Agent": BROWSER_USER_AGENT, "Accept": "application/json"}
 
 
 def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
-    base = ctx.config.mendeley
+    base = ctx.config.base("USREG_MENDELEY_URL")
     version = ctx.version or source.version
     url = f"{base}/public-api/datasets/{source.id}"
     params = {"folder_id": "", "dataset_version": version} if version else None
@@ -77,6 +77,7 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
 
 HOST = Host(
     resolve=resolve,
+    env={"USREG_MENDELEY_URL": "https://data.mendeley.com"},
     urls=(r"https?://data\.mendeley\.com/datasets/([a-z0-9]+)(?:/(\d+))?",),
     dois=(r"10\.17632/([a-z0-9]+)\.(\d+)$",),
     domains=("data.mendeley.com",),

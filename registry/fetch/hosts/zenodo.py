@@ -15,7 +15,7 @@ HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
 
 def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
-    base = ctx.config.zenodo
+    base = ctx.config.base("USREG_ZENODO_URL")
     record_url = f"{base}/api/records/{source.id}"
     landing = f"{base}/records/{source.id}"
     record = ctx.client.get_json(
@@ -91,6 +91,7 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
 
 HOST = Host(
     resolve=resolve,
+    env={"USREG_ZENODO_URL": "https://zenodo.org"},
     urls=(r"https?://(?:www\.)?zenodo\.org/(?:records|record)/(\d+)",),
     dois=(r"10\.5281/zenodo\.(\d+)$",),
     domains=("zenodo.org",),
