@@ -109,8 +109,8 @@ class Host:
     - ``env``: the environment variables that move the host's base URLs (tests point them at a local server), each
       with its real default; resolvers read them as ``ctx.config.base(VARIABLE)``;
     - ``domains``: the host names (and their subdomains) whose links belong to this host, for the link checker;
-    - ``browser_agent``: the host refuses or degrades non-browser clients, so requests to it (downloads and link
-      checks) send ``BROWSER_USER_AGENT``.
+    - ``browser_agent``: the host refuses or degrades non-browser clients: the link checker sends it
+      ``BROWSER_USER_AGENT``, as the module's own requests must (``http.BROWSER_USER_AGENT`` in their headers).
     """
 
     resolve: Resolver | None = None
