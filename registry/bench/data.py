@@ -7,20 +7,27 @@ common-format reader; tests and callers with samples in memory build a ``Dataset
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import UsregError
 from ..formats.sample import Sample
+
+
+class Samples(Protocol):
+    """The samples of a split: counted, then read in order (a list, or a ``CommonDataset`` read from disk)."""
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Sample]: ...
 
 
 @dataclass
 class DatasetView:
     dataset_id: str
     split: str
-    samples: Sequence[Sample] | Iterable[Sample]
+    samples: Samples
     version: str | None = None
     converter: str | None = None
     converter_version: str | None = None
@@ -33,7 +40,7 @@ class DatasetView:
     trust: str | None = None
 
     def __len__(self) -> int:
-        return len(self.samples)  # type: ignore[arg-type]
+        return len(self.samples)
 
     def class_names(self, target: str | None) -> list[str] | None:
         if target is None:
@@ -62,7 +69,7 @@ def class_list(classes: dict[str, str] | dict[int, str] | Sequence[Any]) -> list
     return names
 
 
-def view_from_metadata(dataset_id: str, split: str, samples, metadata: dict[str, Any]) -> DatasetView:
+def view_from_metadata(dataset_id: str, split: str, samples: Samples, metadata: dict[str, Any]) -> DatasetView:
     converter = metadata.get("converter") or {}
     entry = metadata.get("entry") or {}
     targets = {
@@ -90,8 +97,8 @@ def _trust(metadata: dict[str, Any]) -> str:
     """The weakest trust level of the downloads the dataset was converted from (``unverified`` without a lock)."""
     from ..fetch.lockfile import lock_trust
 
-    source = metadata.get("source") if isinstance(metadata.get("source"), dict) else {}
-    return lock_trust(source.get("lock"))
+    source = metadata.get("source")
+    return lock_trust(source.get("lock") if isinstance(source, dict) else None)
 
 
 def open_split(dataset_id: str, split: str, version: str | None = None, home: Path | None = None) -> DatasetView:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from ..schema.model import InputSpec
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -33,13 +35,13 @@ class Spec:
     std: tuple[float, ...] | None = None
 
     @classmethod
-    def from_entry(cls, spec, default_channels: int = 1) -> Spec:
+    def from_entry(cls, spec: InputSpec | None, default_channels: int = 1) -> Spec:
         if spec is None:
             return cls(channels=default_channels)
-        size = tuple(spec.size[-2:]) if spec.size else None
+        size = (spec.size[-2], spec.size[-1]) if spec.size else None
         return cls(
             channels=spec.channels or default_channels,
-            size=size,  # type: ignore[arg-type]
+            size=size,
             normalization=spec.normalization or "zero-one",
             mean=tuple(spec.mean) if spec.mean else None,
             std=tuple(spec.std) if spec.std else None,
@@ -70,9 +72,9 @@ def resize_image(image: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
         return image
     h, w = size
     if image.shape[2] == 1:
-        out = Image.fromarray(image[:, :, 0]).resize((w, h), Image.BILINEAR)
+        out = Image.fromarray(image[:, :, 0]).resize((w, h), Image.Resampling.BILINEAR)
         return np.asarray(out)[:, :, None]
-    return np.asarray(Image.fromarray(image.astype(np.uint8)).resize((w, h), Image.BILINEAR))
+    return np.asarray(Image.fromarray(image.astype(np.uint8)).resize((w, h), Image.Resampling.BILINEAR))
 
 
 def normalize(image: np.ndarray, spec: Spec) -> np.ndarray:
@@ -114,7 +116,10 @@ def resize_scores(scores: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     if tuple(scores.shape[1:]) == (h, w):
         return scores
     return np.stack(
-        [np.asarray(Image.fromarray(c.astype(np.float32), "F").resize((w, h), Image.BILINEAR)) for c in scores]
+        [
+            np.asarray(Image.fromarray(c.astype(np.float32), "F").resize((w, h), Image.Resampling.BILINEAR))
+            for c in scores
+        ]
     )
 
 
@@ -122,7 +127,7 @@ def resize_labels(labels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     h, w = size
     if tuple(labels.shape) == (h, w):
         return labels.astype(np.uint8)
-    return np.asarray(Image.fromarray(labels.astype(np.uint8)).resize((w, h), Image.NEAREST))
+    return np.asarray(Image.fromarray(labels.astype(np.uint8)).resize((w, h), Image.Resampling.NEAREST))
 
 
 def softmax(x: np.ndarray, axis: int = 0) -> np.ndarray:

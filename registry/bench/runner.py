@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import UsregError
 from ..formats.sample import Sample
-from .adapters.base import Adapter, OutputClass
+from .adapters.base import Adapter, OutputClass, Prediction
 from .data import DatasetView
 from .metrics import classification as cls_metrics
 from .metrics import detection as det_metrics
@@ -103,7 +103,7 @@ class _Scorer:
     def __init__(self, workers: int, n_classes: int, full_hd: bool) -> None:
         self.n_classes = n_classes
         self.full_hd = full_hd
-        self.pool = None
+        self.pool: ProcessPoolExecutor | None = None
         if workers > 1:
             import multiprocessing as mp
 
@@ -124,7 +124,7 @@ class _Scorer:
             self.done.extend(self.pending.pop(0).result())
 
     def _flush(self) -> None:
-        if self.chunk:
+        if self.chunk and self.pool is not None:  # without a pool, submit() scores each pair at once
             self.pending.append(
                 self.pool.submit(seg_metrics.score_many, self.chunk, self.n_classes, True, self.full_hd)
             )
@@ -200,7 +200,9 @@ def evaluate(
 class _Task:
     convention = "usreg"
 
-    def __init__(self, adapter, view, convention, target, workers) -> None:
+    def __init__(
+        self, adapter: Adapter, view: DatasetView, convention: SegConvention, target: str | None, workers: int
+    ) -> None:
         self.adapter = adapter
         self.view = view
         self.count = 0
@@ -211,12 +213,22 @@ class _Task:
     def usable(self, sample: Sample) -> bool:
         return True
 
+    def add(self, sample: Sample, pred: Prediction) -> None:
+        """Score one prediction against its sample."""
+        raise NotImplementedError
+
+    def aggregate(self, n_boot: int, seed: int) -> list[MetricValue]:
+        """The metrics over every added sample."""
+        raise NotImplementedError
+
     def close(self) -> None:
         pass
 
 
 class _Segmentation(_Task):
-    def __init__(self, adapter, view, convention, target, workers) -> None:
+    def __init__(
+        self, adapter: Adapter, view: DatasetView, convention: SegConvention, target: str | None, workers: int
+    ) -> None:
         super().__init__(adapter, view, convention, target, workers)
         self.conv = convention
         self.requested_target = target
@@ -225,22 +237,29 @@ class _Segmentation(_Task):
         self.names: list[str] = []
         self.lut: np.ndarray | None = None
 
-    def _start(self, first: Sample) -> None:
-        self.target = _target(self.view, self.requested_target, first)
+    def _start(self, first: Sample) -> tuple[_Scorer, str]:
+        target = self.target = _target(self.view, self.requested_target, first)
         names = self.view.class_names(self.target)
         if not names:
             names = [c.name for c in sorted(self.adapter.classes, key=lambda c: c.id)] or ["background", "foreground"]
         self.names = list(names)
         self.lut = class_lut(self.adapter.classes, self.names, self.notes)
-        self.scorer = _Scorer(self.workers, len(self.names), self.conv.full_hausdorff)
+        scorer = self.scorer = _Scorer(self.workers, len(self.names), self.conv.full_hausdorff)
+        return scorer, target
+
+    def _started(self, sample: Sample) -> tuple[_Scorer, str]:
+        """The scorer and the mask target, set up from the first sample."""
+        if self.scorer is None or self.target is None:
+            return self._start(sample)
+        return self.scorer, self.target
 
     def usable(self, sample: Sample) -> bool:
-        if self.scorer is None:
-            self._start(sample)
-        return self.target in sample.masks
+        _, target = self._started(sample)
+        return target in sample.masks
 
-    def add(self, sample: Sample, pred) -> None:
-        gt = np.asarray(sample.masks[self.target])
+    def add(self, sample: Sample, pred: Prediction) -> None:
+        scorer, target = self._started(sample)
+        gt = np.asarray(sample.masks[target])
         mask = pred.mask
         if mask is None:
             raise UsregError(f"{self.adapter.info.model_id}: no mask predicted for {sample.sample_id}")
@@ -257,7 +276,7 @@ class _Segmentation(_Task):
                 f"{self.names}",
                 hint="the dataset's metadata.json class map is incomplete; convert it again",
             )
-        self.scorer.submit(gt, mask)
+        scorer.submit(gt, mask)
         self.count += 1
 
     def aggregate(self, n_boot: int, seed: int) -> list[MetricValue]:
@@ -274,7 +293,9 @@ class _Segmentation(_Task):
 class _Classification(_Task):
     convention = "fm-uia"
 
-    def __init__(self, adapter, view, convention, target, workers) -> None:
+    def __init__(
+        self, adapter: Adapter, view: DatasetView, convention: SegConvention, target: str | None, workers: int
+    ) -> None:
         super().__init__(adapter, view, convention, target, workers)
         self.names = list(view.labels or [c.name for c in sorted(adapter.classes, key=lambda c: c.id)])
         self.y: list[int] = []
@@ -302,7 +323,7 @@ class _Classification(_Task):
             raise UsregError(f"{self.view.dataset_id}: label {label!r} is not one of {self.names}")
         return names[str(label).lower()]
 
-    def add(self, sample: Sample, pred) -> None:
+    def add(self, sample: Sample, pred: Prediction) -> None:
         n = max(len(self.names), len(pred.probs) if pred.probs is not None else 0)
         probs = np.zeros(n)
         raw = np.asarray(pred.probs if pred.probs is not None else np.eye(n)[pred.label], dtype=np.float64)
@@ -327,7 +348,9 @@ class _Classification(_Task):
 class _Detection(_Task):
     convention = "coco"
 
-    def __init__(self, adapter, view, convention, target, workers) -> None:
+    def __init__(
+        self, adapter: Adapter, view: DatasetView, convention: SegConvention, target: str | None, workers: int
+    ) -> None:
         super().__init__(adapter, view, convention, target, workers)
         self.images: list[ImageInstances] = []
         cats = view.box_categories or []
@@ -343,8 +366,8 @@ class _Detection(_Task):
             return self.cat_ids[box.category.lower()]
         return int(box.category_id or 1)
 
-    def add(self, sample: Sample, pred) -> None:
-        gt = [Instance(tuple(b.as_list()), self._gt_category(b)) for b in sample.boxes]
+    def add(self, sample: Sample, pred: Prediction) -> None:
+        gt = [Instance((b.x_min, b.y_min, b.x_max, b.y_max), self._gt_category(b)) for b in sample.boxes]
         preds = []
         for inst in pred.instances or []:
             cat = 1 if self.agnostic else (self.model_cats.get(inst.category_id) or inst.category_id)
@@ -361,7 +384,9 @@ class _Detection(_Task):
 class _Regression(_Task):
     convention = "fm-uia"
 
-    def __init__(self, adapter, view, convention, target, workers) -> None:
+    def __init__(
+        self, adapter: Adapter, view: DatasetView, convention: SegConvention, target: str | None, workers: int
+    ) -> None:
         super().__init__(adapter, view, convention, target, workers)
         self.gts: list[np.ndarray] = []
         self.preds: list[np.ndarray] = []
@@ -369,7 +394,7 @@ class _Regression(_Task):
     def usable(self, sample: Sample) -> bool:
         return bool(sample.points)
 
-    def add(self, sample: Sample, pred) -> None:
+    def add(self, sample: Sample, pred: Prediction) -> None:
         self.gts.append(np.asarray(sample.points, dtype=np.float64))
         self.preds.append(np.asarray(pred.points, dtype=np.float64))
         self.count += 1

@@ -75,10 +75,10 @@ def resolve(model, home: Path, override: Path | None = None, fetch: bool = True)
     w = runnable_weights(model)
     expected = w.sha256 if w is not None else None
     if override is not None:
-        path = Path(override)
-        if not path.is_file():
-            raise UsregError(f"model {model.id}: --weights file {path} does not exist")
-        return path, _verify(path, expected, model.id)
+        given = Path(override)
+        if not given.is_file():
+            raise UsregError(f"model {model.id}: --weights file {given} does not exist")
+        return given, _verify(given, expected, model.id)
     if w is None:
         raise UsregError(
             f"model {model.id} declares no onnx or torchscript weights",

@@ -67,15 +67,16 @@ def _coco(images: Sequence[ImageInstances], which: str, iou_type: str, categorie
     from pycocotools import mask as mask_utils
     from pycocotools.coco import COCO
 
-    anns = []
+    anns: list[dict[str, object]] = []
     for image_id, img in enumerate(images):
         for inst in getattr(img, which):
-            ann = {
+            bbox = _xywh(inst.box)
+            ann: dict[str, object] = {
                 "id": len(anns) + 1,
                 "image_id": image_id,
                 "category_id": int(inst.category_id),
                 "iscrowd": 0,
-                "bbox": _xywh(inst.box),
+                "bbox": bbox,
                 "score": float(inst.score),
             }
             if iou_type == "segm":
@@ -86,7 +87,7 @@ def _coco(images: Sequence[ImageInstances], which: str, iou_type: str, categorie
                 ann["segmentation"] = rle
                 ann["area"] = float(mask_utils.area(rle))
             else:
-                ann["area"] = ann["bbox"][2] * ann["bbox"][3]
+                ann["area"] = bbox[2] * bbox[3]
             anns.append(ann)
     coco = COCO()
     coco.dataset = {
@@ -156,6 +157,8 @@ def aggregate(
     if m is not None:
         reps = _replicates(images, iou_type, n_boot, seed)
         for k, (name, value) in enumerate((("map", m), ("map50", m50))):
+            if value is None:  # COCOeval's -1: no ground truth at this IoU threshold
+                continue
             low, high = interval(reps[:, k], 0.05) if reps.size else (None, None)
             out.append(MetricValue(name, value, low, high, n))
     if iou_type == "bbox":
