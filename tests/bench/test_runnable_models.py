@@ -239,18 +239,25 @@ def test_fpus23_plane_classifier_entry_runs_the_lightning_state_dict(tmp_path):
     assert np.allclose(pred.probs, expected, atol=1e-5) and pred.label == int(expected.argmax())
 
 
-def test_echonet_measurements_entry_loads_torchvision_deeplab_keys_and_outputs_two_points(tmp_path):
-    from registry.bench.adapters import build_for_model
+@pytest.fixture(scope="module")
+def deeplab_two_heads() -> dict:
+    """A random torchvision-layout DeepLabV3-ResNet50 with 2 outputs, built once (40M parameters)."""
     from registry.bench.adapters.torch_state_dict import build_module
+
+    torch.manual_seed(0)
+    return build_module("deeplabv3-resnet50", 2).state_dict()
+
+
+def test_echonet_measurements_entry_loads_torchvision_deeplab_keys_and_outputs_two_points(tmp_path, deeplab_two_heads):
+    from registry.bench.adapters import build_for_model
     from registry.bench.preprocess import Spec
 
-    module = build_module("deeplabv3-resnet50", 2)
-    expected = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    expected = {k: tuple(v.shape) for k, v in deeplab_two_heads.items()}
     for key, shape in _keys_and_shapes("deeplabv3_resnet50_head_keys.txt"):  # torchvision's names and shapes
         assert expected.get(key) == shape, key
     assert not any(k.startswith(("aux_classifier.", "backbone.fc.")) for k in expected)
     path = tmp_path / "aorta_weights.ckpt"
-    torch.save({f"m.{k}": v for k, v in module.state_dict().items()}, path)  # the Lightning wrapper's "m." prefix
+    torch.save({f"m.{k}": v for k, v in deeplab_two_heads.items()}, path)  # the Lightning wrapper's "m." prefix
     adapter = build_for_model(_entry("echonet-measurements"), tmp_path, weights_override=path)
     assert adapter.output_kind == "points" and adapter.spec.size == (480, 640)
     adapter.spec = Spec(channels=3, size=(48, 64), normalization="zero-one")  # a small frame keeps the test fast
@@ -390,3 +397,49 @@ def test_ultrasam_refinement_decodes_again_with_mask_and_box_prompts(tmp_path):
         two.pred_masks[:, :, best : best + 1], enc["original_sizes"], enc["reshaped_input_sizes"], binarize=True
     )[0][0, 0].numpy()
     assert np.array_equal(answer.mask, expected) and answer.score == pytest.approx(float(two.iou_scores[0, 0, best]))
+
+
+# --- usreg bench picks the adapter ------------------------------------------------------------------------------------
+
+
+def test_usreg_bench_runs_a_state_dict_model_and_reports_a_broken_checkpoint(
+    tmp_path, catalog_root, run_cli, usreg_home, deeplab_two_heads
+):
+    import json
+    import shutil
+
+    from registry.index import RegistryIndex
+    from registry.loaders.pipeline import convert_entry
+    from tests.conftest import minimal_model
+    from tests.fixtures.builders import bus_bra
+    from tests.loaders.conftest import make_entry
+
+    fx = bus_bra.build(tmp_path / "src")
+    convert_entry(make_entry("bus-bra", "bus-bra"), fx.root, usreg_home, "1", workers=1)
+    shutil.copy(REPO / "entries/datasets/bus-bra.yaml", catalog_root.root / "entries/datasets/bus-bra.yaml")
+    catalog_root.model(
+        minimal_model(
+            "lesion-deeplab",
+            anatomy=["breast"],
+            input={"channels": 3, "size": [64, 64], "normalization": "imagenet"},
+            output={"kind": "mask", "classes": [{"id": 0, "name": "background"}, {"id": 1, "name": "lesion"}],
+                    "activation": "softmax"},
+            adapter={"name": "torch-state-dict", "options": {"architecture": "deeplabv3-resnet50", "num_outputs": 2}},
+        )
+    )  # fmt: skip
+    state = {f"module.{k}": v for k, v in deeplab_two_heads.items()}
+    weights = tmp_path / "best.pt"  # EchoNet-style: DataParallel keys, training metadata next to them
+    torch.save({"epoch": 3, "best_loss": np.float64(0.2), "state_dict": state}, weights)
+    args = ("bench", "bus-bra", "--model", "lesion-deeplab", "--bootstrap", "0", "--format", "json")
+    result = run_cli(*args, "--weights", f"lesion-deeplab={weights}", root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    [run] = json.loads(result.stdout)["runs"]
+    assert run["status"] == "ok", run
+    rows = [r for r in RegistryIndex(catalog_root.root).bench_results() if r["model_id"] == "lesion-deeplab"]
+    assert "dice" in {r["metric"] for r in rows}
+
+    cut = tmp_path / "cut.pt"
+    cut.write_bytes(weights.read_bytes()[:100_000])
+    broken = run_cli(*args, "--weights", f"lesion-deeplab={cut}", root=catalog_root.root)
+    assert "Traceback" not in broken.output and "does not load with torch.load" in broken.output
+    assert broken.exit_code == 1 and json.loads(broken.stdout)["runs"][0]["status"] == "failed"
