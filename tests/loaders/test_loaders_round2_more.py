@@ -584,3 +584,22 @@ def test_usreg_fetch_from_file_then_load(entry_id, args, tmp_path, run_cli, usre
     assert len(ds) == expected["samples"]
     if "targets" in expected:
         assert {t: dict(c) for t, c in ds.classes.items()} == expected["targets"]
+
+
+def test_hmc_qu_reports_bad_cycle_rows_and_missing_files(tmp_path, convert):
+    import scipy.io
+
+    base = tmp_path / "src"
+    masks = np.zeros((2, 32, 48), np.uint8)
+    _avi_mjpeg(base / "HMC-QU" / "A4C" / "ES0009 _4CH_1.avi", 3, seed=2500)
+    header = ["ECHO", "SEG1", "REFERENCE FRAME", "END OF CYCLE", "LV WALL MASKS"]
+    rows = [header, ["ES0009 _4CH_1", 0, 3, 1, "ü"], ["ES0010 _4CH_1", 0, 1, 2, "ü"], ["ES0011 _4CH_1", 0, 1, 2, "ü"]]
+    _xlsx(base / "A4C.xlsx", {"Sheet1": rows})
+    _avi_mjpeg(base / "HMC-QU" / "A4C" / "ES0011 _4CH_1.avi", 3, seed=2510)
+    (base / "LV Ground-truth Segmentation Masks").mkdir()
+    scipy.io.savemat(str(base / "LV Ground-truth Segmentation Masks" / "Mask_ES0011 _4CH_1.mat"), {"predicted": masks})
+    out = convert(CATALOG.datasets["hmc-qu"], base)
+    assert sorted(out.by_id) == ["ES0011_4CH_1_0000", "ES0011_4CH_1_0001"]
+    messages = [p["message"] for p in out.problems()]
+    assert any("frames 3..1 are not a 1-based range" in m for m in messages), messages
+    assert any("ES0010 _4CH_1: no video HMC-QU/A4C/ES0010 _4CH_1" in m for m in messages), messages

@@ -94,6 +94,9 @@ def read_cycles(ctx: ConvertContext, path: Path) -> list[tuple[str, int, int]]:
                 bad = f"row {n}: frames {cells[-3]!r}..{cells[-2]!r} are not numbers"
                 ctx.problem("annotation_unreadable", path, bad)
                 continue
+            if first < 1 or last < first:
+                ctx.problem("annotation_unreadable", path, f"row {n}: frames {first}..{last} are not a 1-based range")
+                continue
             out.append((str(cells[0]).strip(), first, last))
     finally:
         book.close()
