@@ -80,8 +80,12 @@ def resolve(model, home: Path, override: Path | None = None, fetch: bool = True)
             raise UsregError(f"model {model.id}: --weights file {given} does not exist")
         return given, _verify(given, expected, model.id)
     if w is None:
+        from .compat import TENSOR_ADAPTERS, TENSOR_WEIGHTS
+
+        adapter = getattr(model, "adapter", None)
+        wanted = TENSOR_WEIGHTS if adapter is not None and adapter.name in TENSOR_ADAPTERS else tuple(RUNNABLE_WEIGHTS)
         raise UsregError(
-            f"model {model.id} declares no onnx or torchscript weights",
+            f"model {model.id} declares no weights in a format its adapter reads ({', '.join(wanted)})",
             hint="add weights in one of those formats to the entry, or pass --weights MODEL=PATH",
         )
     path = cached(model, w, home)

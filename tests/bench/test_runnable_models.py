@@ -301,6 +301,10 @@ def test_wrong_or_truncated_state_dicts_are_weights_load_errors(tmp_path):
         build_for_model(model, tmp_path, weights_override=cut)
     with pytest.raises(UsageError, match="unknown architecture"):
         build_module("resnet-from-yaml", 4)
+    from registry.errors import UsregError
+
+    with pytest.raises(UsregError, match=r"format its adapter reads.*pytorch-state-dict"):
+        build_for_model(model.model_copy(update={"weights": []}), tmp_path)
 
 
 def test_runner_scores_a_state_dict_classifier_by_class_name(tmp_path):
