@@ -6,17 +6,18 @@ API URL it came from; everything else is left empty for the author. Host base UR
 variables as the fetch layer (plus ``USREG_DATACITE_API`` and ``USREG_CROSSREF_API``), so tests point them at a local
 server.
 
-Which URLs and DOIs belong to which host is read from the host modules' declarations (``HOST.urls`` and
-``HOST.dois``, see ``registry/fetch/hosts/base.py``): a registered host with no metadata drafter below still gets a
-draft that states its source. Requests go through the fetch layer's HTTP client (``registry/fetch/http.py``): the
-same retries, Retry-After handling, User-Agent, timeouts and request deadline.
+Which URLs and DOIs belong to which host, and how its metadata becomes a draft, is read from the host modules'
+declarations (``HOST.urls``, ``HOST.dois`` and ``HOST.draft``, see ``registry/fetch/hosts/base.py``; the Zenodo,
+figshare, Mendeley Data and GitHub drafters live in their host modules); a registered host without a drafter still
+gets a draft that states its source. This module keeps what is shared: the draft, the author and licence helpers,
+and the DataCite and Crossref fallbacks for DOIs no host claims. Requests go through the fetch layer's HTTP client
+(``registry/fetch/http.py``): the same retries, Retry-After handling, User-Agent, timeouts and request deadline.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
@@ -24,8 +25,7 @@ from typing import Any
 from ..errors import UsregError
 from ..fetch.client import HttpClient
 from ..fetch.hosts import declared
-from ..fetch.hosts_config import base_url
-from ..fetch.http import BROWSER_USER_AGENT
+from ..fetch.hosts import host as declaration
 from ..schema.types import spdx_ids
 
 
@@ -43,7 +43,7 @@ def _orcid(value: Any) -> str | None:
     return match.group(0) if match else None
 
 
-def _author(family: Any = None, given: Any = None, name: Any = None, orcid: Any = None) -> dict[str, str] | None:
+def author(family: Any = None, given: Any = None, name: Any = None, orcid: Any = None) -> dict[str, str] | None:
     """One ``publications[].authors`` item: a person split into family and given names, or a group by name."""
     family, given, name = (str(x).strip() if x else None for x in (family, given, name))
     if not family and name and "," in name:
@@ -53,7 +53,7 @@ def _author(family: Any = None, given: Any = None, name: Any = None, orcid: Any 
     return {k: v for k, v in person.items() if v} if (family or name) else None
 
 
-def _authors(items: list[dict[str, str] | None]) -> dict[str, Any]:
+def authors(items: list[dict[str, str] | None]) -> dict[str, Any]:
     """``authors`` (and ``authors_truncated`` past MAX_AUTHORS) for a publication draft."""
     people = [a for a in items if a]
     out: dict[str, Any] = {"authors": people[:MAX_AUTHORS]}
@@ -70,13 +70,10 @@ def _ids(creator: dict[str, Any]) -> str | None:
 
 
 def endpoints() -> dict[str, str]:
+    """The metadata services for DOIs that no registered host claims."""
     return {
         "datacite": base("USREG_DATACITE_API", "https://api.datacite.org"),
         "crossref": base("USREG_CROSSREF_API", "https://api.crossref.org"),
-        "zenodo": base_url("USREG_ZENODO_URL"),
-        "figshare": base_url("USREG_FIGSHARE_API"),
-        "mendeley": base_url("USREG_MENDELEY_URL"),
-        "github": base_url("USREG_GITHUB_API"),
     }
 
 
@@ -125,7 +122,7 @@ def strip_html(text: str | None) -> str | None:
     return " ".join(plain.split()) or None
 
 
-def _licence(draft: Draft, url: str, name: str | None) -> None:
+def state_licence(draft: Draft, url: str, name: str | None) -> None:
     spdx = spdx_from_text(name)
     if spdx:
         draft.state(url, license=spdx)
@@ -149,13 +146,6 @@ class Importer:
     def __init__(self, client: HttpClient | None = None) -> None:
         self.client = client or HttpClient(max_connections=2)
         self.urls = endpoints()
-        #: hosts whose metadata API fills a draft; any other registered host gets a draft of its source
-        self.drafters: dict[str, Callable[[str, str | None, str], Draft]] = {
-            "zenodo": lambda record_id, version, kind: self.from_zenodo(record_id, kind),
-            "figshare": self.from_figshare,
-            "mendeley": self.from_mendeley,
-            "github": lambda repo, version, kind: self.from_github(repo, kind),
-        }
 
     def close(self) -> None:
         self.client.close()
@@ -185,9 +175,9 @@ class Importer:
         found = recognise(ref)
         if found:
             host, record_id, version = found
-            drafter = self.drafters.get(host)
+            drafter = declaration(host).draft
             if drafter is not None:
-                return drafter(record_id, version, kind)
+                return drafter(self, record_id, version, kind)
             return self.from_reference(host, record_id, version, ref, kind)
         doi = _doi_of(ref)
         if doi:
@@ -219,7 +209,7 @@ class Importer:
         draft.notes.append(f"usreg reads no {host} metadata: only the source is drafted; fill in the rest by hand.")
         return draft
 
-    # -- hosts ---------------------------------------------------------------------------------------------------
+    # -- metadata services (each host's own drafter is in its module: HOST.draft) ------------------------------------
     def from_datacite(self, doi: str, kind: str) -> Draft:
         url = f"{self.urls['datacite']}/dois/{doi}"
         attrs = self.get_json(url)["data"]["attributes"]
@@ -227,7 +217,7 @@ class Importer:
         titles = [t.get("title") for t in attrs.get("titles", []) if t.get("title")]
         descriptions = [d.get("description") for d in attrs.get("descriptions", []) if d.get("description")]
         creators = [
-            _author(c.get("familyName"), c.get("givenName"), c.get("name"), _ids(c)) for c in attrs.get("creators", [])
+            author(c.get("familyName"), c.get("givenName"), c.get("name"), _ids(c)) for c in attrs.get("creators", [])
         ]
         draft.state(
             url,
@@ -238,7 +228,7 @@ class Importer:
         if kind == "dataset":
             draft.state(url, dataset_doi=doi)
         rights = attrs.get("rightsList", [])
-        _licence(draft, url, next((r.get("rightsIdentifier") or r.get("rights") for r in rights), None))
+        state_licence(draft, url, next((r.get("rightsIdentifier") or r.get("rights") for r in rights), None))
         landing = attrs.get("url")
         if landing:
             draft.state(url, links={"homepage": landing})
@@ -248,7 +238,7 @@ class Importer:
                 {
                     "title": titles[0] if titles else None,
                     "doi": doi,
-                    **_authors(creators),
+                    **authors(creators),
                     "year": attrs.get("publicationYear"),
                     "role": "descriptor",
                 }
@@ -264,8 +254,8 @@ class Importer:
         venue = (msg.get("container-title") or [None])[0]
         parts = (msg.get("issued") or {}).get("date-parts") or [[None]]
         year = parts[0][0] if parts and parts[0] else None
-        authors = _authors(
-            [_author(a.get("family"), a.get("given"), a.get("name"), a.get("ORCID")) for a in msg.get("author", [])]
+        people = authors(
+            [author(a.get("family"), a.get("given"), a.get("name"), a.get("ORCID")) for a in msg.get("author", [])]
         )
         page = msg.get("page")
         draft.state(url, name=title, description=strip_html(msg.get("abstract")), year=year)
@@ -275,7 +265,7 @@ class Importer:
                 {
                     "title": title,
                     "doi": doi,
-                    **authors,
+                    **people,
                     "year": year,
                     "journal": venue if msg.get("type") == "journal-article" else None,
                     "venue": venue if msg.get("type") != "journal-article" else None,
@@ -288,168 +278,6 @@ class Importer:
             ],
         )
         draft.notes.append("Crossref describes the paper; the data's own host and licence still need to be added.")
-        return draft
-
-    def from_zenodo(self, record_id: str, kind: str) -> Draft:
-        url = f"{self.urls['zenodo']}/api/records/{record_id}"
-        record = self.get_json(url)
-        meta = record.get("metadata", {})
-        draft = Draft(kind)
-        creators = [_author(name=c.get("name"), orcid=c.get("orcid")) for c in meta.get("creators", [])]
-        date = meta.get("publication_date")
-        draft.state(
-            url,
-            name=meta.get("title"),
-            description=strip_html(meta.get("description")),
-            version=meta.get("version"),
-            release_date=date,
-            year=int(date[:4]) if date else None,
-        )
-        doi = record.get("doi") or meta.get("doi")
-        if kind == "dataset":
-            draft.state(url, dataset_doi=doi, access="open" if meta.get("access_right", "open") == "open" else None)
-        licence = meta.get("license")
-        _licence(draft, url, licence.get("id") if isinstance(licence, dict) else licence)
-        files = []
-        for item in record.get("files", []):
-            name = item.get("key") or item.get("filename")
-            checksum = str(item.get("checksum") or "")
-            md5 = checksum.split(":", 1)[1] if checksum.startswith("md5:") else (checksum or None)
-            files.append({k: v for k, v in {"name": name, "size": item.get("size"), "md5": md5}.items() if v})
-        source = {
-            "kind": "zenodo",
-            "id": str(record.get("id", record_id)),
-            "files": files,
-            "url": f"https://zenodo.org/records/{record_id}",
-        }
-        if kind == "dataset":
-            draft.state(url, sources=[source])
-        if doi:
-            draft.state(
-                url,
-                publications=[
-                    {
-                        "title": meta.get("title"),
-                        "doi": doi,
-                        **_authors(creators),
-                        "year": int(date[:4]) if date else None,
-                        "role": "descriptor",
-                    }
-                ],
-            )
-        return draft
-
-    def from_figshare(self, article_id: str, version: str | None, kind: str) -> Draft:
-        url = f"{self.urls['figshare']}/articles/{article_id}" + (f"/versions/{version}" if version else "")
-        art = self.get_json(url)
-        draft = Draft(kind)
-        date = art.get("published_date")
-        draft.state(
-            url,
-            name=art.get("title"),
-            description=strip_html(art.get("description")),
-            year=int(date[:4]) if date else None,
-        )
-        if kind == "dataset":
-            draft.state(url, dataset_doi=art.get("doi"), access="open")
-        licence = art.get("license") or {}
-        _licence(draft, url, licence.get("name") if isinstance(licence, dict) else licence)
-        files = [
-            {k: v for k, v in {"name": f.get("name"), "size": f.get("size"), "md5": f.get("computed_md5")}.items() if v}
-            for f in art.get("files", [])
-        ]
-        if kind == "dataset":
-            draft.state(
-                url,
-                sources=[
-                    {
-                        k: v
-                        for k, v in {
-                            "kind": "figshare",
-                            "id": str(article_id),
-                            "version": str(version or art.get("version") or "") or None,
-                            "files": files,
-                            "url": art.get("url_public_html"),
-                        }.items()
-                        if v
-                    }
-                ],
-            )
-        return draft
-
-    def from_mendeley(self, dataset_id: str, version: str | None, kind: str) -> Draft:
-        query = f"?folder_id=&dataset_version={version}" if version else ""
-        url = f"{self.urls['mendeley']}/public-api/datasets/{dataset_id}{query}"
-        data = self.get_json(url, headers={"User-Agent": BROWSER_USER_AGENT, "Accept": "application/json"})
-        draft = Draft(kind)
-        version = str(data.get("version") or version or "") or None
-        date = data.get("publish_date")
-        draft.state(
-            url,
-            name=data.get("name"),
-            description=strip_html(data.get("description")),
-            year=int(date[:4]) if date else None,
-            version=version,
-        )
-        doi = (data.get("doi") or {}).get("id") if isinstance(data.get("doi"), dict) else data.get("doi")
-        if kind == "dataset":
-            draft.state(
-                url, dataset_doi=doi or (f"10.17632/{dataset_id}.{version}" if version else None), access="open"
-            )
-        _licence(draft, url, (data.get("data_licence") or {}).get("short_name"))
-        files = [
-            {
-                k: v
-                for k, v in {
-                    "name": f.get("filename"),
-                    "size": f.get("size"),
-                    "sha256": (f.get("content_details") or {}).get("sha256_hash"),
-                }.items()
-                if v
-            }
-            for f in data.get("files", [])
-        ]
-        if kind == "dataset":
-            draft.state(
-                url,
-                sources=[
-                    {
-                        "kind": "mendeley",
-                        "id": dataset_id,
-                        "version": version,
-                        "files": files,
-                        "url": f"https://data.mendeley.com/datasets/{dataset_id}/{version or ''}".rstrip("/"),
-                    }
-                ],
-            )
-        return draft
-
-    def from_github(self, full_name: str, kind: str) -> Draft:
-        owner, repo = full_name.split("/", 1)
-        url = f"{self.urls['github']}/repos/{owner}/{repo}"
-        data = self.get_json(url, headers={"Accept": "application/vnd.github+json"})
-        draft = Draft(kind)
-        created = data.get("created_at")
-        draft.state(
-            url, name=data.get("name"), description=data.get("description"), year=int(created[:4]) if created else None
-        )
-        spdx = ((data.get("license") or {}).get("spdx_id")) or None
-        html_url = data.get("html_url") or f"https://github.com/{owner}/{repo}"
-        if kind == "model":
-            code = {"url": html_url}
-            if spdx and spdx != "NOASSERTION" and spdx in spdx_ids():
-                code["license"] = spdx
-            draft.state(url, code=code)
-        else:
-            if spdx and spdx != "NOASSERTION":
-                _licence(draft, url, spdx)
-            draft.state(url, sources=[{"kind": "github", "id": f"{owner}/{repo}", "url": html_url}], access="open")
-        links = {"code": html_url}
-        if data.get("homepage"):
-            links["homepage"] = data["homepage"]
-        draft.state(url, links=links)
-        if data.get("topics"):
-            draft.notes.append("GitHub topics: " + ", ".join(data["topics"]) + ".")
         return draft
 
 

@@ -16,6 +16,7 @@ from ..errors import HostError
 from ..plan import RemoteFile
 
 if TYPE_CHECKING:
+    from ...contrib.importer import Draft, Importer
     from ..hosts_config import HostsConfig
 
 
@@ -30,6 +31,8 @@ class HostContext:
 
 
 Resolver = Callable[[Source, int, HostContext], list[RemoteFile]]
+#: drafts an entry for ``usreg import`` from the host's metadata API: (importer, record id, version, entry kind)
+Drafter = Callable[["Importer", str, str | None, str], "Draft"]
 
 
 # -- checking host answers ------------------------------------------------------------------------------------------
@@ -106,6 +109,8 @@ class Host:
     - ``resolve``: turns a source into concrete files; None for sources a person downloads by hand;
     - ``urls`` / ``dois``: regular expressions that recognise the host's landing pages and DOIs for ``usreg import``;
       group 1 is the record id, an optional group 2 its version;
+    - ``draft``: fills a draft entry from the host's metadata API for ``usreg import``; without it, a recognised
+      reference drafts the source alone;
     - ``env``: the environment variables that move the host's base URLs (tests point them at a local server), each
       with its real default; resolvers read them as ``ctx.config.base(VARIABLE)``;
     - ``domains``: the host names (and their subdomains) whose links belong to this host, for the link checker;
@@ -114,6 +119,7 @@ class Host:
     """
 
     resolve: Resolver | None = None
+    draft: Drafter | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     urls: tuple[str, ...] = ()
     dois: tuple[str, ...] = ()

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...schema import Source
 from ..errors import HostError
+from ..hosts_config import base_url
 from ..http import USER_AGENT
 from ..plan import Candidate, RemoteFile, safe_relpath
 from .base import Host, HostContext, need_list, need_object, need_size, need_text
+
+if TYPE_CHECKING:
+    from ...contrib.importer import Draft, Importer
 
 HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
@@ -60,8 +66,51 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
     return out
 
 
+def draft(importer: Importer, article_id: str, version: str | None, kind: str) -> Draft:
+    """A draft entry from the record's metadata (``usreg import``)."""
+    from ...contrib.importer import Draft, state_licence, strip_html
+
+    url = f"{base_url('USREG_FIGSHARE_API')}/articles/{article_id}" + (f"/versions/{version}" if version else "")
+    art = importer.get_json(url)
+    draft = Draft(kind)
+    date = art.get("published_date")
+    draft.state(
+        url,
+        name=art.get("title"),
+        description=strip_html(art.get("description")),
+        year=int(date[:4]) if date else None,
+    )
+    if kind == "dataset":
+        draft.state(url, dataset_doi=art.get("doi"), access="open")
+    licence = art.get("license") or {}
+    state_licence(draft, url, licence.get("name") if isinstance(licence, dict) else licence)
+    files = [
+        {k: v for k, v in {"name": f.get("name"), "size": f.get("size"), "md5": f.get("computed_md5")}.items() if v}
+        for f in art.get("files", [])
+    ]
+    if kind == "dataset":
+        draft.state(
+            url,
+            sources=[
+                {
+                    k: v
+                    for k, v in {
+                        "kind": "figshare",
+                        "id": str(article_id),
+                        "version": str(version or art.get("version") or "") or None,
+                        "files": files,
+                        "url": art.get("url_public_html"),
+                    }.items()
+                    if v
+                }
+            ],
+        )
+    return draft
+
+
 HOST = Host(
     resolve=resolve,
+    draft=draft,
     env={"USREG_FIGSHARE_API": "https://api.figshare.com/v2"},
     urls=(r"https?://(?:[\w.]+\.)?figshare\.com/articles/(?:[^/]+/)*?(\d+)(?:/(\d+))?",),
     dois=(r"10\.6084/m9\.figshare\.(\d+)(?:\.v(\d+))?$",),

@@ -7,14 +7,19 @@ verified by trust on first use. ``GITHUB_TOKEN`` is sent to the API when set (hi
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ...schema import Source
 from ..errors import HostError
+from ..hosts_config import base_url
 from ..http import USER_AGENT
 from ..plan import Candidate, RemoteFile, safe_relpath
 from ..verify import parse_checksum
 from .base import Host, HostContext, need_list, need_object, need_size, need_text
+
+if TYPE_CHECKING:
+    from ...contrib.importer import Draft, Importer
 
 
 def _api_headers() -> dict[str, str]:
@@ -102,8 +107,42 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
     return out
 
 
+def draft(importer: Importer, full_name: str, version: str | None, kind: str) -> Draft:
+    """A draft entry from the record's metadata (``usreg import``)."""
+    from ...contrib.importer import Draft, state_licence
+    from ...schema.types import spdx_ids
+
+    owner, repo = full_name.split("/", 1)
+    url = f"{base_url('USREG_GITHUB_API')}/repos/{owner}/{repo}"
+    data = importer.get_json(url, headers={"Accept": "application/vnd.github+json"})
+    draft = Draft(kind)
+    created = data.get("created_at")
+    draft.state(
+        url, name=data.get("name"), description=data.get("description"), year=int(created[:4]) if created else None
+    )
+    spdx = ((data.get("license") or {}).get("spdx_id")) or None
+    html_url = data.get("html_url") or f"https://github.com/{owner}/{repo}"
+    if kind == "model":
+        code = {"url": html_url}
+        if spdx and spdx != "NOASSERTION" and spdx in spdx_ids():
+            code["license"] = spdx
+        draft.state(url, code=code)
+    else:
+        if spdx and spdx != "NOASSERTION":
+            state_licence(draft, url, spdx)
+        draft.state(url, sources=[{"kind": "github", "id": f"{owner}/{repo}", "url": html_url}], access="open")
+    links = {"code": html_url}
+    if data.get("homepage"):
+        links["homepage"] = data["homepage"]
+    draft.state(url, links=links)
+    if data.get("topics"):
+        draft.notes.append("GitHub topics: " + ", ".join(data["topics"]) + ".")
+    return draft
+
+
 HOST = Host(
     resolve=resolve,
+    draft=draft,
     env={"USREG_GITHUB_API": "https://api.github.com", "USREG_GITHUB_URL": "https://github.com"},
     urls=(r"https?://github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?/?$",),
     domains=("github.com",),

@@ -6,11 +6,17 @@ instead of JSON; both become clear errors.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...schema import Source
 from ..errors import HostError
+from ..hosts_config import base_url
 from ..http import BROWSER_USER_AGENT
 from ..plan import Candidate, RemoteFile, safe_relpath
 from .base import Host, HostContext, malformed, need_object, need_size, need_text
+
+if TYPE_CHECKING:
+    from ...contrib.importer import Draft, Importer
 
 HEADERS = {"User-Agent": BROWSER_USER_AGENT, "Accept": "application/json"}
 
@@ -75,8 +81,58 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
     return out
 
 
+def draft(importer: Importer, dataset_id: str, version: str | None, kind: str) -> Draft:
+    """A draft entry from the record's metadata (``usreg import``)."""
+    from ...contrib.importer import Draft, state_licence, strip_html
+
+    query = f"?folder_id=&dataset_version={version}" if version else ""
+    url = f"{base_url('USREG_MENDELEY_URL')}/public-api/datasets/{dataset_id}{query}"
+    data = importer.get_json(url, headers={"User-Agent": BROWSER_USER_AGENT, "Accept": "application/json"})
+    draft = Draft(kind)
+    version = str(data.get("version") or version or "") or None
+    date = data.get("publish_date")
+    draft.state(
+        url,
+        name=data.get("name"),
+        description=strip_html(data.get("description")),
+        year=int(date[:4]) if date else None,
+        version=version,
+    )
+    doi = (data.get("doi") or {}).get("id") if isinstance(data.get("doi"), dict) else data.get("doi")
+    if kind == "dataset":
+        draft.state(url, dataset_doi=doi or (f"10.17632/{dataset_id}.{version}" if version else None), access="open")
+    state_licence(draft, url, (data.get("data_licence") or {}).get("short_name"))
+    files = [
+        {
+            k: v
+            for k, v in {
+                "name": f.get("filename"),
+                "size": f.get("size"),
+                "sha256": (f.get("content_details") or {}).get("sha256_hash"),
+            }.items()
+            if v
+        }
+        for f in data.get("files", [])
+    ]
+    if kind == "dataset":
+        draft.state(
+            url,
+            sources=[
+                {
+                    "kind": "mendeley",
+                    "id": dataset_id,
+                    "version": version,
+                    "files": files,
+                    "url": f"https://data.mendeley.com/datasets/{dataset_id}/{version or ''}".rstrip("/"),
+                }
+            ],
+        )
+    return draft
+
+
 HOST = Host(
     resolve=resolve,
+    draft=draft,
     env={"USREG_MENDELEY_URL": "https://data.mendeley.com"},
     urls=(r"https?://data\.mendeley\.com/datasets/([a-z0-9]+)(?:/(\d+))?",),
     dois=(r"10\.17632/([a-z0-9]+)\.(\d+)$",),

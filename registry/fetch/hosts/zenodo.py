@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ...schema import Source
 from ..errors import HostError
+from ..hosts_config import base_url
 from ..http import USER_AGENT
 from ..plan import Candidate, RemoteFile, safe_relpath
 from ..verify import parse_checksum
 from .base import Host, HostContext, need_list, need_object, need_size, need_text
+
+if TYPE_CHECKING:
+    from ...contrib.importer import Draft, Importer
 
 HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
@@ -89,8 +94,62 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
     return out
 
 
+def draft(importer: Importer, record_id: str, version: str | None, kind: str) -> Draft:
+    """A draft entry from the record's metadata (``usreg import``)."""
+    from ...contrib.importer import Draft, author, authors, state_licence, strip_html
+
+    url = f"{base_url('USREG_ZENODO_URL')}/api/records/{record_id}"
+    record = importer.get_json(url)
+    meta = record.get("metadata", {})
+    draft = Draft(kind)
+    creators = [author(name=c.get("name"), orcid=c.get("orcid")) for c in meta.get("creators", [])]
+    date = meta.get("publication_date")
+    draft.state(
+        url,
+        name=meta.get("title"),
+        description=strip_html(meta.get("description")),
+        version=meta.get("version"),
+        release_date=date,
+        year=int(date[:4]) if date else None,
+    )
+    doi = record.get("doi") or meta.get("doi")
+    if kind == "dataset":
+        draft.state(url, dataset_doi=doi, access="open" if meta.get("access_right", "open") == "open" else None)
+    licence = meta.get("license")
+    state_licence(draft, url, licence.get("id") if isinstance(licence, dict) else licence)
+    files = []
+    for item in record.get("files", []):
+        name = item.get("key") or item.get("filename")
+        checksum = str(item.get("checksum") or "")
+        md5 = checksum.split(":", 1)[1] if checksum.startswith("md5:") else (checksum or None)
+        files.append({k: v for k, v in {"name": name, "size": item.get("size"), "md5": md5}.items() if v})
+    source = {
+        "kind": "zenodo",
+        "id": str(record.get("id", record_id)),
+        "files": files,
+        "url": f"https://zenodo.org/records/{record_id}",
+    }
+    if kind == "dataset":
+        draft.state(url, sources=[source])
+    if doi:
+        draft.state(
+            url,
+            publications=[
+                {
+                    "title": meta.get("title"),
+                    "doi": doi,
+                    **authors(creators),
+                    "year": int(date[:4]) if date else None,
+                    "role": "descriptor",
+                }
+            ],
+        )
+    return draft
+
+
 HOST = Host(
     resolve=resolve,
+    draft=draft,
     env={"USREG_ZENODO_URL": "https://zenodo.org"},
     urls=(r"https?://(?:www\.)?zenodo\.org/(?:records|record)/(\d+)",),
     dois=(r"10\.5281/zenodo\.(\d+)$",),
