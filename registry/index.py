@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Index, delete, insert, text
 from sqlalchemy.engine import Engine
@@ -117,11 +117,27 @@ def _add_missing_columns(engine: Engine) -> None:
                     log.info("index: added column %s.%s", table.name, column.name)
 
 
+class Scoring(Protocol):
+    """What the index needs from a scorer: the ``scorers`` package provides it (``scorers.service.ScorersService``)
+    and the command line hands it in, so this module never imports the scorers."""
+
+    def score_rows(self, catalog: Catalog) -> list[dict[str, Any]]: ...
+
+    def expand(self, stored: dict[str, Any]) -> dict[str, Any]: ...
+
+    def fill_plans(self, catalog: Catalog, scores: dict[str, dict[str, Any]]) -> None: ...
+
+    def refresh(self, index: RegistryIndex, catalog: Catalog | None) -> bool: ...
+
+    def mark_current(self, index: RegistryIndex) -> None: ...
+
+
 class RegistryIndex:
     """Open (and, when stale, rebuild) the index of one catalog root."""
 
-    def __init__(self, root: Path, path: Path | None = None) -> None:
+    def __init__(self, root: Path, path: Path | None = None, scoring: Scoring | None = None) -> None:
         self.root = root
+        self.scoring = scoring
         self.path = path or index_path(root)
         self.engine = _engine(self.path)
         self._seen_hash: str | None = None
@@ -147,19 +163,81 @@ class RegistryIndex:
 
         Entries that do not validate are left out (see :meth:`Catalog.usable`); the rest is indexed.
         """
-        from scorers.current import mark_current, refresh_stored_scores
-
         if not force and self.is_fresh():
             # the entries are unchanged, but evidence may not be (a bench run, a fetch): keep one current score
-            refresh_stored_scores(self, catalog.usable() if catalog is not None else None)
+            if self.scoring is not None:
+                self.scoring.refresh(self, catalog.usable() if catalog is not None else None)
             return False
         if catalog is None:
             from .catalog import load_catalog
 
             catalog = load_catalog(self.root, duplicates=False)
         self.rebuild(catalog.usable(), skipped=catalog.invalid_files)
-        mark_current(self)
+        if self.scoring is not None:
+            self.scoring.mark_current(self)
         return True
+
+    def get_meta(self, key: str) -> str | None:
+        with Session(self.engine) as session:
+            row = session.get(Meta, key)
+            return row.value if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with Session(self.engine) as session:
+            session.merge(Meta(key=key, value=value))
+            session.commit()
+
+    def bench_summary(self) -> tuple[int, int | None]:
+        """(number of stored benchmark rows, highest row id): changes whenever results are added."""
+        with self.engine.connect() as conn:
+            count, last = conn.execute(text("SELECT count(*), max(id) FROM bench_result")).one()
+        return int(count), last
+
+    def stored_catalog(self) -> Catalog | None:
+        """The validated entries stored in the index (None when one no longer validates): no YAML is parsed."""
+        from pydantic import ValidationError
+
+        from .catalog import Catalog
+        from .schema import Dataset, Model
+
+        catalog = Catalog(root=self.root)
+        try:
+            with Session(self.engine) as session:
+                for row in session.exec(select(EntryRow).order_by(EntryRow.kind, EntryRow.id)):
+                    if row.kind == "dataset":
+                        catalog.datasets[row.id] = Dataset.model_validate_json(row.data)
+                    else:
+                        catalog.models[row.id] = Model.model_validate_json(row.data)
+                    catalog.files[row.id] = self.root / row.file
+        except ValidationError:
+            return None
+        return catalog
+
+    def entry_ids(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return {r[0] for r in conn.execute(text("SELECT id FROM entry"))}
+
+    def scored_ids(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return {r[0] for r in conn.execute(text("SELECT entry_id FROM score"))}
+
+    def score_summaries(self) -> list[dict[str, Any]]:
+        """One summary row per stored score (no JSON parsing), ordered by kind and id."""
+        sql = (
+            "SELECT s.entry_id, e.kind, s.tier, s.tier_rank, s.points, s.verification, s.limited_by, "
+            "s.rubric_version FROM score s JOIN entry e ON e.id = s.entry_id ORDER BY e.kind, e.id"
+        )
+        keys = ("id", "kind", "tier", "tier_rank", "points", "verification", "limited_by", "rubric")
+        with self.engine.connect() as conn:
+            return [dict(zip(keys, r, strict=True)) for r in conn.execute(text(sql))]
+
+    def ensure_bench_columns(self, columns: Sequence[str]) -> None:
+        """Add result columns that an index created by an older usreg lacks (SQLite ALTER TABLE ADD COLUMN)."""
+        with self.engine.begin() as conn:
+            have = {row[1] for row in conn.execute(text("PRAGMA table_info(bench_result)"))}
+            for column in columns:
+                if have and column not in have:
+                    conn.execute(text(f'ALTER TABLE bench_result ADD COLUMN "{column}"'))
 
     def skipped_files(self) -> list[str]:
         """Entry files left out of the index at its last rebuild because they did not validate."""
@@ -175,7 +253,7 @@ class RegistryIndex:
             for entry in items.values():
                 entries.append(_entry_row(kind, entry, catalog))
                 facets.extend({"entry_id": entry.id, "facet": f, "value": v} for f, v in _facets(kind, entry))
-        scores = _score_rows(catalog)
+        scores = self.scoring.score_rows(catalog) if self.scoring is not None else []
         with self.engine.begin() as conn:
             conn.execute(delete(FacetRow))
             conn.execute(delete(ScoreRow))
@@ -283,22 +361,23 @@ class RegistryIndex:
         """The stored score of one entry; with ``catalog``, its next-tier plan is made if it was deferred."""
         with Session(self.engine) as session:
             row = session.get(ScoreRow, entry_id)
-            found = _expanded(row.data) if row else None
-        if found is not None and catalog is not None:
-            from scorers.plans import fill_plans
-
-            fill_plans(catalog, {entry_id: found})
+            found = self._expanded(row.data) if row else None
+        if found is not None and catalog is not None and self.scoring is not None:
+            self.scoring.fill_plans(catalog, {entry_id: found})
         return found
 
     def scores(self, catalog: Catalog | None = None) -> dict[str, dict[str, Any]]:
         """Every stored score; with ``catalog``, deferred next-tier plans are made."""
         with Session(self.engine) as session:
-            found = {r.entry_id: _expanded(r.data) for r in session.exec(select(ScoreRow))}
-        if catalog is not None:
-            from scorers.plans import fill_plans
-
-            fill_plans(catalog, found)
+            found = {r.entry_id: self._expanded(r.data) for r in session.exec(select(ScoreRow))}
+        if catalog is not None and self.scoring is not None:
+            self.scoring.fill_plans(catalog, found)
         return found
+
+    def _expanded(self, data: str) -> dict[str, Any]:
+        """A stored score, with the rubric text put back by the scorer when one is attached."""
+        stored = json.loads(data)
+        return self.scoring.expand(stored) if self.scoring is not None else stored
 
     def bench_results(self, dataset_id: str | None = None, model_id: str | None = None) -> list[dict[str, Any]]:
         with Session(self.engine) as session:
@@ -377,21 +456,34 @@ def _bulk_insert(conn: Any, table: type[SQLModel], rows: Sequence[dict[str, Any]
     conn.exec_driver_sql(sql, [tuple(row.get(c) for c in columns) for row in rows])
 
 
-def _expanded(data: str) -> dict[str, Any]:
-    """A stored score with the rubric text put back (see ``scorers.stored``)."""
-    from scorers.stored import expand
+def read_bench_results(root: Path, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Benchmark results stored in the index of ``root``, read only: no index is created or rebuilt, and a missing
+    or unreadable index gives no results (the site and the scorers read them this way)."""
+    import contextlib
+    import sqlite3
 
-    return expand(json.loads(data))
+    path = index_path(root)
+    if not path.is_file():
+        return []
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            conn.row_factory = sqlite3.Row
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "bench_result" not in tables:
+                return []
+            have = {r[1] for r in conn.execute("PRAGMA table_info(bench_result)")}
+            wanted = [c for c in (columns or sorted(have)) if c in have]
+            names = ", ".join(f'"{c}"' for c in wanted)
+            return [dict(r) for r in conn.execute(f"SELECT {names} FROM bench_result ORDER BY id")]
+    except sqlite3.Error as exc:
+        log.warning("benchmark results not read from %s: %s", path, exc)
+        return []
 
 
-def _score_rows(catalog: Catalog) -> list[dict[str, Any]]:
-    """Scores for every entry (the scorers package judges; the index only stores)."""
-    from scorers.batch import score_rows
-
-    return score_rows(catalog)
-
-
-def open_index(root: Path, catalog: Catalog | None = None, force: bool = False) -> RegistryIndex:
-    index = RegistryIndex(root)
+def open_index(
+    root: Path, catalog: Catalog | None = None, force: bool = False, scoring: Scoring | None = None
+) -> RegistryIndex:
+    """The index of ``root``, rebuilt when stale; with ``scoring``, every entry's score is stored and kept current."""
+    index = RegistryIndex(root, scoring=scoring)
     index.ensure(catalog, force=force)
     return index

@@ -21,60 +21,27 @@ SCORES_KEY = "scores_inputs"  # index meta key: the fingerprint of the inputs be
 
 
 def _meta(index: RegistryIndex, key: str) -> str | None:
-    from sqlmodel import Session
-
-    from registry.index import Meta
-
-    with Session(index.engine) as session:
-        row = session.get(Meta, key)
-        return row.value if row else None
+    return index.get_meta(key)
 
 
 def _set_meta(index: RegistryIndex, key: str, value: str) -> None:
-    from sqlmodel import Session
-
-    from registry.index import Meta
-
-    with Session(index.engine) as session:
-        session.merge(Meta(key=key, value=value))
-        session.commit()
+    index.set_meta(key, value)
 
 
 def scoring_fingerprint(index: RegistryIndex, home: Path | None = None) -> str:
     """Fingerprint of the entries, rubrics, scorer code and evidence behind the index's scores."""
-    from sqlalchemy import text
-
     from registry.paths import usreg_home
 
     from .fingerprint import scoring_inputs
 
-    with index.engine.connect() as conn:
-        bench = conn.execute(text("SELECT count(*), max(id) FROM bench_result")).one()
+    bench = index.bench_summary()
     home = Path(home) if home is not None else usreg_home()
     return scoring_inputs(index.root, home, [index.stored_hash() or "", f"bench:{bench[0]}:{bench[1]}"])
 
 
 def catalog_from_index(index: RegistryIndex) -> Catalog | None:
     """The validated entries stored in a fresh index (None if any no longer validates): skips re-parsing YAML."""
-    from pydantic import ValidationError
-    from sqlmodel import Session, select
-
-    from registry.catalog import Catalog
-    from registry.index import EntryRow
-    from registry.schema import Dataset, Model
-
-    catalog = Catalog(root=index.root)
-    try:
-        with Session(index.engine) as session:
-            for row in session.exec(select(EntryRow).order_by(EntryRow.kind, EntryRow.id)):
-                if row.kind == "dataset":
-                    catalog.datasets[row.id] = Dataset.model_validate_json(row.data)
-                else:
-                    catalog.models[row.id] = Model.model_validate_json(row.data)
-                catalog.files[row.id] = index.root / row.file
-    except ValidationError:
-        return None
-    return catalog
+    return index.stored_catalog()
 
 
 def stored_fingerprint(index: RegistryIndex) -> str | None:

@@ -20,28 +20,11 @@ SQL = {"sqlite3", "sqlmodel", "sqlalchemy"}
 SQL_OWNER = "registry.index"
 # What still breaks the rules, each with what removes it. A test fails when one is fixed but still listed, so these
 # lists only shrink.
-SCORES_IN_INDEX = "the CLI scores (scorers) and hands the index summaries to store; the index stops calling scorers"
-SITE_SCORES = "the CLI passes the site builder its scores and explanations instead of the builder scoring"
-KNOWN_EDGES: dict[tuple[str, str], str] = {
-    ("registry.index", "scorers.batch"): SCORES_IN_INDEX,
-    ("registry.index", "scorers.current"): SCORES_IN_INDEX,
-    ("registry.index", "scorers.plans"): SCORES_IN_INDEX,
-    ("registry.index", "scorers.stored"): SCORES_IN_INDEX,
-    ("registry.sitegen.build", "scorers.engine"): SITE_SCORES,
-    ("registry.sitegen.build", "scorers.providers"): SITE_SCORES,
-    ("registry.sitegen.build", "sqlite3"): "bench results for the leaderboards read through registry.index",
-    ("registry.contrib.diff", "scorers"): "`usreg diff` receives a scoring function from the CLI",
-    ("registry.bench.results", "sqlalchemy"): "bench result queries move into registry.index",
-    ("registry.cli.score_cmd", "sqlalchemy"): "the score command's queries move into registry.index",
-    ("scorers.current", "sqlalchemy"): "stored scores are read through registry.index",
-    ("scorers.current", "sqlmodel"): "stored scores are read through registry.index",
-    ("scorers.providers", "sqlite3"): "benchmark results are passed into the scorer instead of read from the database",
-}
+KNOWN_EDGES: dict[tuple[str, str], str] = {}
 KNOWN_CYCLES: dict[frozenset[str], str] = {
     frozenset({"registry.bench.adapters.sam_adapter", "registry.bench.adapters.sam_keys"}): (
         "both key mappings (segment-anything and MMDetection) live in sam_keys, which the adapter imports"
     ),
-    frozenset({"registry.index", "scorers.current"}): SCORES_IN_INDEX,
     frozenset(
         {
             "scorers.evidence",

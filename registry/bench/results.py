@@ -24,13 +24,7 @@ def row_columns() -> list[str]:
 
 def ensure_columns(index) -> None:
     """Add result columns that an index created by an older usreg lacks (SQLite ALTER TABLE ADD COLUMN)."""
-    from sqlalchemy import text
-
-    with index.engine.begin() as conn:
-        have = {row[1] for row in conn.execute(text("PRAGMA table_info(bench_result)"))}
-        for column in row_columns():
-            if have and column not in have:
-                conn.execute(text(f'ALTER TABLE bench_result ADD COLUMN "{column}"'))
+    index.ensure_bench_columns(row_columns())
 
 
 def store(index, outcomes: Iterable[BenchOutcome]) -> int:
@@ -99,7 +93,7 @@ def leaderboard(
             latest[(r["model_id"], r["split"])] = r
         found = list(latest.values())
     head = primary_metric(found, metric)
-    lower = bool(head) and lower_is_better(head)
+    lower = head is not None and lower_is_better(head)
 
     def key(run):
         row = run["metrics"].get(head) if head else None

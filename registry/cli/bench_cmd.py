@@ -189,8 +189,8 @@ def bench(
     from ..bench.executors import run_jobs
     from ..bench.jobs import BenchJob
     from ..bench.plan import fetched, make_plan
-    from ..index import open_index
     from ..paths import usreg_home
+    from .context import scored_index
 
     if bool(dataset) == run_all:
         raise UsageError("name one DATASET, or pass --all (not both)", hint="usreg bench carotid-plaque")
@@ -261,7 +261,7 @@ def bench(
         outcomes = run_jobs(
             jobs, executor=executor, workers=workers, address=ray_address, on_done=done, progress=progress
         )
-    index = open_index(app.root, catalog)
+    index = scored_index(app.root, catalog)
     stored = results.store(index, outcomes)
     verification.write_records(home, index, catalog, verification.tolerance(_model_rubric_file()))
     summary = []

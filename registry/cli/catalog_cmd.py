@@ -81,7 +81,7 @@ def list_entries(
     Filter values are matched case-insensitively against the vocabularies (`--anatomy Breast` is `breast`); an
     unknown value is an error with the closest known ones. The table fits the terminal, one line per entry.
     """
-    from ..index import open_index
+    from .context import scored_index
     from .list_filters import normalise_country, normalise_license, normalise_vocabulary
 
     columns = _columns(columns_option, fmt)
@@ -91,7 +91,7 @@ def list_entries(
     species = normalise_vocabulary("species", species)
     access = normalise_vocabulary("access", access)
     country = normalise_country(country)
-    index = open_index(app.root)
+    index = scored_index(app.root)
     skipped = index.skipped_files()
     if skipped:
         click.echo(
@@ -136,9 +136,9 @@ def show(app: AppContext, entry_id: str, fmt: str) -> None:
         raise UsregError(
             f"no entry {entry_id!r}", hint=f"did you mean {', '.join(close)}?" if close else "see `usreg list`"
         )
-    from ..index import open_index
+    from .context import scored_index
 
-    index = open_index(app.root, catalog)
+    index = scored_index(app.root, catalog)
     score = index.score(entry_id, catalog)
     results = (
         index.bench_results(dataset_id=entry_id)
@@ -176,9 +176,9 @@ def export(app: AppContext, fmt: str, output: Path | None, kind: str | None) -> 
     from ..export import export_catalog
 
     catalog = app.valid_catalog()
-    from ..index import open_index
+    from .context import scored_index
 
-    scores = open_index(app.root, catalog).scores()
+    scores = scored_index(app.root, catalog).scores()
     if fmt == "parquet" and output is None:
         raise UsregError("parquet is binary", hint="pass -o FILE.parquet")
     data = export_catalog(catalog, fmt, kind=kind, scores=scores)
@@ -198,8 +198,9 @@ def export(app: AppContext, fmt: str, output: Path | None, kind: str | None) -> 
 def index_cmd(app: AppContext, rebuild: bool, fmt: str) -> None:
     """Build the SQLite index (automatic when entries change; --rebuild forces it)."""
     from ..index import RegistryIndex
+    from .context import scoring
 
-    index = RegistryIndex(app.root)
+    index = RegistryIndex(app.root, scoring=scoring())
     rebuilt = index.ensure(force=rebuild)
     counts = {k: len(index.query(kind=k)) for k in ("dataset", "model")}
     if fmt == "json":

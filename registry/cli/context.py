@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -44,3 +45,18 @@ def report_skipped(catalog: Catalog) -> None:
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+
+def scoring() -> Any:
+    """The scorers as the index's scoring service (``registry.index.Scoring``): the command line composes the two
+    packages, so the registry package itself never imports the scorers."""
+    from scorers.service import ScorersService
+
+    return ScorersService()
+
+
+def scored_index(root: Path, catalog: Catalog | None = None, force: bool = False) -> Any:
+    """The catalog's index, rebuilt when stale, with every entry's score stored and kept current."""
+    from ..index import open_index
+
+    return open_index(root, catalog, force=force, scoring=scoring())

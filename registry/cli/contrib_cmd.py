@@ -149,7 +149,7 @@ def diff(app: AppContext, base_ref: str, fmt: str) -> None:
     """Entries changed since BASE_REF: validation, tier before and after, new warnings, possible duplicates."""
     from ..contrib.diff import diff_report, render_markdown
 
-    report = diff_report(app.root, base_ref)
+    report = diff_report(app.root, base_ref, score=_score_all)
     if fmt == "markdown":
         click.echo(render_markdown(report, base_ref), nl=False)
     elif fmt == "json":
@@ -170,3 +170,10 @@ def diff(app: AppContext, base_ref: str, fmt: str) -> None:
 
 
 COMMANDS = [new, import_entry, check_links, diff]
+
+
+def _score_all(catalog) -> dict:
+    """Every entry's score by id (the scorers judge; `usreg diff` compares before and after)."""
+    from scorers import score_catalog
+
+    return {k: v.to_dict() for k, v in score_catalog(catalog).items()}

@@ -10,7 +10,7 @@ import click
 
 from ..catalog import Catalog, load_catalog
 from ..errors import Finding, UsregError
-from .context import AppContext, pass_app
+from .context import AppContext, pass_app, scoring
 from .output import console, emit_json, emit_rows, format_option
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def _load(app: AppContext) -> tuple[Catalog, RegistryIndex, bool]:
     from ..index import RegistryIndex
 
     root = app.root
-    index = RegistryIndex(root)
+    index = RegistryIndex(root, scoring=scoring())
     fresh = index.is_fresh()
     catalog = catalog_from_index(index) if fresh else None
     if catalog is None:
@@ -50,30 +50,10 @@ def _report_invalid(invalid: dict[str, list[Finding]]) -> None:
 
 def _stored_summaries(index: RegistryIndex, wanted: list[str] | None) -> list[dict]:
     """Summary rows straight from the index's score table (no JSON parsing)."""
-    from sqlalchemy import text
-
     from scorers import load_rubric
 
-    sql = (
-        "SELECT s.entry_id, e.kind, s.tier, s.tier_rank, s.points, s.verification, s.limited_by, "
-        "s.rubric_version FROM score s JOIN entry e ON e.id = s.entry_id ORDER BY e.kind, e.id"
-    )
     totals = {kind: load_rubric(kind).total for kind in ("dataset", "model")}
-    with index.engine.connect() as conn:
-        rows = [
-            {
-                "id": r[0],
-                "kind": r[1],
-                "tier": r[2],
-                "tier_rank": r[3],
-                "points": r[4],
-                "max_points": totals[r[1]],
-                "verification": r[5],
-                "limited_by": r[6],
-                "rubric": r[7],
-            }
-            for r in conn.execute(text(sql))
-        ]
+    rows = [{**r, "max_points": totals[r["kind"]]} for r in index.score_summaries()]
     if wanted is None:
         return rows
     by_id = {r["id"]: r for r in rows}
@@ -214,20 +194,16 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str |
 def _show_current(app: AppContext, requested: list[str], fmt: str) -> bool:
     """The summaries straight from a fresh index whose stored scores match their inputs, without reading the
     entries back (the common case: nothing changed since the last score). False when anything must be redone."""
-    from sqlalchemy import text
-
     from scorers.current import scoring_fingerprint, stored_fingerprint
 
     from ..index import RegistryIndex
 
-    index = RegistryIndex(app.root)
+    index = RegistryIndex(app.root, scoring=scoring())
     if not index.is_fresh() or index.skipped_files():
         return False  # changed entries, or invalid ones that must be reported: the full path handles both
     if stored_fingerprint(index) != scoring_fingerprint(index):
         return False
-    with index.engine.connect() as conn:
-        known = {r[0] for r in conn.execute(text("SELECT id FROM entry"))}
-        scored = {r[0] for r in conn.execute(text("SELECT entry_id FROM score"))}
+    known, scored = index.entry_ids(), index.scored_ids()
     if known != scored or any(i not in known for i in requested):
         return False  # an unknown id gets its did-you-mean from the full path
     summaries = _stored_summaries(index, requested or None)

@@ -33,9 +33,14 @@ def default_out(app: AppContext, out: Path | None) -> Path:
 @pass_app
 def build(app: AppContext, out: Path | None, site_url: str | None) -> None:
     """Generate the pages from the catalog, scores and benchmark results, then build with mkdocs."""
+    from scorers.committed import committed_scores
+
     from ..sitegen.build import build_site
 
-    site_dir = build_site(app.root, default_out(app, out), catalog=app.valid_catalog(), site_url=site_url)
+    catalog = app.valid_catalog()
+    site_dir = build_site(
+        app.root, default_out(app, out), catalog=catalog, site_url=site_url, scores=committed_scores(catalog)
+    )
     console(stderr=True).print(
         f"built {site_dir} (open {site_dir / 'index.html'}, or run `usreg site serve {site_dir}`)"
     )
@@ -48,11 +53,14 @@ def build(app: AppContext, out: Path | None, site_url: str | None) -> None:
 @pass_app
 def serve(app: AppContext, directory: Path | None, port: int, rebuild: bool) -> None:
     """Serve a built site on http://127.0.0.1:PORT/ (DIRECTORY defaults to <root>/site-build)."""
+    from scorers.committed import committed_scores
+
     from ..sitegen.build import build_site, serve_site
 
     target = default_out(app, directory)
     if rebuild:
-        build_site(app.root, target, catalog=app.valid_catalog())
+        catalog = app.valid_catalog()
+        build_site(app.root, target, catalog=catalog, scores=committed_scores(catalog))
     serve_site(target, port=port)
 
 

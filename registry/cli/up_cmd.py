@@ -29,18 +29,20 @@ def up(app: AppContext, out: Path | None, serve: bool, port: int) -> None:
         check_port(port)  # a busy port is reported before the work, not after it
     catalog = app.valid_catalog()
     out_console.print(f"validated {len(catalog.datasets)} datasets and {len(catalog.models)} models")
-    from ..index import open_index
+    from .context import scored_index
 
-    index = open_index(app.root, catalog, force=True)
+    index = scored_index(app.root, catalog, force=True)
     scores = index.scores()
     out_console.print(f"indexed and scored {len(scores)} entries -> {index.path}")
     try:
+        from scorers.committed import committed_scores
+
         from ..sitegen.build import build_site, serve_site
     except ImportError:
         out_console.print("the site generator is not installed in this build; stopping after the index")
         return
     target = (out or app.root / "site-build").resolve()
-    built = build_site(app.root, target, catalog=catalog)
+    built = build_site(app.root, target, catalog=catalog, scores=committed_scores(catalog))
     out_console.print(f"built the site -> {built}")
     if serve:
         serve_site(built, port=port)

@@ -6,6 +6,7 @@ import io
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,13 +76,14 @@ def catalog_at(root: Path, base_ref: str, workdir: Path) -> Catalog:
     return load_catalog(workdir)
 
 
-def _scores(catalog: Catalog) -> dict[str, dict[str, Any]]:
-    try:
-        from scorers import score_catalog
-    except ImportError:
+ScoreFunction = Callable[[Catalog], dict[str, dict[str, Any]]]
+
+
+def _scores(catalog: Catalog, score: ScoreFunction | None) -> dict[str, dict[str, Any]]:
+    if score is None:
         return {}
     valid = Catalog(root=catalog.root, datasets=catalog.datasets, models=catalog.models, files=catalog.files)
-    return {k: v.to_dict() for k, v in score_catalog(valid).items()}
+    return score(valid)
 
 
 def _summary(score: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -90,16 +92,18 @@ def _summary(score: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: score.get(k) for k in ("tier", "points", "verification_level", "limited_by")}
 
 
-def diff_report(root: Path, base_ref: str) -> list[EntryChange]:
+def diff_report(root: Path, base_ref: str, score: ScoreFunction | None = None) -> list[EntryChange]:
+    """What changed since ``base_ref``, entry by entry; ``score`` (the CLI passes the scorers') gives each entry's
+    tier before and after."""
     changes = changed_files(root, base_ref)
     if not changes:
         return []
     head = load_catalog(root, plugins=True)
     with tempfile.TemporaryDirectory() as tmp:
         base = catalog_at(root, base_ref, Path(tmp))
-        base_scores = _scores(base)
+        base_scores = _scores(base, score)
         base_warnings = {(w.entry, w.message) for w in base.warnings}
-    head_scores = _scores(head)
+    head_scores = _scores(head, score)
     report = []
     for path, change in sorted(changes.items()):
         entry_id = Path(path).stem

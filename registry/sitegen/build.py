@@ -40,46 +40,13 @@ MARKER = ".usreg-site"  # written into every built site; a non-empty target with
 SITE_URL_ENV = "USREG_SITE_URL"
 
 
-def committed_scores(catalog: Catalog) -> dict[str, dict[str, Any]]:
-    """Scores from the entries and the committed link-check records; no local data checks or bench runs."""
-    from scorers.engine import Scorer, gc_paused
-    from scorers.providers import LinkCheckProvider, OfflineProvider
+def site_context(root: Path, catalog: Catalog, scores: dict[str, dict[str, Any]]) -> SiteContext:
+    from ..index import read_bench_results
 
-    scorer = Scorer(catalog, providers=[OfflineProvider(), LinkCheckProvider(catalog.root)], plan=True)
-    scores = {}
-    with gc_paused():
-        for items in (catalog.datasets, catalog.models):
-            for entry in items.values():
-                scores[entry.id] = scorer.score(entry).to_dict()
-    return scores
-
-
-def stored_bench_results(root: Path) -> list[dict[str, Any]]:
-    """Benchmark results recorded in the catalog's index, read without rebuilding (or creating) the index."""
-    import sqlite3
-
-    from ..paths import index_path
-
-    path = index_path(root)
-    if not path.is_file():
-        return []
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-            conn.row_factory = sqlite3.Row
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if "bench_result" not in tables:
-                return []
-            return [dict(r) for r in conn.execute("SELECT * FROM bench_result ORDER BY id")]
-    except sqlite3.Error as exc:
-        log.warning("benchmark results not read from %s: %s", path, exc)
-        return []
-
-
-def site_context(root: Path, catalog: Catalog) -> SiteContext:
     return SiteContext(
         catalog=catalog,
-        scores=committed_scores(catalog),
-        bench=stored_bench_results(root),
+        scores=scores,
+        bench=read_bench_results(root),
         rubrics=load_rubrics(),
         additions=git_additions(root),
     )
@@ -241,8 +208,14 @@ def build_site(
     catalog: Catalog | None = None,
     run_mkdocs: bool = True,
     site_url: str | None = None,
+    scores: dict[str, dict[str, Any]] | None = None,
 ) -> Path:
-    """Build the static site so that ``out/index.html`` is its home page; returns ``out``."""
+    """Build the static site so that ``out/index.html`` is its home page; returns ``out``.
+
+    ``scores`` are the published scores by entry id: the command line passes ``scorers.committed_scores(catalog)``
+    (the entries and the committed verification records only, never the builder's local cache). Without them the
+    pages show no tiers.
+    """
     catalog = catalog or load_catalog(root)
     if catalog.errors:
         raise UsregError(f"the catalog has {len(catalog.errors)} validation error(s)", hint="run `usreg validate`")
@@ -252,7 +225,7 @@ def build_site(
     out = Path(os.path.abspath(out))
     check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    ctx = site_context(root, catalog)
+    ctx = site_context(root, catalog, scores or {})
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.usreg-build-", dir=out.parent))
     try:
         nav, shelled = write_pages(root, work, ctx)

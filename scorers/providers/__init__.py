@@ -28,19 +28,9 @@ def index_bench_results(catalog: Any, home: Path) -> list[dict[str, Any]]:
         path.relative_to(home)
     except ValueError:
         return []
-    if not path.is_file():
-        return []
-    import sqlite3
+    from registry.index import read_bench_results
 
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            conn.row_factory = sqlite3.Row
-            sql = "SELECT dataset_id, model_id, split, metric, value, run_id FROM bench_result"
-            rows = conn.execute(sql).fetchall()
-    except sqlite3.Error as exc:
-        log.warning("cannot read benchmark results from %s: %s", path, exc)
-        return []
-    return [dict(r) for r in rows]
+    return read_bench_results(catalog.root, ("dataset_id", "model_id", "split", "metric", "value", "run_id"))
 
 
 def default_providers(catalog: Any, home: Path | None = None) -> list:

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from registry.index import RegistryIndex
+from scorers.service import ScorersService
 from tests.conftest import CatalogBuilder
 from tests.scorers.helpers import BARE_DATASET, RICH_DATASET, RICH_MODEL, write_checks
 
@@ -52,7 +53,7 @@ def test_score_table_and_index(run_cli, catalog) -> None:
     for entry_id in ("rich-set", "bare-set", "rich-net"):
         assert entry_id in result.stdout
     assert "verification" in result.stdout and "limited_by" in result.stdout
-    stored = RegistryIndex(catalog.root).score("rich-set")
+    stored = RegistryIndex(catalog.root, scoring=ScorersService()).score("rich-set")
     assert stored is not None and stored["rubric_version"] == "dataset-v2"
     listed = run_cli("list", "--min-tier", "gold", "--format", "json", root=catalog.root)
     ids = {r["id"] for r in json.loads(listed.stdout)}
@@ -116,7 +117,7 @@ def test_failed_data_check_from_checks_file(run_cli, catalog, usreg_home) -> Non
     write_checks(usreg_home, "rich-set", "1", {"loader_runs": "pass", "sizes_agree": "fail"})
     data = json.loads(run_cli("score", "rich-set", "--format", "json", root=catalog.root).stdout)[0]
     assert data["tier"] == "silver" and data["limited_by"] == "failed-data-check"
-    stored = RegistryIndex(catalog.root).score("rich-set")
+    stored = RegistryIndex(catalog.root, scoring=ScorersService()).score("rich-set")
     assert stored["limited_by"] == "failed-data-check"
 
 
@@ -239,7 +240,7 @@ def test_score_with_rubric_v1_still_works_and_is_not_stored(run_cli, catalog) ->
     assert v1.exit_code == 0, v1.output
     assert [r["rubric"] for r in json.loads(v1.stdout)] == ["dataset-v1"]
     assert v2[0]["rubric"] == "dataset-v2" and json.loads(v1.stdout)[0]["points"] != v2[0]["points"]
-    assert RegistryIndex(catalog.root).score("rich-set")["rubric_version"] == "dataset-v2"
+    assert RegistryIndex(catalog.root, scoring=ScorersService()).score("rich-set")["rubric_version"] == "dataset-v2"
     both = json.loads(run_cli("score", "--rubric", "v1", "--format", "json", root=catalog.root).stdout)
     assert {r["rubric"] for r in both} == {"dataset-v1", "model-v1"}
     missing = run_cli("score", "--rubric", "dataset-v9", root=catalog.root)

@@ -147,7 +147,10 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         root = base / "catalog"
         build_site_catalog(root)
         add_bench_results(root)
-        return build_site(root, base / "out")
+        from registry.catalog import load_catalog
+        from scorers.committed import committed_scores
+
+        return build_site(root, base / "out", scores=committed_scores(load_catalog(root)))
     finally:
         if old is None:
             os.environ.pop("USREG_HOME", None)

@@ -105,8 +105,9 @@ def test_up_on_a_busy_port_fails_before_the_work(run_cli, small_catalog, tmp_pat
 def test_site_scores_ignore_the_builders_local_data_checks(small_catalog, usreg_home, tmp_path):
     """Data checks in the local cache (a fetch on this machine) change `usreg score`, never the published site."""
     from registry.catalog import load_catalog
-    from registry.sitegen.build import build_site, committed_scores
+    from registry.sitegen.build import build_site
     from scorers.batch import score_rows
+    from scorers.committed import committed_scores
 
     catalog = load_catalog(small_catalog.root)
     before = committed_scores(catalog)["breast-seg"]["points"]
@@ -126,7 +127,7 @@ def test_site_scores_ignore_the_builders_local_data_checks(small_catalog, usreg_
     )
     local = json.loads(score_rows(load_catalog(small_catalog.root))[0]["data"])["points"]
     assert local > before  # the local file does raise the local score ...
-    out = build_site(small_catalog.root, tmp_path / "_site")
+    out = build_site(small_catalog.root, tmp_path / "_site", scores=committed_scores(load_catalog(small_catalog.root)))
     page = (out / "datasets" / "breast-seg.html").read_text(encoding="utf-8")
     assert f"{before:.1f} points" in page and f"{local:.1f} points" not in page  # ... but not the site's
 
