@@ -472,7 +472,28 @@ def _tdsc_abus_2023(stage: Path) -> dict:
     }
 
 
+def _scut_thyroid_farus(stage: Path) -> dict:
+    # two Google Drive archives (their inner folder names were not seen), each a data root as SCUT8k.py reads it
+    for archive, top, numbers, lists in (
+        ("SCUTG6K.zip", "SCUTG6K", (0, 1, 2, 3), '{"train": [0, 1, 3], "val": [2]}'),
+        ("SCUTG2K.zip", "SCUTG2K", (0, 1), '{"train": [1], "val": [0, 7]}'),  # 7 names no file: reported
+    ):
+        base = stage / archive / top
+        for n in numbers:
+            _jpeg(base / "image" / f"{n:04d}.jpg", rgb(us_image(32, 40, 2600 + n + len(top))))
+            save(base / "mask" / f"{n:04d}.png", blob_mask(32, 40, 2600 + n))
+        (base / "trainval.json").write_text(lists)
+    return {
+        "samples": 6,
+        "splits": {"train": 4, "val": 2},
+        "targets": {"gland": {0: "background", 1: "thyroid gland"}},
+        "mask_values": {"SCUTG6K_0000": {0, 1}, "SCUTG2K_0001": {0, 1}},
+        "problems": {("listed_not_found", "SCUTG2K/trainval.json")},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "scut-thyroid-farus": (CATALOG.datasets["scut-thyroid-farus"], _scut_thyroid_farus),
     "tdsc-abus-2023": (CATALOG.datasets["tdsc-abus-2023"], _tdsc_abus_2023),
     "hmc-qu": (CATALOG.datasets["hmc-qu"], _hmc_qu),
     "behsof": (CATALOG.datasets["behsof"], _behsof),
@@ -526,6 +547,7 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
             got[row["label"]] = got.get(row["label"], 0) + 1
         assert got == expected["labels"]
         assert out.metadata["labels"] == expected["label_classes"]
+    assert expected.get("problems", set()) <= {(p["kind"], p["file"]) for p in out.problems()}
     for sid, values in expected.get("mask_values", {}).items():
         row = out.by_id[sid]
         assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid

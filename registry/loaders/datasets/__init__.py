@@ -45,6 +45,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     resect,
     s1_breast,
     samus_us30k,
+    scut_thyroid_farus,
     segthy,
     stanford_thyroid_cineclip,
     stu_hospital,
