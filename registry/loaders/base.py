@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -104,10 +104,13 @@ def safe_id(text: str) -> str:
     return out or "sample"
 
 
+_O = TypeVar("_O", bound="CommonOptions")
+
+
 class ConvertContext:
     """What a converter sees: the source tree, the entry, its validated options, and the problem log."""
 
-    def __init__(self, source_dir: Path, entry: Any, options: BaseModel, dataset_id: str) -> None:
+    def __init__(self, source_dir: Path, entry: Any, options: CommonOptions, dataset_id: str) -> None:
         self.source_dir = Path(os.path.abspath(source_dir))
         self.entry = entry
         self.options = options
@@ -121,6 +124,12 @@ class ConvertContext:
         self.ignored: dict[str, str] = {}
         """Source files the converter leaves out on purpose (relative path -> why); not counted as dropped."""
         self._files: list[Path] | None = None
+
+    def options_as(self, cls: type[_O]) -> _O:
+        """The validated options as the converter's own model (its ``Options``, which the pipeline validated)."""
+        if not isinstance(self.options, cls):
+            raise TypeError(f"{self.dataset_id}: the options are {type(self.options).__name__}, not {cls.__name__}")
+        return self.options
 
     # --- reporting -------------------------------------------------------------------------------------------
     def problem(
@@ -226,7 +235,7 @@ class Converter:
     name: ClassVar[str]
     version: ClassVar[str] = "1.0"
     summary: ClassVar[str] = ""
-    Options: ClassVar[type[BaseModel]]
+    Options: ClassVar[type[CommonOptions]]
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
         raise NotImplementedError
@@ -297,7 +306,7 @@ def registry() -> dict[str, type[Converter]]:
 
 def parse_options(
     converter: type[Converter], options: dict[str, Any] | None, where: str = "loader.options"
-) -> BaseModel:
+) -> CommonOptions:
     """Validate an entry's ``loader.options`` against the converter's model, with a clear error."""
     try:
         return converter.Options.model_validate(options or {})

@@ -192,7 +192,7 @@ class Coco(Converter):
     Options = CocoOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: CocoOptions = ctx.options
+        opts = ctx.options_as(CocoOptions)
         files: list[tuple[str | None, Path]] = []
         if isinstance(opts.annotations, dict):
             for split, pattern in opts.annotations.items():

@@ -97,7 +97,7 @@ class CsvPaths(Converter):
     Options = CsvOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: CsvOptions = ctx.options
+        opts = ctx.options_as(CsvOptions)
         tables: list[tuple[str | None, Path]] = []
         if isinstance(opts.csv, dict):
             for split, pattern in opts.csv.items():

@@ -91,7 +91,7 @@ class ImageMaskFolders(Converter):
     Options = FoldersOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: FoldersOptions = ctx.options
+        opts = ctx.options_as(FoldersOptions)
         files = ctx.files()
         mask_rx = {t: compile_pattern(p) for t, p in opts.masks.items()}
         images = [
@@ -154,7 +154,7 @@ class ClassFolders(Converter):
     Options = ClassFoldersOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: ClassFoldersOptions = ctx.options
+        opts = ctx.options_as(ClassFoldersOptions)
         matches = match_files(opts.images, ctx.files(), ctx.source_dir)
         if "label" not in compile_pattern(opts.images).groupindex:
             from ..errors import UsregError

@@ -136,4 +136,4 @@ class PascalVoc(Converter):
     Options = VocOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        yield from voc_items(ctx, ctx.options)
+        yield from voc_items(ctx, ctx.options_as(VocOptions))

@@ -32,7 +32,7 @@ class Acouslic(Converter):
     Options = AcouslicOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: AcouslicOptions = ctx.options
+        opts = ctx.options_as(AcouslicOptions)
         ctx.declare_target(
             "abdomen",
             {0: "background", 1: "fetal abdomen (optimal frame)", 2: "fetal abdomen (suboptimal frame)"},

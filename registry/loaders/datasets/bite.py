@@ -40,7 +40,7 @@ class Bite(Converter):
     Options = BiteOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: BiteOptions = ctx.options
+        opts = ctx.options_as(BiteOptions)
         roots = ctx.find_dirs(_is_group)
         if not roots:
             roots = [ctx.find_dir(_is_group, "group<G>/ folders")]

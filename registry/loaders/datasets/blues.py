@@ -49,7 +49,7 @@ class Blues(Converter):
     Options = BluesOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: BluesOptions = ctx.options
+        opts = ctx.options_as(BluesOptions)
         root = ctx.find_dir(lambda d: (d / "lus_videos").is_dir(), "lus_videos/")
         ctx.declare_labels(LABELS)
         ctx.split_note = "No published split: a seeded split grouped by patient (the README asks not to mix them)."

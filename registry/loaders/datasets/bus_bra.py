@@ -59,7 +59,7 @@ class BusBra(Converter):
     Options = BusBraOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: BusBraOptions = ctx.options
+        opts = ctx.options_as(BusBraOptions)
         root = ctx.find_dir(lambda d: (d / "Images").is_dir() and (d / "Masks").is_dir(), "Images/ and Masks/")
         ctx.declare_target("lesion", {0: "background", 1: "lesion"})
         ctx.declare_labels(["benign", "malignant"])

@@ -38,7 +38,7 @@ class BusUc(Converter):
     Options = BusUcOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: BusUcOptions = ctx.options
+        opts = ctx.options_as(BusUcOptions)
         ctx.declare_target("tumour", {0: "background", 1: "benign tumour", 2: "malignant tumour"}, "by class folder")
         ctx.declare_labels(list(CLASSES))
         folders = ctx.find_dirs(lambda d: d.name.lower() in CLASSES and (d / "images").is_dir())

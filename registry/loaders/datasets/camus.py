@@ -59,7 +59,7 @@ class Camus(Converter):
     Options = CamusOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: CamusOptions = ctx.options
+        opts = ctx.options_as(CamusOptions)
         ctx.declare_target("heart", CLASSES, "CAMUS structures")
         splits: dict[str, str] = {}
         for f in ctx.files():

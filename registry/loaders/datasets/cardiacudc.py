@@ -48,7 +48,7 @@ class CardiacUdc(Converter):
     Options = CardiacUdcOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: CardiacUdcOptions = ctx.options
+        opts = ctx.options_as(CardiacUdcOptions)
         ctx.declare_target("heart", CLASSES, "label values with UltraSam's category names")
         ctx.declare_labels(["normal", "patient"])
         ctx.split_note = "No official split: a seeded split grouped by site and patient is assigned."

@@ -62,7 +62,7 @@ class Cubs(Converter):
     Options = CubsOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: CubsOptions = ctx.options
+        opts = ctx.options_as(CubsOptions)
         root = ctx.find_dir(lambda d: (d / "IMAGES").is_dir() and (d / "SEGMENTATIONS").is_dir(), "IMAGES/")
         ctx.declare_target("intima_media", CLASSES)
         ctx.split_note = "No official split: a seeded split grouped by patient (left and right images together)."

@@ -36,7 +36,7 @@ class Echocp(Converter):
     Options = EchocpOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: EchocpOptions = ctx.options
+        opts = ctx.options_as(EchocpOptions)
         ctx.declare_target("chamber", {0: "background", 1: "chamber"}, "non-zero label voxels")
         ctx.split_note = "No official split: a seeded split grouped by patient is assigned."
         images = [f for f in ctx.files() if IMAGE.match(f.name)]

@@ -65,7 +65,7 @@ class Erdes(Converter):
     Options = ErdesOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: ErdesOptions = ctx.options
+        opts = ctx.options_as(ErdesOptions)
         ctx.declare_labels(list(CLASSES.values()))
         splits = _official_split(ctx, opts.task)
         if not splits:

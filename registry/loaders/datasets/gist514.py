@@ -35,7 +35,7 @@ class Gist514(Converter):
     Options = GistOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: GistOptions = ctx.options
+        opts = ctx.options_as(GistOptions)
         ann_dir = ctx.find_dir(
             lambda d: d.name == "annotations" and any(d.glob("*_split_*.json")), "annotations/*_split_*.json"
         )

@@ -71,7 +71,7 @@ class Leg3dUs(Converter):
     Options = LegOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: LegOptions = ctx.options
+        opts = ctx.options_as(LegOptions)
         ctx.declare_target("muscles", dict(CLASSES), "label values 100/150/200; other values are background")
         ctx.split_note = "Official split: the train/, val/ and test/ folders of the three archives."
         volumes = [f for f in ctx.files() if IMAGE.match(f.name) and f.parent.parent.name.lower() in SPLITS]

@@ -144,7 +144,7 @@ class MicroSeg(Converter):
     Options = MicroOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: MicroOptions = ctx.options
+        opts = ctx.options_as(MicroOptions)
         ctx.declare_target("prostate", {0: "background", 1: "prostate"}, "expert annotation, any non-zero voxel")
         ctx.split_note = "Official split: the train/ and test/ folders of the Zenodo archive."
         scans = [f for f in ctx.files() if MICRO_SCAN.match(f.name) and f.parent.name == "micro_ultrasound_scans"]

@@ -38,7 +38,7 @@ class MimicIvEcho(Converter):
     Options = MimicEchoOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: MimicEchoOptions = ctx.options
+        opts = ctx.options_as(MimicEchoOptions)
         base = ctx.find_dir(lambda d: (d / RECORDS).is_file(), RECORDS)
         table = base / RECORDS
         ctx.split_note = "No published split: a seeded split grouped by patient (subject_id)."

@@ -68,7 +68,7 @@ class Mmotu2d(Converter):
     Options = MmotuOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: MmotuOptions = ctx.options
+        opts = ctx.options_as(MmotuOptions)
         candidates = ctx.find_dirs(lambda d: (d / "images").is_dir() and (d / "annotations").is_dir())
         candidates.sort(key=lambda d: (d.name.lower() != "otu_2d", len(d.parts)))
         if not candidates:

@@ -79,7 +79,7 @@ class MuRegPro(Converter):
     Options = MuRegProOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: MuRegProOptions = ctx.options
+        opts = ctx.options_as(MuRegProOptions)
         for c in range(CHANNELS):
             ctx.declare_target(f"label_{c}", {0: "background", 1: f"label channel {c}"}, f"us_labels channel {c}")
         ctx.split_note = "Official split: the train/ and val/ folders (the test labels are not public)."

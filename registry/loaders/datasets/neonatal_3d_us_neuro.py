@@ -31,7 +31,7 @@ class Neonatal3dUsNeuro(Converter):
     Options = NeuroOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: NeuroOptions = ctx.options
+        opts = ctx.options_as(NeuroOptions)
         ctx.split_note = "No published split: a seeded split grouped by study (file name before its first '_')."
         volumes = [f for f in ctx.files() if f.suffix.lower() == ".nrrd"]
         if not volumes:

@@ -48,7 +48,7 @@ class OpenKidney(Converter):
     Options = KidneyOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: KidneyOptions = ctx.options
+        opts = ctx.options_as(KidneyOptions)
         k = opts.sonographer
         mask_root = ctx.find_dir(lambda d: d.name == f"reviewed_masks_{k}", f"labels/reviewed_masks_{k}/")
         csv_path = next((f for f in ctx.files() if f.name == f"reviewed_labels_{k}.csv"), None)

@@ -44,7 +44,7 @@ class PocusCovid19(Converter):
     Options = PocusOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: PocusOptions = ctx.options
+        opts = ctx.options_as(PocusOptions)
         root = ctx.find_dir(
             lambda d: (d / "data" / "pocus_images").is_dir() or (d / "data" / "pocus_videos").is_dir(),
             "data/pocus_images/ or data/pocus_videos/",

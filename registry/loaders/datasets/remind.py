@@ -37,7 +37,7 @@ class Remind(Converter):
     Options = RemindOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: RemindOptions = ctx.options
+        opts = ctx.options_as(RemindOptions)
         ctx.split_note = "No published split: a seeded split grouped by patient (PatientID)."
         series: dict[str, list[tuple[Path, dict[str, Any]]]] = defaultdict(list)
         for path in ctx.files():

@@ -32,7 +32,7 @@ class Remind2Reg(Converter):
     Options = Remind2RegOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: Remind2RegOptions = ctx.options
+        opts = ctx.options_as(Remind2RegOptions)
         root = ctx.find_dir(lambda d: (d / "imagesTr").is_dir(), "imagesTr/")
         ctx.split_note = "No split for the released cases: a seeded split grouped by case."
         volumes = sorted(p for p in (root / "imagesTr").iterdir() if p.name.endswith(US_SUFFIX))

@@ -34,7 +34,7 @@ class Resect(Converter):
     Options = ResectOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: ResectOptions = ctx.options
+        opts = ctx.options_as(ResectOptions)
         root = ctx.find_dir(lambda d: (d / "NIFTI").is_dir(), "NIFTI/ (with Case<N>/US/ volumes)")
         ctx.split_note = "No official split: a seeded split grouped by case (all slices of a patient together)."
         volumes = sorted(p for p in (root / "NIFTI").glob("Case*/US/*.nii*") if p.is_file())

@@ -35,7 +35,7 @@ class Segthy(Converter):
     Options = SegthyOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: SegthyOptions = ctx.options
+        opts = ctx.options_as(SegthyOptions)
         ctx.declare_target("thyroid", {0: "background", 1: "thyroid"}, "US thyroid label volumes")
         ctx.split_note = "No official split: a seeded split grouped by volunteer is assigned."
         volumes = [f for f in ctx.files() if f.parent.name == "US" and VOLUME.match(f.name)]

@@ -42,7 +42,7 @@ class TdscAbus2023(Converter):
     Options = TdscOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: TdscOptions = ctx.options
+        opts = ctx.options_as(TdscOptions)
         ctx.declare_target("tumour", {0: "background", 1: "tumor"}, "MASK_*.nrrd, any non-zero voxel")
         ctx.declare_labels(["malignant", "benign"])
         ctx.split_note = "Official split: the Train/, Validation/ and Test/ folders."

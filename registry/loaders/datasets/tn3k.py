@@ -43,7 +43,7 @@ class Tn3k(Converter):
     Options = Tn3kOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        opts: Tn3kOptions = ctx.options
+        opts = ctx.options_as(Tn3kOptions)
         root = ctx.find_dir(
             lambda d: (d / "trainval-image").is_dir() or (d / "test-image").is_dir(), "trainval-image/ or test-image/"
         )
