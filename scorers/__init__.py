@@ -13,8 +13,8 @@ from .evidence import (
     EvidenceProvider,
     StaticEvidence,
     Verification,
-    register_keys,
 )
+from .keys import register_keys
 from .rubric import Rubric, RubricError, load_rubric
 from .tiers import EVIDENCE_KINDS, LEVELS, TIER_RANK, TIERS
 

@@ -90,31 +90,6 @@ class EvidenceBundle:
         return found
 
 
-_EXTRA_KEYS: dict[str, str] = {}
-
-
-def register_keys(keys: Mapping[str, str]) -> None:
-    """Make a plug-in provider's keys known, so rubric files may name them."""
-    _EXTRA_KEYS.update(keys)
-
-
-def form_only_keys() -> frozenset[str]:
-    """Keys whose checks look only at the form of a claim: they report "well-formed" at best, never "verified"."""
-    from .providers import BUILTIN_PROVIDER_CLASSES
-
-    return frozenset(k for cls in BUILTIN_PROVIDER_CLASSES for k in getattr(cls, "form_keys", ()))
-
-
-def known_keys() -> dict[str, str]:
-    from .providers import BUILTIN_PROVIDER_CLASSES
-
-    keys: dict[str, str] = {}
-    for cls in BUILTIN_PROVIDER_CLASSES:
-        keys.update(cls.keys)
-    keys.update(_EXTRA_KEYS)
-    return keys
-
-
 def key_matches(pattern: str, key: str) -> bool:
     """Keys are matched exactly, or with a shell-style pattern such as ``checks:*``."""
     if "*" not in pattern and "?" not in pattern and "[" not in pattern:

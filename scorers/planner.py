@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from .claims import CURATOR_CLAIMS
 from .conditions import Condition, ConditionState, evaluate
-from .evidence import form_only_keys, key_matches
+from .evidence import key_matches
 from .fields import Coverage, field_stated, values_at
+from .keys import form_only_keys
 from .rubric import Criterion, Rubric
 from .tiers import (
     CONTRADICTED,

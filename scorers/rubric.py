@@ -230,7 +230,8 @@ def _entry_model(kind: str):
 def _problems(spec: RubricFile, expected_stem: str | None) -> list[str]:
     """Every semantic problem of a structurally valid rubric file."""
     from .claims import CLAIMS
-    from .evidence import known_keys, pattern_is_known
+    from .evidence import pattern_is_known
+    from .keys import known_keys
 
     problems: list[str] = []
     keys = known_keys()
