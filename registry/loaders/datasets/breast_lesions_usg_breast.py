@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -51,10 +52,10 @@ class BreastLesionsUsg(Converter):
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
         ctx.declare_target("lesions", {0: "background", 1: "tumour", 2: "other finding"}, "by mask-name suffix")
         masks: dict[tuple[str, str], dict[str, list[str]]] = {}
-        images = []
+        images: list[tuple[Path, str]] = []  # (image, case)
         for f in ctx.files():
-            if IMAGE.match(f.name):
-                images.append(f)
+            if image_match := IMAGE.match(f.name):
+                images.append((f, image_match.group("case").lower()))
             elif m := MASK.match(f.name):
                 kind = "tumour" if m.group("suffix").lower().startswith("tumor") else "other"
                 key = (str(f.parent), m.group("case").lower())
@@ -62,8 +63,7 @@ class BreastLesionsUsg(Converter):
         if not images:
             ctx.find_dir(lambda d: False, "BrEaST-Lesions_USG-images_and_masks/case<NNN>.png")
         seen = set()
-        for image in images:
-            case = IMAGE.match(image.name).group("case").lower()
+        for image, case in images:
             key = (str(image.parent), case)
             seen.add(key)
             found = masks.get(key)

@@ -52,11 +52,10 @@ class CardiacUdc(Converter):
         ctx.declare_target("heart", CLASSES, "label values with UltraSam's category names")
         ctx.declare_labels(["normal", "patient"])
         ctx.split_note = "No official split: a seeded split grouped by site and patient is assigned."
-        images = [f for f in ctx.files() if IMAGE.match(f.name)]
+        images = [(f, m) for f in ctx.files() if (m := IMAGE.match(f.name))]
         if not images:
             ctx.find_dir(lambda d: False, "cardiacUDC_dataset/<site>/*_image.nii.gz")
-        for image in images:
-            m = IMAGE.match(image.name)
+        for image, m in images:
             folder = image.parent.name
             sid = f"{folder}_{m.group('stem')}"
             label = image.with_name(image.name.replace("_image.", "_label."))

@@ -39,11 +39,10 @@ class Echocp(Converter):
         opts = ctx.options_as(EchocpOptions)
         ctx.declare_target("chamber", {0: "background", 1: "chamber"}, "non-zero label voxels")
         ctx.split_note = "No official split: a seeded split grouped by patient is assigned."
-        images = [f for f in ctx.files() if IMAGE.match(f.name)]
+        images = [(f, m) for f in ctx.files() if (m := IMAGE.match(f.name))]
         if not images:
             ctx.find_dir(lambda d: False, "EchoCP_dataset/*_image.nii.gz")
-        for image in images:
-            m = IMAGE.match(image.name)
+        for image, m in images:
             stem = m.group("stem")
             label = image.with_name(image.name.replace("_image.", "_label."))
             if not label.is_file():

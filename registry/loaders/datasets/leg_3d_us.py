@@ -74,15 +74,15 @@ class Leg3dUs(Converter):
         opts = ctx.options_as(LegOptions)
         ctx.declare_target("muscles", dict(CLASSES), "label values 100/150/200; other values are background")
         ctx.split_note = "Official split: the train/, val/ and test/ folders of the three archives."
-        volumes = [f for f in ctx.files() if IMAGE.match(f.name) and f.parent.parent.name.lower() in SPLITS]
+        volumes = [(f, m) for f in ctx.files() if (m := IMAGE.match(f.name)) and f.parent.parent.name.lower() in SPLITS]
         if not volumes:
             ctx.find_dir(lambda d: False, "{train,val,test}/<scan>/x*.mha")
-        for image in volumes:
+        for image, m in volumes:
             split = SPLITS[image.parent.parent.name.lower()]
             scan = image.parent.name
             stem = image.name[: -len(".mha")]
             sid = f"{split}_{scan}_{stem}"
-            mask = image.with_name("masksX" + IMAGE.match(image.name).group("rest") + ".mha")
+            mask = image.with_name("masksX" + m.group("rest") + ".mha")
             if not mask.is_file():
                 ctx.problem("missing_mask", image, f"no label volume {mask.name} beside it; skipped", sample_id=sid)
                 continue

@@ -147,11 +147,12 @@ class MicroSeg(Converter):
         opts = ctx.options_as(MicroOptions)
         ctx.declare_target("prostate", {0: "background", 1: "prostate"}, "expert annotation, any non-zero voxel")
         ctx.split_note = "Official split: the train/ and test/ folders of the Zenodo archive."
-        scans = [f for f in ctx.files() if MICRO_SCAN.match(f.name) and f.parent.name == "micro_ultrasound_scans"]
+        scans = [
+            (f, m) for f in ctx.files() if (m := MICRO_SCAN.match(f.name)) and f.parent.name == "micro_ultrasound_scans"
+        ]
         if not scans:
             ctx.find_dir(lambda d: False, "micro_ultrasound_scans/microUS_{train,test}_NN.nii.gz")
-        for scan in scans:
-            m = MICRO_SCAN.match(scan.name)
+        for scan, m in scans:
             split, n = m.group("set").lower(), m.group("n")
             sid = f"{split}_{n}"
             expert = scan.parent.parent / "expert_annotations"

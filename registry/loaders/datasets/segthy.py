@@ -38,11 +38,10 @@ class Segthy(Converter):
         opts = ctx.options_as(SegthyOptions)
         ctx.declare_target("thyroid", {0: "background", 1: "thyroid"}, "US thyroid label volumes")
         ctx.split_note = "No official split: a seeded split grouped by volunteer is assigned."
-        volumes = [f for f in ctx.files() if f.parent.name == "US" and VOLUME.match(f.name)]
+        volumes = [(f, m) for f in ctx.files() if f.parent.name == "US" and (m := VOLUME.match(f.name))]
         if not volumes:
             ctx.find_dir(lambda d: False, "ground_truth_data/US/*_US.nii")
-        for volume in volumes:
-            m = VOLUME.match(volume.name)
+        for volume, m in volumes:
             stem = m.group("stem")
             labels = volume.parent.parent / "US_thyroid_label"
             found = [

@@ -49,11 +49,11 @@ class StuHospital(Converter):
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
         ctx.declare_target("lesion", {0: "background", 1: "lesion"}, "grey masks above 127, resized to the image")
-        images = [f for f in ctx.files() if f.parent.name == "Hospital" and IMAGE.match(f.name)]
+        images = [(f, m) for f in ctx.files() if f.parent.name == "Hospital" and (m := IMAGE.match(f.name))]
         if not images:
             ctx.find_dir(lambda d: False, "Hospital/Test_Image_<n>.png")
-        for image in images:
-            n = IMAGE.match(image.name).group("n")
+        for image, m in images:
+            n = m.group("n")
             mask = image.parent / f"mask_{n}.png"
             if not mask.is_file():
                 ctx.problem("missing_mask", image, f"no mask_{n}.png; skipped", sample_id=n)
