@@ -24,6 +24,14 @@ def runnable_weights(model):
 
     adapter = getattr(model, "adapter", None)
     formats = TENSOR_WEIGHTS if adapter is not None and adapter.name in TENSOR_ADAPTERS else tuple(RUNNABLE_WEIGHTS)
+    index = adapter.options.get("weights_index") if adapter is not None else None
+    if isinstance(index, int) and not isinstance(index, bool):  # the entry names which declaration to run
+        if 0 <= index < len(model.weights) and model.weights[index].format in formats:
+            return model.weights[index]
+        raise UsregError(
+            f"model {model.id}: adapter option weights_index={index} does not name weights in {', '.join(formats)}",
+            hint=f"the entry declares {len(model.weights)} weights; indices start at 0",
+        )
     for w in model.weights:
         if w.format in formats:
             return w

@@ -447,3 +447,35 @@ def test_usreg_bench_runs_a_state_dict_model_and_reports_a_broken_checkpoint(
     broken = run_cli(*args, "--weights", f"lesion-deeplab={cut}", root=catalog_root.root)
     assert "Traceback" not in broken.output and "does not load with torch.load" in broken.output
     assert broken.exit_code == 1 and json.loads(broken.stdout)["runs"][0]["status"] == "failed"
+
+
+def test_us_ucl_entry_runs_its_fine_tuned_checkpoint_with_resize_and_centre_crop(tmp_path):
+    from PIL import Image
+
+    from registry.bench import compat
+    from registry.bench.adapters import build_for_model
+    from registry.bench.adapters.torch_state_dict import build_module
+    from registry.bench.weights import runnable_weights
+
+    model = _entry("us-ucl")
+    assert compat.check(model, _dataset("gbcu")).ok
+    assert runnable_weights(model) is model.weights[1]  # the GB fine-tuned checkpoint, not the pretrained one
+    torch.manual_seed(2)
+    state = build_module("resnet50-mlp256", 3).state_dict()
+    assert {"fc.0.weight", "fc.3.weight"} <= set(state) and tuple(state["fc.3.weight"].shape) == (3, 256)
+    path = tmp_path / "model_best.pth.tar"  # lincls_bin.save_checkpoint: numpy metrics next to the state dict
+    torch.save({"epoch": 30, "arch": "resnet50", "state_dict": state, "metrics": [np.float64(0.9)] * 3}, path)
+    adapter = build_for_model(model, tmp_path, weights_override=path)
+    image = (np.random.default_rng(2).random((120, 200, 3)) * 255).astype(np.uint8)
+    [pred] = adapter.predict([image])
+    square = image[:, 40:160]  # the centred 120 x 120 square
+    x = np.asarray(Image.fromarray(square).resize((224, 224), Image.BILINEAR), np.float32) / 255.0
+    x = (x - np.array([0.485, 0.456, 0.406], np.float32)) / np.array([0.229, 0.224, 0.225], np.float32)
+    with torch.no_grad():
+        expected = torch.softmax(adapter.module(torch.from_numpy(x).permute(2, 0, 1)[None]), dim=1).numpy()[0]
+    assert np.allclose(pred.probs, expected, atol=1e-4)
+    bad = model.model_copy(update={"adapter": model.adapter.model_copy(update={"options": {"weights_index": 7}})})
+    from registry.errors import UsregError
+
+    with pytest.raises(UsregError, match="weights_index=7"):
+        runnable_weights(bad)

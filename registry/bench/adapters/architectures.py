@@ -6,6 +6,8 @@ This is the allow-list of the ``torch-state-dict`` adapter: an entry names one o
 
 - ``resnet18`` / ``resnet34`` / ``resnet50``: torchvision's ``ResNet`` (``conv1``, ``bn1``, ``layer1-4.N.{conv,bn}K``,
   ``downsample.0/1``, ``fc``), Bottleneck with the stride on the 3x3 convolution (torchvision >= 0.5).
+- ``resnet50-mlp256``: ResNet-50 whose ``fc`` is ``Sequential(Linear(2048, 256), ReLU, Dropout(0.4), Linear(256, n))``
+  (``fc.0``, ``fc.3``), US-UCL's fine-tuned classifier (gbc-iitd/US_UCL ``lincls_bin.py`` with ``--fc_type 2``).
 - ``fpus23-resnet8``: FPUS23's plane classifier (bharathprabakaran/FPUS23, ``Plane/Eval_Planes_Res8.py``): the same
   BasicBlock ResNet stem with one block in each of ``layer1-3`` (64, 128, 256 channels), no ``layer4``, ``fc`` 256 ->
   classes. Its released ``PLANE_8.pth`` is the Lightning module's state dict (``model.`` prefix, stripped on load).
@@ -41,7 +43,14 @@ class Architecture:
 # --- ResNet (torchvision key names) ----------------------------------------------------------------------------------
 
 
-def _resnet_module(block: str, layers: list[int], num_outputs: int, widths=(64, 128, 256, 512), dilate=(False,) * 3):
+def _resnet_module(
+    block: str,
+    layers: list[int],
+    num_outputs: int,
+    widths=(64, 128, 256, 512),
+    dilate=(False,) * 3,
+    head_hidden: int | None = None,
+):
     torch, nn = _nn()
     expansion = 4 if block == "bottleneck" else 1
 
@@ -93,7 +102,12 @@ def _resnet_module(block: str, layers: list[int], num_outputs: int, widths=(64, 
                 stride = 1 if i == 0 else 2
                 setattr(self, f"layer{i + 1}", self._make_layer(width, n, stride, dilate[i - 1] if i else False))
             self.avgpool = nn.AdaptiveAvgPool2d(1)
-            self.fc = nn.Linear(widths[len(layers) - 1] * expansion, num_outputs) if num_outputs else None
+            features = widths[len(layers) - 1] * expansion
+            self.fc = nn.Linear(features, num_outputs) if num_outputs else None
+            if num_outputs and head_hidden:  # fc.0 / fc.3 as US-UCL's lincls_bin.py (fc_type 2)
+                self.fc = nn.Sequential(
+                    nn.Linear(features, head_hidden), nn.ReLU(), nn.Dropout(0.4), nn.Linear(head_hidden, num_outputs)
+                )
 
         def _make_layer(self, planes, blocks, stride, dilate):
             previous = self.dilation
@@ -213,6 +227,11 @@ ARCHITECTURES: dict[str, Architecture] = {
     "resnet18": Architecture(lambda n: _resnet_module("basic", [2, 2, 2, 2], n), None, "torchvision ResNet-18"),
     "resnet34": Architecture(lambda n: _resnet_module("basic", [3, 4, 6, 3], n), None, "torchvision ResNet-34"),
     "resnet50": Architecture(lambda n: _resnet_module("bottleneck", [3, 4, 6, 3], n), None, "torchvision ResNet-50"),
+    "resnet50-mlp256": Architecture(
+        lambda n: _resnet_module("bottleneck", [3, 4, 6, 3], n, head_hidden=256),
+        None,
+        "torchvision ResNet-50 with a Linear-ReLU-Dropout-Linear head (US-UCL fine-tuning)",
+    ),
     "fpus23-resnet8": Architecture(
         lambda n: _resnet_module("basic", [1, 1, 1], n), 4, "FPUS23 plane classifier (ResNet stem, 3 stages)"
     ),

@@ -13,6 +13,9 @@ Options (besides those of ``arraymodel``):
 - ``num_outputs``: output classes/channels of the network (default: the architecture's, else the entry's classes);
 - ``input_scale``: multiply the normalised input by this factor (SonoNet was trained on per-image standardised
   images times 255, ``test.py``);
+- ``center_crop``: crop each image to its centred square before resizing, as torchvision's ``Resize(s)`` followed by
+  ``CenterCrop(s)`` (up to a pixel of rounding);
+- ``weights_index``: which of the entry's weights declarations to run (0-based; default the first readable one);
 - ``points_from_heatmaps``: the network outputs one heatmap per point (N, K, H, W); each point is the
   sigmoid-weighted centroid of its heatmap, in input pixels, as EchoNet-Measurements'
   ``utils.segmentation_to_coordinates`` after ``torch.sigmoid`` (``inference_2D_image.py``).
@@ -36,6 +39,8 @@ EXTRA_OPTIONS: dict[str, type | tuple[type, ...]] = {
     "num_outputs": int,
     "input_scale": (int, float),
     "points_from_heatmaps": bool,
+    "center_crop": bool,
+    "weights_index": int,
 }
 _MAX_PREFIX_STRIPS = 2
 
@@ -117,6 +122,7 @@ class TorchStateDictAdapter(ArrayModelAdapter):
         self.device = torch_device(torch, device)
         self.scale = float(options.get("input_scale", 1.0))
         self.heatmap_points = bool(options.get("points_from_heatmaps", False))
+        self.options_center_crop = bool(options.get("center_crop", False))
         if module is None:
             declared = len(classes) if output_kind in ("label", "mask") and classes else None
             outputs = options.get("num_outputs") or declared
@@ -130,6 +136,11 @@ class TorchStateDictAdapter(ArrayModelAdapter):
                 load_into(module, state, Path(path).name, architecture)
         self.module = module.to(self.device).eval()
 
+    def predict(self, images):
+        if self.options_center_crop:
+            images = [center_square(im) for im in images]
+        return super().predict(images)
+
     def _forward(self, batch: np.ndarray) -> list[np.ndarray]:
         torch = self.torch
         x = torch.from_numpy(batch * self.scale if self.scale != 1.0 else batch).to(self.device)
@@ -139,6 +150,14 @@ class TorchStateDictAdapter(ArrayModelAdapter):
         if self.heatmap_points:
             outs = [heatmap_centroids(torch, o) for o in outs]
         return [o.detach().float().cpu().numpy() for o in outs]
+
+
+def center_square(image: np.ndarray) -> np.ndarray:
+    """The centred square of side min(height, width)."""
+    h, w = image.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    return image[top : top + side, left : left + side]
 
 
 def heatmap_centroids(torch, logits):
