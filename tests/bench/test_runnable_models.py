@@ -479,3 +479,10 @@ def test_us_ucl_entry_runs_its_fine_tuned_checkpoint_with_resize_and_centre_crop
 
     with pytest.raises(UsregError, match="weights_index=7"):
         runnable_weights(bad)
+    from registry.bench.adapters.base import AdapterInfo as Info
+    from registry.bench.adapters.torch_state_dict import TorchStateDictAdapter
+    from registry.bench.preprocess import Spec
+
+    with pytest.raises(UsregError, match="classifiers only"):
+        options = {"architecture": "fpus23-resnet8", "num_outputs": 2, "center_crop": True}
+        TorchStateDictAdapter(Info("torch-state-dict", "m", options=options), None, Spec(channels=3), "mask", [], None)

@@ -123,6 +123,11 @@ class TorchStateDictAdapter(ArrayModelAdapter):
         self.scale = float(options.get("input_scale", 1.0))
         self.heatmap_points = bool(options.get("points_from_heatmaps", False))
         self.options_center_crop = bool(options.get("center_crop", False))
+        if self.options_center_crop and output_kind != "label":
+            raise UsageError(
+                f"model {info.model_id}: adapter option center_crop applies to classifiers only",
+                hint="a cropped mask, box or point would not cover the whole image",
+            )
         if module is None:
             declared = len(classes) if output_kind in ("label", "mask") and classes else None
             outputs = options.get("num_outputs") or declared
