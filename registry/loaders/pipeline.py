@@ -99,7 +99,12 @@ def convert_entry(
                 hint=f"check the download is {entry.id}'s release and not empty; "
                 f"converter '{converter_cls.name}': {converter_cls.summary}",
             )
-        split = assign_splits(collected.rows, seed=options.seed, ratios=options.split_ratios)
+        positive = {
+            sid: any(v > 0 for values in targets.values() for v in values)
+            for sid, targets in collected.mask_values.items()
+            if targets
+        }
+        split = assign_splits(collected.rows, seed=options.seed, ratios=options.split_ratios, positive=positive or None)
         staged = writer.stage(
             entry=entry,
             converter={

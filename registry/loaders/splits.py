@@ -36,9 +36,17 @@ class SplitResult:
 
 
 def assign_splits(
-    rows: list[dict[str, Any]], seed: int = DEFAULT_SEED, ratios: dict[str, float] | None = None
+    rows: list[dict[str, Any]],
+    seed: int = DEFAULT_SEED,
+    ratios: dict[str, float] | None = None,
+    positive: dict[str, bool] | None = None,
 ) -> SplitResult:
-    """Fill ``row["split"]`` where it is None, in place, and say which kind of split resulted."""
+    """Fill ``row["split"]`` where it is None, in place, and say which kind of split resulted.
+
+    Without subject ids the split is stratified by label and, given ``positive`` (sample id -> whether its masks
+    hold any foreground), by positive and negative images, so that e.g. plaque-free images are spread over the
+    splits in proportion instead of by chance. With subject ids, whole subjects are assigned.
+    """
     ratios = _normalise(ratios or DEFAULT_RATIOS)
     missing = [r for r in rows if not r.get("split")]
     if not missing:
@@ -49,7 +57,7 @@ def assign_splits(
         _grouped(missing, seed, ratios)
         kind = "seeded-subject"
     else:
-        _stratified(missing, seed, ratios)
+        _stratified(missing, seed, ratios, positive)
         kind = "seeded-random"
     return SplitResult("official-partial" if partial else kind, seed, ratios, _counts(rows))
 
@@ -91,10 +99,16 @@ def _grouped(rows: list[dict[str, Any]], seed: int, ratios: dict[str, float]) ->
         r["split"] = mapping[str(r["subject_id"])]
 
 
-def _stratified(rows: list[dict[str, Any]], seed: int, ratios: dict[str, float]) -> None:
+def _stratified(
+    rows: list[dict[str, Any]], seed: int, ratios: dict[str, float], positive: dict[str, bool] | None = None
+) -> None:
+    mixed = positive is not None and len({bool(positive.get(r["sample_id"])) for r in rows}) == 2
     strata: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
-        strata[str(r.get("label"))].append(r)
+        key = str(r.get("label"))
+        if mixed and positive is not None:
+            key += "|positive" if positive.get(r["sample_id"]) else "|negative"
+        strata[key].append(r)
     rng = np.random.default_rng(seed)
     for key in sorted(strata):
         members = sorted(strata[key], key=lambda r: r["sample_id"])

@@ -61,3 +61,16 @@ def test_seed_changes_assignment():
     assign_splits(a, seed=0)
     assign_splits(b, seed=1)
     assert [x["split"] for x in a] != [x["split"] for x in b]
+
+
+def test_random_splits_spread_negative_images_in_proportion():
+    """Plaque-free images are a stratum of their own: each split gets its share, not what chance gives."""
+    from registry.loaders.splits import assign_splits
+
+    for seed in range(20):
+        rows = [{"sample_id": f"s{i:02d}", "split": None, "label": None, "subject_id": None} for i in range(40)]
+        positive = {r["sample_id"]: i >= 10 for i, r in enumerate(rows)}  # 10 negatives, 30 positives
+        result = assign_splits(rows, seed=seed, ratios={"train": 0.7, "val": 0.1, "test": 0.2}, positive=positive)
+        assert result.kind == "seeded-random"
+        negatives = {s: sum(1 for r in rows if r["split"] == s and not positive[r["sample_id"]]) for s in result.counts}
+        assert negatives == {"train": 7, "val": 1, "test": 2}, (seed, negatives)
