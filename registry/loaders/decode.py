@@ -67,8 +67,9 @@ def read_image(path: str, frame: int | None = None) -> np.ndarray:
 
 def _read_pil(path: str, keep_palette: bool) -> np.ndarray:
     try:
-        with Image.open(path) as im:
-            im.load()
+        with Image.open(path) as opened:
+            opened.load()
+            im: Image.Image = opened
             mode = im.mode
             if mode == "P" and not keep_palette:
                 im = im.convert("RGBA" if "transparency" in im.info else "RGB")

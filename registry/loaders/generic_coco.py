@@ -195,9 +195,9 @@ class Coco(Converter):
         opts = ctx.options_as(CocoOptions)
         files: list[tuple[str | None, Path]] = []
         if isinstance(opts.annotations, dict):
-            for split, pattern in opts.annotations.items():
+            for split_name, pattern in opts.annotations.items():
                 for m in match_files(pattern, ctx.files(), ctx.source_dir):
-                    files.append((canonical_split(split), m.path))
+                    files.append((canonical_split(split_name), m.path))
         else:
             for m in match_files(opts.annotations, ctx.files(), ctx.source_dir):
                 split = m.groups.get("split")

@@ -100,8 +100,10 @@ class CsvPaths(Converter):
         opts = ctx.options_as(CsvOptions)
         tables: list[tuple[str | None, Path]] = []
         if isinstance(opts.csv, dict):
-            for split, pattern in opts.csv.items():
-                tables += [(canonical_split(split), m.path) for m in match_files(pattern, ctx.files(), ctx.source_dir)]
+            for split_name, pattern in opts.csv.items():
+                tables += [
+                    (canonical_split(split_name), m.path) for m in match_files(pattern, ctx.files(), ctx.source_dir)
+                ]
         else:
             for m in match_files(opts.csv, ctx.files(), ctx.source_dir):
                 tables.append((canonical_split(m.groups["split"]) if "split" in m.groups else None, m.path))

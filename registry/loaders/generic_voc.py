@@ -56,10 +56,8 @@ def parse_voc(ctx: ConvertContext, path: Path, include_difficult: bool, sample_i
         name = (obj.findtext("name") or "").strip()
         if not include_difficult and (obj.findtext("difficult") or "0").strip() == "1":
             continue
-        bb = obj.find("bndbox")
-        try:
-            coords = [float((bb.findtext(k) or "").strip()) for k in ("xmin", "ymin", "xmax", "ymax")]
-        except (AttributeError, ValueError):
+        coords = _bndbox(obj.find("bndbox"))
+        if coords is None:
             ctx.problem(
                 "annotation_unreadable",
                 path,
@@ -70,8 +68,20 @@ def parse_voc(ctx: ConvertContext, path: Path, include_difficult: bool, sample_i
         if not ctx.check_box_category(name, path, sample_id):
             continue
         cid = ctx.box_categories.index(name) + 1 if name in ctx.box_categories else None
-        ann.boxes.append(Box(*coords, category=name, category_id=cid))
+        x0, y0, x1, y1 = coords
+        ann.boxes.append(Box(x0, y0, x1, y1, category=name, category_id=cid))
     return ann
+
+
+def _bndbox(bb: ET.Element | None) -> tuple[float, float, float, float] | None:
+    """(xmin, ymin, xmax, ymax) of a ``bndbox`` element; None when it is absent or a value is not a number."""
+    if bb is None:
+        return None
+    try:
+        x0, y0, x1, y1 = (float((bb.findtext(k) or "").strip()) for k in ("xmin", "ymin", "xmax", "ymax"))
+    except ValueError:
+        return None
+    return x0, y0, x1, y1
 
 
 class VocOptions(CommonOptions):

@@ -42,9 +42,9 @@ class Acouslic(Converter):
         subjects: dict[str, dict[str, str]] = {}
         for f in ctx.files():
             if f.name.lower() == "fetal_abdominal_circumferences_per_sweep.csv":
-                for row in read_csv_rows(ctx, f):
-                    if row.get("uuid"):
-                        subjects[row["uuid"]] = row
+                for csv_row in read_csv_rows(ctx, f):
+                    if csv_row.get("uuid"):
+                        subjects[csv_row["uuid"]] = csv_row
         images = [f for f in ctx.files() if f.suffix.lower() == ".mha" and f.parent.name == "stacked_fetal_ultrasound"]
         if not images:
             ctx.find_dir(lambda d: False, "images/stacked_fetal_ultrasound/*.mha")
@@ -65,7 +65,7 @@ class Acouslic(Converter):
                 ctx.problem(
                     "missing_annotation", image, "not in the circumferences CSV", severity="warning", sample_id=uuid
                 )
-            extra = {"uuid": uuid}
+            extra: dict[str, object] = {"uuid": uuid}
             for key, value in (row or {}).items():
                 if key.startswith("sweep_") and value:
                     try:

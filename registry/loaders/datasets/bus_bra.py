@@ -98,7 +98,7 @@ class BusBra(Converter):
             fold_text = _col(fold_row, "kFold", "Fold", "k_fold")
             fold = int(float(fold_text)) if fold_text and re.fullmatch(r"\d+(\.0)?", fold_text) else None
             pathology = _col(meta, "Pathology") or _col(fold_row, "Pathology")
-            extra = {k: v for k in EXTRA_COLUMNS if (v := _col(meta, k))}
+            extra: dict[str, object] = {k: v for k in EXTRA_COLUMNS if (v := _col(meta, k))}
             if fold is not None:
                 extra["fold"] = fold
             yield Item(

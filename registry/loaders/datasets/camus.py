@@ -86,7 +86,8 @@ class Camus(Converter):
             image, gt = files.get("image"), files.get("gt")
             sid = f"{patient}_{view}_{phase}"
             if image is None:
-                ctx.problem("missing_image", gt, "ground truth without an image; ignored")
+                if gt is not None:
+                    ctx.problem("missing_image", gt, "ground truth without an image; ignored")
                 continue
             if gt is None:
                 ctx.problem("missing_mask", image, "no _gt file for this image; skipped", sample_id=sid)

@@ -75,7 +75,7 @@ def read_tracings(ctx: ConvertContext, path: Path) -> dict[str, dict[int, list[t
         if not name or frame is None or any(c is None for c in coords):
             ctx.problem("annotation_unreadable", path, f"line {n}: incomplete tracing row {row}", severity="warning")
             continue
-        out[name][int(frame)].append(tuple(coords))  # type: ignore[arg-type]
+        out[name][int(frame)].append(tuple(coords))
     return out
 
 

@@ -112,7 +112,8 @@ class FmUia(Converter):
             item.masks[task] = mask_decode(ctx, mask, MaskSpec(encoding="index"), task)
         elif kind == "classification":
             value = row.get("mask", row.get("label", ""))
-            idx = int(_num(value)) if _num(value) is not None else None
+            number = _num(value)
+            idx = int(number) if number is not None else None
             if idx is None or not 0 <= idx < ncls:
                 ctx.problem(
                     "unknown_label",
@@ -124,11 +125,11 @@ class FmUia(Converter):
             else:
                 item.label = f"{task}/{idx}"
         elif kind == "detection":
-            coords = [_num(row.get(k)) for k in ("x_min", "y_min", "x_max", "y_max")]
-            if any(c is None for c in coords):
+            x0, y0, x1, y1 = (_num(row.get(k)) for k in ("x_min", "y_min", "x_max", "y_max"))
+            if x0 is None or y0 is None or x1 is None or y1 is None:
                 ctx.problem("annotation_unreadable", csv_path, f"line {line}: box coordinates missing", sample_id=sid)
                 return None
-            item.boxes = [Box(*coords, category=task)]  # type: ignore[arg-type]
+            item.boxes = [Box(x0, y0, x1, y1, category=task)]
         elif kind == "regression":
             cols = sorted((int(m.group(1)), k) for k in row if (m := POINT_COLUMN.fullmatch(k)))
             for _, col in cols:

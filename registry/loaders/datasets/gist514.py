@@ -49,9 +49,9 @@ class Gist514(Converter):
             ctx.problem("missing_annotation", ann_dir, f"train/val files of split {k} are missing")
             return
         fold_of: dict[str, int] = {}
-        for (kind, fold), path in sorted(files.items()):
+        for (kind, fold), coco_path in sorted(files.items()):
             if kind == "val":
-                for image in CocoFile(ctx, path).images:
+                for image in CocoFile(ctx, coco_path).images:
                     fold_of.setdefault(str(image.get("file_name")), fold)
         train, val = CocoFile(ctx, files[("train", k)]), CocoFile(ctx, files[("val", k)])
         names = {1: "lmym", 2: "gist"}

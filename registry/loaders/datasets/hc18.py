@@ -68,7 +68,11 @@ class Hc18(Converter):
         }
         found = False
         for set_dir, split in (("training_set", "train"), ("test_set", "test")):
-            for d in ctx.find_dirs(lambda p, n=set_dir: p.name.lower() == n):
+
+            def is_set(p: Path, n: str = set_dir) -> bool:
+                return p.name.lower() == n
+
+            for d in ctx.find_dirs(is_set):
                 found = True
                 yield from self._set(ctx, d, split, values[split])
                 break

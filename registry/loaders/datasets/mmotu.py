@@ -94,8 +94,8 @@ class Mmotu2d(Converter):
                 if len(parts) >= 2:
                     stem = Path(parts[0]).stem
                     idx = parts[-1]
-                    label = CLASSES[int(idx)] if idx.isdigit() and int(idx) < len(CLASSES) else idx
-                    labels[stem] = (label, root / name)
+                    class_label = CLASSES[int(idx)] if idx.isdigit() and int(idx) < len(CLASSES) else idx
+                    labels[stem] = (class_label, root / name)
         annotations = _files_by_lower(root / "annotations")
         binary = MaskSpec(encoding="binary", threshold=0)
         images = sorted(p for p in (root / "images").iterdir() if p.is_file())

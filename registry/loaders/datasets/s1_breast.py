@@ -15,6 +15,7 @@ Target ``tumour``: the binary 1-channel label (non-zero = tumour). Split = the f
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from pydantic import Field
 
@@ -51,7 +52,11 @@ class S1Breast(Converter):
         ctx.split_note = "Official split: the TrainingDataSet/ and TestingDataSet/ folders."
         found = False
         for set_name, image_dir, label_dir, split in SETS:
-            for root in ctx.find_dirs(lambda d, s=set_name, i=image_dir: d.name == s and (d / i).is_dir()):
+
+            def is_set(d: Path, s: str = set_name, i: str = image_dir) -> bool:
+                return d.name == s and (d / i).is_dir()
+
+            for root in ctx.find_dirs(is_set):
                 found = True
                 for image in sorted(p for p in (root / image_dir).iterdir() if p.suffix.lower() in (".jpg", ".jpeg")):
                     sid = f"{split}_{image.stem}"

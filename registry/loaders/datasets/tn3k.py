@@ -58,12 +58,12 @@ class Tn3k(Converter):
                 ctx.problem("annotation_unreadable", fold_file, f"not readable JSON: {exc}")
                 folds = {}
             stems = {p.stem for p in trainval}
-            for split in ("train", "val"):
-                for n in folds.get(split, []):
+            for fold in ("train", "val"):
+                for n in folds.get(fold, []):
                     stem = f"{int(n):04d}" if str(n).isdigit() else str(n)
                     if stem not in stems and str(n).isdigit() and int(n) < len(trainval):
                         stem = trainval[int(n)].stem
-                    split_of[stem] = split
+                    split_of[stem] = fold
             ctx.split_note = f"Official test set; trainval split by {fold_file.name} (train / val)."
         else:
             ctx.problem(

@@ -45,7 +45,7 @@ def read_shapes(ctx: ConvertContext, path: Path, sid: str) -> list[tuple[int, li
             )
             continue
         try:
-            flat = [float(c) for p in points for c in p[:2]]
+            flat = [float(c) for p in points or [] for c in p[:2]]
         except (TypeError, ValueError):
             flat = []
         if len(flat) < 6:

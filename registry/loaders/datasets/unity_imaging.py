@@ -63,13 +63,14 @@ class UnityImaging(Converter):
         root = ctx.find_dir(lambda d: (d / "labels").is_dir() and (d / "png-cache").is_dir(), "labels/ and png-cache/")
         docs: dict[str, dict[str, Any]] = {}
         for part in ("train", "tune", "all"):
-            path = root / "labels" / f"labels-{part}.json"
-            if path.is_file():
+            labels_file = root / "labels" / f"labels-{part}.json"
+            if labels_file.is_file():
                 try:
-                    doc = json.loads(path.read_text(encoding="utf-8"))
+                    doc = json.loads(labels_file.read_text(encoding="utf-8"))
                     docs[part] = doc if isinstance(doc, dict) else {}
                 except (OSError, ValueError) as exc:
-                    ctx.problem("annotation_unreadable", path, f"not a readable JSON file: {exc}")
+                    ctx.problem("annotation_unreadable", labels_file, f"not a readable JSON file: {exc}")
+        listed: list[tuple[str, Any, str | None]]
         if "train" in docs or "tune" in docs:
             listed = [(n, a, "train") for n, a in docs.get("train", {}).items()]
             listed += [(n, a, "val") for n, a in docs.get("tune", {}).items()]
