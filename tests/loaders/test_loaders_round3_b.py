@@ -1,0 +1,128 @@
+"""Round 3 (b): more catalog datasets converted in the layouts that code which opened their real downloads shows.
+
+Each builder writes a tiny tree exactly as the host or the authors' README packages it (the archive's name and its
+top folders); the tree is packed, unpacked by the fetch layer's extractor and converted with the real catalog entry.
+Each case checks the sample count, the split counts (or, with no published split, the seeded kind with no subject in
+two splits) and the class map of every mask target or of the image labels.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from registry.catalog import load_catalog
+from registry.fetch.extract import extract
+from tests.conftest import REPO_ROOT
+from tests.fixtures.builders._common import save, us_image
+
+CATALOG = load_catalog(REPO_ROOT)
+
+
+def _pack(stage: Path, downloads: Path, src: Path) -> None:
+    """``stage/<name>.zip/`` folders become those zips, unpacked into ``src``; other entries are copied as they are."""
+    downloads.mkdir(parents=True)
+    src.mkdir(parents=True)
+    for top in sorted(stage.iterdir()):
+        if top.is_dir() and top.name.lower().endswith(".zip"):
+            archive = downloads / top.name
+            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+                for p in sorted(top.rglob("*")):
+                    if p.is_file():
+                        zf.write(p, p.relative_to(top).as_posix())
+            extract(archive, src)
+        elif top.is_dir():
+            shutil.copytree(top, src / top.name)
+        else:
+            shutil.copyfile(top, src / top.name)
+
+
+def _jpeg(path: Path, array: np.ndarray) -> None:
+    save(path, array, fmt="JPEG", quality=85)
+
+
+# --- layouts -------------------------------------------------------------------------------------------------------
+
+
+def _ultrabones100k(stage: Path) -> dict:
+    """The README's tree (copied out of the Azure container as a folder): specimen/record/UltrasoundImages + Labels."""
+    root = stage / "AI_Ultrasound_dataset"
+    seed = 3000
+    frames = {("specimen01", "record01"): 2, ("specimen01", "record02"): 1, ("specimen02_F231218", "record01"): 2}
+    frames |= {("specimen03_S231783", "record01"): 1, ("specimen04", "record01"): 1}
+    for (specimen, record), n in frames.items():
+        base = root / specimen / record
+        (base / "tracking.csv").parent.mkdir(parents=True, exist_ok=True)
+        (base / "tracking.csv").write_text("timestamp,x,x_optimized\n")
+        for _ in range(n):
+            seed += 1
+            stamp = f"{1700000000 + seed}"
+            save(base / "UltrasoundImages" / f"{stamp}.png", us_image(40, 48, seed))
+            surface = np.zeros((40, 48), np.uint8)
+            surface[20:22, 5:40] = 255
+            save(base / "Labels" / f"{stamp}_label.png", surface)
+            full = surface.copy()
+            full[22:40, 5:40] = 255
+            save(base / "Labels_full" / f"{stamp}_label.png", full)
+        (root / specimen / "CT_bone_model.stl").write_bytes(b"solid bone\nendsolid bone\n")
+    return {
+        "samples": 7,
+        "split_kind": "seeded-subject",
+        "subjects": 4,
+        "subjects_of": {"1700003001": "specimen01", "1700003004": "specimen02_F231218"},
+        "targets": {
+            "bone_surface": {0: "background", 1: "bone surface"},
+            "bone_full": {0: "background", 1: "bone"},
+        },
+        "mask_values": {"1700003001": {0, 1}},
+    }
+
+
+LAYOUTS: dict[str, Callable[[Path], dict]] = {
+    "ultrabones100k": _ultrabones100k,
+}
+
+
+@pytest.mark.parametrize("entry_id", sorted(LAYOUTS))
+def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
+    entry = CATALOG.datasets[entry_id]
+    assert entry.loader is not None, f"{entry_id}: the catalog entry names no loader"
+    expected = LAYOUTS[entry_id](tmp_path / "stage")
+    _pack(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
+    out = convert(entry, tmp_path / "src")
+
+    assert len(out.rows) == expected["samples"], out.problems()
+    errors = [p for p in out.problems() if p["severity"] == "error"]
+    assert errors == expected.get("errors", []), errors
+    usage = out.metadata["source_files"]  # every image file of the layout is used, or left out on purpose
+    assert usage["dropped_by_reason"] == expected.get("dropped", {}), usage["dropped_files"]
+    splits = out.metadata["splits"]
+    if "splits" in expected:
+        assert splits["kind"] == "official", splits
+        assert out.splits() == expected["splits"]
+    else:
+        assert splits["kind"] == expected["split_kind"], splits
+        assert out.splits() == splits["counts"]
+    if "subjects" in expected:
+        assert len({r["subject_id"] for r in out.rows}) == expected["subjects"]
+        seen: dict[str, str] = {}
+        for row in out.rows:
+            assert seen.setdefault(row["subject_id"], row["split"]) == row["split"], row  # no subject in two splits
+    for sid, subject in expected.get("subjects_of", {}).items():
+        assert out.by_id[sid]["subject_id"] == subject, sid
+    targets = {t: {int(k): v for k, v in d["classes"].items()} for t, d in out.metadata["targets"].items()}
+    assert targets == expected.get("targets", {})
+    if "labels" in expected:
+        got: dict[str, int] = {}
+        for row in out.rows:
+            got[row["label"]] = got.get(row["label"], 0) + 1
+        assert got == expected["labels"]
+        assert out.metadata["labels"] == expected["label_classes"]
+    for sid, values in expected.get("mask_values", {}).items():
+        row = out.by_id[sid]
+        assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid
