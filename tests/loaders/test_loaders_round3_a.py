@@ -1,0 +1,151 @@
+"""Round 3 of catalog loaders (issue 12): datasets whose real layout an independent converter shows.
+
+Each builder writes a tiny tree exactly as the cited code reads the real download (the archive's top folders and the
+host's packaging where known), converts it with the real catalog entry and checks the sample count, the split counts
+(or, with no published split, the seeded kind) and the class map of the mask targets or image labels.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from registry.catalog import load_catalog
+from registry.fetch.extract import extract
+from tests.conftest import REPO_ROOT
+from tests.fixtures.builders._common import rgb, save, us_image
+
+CATALOG = load_catalog(REPO_ROOT)
+
+
+def _pack(stage: Path, downloads: Path, src: Path) -> None:
+    """``stage/<name>.zip/`` folders become those archives, unpacked into ``src``; other folders are copied."""
+    downloads.mkdir(parents=True)
+    src.mkdir(parents=True)
+    for top in sorted(stage.iterdir()):
+        if top.is_dir() and top.name.lower().endswith(".zip"):
+            archive = downloads / top.name
+            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+                for p in sorted(top.rglob("*")):
+                    if p.is_file():
+                        zf.write(p, p.relative_to(top).as_posix())
+            extract(archive, src)
+        elif top.is_dir():
+            shutil.copytree(top, src / top.name)
+        else:
+            shutil.copyfile(top, src / top.name)
+
+
+def _jpeg(path: Path, array: np.ndarray) -> None:
+    save(path, array, fmt="JPEG", quality=85)
+
+
+# --- layouts -------------------------------------------------------------------------------------------------------
+
+
+def _cactus(stage: Path) -> dict:
+    # FRDR's "Cactus Dataset" folder as ultatron's CACTUS adapter reads it: one folder per view, grades beside
+    base = stage / "Cactus Dataset"
+    counts = {"A4C": 2, "SC": 1, "PL": 1, "PSAV": 1, "PSMV": 1, "Random": 2}
+    seed = 0
+    for view, n in counts.items():
+        rows = ["Image Name,Subfolder Name,Grade"]
+        for i in range(n):
+            seed += 1
+            name = f"{view}_frame{i:04d}.jpg"
+            _jpeg(base / "Images Dataset" / view / name, rgb(us_image(36, 44, 2000 + seed)))
+            rows.append(f"{name},{view},{i + 5}")
+        (base / "Grades").mkdir(parents=True, exist_ok=True)
+        (base / "Grades" / f"{view}_grades.csv").write_text("\n".join(rows) + "\n")
+    (base / "Videos" / "Training").mkdir(parents=True)
+    (base / "Videos" / "Training" / "Video1.csv").write_text("Frame,Grade\n1,7\n")
+    return {
+        "samples": 8,
+        "split_kind": "seeded-random",
+        "labels": counts,
+        "label_classes": ["A4C", "SC", "PL", "PSAV", "PSMV", "Random"],
+    }
+
+
+def _fugc(stage: Path) -> dict:
+    # ultatron's FUGC adapter: dataset/{train/{labeled_data,unlabeled_data},val,test}/images (+ labels), PNG masks {0,1,2}
+    base = stage / "dataset"
+    seed = 0
+
+    def pair(folder: Path, stem: str, labelled: bool) -> None:
+        nonlocal seed
+        seed += 1
+        save(folder / "images" / f"{stem}.png", rgb(us_image(32, 40, 2100 + seed)))
+        if labelled:
+            mask = np.zeros((32, 40), np.uint8)
+            mask[4:12, 4:16] = 1
+            mask[16:28, 20:36] = 2
+            save(folder / "labels" / f"{stem}.png", mask)
+
+    for i in range(2):
+        pair(base / "train" / "labeled_data", f"{i:04d}", True)
+    for i in range(3):
+        pair(base / "train" / "unlabeled_data", f"{100 + i:04d}", False)
+    pair(base / "val", "0200", True)
+    for i in range(2):
+        pair(base / "test", f"{300 + i:04d}", True)
+    return {
+        "samples": 8,
+        "splits": {"train": 5, "val": 1, "test": 2},
+        "targets": {"cervix": {0: "background", 1: "label 1", 2: "label 2"}},
+        "masked": 5,
+        "mask_values": {"0000": {0, 1, 2}, "0301": {0, 1, 2}},
+    }
+
+
+LAYOUTS: dict[str, Callable[[Path], dict]] = {
+    "cactus": _cactus,
+    "fugc": _fugc,
+}
+
+
+@pytest.mark.parametrize("entry_id", sorted(LAYOUTS))
+def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
+    entry = CATALOG.datasets[entry_id]
+    assert entry.loader is not None, f"{entry_id}: the catalog entry names no loader"
+    expected = LAYOUTS[entry_id](tmp_path / "stage")
+    _pack(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
+    out = convert(entry, tmp_path / "src")
+
+    assert len(out.rows) == expected["samples"], out.problems()
+    errors = [p for p in out.problems() if p["severity"] == "error"]
+    assert errors == [], errors
+    usage = out.metadata["source_files"]
+    assert usage["dropped_by_reason"] == expected.get("dropped", {}), usage["dropped_files"]
+    splits = out.metadata["splits"]
+    if "splits" in expected:
+        assert splits["kind"] == "official", splits
+        assert out.splits() == expected["splits"]
+    else:
+        assert splits["kind"] == expected["split_kind"], splits
+        assert out.splits() == splits["counts"]
+    if "subjects" in expected:
+        assert len({r["subject_id"] for r in out.rows}) == expected["subjects"]
+        seen: dict[str, str] = {}
+        for row in out.rows:
+            assert seen.setdefault(row["subject_id"], row["split"]) == row["split"], row  # no subject in two splits
+    for sid, subject in expected.get("subjects_of", {}).items():
+        assert out.by_id[sid]["subject_id"] == subject, sid
+    targets = {t: {int(k): v for k, v in d["classes"].items()} for t, d in out.metadata["targets"].items()}
+    assert targets == expected.get("targets", {})
+    if "masked" in expected:
+        assert sum(1 for r in out.rows if r["masks"]) == expected["masked"]
+    if "labels" in expected:
+        got: dict[str, int] = {}
+        for row in out.rows:
+            got[row["label"]] = got.get(row["label"], 0) + 1
+        assert got == expected["labels"]
+        assert out.metadata["labels"] == expected["label_classes"]
+    for sid, values in expected.get("mask_values", {}).items():
+        row = out.by_id[sid]
+        assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid
