@@ -73,7 +73,7 @@ def _cactus(stage: Path) -> dict:
 
 
 def _fugc(stage: Path) -> dict:
-    # ultatron's FUGC adapter: dataset/{train/{labeled_data,unlabeled_data},val,test}/images (+ labels), PNG masks {0,1,2}
+    # ultatron's FUGC adapter: dataset/{train/{labeled_data,unlabeled_data},val,test}/images (+ labels), masks 0-2
     base = stage / "dataset"
     seed = 0
 
