@@ -19,7 +19,7 @@ import pytest
 from registry.catalog import load_catalog
 from registry.fetch.extract import extract
 from tests.conftest import REPO_ROOT
-from tests.fixtures.builders._common import save, us_image
+from tests.fixtures.builders._common import rgb, save, us_image
 
 CATALOG = load_catalog(REPO_ROOT)
 
@@ -83,7 +83,32 @@ def _ultrabones100k(stage: Path) -> dict:
     }
 
 
+NNUS_CLASSES = ["trachea", "thyroid", "CCA", "IJV", "esophagus", "longus colli", "strap", "SCM"]
+
+
+def _nnus_neck(stage: Path) -> dict:
+    """The README's tree: NNUS/images/NNNN.jpg, NNUS/labels/NNNN.txt (LabelImg YOLO) and labels/classes.txt."""
+    base = stage / "NNUS"
+    (base / "labels").mkdir(parents=True)
+    (base / "labels" / "classes.txt").write_text("\n".join(NNUS_CLASSES) + "\n")
+    boxes = {"0001": ["0 0.5 0.25 0.5 0.25", "1 0.25 0.5 0.2 0.4"], "0002": ["7 0.5 0.5 1.0 1.0"], "0003": []}
+    for n, (stem, lines) in enumerate(boxes.items()):
+        _jpeg(base / "images" / f"{stem}.jpg", rgb(us_image(40, 80, 3100 + n)))
+        (base / "labels" / f"{stem}.txt").write_text("".join(line + "\n" for line in lines))
+    return {
+        "samples": 3,
+        "split_kind": "seeded-random",
+        "box_categories": NNUS_CLASSES,
+        "boxes": {
+            "0001": [("trachea", 20.0, 5.0, 60.0, 15.0), ("thyroid", 12.0, 12.0, 28.0, 28.0)],
+            "0002": [("SCM", 0.0, 0.0, 80.0, 40.0)],
+            "0003": [],
+        },
+    }
+
+
 LAYOUTS: dict[str, Callable[[Path], dict]] = {
+    "nnus-neck": _nnus_neck,
     "ultrabones100k": _ultrabones100k,
 }
 
@@ -123,6 +148,33 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
             got[row["label"]] = got.get(row["label"], 0) + 1
         assert got == expected["labels"]
         assert out.metadata["labels"] == expected["label_classes"]
+    if "box_categories" in expected:
+        assert out.metadata["box_categories"] == expected["box_categories"]
+    for sid, boxes in expected.get("boxes", {}).items():
+        got = [
+            (b["category"], *(round(v, 3) for v in (b["x_min"], b["y_min"], b["x_max"], b["y_max"])))
+            for b in out.by_id[sid]["boxes"]
+        ]
+        assert got == boxes, sid
     for sid, values in expected.get("mask_values", {}).items():
         row = out.by_id[sid]
         assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid
+
+
+def test_nnus_neck_reports_bad_yolo_lines_and_unpaired_files(tmp_path, convert):
+    base = tmp_path / "src" / "NNUS"
+    (base / "labels").mkdir(parents=True)
+    (base / "labels" / "classes.txt").write_text("trachea\nthyroid\n")
+    for n, stem in enumerate(("0001", "0002")):
+        _jpeg(base / "images" / f"{stem}.jpg", rgb(us_image(40, 80, 3200 + n)))
+    (base / "labels" / "0001.txt").write_text("0 0.5 0.5 0.2 0.2\n5 0.5 0.5 0.2 0.2\n1 0.5 oops 0.2 0.2\n")
+    (base / "labels" / "0009.txt").write_text("0 0.5 0.5 0.2 0.2\n")  # a label file without its image
+    out = convert(CATALOG.datasets["nnus-neck"], tmp_path / "src")
+    assert sorted(out.by_id) == ["0001", "0002"]
+    assert [b["category"] for b in out.by_id["0001"]["boxes"]] == ["trachea"]
+    assert out.by_id["0002"]["boxes"] == []
+    kinds = {(p["kind"], p["file"]) for p in out.problems()}
+    assert ("unknown_label", "NNUS/labels/0001.txt") in kinds  # class 5 is not in classes.txt
+    assert ("annotation_unreadable", "NNUS/labels/0001.txt") in kinds
+    assert ("missing_annotation", "NNUS/images/0002.jpg") in kinds
+    assert ("missing_image", "NNUS/labels/0009.txt") in kinds

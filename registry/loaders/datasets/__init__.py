@@ -36,6 +36,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     mmotu,
     mu_regpro,
     neonatal_3d_us_neuro,
+    nnus_neck,
     open_kidney,
     pocus_covid19,
     porcine_spinal_cord,
