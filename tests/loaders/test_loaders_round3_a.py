@@ -103,9 +103,33 @@ def _fugc(stage: Path) -> dict:
     }
 
 
+def _tud_thyroid(stage: Path) -> dict:
+    # NEU-LX's README tree: ThyroidDatasets/{DDTI,TUD}/{images,annotations}/{training,test}, TUD/normal_thyroid;
+    # 512 x 512 in the real data, labels 0/1 (not 0/255)
+    top = stage / "ThyroidDatasets"
+    seed = 0
+    for part, counts in (("TUD", {"training": 3, "test": 2}), ("DDTI", {"training": 1, "test": 1})):
+        for folder, n in counts.items():
+            for i in range(n):
+                seed += 1
+                save(top / part / "images" / folder / f"{i}.png", us_image(32, 32, 2200 + seed))
+                mask = np.zeros((32, 32), np.uint8)
+                mask[8 : 16 + i, 8:20] = 1
+                save(top / part / "annotations" / folder / f"{i}.png", mask)
+    save(top / "TUD" / "normal_thyroid" / "1.png", us_image(32, 32, 2290))
+    return {
+        "samples": 5,
+        "splits": {"train": 3, "test": 2},
+        "targets": {"nodule": {0: "background", 1: "nodule"}},
+        "mask_values": {"training_0": {0, 1}, "test_1": {0, 1}},
+        "ignored": 5,  # the bundled DDTI copy (2 images, 2 masks) and TUD's normal thyroid image, left out on purpose
+    }
+
+
 LAYOUTS: dict[str, Callable[[Path], dict]] = {
     "cactus": _cactus,
     "fugc": _fugc,
+    "tud-thyroid": _tud_thyroid,
 }
 
 
@@ -122,6 +146,7 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
     assert errors == [], errors
     usage = out.metadata["source_files"]
     assert usage["dropped_by_reason"] == expected.get("dropped", {}), usage["dropped_files"]
+    assert usage["ignored"] == expected.get("ignored", 0)
     splits = out.metadata["splits"]
     if "splits" in expected:
         assert splits["kind"] == "official", splits
