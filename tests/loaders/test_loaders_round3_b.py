@@ -83,6 +83,24 @@ def _ultrabones100k(stage: Path) -> dict:
     }
 
 
+def _lung_us_3class_mendeley(stage: Path) -> dict:
+    """Mendeley's "Download All" zip (<id>-<version>.zip) with the release folder ultatron's adapter reads."""
+    base = stage / "hb3p34ytvx-2.zip" / "A Dataset of Lung Ultrasound Images for Automated" / "dataset"
+    files = {("train", "covid"): 2, ("train", "other"): 1, ("train", "healthy"): 2, ("validation", "other"): 1}
+    files |= {("test", "covid"): 1, ("test", "healthy"): 1}
+    seed = 3300
+    for (split, label), n in files.items():
+        for i in range(n):
+            seed += 1
+            save(base / split / label / f"{label}_{split}_{i}.png", us_image(36, 44, seed))
+    return {
+        "samples": 8,
+        "splits": {"train": 5, "val": 1, "test": 2},
+        "labels": {"covid": 3, "other": 2, "healthy": 3},
+        "label_classes": ["covid", "other", "healthy"],
+    }
+
+
 NNUS_CLASSES = ["trachea", "thyroid", "CCA", "IJV", "esophagus", "longus colli", "strap", "SCM"]
 
 
@@ -108,6 +126,7 @@ def _nnus_neck(stage: Path) -> dict:
 
 
 LAYOUTS: dict[str, Callable[[Path], dict]] = {
+    "lung-us-3class-mendeley": _lung_us_3class_mendeley,
     "nnus-neck": _nnus_neck,
     "ultrabones100k": _ultrabones100k,
 }
