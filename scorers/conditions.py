@@ -116,7 +116,11 @@ def evaluate(cond: Condition, state: ConditionState) -> bool:
         return False
     if cond.any_of is not None and not any(evaluate(x, state) for x in cond.any_of):
         return False
-    if cond.criterion is not None and EVIDENCE_RANK[state.kinds[cond.criterion]] < EVIDENCE_RANK[cond.min_evidence]:
+    if (
+        cond.criterion is not None
+        and cond.min_evidence is not None  # set together with criterion (the model's validator)
+        and EVIDENCE_RANK[state.kinds[cond.criterion]] < EVIDENCE_RANK[cond.min_evidence]
+    ):
         return False
     if cond.verified_any is not None and not any(
         v.outcome == "verified" or (v.outcome == "well-formed" and not state.grades_form)

@@ -42,19 +42,17 @@ class Verification:
         return {"key": self.key, "outcome": self.outcome, "detail": self.detail, "source": self.source}
 
 
-@dataclass
 class EvidenceContext:
     """What a provider may look at besides the entry: the whole catalog (and its reverse links) and the rubric."""
 
-    catalog: Catalog | None
-    rubric: Rubric
-    view: CatalogView | None = None
-
-    def __post_init__(self) -> None:
-        if self.view is None:
+    def __init__(self, catalog: Catalog | None, rubric: Rubric, view: CatalogView | None = None) -> None:
+        self.catalog = catalog
+        self.rubric = rubric
+        if view is None:
             from .catalog_view import CatalogView
 
-            self.view = CatalogView.build(self.catalog)
+            view = CatalogView.build(catalog)
+        self.view: CatalogView = view
 
 
 @runtime_checkable

@@ -8,6 +8,7 @@ criterion upgrades that covers them (an exact minimum-cost search, at most one u
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -134,8 +135,8 @@ def _upgrade(rubric: Rubric, criterion: Criterion, current: str, target: str, re
 @lru_cache(maxsize=4096)
 def _options(rubric: Rubric, criterion: Criterion, current: str) -> tuple[Action, ...]:
     """Upgrades worth points, without those that cost as much as a stronger one."""
-    found = [_upgrade(rubric, criterion, current, t, "points") for t in UPGRADE_TARGETS]
-    found = [a for a in found if a is not None and a.gain > 0]
+    upgrades = [_upgrade(rubric, criterion, current, t, "points") for t in UPGRADE_TARGETS]
+    found = [a for a in upgrades if a is not None and a.gain > 0]
     return tuple(a for a in found if not any(b.cost <= a.cost and b.gain > a.gain for b in found))
 
 
@@ -309,7 +310,11 @@ class Planner:
         if cond.any_of is not None:
             choices = [r for r in (self.require(c, reason) for c in cond.any_of) if r is not None]
             parts.append(min(choices, key=lambda acts: sum(a.cost for a in acts)) if choices else None)
-        if cond.criterion is not None and EVIDENCE_RANK[self.kinds[cond.criterion]] < EVIDENCE_RANK[cond.min_evidence]:
+        if (
+            cond.criterion is not None
+            and cond.min_evidence is not None  # set together with criterion (the model's validator)
+            and EVIDENCE_RANK[self.kinds[cond.criterion]] < EVIDENCE_RANK[cond.min_evidence]
+        ):
             act = self.cheapest_to(cond.criterion, cond.min_evidence, reason)
             parts.append([act] if act else None)
         if cond.verified_any is not None:
@@ -480,8 +485,8 @@ class Planner:
         }
 
     def _entry_options(self, criterion: Criterion, current: str) -> tuple[Action, ...]:
-        found = [self.adjust(a) for a in _options(self.rubric, criterion, current) if self.allowed(a)]
-        found = [a for a in found if a is not None]
+        adjusted = [self.adjust(a) for a in _options(self.rubric, criterion, current) if self.allowed(a)]
+        found = [a for a in adjusted if a is not None]
         return tuple(a for a in found if not any(b.cost <= a.cost and b.gain > a.gain for b in found))
 
     def _run_companions(self, actions: list[Action], groups: list[tuple[Action, ...]]) -> list[Action]:
@@ -490,7 +495,7 @@ class Planner:
         runs = {a.run for a in actions if a.run}
         if not runs:
             return []
-        have = {a.criterion for a in actions if a.criterion}
+        have: set[str | None] = {a.criterion for a in actions if a.criterion}
         verify = self.rubric.actions.verify
         extra = []
         for group in groups:
@@ -528,7 +533,7 @@ class Planner:
         best: dict[str, Action] = {}
         others: list[Action] = []
         for act in actions:
-            if act.criterion is None:
+            if act.criterion is None or act.target is None:  # criterion upgrades always name their target
                 same = next((i for i, o in enumerate(others) if (o.how, o.kind) == (act.how, act.kind)), None)
                 if same is None:
                     others.append(act)
@@ -541,9 +546,9 @@ class Planner:
                 best[act.criterion] = act
                 continue
             reasons = ", ".join(dict.fromkeys([*held.reason.split(", "), *act.reason.split(", ")]))
-            stronger = act if EVIDENCE_RANK[act.target] > EVIDENCE_RANK[held.target] else held
+            stronger = act if held.target is None or EVIDENCE_RANK[act.target] > EVIDENCE_RANK[held.target] else held
             best[act.criterion] = replace(stronger, reason=reasons)
-        order = {c.id: i for i, c in enumerate(self.rubric.criteria)}
+        order: dict[str | None, int] = {c.id: i for i, c in enumerate(self.rubric.criteria)}
         return sorted(best.values(), key=lambda a: order[a.criterion]) + others
 
 
@@ -575,8 +580,8 @@ def _cover(
         return ()
     if sum(max(a.gain for a in g) for g in groups) < need:
         return None
-    run_costs = dict(run_costs_items)
-    bits = {run: 1 << i for i, run in enumerate(sorted(run_costs))}
+    run_costs: dict[str | None, int] = dict(run_costs_items)
+    bits: dict[str | None, int] = {run: 1 << i for i, run in enumerate(sorted(run for run, _ in run_costs_items))}
     bound = _greedy_bound(groups, need)
     # live states only: runs-paid mask -> {total cost: (gain, picks as a linked list)}
     states: dict[int, dict[int, tuple[int, Any]]] = {0: {0: (0, None)}}
@@ -630,7 +635,7 @@ def _cover(
     return tuple(chosen[::-1])
 
 
-def _greedy_bound(groups: list[tuple[Action, ...]], need: int) -> int:
+def _greedy_bound(groups: Sequence[tuple[Action, ...]], need: int) -> int:
     """The cost of a feasible solution: best gain-per-cost upgrades first, one per group; else every largest one."""
     ranked = sorted(
         ((a.gain / max(a.cost, 0.5), i, a) for i, g in enumerate(groups) for a in g), key=lambda t: (-t[0], t[1])

@@ -13,7 +13,7 @@ from typing import Any
 
 
 def needs_plan(score: dict[str, Any] | None) -> bool:
-    return bool(score) and score.get("planned") is False
+    return score is not None and score.get("planned") is False
 
 
 def fill_plans(catalog: Any, scores: dict[str, dict[str, Any]], home: Path | None = None) -> None:

@@ -384,7 +384,7 @@ def _fraction(value: float) -> Fraction:
 
 def _compile(spec: RubricFile, sha256: str, source: str) -> Rubric:
     model_cls = _entry_model(spec.rubric)
-    credit = {k: _fraction(v) for k, v in spec.credit.items()}
+    credit: dict[str, Fraction] = {k: _fraction(v) for k, v in spec.credit.items()}
     grades_form = WELL_FORMED in credit
     if not grades_form:
         credit[WELL_FORMED] = credit[VERIFIED]  # never awarded: such a rubric reads well-formed as verified
@@ -445,7 +445,8 @@ def load_rubric_file(path: Path) -> Rubric:
     try:
         doc = load_text(raw.decode("utf-8"))
     except (YamlError, UnicodeDecodeError) as exc:
-        where = f":{exc.line}" if getattr(exc, "line", None) else ""
+        line = getattr(exc, "line", None)  # a YamlError's line; a decoding error has none
+        where = f":{line}" if line else ""
         raise RubricError(
             f"rubric {path}{where} is not valid YAML: {getattr(exc, 'message', exc)}", hint="fix the YAML syntax"
         ) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypedDict
 
 from registry.schema.vocab import Anatomy
 
@@ -30,6 +30,16 @@ REFERENCE_PAPER = (
     "The reference catalog paper (npj Digital Medicine 2025, doi:10.1038/s41746-025-02162-4) found "
     "5 public fetal and 4 public prostate datasets among 72."
 )
+
+
+class _FamilyRow(TypedDict):
+    """One anatomy family of the gap table."""
+
+    anatomy: str
+    datasets: int
+    open: int
+    tasks: dict[str, int]
+    thin_tasks: dict[str, int]
 
 
 def _values(entry: Any, kind: str, facet: str, tiers: dict[str, str]) -> list[str]:
@@ -119,7 +129,7 @@ def coverage_gaps(catalog: Any, few: int = 3) -> dict[str, Any]:
         for fam in dict.fromkeys(family_of(a) for a in d.anatomy):
             families.setdefault(fam, []).append(d)
     all_families = sorted({family_of(a.value) for a in Anatomy} - NOT_ANATOMIES)
-    rows = []
+    rows: list[_FamilyRow] = []
     for fam in all_families:
         members = families.get(fam, [])
         tasks = Counter(t for d in members for t in dict.fromkeys(task_family(x) for x in d.tasks))
@@ -149,8 +159,8 @@ def coverage_gaps(catalog: Any, few: int = 3) -> dict[str, Any]:
     for fam in ("fetal", "prostate"):
         r = by_family.get(fam)
         if r is not None:
-            members = "/".join(FAMILIES.get(fam, (fam,)))
-            notes.append(f"This catalog: {r['datasets']} {fam} datasets ({members}), {r['open']} of them open.")
+            names = "/".join(FAMILIES.get(fam, (fam,)))
+            notes.append(f"This catalog: {r['datasets']} {fam} datasets ({names}), {r['open']} of them open.")
     unlicensed = sum(1 for d in datasets if not d.license)
     gated = sum(1 for d in datasets if d.access != "open")
     notes.append(f"{unlicensed} of {len(datasets)} datasets state no licence; {gated} are not openly downloadable.")

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from registry.fetch.lockfile import UNVERIFIED, lock_trust
 
-from ..evidence import EvidenceContext, EvidenceError, Verification
+from ..evidence import EvidenceContext, EvidenceError, Outcome, Verification
 
 SCHEMA_PREFIX = "usreg-checks/"
 STATUSES = frozenset({"pass", "fail", "warn", "info", "skipped"})
@@ -154,7 +154,7 @@ class DataChecksProvider:
         for name, check in sorted(found.checks.items()):
             status = check["status"]
             if status in ("pass", "fail"):
-                outcome = "verified" if status == "pass" else "contradicted"
+                outcome: Outcome = "verified" if status == "pass" else "contradicted"
                 summary = found.summary(name)
                 detail = f"{name}: {status}" + (f" ({summary})" if summary else "") + f" [{where}]"
                 out.append(Verification(f"checks:{name}", outcome, detail, self.name))
@@ -191,7 +191,7 @@ class DataChecksProvider:
             except EvidenceError:
                 found = None
             usable = found is not None and found.trust != UNVERIFIED
-            statuses[dataset_id] = found.status("subject_leakage") if usable else None
+            statuses[dataset_id] = found.status("subject_leakage") if found is not None and usable else None
         leaking = sorted(i for i, s in statuses.items() if s == "fail")
         if leaking:
             return [

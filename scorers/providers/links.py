@@ -64,7 +64,7 @@ def read_link_report(path: Path) -> LinkReport:
 
 def _source_urls(entry: Any, kind: str) -> set[str]:
     sources = entry.sources if kind == "dataset" else [w.source for w in entry.weights]
-    urls = set()
+    urls: set[str] = set()
     for source in sources:
         urls.update(u for u in [source.url, *source.mirrors, *(f.url for f in source.files)] if u)
     return urls

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from registry.schema.types import ARXIV_PATTERN, DOI_PATTERN, is_spdx
 from registry.schema.vocab import OPEN_FORMATS
 
-from ..evidence import EvidenceContext, Verification
+from ..evidence import EvidenceContext, Outcome, Verification
 
 CHECKSUM_HOSTS = {
     "zenodo": "Zenodo publishes an md5 per file",
@@ -64,7 +64,7 @@ class OfflineProvider:
                 yield Verification(key=key, outcome=outcome, detail=detail, source=self.name)
 
 
-Result = tuple[str, str, str] | None
+Result = tuple[str, Outcome, str] | None
 
 
 def _paper_dois(entry: Any) -> set[str]:
