@@ -20,7 +20,6 @@ the original size and thresholded at 0 (``post_process_masks``). The score of a 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,8 @@ import numpy as np
 
 from ...errors import UsageError, UsregError
 from .base import AdapterInfo, PromptableAdapter, PromptedMask
+from .sam_keys import map_mmdet_keys
+from .sam_keys import map_segment_anything_keys as map_segment_anything_keys
 
 # name -> SamConfig keyword arguments; the three published SAM sizes and a tiny one for tests and smoke runs.
 ARCHITECTURES: dict[str, dict[str, Any]] = {
@@ -50,53 +51,6 @@ ARCHITECTURES: dict[str, dict[str, Any]] = {
                                 "iou_head_hidden_dim": 32},
     },
 }  # fmt: skip
-
-_HYPER = "mask_decoder.output_hypernetworks_mlps."
-# Meta's segment-anything module names -> transformers' SamModel names (read off both implementations' modules).
-_SEGMENT_ANYTHING_RULES: list[tuple[str, str]] = [
-    (r"^image_encoder\.neck\.0\.", "vision_encoder.neck.conv1."),
-    (r"^image_encoder\.neck\.1\.", "vision_encoder.neck.layer_norm1."),
-    (r"^image_encoder\.neck\.2\.", "vision_encoder.neck.conv2."),
-    (r"^image_encoder\.neck\.3\.", "vision_encoder.neck.layer_norm2."),
-    (r"^image_encoder\.patch_embed\.proj\.", "vision_encoder.patch_embed.projection."),
-    (r"^image_encoder\.blocks\.(\d+)\.norm1\.", r"vision_encoder.layers.\1.layer_norm1."),
-    (r"^image_encoder\.blocks\.(\d+)\.norm2\.", r"vision_encoder.layers.\1.layer_norm2."),
-    (r"^image_encoder\.blocks\.(\d+)\.mlp\.lin1\.", r"vision_encoder.layers.\1.mlp.lin1."),
-    (r"^image_encoder\.blocks\.(\d+)\.mlp\.lin2\.", r"vision_encoder.layers.\1.mlp.lin2."),
-    (r"^image_encoder\.blocks\.(\d+)\.attn\.", r"vision_encoder.layers.\1.attn."),
-    (r"^image_encoder\.pos_embed$", "vision_encoder.pos_embed"),
-    (r"^prompt_encoder\.pe_layer\.positional_encoding_gaussian_matrix$", "shared_image_embedding.positional_embedding"),
-    (r"^prompt_encoder\.point_embeddings\.(\d+)\.", r"prompt_encoder.point_embed.\1."),
-    (r"^prompt_encoder\.mask_downscaling\.0\.", "prompt_encoder.mask_embed.conv1."),
-    (r"^prompt_encoder\.mask_downscaling\.1\.", "prompt_encoder.mask_embed.layer_norm1."),
-    (r"^prompt_encoder\.mask_downscaling\.3\.", "prompt_encoder.mask_embed.conv2."),
-    (r"^prompt_encoder\.mask_downscaling\.4\.", "prompt_encoder.mask_embed.layer_norm2."),
-    (r"^prompt_encoder\.mask_downscaling\.6\.", "prompt_encoder.mask_embed.conv3."),
-    (r"^mask_decoder\.output_upscaling\.0\.", "mask_decoder.upscale_conv1."),
-    (r"^mask_decoder\.output_upscaling\.1\.", "mask_decoder.upscale_layer_norm."),
-    (r"^mask_decoder\.output_upscaling\.3\.", "mask_decoder.upscale_conv2."),
-    (r"^mask_decoder\.output_hypernetworks_mlps\.(\d+)\.layers\.0\.", _HYPER + r"\1.proj_in."),
-    (r"^mask_decoder\.output_hypernetworks_mlps\.(\d+)\.layers\.1\.", _HYPER + r"\1.layers.0."),
-    (r"^mask_decoder\.output_hypernetworks_mlps\.(\d+)\.layers\.2\.", _HYPER + r"\1.proj_out."),
-    (r"^mask_decoder\.iou_prediction_head\.layers\.0\.", "mask_decoder.iou_prediction_head.proj_in."),
-    (r"^mask_decoder\.iou_prediction_head\.layers\.1\.", "mask_decoder.iou_prediction_head.layers.0."),
-    (r"^mask_decoder\.iou_prediction_head\.layers\.2\.", "mask_decoder.iou_prediction_head.proj_out."),
-    (r"^mask_decoder\.transformer\.layers\.(\d+)\.norm(\d)\.", r"mask_decoder.transformer.layers.\1.layer_norm\2."),
-    (r"^mask_decoder\.transformer\.norm_final_attn\.", "mask_decoder.transformer.layer_norm_final_attn."),
-]  # fmt: skip
-
-
-def map_segment_anything_keys(state: dict[str, Any]) -> dict[str, Any]:
-    """Rename Meta's segment-anything keys to transformers' (keys that no rule names are kept as they are)."""
-    out: dict[str, Any] = {}
-    for key, value in state.items():
-        new = key
-        for pattern, repl in _SEGMENT_ANYTHING_RULES:
-            new, n = re.subn(pattern, repl, new)
-            if n:
-                break
-        out[new] = value
-    return out
 
 
 def _unwrap(obj: Any) -> dict[str, Any]:
@@ -169,23 +123,12 @@ def to_transformers_keys(state: dict[str, Any]) -> dict[str, Any]:
     if layout == "segment-anything":
         state = map_segment_anything_keys(state)
     elif layout == "mmdet":
-        state = _map_mmdet(state)
+        state = map_mmdet_keys(state)
     # SamModel keeps the random positional matrix twice (image side and prompt side); checkpoints store it once
     for have, want in (_SHARED_PE, _SHARED_PE[::-1]):
         if have in state and want not in state:
             state = {**state, want: state[have]}
     return state
-
-
-def _map_mmdet(state: dict[str, Any]) -> dict[str, Any]:
-    try:
-        from .sam_keys import map_mmdet_keys
-    except ImportError:
-        raise UsregError(
-            "this is an MMDetection checkpoint (UltraSam's layout), which this version of usreg cannot map yet",
-            hint="convert it to transformers' SamModel keys first, or use a segment-anything / transformers checkpoint",
-        ) from None
-    return map_mmdet_keys(state)
 
 
 def build_model(architecture: str):

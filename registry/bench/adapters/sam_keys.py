@@ -5,7 +5,7 @@ UltraSam (CAMMA-public/UltraSam) is SAM ViT-B re-implemented as an MMDetection d
 ``sam_vit_b_01ec64.pth`` by the authors' own converters, ``weights/convert_sam_bb_to_mmdet.py`` (image encoder) and
 ``weights/convert_sam_to_mmdet.py`` (prompt encoder and mask decoder), then fine-tuned. This module inverts those two
 converters, producing Meta's segment-anything names, and hands them to
-:func:`registry.bench.adapters.sam_adapter.map_segment_anything_keys`.
+:func:`map_segment_anything_keys` (below), which renames Meta's keys to transformers'.
 
 Evidence, by module (paths in CAMMA-public/UltraSam at HEAD):
 
@@ -94,10 +94,6 @@ _DECODER_RULES: list[tuple[str, str]] = [
 ]
 
 
-def is_mmdet_layout(keys) -> bool:
-    return any(k.startswith("backbone.") for k in keys) and LABEL_EMBEDDING in set(keys)
-
-
 def mmdet_to_segment_anything(state: dict[str, Any]) -> dict[str, Any]:
     """UltraSam's keys -> Meta's segment-anything keys. Unknown keys are refused (they would be silently unused)."""
     out: dict[str, Any] = {}
@@ -142,8 +138,6 @@ def mmdet_to_segment_anything(state: dict[str, Any]) -> dict[str, Any]:
 
 def map_mmdet_keys(state: dict[str, Any]) -> dict[str, Any]:
     """UltraSam's MMDetection state dict with transformers' ``SamModel`` key names (see the module docstring)."""
-    from .sam_adapter import map_segment_anything_keys
-
     return map_segment_anything_keys(mmdet_to_segment_anything(state))
 
 
@@ -174,4 +168,54 @@ def _split_label_embedding(value: Any) -> dict[str, Any]:
     out = {name: value[i : i + 1].clone() for i, name in enumerate(_LEADING_ROWS)}
     out["mask_decoder.mask_tokens.weight"] = value[len(_LEADING_ROWS) : -1].clone()
     out["mask_decoder.iou_token.weight"] = value[-1:].clone()
+    return out
+
+
+# --- Meta's segment-anything keys -> transformers' SamModel keys ---------------------------------------------------
+
+_HYPER = "mask_decoder.output_hypernetworks_mlps."
+# Meta's segment-anything module names -> transformers' SamModel names (read off both implementations' modules).
+_SEGMENT_ANYTHING_RULES: list[tuple[str, str]] = [
+    (r"^image_encoder\.neck\.0\.", "vision_encoder.neck.conv1."),
+    (r"^image_encoder\.neck\.1\.", "vision_encoder.neck.layer_norm1."),
+    (r"^image_encoder\.neck\.2\.", "vision_encoder.neck.conv2."),
+    (r"^image_encoder\.neck\.3\.", "vision_encoder.neck.layer_norm2."),
+    (r"^image_encoder\.patch_embed\.proj\.", "vision_encoder.patch_embed.projection."),
+    (r"^image_encoder\.blocks\.(\d+)\.norm1\.", r"vision_encoder.layers.\1.layer_norm1."),
+    (r"^image_encoder\.blocks\.(\d+)\.norm2\.", r"vision_encoder.layers.\1.layer_norm2."),
+    (r"^image_encoder\.blocks\.(\d+)\.mlp\.lin1\.", r"vision_encoder.layers.\1.mlp.lin1."),
+    (r"^image_encoder\.blocks\.(\d+)\.mlp\.lin2\.", r"vision_encoder.layers.\1.mlp.lin2."),
+    (r"^image_encoder\.blocks\.(\d+)\.attn\.", r"vision_encoder.layers.\1.attn."),
+    (r"^image_encoder\.pos_embed$", "vision_encoder.pos_embed"),
+    (r"^prompt_encoder\.pe_layer\.positional_encoding_gaussian_matrix$", "shared_image_embedding.positional_embedding"),
+    (r"^prompt_encoder\.point_embeddings\.(\d+)\.", r"prompt_encoder.point_embed.\1."),
+    (r"^prompt_encoder\.mask_downscaling\.0\.", "prompt_encoder.mask_embed.conv1."),
+    (r"^prompt_encoder\.mask_downscaling\.1\.", "prompt_encoder.mask_embed.layer_norm1."),
+    (r"^prompt_encoder\.mask_downscaling\.3\.", "prompt_encoder.mask_embed.conv2."),
+    (r"^prompt_encoder\.mask_downscaling\.4\.", "prompt_encoder.mask_embed.layer_norm2."),
+    (r"^prompt_encoder\.mask_downscaling\.6\.", "prompt_encoder.mask_embed.conv3."),
+    (r"^mask_decoder\.output_upscaling\.0\.", "mask_decoder.upscale_conv1."),
+    (r"^mask_decoder\.output_upscaling\.1\.", "mask_decoder.upscale_layer_norm."),
+    (r"^mask_decoder\.output_upscaling\.3\.", "mask_decoder.upscale_conv2."),
+    (r"^mask_decoder\.output_hypernetworks_mlps\.(\d+)\.layers\.0\.", _HYPER + r"\1.proj_in."),
+    (r"^mask_decoder\.output_hypernetworks_mlps\.(\d+)\.layers\.1\.", _HYPER + r"\1.layers.0."),
+    (r"^mask_decoder\.output_hypernetworks_mlps\.(\d+)\.layers\.2\.", _HYPER + r"\1.proj_out."),
+    (r"^mask_decoder\.iou_prediction_head\.layers\.0\.", "mask_decoder.iou_prediction_head.proj_in."),
+    (r"^mask_decoder\.iou_prediction_head\.layers\.1\.", "mask_decoder.iou_prediction_head.layers.0."),
+    (r"^mask_decoder\.iou_prediction_head\.layers\.2\.", "mask_decoder.iou_prediction_head.proj_out."),
+    (r"^mask_decoder\.transformer\.layers\.(\d+)\.norm(\d)\.", r"mask_decoder.transformer.layers.\1.layer_norm\2."),
+    (r"^mask_decoder\.transformer\.norm_final_attn\.", "mask_decoder.transformer.layer_norm_final_attn."),
+]  # fmt: skip
+
+
+def map_segment_anything_keys(state: dict[str, Any]) -> dict[str, Any]:
+    """Rename Meta's segment-anything keys to transformers' (keys that no rule names are kept as they are)."""
+    out: dict[str, Any] = {}
+    for key, value in state.items():
+        new = key
+        for pattern, repl in _SEGMENT_ANYTHING_RULES:
+            new, n = re.subn(pattern, repl, new)
+            if n:
+                break
+        out[new] = value
     return out
