@@ -18,6 +18,7 @@ import pytest
 
 from registry.catalog import load_catalog
 from registry.fetch.extract import extract
+from registry.schema import Dataset
 from tests.conftest import REPO_ROOT
 from tests.fixtures.builders._common import rgb, save, us_image
 
@@ -125,18 +126,18 @@ def _nnus_neck(stage: Path) -> dict:
     }
 
 
-LAYOUTS: dict[str, Callable[[Path], dict]] = {
-    "lung-us-3class-mendeley": _lung_us_3class_mendeley,
-    "nnus-neck": _nnus_neck,
-    "ultrabones100k": _ultrabones100k,
+LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "lung-us-3class-mendeley": (CATALOG.datasets["lung-us-3class-mendeley"], _lung_us_3class_mendeley),
+    "nnus-neck": (CATALOG.datasets["nnus-neck"], _nnus_neck),
+    "ultrabones100k": (CATALOG.datasets["ultrabones100k"], _ultrabones100k),
 }
 
 
 @pytest.mark.parametrize("entry_id", sorted(LAYOUTS))
 def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
-    entry = CATALOG.datasets[entry_id]
+    entry, build = LAYOUTS[entry_id]
     assert entry.loader is not None, f"{entry_id}: the catalog entry names no loader"
-    expected = LAYOUTS[entry_id](tmp_path / "stage")
+    expected = build(tmp_path / "stage")
     _pack(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
     out = convert(entry, tmp_path / "src")
 
