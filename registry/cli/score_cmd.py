@@ -130,9 +130,15 @@ def _with_rubrics(catalog: Catalog, wanted: list[str] | None, versions: dict[str
     help="Score with this rubric version instead of the newest (e.g. dataset-v1, model-v1, or v1 for both kinds). "
     "Such scores are shown, not stored.",
 )
+@click.option(
+    "--local",
+    is_flag=True,
+    help="Also count data checks on local data that no checksum verified (--from-file, --skip-verify): what the "
+    "local data would add, labelled as such, never stored or published.",
+)
 @format_option("markdown")
 @pass_app
-def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str | None, fmt: str) -> None:
+def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str | None, local: bool, fmt: str) -> None:
     """Score entries (all, or IDS): tier, points, verification level and the gate or cap that limits the tier.
 
     Scores are stored in the index, with a fingerprint of what they depend on (entries, rubrics, evidence files):
@@ -146,6 +152,9 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str |
     from scorers.report import summary_row
 
     versions = _parse_rubric_option(rubric_id)
+    if local:
+        _score_local(app, list(dict.fromkeys(ids)), explain, fmt)
+        return
     if not versions and not explain and _show_current(app, list(dict.fromkeys(ids)), fmt):
         return
     with gc_paused():
@@ -341,3 +350,44 @@ def _gaps_table(data: dict) -> None:
 
 
 COMMANDS = [score, stats]
+
+
+def _score_local(app: AppContext, requested: list[str], explain: bool, fmt: str) -> None:
+    """Scores that also count data checks on unverified local bytes; shown beside the published ones, never stored."""
+    from scorers import score_catalog
+    from scorers.providers import default_providers
+
+    from ..paths import usreg_home
+
+    catalog = app.valid_catalog()
+    unknown = [i for i in requested if catalog.entry(i) is None]
+    if unknown:
+        raise UsregError(f"no entry {unknown[0]!r} in {app.root / 'entries'}", hint="see `usreg list`")
+    providers = default_providers(catalog, usreg_home(), include_unverified=True)
+    local = score_catalog(catalog, ids=requested or None, providers=providers)
+    published = score_catalog(catalog, ids=requested or None)
+    rows = [
+        {
+            "id": entry_id,
+            "published_tier": published[entry_id].tier,
+            "published_points": published[entry_id].points,
+            "local_tier": score.tier,
+            "local_points": score.points,
+            "local_only": round(score.points - published[entry_id].points, 2),
+        }
+        for entry_id, score in local.items()
+    ]
+    if fmt == "json":
+        emit_json({"local": True, "note": LOCAL_NOTE, "scores": rows})
+        return
+    console(stderr=True).print(LOCAL_NOTE, markup=False)
+    emit_rows(rows, list(rows[0]) if rows else ["id"], "csv" if fmt == "csv" else "table", title="local scores")
+    if explain:
+        for entry_id, score in local.items():
+            emit_json({"id": entry_id, "local": True, **score.to_dict()})
+
+
+LOCAL_NOTE = (
+    "local scores: data checks on unverified local bytes count here; they are never stored, published or used by "
+    "the site (`usreg score` without --local shows the published score)"
+)

@@ -33,15 +33,17 @@ def index_bench_results(catalog: Any, home: Path) -> list[dict[str, Any]]:
     return read_bench_results(catalog.root, ("dataset_id", "model_id", "split", "metric", "value", "run_id"))
 
 
-def default_providers(catalog: Any, home: Path | None = None) -> list:
-    """Offline checks, data checks under ``home``, link checks under the catalog root, benchmark evidence."""
+def default_providers(catalog: Any, home: Path | None = None, include_unverified: bool = False) -> list:
+    """Offline checks, data checks under ``home``, link checks under the catalog root, benchmark evidence.
+
+    ``include_unverified`` lets data checks on unverified local bytes count (``usreg score --local``)."""
     from registry.paths import usreg_home
 
     home = Path(home) if home is not None else usreg_home()
     root = getattr(catalog, "root", None)
     return [
         OfflineProvider(),
-        DataChecksProvider(home),
+        DataChecksProvider(home, include_unverified=include_unverified),
         FetchLockProvider(home),
         LinkCheckProvider(root),
         BenchProvider.from_sources(catalog, home, index_bench_results(catalog, home)),

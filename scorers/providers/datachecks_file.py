@@ -111,8 +111,11 @@ class DataChecksProvider:
         "checks:datasets-subject-leakage": "no subject leaks across splits in the model's registry datasets",
     }
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, include_unverified: bool = False) -> None:
+        """``include_unverified``: also count checks on unverified bytes (``usreg score --local`` only; such scores
+        are shown as local and never stored or published)."""
         self.home = Path(home)
+        self.include_unverified = include_unverified
         base = self.home / "datasets"
         self._ids = {p.name for p in base.iterdir() if p.is_dir()} if base.is_dir() else set()
         self._cache: dict[str, ChecksFile | EvidenceError | None] = {}
@@ -146,7 +149,10 @@ class DataChecksProvider:
         if kind == "model":
             return self._model(entry, context)
         found = self.load(entry)
-        return self._dataset(entry, found) if found and found.trust != UNVERIFIED else []
+        return self._dataset(entry, found) if found and self._usable(found) else []
+
+    def _usable(self, found: ChecksFile) -> bool:
+        return self.include_unverified or found.trust != UNVERIFIED
 
     def _dataset(self, entry: Any, found: ChecksFile) -> list[Verification]:
         out = []
@@ -190,7 +196,7 @@ class DataChecksProvider:
                 found = self.load(known[dataset_id])
             except EvidenceError:
                 found = None
-            usable = found is not None and found.trust != UNVERIFIED
+            usable = found is not None and self._usable(found)
             statuses[dataset_id] = found.status("subject_leakage") if found is not None and usable else None
         leaking = sorted(i for i, s in statuses.items() if s == "fail")
         if leaking:

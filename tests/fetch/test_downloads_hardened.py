@@ -405,6 +405,12 @@ def test_unverified_local_ingest_leaves_score_and_tier_unchanged(
     assert {r["trust_level"] for r in lock.values()} == {"unverified"}
     after = _score(run_cli, catalog_root.root)
     assert (after["points"], after["tier"]) == (before["points"], before["tier"])
+    # `usreg score --local` shows what the local data would add, labelled as local and never stored
+    local = run_cli("score", "carotid-plaque", "--local", "--format", "json", root=catalog_root.root)
+    assert local.exit_code == 0, local.output
+    [row] = json.loads(local.stdout)["scores"]
+    assert row["published_points"] == before["points"] and row["local_points"] > row["published_points"]
+    assert _score(run_cli, catalog_root.root)["points"] == before["points"]
 
     # the same data fetched from the host, whose API publishes sha256 sums, does count
     monkeypatch.setenv("USREG_HOME", str(tmp_path / "verified-home"))
