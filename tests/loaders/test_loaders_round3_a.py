@@ -7,6 +7,7 @@ host's packaging where known), converts it with the real catalog entry and check
 
 from __future__ import annotations
 
+import json
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -17,6 +18,7 @@ import pytest
 
 from registry.catalog import load_catalog
 from registry.fetch.extract import extract
+from registry.schema import Dataset
 from tests.conftest import REPO_ROOT
 from tests.fixtures.builders._common import rgb, save, us_image
 
@@ -126,18 +128,56 @@ def _tud_thyroid(stage: Path) -> dict:
     }
 
 
-LAYOUTS: dict[str, Callable[[Path], dict]] = {
-    "cactus": _cactus,
-    "fugc": _fugc,
-    "tud-thyroid": _tud_thyroid,
+def _h5_scan(path: Path, frames: int, seed: int, tforms: bool = True) -> None:
+    import h5py
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stack = np.stack([us_image(16, 20, seed + k) for k in range(frames)])
+    with h5py.File(path, "w") as h5:
+        h5.create_dataset("frames", data=stack)
+        if tforms:
+            poses = np.tile(np.eye(4, dtype=np.float32), (frames, 1, 1))
+            poses[:, 0, 3] = np.arange(frames)  # the probe moves 1 mm per frame along x
+            h5.create_dataset("tforms", data=poses)
+
+
+def _tus_rec_2025(stage: Path) -> dict:
+    # the challenge's data.md: training scans hold frames and tforms; validation frames and transforms are split
+    train = stage / "Freehand_US_data_train_2025"
+    _h5_scan(train / "frames_transfs" / "000" / "RH_rotation.h5", 12, 2300)
+    _h5_scan(train / "frames_transfs" / "000" / "LH_rotation.h5", 4, 2320)  # shorter than 10 frames: all of them
+    _h5_scan(train / "frames_transfs" / "001" / "RH_rotation.h5", 12, 2340)
+    (train / "landmarks").mkdir(parents=True)
+    with __import__("h5py").File(train / "landmarks" / "landmark_000.h5", "w") as h5:
+        h5.create_dataset("RH_rotation", data=np.zeros((100, 3), np.int64))
+    (train / "calib_matrix.csv").write_text("scaling_from_pixel_to_mm\n0.2,0.2\n")
+    val = stage / "Freehand_US_data_val_2025"
+    _h5_scan(val / "frames" / "050" / "RH_rotation.h5", 12, 2360, tforms=False)
+    _h5_scan(val / "transfs" / "050" / "RH_rotation.h5", 12, 2380)  # transforms only: not a scan of frames
+    (val / "calib_matrix.csv").write_text("scaling_from_pixel_to_mm\n0.2,0.2\n")
+    return {
+        "samples": 10 + 4 + 10 + 10,
+        "splits": {"train": 24, "val": 10},
+        "subjects": 3,
+        "subjects_of": {"000_RH_rotation_f00000": "000", "050_RH_rotation_f00011": "050"},
+        "frames_of": {"000_RH_rotation": [0, 1, 2, 4, 5, 6, 7, 9, 10, 11], "000_LH_rotation": [0, 1, 2, 3]},
+        "tform_x": {"000_RH_rotation_f00011": 11.0},
+    }
+
+
+LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "cactus": (CATALOG.datasets["cactus"], _cactus),
+    "fugc": (CATALOG.datasets["fugc"], _fugc),
+    "tud-thyroid": (CATALOG.datasets["tud-thyroid"], _tud_thyroid),
+    "tus-rec-2025": (CATALOG.datasets["tus-rec-2025"], _tus_rec_2025),
 }
 
 
 @pytest.mark.parametrize("entry_id", sorted(LAYOUTS))
 def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
-    entry = CATALOG.datasets[entry_id]
+    entry, build = LAYOUTS[entry_id]
     assert entry.loader is not None, f"{entry_id}: the catalog entry names no loader"
-    expected = LAYOUTS[entry_id](tmp_path / "stage")
+    expected = build(tmp_path / "stage")
     _pack(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
     out = convert(entry, tmp_path / "src")
 
@@ -171,6 +211,10 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
             got[row["label"]] = got.get(row["label"], 0) + 1
         assert got == expected["labels"]
         assert out.metadata["labels"] == expected["label_classes"]
+    for scan, frames in expected.get("frames_of", {}).items():
+        assert sorted(r["frame"] for r in out.rows if r["sample_id"].startswith(scan + "_f")) == frames, scan
+    for sid, x in expected.get("tform_x", {}).items():
+        assert json.loads(out.by_id[sid]["extra"])["tform"][3] == x, sid
     for sid, values in expected.get("mask_values", {}).items():
         row = out.by_id[sid]
         assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid
