@@ -31,10 +31,6 @@ class UsageError(UsregError):
     exit_code = EXIT_ENVIRONMENT
 
 
-class EnvironmentFailure(UsageError):
-    """The environment failed, not the input: the network, DNS, a missing tool, the disk (exit code 2)."""
-
-
 class NoSuchEntry(UsregError):
     """No entry with the id given: a finding (exit code 1) in every command."""
 

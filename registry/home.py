@@ -27,7 +27,6 @@ from pathlib import Path
 from .errors import UsageError
 
 LOCK_FILE = "usreg.lock.json"
-PART_SUFFIX = ".part"
 DOWNLOADS, SOURCES, DATASETS, BENCH, INDEX = "downloads", "sources", "datasets", "bench", "index"
 COLLECTIONS, LOCKS = "collections", "locks"
 REJECTED = "rejected"  # downloads/<id>/<version>/rejected/: files that failed verification, kept for inspection

@@ -26,8 +26,6 @@ from .paths import index_path
 log = logging.getLogger(__name__)
 INDEX_SCHEMA_VERSION = "1"
 
-FACETS = ("anatomy", "task", "label_type", "species", "country", "mode", "dimensionality", "format", "host")
-
 
 class Meta(SQLModel, table=True):
     key: str = Field(primary_key=True)
@@ -352,11 +350,6 @@ class RegistryIndex:
             rows = conn.execute(text(f"SELECT DISTINCT {column} FROM entry WHERE {column} IS NOT NULL"))
             return sorted(str(r[0]) for r in rows if r[0])
 
-    def entry_data(self, entry_id: str) -> dict[str, Any] | None:
-        with Session(self.engine) as session:
-            row = session.get(EntryRow, entry_id)
-            return json.loads(row.data) if row else None
-
     def score(self, entry_id: str, catalog: Catalog | None = None) -> dict[str, Any] | None:
         """The stored score of one entry; with ``catalog``, its next-tier plan is made if it was deferred."""
         with Session(self.engine) as session:
@@ -387,16 +380,6 @@ class RegistryIndex:
             if model_id:
                 stmt = stmt.where(BenchResultRow.model_id == model_id)
             return [r.model_dump() for r in session.exec(stmt.order_by(BenchResultRow.id))]
-
-    def facet_counts(self, facet: str, kind: str | None = None) -> dict[str, int]:
-        sql = "SELECT f.value, count(*) FROM facet f JOIN entry e ON e.id = f.entry_id WHERE f.facet = :facet"
-        params: dict[str, Any] = {"facet": facet}
-        if kind:
-            sql += " AND e.kind = :kind"
-            params["kind"] = kind
-        sql += " GROUP BY f.value ORDER BY count(*) DESC, f.value"
-        with self.engine.connect() as conn:
-            return {v: n for v, n in conn.execute(text(sql), params)}
 
 
 def _entry_row(kind: str, entry, catalog: Catalog) -> dict[str, Any]:

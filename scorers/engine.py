@@ -153,10 +153,6 @@ class Score:
         return TIER_RANK[self.tier]
 
     @property
-    def rubric_version(self) -> str:
-        return self.rubric.id
-
-    @property
     def flags(self) -> list[str]:
         return [f"{c.id}: {c.flag}" for c in self.criteria if c.flag]
 

@@ -19,7 +19,6 @@ ADAPTERS = ("onnx", "torchscript", "builtin", "sam", "torch-state-dict")
 TENSOR_ADAPTERS = ("sam", "torch-state-dict")
 # weights formats the adapters that load PyTorch tensors (never pickled code) can read
 TENSOR_WEIGHTS = ("safetensors", "pytorch-state-dict", "pytorch-checkpoint")
-PROMPTABLE_ADAPTERS = ("sam",)
 TASK_OUTPUT = {task: kind for kind, (_, tasks, _) in OUTPUT_TASKS.items() for task in tasks}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -152,10 +151,3 @@ def columns(rows: Sequence[dict[str, Any]], head: str | None) -> list[str]:
     """Leaderboard columns to print: fixed ones, then the secondary metrics any row has."""
     present = [m for m in SECONDARY_METRICS if m != head and any(m in r for r in rows)]
     return ["rank", "model", "split", "metric", "value", "ci", "n", *present, "convention", "created", "run_id"]
-
-
-def group_counts(outcomes: Iterable[BenchOutcome]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for o in outcomes:
-        counts["ok" if o.ok else "failed"] += 1
-    return dict(counts)

@@ -1,3 +1,1 @@
 """The common on-disk format that every fetched dataset is converted to (docs/format.md)."""
-
-CHECKS_SCHEMA = "usreg-checks/1"

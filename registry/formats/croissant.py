@@ -79,9 +79,7 @@ def semver(version: str | None) -> str:
     return ".".join((nums + ["0", "0", "0"])[:3]) if nums else "0.0.0"
 
 
-def build_croissant(
-    metadata: dict[str, Any], manifest_sha256: str, targets: list[str], has_rows: bool = True
-) -> dict[str, Any]:
+def build_croissant(metadata: dict[str, Any], manifest_sha256: str, targets: list[str]) -> dict[str, Any]:
     entry = metadata.get("entry", {})
     dataset_id = metadata["id"]
     license_id = entry.get("license")

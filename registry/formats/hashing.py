@@ -54,11 +54,6 @@ def bits_to_hex(bits: np.ndarray) -> str:
     return f"{value:0{(len(bits) + 3) // 4}x}"
 
 
-def hex_to_uint64(hashes: list[str] | np.ndarray) -> np.ndarray:
-    """Hex pHash strings to uint64 (empty or missing strings become 0 and should be masked by the caller)."""
-    return np.array([int(h, 16) if h else 0 for h in hashes], dtype=np.uint64)
-
-
 _BYTE_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
 
@@ -68,10 +63,6 @@ def popcount(x: np.ndarray | np.integer) -> np.ndarray:
     if hasattr(np, "bitwise_count"):
         return np.bitwise_count(x)
     return _BYTE_POPCOUNT[x[..., None].view(np.uint8)].sum(axis=-1, dtype=np.uint8)
-
-
-def hamming(a: int, b: int) -> int:
-    return int(popcount(np.uint64(a) ^ np.uint64(b)))
 
 
 @dataclass(frozen=True)

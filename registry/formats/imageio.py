@@ -124,15 +124,3 @@ def write_png(path: Path, array: np.ndarray) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return hashlib.sha256(data).hexdigest()
-
-
-def read_png(path: Path) -> np.ndarray:
-    with Image.open(path) as im:
-        im.load()
-        return np.asarray(im)
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    """(width, height) from the PNG header, without decoding the pixels."""
-    with Image.open(path) as im:
-        return im.size

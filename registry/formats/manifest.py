@@ -71,7 +71,3 @@ def _cell(name: str, value: Any) -> Any:
 
 def write_manifest(path: Path, rows: list[dict[str, Any]], split_kind: str, split_seed: int | None) -> None:
     pq.write_table(to_table(rows, split_kind, split_seed), path, compression="zstd")
-
-
-def read_manifest(path: Path) -> pa.Table:
-    return pq.read_table(path)

@@ -24,8 +24,6 @@ from ..errors import UsregError
 from ..formats.sample import Box
 from .splits import SplitLists, Table
 
-SEVERITIES = ("error", "warning", "info")
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -286,7 +284,6 @@ class CommonOptions(BaseModel):
         return value
 
 
-NoOptions = CommonOptions
 Converter.Options = CommonOptions
 
 _REGISTRY: dict[str, type[Converter]] = {}

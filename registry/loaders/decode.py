@@ -258,23 +258,6 @@ def mask_polygons(polygons: list[tuple[int, list[float]]], image_shape: tuple[in
     return np.asarray(canvas)
 
 
-def mask_empty(image_shape: tuple[int, int]) -> np.ndarray:
-    return np.zeros(image_shape, dtype=np.uint8)
-
-
-def mask_rle(segmentations: list[tuple[int, dict[str, Any]]], image_shape: tuple[int, int]) -> np.ndarray:
-    """Paint COCO RLE segmentations ((class_id, {"size", "counts"}), ...) into a label map."""
-    from ..formats.coco import rle_decode
-
-    out = np.zeros(image_shape, dtype=np.uint8)
-    for value, seg in segmentations:
-        m = rle_decode(seg)
-        if m.shape != out.shape:
-            raise BadData("size_mismatch", f"RLE of size {m.shape[::-1]} on an image of size {out.shape[::-1]}")
-        out[m.astype(bool)] = value
-    return out
-
-
 def mask_ellipse_outline(path: str, value: int = 1) -> Decoded:
     """A filled ellipse from an image of its drawn outline (HC18 annotations).
 

@@ -118,9 +118,7 @@ class BenchProvider:
         "bench:dataset-baseline": "the benchmark runner has results on the dataset",
     }
 
-    def __init__(
-        self, records: Iterable[BenchRecord] = (), datasets_with_results: Iterable[str] = (), notes: Iterable[str] = ()
-    ) -> None:
+    def __init__(self, records: Iterable[BenchRecord] = (), datasets_with_results: Iterable[str] = ()) -> None:
         self.by_model: dict[str, list[BenchRecord]] = {}
         self.by_dataset: dict[str, list[BenchRecord]] = {}
         for record in records:
@@ -129,24 +127,21 @@ class BenchProvider:
                 self.by_dataset.setdefault(record.dataset_id, []).append(record)
         self.datasets_with_results = set(datasets_with_results)
         self.models_with_results: dict[str, list[str]] = {}
-        self.load_notes = list(notes)
 
     @classmethod
     def from_sources(
         cls, catalog: Any, home: Path | None, results: Iterable[dict[str, Any]] | None = None
     ) -> BenchProvider:
         records: list[BenchRecord] = []
-        notes: list[str] = []
         path = Path(home) / "bench" / "reproductions.json" if home else None
         if path is not None and path.is_file():
             try:
                 records.extend(read_records(path))
             except EvidenceError as exc:
                 log.warning("benchmark evidence ignored: %s", exc)
-                notes.append(str(exc))
         rows = list(results or [])
         records.extend(records_from_results(catalog, rows))
-        provider = cls(records, {r["dataset_id"] for r in rows if r.get("dataset_id")}, notes)
+        provider = cls(records, {r["dataset_id"] for r in rows if r.get("dataset_id")})
         for row in rows:  # results stored under a model entry's id: the runner ran that model's weights
             if row.get("model_id") and row.get("dataset_id"):
                 found = provider.models_with_results.setdefault(row["model_id"], [])

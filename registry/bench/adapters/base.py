@@ -11,8 +11,6 @@ import numpy as np
 
 from ..metrics.detection import Instance
 
-OUTPUT_KINDS = ("mask", "label", "boxes", "points")
-
 
 @dataclass
 class Prediction:

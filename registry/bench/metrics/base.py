@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 # Metrics where lower is better; everything else is higher-is-better.
@@ -30,7 +29,3 @@ class MetricValue:
 
     def as_dict(self) -> dict:
         return {"metric": self.name, "value": self.value, "ci_low": self.ci_low, "ci_high": self.ci_high, "n": self.n}
-
-    @property
-    def finite(self) -> bool:
-        return self.value is not None and math.isfinite(self.value)
