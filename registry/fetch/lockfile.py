@@ -20,10 +20,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..home import LOCK_FILE
+from ..home import LOCK_FILE as LOCK_NAME
 from .errors import FetchError
 
-LOCK_NAME = LOCK_FILE
 FORMAT = 1
 
 HOST_VERIFIED, ENTRY_VERIFIED, UNVERIFIED = "host-verified", "entry-verified", "unverified"

@@ -22,7 +22,7 @@ from typing import Any
 from filelock import FileLock
 
 from .. import __version__
-from ..home import LOCK_FILE
+from ..home import lock_file
 from .coco import InstanceStore, category_table, write_coco
 from .croissant import build_croissant, write_croissant
 from .hf_folder import write_hf_folder
@@ -31,7 +31,6 @@ from .layout import (
     CROISSANT_NAME,
     METADATA_NAME,
     dataset_dir,
-    downloads_dir,
     sha256_file,
     write_checksums,
 )
@@ -39,7 +38,6 @@ from .manifest import MANIFEST_NAME, write_manifest
 
 METADATA_SCHEMA = "usreg-dataset/1"
 
-LOCK_FILE_NAME = LOCK_FILE
 INSTANCES_NAME = ".coco-instances.jsonl"
 
 
@@ -215,7 +213,7 @@ class DatasetWriter:
         }
 
     def _source_lock(self) -> dict[str, Any] | None:
-        lock = downloads_dir(self.home, self.dataset_id, self.version) / LOCK_FILE_NAME
+        lock = lock_file(self.home, self.dataset_id, self.version)
         if not lock.is_file():
             return None
         try:

@@ -14,9 +14,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
+from registry.home import DOWNLOADS
+from registry.home import LOCK_FILE as LOCK_NAME
+
 from ..evidence import EvidenceContext, Verification
 
-LOCK_NAME = "usreg.lock.json"
 VERIFYING_TRUST = frozenset({"host", "entry"})
 
 
@@ -41,7 +43,7 @@ class FetchLockProvider:
     }
 
     def __init__(self, home: Path | None) -> None:
-        self.base = Path(home) / "downloads" if home is not None else None
+        self.base = Path(home) / DOWNLOADS if home is not None else None
         self._ids = (
             {p.name for p in self.base.iterdir() if p.is_dir()}
             if self.base is not None and self.base.is_dir()
