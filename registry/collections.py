@@ -325,6 +325,8 @@ def merge_coco(out_dir: Path, datasets_root: Path, members: list[MemberOutcome])
     agnostic = [{"id": 1, "name": "object", "supercategory": "object"}]
     try:
         for member in members:
+            if member.path is None:  # a member that was not converted has nothing to merge
+                continue
             dataset_dir = Path(member.path)
             coco_files = sorted((dataset_dir / "annotations").glob("coco_*.json"))
             if not coco_files:

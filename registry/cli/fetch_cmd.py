@@ -155,7 +155,7 @@ def fetch(
                 reporter.close()
             if exc.exit_code not in (EXIT_FINDINGS, EXIT_ENVIRONMENT):  # Ctrl-C (130): stop here, resume later
                 raise
-            if fmt == "json":
+            if isinstance(reporter, JsonReporter):  # the reporter of --format json
                 reporter.result({"dataset": entry.id, "ok": False, "error": exc.message, "hint": exc.hint})
             if len(entries) == 1:
                 raise
@@ -168,7 +168,7 @@ def fetch(
         if partial is not None:
             failures.append((entry.id, partial))
         results.append(result)
-        if fmt == "json":
+        if isinstance(reporter, JsonReporter):  # the reporter of --format json
             reporter.result({"ok": partial is None, **result.as_dict()})
         else:
             _print_result(result)

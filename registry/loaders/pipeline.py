@@ -233,7 +233,7 @@ def empty_archives(downloads: Path) -> list[str]:
     import tarfile
     import zipfile
 
-    out = []
+    out: list[str] = []
     if not downloads.is_dir():
         return out
     for p in sorted(downloads.iterdir()):

@@ -293,8 +293,8 @@ def read_split_lists(ctx: Any, spec: SplitLists) -> _Lookup:
     lookup = _Lookup(spec.key)
     found: list[tuple[str | None, Any]] = []
     if isinstance(spec.files, dict):
-        for split, pattern in spec.files.items():
-            found += [(split, m) for m in _matches(ctx, pattern)]
+        for split_name, pattern in spec.files.items():
+            found += [(split_name, m) for m in _matches(ctx, pattern)]
     else:
         found += [(m.groups.get("split"), m) for m in _matches(ctx, spec.files)]
     if not found:

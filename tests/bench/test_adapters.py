@@ -216,3 +216,12 @@ def test_torchscript_adapter(tmp_path):
     unsigned = model.model_copy(update={"weights": [model.weights[0].model_copy(update={"sha256": None})]})
     with pytest.raises(WeightsLoadError, match=r"not a TorchScript or torch\.export archive"):
         build_for_model(unsigned, tmp_path, weights_override=tmp_path / "state.pt")
+
+
+def test_a_model_that_does_not_say_what_it_outputs_is_a_clear_error(tmp_path):
+    # no output block and only a task with no benchmark output: the adapter cannot know what it returns
+    path = onnx_models.threshold_segmenter(tmp_path / "seg.onnx", size=(32, 32))
+    model = onnx_model_entry("no-output", path, tasks=("registration",)).model_copy(update={"output": None})
+    with pytest.raises(UsregError, match="does not say what it outputs") as info:
+        build_for_model(model, tmp_path, weights_override=path)
+    assert "output: {kind:" in info.value.hint

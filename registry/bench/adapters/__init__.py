@@ -63,6 +63,19 @@ def build_builtin(
     raise UsregError(f"unknown built-in model {name!r}", hint="choose one of: " + ", ".join(BUILTINS))
 
 
+def _output_kind(model: Any) -> str:
+    """The kind of output the model's adapter returns; a clear error when neither the entry nor its tasks say."""
+    from ..compat import output_kind
+
+    kind = output_kind(model)
+    if kind is None:
+        raise UsregError(
+            f"model {model.id} does not say what it outputs, and none of its tasks implies it",
+            hint="add output: {kind: mask|label|boxes|points} to the entry",
+        )
+    return kind
+
+
 def model_classes(model) -> list[OutputClass]:
     if model.output is None:
         return []
@@ -81,7 +94,7 @@ def build_for_model(
     """The adapter for a model entry, with its weights located and checked. ``overrides`` (from `--option`) replace
     the entry's recipe options for this run."""
     from .. import weights as weights_mod
-    from ..compat import adapter_name, output_kind
+    from ..compat import adapter_name
 
     name = adapter_name(model)
     options = dict(model.adapter.options) if model.adapter else {}
@@ -115,7 +128,7 @@ def build_for_model(
             f"model {model.id} cannot be run: no onnx or torchscript weights and no adapter",
             hint="declare weights in a runnable format, or adapter: {name: onnx|torchscript|builtin}",
         )
-    kind = output_kind(model)
+    kind = _output_kind(model)
     path, digest = weights_mod.resolve(model, home, weights_override)
     info = AdapterInfo(name=name, model_id=model.id, weights_sha256=digest, weights_path=str(path), options=options)
     spec = Spec.from_entry(model.input)
@@ -143,7 +156,6 @@ def build_for_model(
 def _build_state_dict(model, home: Path, device: str, weights_override, options: dict[str, Any], classes) -> Adapter:
     """``torch-state-dict``: a module from the allow-list in ``architectures`` with the entry's PyTorch weights."""
     from .. import weights as weights_mod
-    from ..compat import output_kind
 
     path, digest = weights_mod.resolve(model, home, weights_override)
     info = AdapterInfo("torch-state-dict", model.id, weights_sha256=digest, weights_path=str(path), options=options)
@@ -152,7 +164,7 @@ def _build_state_dict(model, home: Path, device: str, weights_override, options:
         from .torch_state_dict import TorchStateDictAdapter
 
         return TorchStateDictAdapter(
-            info, path, Spec.from_entry(model.input), output_kind(model), classes, activation, device=device
+            info, path, Spec.from_entry(model.input), _output_kind(model), classes, activation, device=device
         )
     except UsregError as exc:
         if "not installed" in exc.message or "--device cuda" in exc.message:
