@@ -165,10 +165,31 @@ def _tus_rec_2025(stage: Path) -> dict:
     }
 
 
+def _tus_rec_2024(stage: Path) -> dict:
+    # the baseline README: train_part1.zip / train_part2.zip start at the subject folders, landmark.zip at its files
+    _h5_scan(stage / "train_part1.zip" / "000" / "RH_Per_L_DtP.h5", 12, 2400)
+    _h5_scan(stage / "train_part1.zip" / "000" / "LH_Par_C_PtD.h5", 3, 2420)
+    _h5_scan(stage / "train_part1.zip" / "001" / "RH_Per_S_DtP.h5", 12, 2440)
+    _h5_scan(stage / "train_part2.zip" / "002" / "LH_Per_L_PtD.h5", 11, 2460)
+    (stage / "landmark.zip").mkdir()
+    with __import__("h5py").File(stage / "landmark.zip" / "landmark_000.h5", "w") as h5:
+        h5.create_dataset("RH_Per_L_DtP", data=np.zeros((100, 3), np.int64))
+    (stage / "calib_matrix.csv").write_text("scaling_from_pixel_to_mm\n0.2,0.2\n")
+    return {
+        "samples": 10 + 3 + 10 + 10,
+        "split_kind": "seeded-subject",
+        "subjects": 3,
+        "subjects_of": {"002_LH_Per_L_PtD_f00010": "002"},
+        "frames_of": {"000_LH_Par_C_PtD": [0, 1, 2], "002_LH_Per_L_PtD": [0, 1, 2, 3, 4, 6, 7, 8, 9, 10]},
+        "tform_x": {"001_RH_Per_S_DtP_f00004": 4.0},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "cactus": (CATALOG.datasets["cactus"], _cactus),
     "fugc": (CATALOG.datasets["fugc"], _fugc),
     "tud-thyroid": (CATALOG.datasets["tud-thyroid"], _tud_thyroid),
+    "tus-rec-2024": (CATALOG.datasets["tus-rec-2024"], _tus_rec_2024),
     "tus-rec-2025": (CATALOG.datasets["tus-rec-2025"], _tus_rec_2025),
 }
 
@@ -218,3 +239,19 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
     for sid, values in expected.get("mask_values", {}).items():
         row = out.by_id[sid]
         assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid
+
+
+def test_tus_rec_reports_a_scan_without_frames_and_converts_the_others(tmp_path, convert):
+    import h5py
+
+    base = tmp_path / "src" / "Freehand_US_data_train_2025" / "frames_transfs"
+    _h5_scan(base / "000" / "RH_rotation.h5", 5, 2500)
+    (base / "001").mkdir(parents=True)
+    with h5py.File(base / "001" / "RH_rotation.h5", "w") as h5:
+        h5.create_dataset("tforms", data=np.zeros((3, 4, 4), np.float32))  # no frames
+    (base / "002" / "LH_rotation.h5").parent.mkdir(parents=True)
+    (base / "002" / "LH_rotation.h5").write_bytes(b"not an HDF5 file")
+    out = convert(CATALOG.datasets["tus-rec-2025"], tmp_path / "src")
+    assert len(out.rows) == 5 and {r["subject_id"] for r in out.rows} == {"000"}
+    kinds = {(p["kind"], p["file"].rsplit("/", 2)[-2]) for p in out.problems()}
+    assert {("unreadable", "001"), ("unreadable", "002")} <= kinds

@@ -52,6 +52,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     stu_hospital,
     tdsc_abus_2023,
     tn3k,
+    tus_rec_2024,
     tus_rec_2025,
     ubpd,
     unity_imaging,

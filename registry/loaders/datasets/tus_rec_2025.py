@@ -44,12 +44,21 @@ def spread(count: int, wanted: int) -> list[int]:
     return sorted({int(i) for i in np.rint(np.linspace(0, count - 1, wanted))})
 
 
-def scan_files(ctx: ConvertContext) -> list[tuple[str, str, Path]]:
-    """(split, subject, path) of every scan file: ``<frames_transfs|frames>/<NNN>/<scan>.h5``."""
-    out = []
+def scan_files(ctx: ConvertContext, folder_splits: bool = True) -> list[tuple[str | None, str, Path]]:
+    """(split, subject, path) of every scan file, ``<NNN>/<scan>.h5``.
+
+    With ``folder_splits`` only scans under ``frames_transfs/`` (train) or ``frames/`` (val) count, split from that
+    folder; otherwise any ``<NNN>/`` folder except ``transfs/`` and ``landmarks/`` holds scans, with no split.
+    """
+    out: list[tuple[str | None, str, Path]] = []
     for f in ctx.files():
-        if f.suffix.lower() == ".h5" and SUBJECT.match(f.parent.name) and f.parent.parent.name in SPLIT_DIRS:
-            out.append((SPLIT_DIRS[f.parent.parent.name], f.parent.name, f))
+        if f.suffix.lower() != ".h5" or not SUBJECT.match(f.parent.name):
+            continue
+        parent = f.parent.parent.name
+        if folder_splits and parent in SPLIT_DIRS:
+            out.append((SPLIT_DIRS[parent], f.parent.name, f))
+        elif not folder_splits and parent not in ("transfs", "landmarks"):
+            out.append((None, f.parent.name, f))
     return out
 
 
@@ -59,11 +68,13 @@ class TusRecScans(Converter):
     summary = "frames_transfs/<subject>/<scan>.h5 (frames, tforms) and frames/<subject>/<scan>.h5, frames sampled"
     Options = TusRecOptions
     layout = "frames_transfs/<subject>/<scan>.h5 or frames/<subject>/<scan>.h5"
+    folder_splits = True
+    split_note = "Official split: training data in frames_transfs/, validation data in frames/ (by subject)."
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
         opts = ctx.options_as(TusRecOptions)
-        ctx.split_note = "Official split: training data in frames_transfs/, validation data in frames/ (by subject)."
-        scans = scan_files(ctx)
+        ctx.split_note = self.split_note
+        scans = scan_files(ctx, self.folder_splits)
         if not scans:
             ctx.find_dir(lambda d: False, self.layout)
         for split, subject, path in scans:
