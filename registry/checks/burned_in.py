@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from .status import CheckStatus
+
 MAX_IMAGES = 300
 BRIGHT = 250
 MIN_THIN_PIXELS = 40
@@ -79,7 +81,7 @@ def burned_in_check(dataset_dir: Path, rows: list[dict[str, Any]], dicom_flags: 
         if hit:
             flagged.append({"sample_id": r["sample_id"], "reason": reason})
     dicom_flags = dicom_flags or []
-    status = "warn" if flagged or dicom_flags else "pass"
+    status = CheckStatus.WARN if flagged or dicom_flags else CheckStatus.PASS
     if flagged:
         share = len(flagged) / max(1, len(sample))
         summary = f"{len(flagged)} of {len(sample)} sampled image(s) ({share:.0%}) look like they carry burned-in marks"

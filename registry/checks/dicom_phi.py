@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .status import CheckStatus
+
 IDENTIFYING = (
     "PatientName",
     "PatientID",
@@ -118,7 +120,7 @@ def dicom_phi_check(files: list[Path]) -> dict[str, Any]:
     if not files:
         return {
             "name": "dicom_phi",
-            "status": "skipped",
+            "status": CheckStatus.SKIPPED,
             "summary": "the download holds no DICOM files",
             "details": {"files_with_phi": 0, "tags": [], "scanned": 0},
         }
@@ -127,7 +129,7 @@ def dicom_phi_check(files: list[Path]) -> dict[str, Any]:
     except ImportError:
         return {
             "name": "dicom_phi",
-            "status": "skipped",
+            "status": CheckStatus.SKIPPED,
             "summary": "pydicom is not installed (pip install 'usreg[data]')",
             "details": {"files_with_phi": 0, "tags": [], "scanned": 0, "dicom_files": len(files)},
         }
@@ -140,13 +142,13 @@ def dicom_phi_check(files: list[Path]) -> dict[str, Any]:
     quasi_tags = sorted({t for r in with_quasi for t in r["quasi"]})
     unreadable = [r for r in results if "error" in r]
     if with_phi:
-        status = "fail"
+        status = CheckStatus.FAIL
         summary = f"{len(with_phi)} of {len(results)} DICOM file(s) carry identifying elements: {', '.join(tags)}"
     elif with_quasi:
-        status = "warn"
+        status = CheckStatus.WARN
         summary = f"no identifying elements; {len(with_quasi)} file(s) keep quasi-identifiers: {', '.join(quasi_tags)}"
     else:
-        status = "pass"
+        status = CheckStatus.PASS
         summary = f"no identifying elements in {len(results)} DICOM file(s)"
     return {
         "name": "dicom_phi",

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..formats.hashing import near_pairs
+from .status import CheckStatus
 
 DEFAULT_MAX_DISTANCE = 4
 MAX_LISTED_PAIRS = 25
@@ -87,13 +88,13 @@ def duplicate_check(rows: list[dict[str, Any]], max_distance: int = DEFAULT_MAX_
         note(by_phash[keys[pair.i]][0], by_phash[keys[pair.j]][0], pair.distance, "near")
 
     if exact_cross:
-        status = "fail"
+        status = CheckStatus.FAIL
         summary = f"{exact_cross} identical image pair(s) appear in two splits"
     elif near_cross or exact_within:
-        status = "warn"
+        status = CheckStatus.WARN
         summary = f"{near_cross} near-duplicate pair(s) across splits, {exact_within} identical pair(s) within a split"
     else:
-        status = "pass"
+        status = CheckStatus.PASS
         summary = "no identical images across or within splits and no near duplicates across splits"
     listed.sort(key=lambda p: (p["kind"] != "exact", p["splits"][0] == p["splits"][1], p["distance"]))
     return {

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..checks.status import CheckStatus
 from ..errors import UsregError
 from ..home import DOWNLOADS, SOURCES, downloads_dir, sources_dir
 from ..paths import usreg_home
@@ -132,10 +133,11 @@ def convert(
     else:
         path = convert_entry(entry, source_dir, home, version, workers=workers)
     _summary(path, fmt)
+    from ..formats.writer import ConversionState
     from ..loaders.pipeline import conversion_outcome, partial_error
 
     status = conversion_outcome(path)
-    if status["state"] == "complete":
+    if status["state"] == ConversionState.COMPLETE:
         if fmt != "json":
             console().print(f"{dataset_id} is ready in {path}", markup=False, highlight=False)
         return
@@ -180,7 +182,7 @@ def _summary(path: Path, fmt: str) -> None:
         )
         for d in files["dropped_files"][:5]:
             out.print(f"    not used: {d['file']}: {d['reason']}", markup=False, highlight=False)
-    failing = [c for c in checks["checks"] if c["status"] in {"fail", "warn"}]
+    failing = [c for c in checks["checks"] if c["status"] in {CheckStatus.FAIL, CheckStatus.WARN}]
     for c in failing:
         out.print(f"  check {c['name']}: {c['status']}: {c.get('summary', '')}")
     out.print("  `usreg check " + metadata["id"] + "` shows every check")
@@ -215,7 +217,7 @@ def check(app: AppContext, dataset_id: str, version: str | None, source: Path | 
     else:
         rows = [{"check": c["name"], "status": c["status"], "summary": c.get("summary", "")} for c in doc["checks"]]
         emit_rows(rows, ["check", "status", "summary"], fmt, title=f"{dataset_id} {path.name}: data checks")
-    failed = [c["name"] for c in doc["checks"] if c["status"] == "fail"]
+    failed = [c["name"] for c in doc["checks"] if c["status"] == CheckStatus.FAIL]
     if failed:
         raise UsregError(f"{len(failed)} check(s) failed: {', '.join(failed)}", hint=f"details in {path / CHECKS_NAME}")
 

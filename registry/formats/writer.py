@@ -16,12 +16,14 @@ import shutil
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
 
 from .. import __version__
+from ..checks.status import CheckStatus
 from ..home import lock_file
 from .coco import InstanceStore, category_table, write_coco
 from .croissant import build_croissant, write_croissant
@@ -45,9 +47,16 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+class ConversionState(StrEnum):
+    """``metadata.json`` ``status.state`` of a converted dataset."""
+
+    COMPLETE = "complete"  # every data check passed and every source image was used
+    PARTIAL = "partial"  # a check failed or source images were dropped; ``status.reasons`` says which
+
+
 def conversion_status(checks: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
     """``complete`` when every data check passes and no source image was dropped, else ``partial`` with the reasons."""
-    failed = [c for c in checks.get("checks", []) if c.get("status") == "fail"]
+    failed = [c for c in checks.get("checks", []) if c.get("status") == CheckStatus.FAIL]
     reasons = [f"check {c['name']} failed: {c.get('summary', '')}".rstrip(": ") for c in failed]
     files = metadata.get("source_files") or {}
     dropped = int(files.get("dropped", 0))
@@ -55,7 +64,7 @@ def conversion_status(checks: dict[str, Any], metadata: dict[str, Any]) -> dict[
         why = ", ".join(f"{k} {v}" for k, v in (files.get("dropped_by_reason") or {}).items())
         reasons.append(f"{dropped} source image file(s) were not used ({why})")
     return {
-        "state": "partial" if reasons else "complete",
+        "state": ConversionState.PARTIAL if reasons else ConversionState.COMPLETE,
         "reasons": reasons,
         "failed_checks": [c["name"] for c in failed],
         "dropped_files": dropped,

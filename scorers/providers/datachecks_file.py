@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from registry.checks.status import CheckStatus
 from registry.fetch.lockfile import UNVERIFIED, lock_trust
 
 from ..evidence import EvidenceContext, EvidenceError, Outcome, Verification
 
 SCHEMA_PREFIX = "usreg-checks/"
-STATUSES = frozenset({"pass", "fail", "warn", "info", "skipped"})
+STATUSES = frozenset(CheckStatus)
 CONTRACT_CHECKS = {
     "loader_runs": "the converter ran over the fetched data",
     "counts_match": "the declared counts match the fetched data",
@@ -159,12 +160,12 @@ class DataChecksProvider:
         where = f"{found.path.parent.name}/checks.json"
         for name, check in sorted(found.checks.items()):
             status = check["status"]
-            if status in ("pass", "fail"):
-                outcome: Outcome = "verified" if status == "pass" else "contradicted"
+            if status in (CheckStatus.PASS, CheckStatus.FAIL):
+                outcome: Outcome = "verified" if status == CheckStatus.PASS else "contradicted"
                 summary = found.summary(name)
                 detail = f"{name}: {status}" + (f" ({summary})" if summary else "") + f" [{where}]"
                 out.append(Verification(f"checks:{name}", outcome, detail, self.name))
-        if found.status("subject_leakage") in ("pass", "fail"):
+        if found.status("subject_leakage") in (CheckStatus.PASS, CheckStatus.FAIL):
             out.append(
                 Verification(
                     "checks:subject-ids", "verified", f"the converted data carries subject ids [{where}]", self.name
@@ -177,7 +178,7 @@ class DataChecksProvider:
                     "checks:official-split", "verified", f"the conversion used the official split [{where}]", self.name
                 )
             )
-        if found.status("loader_runs") == "pass" and (found.path.parent / "croissant.json").is_file():
+        if found.status("loader_runs") == CheckStatus.PASS and (found.path.parent / "croissant.json").is_file():
             out.append(
                 Verification(
                     "checks:croissant", "verified", f"Croissant metadata written by the conversion [{where}]", self.name
@@ -198,7 +199,7 @@ class DataChecksProvider:
                 found = None
             usable = found is not None and self._usable(found)
             statuses[dataset_id] = found.status("subject_leakage") if found is not None and usable else None
-        leaking = sorted(i for i, s in statuses.items() if s == "fail")
+        leaking = sorted(i for i, s in statuses.items() if s == CheckStatus.FAIL)
         if leaking:
             return [
                 Verification(
@@ -208,7 +209,7 @@ class DataChecksProvider:
                     self.name,
                 )
             ]
-        if all(s == "pass" for s in statuses.values()):
+        if all(s == CheckStatus.PASS for s in statuses.values()):
             return [
                 Verification(
                     "checks:datasets-subject-leakage", "verified", "no subject leakage in: " + ", ".join(ids), self.name
