@@ -26,13 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 
-def _nn():
-    import torch
-    from torch import nn
-
-    return torch, nn
-
-
 @dataclass(frozen=True)
 class Architecture:
     build: Callable[[int], Any]
@@ -51,7 +44,9 @@ def _resnet_module(
     dilate=(False,) * 3,
     head_hidden: int | None = None,
 ):
-    torch, nn = _nn()
+    import torch
+    from torch import nn
+
     expansion = 4 if block == "bottleneck" else 1
 
     class BasicBlock(nn.Module):
@@ -143,7 +138,9 @@ _SONONET_CFG = {16: (16, 32, 64, 128, 128), 32: (32, 64, 128, 256, 256), 64: (64
 
 
 def _sononet(width: int, num_outputs: int):
-    torch, nn = _nn()
+    import torch
+    from torch import nn
+
     f = torch.nn.functional
     chans = _SONONET_CFG[width]
 
@@ -183,7 +180,9 @@ def _sononet(width: int, num_outputs: int):
 
 
 def _deeplabv3_resnet50(num_outputs: int):
-    torch, nn = _nn()
+    import torch
+    from torch import nn
+
     f = torch.nn.functional
 
     def cbr(cin, cout, k=1, dilation=1):

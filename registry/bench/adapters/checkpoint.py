@@ -48,7 +48,7 @@ def load_tensors(path: Path) -> Any:
     bound: list[tuple[type, str]] = []
     for _ in range(MAX_PLACEHOLDERS + 1):
         try:
-            with torch.serialization.safe_globals(bound):
+            with torch.serialization.safe_globals([*bound]):  # a list of the stub's own element type
                 return torch.load(str(path), map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as exc:
             name = refused_global(exc)
