@@ -187,7 +187,8 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str |
         else:
             _refresh_scores(app, catalog, index, fresh, wanted)
             if explain:
-                full = [index.score(i, catalog) for i in order]
+                # every wanted entry was just stored; one removed meanwhile (another usreg) is left out
+                full = [score for i in order if (score := index.score(i, catalog)) is not None]
             else:
                 summaries = _stored_summaries(index, wanted)
         if summaries is None:
