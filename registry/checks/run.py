@@ -142,10 +142,15 @@ def counts_match(rows: list[dict[str, Any]], metadata: dict[str, Any]) -> dict:
     split_counts = (entry.get("splits") or {}).get("counts") or {}
     split_units: dict[str, set[str]] = defaultdict(set)
     if split_counts:
+        from ..loaders.split_names import canonical_split  # lazy: the loaders import this module
+
         actual: dict[str, int] = defaultdict(int)
         for r in rows:
             actual[r["split"]] += 1
             split_units[r["split"]].add(r.get("source_file") or r["sample_id"])
+        for k in split_counts:  # a declared 'validation' is the converted 'val' (the loaders' canonical names)
+            if k not in actual and canonical_split(k) in actual:
+                actual[k], split_units[k] = actual[canonical_split(k)], split_units[canonical_split(k)]
         declared["splits"] = dict(split_counts)
         found["splits"] = {k: actual.get(k, 0) for k in split_counts}
         if sampled:

@@ -198,3 +198,15 @@ def test_nnus_neck_reports_bad_yolo_lines_and_unpaired_files(tmp_path, convert):
     assert ("annotation_unreadable", "NNUS/labels/0001.txt") in kinds
     assert ("missing_annotation", "NNUS/images/0002.jpg") in kinds
     assert ("missing_image", "NNUS/labels/0009.txt") in kinds
+
+
+def test_declared_validation_split_counts_match_the_converted_val_split(tmp_path, convert):
+    """The entry declares its published split as 'validation'; the loader names it 'val'; counts_match accepts both."""
+    entry = CATALOG.datasets["lung-us-3class-mendeley"]
+    expected = _lung_us_3class_mendeley(tmp_path / "stage")
+    _pack(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
+    splits = entry.splits.model_copy(update={"counts": {"train": 5, "validation": 1, "test": 2}})
+    counts = entry.counts.model_copy(update={"images": expected["samples"]})
+    out = convert(entry.model_copy(update={"splits": splits, "counts": counts}), tmp_path / "src")
+    check = out.checks["counts_match"]
+    assert check["status"] == "pass", check
