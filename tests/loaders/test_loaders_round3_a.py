@@ -185,9 +185,32 @@ def _tus_rec_2024(stage: Path) -> dict:
     }
 
 
+def _kidney_us_amas(stage: Path) -> dict:
+    # the authors' notebooks: one folder per class (Good, Bad, Null), patient id = '<name>-<n>of<m>' of the file name
+    names = {
+        "Good": ["case 7-1of2 (1).png", "case 7-1of2 (2).png", "case 9-2of3 (1).png"],
+        "Bad": ["case 7-1of2 (3).png", "case 12-1of1 (1).png"],
+        "Null": ["case 15-3of3 (1).png"],
+    }
+    seed = 0
+    for label, files in names.items():
+        for name in files:
+            seed += 1
+            save(stage / label / name, rgb(us_image(30, 40, 2600 + seed)))
+    return {
+        "samples": 6,
+        "split_kind": "seeded-subject",
+        "subjects": 4,
+        "subjects_of": {"case_7-1of2_3": "case 7-1of2", "case_15-3of3_1": "case 15-3of3"},
+        "labels": {"Good": 3, "Bad": 2, "Null": 1},
+        "label_classes": ["Good", "Bad", "Null"],
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "cactus": (CATALOG.datasets["cactus"], _cactus),
     "fugc": (CATALOG.datasets["fugc"], _fugc),
+    "kidney-us-amas": (CATALOG.datasets["kidney-us-amas"], _kidney_us_amas),
     "tud-thyroid": (CATALOG.datasets["tud-thyroid"], _tud_thyroid),
     "tus-rec-2024": (CATALOG.datasets["tus-rec-2024"], _tus_rec_2024),
     "tus-rec-2025": (CATALOG.datasets["tus-rec-2025"], _tus_rec_2025),
