@@ -6,6 +6,7 @@ import os
 import threading
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,22 @@ class FetchInterrupted(UsregError):
     exit_code = 130
 
 
+class FileStatus(StrEnum):
+    """What happened to one file (``FileOutcome.status``, the ``status`` of a file in ``usreg fetch --format json``)."""
+
+    DOWNLOADED = "downloaded"  # transferred in full and verified
+    RESUMED = "resumed"  # a kept ``.part`` was completed and the whole file verified
+    CACHED = "cached"  # already downloaded and recorded in the lock file: nothing transferred
+    INGESTED = "ingested"  # taken from --from-file and verified
+    DOWNLOAD = "download"  # dry run: would be downloaded (a kept ``.part`` reads "resume from <bytes>")
+
+
 @dataclass
 class FileOutcome:
     name: str
     path: Path
     size: int | None
-    status: str  # downloaded | resumed | cached | ingested | planned
+    status: FileStatus | str  # a FileStatus; a dry run of a kept .part: "resume from <bytes>"
     sha256: str | None = None
     trust: str | None = None  # host | entry | lock | tofu | unverified
     verified_by: list[str] = field(default_factory=list)
@@ -402,7 +413,7 @@ class _Run:
         record = lock.get(rf.name)
         cached = self._cached(rf, final, record, lock)
         if cached is not None:
-            self.reporter.file_done(rf.name, "cached", {"size": cached.size})
+            self.reporter.file_done(rf.name, FileStatus.CACHED, {"size": cached.size})
             return cached
         part = final.with_name(final.name + ".part")
         algorithms = {alg for alg, _, _ in rf.expected()}
@@ -459,7 +470,7 @@ class _Run:
             origin="download",
             md5=info.digests.get("md5"),
         )
-        status = "resumed" if info.resumed_from else "downloaded"
+        status = FileStatus.RESUMED if info.resumed_from else FileStatus.DOWNLOADED
         outcome = FileOutcome(
             rf.name,
             final,
@@ -499,7 +510,7 @@ class _Run:
                 rf.name,
                 final,
                 size,
-                "cached",
+                FileStatus.CACHED,
                 record.get("sha256"),
                 record.get("trust"),
                 record.get("verified_by", []),
@@ -526,7 +537,9 @@ class _Run:
             origin="cache",
             md5=digests.get("md5"),
         )
-        return FileOutcome(rf.name, final, size, "cached", digests["sha256"], trust, verified_by, 0, None, rf.host)
+        return FileOutcome(
+            rf.name, final, size, FileStatus.CACHED, digests["sha256"], trust, verified_by, 0, None, rf.host
+        )
 
     def _verify(
         self,
@@ -609,9 +622,13 @@ class _Run:
                 save=False,
             )
             outcomes.append(
-                FileOutcome(name, final, size, "ingested", digests["sha256"], trust, verified_by, 0, None, "from-file")
+                FileOutcome(
+                    name, final, size, FileStatus.INGESTED, digests["sha256"], trust, verified_by, 0, None, "from-file"
+                )
             )
-            self.reporter.file_done(name, "ingested", {"size": size, "sha256": digests["sha256"], "trust": trust})
+            self.reporter.file_done(
+                name, FileStatus.INGESTED, {"size": size, "sha256": digests["sha256"], "trust": trust}
+            )
         lock.save()
         return outcomes
 
@@ -720,7 +737,7 @@ def _fetch(run: _Run, paths: list[Path], dry_run: bool, jobs: int) -> FetchResul
                     name,
                     run.downloads / name,
                     rec.get("size"),
-                    "cached",
+                    FileStatus.CACHED,
                     rec.get("sha256"),
                     rec.get("trust"),
                     rec.get("verified_by", []),
@@ -806,12 +823,13 @@ def _dry_run(run: _Run, plan: FetchPlan, client: HttpClient) -> FetchResult:
             rf.size = client.probe_size(host_urls[0])
         final = run.downloads / rf.name
         part = final.with_name(final.name + ".part")
+        status: FileStatus | str
         if final.is_file() and lock and lock.get(rf.name):
-            status = "cached"
+            status = FileStatus.CACHED
         elif part.is_file():
             status = f"resume from {part.stat().st_size}"
         else:
-            status = "download"
+            status = FileStatus.DOWNLOAD
         files.append(FileOutcome(rf.name, final, rf.size, status, url=redact_url(rf.candidates[0].url), host=rf.host))
     total = plan.total_size
     message = (
