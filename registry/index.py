@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Index, delete, insert, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel, create_engine, select
+from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
 from .catalog import Catalog, content_hash, entry_files
 from .columns import SORTABLE
@@ -246,7 +247,8 @@ class RegistryIndex:
     # -- writing ---------------------------------------------------------------------------------------------
     def rebuild(self, catalog: Catalog, skipped: Sequence[str] = ()) -> None:
         seen, self._seen_hash = self._seen_hash, None
-        entries, facets = [], []
+        entries: list[dict[str, Any]] = []
+        facets: list[dict[str, Any]] = []
         for kind, items in (("dataset", catalog.datasets), ("model", catalog.models)):
             for entry in items.values():
                 entries.append(_entry_row(kind, entry, catalog))
@@ -259,7 +261,7 @@ class RegistryIndex:
             _bulk_insert(conn, EntryRow, entries)
             _bulk_insert(conn, FacetRow, facets)
             _bulk_insert(conn, ScoreRow, scores)
-            conn.execute(delete(Meta).where(Meta.key.in_(["content_hash", "skipped_files"])))
+            conn.execute(delete(Meta).where(col(Meta.key).in_(["content_hash", "skipped_files"])))
             conn.execute(
                 insert(Meta),
                 [
@@ -271,7 +273,7 @@ class RegistryIndex:
 
     def store_scores(self, rows: Sequence[dict[str, Any]]) -> None:
         with self.engine.begin() as conn:
-            conn.execute(delete(ScoreRow).where(ScoreRow.entry_id.in_([r["entry_id"] for r in rows])))
+            conn.execute(delete(ScoreRow).where(col(ScoreRow.entry_id).in_([r["entry_id"] for r in rows])))
             _bulk_insert(conn, ScoreRow, list(rows))
 
     def add_bench_results(self, rows: Iterable[dict[str, Any]]) -> int:
@@ -298,7 +300,8 @@ class RegistryIndex:
             from .errors import UsageError
 
             raise UsageError(f"cannot sort by {sort!r}", hint="choose one of: " + ", ".join(SORTABLE))
-        clauses, params = [], {}
+        clauses: list[str] = []
+        params: dict[str, Any] = {}
         if kind:
             clauses.append("e.kind = :kind")
             params["kind"] = kind
@@ -313,13 +316,13 @@ class RegistryIndex:
             clauses.append(
                 f"e.id IN (SELECT entry_id FROM facet WHERE facet = :fn{i} AND value IN ({', '.join(names)}))"
             )
-        for col, values in (("access", access), ("license", license)):
+        for column, values in (("access", access), ("license", license)):
             if values:
                 names = []
                 for j, value in enumerate(values):
-                    params[f"{col}{j}"] = value
-                    names.append(f":{col}{j}")
-                clauses.append(f"e.{col} IN ({', '.join(names)})")
+                    params[f"{column}{j}"] = value
+                    names.append(f":{column}{j}")
+                clauses.append(f"e.{column} IN ({', '.join(names)})")
         if text_query:
             for j, word in enumerate(text_query.lower().split()):
                 params[f"q{j}"] = f"%{word}%"
@@ -379,7 +382,7 @@ class RegistryIndex:
                 stmt = stmt.where(BenchResultRow.dataset_id == dataset_id)
             if model_id:
                 stmt = stmt.where(BenchResultRow.model_id == model_id)
-            return [r.model_dump() for r in session.exec(stmt.order_by(BenchResultRow.id))]
+            return [r.model_dump() for r in session.exec(stmt.order_by(col(BenchResultRow.id)))]
 
 
 def _entry_row(kind: str, entry, catalog: Catalog) -> dict[str, Any]:
@@ -433,7 +436,7 @@ def _bulk_insert(conn: Any, table: type[SQLModel], rows: Sequence[dict[str, Any]
     statement building for tens of thousands of rows). Column names come from the table, never from the data."""
     if not rows:
         return
-    known = set(table.__table__.columns.keys())
+    known = set(sa_inspect(table).columns.keys())
     columns = [c for c in rows[0] if c in known]
     sql = f"INSERT INTO {table.__tablename__} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     conn.exec_driver_sql(sql, [tuple(row.get(c) for c in columns) for row in rows])
