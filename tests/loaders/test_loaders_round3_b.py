@@ -210,3 +210,17 @@ def test_declared_validation_split_counts_match_the_converted_val_split(tmp_path
     out = convert(entry.model_copy(update={"splits": splits, "counts": counts}), tmp_path / "src")
     check = out.checks["counts_match"]
     assert check["status"] == "pass", check
+
+
+def test_usreg_fetch_from_file_with_the_downloaded_container_folder_then_load(tmp_path, run_cli, usreg_home):
+    """Azure Storage Explorer saves the AI_Ultrasound_dataset container as a folder; --from-file takes its contents."""
+    import registry
+
+    expected = _ultrabones100k(tmp_path / "stage")
+    result = run_cli(
+        "fetch", "ultrabones100k", "--from-file", str(tmp_path / "stage" / "AI_Ultrasound_dataset"), root=REPO_ROOT
+    )
+    assert result.exit_code == 0, result.output
+    ds = registry.load("ultrabones100k")
+    assert len(ds) == expected["samples"]
+    assert {t: dict(c) for t, c in ds.classes.items()} == expected["targets"]
