@@ -48,6 +48,8 @@ def test_camus_official_split_and_sequences(tmp_path, convert):
     assert set(np.unique(out.mask("patient0001_2CH_ED", "heart"))) == {0, 1, 2, 3}
     assert out.by_id["patient0002_4CH_ES"]["subject_id"] == "patient0002"
     assert '"imagequality": "Good"' in out.by_id["patient0001_2CH_ED"]["extra"]
+    # the half sequences are left out on purpose with frames: ed-es, not dropped (a complete conversion)
+    assert out.metadata["source_files"]["dropped"] == 0 and out.metadata["status"]["state"] == "complete"
     seq = convert(make_entry("camus", "camus", {"frames": "sequence"}), fx.root, version="seq")
     assert len(seq.rows) == fx.expected["sequence_samples"]
     assert sorted({r["frame"] for r in seq.rows}) == [0, 1, 2]

@@ -82,6 +82,9 @@ class Camus(Converter):
         wanted = {"ED", "ES"} if opts.frames == "ed-es" else {"SEQ"}
         for (patient, view, phase), files in sorted(groups.items()):
             if phase not in wanted:
+                why = "half sequences are converted with frames: sequence" if phase == "SEQ" else "frames: sequence"
+                for f in files.values():
+                    ctx.ignore_file(f, f"not converted with frames: {opts.frames} ({why})")
                 continue
             image, gt = files.get("image"), files.get("gt")
             sid = f"{patient}_{view}_{phase}"
