@@ -12,6 +12,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,13 @@ class BenchJob:
     prompt_options: dict[str, Any] = field(default_factory=dict)
 
 
+class RunStatus(StrEnum):
+    """The ``status`` of one run in ``usreg bench --format json``."""
+
+    OK = "ok"  # the job evaluated the model
+    FAILED = "failed"  # the job stopped; ``BenchOutcome.error`` says why
+
+
 @dataclass
 class BenchOutcome:
     dataset_id: str
@@ -82,6 +90,10 @@ class BenchOutcome:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def status(self) -> RunStatus:
+        return RunStatus.OK if self.ok else RunStatus.FAILED
 
     def metric(self, name: str) -> float | None:
         for r in self.rows:

@@ -254,7 +254,7 @@ def bench(
     err = console(stderr=True)
 
     def done(outcome) -> None:
-        state = "ok" if outcome.ok else f"FAILED: {outcome.error}"
+        state = outcome.status if outcome.ok else f"FAILED: {outcome.error}"
         err.print(f"{outcome.model_id} on {outcome.dataset_id} [{outcome.split}]: {state}", markup=False)
 
     with _progress(err) as progress:
@@ -280,7 +280,7 @@ def bench(
                 "ci": results.ci_text(row),
                 "images_per_s": round(o.images_per_second, 2) if o.images_per_second else None,
                 "run_id": o.run_id,
-                "status": "ok" if o.ok else "failed",
+                "status": o.status,
                 "error": o.error,
                 "hint": o.hint,
             }
