@@ -207,9 +207,25 @@ def _kidney_us_amas(stage: Path) -> dict:
     }
 
 
+def _gbusv(stage: Path) -> dict:
+    # the authors' UCL code: Data_64/<video>/<NNNNN>.jpg, the video = the frame's parent folder
+    seed = 0
+    for video, frames in (("Video_1", 3), ("Video_2", 2), ("Video_3", 2)):
+        for k in range(frames):
+            seed += 1
+            _jpeg(stage / "Data_64" / video / f"{k:05d}.jpg", rgb(us_image(30, 40, 2700 + seed)))
+    return {
+        "samples": 7,
+        "split_kind": "seeded-subject",
+        "subjects": 3,
+        "subjects_of": {"Video_1_00002": "Video_1", "Video_3_00000": "Video_3"},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "cactus": (CATALOG.datasets["cactus"], _cactus),
     "fugc": (CATALOG.datasets["fugc"], _fugc),
+    "gbusv": (CATALOG.datasets["gbusv"], _gbusv),
     "kidney-us-amas": (CATALOG.datasets["kidney-us-amas"], _kidney_us_amas),
     "tud-thyroid": (CATALOG.datasets["tud-thyroid"], _tud_thyroid),
     "tus-rec-2024": (CATALOG.datasets["tus-rec-2024"], _tus_rec_2024),
