@@ -14,9 +14,9 @@ from PIL import Image
 from .burned_in import burned_in_check
 from .dicom_phi import dicom_phi_check, find_dicom_files
 from .duplicates import duplicate_check
+from .status import STATUSES, CheckStatus
 
 SCHEMA = "usreg-checks/1"
-STATUSES = ("pass", "fail", "warn", "info", "skipped")
 CHECK_NAMES = (
     "loader_runs",
     "counts_match",
@@ -39,7 +39,7 @@ UNREADABLE_KINDS = {"unreadable", "missing_file", "unexpected_colour", "mask_val
 PAIR_KINDS = {"missing_mask", "missing_image", "missing_annotation"}
 
 
-def _check(name: str, status: str, summary: str, **details: Any) -> dict[str, Any]:
+def _check(name: str, status: CheckStatus, summary: str, **details: Any) -> dict[str, Any]:
     assert status in STATUSES
     return {"name": name, "status": status, "summary": summary, "details": details}
 
@@ -99,7 +99,7 @@ def loader_runs(rows: list[dict[str, Any]], problems: list[dict[str, Any]], meta
     counts: dict[str, int] = defaultdict(int)
     for p in problems:
         counts[p["kind"]] += 1
-    status = "fail" if not rows else ("warn" if bugs else "pass")
+    status = CheckStatus.FAIL if not rows else (CheckStatus.WARN if bugs else CheckStatus.PASS)
     summary = f"{len(rows)} samples converted"
     if errors:
         summary += f"; {len(errors)} problem(s) in the source reported"
@@ -162,8 +162,10 @@ def counts_match(rows: list[dict[str, Any]], metadata: dict[str, Any]) -> dict:
         if found["splits"][name] != n and not (sampled and found["split_sources"][name] == n):
             mismatches.append(f"split {name}: declared {n}, found {found['splits'][name]}")
     if not declared:
-        return _check("counts_match", "skipped", "the entry declares no counts to compare", declared={}, found={})
-    status = "fail" if mismatches else "pass"
+        return _check(
+            "counts_match", CheckStatus.SKIPPED, "the entry declares no counts to compare", declared={}, found={}
+        )
+    status = CheckStatus.FAIL if mismatches else CheckStatus.PASS
     summary = "; ".join(mismatches) if mismatches else "declared counts match the converted data"
     return _check("counts_match", status, summary, declared=declared, found=found)
 
@@ -184,7 +186,7 @@ def sizes_agree(dataset_dir: Path | None, rows: list[dict[str, Any]], problems: 
                 continue
             if size != (r["width"], r["height"]):
                 mismatched.append(r["sample_id"])
-    status = "fail" if mismatched else ("warn" if stated else "pass")
+    status = CheckStatus.FAIL if mismatched else (CheckStatus.WARN if stated else CheckStatus.PASS)
     if mismatched:
         summary = f"{len(mismatched)} mask(s) whose size differs from the image"
     elif stated:
@@ -204,7 +206,7 @@ def mask_values_in_class_map(
 ) -> dict:
     targets = metadata.get("targets") or {}
     if not any(r.get("masks") for r in rows):
-        return _check("mask_values_in_class_map", "skipped", "the dataset has no masks", bad={})
+        return _check("mask_values_in_class_map", CheckStatus.SKIPPED, "the dataset has no masks", bad={})
     bad: dict[str, list[int]] = {}
     for sid, per_target in mask_values.items():
         for target, values in per_target.items():
@@ -214,12 +216,12 @@ def mask_values_in_class_map(
                 bad[f"{sid}:{target}"] = extra
     off = _by_kind(problems, {"off_palette"})
     if bad:
-        status, summary = "fail", f"{len(bad)} mask(s) hold values outside their class map"
+        status, summary = CheckStatus.FAIL, f"{len(bad)} mask(s) hold values outside their class map"
     elif off:
-        status = "warn"
+        status = CheckStatus.WARN
         summary = f"{len(off)} source mask(s) had off-palette colours (set to background; see files)"
     else:
-        status, summary = "pass", "every mask value is in its target's class map"
+        status, summary = CheckStatus.PASS, "every mask value is in its target's class map"
     return _check(
         "mask_values_in_class_map",
         status,
@@ -240,7 +242,9 @@ def empty_mask_fraction(rows: list[dict[str, Any]], mask_values: dict[str, dict[
             if not [v for v in values if v != 0]:
                 t["empty"] += 1
     if not per_target:
-        return _check("empty_mask_fraction", "skipped", "the dataset has no masks", fraction=None, empty=0, total=0)
+        return _check(
+            "empty_mask_fraction", CheckStatus.SKIPPED, "the dataset has no masks", fraction=None, empty=0, total=0
+        )
     for t in per_target.values():
         t["fraction"] = round(t["empty"] / t["total"], 4) if t["total"] else None
     empty = sum(t["empty"] for t in per_target.values())
@@ -248,7 +252,7 @@ def empty_mask_fraction(rows: list[dict[str, Any]], mask_values: dict[str, dict[
     summary = ", ".join(f"{k}: {v['empty']}/{v['total']} empty" for k, v in sorted(per_target.items()))
     return _check(
         "empty_mask_fraction",
-        "info",
+        CheckStatus.INFO,
         summary,
         fraction=round(empty / total, 4) if total else None,
         empty=empty,
@@ -263,9 +267,9 @@ def subject_leakage(rows: list[dict[str, Any]]) -> dict:
         if r.get("subject_id"):
             splits_of[r["subject_id"]].add(r["split"])
     if not splits_of:
-        return _check("subject_leakage", "skipped", "the source gives no subject ids", leaking_subjects=[])
+        return _check("subject_leakage", CheckStatus.SKIPPED, "the source gives no subject ids", leaking_subjects=[])
     leaking = sorted(s for s, sp in splits_of.items() if len(sp) > 1)
-    status = "fail" if leaking else "pass"
+    status = CheckStatus.FAIL if leaking else CheckStatus.PASS
     summary = (
         f"{len(leaking)} subject(s) appear in more than one split"
         if leaking
@@ -286,7 +290,7 @@ def split_kind(metadata: dict[str, Any]) -> dict:
     kind = splits.get("kind", "unknown")
     return _check(
         "split_kind",
-        "info",
+        CheckStatus.INFO,
         f"{kind} split: {splits.get('counts')}",
         kind=kind,
         seed=splits.get("seed"),
@@ -297,14 +301,14 @@ def split_kind(metadata: dict[str, Any]) -> dict:
 
 def files_readable(problems: list[dict[str, Any]]) -> dict:
     bad = _by_kind(problems, UNREADABLE_KINDS)
-    status = "fail" if bad else "pass"
+    status = CheckStatus.FAIL if bad else CheckStatus.PASS
     summary = f"{len(bad)} unreadable or malformed file(s)" if bad else "every source file used could be read"
     return _check("files_readable", status, summary, files=_files(bad), count=len(bad))
 
 
 def pairs_complete(problems: list[dict[str, Any]]) -> dict:
     bad = _by_kind(problems, PAIR_KINDS)
-    status = "warn" if bad else "pass"
+    status = CheckStatus.WARN if bad else CheckStatus.PASS
     summary = (
         f"{len(bad)} image(s) without annotation or annotation(s) without image"
         if bad
@@ -318,7 +322,7 @@ def pairs_complete(problems: list[dict[str, Any]]) -> dict:
 
 def labels_in_class_map(problems: list[dict[str, Any]]) -> dict:
     bad = _by_kind(problems, {"unknown_label"})
-    status = "fail" if bad else "pass"
+    status = CheckStatus.FAIL if bad else CheckStatus.PASS
     summary = f"{len(bad)} label(s) not in the class map" if bad else "every label is in the class map"
     return _check(
         "labels_in_class_map",
@@ -333,7 +337,7 @@ def labels_in_class_map(problems: list[dict[str, Any]]) -> dict:
 def boxes_inside_image(problems: list[dict[str, Any]]) -> dict:
     bad = _by_kind(problems, {"box_outside"})
     dropped = [p for p in bad if p["severity"] == "error"]
-    status = "fail" if dropped else ("warn" if bad else "pass")
+    status = CheckStatus.FAIL if dropped else (CheckStatus.WARN if bad else CheckStatus.PASS)
     summary = (
         f"{len(dropped)} box(es) outside the image dropped, {len(bad) - len(dropped)} clipped"
         if bad
