@@ -33,11 +33,11 @@ class ChineseUsReportText(Converter):
     Options = CommonOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        tables = [f for f in ctx.files() if ANNOTATION.match(f.name)]
+        tables = [(f, m) for f in ctx.files() if (m := ANNOTATION.match(f.name))]
         if not tables:
             ctx.problem("missing_annotation", ctx.source_dir, "no new_<Organ>2.json annotation file")
-        for table in tables:
-            organ = ANNOTATION.match(table.name).group("organ")  # type: ignore[union-attr]
+        for table, m in tables:
+            organ = m.group("organ")
             images = table.parent / f"{organ}_report"
             try:
                 doc = json.loads(table.read_text(encoding="utf-8-sig"))

@@ -67,13 +67,12 @@ class EchonetLvh(Converter):
             points: list[tuple[float, float]] = []
             extra: dict[str, list[float | None]] = {}
             for line, row in sorted(rows, key=lambda r: r[1].get("Calc") or ""):
-                coords = [_num(row.get(k)) for k in ("X1", "Y1", "X2", "Y2")]
+                x1, y1, x2, y2 = coords = [_num(row.get(k)) for k in ("X1", "Y1", "X2", "Y2")]
                 calc = (row.get("Calc") or f"line{line}").strip()
                 extra[calc] = [_num(row.get("CalcValue")), *coords]
-                if None in coords:
+                if x1 is None or y1 is None or x2 is None or y2 is None:
                     ctx.problem("annotation_unreadable", table, f"line {line}: caliper end points missing", "warning")
                     continue
-                x1, y1, x2, y2 = (float(c) for c in coords)  # type: ignore[arg-type]
                 points += [(x1, y1), (x2, y2)]
             wanted = tuple(sorted(per_video[name]))
             yield Item(
