@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, TypedDict
 
-from registry.schema.vocab import Anatomy
+from registry.schema.vocab import Anatomy, EntryKind
 
 from .tiers import TIERS
 
@@ -91,14 +91,14 @@ def catalog_stats(catalog: Any, tiers: dict[str, str]) -> dict[str, Any]:
     kinds = Counter(d.kind for d in catalog.datasets.values())
     return {
         "datasets": len(catalog.datasets),
-        "collections": kinds.get("collection", 0),
+        "collections": kinds.get(EntryKind.collection, 0),
         "models": len(catalog.models),
         "facets": facets,
     }
 
 
 def _public(catalog: Any) -> list[Any]:
-    return [d for d in catalog.datasets.values() if d.kind == "dataset" and d.status != "unavailable"]
+    return [d for d in catalog.datasets.values() if d.kind == EntryKind.dataset and d.status != "unavailable"]
 
 
 def family_of(anatomy: str) -> str:

@@ -11,6 +11,7 @@ from ..errors import EXIT_ENVIRONMENT, EXIT_FINDINGS, NoSuchEntry, UsageError, U
 from ..fetch.errors import common_exit_code
 from ..home import ID_RE
 from ..paths import usreg_home
+from ..schema.vocab import EntryKind
 from .context import AppContext, pass_app
 from .output import console, emit_json, emit_rows
 
@@ -132,7 +133,7 @@ def fetch(
     failures: list[tuple[str, UsregError]] = []
     results = []
     for entry in entries:
-        if getattr(entry, "kind", None) == "collection" and not dry_run:
+        if getattr(entry, "kind", None) == EntryKind.collection and not dry_run:
             error = _fetch_collection(app, entry, files, executor, ray_address, fmt, keep_going)
             if error is not None:
                 failures.append((entry.id, error))

@@ -116,6 +116,6 @@ class Dataset(EntryBase):
     def _consistency(self) -> Dataset:
         if self.license and self.license.startswith("LicenseRef-") and not self.license_url:
             raise ValueError("a custom licence (LicenseRef-...) needs license_url")
-        if self.kind == "collection" and not self.relations.members:
+        if self.kind == EntryKind.collection and not self.relations.members:
             raise ValueError("a collection needs relations.members")
         return self

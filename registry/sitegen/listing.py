@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..schema.types import country_name
+from ..schema.vocab import EntryKind
 from .charts import TIER_COLOURS, TIER_TEXT, bar_chart, html_bar_chart
 from .context import Page, SiteContext
 from .entry_pages import fetch_support
@@ -145,7 +146,7 @@ def tier_legend(prefix: str) -> str:
 def home_page(ctx: SiteContext, chart_files: dict[str, tuple[str, str, str]]) -> Page:
     datasets, models = ctx.catalog.datasets, ctx.catalog.models
     open_count = sum(1 for d in datasets.values() if d.access == "open")
-    images = sum(d.counts.images or 0 for d in datasets.values() if d.kind == "dataset")
+    images = sum(d.counts.images or 0 for d in datasets.values() if d.kind == EntryKind.dataset)
     figures = []
     for name, (title, items, _, colours) in _chart_specs(ctx).items():
         _, caption, alt = chart_files[name]
