@@ -50,8 +50,8 @@ def redact_error(exc: UsregError) -> UsregError:
     exc.message = redact_text(exc.message)
     exc.hint = redact_text(exc.hint)
     exc.args = (exc.message,)
-    if isinstance(getattr(exc, "url", None), str):
-        exc.url = redact_url(exc.url)  # type: ignore[attr-defined]
+    if isinstance(exc, HostError):  # the one error that carries the URL it failed on
+        exc.url = redact_url(exc.url)
     return exc
 
 
