@@ -16,6 +16,7 @@ import yaml
 try:
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - libyaml is present in the PyYAML wheels
+    # mypy: the pure-Python loader is another class than the C one; either serves as the base below
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 

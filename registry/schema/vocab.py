@@ -145,6 +145,7 @@ class Access(StrEnum):
 
 
 #: a source's ``kind``: one per line of ``registry/hosts.py`` (a host module plus that line is all a new host adds)
+#: (mypy types only enums whose members are written out; these come from the host registry at import time)
 HostKind = StrEnum("HostKind", [(kind.replace("-", "_"), kind) for kind in HOSTS])  # type: ignore[misc]
 
 
