@@ -16,13 +16,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from ..clock import now_iso
 from ..errors import UsregError
 from ..home import trained_dir
 from .adapters import TRAINABLE, OutputClass, WeightsLoadError, build_builtin, build_for_model, builtin_id
 from .data import DatasetView, open_split
 from .metrics.bootstrap import DEFAULT_N_BOOT
 from .metrics.conventions import convention_for, get_convention
-from .provenance import code_version, device_name, membership_sha256, new_run_id, now_iso, packages_json
+from .provenance import code_version, device_name, membership_sha256, new_run_id, packages_json
 from .runner import evaluate
 
 log = logging.getLogger(__name__)

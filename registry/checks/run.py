@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ..clock import now_iso
 from .burned_in import burned_in_check
 from .dicom_phi import dicom_phi_check, find_dicom_files
 from .duplicates import duplicate_check
@@ -87,7 +87,7 @@ def run_checks(
         "schema": SCHEMA,
         "dataset": metadata.get("id"),
         "version": metadata.get("version"),
-        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "created": now_iso(zulu=True),
         "converter": {"name": converter.get("name"), "version": converter.get("version")},
         "checks": checks,
     }

@@ -15,13 +15,13 @@ import asyncio
 import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ..clock import now_iso
 from ..fetch.hosts import Host, declared
 from ..fetch.http import BROWSER_USER_AGENT, USER_AGENT, RetryBudget, redact_url, retry_after
 
@@ -158,7 +158,7 @@ def check_entries(entries, root: Path, **options) -> dict[str, list[LinkResult]]
     per_entry = {entry.id: entry_urls(entry) for entry in entries}
     unique = list(dict.fromkeys(u for urls in per_entry.values() for u in urls))
     results = asyncio.run(LinkChecker(**options).check_all(unique)) if unique else {}
-    checked = datetime.now(UTC).replace(microsecond=0).isoformat()
+    checked = now_iso()
     folder = root / "verification"
     folder.mkdir(exist_ok=True)
     out: dict[str, list[LinkResult]] = {}

@@ -13,13 +13,13 @@ Each record also has a ``trust_level``, the one thing scoring needs to know abou
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import threading
 from pathlib import Path
 from typing import Any
 
+from ..clock import now_iso
 from ..home import LOCK_FILE as LOCK_NAME
 from .errors import FetchError
 
@@ -47,10 +47,6 @@ def lock_trust(lock: Any) -> str:
     if not isinstance(files, dict) or not files:
         return UNVERIFIED
     return min((trust_level(r) for r in files.values()), key=_RANK.__getitem__)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 class Lockfile:
@@ -121,8 +117,8 @@ class Lockfile:
                 "host": host,
                 "url": url,
                 "origin": origin,
-                "first_seen": old.get("first_seen") if old.get("sha256") == sha256 else _now(),
-                "fetched": _now(),
+                "first_seen": old.get("first_seen") if old.get("sha256") == sha256 else now_iso(),
+                "fetched": now_iso(),
             }
             if md5:
                 entry["md5"] = md5

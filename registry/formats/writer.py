@@ -8,7 +8,6 @@ and removed by the next conversion) and an earlier complete version, if any, is 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -24,6 +23,7 @@ from filelock import FileLock
 
 from .. import __version__
 from ..checks.status import CheckStatus
+from ..clock import now_iso
 from ..home import lock_file
 from .coco import InstanceStore, category_table, write_coco
 from .croissant import build_croissant, write_croissant
@@ -41,10 +41,6 @@ from .manifest import MANIFEST_NAME, write_manifest
 METADATA_SCHEMA = "usreg-dataset/1"
 
 INSTANCES_NAME = ".coco-instances.jsonl"
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 class ConversionState(StrEnum):
@@ -194,7 +190,7 @@ class DatasetWriter:
             "schema": METADATA_SCHEMA,
             "id": self.dataset_id,
             "version": self.version,
-            "created": now_iso(),
+            "created": now_iso(zulu=True),
             "usreg_version": __version__,
             "converter": converter,
             "entry": entry.model_dump(mode="json", exclude_none=True),
