@@ -312,7 +312,8 @@ def cache() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 def cache_list(entry_id: str | None, fmt: str) -> None:
     """List cached datasets with the size of their downloads, source trees and converted data."""
-    from ..fetch.cache import check_id, list_cached
+    from ..fetch.cache import list_cached
+    from ..home import check_id
 
     if entry_id:
         check_id(entry_id)
@@ -336,7 +337,7 @@ def cache_list(entry_id: str | None, fmt: str) -> None:
 def cache_size(entry_id: str | None, fmt: str) -> None:
     """Disk used by the cache, per area and in total (hard links counted once)."""
     from ..fetch.cache import cache_size as size_of
-    from ..fetch.cache import check_id
+    from ..home import check_id
 
     if entry_id:
         check_id(entry_id)
@@ -364,7 +365,8 @@ def cache_size(entry_id: str | None, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def cache_clean(entry_id: str | None, version: str | None, what: str, yes: bool, fmt: str) -> None:
     """Remove cached data of one dataset (or of all)."""
-    from ..fetch.cache import check_id, clean
+    from ..fetch.cache import clean
+    from ..home import check_id
 
     if entry_id:
         check_id(entry_id)

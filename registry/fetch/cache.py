@@ -26,8 +26,6 @@ from .fstree import iter_tree, rmtree, tree_size
 
 AREAS = layout_of_home.AREAS
 WHAT = ("all", *layout_of_home.AREAS, "partial")
-check_id = layout_of_home.check_id
-check_version = layout_of_home.check_version
 
 
 def version_label(text: str) -> str:
@@ -137,9 +135,9 @@ def clean(home: Path, dataset_id: str | None = None, version: str | None = None,
     if what not in WHAT:
         raise UsageError(f"unknown cache area {what!r}", hint=f"choose one of {', '.join(WHAT)}")
     if dataset_id:
-        check_id(dataset_id)
+        layout_of_home.check_id(dataset_id)
     if version:
-        check_version(version)
+        layout_of_home.check_version(version)
     layout = Layout(home)
     targets = [r for r in list_cached(home, dataset_id) if not version or r["version"] == version]
     removed: list[str] = []

@@ -13,9 +13,10 @@ from typing import Any
 from filelock import Timeout
 
 from ..errors import UsregError
+from ..home import check_version
 from ..paths import usreg_home
 from ..schema import Dataset, Source, SourceFile
-from .cache import Layout, check_version, version_label
+from .cache import Layout, version_label
 from .client import Cancelled, HttpClient, RetriesExhausted
 from .errors import (
     ChecksumMismatch,

@@ -22,9 +22,6 @@ CHECKS_NAME = "checks.json"
 CROISSANT_NAME = "croissant.json"
 
 
-check_version_label = check_version  # the fetch cache and the datasets tree share one rule (registry.home)
-
-
 def complete_versions(home: Path, dataset_id: str) -> list[Path]:
     """Finished conversions of ``dataset_id``, newest first."""
     base = datasets_root(home) / dataset_id
@@ -34,15 +31,12 @@ def complete_versions(home: Path, dataset_id: str) -> list[Path]:
     return sorted(found, key=lambda p: (p / CHECKSUMS_NAME).stat().st_mtime, reverse=True)
 
 
-_ID = ID_RE
-
-
 def resolve_dataset_dir(home: Path, dataset_id: str, version: str | None = None) -> Path:
     """The directory of a converted dataset, or a clear error saying how to get it."""
-    if not _ID.match(dataset_id or ""):
+    if not ID_RE.match(dataset_id or ""):
         raise UsageError(f"{dataset_id!r} is not a dataset id", hint="ids are kebab-case, e.g. carotid-plaque")
     if version is not None:
-        check_version_label(version)
+        check_version(version)
         path = dataset_dir(home, dataset_id, version)
         if (path / CHECKSUMS_NAME).is_file():
             return path

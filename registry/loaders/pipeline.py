@@ -19,9 +19,8 @@ from typing import Any
 
 from .. import checks as data_checks
 from ..errors import UsregError
-from ..formats.layout import check_version_label
 from ..formats.writer import DatasetWriter
-from ..home import downloads_dir
+from ..home import check_version, downloads_dir
 from .base import ConvertContext, Converter, Item, Problem, parse_options, registry, safe_id
 from .patterns import IMAGE_EXTS, compile_pattern
 from .splits import apply_tables, assign_splits
@@ -65,7 +64,7 @@ def convert_entry(
             hint="add `loader: {name: <converter>, options: {...}}` to the entry; "
             "`python -c 'import registry.loaders as l; print(l.names())'` lists the converters",
         )
-    check_version_label(version)
+    check_version(version)
     converter_cls = get_converter(entry.loader.name)
     options = parse_options(converter_cls, entry.loader.options, where=f"{entry.id}: loader.options")
     source_dir = Path(source_dir)
