@@ -37,6 +37,7 @@ from typing import Any
 
 from .errors import UsageError, UsregError
 from .home import collection_dir, datasets_root
+from .ray_session import ray_session
 
 EXECUTORS = ("local", "ray")
 STATES = ("converted", "partial", "manual", "not-given", "no-loader", "unknown", "failed")
@@ -189,17 +190,7 @@ def run_tasks(
 
 
 def _run_ray(tasks, workers: int, address: str | None, on_done) -> list[MemberOutcome]:
-    try:
-        import ray
-    except ImportError as exc:
-        raise UsageError("--executor ray needs Ray", hint="pip install 'usreg[ray]'") from exc
-    started_here = not ray.is_initialized()
-    if started_here:
-        if address:
-            ray.init(address=address, log_to_driver=False)
-        else:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    try:
+    with ray_session(workers, address) as ray:
         remote = ray.remote(num_cpus=1)(run_member)
         refs = [remote.remote(t) for t in tasks]
         out = []
@@ -212,9 +203,6 @@ def _run_ray(tasks, workers: int, address: str | None, on_done) -> list[MemberOu
                 on_done(result)
             out.append(result)
         return out
-    finally:
-        if started_here:
-            ray.shutdown()
 
 
 def fetch_collection(

@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 
 from ..errors import UsageError
+from ..ray_session import ray_session
 from .jobs import BenchJob, BenchOutcome, run_job
 
 EXECUTORS = ("local", "ray")
@@ -62,17 +63,7 @@ def run_jobs(
 
 
 def _run_ray(jobs, workers: int, address: str | None, on_done) -> list[BenchOutcome]:
-    try:
-        import ray
-    except ImportError as exc:
-        raise UsageError("--executor ray needs Ray", hint="pip install 'usreg[ray]'") from exc
-    started_here = not ray.is_initialized()
-    if started_here:
-        if address:
-            ray.init(address=address, log_to_driver=False)
-        else:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    try:
+    with ray_session(workers, address) as ray:
         remote = ray.remote(num_cpus=1)(run_job)
         refs = [remote.remote(replace(job, workers=1)) for job in jobs]
         out = []
@@ -82,6 +73,3 @@ def _run_ray(jobs, workers: int, address: str | None, on_done) -> list[BenchOutc
                 on_done(result)
             out.append(result)
         return out
-    finally:
-        if started_here:
-            ray.shutdown()
