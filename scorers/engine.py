@@ -163,7 +163,8 @@ class Score:
             cached = self._dict = self._build_dict()
         return cached
 
-    def _build_dict(self) -> dict[str, Any]:
+    def _summary(self) -> dict[str, Any]:
+        """The fields the full and the compact form share, first in both."""
         return {
             "entry_id": self.entry_id,
             "kind": self.kind,
@@ -176,6 +177,11 @@ class Score:
             "max_points": self.rubric.total,
             "verification_level": self.verification_level,
             "limited_by": self.limited_by,
+        }
+
+    def _build_dict(self) -> dict[str, Any]:
+        return {
+            **self._summary(),
             "limits": [c.to_dict() for c in self._limits()],
             "criteria": [c.to_dict() for c in self.criteria],
             "groups": self.group_totals(),
@@ -192,17 +198,7 @@ class Score:
         if plan and "curator" in plan:
             plan = {k: v for k, v in plan.items() if k not in ("curator", "owner")}
         return {
-            "entry_id": self.entry_id,
-            "kind": self.kind,
-            "rubric_version": self.rubric.id,
-            "rubric_sha256": self.rubric.sha256,
-            "tier": self.tier,
-            "tier_rank": self.tier_rank,
-            "points_tier": self.points_tier,
-            "points": self.points,
-            "max_points": self.rubric.total,
-            "verification_level": self.verification_level,
-            "limited_by": self.limited_by,
+            **self._summary(),
             "limits": [c.to_compact() for c in self._limits()],
             "criteria": [c.to_compact() for c in self.criteria],
             "groups": [{k: v for k, v in g.items() if k != "title"} for g in self.group_totals()],
