@@ -183,12 +183,8 @@ def stats_markdown(stats: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def gaps_markdown(gaps: dict[str, Any]) -> str:
-    out = [f"Coverage of {gaps['datasets']} public datasets (collections not counted).", ""]
-    for facet, rows in gaps["coverage"].items():
-        out += [f"### {facet}", "", md_table(rows, ["value", "datasets", "open"]), ""]
-    out += ["### Gaps", ""]
-    out += [md_escape(n) for n in gaps["notes"]] + [""]
+def thin_task_rows(gaps: dict[str, Any]) -> list[dict[str, Any]]:
+    """The gaps table: anatomies with public datasets whose core tasks are thin, fewest datasets first."""
     rows = [
         {
             "anatomy": r["anatomy"],
@@ -200,6 +196,16 @@ def gaps_markdown(gaps: dict[str, Any]) -> str:
         if r["datasets"] > 0 and r["thin_tasks"]
     ]
     rows.sort(key=lambda r: (r["datasets"], r["anatomy"]))
+    return rows
+
+
+def gaps_markdown(gaps: dict[str, Any]) -> str:
+    out = [f"Coverage of {gaps['datasets']} public datasets (collections not counted).", ""]
+    for facet, rows in gaps["coverage"].items():
+        out += [f"### {facet}", "", md_table(rows, ["value", "datasets", "open"]), ""]
+    out += ["### Gaps", ""]
+    out += [md_escape(n) for n in gaps["notes"]] + [""]
+    rows = thin_task_rows(gaps)
     out += [
         f"Anatomies and their core tasks with fewer than {gaps['few']} public datasets:",
         "",

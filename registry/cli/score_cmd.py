@@ -327,17 +327,9 @@ def _gaps_table(data: dict) -> None:
     out.print(f"Coverage of {data['datasets']} public datasets (collections not counted)")
     for facet, rows in data["coverage"].items():
         emit_rows(rows, ["value", "datasets", "open"], "table", title=f"by {facet}")
-    rows = [
-        {
-            "anatomy": r["anatomy"],
-            "datasets": r["datasets"],
-            "open": r["open"],
-            "thin tasks": ", ".join(f"{t} {n}" for t, n in r["thin_tasks"].items()),
-        }
-        for r in data["anatomies"]
-        if r["datasets"] > 0 and r["thin_tasks"]
-    ]
-    rows.sort(key=lambda r: (r["datasets"], r["anatomy"]))
+    from scorers.report import thin_task_rows
+
+    rows = thin_task_rows(data)
     emit_rows(
         rows,
         ["anatomy", "datasets", "open", "thin tasks"],
