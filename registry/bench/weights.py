@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UsregError
+from ..formats.layout import sha256_file
 from .compat import RUNNABLE_WEIGHTS
-from .provenance import sha256_file
 
 
 def runnable_weights(model):
