@@ -106,22 +106,23 @@ class _Watchdog:
         )
 
 
-class _WatchedPool(urllib3.HTTPConnectionPool):
+class _Watched:
+    """Hands each connection a pool gives out to the current thread's watchdog, if any."""
+
     def _get_conn(self, timeout: float | None = None) -> Any:
-        conn = super()._get_conn(timeout)
+        conn = super()._get_conn(timeout)  # type: ignore[misc]  # a mixin: the pool class comes next in the MRO
         watchdog = getattr(_current, "watchdog", None)
         if watchdog is not None:
             watchdog.attach(conn)
         return conn
 
 
-class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
-    def _get_conn(self, timeout: float | None = None) -> Any:
-        conn = super()._get_conn(timeout)
-        watchdog = getattr(_current, "watchdog", None)
-        if watchdog is not None:
-            watchdog.attach(conn)
-        return conn
+class _WatchedPool(_Watched, urllib3.HTTPConnectionPool):
+    pass
+
+
+class _WatchedHTTPSPool(_Watched, urllib3.HTTPSConnectionPool):
+    pass
 
 
 def _map_error(exc: Exception, request: httpx.Request) -> httpx.TransportError:

@@ -196,6 +196,16 @@ def fetch_note(entry: Dataset) -> str:
     return f"<p class='usreg-fetch-note'>{how} {result}</p>"
 
 
+def _page_head(entry: Dataset | Model, score: Any) -> list[str]:
+    """The top of an entry page: title, the entry's wrapper, tier badge and id, description."""
+    return [
+        f'<h1 id="{esc(entry.id)}">{esc(entry.name)}</h1>',
+        '<div class="usreg-entry" data-entry-id="' + esc(entry.id) + '">\n',
+        f"<p class='usreg-badges'>{tier_badge(score)} <code>{esc(entry.id)}</code></p>",
+        f"<p>{esc(entry.description or '')}</p>",
+    ]
+
+
 def dataset_page(ctx: SiteContext, entry: Dataset) -> Page:
     score = ctx.scores.get(entry.id)
     prefix = "../"
@@ -207,10 +217,7 @@ def dataset_page(ctx: SiteContext, entry: Dataset) -> Page:
         licence += " " + link(entry.license_url, "(licence text)")
     sources = "".join(_source_item(s) for s in entry.sources)
     body = [
-        f'<h1 id="{esc(entry.id)}">{esc(entry.name)}</h1>',
-        '<div class="usreg-entry" data-entry-id="' + esc(entry.id) + '">\n',
-        f"<p class='usreg-badges'>{tier_badge(score)} <code>{esc(entry.id)}</code></p>",
-        f"<p>{esc(entry.description or '')}</p>",
+        *_page_head(entry, score),
         "<h2 id='fetch'>Get the data</h2>",
         _copy_block("fetch-cmd", f"usreg fetch {entry.id}", "command") if entry.sources else "",
         fetch_note(entry),
@@ -277,10 +284,7 @@ def model_page(ctx: SiteContext, entry: Model) -> Page:
         else "<p>No reported metrics recorded.</p>"
     )
     body = [
-        f'<h1 id="{esc(entry.id)}">{esc(entry.name)}</h1>',
-        '<div class="usreg-entry" data-entry-id="' + esc(entry.id) + '">\n',
-        f"<p class='usreg-badges'>{tier_badge(score)} <code>{esc(entry.id)}</code></p>",
-        f"<p>{esc(entry.description or '')}</p>",
+        *_page_head(entry, score),
         "<h2 id='availability'>Code, weights and licences</h2>",
         f"<p>{'<br>'.join(licences)}</p><ul>{weights}</ul>",
         "<h2 id='datasets'>Datasets</h2><ul>",
