@@ -38,6 +38,9 @@ class RubricError(UsregError):
     """A rubric file that cannot be used; the message lists every problem."""
 
 
+RUBRIC_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"  # criterion, gate and cap ids: kebab-case, like entry ids
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -54,7 +57,7 @@ class GroupSpec(_Strict):
 
 
 class CriterionSpec(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    id: str = Field(pattern=RUBRIC_ID_PATTERN)
     group: str
     title: str = Field(min_length=1)
     points: int = Field(gt=0)
@@ -75,7 +78,7 @@ class CriterionSpec(_Strict):
 
 
 class GateSpec(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    id: str = Field(pattern=RUBRIC_ID_PATTERN)
     tier: TierName
     title: str = Field(min_length=1)
     when: Condition
@@ -83,7 +86,7 @@ class GateSpec(_Strict):
 
 
 class CapSpec(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    id: str = Field(pattern=RUBRIC_ID_PATTERN)
     max_tier: TierName
     title: str = Field(min_length=1)
     when: Condition
