@@ -137,3 +137,19 @@ def test_counts_of_plain_images_still_compare_rows():
     rows = [{"sample_id": str(i), "split": "train", "subject_id": None, "frame": None} for i in range(5)]
     assert counts_match(rows, {"entry": {"counts": {"images": 5}}})["status"] == "pass"
     assert counts_match(rows, {"entry": {"counts": {"images": 6}}})["status"] == "fail"
+
+
+def test_a_held_out_split_missing_from_the_download_is_a_warning_not_a_failure():
+    """A challenge's hidden test set is declared but never downloadable: the conversion is still complete."""
+    from registry.checks.run import counts_match
+
+    sizes = {"train": 6, "val": 2}
+    rows = [
+        {"sample_id": f"{s}{i}", "split": s, "subject_id": None, "frame": None} for s in sizes for i in range(sizes[s])
+    ]
+    entry = {"counts": {"images": 12}, "splits": {"counts": {"train": 6, "val": 2, "test": 4}}}
+    check = counts_match(rows, {"entry": entry})
+    assert check["status"] == "warn" and "split test is not in the download" in check["summary"]
+    short = {"counts": {"images": 12}, "splits": {"counts": {"train": 7, "val": 2, "test": 4}}}
+    assert counts_match(rows, {"entry": short})["status"] == "fail"  # a present split still has to match
+    assert counts_match([], {"entry": entry})["status"] == "fail"  # nothing converted is no held-out set
