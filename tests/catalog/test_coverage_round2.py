@@ -102,8 +102,9 @@ def test_map_checker_rejects_bad_rows(catalog: Catalog):
 
 
 def test_outside_path_pattern():
-    assert OUTSIDE_PATH.search("see ../shared/research/x.csv")
-    assert OUTSIDE_PATH.search("copied from /work/shared/research")
+    assert OUTSIDE_PATH.search("see ../sibling-checkout/x.csv")
+    assert OUTSIDE_PATH.search("copied from /work/elsewhere/notes")
+    assert OUTSIDE_PATH.search("as in shared/notes.md")
     assert not OUTSIDE_PATH.search("https://github.com/tbrokowski/ultatron/blob/main/data/adapters/x.py")
 
 

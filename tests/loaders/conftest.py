@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tarfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +71,35 @@ def convert(usreg_home: Path):
         return Converted(convert_entry(entry, source, usreg_home, version, workers=workers))
 
     return run
+
+
+def pack_download(stage: Path, downloads: Path, src: Path) -> None:
+    """Package a staged layout as its host ships it, then unpack it with the fetch layer's extractor.
+
+    ``stage/<name>.zip/`` and ``stage/<name>.tar.xz|.tar.gz/`` folders become those archives in ``downloads`` and are
+    unpacked into ``src``; other files and folders are copied into ``src`` as they are.
+    """
+    from registry.fetch.extract import extract
+
+    downloads.mkdir(parents=True)
+    src.mkdir(parents=True)
+    for top in sorted(stage.iterdir()):
+        name = top.name.lower()
+        archive = downloads / top.name
+        if top.is_dir() and name.endswith(".zip"):
+            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+                for p in sorted(top.rglob("*")):
+                    if p.is_file():
+                        zf.write(p, p.relative_to(top).as_posix())
+        elif top.is_dir() and name.endswith((".tar.xz", ".tar.gz")):
+            with tarfile.open(archive, "w:xz" if name.endswith(".xz") else "w:gz") as tf:
+                for p in sorted(top.rglob("*")):
+                    if p.is_file():
+                        tf.add(p, p.relative_to(top).as_posix())
+        elif top.is_file():
+            shutil.copyfile(top, src / top.name)
+            continue
+        else:
+            shutil.copytree(top, src / top.name)
+            continue
+        extract(archive, src)

@@ -9,9 +9,6 @@ image labels; some also check subjects, labels and mask values.
 
 from __future__ import annotations
 
-import shutil
-import tarfile
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,38 +16,12 @@ import numpy as np
 import pytest
 
 from registry.catalog import load_catalog
-from registry.fetch.extract import extract
 from registry.schema import Dataset
 from tests.conftest import REPO_ROOT
 from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
+from tests.loaders.conftest import pack_download
 
 CATALOG = load_catalog(REPO_ROOT)
-
-
-def _pack(stage: Path, downloads: Path, src: Path) -> None:
-    """``stage/<name>.zip/`` and ``stage/<name>.tar.xz/`` folders become those archives, unpacked into ``src``."""
-    downloads.mkdir(parents=True)
-    src.mkdir(parents=True)
-    for top in sorted(stage.iterdir()):
-        name = top.name.lower()
-        archive = downloads / top.name
-        if top.is_dir() and name.endswith(".zip"):
-            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-                for p in sorted(top.rglob("*")):
-                    if p.is_file():
-                        zf.write(p, p.relative_to(top).as_posix())
-        elif top.is_dir() and name.endswith((".tar.xz", ".tar.gz")):
-            with tarfile.open(archive, "w:xz" if name.endswith(".xz") else "w:gz") as tf:
-                for p in sorted(top.rglob("*")):
-                    if p.is_file():
-                        tf.add(p, p.relative_to(top).as_posix())
-        elif top.is_file():
-            shutil.copyfile(top, src / top.name)
-            continue
-        else:
-            shutil.copytree(top, src / top.name)
-            continue
-        extract(archive, src)
 
 
 def _jpeg(path: Path, array: np.ndarray) -> None:
@@ -515,7 +486,7 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
     entry, build = LAYOUTS[entry_id]
     assert entry.loader is not None, f"{entry_id}: the catalog entry names no loader"
     expected = build(tmp_path / "stage")
-    _pack(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
+    pack_download(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
     out = convert(entry, tmp_path / "src")
 
     assert len(out.rows) == expected["samples"], out.problems()
@@ -596,7 +567,7 @@ def test_usreg_fetch_from_file_then_load(entry_id, args, tmp_path, run_cli, usre
 
     _, build = LAYOUTS[entry_id]
     expected = build(tmp_path / "stage")
-    _pack(tmp_path / "stage", tmp_path / "downloads", tmp_path / "unused")
+    pack_download(tmp_path / "stage", tmp_path / "downloads", tmp_path / "unused")
     args = list(args)
     for archive in sorted((tmp_path / "downloads").iterdir()):
         args += ["--from-file", str(archive)]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,30 +16,12 @@ import numpy as np
 import pytest
 
 from registry.catalog import load_catalog
-from registry.fetch.extract import extract
 from registry.schema import Dataset
 from tests.conftest import REPO_ROOT
 from tests.fixtures.builders._common import rgb, save, us_image
+from tests.loaders.conftest import pack_download
 
 CATALOG = load_catalog(REPO_ROOT)
-
-
-def _pack(stage: Path, downloads: Path, src: Path) -> None:
-    """``stage/<name>.zip/`` folders become those archives, unpacked into ``src``; other folders are copied."""
-    downloads.mkdir(parents=True)
-    src.mkdir(parents=True)
-    for top in sorted(stage.iterdir()):
-        if top.is_dir() and top.name.lower().endswith(".zip"):
-            archive = downloads / top.name
-            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-                for p in sorted(top.rglob("*")):
-                    if p.is_file():
-                        zf.write(p, p.relative_to(top).as_posix())
-            extract(archive, src)
-        elif top.is_dir():
-            shutil.copytree(top, src / top.name)
-        else:
-            shutil.copyfile(top, src / top.name)
 
 
 def _jpeg(path: Path, array: np.ndarray) -> None:
@@ -238,7 +219,7 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
     entry, build = LAYOUTS[entry_id]
     assert entry.loader is not None, f"{entry_id}: the catalog entry names no loader"
     expected = build(tmp_path / "stage")
-    _pack(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
+    pack_download(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
     out = convert(entry, tmp_path / "src")
 
     assert len(out.rows) == expected["samples"], out.problems()
@@ -309,7 +290,7 @@ def test_usreg_fetch_from_file_then_load(entry_id, archive, tmp_path, run_cli, u
         for top in sorted(stage.iterdir()):
             shutil.move(str(top), tmp_path / "wrapped" / archive / top.name)
         stage = tmp_path / "wrapped"
-    _pack(stage, tmp_path / "downloads", tmp_path / "unused")
+    pack_download(stage, tmp_path / "downloads", tmp_path / "unused")
     # the tiny trees cannot hold the entries' declared counts: the partial conversion is accepted knowingly
     args: list[str] = ["--keep-going"]
     for path in sorted((tmp_path / "downloads").iterdir()):

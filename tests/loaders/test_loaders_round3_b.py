@@ -8,8 +8,6 @@ two splits) and the class map of every mask target or of the image labels.
 
 from __future__ import annotations
 
-import shutil
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,30 +15,12 @@ import numpy as np
 import pytest
 
 from registry.catalog import load_catalog
-from registry.fetch.extract import extract
 from registry.schema import Dataset
 from tests.conftest import REPO_ROOT
 from tests.fixtures.builders._common import rgb, save, us_image
+from tests.loaders.conftest import pack_download
 
 CATALOG = load_catalog(REPO_ROOT)
-
-
-def _pack(stage: Path, downloads: Path, src: Path) -> None:
-    """``stage/<name>.zip/`` folders become those zips, unpacked into ``src``; other entries are copied as they are."""
-    downloads.mkdir(parents=True)
-    src.mkdir(parents=True)
-    for top in sorted(stage.iterdir()):
-        if top.is_dir() and top.name.lower().endswith(".zip"):
-            archive = downloads / top.name
-            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-                for p in sorted(top.rglob("*")):
-                    if p.is_file():
-                        zf.write(p, p.relative_to(top).as_posix())
-            extract(archive, src)
-        elif top.is_dir():
-            shutil.copytree(top, src / top.name)
-        else:
-            shutil.copyfile(top, src / top.name)
 
 
 def _jpeg(path: Path, array: np.ndarray) -> None:
@@ -138,7 +118,7 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
     entry, build = LAYOUTS[entry_id]
     assert entry.loader is not None, f"{entry_id}: the catalog entry names no loader"
     expected = build(tmp_path / "stage")
-    _pack(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
+    pack_download(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
     out = convert(entry, tmp_path / "src")
 
     assert len(out.rows) == expected["samples"], out.problems()
@@ -204,7 +184,7 @@ def test_declared_validation_split_counts_match_the_converted_val_split(tmp_path
     """The entry declares its published split as 'validation'; the loader names it 'val'; counts_match accepts both."""
     entry = CATALOG.datasets["lung-us-3class-mendeley"]
     expected = _lung_us_3class_mendeley(tmp_path / "stage")
-    _pack(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
+    pack_download(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
     splits = entry.splits.model_copy(update={"counts": {"train": 5, "validation": 1, "test": 2}})
     counts = entry.counts.model_copy(update={"images": expected["samples"]})
     out = convert(entry.model_copy(update={"splits": splits, "counts": counts}), tmp_path / "src")

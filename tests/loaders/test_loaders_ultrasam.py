@@ -8,7 +8,6 @@ class map of every target or of the image labels.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,32 +15,12 @@ import numpy as np
 import pytest
 
 from registry.catalog import load_catalog
-from registry.fetch.extract import extract
 from registry.schema import Dataset
 from tests.conftest import REPO_ROOT
 from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
+from tests.loaders.conftest import pack_download
 
 CATALOG = load_catalog(REPO_ROOT)
-
-
-def _pack(stage: Path, downloads: Path, src: Path) -> None:
-    """Each folder ``stage/<name>.zip/`` becomes that zip, unpacked by the fetch layer into ``src``; rest copied."""
-    import zipfile
-
-    downloads.mkdir(parents=True)
-    src.mkdir(parents=True)
-    for top in sorted(stage.iterdir()):
-        if top.is_dir() and top.name.lower().endswith(".zip"):
-            archive = downloads / top.name
-            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-                for p in sorted(top.rglob("*")):
-                    if p.is_file():
-                        zf.write(p, p.relative_to(top).as_posix())
-            extract(archive, src)
-        elif top.is_file():
-            shutil.copyfile(top, src / top.name)
-        else:
-            shutil.copytree(top, src / top.name)
 
 
 # --- layouts -------------------------------------------------------------------------------------------------------
@@ -586,7 +565,7 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
     entry, build = LAYOUTS[entry_id]
     assert entry.loader is not None, f"{entry_id}: the catalog entry names no loader"
     expected = build(tmp_path / "stage")
-    _pack(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
+    pack_download(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
     out = convert(entry, tmp_path / "src")
 
     assert len(out.rows) == expected["samples"], out.problems()
@@ -645,7 +624,7 @@ def test_usreg_fetch_from_file_then_load(entry_id, tmp_path, run_cli, usreg_home
 
     _, build = LAYOUTS[entry_id]
     expected = build(tmp_path / "stage")
-    _pack(tmp_path / "stage", tmp_path / "downloads", tmp_path / "unused")
+    pack_download(tmp_path / "stage", tmp_path / "downloads", tmp_path / "unused")
     (archive,) = sorted((tmp_path / "downloads").iterdir())
     result = run_cli("fetch", entry_id, "--from-file", str(archive), root=REPO_ROOT)
     assert result.exit_code == 1 and "counts_match" in result.output, result.output
