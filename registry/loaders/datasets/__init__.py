@@ -51,6 +51,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     stanford_thyroid_cineclip,
     stu_hospital,
     tdsc_abus_2023,
+    ted_echo,
     tn3k,
     tus_rec_2024,
     tus_rec_2025,
