@@ -121,7 +121,51 @@ def _fast_u_net(downloads: Path) -> dict:
     return expected
 
 
+def _npy(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, array)
+    return buf.getvalue()
+
+
+def _asus(downloads: Path) -> dict:
+    # UltraSam: ASUS.tar.gz -> ASUS/DataArrays.zip; the authors' notebook: DataArrays/q###_{ultrasound,segmentation}.npy
+    # ([frames, 128, 128, 1], floats in [0, 1]) and {ultrasound,segmentation}-test.npy
+    rng = np.random.default_rng(4100)
+    arrays: dict[str, bytes] = {}
+    for key, frames in (("q000", 3), ("q001", 2), ("test", 2)):
+        image = rng.random((frames, 16, 20, 1), dtype=np.float32)
+        image[0, 0, 0, 0] = 0.5  # -> 128
+        seg = np.zeros((frames, 16, 20, 1), np.float32)
+        seg[1:, 4:10, 5:12, 0] = 1.0  # frame 0 has no spine
+        names = ("ultrasound-test.npy", "segmentation-test.npy") if key == "test" else (
+            f"{key}_ultrasound.npy", f"{key}_segmentation.npy")  # fmt: skip
+        arrays[f"DataArrays/{names[0]}"] = _npy(image)
+        arrays[f"DataArrays/{names[1]}"] = _npy(seg)
+    import zipfile
+
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        for name, data in arrays.items():
+            zf.writestr(name, data)
+    downloads.mkdir(parents=True)
+    with tarfile.open(downloads / "ASUS.tar.gz", "w:gz") as tf:
+        info = tarfile.TarInfo("ASUS/DataArrays.zip")
+        info.size = len(inner.getvalue())
+        tf.addfile(info, io.BytesIO(inner.getvalue()))
+    return {
+        "samples": 7,
+        "splits": {"train": 5, "test": 2},
+        "subjects_of": {"q000_f00002": "q000", "q001_f00000": "q001", "test_f00001": None},
+        "frames_of": {"q000": [0, 1, 2], "test": [0, 1]},
+        "targets": {"spine": {0: "background", 1: "spine"}},
+        "masked": 7,
+        "mask_values": {"q000_f00000": {0}, "q000_f00001": {0, 1}, "test_f00001": {0, 1}},
+        "pixels": {"q001_f00000": ((0, 0), 128)},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "asus": (CATALOG.datasets["asus"], _asus),
     "fast-u-net": (CATALOG.datasets["fast-u-net"], _fast_u_net),
 }
 
@@ -164,6 +208,10 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
             got[row["label"]] = got.get(row["label"], 0) + 1
         assert got == expected["labels"]
         assert out.metadata["labels"] == expected["label_classes"]
+    for scan, frames in expected.get("frames_of", {}).items():
+        assert sorted(r["frame"] for r in out.rows if r["sample_id"].startswith(scan + "_f")) == frames, scan
+    for sid, ((y, x), value) in expected.get("pixels", {}).items():
+        assert out.image(sid)[y, x] == value, sid
     for sid, values in expected.get("mask_values", {}).items():
         row = out.by_id[sid]
         assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid
@@ -195,3 +243,24 @@ def test_tud_thyroid_declared_counts_agree_with_the_readme_layout():
     check = counts_match(rows, {"entry": entry.model_dump(mode="json", exclude_none=True)})
     assert check["status"] == "pass", check["summary"]
     assert "normal_thyroid/**/*" in " ".join(entry.loader.options["ignore"])  # the 53 are left out on purpose
+
+
+def test_asus_reports_unpaired_unreadable_and_mismatched_arrays_and_converts_the_others(tmp_path, convert):
+    base = tmp_path / "src" / "ASUS" / "DataArrays"
+    base.mkdir(parents=True)
+    good = np.zeros((2, 8, 8, 1), np.float32)
+    (base / "q000_ultrasound.npy").write_bytes(_npy(good))
+    (base / "q000_segmentation.npy").write_bytes(_npy(good))
+    (base / "q001_ultrasound.npy").write_bytes(_npy(good))  # no segmentation beside it
+    (base / "q002_ultrasound.npy").write_bytes(b"not a NumPy file")
+    (base / "q002_segmentation.npy").write_bytes(_npy(good))
+    (base / "q003_ultrasound.npy").write_bytes(_npy(good))
+    (base / "q003_segmentation.npy").write_bytes(_npy(np.zeros((3, 8, 8, 1), np.float32)))  # one frame more
+    out = convert(CATALOG.datasets["asus"], tmp_path / "src")
+    assert sorted(out.by_id) == ["q000_f00000", "q000_f00001"]
+    kinds = {(p["kind"], p["file"].rsplit("/", 1)[-1]) for p in out.problems()}
+    assert {
+        ("missing_mask", "q001_ultrasound.npy"),
+        ("unreadable", "q002_ultrasound.npy"),
+        ("size_mismatch", "q003_segmentation.npy"),
+    } <= kinds
