@@ -33,11 +33,15 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError, UsregError
 from .home import collection_dir, datasets_root
 from .ray_session import ray_session
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
+    from .schema import Dataset
 
 EXECUTORS = ("local", "ray")
 STATES = ("converted", "partial", "manual", "not-given", "no-loader", "unknown", "failed")
@@ -90,13 +94,13 @@ class CollectionResult:
 class MemberTask:
     """One member's work; picklable, so it can run in a spawned process or a Ray worker."""
 
-    entry: Any
+    entry: Dataset
     home: str
     from_paths: list[str] | None
     folder_given: bool
 
 
-def member_paths(folder: Path, entry: Any) -> list[Path]:
+def member_paths(folder: Path, entry: Dataset) -> list[Path]:
     """What ``folder`` holds for ``entry``: a sub-folder named by its id or an alias, else files named as its
     sources declare (or named by its id)."""
     names = {entry.id.lower(), *(a.lower() for a in getattr(entry, "aliases", []) or [])}
@@ -206,8 +210,8 @@ def _run_ray(tasks, workers: int, address: str | None, on_done) -> list[MemberOu
 
 
 def fetch_collection(
-    collection: Any,
-    catalog: Any,
+    collection: Dataset,
+    catalog: Catalog,
     home: Path,
     folder: Path | None = None,
     executor: str = "local",

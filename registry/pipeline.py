@@ -9,20 +9,24 @@ This module then hands the verified source tree to ``registry.loaders``, which w
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .fetch import FetchResult, fetch_dataset
 from .home import usreg_home
+from .schema import Model
+
+if TYPE_CHECKING:
+    from .schema import Entry
 
 
-def convert_fetched(entry: Any, result: FetchResult, home: Path, reporter: Any = None) -> tuple[Path | None, str]:
+def convert_fetched(entry: Entry, result: FetchResult, home: Path, reporter: Any = None) -> tuple[Path | None, str]:
     """Convert a fetched dataset's source tree; (the converted directory or None, a message for the user)."""
     source_dir = result.source_dir
     if source_dir is None:
         return None, result.message
-    if getattr(entry, "weights", None) is not None and getattr(entry, "sources", None) is None:
+    if isinstance(entry, Model):
         return None, f"weights of {entry.id} are in {source_dir}"
-    loader = getattr(entry, "loader", None)
+    loader = entry.loader
     no_loader = f"no loader for {entry.id} yet; raw files are in {source_dir}"
     if loader is None:
         return None, no_loader
@@ -37,7 +41,7 @@ def convert_fetched(entry: Any, result: FetchResult, home: Path, reporter: Any =
 
 
 def fetch_and_convert(
-    entry: Any, *, home: Path | None = None, reporter: Any = None, **fetch_options: Any
+    entry: Entry, *, home: Path | None = None, reporter: Any = None, **fetch_options: Any
 ) -> FetchResult:
     """``fetch_dataset`` (whose lock and connections are released when it returns), then ``convert_fetched``.
 

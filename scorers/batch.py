@@ -6,9 +6,12 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .engine import Scorer, gc_paused
+
+if TYPE_CHECKING:
+    from registry.catalog import Catalog
 
 PARALLEL_THRESHOLD = 1500  # below this, forking workers costs more than it saves
 
@@ -45,13 +48,13 @@ def _rows_for(ids: list[str]) -> list[dict[str, Any]]:
         return rows
 
 
-def _ordered_ids(catalog: Any, ids: Sequence[str] | None) -> list[str]:
+def _ordered_ids(catalog: Catalog, ids: Sequence[str] | None) -> list[str]:
     wanted = set(ids) if ids is not None else None
     return [i for items in (catalog.datasets, catalog.models) for i in items if wanted is None or i in wanted]
 
 
 def score_rows(
-    catalog: Any,
+    catalog: Catalog,
     ids: Sequence[str] | None = None,
     home: Path | None = None,
     workers: int | None = None,

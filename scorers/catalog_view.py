@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from registry.catalog import Catalog
+    from registry.schema import Dataset, Model
+    from registry.schema.model import ReportedMetric
 
 
 @dataclass
 class CatalogView:
-    catalog: Any
-    models_by_dataset: dict[str, list[Any]] = field(default_factory=dict)
-    metrics_by_dataset: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict)
+    catalog: Catalog | None
+    models_by_dataset: dict[str, list[Model]] = field(default_factory=dict)
+    metrics_by_dataset: dict[str, list[tuple[Model, ReportedMetric]]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, catalog: Any) -> CatalogView:
+    def build(cls, catalog: Catalog | None) -> CatalogView:
         view = cls(catalog=catalog)
         if catalog is None:
             return view
@@ -25,8 +30,8 @@ class CatalogView:
                     view.metrics_by_dataset.setdefault(metric.dataset, []).append((model, metric))
         return view
 
-    def datasets(self) -> dict[str, Any]:
+    def datasets(self) -> dict[str, Dataset]:
         return self.catalog.datasets if self.catalog is not None else {}
 
-    def models(self) -> dict[str, Any]:
+    def models(self) -> dict[str, Model]:
         return self.catalog.models if self.catalog is not None else {}

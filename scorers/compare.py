@@ -14,12 +14,15 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .tiers import TIER_RANK, TIERS
 
+if TYPE_CHECKING:
+    from registry.catalog import Catalog
 
-def score_with(catalog: Any, version: str, home: Path) -> dict[str, Any]:
+
+def score_with(catalog: Catalog, version: str, home: Path) -> dict[str, Any]:
     from .engine import Scorer, gc_paused
     from .rubric import load_rubric
 

@@ -14,13 +14,16 @@ A condition is a mapping; every key it has must hold (AND). ``any_of`` / ``all_o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .evidence import EvidenceBundle
 from .fields import FieldPath, field_stated, parse_path, values_at
 from .tiers import EVIDENCE_RANK, LEVEL_RANK
+
+if TYPE_CHECKING:
+    from registry.schema import Entry
 
 EvidenceKindName = Literal[
     "contradicted", "missing", "self-reported", "self-reported-with-evidence", "well-formed", "verified"
@@ -94,7 +97,7 @@ class Condition(BaseModel):
 class ConditionState:
     """What conditions are evaluated against."""
 
-    entry: Any
+    entry: Entry
     evidence: EvidenceBundle
     kinds: dict[str, str]
     level: str = "V0"

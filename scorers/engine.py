@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .catalog_view import CatalogView
 from .claims import CLAIMS
@@ -24,6 +24,10 @@ from .tiers import (
     WELL_FORMED,
     WITH_EVIDENCE,
 )
+
+if TYPE_CHECKING:
+    from registry.catalog import Catalog
+    from registry.schema import Entry
 
 
 @dataclass(slots=True)
@@ -235,7 +239,7 @@ class Score:
 
 
 def _claim(
-    criterion: Criterion, entry: Any, kind: str, coverage: Coverage, view: CatalogView
+    criterion: Criterion, entry: Entry, kind: str, coverage: Coverage, view: CatalogView
 ) -> tuple[bool, bool, list[str]]:
     """(stated, backed by an evidence URL, the stated field paths) for a criterion's claim."""
     if criterion.claim:
@@ -253,7 +257,7 @@ def _claim(
 
 def judge_criterion(
     criterion: Criterion,
-    entry: Any,
+    entry: Entry,
     kind: str,
     rubric: Rubric,
     bundle: EvidenceBundle,
@@ -320,7 +324,7 @@ def verification_level(rubric: Rubric, state: ConditionState) -> str:
     return level
 
 
-def _kind_of(entry: Any) -> str:
+def _kind_of(entry: Entry) -> str:
     from registry.schema import Model
 
     return "model" if isinstance(entry, Model) else "dataset"
@@ -331,7 +335,7 @@ class Scorer:
 
     def __init__(
         self,
-        catalog: Any,
+        catalog: Catalog | None,
         providers: Sequence[EvidenceProvider] | None = None,
         home: Path | None = None,
         rubrics: dict[str, Rubric] | None = None,
@@ -357,7 +361,7 @@ class Scorer:
             ctx = self._contexts[kind] = EvidenceContext(self.catalog, rubric, self.view)
         return ctx
 
-    def score(self, entry: Any, rubric: Rubric | None = None, bundle: EvidenceBundle | None = None) -> Score:
+    def score(self, entry: Entry, rubric: Rubric | None = None, bundle: EvidenceBundle | None = None) -> Score:
         kind = _kind_of(entry)
         rubric = rubric or self.rubric(kind)
         if rubric.kind != kind:
@@ -400,8 +404,8 @@ class Scorer:
 
 
 def score_entry(
-    entry: Any,
-    catalog: Any = None,
+    entry: Entry,
+    catalog: Catalog | None = None,
     rubric: Rubric | None = None,
     evidence: Sequence[EvidenceProvider] | EvidenceBundle | None = None,
     home: Path | None = None,
@@ -426,7 +430,7 @@ def gc_paused() -> Iterator[None]:
 
 
 def score_catalog(
-    catalog: Any,
+    catalog: Catalog,
     home: Path | None = None,
     ids: Sequence[str] | None = None,
     providers: Sequence[EvidenceProvider] | None = None,

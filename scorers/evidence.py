@@ -15,10 +15,11 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from registry.catalog import Catalog
+    from registry.schema import Entry
 
     from .catalog_view import CatalogView
     from .rubric import Rubric
@@ -63,7 +64,7 @@ class EvidenceProvider(Protocol):
     @property
     def keys(self) -> Mapping[str, str]: ...
 
-    def verify(self, entry: Any, kind: str, context: EvidenceContext) -> Iterable[Verification]:
+    def verify(self, entry: Entry, kind: str, context: EvidenceContext) -> Iterable[Verification]:
         """Verifications of ``entry`` (a Dataset or Model; ``kind`` is "dataset" or "model")."""
         ...
 
@@ -103,7 +104,7 @@ def pattern_is_known(pattern: str, keys: Iterable[str]) -> bool:
 
 
 def resolve_evidence(
-    entry: Any, kind: str, rubric: Rubric, providers: Sequence[EvidenceProvider], context: EvidenceContext
+    entry: Entry, kind: str, rubric: Rubric, providers: Sequence[EvidenceProvider], context: EvidenceContext
 ) -> EvidenceBundle:
     """Ask every provider about ``entry`` and group the answers by key and by the criteria that name each key."""
     bundle = EvidenceBundle()
@@ -136,5 +137,5 @@ class StaticEvidence:
         self.verifications = {k: list(v) for k, v in verifications.items()}
         self.keys = dict(keys or {})
 
-    def verify(self, entry: Any, kind: str, context: EvidenceContext) -> Iterable[Verification]:
+    def verify(self, entry: Entry, kind: str, context: EvidenceContext) -> Iterable[Verification]:
         return list(self.verifications.get(entry.id, ()))

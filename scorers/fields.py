@@ -11,9 +11,12 @@ import types
 import typing
 from collections.abc import Callable, Iterable
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from registry.schema import Entry
 
 FieldPath = tuple[str, ...]
 
@@ -112,7 +115,7 @@ def stated_reader(model_cls: type[BaseModel], path: FieldPath, require_true: boo
     getter = attrgetter(".".join(path))
     if require_true:
 
-        def read_true(entry: Any) -> bool:
+        def read_true(entry: Entry) -> bool:
             try:
                 return getter(entry) is True
             except AttributeError:
@@ -120,7 +123,7 @@ def stated_reader(model_cls: type[BaseModel], path: FieldPath, require_true: boo
 
         return read_true
 
-    def read(entry: Any) -> bool:
+    def read(entry: Entry) -> bool:
         try:
             value = getter(entry)
         except AttributeError:
@@ -130,7 +133,7 @@ def stated_reader(model_cls: type[BaseModel], path: FieldPath, require_true: boo
     return read
 
 
-def field_stated(entry: Any, path: FieldPath, require_true: bool = False) -> bool:
+def field_stated(entry: Entry, path: FieldPath, require_true: bool = False) -> bool:
     values = values_at(entry, path)
     if require_true:
         return any(v is True for v in values)
@@ -156,7 +159,7 @@ class Coverage:
         self._paths = frozenset(paths)
 
     @classmethod
-    def of(cls, entry: Any) -> Coverage:
+    def of(cls, entry: Entry) -> Coverage:
         return cls(f for item in getattr(entry, "evidence", ()) for f in item.fields)
 
     def covers(self, path: FieldPath) -> bool:

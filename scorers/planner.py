@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from registry.schema import Dataset
+
 from .claims import CURATOR_CLAIMS
 from .conditions import Condition, ConditionState, evaluate
 from .evidence import key_matches
@@ -31,6 +33,8 @@ from .tiers import (
 )
 
 if TYPE_CHECKING:
+    from registry.schema import Entry
+
     from .engine import Score
 
 UPGRADE_TARGETS = (SELF_REPORTED, WITH_EVIDENCE, WELL_FORMED, VERIFIED)
@@ -140,7 +144,7 @@ def _options(rubric: Rubric, criterion: Criterion, current: str) -> tuple[Action
     return tuple(a for a in found if not any(b.cost <= a.cost and b.gain > a.gain for b in found))
 
 
-def reading_sources(entry: Any) -> list[str]:
+def reading_sources(entry: Entry) -> list[str]:
     """The entry's own sources a curator can read for a missing fact, best first: its descriptor publication, the
     other publications, its evidence URLs, then its pages (paper, homepage, docs, code) and data sources."""
     found: list[str] = []
@@ -164,11 +168,11 @@ def reading_sources(entry: Any) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _possible_runs(entry: Any, kind: str, sources: list[str]) -> dict[str, bool]:
+def _possible_runs(entry: Entry, kind: str, sources: list[str]) -> dict[str, bool]:
     """Which runs can verify anything for this entry: a fetch needs a loader and a source whose bytes can be checked
     (a host that publishes checksums, or checksums in the entry); a link check needs a URL; the benchmark needs
     something to run (a loader, or weights)."""
-    if kind == "dataset":
+    if isinstance(entry, Dataset):
         checked = any(
             s.kind in FETCHABLE_HOSTS or (s.files and all(f.md5 or f.sha256 for f in s.files)) for s in entry.sources
         )
@@ -177,12 +181,12 @@ def _possible_runs(entry: Any, kind: str, sources: list[str]) -> dict[str, bool]
     else:
         fetch = bool(entry.trained_on or entry.evaluated_on)
         bench = bool(entry.weights)
-    links = bool(sources) or bool(getattr(entry, "dataset_doi", None) or getattr(entry, "archive_doi", None))
+    links = bool(sources) or bool(entry.dataset_doi if isinstance(entry, Dataset) else entry.archive_doi)
     return {"offline": True, "links": links, "checks": fetch, "bench": bench}
 
 
 class Planner:
-    def __init__(self, score: Score, entry: Any, state: ConditionState) -> None:
+    def __init__(self, score: Score, entry: Entry, state: ConditionState) -> None:
         self.score = score
         self.rubric: Rubric = score.rubric
         self.entry = entry
@@ -653,5 +657,5 @@ def _greedy_bound(groups: Sequence[tuple[Action, ...]], need: int) -> int:
     return sum(max(g, key=lambda a: a.gain).cost for g in groups)
 
 
-def plan_next_tier(score: Score, entry: Any, state: ConditionState) -> dict[str, Any] | None:
+def plan_next_tier(score: Score, entry: Entry, state: ConditionState) -> dict[str, Any] | None:
     return Planner(score, entry, state).plan()

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from registry.catalog import Catalog
 
 
 def needs_plan(score: dict[str, Any] | None) -> bool:
     return score is not None and score.get("planned") is False
 
 
-def fill_plans(catalog: Any, scores: dict[str, dict[str, Any]], home: Path | None = None) -> None:
+def fill_plans(catalog: Catalog, scores: dict[str, dict[str, Any]], home: Path | None = None) -> None:
     """Give every stored score in ``scores`` (entry id -> score dict) that lacks one its ``next_tier`` plan."""
     from .batch import score_rows
     from .stored import regroup

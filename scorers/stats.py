@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
+from registry.schema import Model
 from registry.schema.vocab import Anatomy, EntryKind
 
 from .tiers import TIERS
+
+if TYPE_CHECKING:
+    from registry.catalog import Catalog
+    from registry.schema import Dataset, Entry
 
 NOT_STATED = "(not stated)"
 STAT_FACETS = ("tier", "anatomy", "task", "species", "country", "year", "license", "access")
@@ -42,7 +47,7 @@ class _FamilyRow(TypedDict):
     thin_tasks: dict[str, int]
 
 
-def _values(entry: Any, kind: str, facet: str, tiers: dict[str, str]) -> list[str]:
+def _values(entry: Entry, kind: str, facet: str, tiers: dict[str, str]) -> list[str]:
     if facet == "tier":
         return [tiers.get(entry.id, NOT_STATED)]
     if facet == "anatomy":
@@ -51,7 +56,7 @@ def _values(entry: Any, kind: str, facet: str, tiers: dict[str, str]) -> list[st
         return list(entry.tasks) or [NOT_STATED]
     if facet == "year":
         return [str(entry.year)] if entry.year else [NOT_STATED]
-    if kind == "model":
+    if isinstance(entry, Model):
         if facet == "license":
             found = [x for x in (entry.weights_license, entry.code.license if entry.code else None) if x]
             return list(dict.fromkeys(found)) or [NOT_STATED]
@@ -75,7 +80,7 @@ def _order(facet: str, counter: Counter) -> list[str]:
     return sorted(counter, key=lambda v: (v == NOT_STATED, -counter[v], v))
 
 
-def catalog_stats(catalog: Any, tiers: dict[str, str]) -> dict[str, Any]:
+def catalog_stats(catalog: Catalog, tiers: dict[str, str]) -> dict[str, Any]:
     """Counts of datasets and models by tier, anatomy, task, species, country, year, licence and access."""
     facets: dict[str, list[dict[str, Any]]] = {}
     for facet in STAT_FACETS:
@@ -97,7 +102,7 @@ def catalog_stats(catalog: Any, tiers: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _public(catalog: Any) -> list[Any]:
+def _public(catalog: Catalog) -> list[Dataset]:
     return [d for d in catalog.datasets.values() if d.kind == EntryKind.dataset and d.status != "unavailable"]
 
 
@@ -115,7 +120,7 @@ def task_family(task: str) -> str:
     return task
 
 
-def coverage_gaps(catalog: Any, few: int = 3) -> dict[str, Any]:
+def coverage_gaps(catalog: Catalog, few: int = 3) -> dict[str, Any]:
     """Coverage by anatomy, task, species, country, licence and access, and the thin anatomy x task pairs."""
     datasets = _public(catalog)
     coverage: dict[str, list[dict[str, Any]]] = {}

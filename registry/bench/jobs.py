@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
 from ..errors import UsregError
@@ -26,6 +26,9 @@ from .metrics.conventions import convention_for, get_convention
 from .provenance import code_version, device_name, membership_sha256, new_run_id, packages_json
 from .runner import evaluate
 
+if TYPE_CHECKING:
+    from ..schema import Model
+
 log = logging.getLogger(__name__)
 
 
@@ -33,7 +36,7 @@ log = logging.getLogger(__name__)
 class ModelRef:
     """A catalog model (``entry`` set) or a built-in recipe (``builtin`` set)."""
 
-    entry: Any = None
+    entry: Model | None = None
     builtin: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     train: bool = False

@@ -5,12 +5,16 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NoSuchEntry, UsageError
 from . import compat
 from .adapters import BASELINES, TRAINABLE, builtin_id
 from .jobs import ModelRef
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+    from ..schema import Model
 
 
 @dataclass
@@ -108,7 +112,7 @@ def make_plan(
     return plan
 
 
-def recipe_of(model: Any) -> str | None:
+def recipe_of(model: Model) -> str | None:
     """The built-in recipe a model entry runs (``adapter: {name: builtin, options: {recipe: ...}}``), if any."""
     adapter = getattr(model, "adapter", None)
     if adapter is None or adapter.name != "builtin":
@@ -117,7 +121,7 @@ def recipe_of(model: Any) -> str | None:
     return str(recipe) if recipe else None
 
 
-def recipe_entry(catalog: Any, recipe: str, dataset_id: str) -> Any:
+def recipe_entry(catalog: Catalog, recipe: str, dataset_id: str) -> Any:
     """The one catalog model entry that is this recipe trained on this dataset, so that `--train RECIPE` results
     are stored under (and count for) that entry; None when no entry, or more than one, claims it."""
     owners = [m for m in catalog.models.values() if recipe_of(m) == recipe and dataset_id in (m.trained_on or [])]

@@ -115,7 +115,7 @@ def _with_rubrics(catalog: Catalog, wanted: list[str] | None, versions: dict[str
     for entry_id in _ordered(catalog, wanted):
         entry = catalog.datasets.get(entry_id) or catalog.models.get(entry_id)
         kind = "dataset" if entry_id in catalog.datasets else "model"
-        if kind in rubrics:
+        if entry is not None and kind in rubrics:
             out.append(scorer.score(entry).to_dict())
     return out
 

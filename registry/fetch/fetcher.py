@@ -8,7 +8,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import Timeout
 
@@ -39,6 +39,9 @@ from .progress import Reporter
 from .settings import FetchSettings
 from .sourcetree import build
 from .verify import first_mismatch, hash_file
+
+if TYPE_CHECKING:
+    from ..schema import Entry
 
 RESTRICTED_ACCESS = frozenset({"registration", "request", "challenge"})
 
@@ -119,7 +122,7 @@ class FetchResult:
         }
 
 
-def pick_version(entry: Any, version: str | None) -> str:
+def pick_version(entry: Entry, version: str | None) -> str:
     """--version (checked as given), else the entry's version, else the first source's version (both made
     directory-safe), else 'latest'."""
     if version:
@@ -132,7 +135,7 @@ def pick_version(entry: Any, version: str | None) -> str:
     return "latest"
 
 
-def _sources_of(entry: Any) -> list[Source]:
+def _sources_of(entry: Entry) -> list[Source]:
     if isinstance(entry, Dataset) or hasattr(entry, "sources"):
         return list(entry.sources)
     out = []
@@ -160,7 +163,7 @@ class _Run:
 
     def __init__(
         self,
-        entry: Any,
+        entry: Entry,
         home: Path,
         version: str,
         dest: Path | None,
@@ -655,7 +658,7 @@ class _Run:
 
 
 def fetch_dataset(
-    entry: Any,
+    entry: Entry,
     *,
     home: Path | None = None,
     version: str | None = None,

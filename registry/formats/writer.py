@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock
 
@@ -37,6 +37,9 @@ from .layout import (
     write_checksums,
 )
 from .manifest import MANIFEST_NAME, write_manifest
+
+if TYPE_CHECKING:
+    from ..schema import Dataset
 
 METADATA_SCHEMA = "usreg-dataset/1"
 
@@ -120,7 +123,7 @@ class DatasetWriter:
     def stage(
         self,
         *,
-        entry: Any,
+        entry: Dataset,
         converter: dict[str, Any],
         ctx: Any,
         rows: list[dict[str, Any]],
@@ -167,7 +170,7 @@ class DatasetWriter:
 
     def _metadata(
         self,
-        entry: Any,
+        entry: Dataset,
         converter: dict[str, Any],
         ctx: Any,
         rows: list[dict[str, Any]],

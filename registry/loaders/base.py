@@ -16,13 +16,16 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import UsregError
 from ..formats.sample import Box
 from .splits import SplitLists, Table
+
+if TYPE_CHECKING:
+    from ..schema import Dataset
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ _O = TypeVar("_O", bound="CommonOptions")
 class ConvertContext:
     """What a converter sees: the source tree, the entry, its validated options, and the problem log."""
 
-    def __init__(self, source_dir: Path, entry: Any, options: CommonOptions, dataset_id: str) -> None:
+    def __init__(self, source_dir: Path, entry: Dataset, options: CommonOptions, dataset_id: str) -> None:
         self.source_dir = Path(os.path.abspath(source_dir))
         self.entry = entry
         self.options = options

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,6 +11,9 @@ from . import decode
 from .base import ConvertContext, Decode
 from .split_names import SPLIT_ALIASES as SPLIT_ALIASES
 from .split_names import canonical_split as canonical_split
+
+if TYPE_CHECKING:
+    from ..schema import Dataset
 
 Encoding = Literal["binary", "index", "palette"]
 
@@ -58,7 +61,7 @@ def mask_decode(
 def palette_tuple(ctx: ConvertContext, spec: MaskSpec, target: str) -> tuple[tuple[int, int, int, int], ...]:
     if spec.palette:
         return tuple((c.color[0], c.color[1], c.color[2], c.id) for c in spec.palette)
-    coloured = [c for c in ctx.entry.annotation.classes if c.color]
+    coloured = [(c.color, c.id) for c in ctx.entry.annotation.classes if c.color]
     if not coloured:
         from ..errors import UsregError
 
@@ -66,10 +69,10 @@ def palette_tuple(ctx: ConvertContext, spec: MaskSpec, target: str) -> tuple[tup
             f"{ctx.dataset_id}: mask target '{target}' uses palette encoding but no colours are given",
             hint="give loader.options palette: [{color: [r, g, b], id: N}, ...] or `color` on annotation.classes",
         )
-    return tuple((c.color[0], c.color[1], c.color[2], c.id) for c in coloured)
+    return tuple((color[0], color[1], color[2], cid) for color, cid in coloured)
 
 
-def entry_classes(entry: Any) -> dict[int, str]:
+def entry_classes(entry: Dataset) -> dict[int, str]:
     """The entry's ``annotation.classes`` as {id: name} (empty if none)."""
     return {int(c.id): c.name for c in entry.annotation.classes}
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import checks as data_checks
 from ..errors import UsregError
@@ -25,6 +25,9 @@ from .base import ConvertContext, Converter, Item, Problem, parse_options, regis
 from .patterns import IMAGE_EXTS, compile_pattern
 from .splits import apply_tables, assign_splits
 from .worker import ItemResult, process_batch
+
+if TYPE_CHECKING:
+    from ..schema import Dataset
 
 TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 POOL_THRESHOLD = 48
@@ -49,7 +52,7 @@ def get_converter(name: str) -> type[Converter]:
 
 
 def convert_entry(
-    entry: Any,
+    entry: Dataset,
     source_dir: Path,
     home: Path,
     version: str,

@@ -2,8 +2,21 @@
 
 from .common import Evidence, Person, Publication, Source, SourceFile
 from .dataset import Dataset
+from .entry import JSON, Entry, JSONObject
 from .model import Model
 
 SCHEMA_FILES: dict[str, type[Dataset] | type[Model]] = {"dataset": Dataset, "model": Model}
 
-__all__ = ["SCHEMA_FILES", "Dataset", "Evidence", "Model", "Person", "Publication", "Source", "SourceFile"]
+__all__ = [
+    "JSON",
+    "SCHEMA_FILES",
+    "Dataset",
+    "Entry",
+    "Evidence",
+    "JSONObject",
+    "Model",
+    "Person",
+    "Publication",
+    "Source",
+    "SourceFile",
+]

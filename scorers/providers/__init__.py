@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .bench import BenchProvider, BenchRecord, records_from_results
 from .datachecks_file import DataChecksProvider, read_checks_file
@@ -12,12 +12,15 @@ from .fetchlock import FetchLockProvider
 from .links import LinkCheckProvider, read_link_report
 from .offline import OfflineProvider
 
+if TYPE_CHECKING:
+    from registry.catalog import Catalog
+
 log = logging.getLogger(__name__)
 
 BUILTIN_PROVIDER_CLASSES = (OfflineProvider, DataChecksProvider, FetchLockProvider, LinkCheckProvider, BenchProvider)
 
 
-def index_bench_results(catalog: Any, home: Path) -> list[dict[str, Any]]:
+def index_bench_results(catalog: Catalog | None, home: Path) -> list[dict[str, Any]]:
     """Benchmark results stored in the catalog's index, when that index exists under ``home`` (read only)."""
     if catalog is None:
         return []
@@ -33,7 +36,7 @@ def index_bench_results(catalog: Any, home: Path) -> list[dict[str, Any]]:
     return read_bench_results(catalog.root, ("dataset_id", "model_id", "split", "metric", "value", "run_id"))
 
 
-def default_providers(catalog: Any, home: Path | None = None, include_unverified: bool = False) -> list:
+def default_providers(catalog: Catalog | None, home: Path | None = None, include_unverified: bool = False) -> list:
     """Offline checks, data checks under ``home``, link checks under the catalog root, benchmark evidence.
 
     ``include_unverified`` lets data checks on unverified local bytes count (``usreg score --local``)."""

@@ -22,9 +22,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..evidence import EvidenceContext, EvidenceError, Verification
+
+if TYPE_CHECKING:
+    from registry.catalog import Catalog
+    from registry.schema import Entry
 
 RECORDS_SCHEMA = "usreg-bench-verifications/1"
 log = logging.getLogger(__name__)
@@ -80,12 +84,12 @@ def _metric_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def records_from_results(catalog: Any, results: Iterable[dict[str, Any]]) -> list[BenchRecord]:
+def records_from_results(catalog: Catalog | None, results: Iterable[dict[str, Any]]) -> list[BenchRecord]:
     """Reproduction records from benchmark results, for every metric a model entry reports on a registry dataset."""
     records = []
     models = catalog.models if catalog is not None else {}
     for row in results:
-        model = models.get(row.get("model_id"))
+        model = models.get(str(row.get("model_id")))
         if model is None:
             continue
         for metric in model.metrics:
@@ -130,7 +134,7 @@ class BenchProvider:
 
     @classmethod
     def from_sources(
-        cls, catalog: Any, home: Path | None, results: Iterable[dict[str, Any]] | None = None
+        cls, catalog: Catalog | None, home: Path | None, results: Iterable[dict[str, Any]] | None = None
     ) -> BenchProvider:
         records: list[BenchRecord] = []
         path = Path(home) / "bench" / "reproductions.json" if home else None
@@ -149,7 +153,7 @@ class BenchProvider:
                     found.append(row["dataset_id"])
         return provider
 
-    def verify(self, entry: Any, kind: str, context: EvidenceContext) -> Iterable[Verification]:
+    def verify(self, entry: Entry, kind: str, context: EvidenceContext) -> Iterable[Verification]:
         tol = context.rubric.params.reproduction_tolerance
         out = []
         records = self.by_model.get(entry.id, []) if kind == "model" else self.by_dataset.get(entry.id, [])

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from registry.checks.status import CheckStatus
 from registry.fetch.lockfile import UNVERIFIED, lock_trust
+from registry.schema import Dataset, Entry, Model
 
 from ..evidence import EvidenceContext, EvidenceError, Outcome, Verification
 
@@ -121,7 +122,7 @@ class DataChecksProvider:
         self._ids = {p.name for p in base.iterdir() if p.is_dir()} if base.is_dir() else set()
         self._cache: dict[str, ChecksFile | EvidenceError | None] = {}
 
-    def locate(self, dataset: Any) -> Path | None:
+    def locate(self, dataset: Dataset) -> Path | None:
         """The checks.json of the dataset's version; without a version, the most recent one present."""
         if dataset.id not in self._ids:
             return None
@@ -134,7 +135,7 @@ class DataChecksProvider:
             return found[0] if found else None
         return max(found, key=lambda p: (_created(p), p.parent.name))
 
-    def load(self, dataset: Any) -> ChecksFile | None:
+    def load(self, dataset: Dataset) -> ChecksFile | None:
         if dataset.id not in self._cache:
             path = self.locate(dataset)
             try:
@@ -146,8 +147,8 @@ class DataChecksProvider:
             raise cached
         return cached
 
-    def verify(self, entry: Any, kind: str, context: EvidenceContext) -> Iterable[Verification]:
-        if kind == "model":
+    def verify(self, entry: Entry, kind: str, context: EvidenceContext) -> Iterable[Verification]:
+        if isinstance(entry, Model):
             return self._model(entry, context)
         found = self.load(entry)
         return self._dataset(entry, found) if found and self._usable(found) else []
@@ -155,7 +156,7 @@ class DataChecksProvider:
     def _usable(self, found: ChecksFile) -> bool:
         return self.include_unverified or found.trust != UNVERIFIED
 
-    def _dataset(self, entry: Any, found: ChecksFile) -> list[Verification]:
+    def _dataset(self, entry: Dataset, found: ChecksFile) -> list[Verification]:
         out = []
         where = f"{found.path.parent.name}/checks.json"
         for name, check in sorted(found.checks.items()):
@@ -186,7 +187,7 @@ class DataChecksProvider:
             )
         return out
 
-    def _model(self, entry: Any, context: EvidenceContext) -> list[Verification]:
+    def _model(self, entry: Model, context: EvidenceContext) -> list[Verification]:
         known = context.view.datasets()
         ids = [i for i in dict.fromkeys([*entry.trained_on, *entry.evaluated_on]) if i in known]
         if not ids:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from registry.home import DOWNLOADS
 from registry.home import LOCK_FILE as LOCK_NAME
+from registry.schema import Dataset, Entry
 
 from ..evidence import EvidenceContext, Verification
 
@@ -50,7 +51,7 @@ class FetchLockProvider:
             else set()
         )
 
-    def locks(self, dataset: Any) -> list[Path]:
+    def locks(self, dataset: Dataset) -> list[Path]:
         if self.base is None or dataset.id not in self._ids:
             return []
         folder = self.base / dataset.id
@@ -59,8 +60,8 @@ class FetchLockProvider:
             return [path] if path.is_file() else []
         return sorted(folder.glob(f"*/{LOCK_NAME}"))[:16]
 
-    def verify(self, entry: Any, kind: str, context: EvidenceContext) -> Iterable[Verification]:
-        if kind != "dataset":
+    def verify(self, entry: Entry, kind: str, context: EvidenceContext) -> Iterable[Verification]:
+        if not isinstance(entry, Dataset):
             return []
         for path in self.locks(entry):
             files = read_lock(path)

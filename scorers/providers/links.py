@@ -18,7 +18,9 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
+
+from registry.schema import Dataset, Entry, Model
 
 from ..evidence import EvidenceContext, EvidenceError, Verification
 
@@ -62,8 +64,8 @@ def read_link_report(path: Path) -> LinkReport:
     return LinkReport(path=path, checked=str(checked)[:10], links=tuple(links))
 
 
-def _source_urls(entry: Any, kind: str) -> set[str]:
-    sources = entry.sources if kind == "dataset" else [w.source for w in entry.weights]
+def _source_urls(entry: Entry, kind: str) -> set[str]:
+    sources = entry.sources if isinstance(entry, Dataset) else [w.source for w in entry.weights]
     urls: set[str] = set()
     for source in sources:
         urls.update(u for u in [source.url, *source.mirrors, *(f.url for f in source.files)] if u)
@@ -88,7 +90,7 @@ class LinkCheckProvider:
             {p.stem for p in self.folder.glob("*.json")} if self.folder is not None and self.folder.is_dir() else set()
         )
 
-    def verify(self, entry: Any, kind: str, context: EvidenceContext) -> Iterable[Verification]:
+    def verify(self, entry: Entry, kind: str, context: EvidenceContext) -> Iterable[Verification]:
         if entry.id not in self._present or self.folder is None:
             return []
         report = read_link_report(self.folder / f"{entry.id}.json")
@@ -114,7 +116,7 @@ class LinkCheckProvider:
         prefix = "sources" if kind == "dataset" else "weights"
         sources = [lk for lk in report.links if lk.url in source_urls or lk.field.startswith(prefix)]
         out.extend(self._group("links:source-reachable", "source", sources, on))
-        doi = entry.dataset_doi if kind == "dataset" else entry.archive_doi
+        doi = entry.dataset_doi if isinstance(entry, Dataset) else entry.archive_doi
         if doi:
             resolver = f"https://doi.org/{doi}".lower()
             hits = [lk for lk in report.links if lk.url.lower() == resolver]
@@ -123,7 +125,7 @@ class LinkCheckProvider:
         if cited:
             hits = [lk for lk in report.links if lk.url.lower() in cited]
             out.extend(self._group("links:citation-resolves", "cited DOI", hits, on))
-        if kind == "model" and entry.code:
+        if isinstance(entry, Model) and entry.code:
             code = [lk for lk in report.links if lk.url == entry.code.url or lk.field.startswith("code")]
             out.extend(self._group("links:code-reachable", "code repository", code, on))
         return out

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable
+from typing import ClassVar
 
+from registry.schema import Dataset, Entry, Model, Source
 from registry.schema.types import ARXIV_PATTERN, DOI_PATTERN, is_spdx
 from registry.schema.vocab import OPEN_FORMATS
 
@@ -55,10 +56,13 @@ class OfflineProvider:
         {"offline:dataset-doi", "offline:citation", "offline:checksums", "offline:open-formats", "offline:archive-doi"}
     )
 
-    def verify(self, entry: Any, kind: str, context: EvidenceContext) -> Iterable[Verification]:
-        checks = _DATASET_CHECKS if kind == "dataset" else _MODEL_CHECKS
-        for check in checks:
-            result = check(entry, context)
+    def verify(self, entry: Entry, kind: str, context: EvidenceContext) -> Iterable[Verification]:
+        results = (
+            [check(entry, context) for check in _DATASET_CHECKS]
+            if isinstance(entry, Dataset)
+            else [check(entry, context) for check in _MODEL_CHECKS]
+        )
+        for result in results:
             if result is not None:
                 key, outcome, detail = result
                 yield Verification(key=key, outcome=outcome, detail=detail, source=self.name)
@@ -67,7 +71,7 @@ class OfflineProvider:
 Result = tuple[str, Outcome, str] | None
 
 
-def _paper_dois(entry: Any) -> set[str]:
+def _paper_dois(entry: Entry) -> set[str]:
     return {p.doi.lower() for p in entry.publications if p.doi}
 
 
@@ -76,7 +80,7 @@ def is_data_record_doi(doi: str) -> bool:
     return doi.lower().split("/", 1)[0] in DATA_REPOSITORY_PREFIXES
 
 
-def _doi_check(key: str, doi: str | None, entry: Any, what: str) -> Result:
+def _doi_check(key: str, doi: str | None, entry: Entry, what: str) -> Result:
     """Only the form of a DOI can be checked offline: a good one is well-formed, never verified."""
     if not doi:
         return None
@@ -91,15 +95,15 @@ def _doi_check(key: str, doi: str | None, entry: Any, what: str) -> Result:
     return key, "well-formed", f"{doi} is a well-formed DOI, distinct from the paper DOIs (its metadata not fetched)"
 
 
-def dataset_doi(entry: Any, context: EvidenceContext) -> Result:
+def dataset_doi(entry: Dataset, context: EvidenceContext) -> Result:
     return _doi_check("offline:dataset-doi", entry.dataset_doi, entry, "data")
 
 
-def archive_doi(entry: Any, context: EvidenceContext) -> Result:
+def archive_doi(entry: Model, context: EvidenceContext) -> Result:
     return _doi_check("offline:archive-doi", entry.archive_doi, entry, "archived release")
 
 
-def citation(entry: Any, context: EvidenceContext) -> Result:
+def citation(entry: Entry, context: EvidenceContext) -> Result:
     for pub in entry.publications:
         if pub.doi and _DOI.match(pub.doi):
             return "offline:citation", "well-formed", f"citable publication: doi {pub.doi} (syntax checked)"
@@ -108,8 +112,8 @@ def citation(entry: Any, context: EvidenceContext) -> Result:
     return None
 
 
-def _licences(entry: Any, kind: str) -> list[str]:
-    if kind == "dataset":
+def _licences(entry: Entry, kind: str) -> list[str]:
+    if isinstance(entry, Dataset):
         return [entry.license] if entry.license else []
     found = [entry.weights_license] if entry.weights_license else []
     if entry.code and entry.code.license:
@@ -117,7 +121,7 @@ def _licences(entry: Any, kind: str) -> list[str]:
     return found
 
 
-def spdx(entry: Any, context: EvidenceContext, kind: str) -> Result:
+def spdx(entry: Entry, context: EvidenceContext, kind: str) -> Result:
     stated = _licences(entry, kind)
     valid = [lic for lic in stated if is_spdx(lic)]
     if valid:
@@ -125,15 +129,15 @@ def spdx(entry: Any, context: EvidenceContext, kind: str) -> Result:
     return None
 
 
-def dataset_spdx(entry: Any, context: EvidenceContext) -> Result:
+def dataset_spdx(entry: Entry, context: EvidenceContext) -> Result:
     return spdx(entry, context, "dataset")
 
 
-def model_spdx(entry: Any, context: EvidenceContext) -> Result:
+def model_spdx(entry: Entry, context: EvidenceContext) -> Result:
     return spdx(entry, context, "model")
 
 
-def _source_checksums(sources: list[Any]) -> str | None:
+def _source_checksums(sources: list[Source]) -> str | None:
     """Why the files of one of ``sources`` can be verified on download, or None."""
     for source in sources:
         if source.kind in CHECKSUM_HOSTS:
@@ -143,7 +147,7 @@ def _source_checksums(sources: list[Any]) -> str | None:
     return None
 
 
-def _checksum_conflicts(sources: list[Any]) -> list[str]:
+def _checksum_conflicts(sources: list[Source]) -> list[str]:
     seen: dict[tuple[str, str], tuple[str, str]] = {}
     conflicts = []
     for source in sources:
@@ -158,7 +162,7 @@ def _checksum_conflicts(sources: list[Any]) -> list[str]:
     return conflicts
 
 
-def dataset_checksums(entry: Any, context: EvidenceContext) -> Result:
+def dataset_checksums(entry: Dataset, context: EvidenceContext) -> Result:
     conflicts = _checksum_conflicts(entry.sources)
     if conflicts:
         return "offline:checksums", "contradicted", "; ".join(conflicts)
@@ -166,7 +170,7 @@ def dataset_checksums(entry: Any, context: EvidenceContext) -> Result:
     return ("offline:checksums", "well-formed", why + " (not yet compared with downloaded bytes)") if why else None
 
 
-def model_checksums(entry: Any, context: EvidenceContext) -> Result:
+def model_checksums(entry: Model, context: EvidenceContext) -> Result:
     """A declared sha256 is a claim about bytes nobody has hashed here: well-formed, never verified."""
     for w in entry.weights:
         if w.sha256:
@@ -175,13 +179,13 @@ def model_checksums(entry: Any, context: EvidenceContext) -> Result:
     return ("offline:checksums", "well-formed", why + " (not yet compared with downloaded bytes)") if why else None
 
 
-def open_formats(entry: Any, context: EvidenceContext) -> Result:
+def open_formats(entry: Dataset, context: EvidenceContext) -> Result:
     if entry.formats and all(f in OPEN_FORMATS for f in entry.formats):
         return "offline:open-formats", "well-formed", "declared open formats: " + ", ".join(entry.formats)
     return None
 
 
-def used_by_model(entry: Any, context: EvidenceContext) -> Result:
+def used_by_model(entry: Dataset, context: EvidenceContext) -> Result:
     users = context.view.models_by_dataset.get(entry.id, [])
     if users:
         names = ", ".join(sorted(m.id for m in users)[:5])
@@ -189,7 +193,7 @@ def used_by_model(entry: Any, context: EvidenceContext) -> Result:
     return None
 
 
-def cross_references(entry: Any, context: EvidenceContext) -> Result:
+def cross_references(entry: Dataset, context: EvidenceContext) -> Result:
     rel = entry.relations
     refs = [*rel.family, *rel.derived_from, *rel.members]
     if not refs:
@@ -212,16 +216,16 @@ def _registry_refs(key: str, ids: list[str], context: EvidenceContext, what: str
     return key, "verified", f"{what} on registry dataset(s): " + ", ".join(ids)
 
 
-def trained_on_registry(entry: Any, context: EvidenceContext) -> Result:
+def trained_on_registry(entry: Model, context: EvidenceContext) -> Result:
     return _registry_refs("offline:trained-on-registry", entry.trained_on, context, "trained")
 
 
-def evaluated_on_registry(entry: Any, context: EvidenceContext) -> Result:
+def evaluated_on_registry(entry: Model, context: EvidenceContext) -> Result:
     ids = [*entry.evaluated_on, *(m.dataset for m in entry.metrics if m.dataset)]
     return _registry_refs("offline:evaluated-on-registry", ids, context, "evaluated")
 
 
-def external_validation(entry: Any, context: EvidenceContext) -> Result:
+def external_validation(entry: Model, context: EvidenceContext) -> Result:
     known = context.view.datasets()
     evaluated = {*entry.evaluated_on, *(m.dataset for m in entry.metrics if m.dataset)}
     external = sorted(d for d in evaluated - set(entry.trained_on) if d in known)
@@ -234,7 +238,7 @@ def external_validation(entry: Any, context: EvidenceContext) -> Result:
     return None
 
 
-_DATASET_CHECKS = (
+_DATASET_CHECKS: tuple[Callable[[Dataset, EvidenceContext], Result], ...] = (
     dataset_doi,
     citation,
     dataset_spdx,
@@ -243,7 +247,7 @@ _DATASET_CHECKS = (
     used_by_model,
     cross_references,
 )
-_MODEL_CHECKS = (
+_MODEL_CHECKS: tuple[Callable[[Model, EvidenceContext], Result], ...] = (
     archive_doi,
     citation,
     model_spdx,

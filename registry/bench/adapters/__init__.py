@@ -16,12 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import UsregError
 from ..preprocess import Spec
 from ..recipes import BASELINES, BUILTIN_PREFIX, BUILTINS, TRAINABLE, builtin_id
 from .base import Adapter, AdapterInfo, OutputClass, Prediction
+
+if TYPE_CHECKING:
+    from ...schema import Model
 
 __all__ = [
     "BASELINES",
@@ -63,7 +66,7 @@ def build_builtin(
     raise UsregError(f"unknown built-in model {name!r}", hint="choose one of: " + ", ".join(BUILTINS))
 
 
-def _output_kind(model: Any) -> str:
+def _output_kind(model: Model) -> str:
     """The kind of output the model's adapter returns; a clear error when neither the entry nor its tasks say."""
     from ..compat import output_kind
 

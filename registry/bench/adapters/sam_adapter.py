@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from ...errors import UsageError, UsregError
 from .base import AdapterInfo, PromptableAdapter, PromptedMask
 from .sam_keys import map_mmdet_keys
 from .sam_keys import map_segment_anything_keys as map_segment_anything_keys
+
+if TYPE_CHECKING:
+    from ...schema import Model
 
 # name -> SamConfig keyword arguments; the three published SAM sizes and a tiny one for tests and smoke runs.
 ARCHITECTURES: dict[str, dict[str, Any]] = {
@@ -297,7 +300,7 @@ class SamAdapter(PromptableAdapter):
         return out_masks
 
 
-def build_sam(model: Any, options: dict[str, Any], path: Path | None, digest: str | None, device: str) -> SamAdapter:
+def build_sam(model: Model, options: dict[str, Any], path: Path | None, digest: str | None, device: str) -> SamAdapter:
     """The adapter for a model entry with ``adapter: {name: sam, options: {architecture: ...}}``."""
     architecture = str(options.get("architecture") or "")
     info = AdapterInfo(

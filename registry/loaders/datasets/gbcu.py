@@ -44,7 +44,7 @@ def _read_list(ctx: ConvertContext, path: Path) -> list[tuple[int, str, str]]:
     return out
 
 
-def _boxes(ctx: ConvertContext, path: Path, name: str, entry: Any, categories: dict[str, int]) -> list[Box]:
+def _boxes(ctx: ConvertContext, path: Path, name: str, entry: object, categories: dict[str, int]) -> list[Box]:
     out = []
     bbs = entry.get("bbs", []) if isinstance(entry, dict) else []
     for k, bb in enumerate(bbs if isinstance(bbs, list) else []):

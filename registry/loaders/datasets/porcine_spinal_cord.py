@@ -42,10 +42,10 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
 
 
 def _palette(ctx: ConvertContext) -> tuple[dict[int, str], tuple[tuple[int, int, int, int], ...]]:
-    coloured = [c for c in ctx.entry.annotation.classes if c.color]
+    coloured = [(c, c.color) for c in ctx.entry.annotation.classes if c.color]
     if coloured:
-        names = {c.id: c.name for c in coloured}
-        return names, tuple((*c.color, c.id) for c in coloured)
+        names = {c.id: c.name for c, _ in coloured}
+        return names, tuple((color[0], color[1], color[2], c.id) for c, color in coloured)
     return {k: v[0] for k, v in PALETTE.items()}, tuple((*rgb, k) for k, (_, rgb) in PALETTE.items())
 
 
