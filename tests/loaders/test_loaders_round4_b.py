@@ -8,6 +8,7 @@ splits) and the class map of every mask target or of the image labels.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 from registry.catalog import load_catalog
 from registry.schema import Dataset
 from tests.conftest import REPO_ROOT
-from tests.fixtures.builders._common import us_image
+from tests.fixtures.builders._common import rgb, save, us_image
 from tests.loaders.conftest import pack_download
 
 CATALOG = load_catalog(REPO_ROOT)
@@ -68,7 +69,60 @@ def _ted_echo(stage: Path) -> dict:
     }
 
 
+def _avi(path: Path, frames: int, seed: int, h: int = 32, w: int = 48) -> None:
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", format="avi") as container:
+        stream = container.add_stream("mjpeg", rate=25)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuvj420p"
+        for k in range(frames):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb(us_image(h, w, seed + k)), format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def _psfh_mask(k: int) -> np.ndarray:
+    out = np.zeros((32, 48), np.uint8)
+    out[4:12, 6 + k : 20] = 1
+    out[14:28, 22:40] = 2
+    return out
+
+
+def _intrapartum_video_2026(stage: Path) -> dict:
+    """ultatron's tree: DatasetV3/{train,val,test}/videos/*.avi, seg/seg_info.csv, per-split mask names, landmarks."""
+    base = stage / "DatasetV3"
+    train, val, test = base / "train", base / "val", base / "test"
+    for n, (split, name) in enumerate(((train, "00001"), (train, "00002"), (val, "00101"), (test, "00201"))):
+        _avi(split / "videos" / f"{name}.avi", 6, 4100 + 10 * n)
+    (train / "train_info.csv").write_text("filename,frame_count,pos\n00001.avi,6,True\n00002.avi,6,False\n")
+    (train / "seg").mkdir(parents=True)
+    (train / "seg" / "seg_info.csv").write_text('filename,labeled_index\n00001.avi,"[1, 3]"\n00002.avi,\n')
+    save(train / "seg" / "00001" / "mask" / "00001_1_6.png", _psfh_mask(1))
+    save(train / "seg" / "00001" / "mask" / "00001_3_6.png", _psfh_mask(3))
+    landmark = {"ps_points": [["5", "7"], ["11", "19"]], "hsd_point": ["20", "30"], "aop_tangency": ["15", "25"]}
+    (train / "seg" / "landmark.json").write_text(json.dumps({"00001_1_6.png": {**landmark, "aop": "112.5"}}))
+    (val / "seg").mkdir(parents=True)
+    (val / "seg" / "seg_info.csv").write_text("filename,labeled_frame_index\n00101.avi,[2]\n")
+    save(val / "seg" / "00101_2.png", _psfh_mask(2))
+    (val / "seg" / "landmark.json").write_text("")  # an empty landmark file: no landmarks
+    (test / "seg").mkdir(parents=True)
+    (test / "seg" / "seg_info.csv").write_text("filename,labeled_frame_index\n00201.avi,4\n")
+    save(test / "seg" / "00201.png", _psfh_mask(0))
+    return {
+        "samples": 4,
+        "splits": {"train": 2, "val": 1, "test": 1},
+        "subjects": 3,
+        "subjects_of": {"00001_f3": "00001", "00201_f4": "00201"},
+        "targets": {"psfh": {0: "background", 1: "pubic symphysis", 2: "fetal head"}},
+        "mask_values": {"00101_f2": {0, 1, 2}},
+        "extra": {"00001_f1": {"aop": "112.5"}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "intrapartum-video-2026": (CATALOG.datasets["intrapartum-video-2026"], _intrapartum_video_2026),
     "ted-echo": (CATALOG.datasets["ted-echo"], _ted_echo),
 }
 
@@ -112,8 +166,6 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
         row = out.by_id[sid]
         assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid
     for sid, extra in expected.get("extra", {}).items():
-        import json
-
         got_extra = out.by_id[sid]["extra"]
         got_extra = json.loads(got_extra) if isinstance(got_extra, str) else got_extra
         assert {k: got_extra.get(k) for k in extra} == extra, sid
@@ -151,3 +203,42 @@ def test_ted_echo_ed_es_option_and_bad_sequences(tmp_path, convert):
     kinds = {(p["kind"], p["file"]) for p in out.problems()}
     assert ("size_mismatch", "database/patient002/patient002_4CH_sequence.mhd") in kinds
     assert ("missing_mask", "database/patient003/patient003_4CH_sequence.mhd") in kinds
+
+
+# --- intrapartum-video-2026 ----------------------------------------------------------------------------------------
+
+
+def test_intrapartum_frames_masks_and_landmarks(tmp_path, convert):
+    """The sample is the listed frame of the video, its mask the split's mask file, its points the [y, x] landmarks."""
+    _intrapartum_video_2026(tmp_path / "src")
+    out = convert(CATALOG.datasets["intrapartum-video-2026"], tmp_path / "src")
+    row = out.by_id["00001_f3"]
+    assert row["frame"] == 3
+    assert np.array_equal(out.mask("00001_f3", "psfh"), _psfh_mask(3))
+    got = out.image("00001_f3").astype(int)
+    grey = got if got.ndim == 2 else got[..., 0]
+    # MJPEG is lossy: the decoded frame is close to frame 3 of the video, not to its neighbours
+    errors = [np.abs(grey - us_image(32, 48, 4100 + k).astype(int)).mean() for k in range(6)]
+    assert int(np.argmin(errors)) == 3, errors
+    points = [(round(p["x"], 1), round(p["y"], 1)) for p in out.by_id["00001_f1"]["points"]]
+    assert points == [(7.0, 5.0), (19.0, 11.0), (30.0, 20.0), (25.0, 15.0)]
+    assert out.by_id["00001_f3"]["points"] == []  # no landmarks for that mask
+    # a video with no segmented frame is classification-only: no sample, and no error about it
+    assert not [r for r in out.rows if r["subject_id"] == "00002"]
+    assert not [p for p in out.problems() if "00002" in p["file"]]
+
+
+def test_intrapartum_reports_missing_masks_and_bad_index_cells(tmp_path, convert):
+    base = tmp_path / "src" / "DatasetV3" / "val"
+    _avi(base / "videos" / "00101.avi", 4, 4300)
+    _avi(base / "videos" / "00102.avi", 4, 4310)
+    (base / "seg").mkdir(parents=True)
+    (base / "seg" / "seg_info.csv").write_text('filename,labeled_frame_index\n00101.avi,"[0, 2]"\n00102.avi,two\n')
+    save(base / "seg" / "00101_0.png", _psfh_mask(0))
+    (base / "seg" / "landmark.json").write_text("[1, 2]")
+    out = convert(CATALOG.datasets["intrapartum-video-2026"], tmp_path / "src")
+    assert sorted(out.by_id) == ["00101_f0"]
+    kinds = {(p["kind"], p["file"]) for p in out.problems()}
+    assert ("missing_mask", "DatasetV3/val/videos/00101.avi") in kinds  # frame 2 has no mask
+    assert ("annotation_unreadable", "DatasetV3/val/seg/seg_info.csv") in kinds  # 'two' is not a frame index
+    assert ("annotation_unreadable", "DatasetV3/val/seg/landmark.json") in kinds

@@ -31,6 +31,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     gist514,
     hc18,
     hmc_qu,
+    intrapartum_video_2026,
     leg_3d_us,
     microseg,
     mimic_iv_echo,
