@@ -121,8 +121,49 @@ def _intrapartum_video_2026(stage: Path) -> dict:
     }
 
 
+def _luss_labels(seed: int) -> np.ndarray:
+    out = np.zeros((36, 44), np.uint8)
+    out[2:6, :] = 1  # rib
+    out[8:10, 4:40] = 2  # pleural line
+    out[16:18, 4:40] = 3  # A-line
+    out[10:34, 10 + seed % 4 : 14 + seed % 4] = 4  # B-line
+    out[10:34, 28:36] = 5  # B-line confluence
+    return out
+
+
+def _luss_phantom(stage: Path) -> dict:
+    """UltraSam's rule on the labelled archive: PNGs under a path containing 'masks' are label maps, paired by stem.
+
+    The archive's own folder names are not shown by that code; these two arrangements (and an RGB copy of a label
+    map) stand for any, since the pairing does not depend on them.
+    """
+    base = stage / "LUSS_phantom.zip" / "Labelled data"
+    for n, (split, stem) in enumerate((("train", "frame_0001"), ("train", "frame_0002"), ("test", "frame_0101"))):
+        save(base / split / "images" / f"{stem}.png", us_image(36, 44, 4400 + n))
+        labels = _luss_labels(n)
+        save(base / split / "masks" / f"{stem}.png", rgb(labels) if n == 1 else labels)
+    save(base / "test" / "frames" / "frame_0102.png", us_image(36, 44, 4410))
+    save(base / "test" / "test_masks" / "frame_0102.png", _luss_labels(3))
+    return {
+        "samples": 4,
+        "splits": {"train": 2, "test": 2},
+        "targets": {
+            "artefacts": {
+                0: "background",
+                1: "rib",
+                2: "pleural line",
+                3: "A-line",
+                4: "B-line",
+                5: "B-line confluence",
+            }
+        },
+        "mask_values": {"frame_0002": {0, 1, 2, 3, 4, 5}, "frame_0102": {0, 1, 2, 3, 4, 5}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "intrapartum-video-2026": (CATALOG.datasets["intrapartum-video-2026"], _intrapartum_video_2026),
+    "luss-phantom": (CATALOG.datasets["luss-phantom"], _luss_phantom),
     "ted-echo": (CATALOG.datasets["ted-echo"], _ted_echo),
 }
 
@@ -242,3 +283,25 @@ def test_intrapartum_reports_missing_masks_and_bad_index_cells(tmp_path, convert
     assert ("missing_mask", "DatasetV3/val/videos/00101.avi") in kinds  # frame 2 has no mask
     assert ("annotation_unreadable", "DatasetV3/val/seg/seg_info.csv") in kinds  # 'two' is not a frame index
     assert ("annotation_unreadable", "DatasetV3/val/seg/landmark.json") in kinds
+
+
+# --- luss-phantom --------------------------------------------------------------------------------------------------
+
+
+def test_luss_phantom_pairs_by_stem_and_reports_what_it_cannot_pair(tmp_path, convert):
+    base = tmp_path / "src" / "LUSS"
+    save(base / "images" / "a.png", us_image(36, 44, 4500))
+    save(base / "masks" / "a.png", _luss_labels(0))
+    save(base / "images" / "b.png", us_image(36, 44, 4501))  # no mask
+    save(base / "masks" / "c.png", _luss_labels(1))  # no frame
+    save(base / "images" / "d.png", us_image(36, 44, 4502))  # two frames share the stem d
+    save(base / "more" / "d.png", us_image(36, 44, 4503))
+    save(base / "masks" / "d.png", _luss_labels(2))
+    out = convert(CATALOG.datasets["luss-phantom"], tmp_path / "src")
+    assert sorted(out.by_id) == ["a"]
+    assert np.array_equal(out.mask("a", "artefacts"), _luss_labels(0))
+    assert out.metadata["splits"]["kind"] == "seeded-random"
+    kinds = {(p["kind"], p["file"]) for p in out.problems()}
+    assert ("missing_mask", "LUSS/images/b.png") in kinds
+    assert ("missing_image", "LUSS/masks/c.png") in kinds
+    assert ("ambiguous_pair", "LUSS/more/d.png") in kinds
