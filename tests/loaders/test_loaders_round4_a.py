@@ -20,7 +20,7 @@ from registry.catalog import load_catalog
 from registry.schema import Dataset
 from tests.conftest import REPO_ROOT
 from tests.fixtures.archives import make_rar5
-from tests.fixtures.builders._common import blob_mask, save, us_image
+from tests.fixtures.builders._common import blob_mask, save, us_image, zip_tree
 
 CATALOG = load_catalog(REPO_ROOT)
 
@@ -164,9 +164,69 @@ def _asus(downloads: Path) -> dict:
     }
 
 
+def _video(path: Path, frames: int, seed: int, h: int = 32, w: int = 48) -> None:
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        for k in range(frames):
+            frame = np.repeat(us_image(h, w, seed + k)[:, :, None], 3, axis=2)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def _brachial_plexus(downloads: Path) -> dict:
+    # GitHub's "Download ZIP" of the repository (top folder brachial_plexus-main/), as its file listing shows it
+    repo = downloads.parent / "repo"
+    data = repo / "data"
+
+    def jpeg_mask(path: Path, seed: int) -> None:
+        save(path, np.repeat(blob_mask(32, 48, seed)[:, :, None], 3, axis=2), fmt="JPEG", quality=90)
+
+    _video(data / "Butterfly" / "videos" / "b240.mp4", 25, 4200)
+    for k in range(25):  # every frame annotated: 20 of 25 sampled
+        jpeg_mask(data / "Butterfly" / "ac_masks" / "b240" / f"b240_{k:03d}.jpg", 4200 + k)
+    (data / "Butterfly" / "bb_annotations").mkdir(parents=True)
+    (data / "Butterfly" / "bb_annotations" / "b240.txt").write_text("0 10 10 20 20\n")
+    _video(data / "Sonosite" / "videos" / "s071.mp4", 4, 4300)
+    for k in range(4):
+        jpeg_mask(data / "Sonosite" / "ac_masks" / "s071" / f"s071_{k:03d}.jpg", 4300 + k)
+    for k in (1, 2):
+        jpeg_mask(data / "Sonosite" / "needle" / "needle_masks" / "s071" / f"s071_{k:03d}.jpg", 4350 + k)
+    (data / "Sonosite" / "needle" / "needle_masks" / "readme.md").write_text("masks of each video frame\n")
+    (data / "Sonosite" / "needle" / "needle_coordinates").mkdir(parents=True)
+    (data / "Sonosite" / "needle" / "needle_coordinates" / "s071.txt").write_text("1 10 10 30 30\n")
+    (data / "demo" / "P_021_09.txt").parent.mkdir(parents=True)
+    (data / "demo" / "P_021_09.txt").write_text("0 10 10 20 20\n")
+    jpeg_mask(data / "demo" / "P_021_09_masks" / "P_021_09_000.jpg", 4400)  # its video is not in the repository
+    save(data.parent / "other" / "high_gain.gif", us_image(32, 48, 4401), fmt="GIF")
+    downloads.mkdir(parents=True)
+    (downloads / "brachial_plexus-main.zip").write_bytes(zip_tree(repo, "brachial_plexus-main"))
+    return {
+        "samples": 24,
+        "split_kind": "seeded-subject",
+        "subjects": 2,
+        "subjects_of": {"b240_f00024": "b240", "s071_f00003": "s071"},
+        "frames_of": {
+            "b240": [0, 1, 3, 4, 5, 6, 8, 9, 10, 11, 13, 14, 15, 16, 18, 19, 20, 21, 23, 24],
+            "s071": [0, 1, 2, 3],
+        },
+        "targets": {"nerve": {0: "background", 1: "brachial plexus"}, "needle": {0: "background", 1: "needle"}},
+        "masked": 24,
+        "needle_frames": {"s071_f00001", "s071_f00002"},
+        "mask_values": {"b240_f00000": {0, 1}, "s071_f00002": {0, 1}},
+        "ignored": 5 + 1 + 1,  # 5 frames not sampled, the demo's masks without a video, the README's animation
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "asus": (CATALOG.datasets["asus"], _asus),
     "fast-u-net": (CATALOG.datasets["fast-u-net"], _fast_u_net),
+    "regional-us-brachial-plexus": (CATALOG.datasets["regional-us-brachial-plexus"], _brachial_plexus),
 }
 
 
@@ -208,6 +268,10 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
             got[row["label"]] = got.get(row["label"], 0) + 1
         assert got == expected["labels"]
         assert out.metadata["labels"] == expected["label_classes"]
+    if "needle_frames" in expected:
+        assert {r["sample_id"] for r in out.rows if any(m["target"] == "needle" for m in r["masks"])} == expected[
+            "needle_frames"
+        ]
     for scan, frames in expected.get("frames_of", {}).items():
         assert sorted(r["frame"] for r in out.rows if r["sample_id"].startswith(scan + "_f")) == frames, scan
     for sid, ((y, x), value) in expected.get("pixels", {}).items():
@@ -264,3 +328,20 @@ def test_asus_reports_unpaired_unreadable_and_mismatched_arrays_and_converts_the
         ("unreadable", "q002_ultrasound.npy"),
         ("size_mismatch", "q003_segmentation.npy"),
     } <= kinds
+
+
+def test_brachial_plexus_reports_frames_past_the_video_end_and_videos_without_masks(tmp_path, convert):
+    data = tmp_path / "src" / "data" / "Sonosite"
+    _video(data / "videos" / "s005.mp4", 3, 4500)
+    for k in range(5):  # frames 3 and 4 are past the end of the 3-frame video
+        save(data / "ac_masks" / "s005" / f"s005_{k:03d}.jpg", blob_mask(32, 48, 4500 + k), fmt="JPEG")
+    _video(data / "videos" / "s006.mp4", 2, 4510)  # no masks at all
+    out = convert(CATALOG.datasets["regional-us-brachial-plexus"], tmp_path / "src")
+    assert sorted(out.by_id) == ["s005_f00000", "s005_f00001", "s005_f00002"]
+    problems = {
+        (p["kind"], p.get("sample") or p.get("sample_id") or p["file"].rsplit("/", 1)[-1]) for p in out.problems()
+    }
+    assert {("unreadable", "s005_f00003"), ("unreadable", "s005_f00004"), ("missing_mask", "s006.mp4")} <= problems
+    usage = out.metadata["source_files"]
+    assert [d["file"].rsplit("/", 1)[-1] for d in usage["dropped_files"]] == ["s005.mp4"]  # named by failed frames
+    assert usage["dropped_by_reason"] == {"unreadable": 1}

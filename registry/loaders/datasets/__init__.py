@@ -44,6 +44,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     pocus_covid19,
     porcine_spinal_cord,
     regensburg_appendicitis,
+    regional_us_brachial_plexus,
     remind,
     remind2reg,
     resect,
