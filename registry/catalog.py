@@ -348,19 +348,20 @@ def _check_loaders(catalog: Catalog, targets: set[Path] | None) -> None:
     ]
     if not with_loader:
         return
-    from .loaders import validate_options
+    from .loaders import loader_problems
 
     for dataset, loader in with_loader:
-        for problem in validate_options(loader.name, loader.options):
-            line, column = catalog.document(dataset.id).position(("loader",))
+        for problem in loader_problems(loader.name, loader.options):
+            where = ("loader", *problem.path)
+            line, column = catalog.document(dataset.id).position(where)
             catalog.errors.append(
                 Finding(
                     file=relative(catalog.files[dataset.id], catalog.root),
                     line=line,
                     column=column,
-                    field="loader",
-                    message=problem,
-                    hint="see `registry/loaders/` for the converters and their options",
+                    field=".".join(str(x) for x in where),
+                    message=problem.message,
+                    hint=problem.hint or "see `registry/loaders/` for the converters and their options",
                     entry=dataset.id,
                 )
             )

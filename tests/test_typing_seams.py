@@ -1,16 +1,21 @@
-"""Typed seams, checked on the source with ``ast``: what crosses between modules is typed, not ``Any``.
+"""Typed seams: what crosses between modules is typed, not ``Any``, and checked before it is used.
 
 - a parameter or attribute that holds a catalog entry (``entry``, ``dataset``, ``model``) or the catalog itself is
-  annotated with ``registry.schema.Entry`` / ``Dataset`` / ``Model`` / ``registry.catalog.Catalog``, never ``Any``.
+  annotated with ``registry.schema.Entry`` / ``Dataset`` / ``Model`` / ``registry.catalog.Catalog``, never ``Any``
+  (checked on the source with ``ast``);
+- every converter declares its options type (``Options``), reads its options through it, and `usreg validate`
+  checks each entry's ``loader.options`` against it, naming the entry, the option and the allowed names.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT
+from registry.loaders.base import CommonOptions, ConvertContext, Converter, Item
+from tests.conftest import REPO_ROOT, minimal_dataset
 
 PACKAGES = ("registry", "scorers")
 # Names that hold an entry (or the catalog) wherever they appear in registry/ and scorers/.
@@ -88,7 +93,10 @@ def test_the_detector_finds_any_typed_entries() -> None:
 def test_no_entry_is_typed_any() -> None:
     offenders = []
     for path in _sources():
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        text = path.read_text(encoding="utf-8")
+        if "Any" not in text:
+            continue
+        tree = ast.parse(text, filename=str(path))
         rel = path.relative_to(REPO_ROOT).as_posix()
         offenders += [f"{rel}:{line}: {name}: Any" for line, name in any_typed_entries(tree, rel)]
     assert not offenders, (
@@ -96,3 +104,123 @@ def test_no_entry_is_typed_any() -> None:
         "registry.catalog.Catalog, narrowing with isinstance where kind-specific fields are read:\n  "
         + "\n  ".join(offenders)
     )
+
+
+# --- typed options per converter --------------------------------------------------------------------------------
+
+
+def _options_as_reads(tree: ast.AST) -> list[ast.expr]:
+    """The ``X`` of each ``<ctx>.options_as(X)`` call."""
+    return [
+        node.args[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "options_as"
+        and len(node.args) == 1
+    ]
+
+
+def _resolve(expr: ast.expr, namespace: dict[str, object]) -> object:
+    """A name or dotted name, looked up in ``namespace`` (None when it is neither)."""
+    if isinstance(expr, ast.Name):
+        return namespace.get(expr.id)
+    if isinstance(expr, ast.Attribute):
+        return getattr(_resolve(expr.value, namespace), expr.attr, None)
+    return None
+
+
+def options_misreads(classes: list[type], namespace: dict[str, object]) -> list[str]:
+    """Converters that read (``ctx.options_as(X)``) a model their ``Options`` is not: each fails at conversion time
+    although `usreg validate` accepted its options. ``namespace`` resolves the names (the converters' module)."""
+    import inspect
+    import textwrap
+
+    wrong = []
+    for cls in classes:
+        for expr in _options_as_reads(ast.parse(textwrap.dedent(inspect.getsource(cls)))):
+            read = _resolve(expr, namespace)
+            if not (isinstance(read, type) and issubclass(cls.Options, read)):
+                wrong.append(f"{cls.__module__}.{cls.__qualname__} reads {ast.unparse(expr)}")
+    return wrong
+
+
+def test_every_converter_declares_an_options_type_that_forbids_unknown_keys() -> None:
+    from registry.loaders import base
+
+    assert len(base.registry()) > 10
+    for name, cls in base.registry().items():
+        assert issubclass(cls.Options, base.CommonOptions), name
+        assert cls.Options.model_config.get("extra") == "forbid", f"{name}: {cls.Options.__name__} accepts any key"
+
+
+def test_converters_read_their_options_through_their_own_options_type() -> None:
+    import inspect
+    import sys
+
+    from registry.loaders import base
+
+    by_module: dict[str, list[type]] = {}
+    for cls in base.registry().values():
+        by_module.setdefault(cls.__module__, []).append(cls)
+    wrong = []
+    for module_name, classes in sorted(by_module.items()):
+        namespace = vars(sys.modules[module_name])
+        wrong += options_misreads(classes, namespace)
+        # helpers outside the classes read the options type of some converter of the same module
+        for expr in _options_as_reads(ast.parse(inspect.getsource(sys.modules[module_name]))):
+            read = _resolve(expr, namespace)
+            if not any(isinstance(read, type) and issubclass(c.Options, read) for c in classes):
+                wrong.append(f"{module_name} reads {ast.unparse(expr)}, which no converter there declares")
+    assert not wrong, "set `Options = <the model it reads>` on the converter:\n  " + "\n  ".join(wrong)
+
+
+class _Size(CommonOptions):
+    size: int = 1
+
+
+class _Declares(Converter):
+    name = "declares"
+    Options = _Size
+
+    def items(self, ctx: ConvertContext) -> Iterator[Item]:
+        ctx.options_as(_Size)
+        yield from ()
+
+
+class _Forgets(Converter):
+    name = "forgets"
+
+    def items(self, ctx: ConvertContext) -> Iterator[Item]:
+        ctx.options_as(_Size)
+        yield from ()
+
+
+def test_the_options_guard_finds_a_converter_reading_a_model_it_does_not_declare() -> None:
+    assert options_misreads([_Declares, _Forgets], globals()) == [f"{__name__}._Forgets reads _Size"]
+
+
+def test_validate_reports_an_unknown_option_at_its_line_with_the_allowed_names(catalog_root, run_cli) -> None:
+    options = {"images": "img/*.png", "mask": "gt/{stem}.png", "requre_masks": True}
+    path = catalog_root.dataset(minimal_dataset("typo", loader={"name": "image-mask-folders", "options": options}))
+    result = run_cli("validate", root=catalog_root.root)
+    assert result.exit_code == 1
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "requre_masks" in text)
+    assert f"typo.yaml:{line}:" in result.output
+    assert "[loader.options.requre_masks]" in result.output
+    assert (
+        "unknown option 'requre_masks' for loader 'image-mask-folders'; did you mean 'require_masks'?" in result.output
+    )
+    assert "options of 'image-mask-folders': seed, " in result.output and "require_masks" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_validate_reports_an_option_of_the_wrong_type(catalog_root, run_cli) -> None:
+    options = {"images": "img/*.png", "seed": "first"}
+    catalog_root.dataset(minimal_dataset("typed", loader={"name": "image-mask-folders", "options": options}))
+    catalog_root.dataset(minimal_dataset("fine", loader={"name": "image-mask-folders", "options": {"images": "*.png"}}))
+    result = run_cli("validate", "--format", "json", root=catalog_root.root)
+    assert result.exit_code == 1
+    errors = json.loads(result.output)["errors"]
+    assert [(e["entry"], e["field"]) for e in errors] == [("typed", "loader.options.seed")]
+    assert "option 'seed' of loader 'image-mask-folders': Input should be a valid integer" in errors[0]["message"]

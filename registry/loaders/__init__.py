@@ -20,12 +20,21 @@ from . import (  # noqa: F401  (importing registers the converters)
     generic_folders,
     generic_voc,
 )
-from .base import Converter, parse_options, registry
+from .base import Converter, OptionProblem, option_problems, registry
 from .pipeline import convert_entry, get_converter
 
 GENERIC = ("image-mask-folders", "class-folders", "coco", "pascal-voc", "csv-paths")
 
-__all__ = ["GENERIC", "Converter", "convert_entry", "get_converter", "names", "validate_options"]
+__all__ = [
+    "GENERIC",
+    "Converter",
+    "OptionProblem",
+    "convert_entry",
+    "get_converter",
+    "loader_problems",
+    "names",
+    "validate_options",
+]
 
 
 def names() -> list[str]:
@@ -33,10 +42,16 @@ def names() -> list[str]:
     return sorted(registry())
 
 
-def validate_options(name: str, options: dict[str, Any] | None) -> list[str]:
-    """Problems with a loader name and its options, as messages (empty when valid). For ``usreg validate``."""
+def loader_problems(name: str, options: dict[str, Any] | None) -> list[OptionProblem]:
+    """Problems with a loader name and its options, each with the path under ``loader`` it is about (``("name",)``
+    or ``("options", <option>, ...)``; empty when valid). For ``usreg validate``, which reports each at its line."""
     try:
-        parse_options(get_converter(name), options)
+        converter = get_converter(name)
     except UsregError as exc:
-        return [exc.message + (f" ({exc.hint})" if exc.hint else "")]
-    return []
+        return [OptionProblem(("name",), exc.message, exc.hint)]
+    return [OptionProblem(("options", *p.path), p.message, p.hint) for p in option_problems(converter, options)]
+
+
+def validate_options(name: str, options: dict[str, Any] | None) -> list[str]:
+    """``loader_problems`` as messages (empty when valid)."""
+    return [p.message + (f" ({p.hint})" if p.hint else "") for p in loader_problems(name, options)]

@@ -11,6 +11,7 @@ carries on; the problem list goes to ``metadata.json`` and feeds the data checks
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -231,7 +232,12 @@ class ConvertContext:
 
 
 class Converter:
-    """Base class. Subclasses set ``name``, ``summary``, optionally ``Options``, and implement ``items``."""
+    """Base class. Subclasses set ``name``, ``summary``, optionally ``Options``, and implement ``items``.
+
+    ``Options`` is the converter's options type: a ``CommonOptions`` subclass (extra keys forbidden) that an entry's
+    ``loader.options`` must satisfy. ``usreg validate`` checks every entry's options against it (``option_problems``),
+    so a wrong option is found before any download; ``items`` reads them with ``ctx.options_as(<its Options>)``.
+    """
 
     name: ClassVar[str]
     version: ClassVar[str] = "1.0"
@@ -304,19 +310,54 @@ def registry() -> dict[str, type[Converter]]:
     return _REGISTRY
 
 
+@dataclass(frozen=True)
+class OptionProblem:
+    """One thing wrong with an entry's ``loader.options``: where (the path under ``options``) and what."""
+
+    path: tuple[str | int, ...]
+    message: str
+    hint: str
+
+
+def option_problems(converter: type[Converter], options: dict[str, Any] | None) -> list[OptionProblem]:
+    """Check ``options`` against the converter's ``Options`` model without converting: one problem per bad option.
+
+    An unknown option names the nearest known one and every option the converter takes; a wrong type or value says
+    what was expected. ``usreg validate`` reports these at the option's line; ``parse_options`` raises them.
+    """
+    if options is not None and not isinstance(options, dict):
+        return [
+            OptionProblem((), f"loader '{converter.name}': options must be a mapping", "write options: {name: value}")
+        ]
+    try:
+        converter.Options.model_validate(options or {})
+    except ValidationError as exc:
+        known = list(converter.Options.model_fields)
+        allowed = f"options of '{converter.name}': {', '.join(known) or 'none'}"
+        out = []
+        for err in exc.errors():
+            loc = tuple(x for x in err["loc"] if isinstance(x, str | int))
+            name = ".".join(str(x) for x in loc) or "(options)"
+            if err["type"] == "extra_forbidden" and len(loc) == 1:
+                close = difflib.get_close_matches(str(loc[0]), known, n=1)
+                guess = f"; did you mean '{close[0]}'?" if close else ""
+                out.append(OptionProblem(loc, f"unknown option '{name}' for loader '{converter.name}'{guess}", allowed))
+            else:
+                out.append(OptionProblem(loc, f"option '{name}' of loader '{converter.name}': {err['msg']}", allowed))
+        return out
+    return []
+
+
 def parse_options(
     converter: type[Converter], options: dict[str, Any] | None, where: str = "loader.options"
 ) -> CommonOptions:
     """Validate an entry's ``loader.options`` against the converter's model, with a clear error."""
     try:
         return converter.Options.model_validate(options or {})
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = ".".join(str(x) for x in err["loc"]) or "(options)"
-            lines.append(f"{where}.{loc}: {err['msg']}")
-        known = ", ".join(converter.Options.model_fields) or "none"
-        raise UsregError(
-            f"invalid options for loader '{converter.name}':\n  " + "\n  ".join(lines),
-            hint=f"options known to '{converter.name}': {known}",
-        ) from None
+    except ValidationError:
+        problems = option_problems(converter, options)
+    lines = [f"{where}.{'.'.join(str(x) for x in p.path) or '(options)'}: {p.message}" for p in problems]
+    raise UsregError(
+        f"invalid options for loader '{converter.name}':\n  " + "\n  ".join(lines),
+        hint=problems[0].hint if problems else "",
+    )
