@@ -142,6 +142,9 @@ class ImageMaskFolders(Converter):
 class ClassFoldersOptions(CommonOptions):
     images: str = Field("{label}/{stem}.{ext}", description="Pattern with a {label} placeholder.")
     classes: list[str] | None = Field(None, description="Class names; default: the entry's classes, else folders.")
+    label_names: dict[str, str] | None = Field(
+        None, description="Folder name -> class name, where the source names a class differently from its folder."
+    )
     split_names: dict[str, str] | None = None
     subject: str | None = None
     colour: Colour = "auto"
@@ -163,8 +166,9 @@ class ClassFolders(Converter):
                 f"class-folders: the images pattern {opts.images!r} has no {{label}} placeholder",
                 hint="e.g. images: '{label}/{stem}.{ext}'",
             )
+        names = opts.label_names or {}
         declared = opts.classes or [n for n in entry_classes(ctx.entry).values() if n != "background"]
-        ctx.declare_labels(declared or sorted({m.groups["label"] for m in matches}))
+        ctx.declare_labels(declared or sorted({names.get(m.groups["label"], m.groups["label"]) for m in matches}))
         subject_rx = compile_subject(opts.subject)
         for match, sid in zip(matches, sample_ids(matches, ctx), strict=True):
             yield Item(
@@ -173,6 +177,6 @@ class ClassFolders(Converter):
                 source_file=ctx.rel(match.path),
                 split=canonical_split(match.groups["split"], opts.split_names) if "split" in match.groups else None,
                 subject_id=subject_of(match, subject_rx, ctx),
-                label=ctx.check_label(match.groups["label"], match.path, sid),
+                label=ctx.check_label(names.get(match.groups["label"], match.groups["label"]), match.path, sid),
                 colour=opts.colour,
             )

@@ -50,8 +50,22 @@ def _cactus(stage: Path) -> dict:
     return {
         "samples": 8,
         "split_kind": "seeded-random",
-        "labels": counts,
-        "label_classes": ["A4C", "SC", "PL", "PSAV", "PSMV", "Random"],
+        "labels": {
+            "A4C": 2,
+            "Subcostal": 1,
+            "Parasternal long-axis": 1,
+            "Parasternal short-axis aortic": 1,
+            "Parasternal short-axis mitral": 1,
+            "Random": 2,
+        },
+        "label_classes": [  # the entry's class names; the folders abbreviate them (SC, PL, PSAV, PSMV)
+            "A4C",
+            "Subcostal",
+            "Parasternal long-axis",
+            "Parasternal short-axis aortic",
+            "Parasternal short-axis mitral",
+            "Random",
+        ],
     }
 
 

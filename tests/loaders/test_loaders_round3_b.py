@@ -77,8 +77,8 @@ def _lung_us_3class_mendeley(stage: Path) -> dict:
     return {
         "samples": 8,
         "splits": {"train": 5, "val": 1, "test": 2},
-        "labels": {"covid": 3, "other": 2, "healthy": 3},
-        "label_classes": ["covid", "other", "healthy"],
+        "labels": {"COVID-19": 3, "other lung disease": 2, "healthy": 3},  # the entry's names for the folders
+        "label_classes": ["COVID-19", "other lung disease", "healthy"],
     }
 
 

@@ -19,7 +19,7 @@ from registry.catalog import load_catalog
 from registry.schema import Dataset
 from tests.conftest import REPO_ROOT
 from tests.fixtures.builders._common import rgb, save, us_image
-from tests.loaders.conftest import pack_download
+from tests.loaders.conftest import make_entry, pack_download
 
 CATALOG = load_catalog(REPO_ROOT)
 
@@ -305,3 +305,36 @@ def test_luss_phantom_pairs_by_stem_and_reports_what_it_cannot_pair(tmp_path, co
     assert ("missing_mask", "LUSS/images/b.png") in kinds
     assert ("missing_image", "LUSS/masks/c.png") in kinds
     assert ("ambiguous_pair", "LUSS/more/d.png") in kinds
+
+
+# --- class-folders: label_names -------------------------------------------------------------------------------------
+
+
+def test_class_folders_label_names_map_folder_names_to_the_sources_class_names(tmp_path, convert):
+    """CACTUS and the Mendeley lung set abbreviate class names in their folders; label_names maps them back."""
+    for n, folder in enumerate(("SC", "SC", "A4C", "Other")):
+        save(tmp_path / "src" / "views" / folder / f"img{n}.png", us_image(20, 24, 4600 + n))
+    classes = [{"id": 0, "name": "A4C"}, {"id": 1, "name": "Subcostal"}]
+    options = {"images": "views/{label}/{stem}.png", "label_names": {"SC": "Subcostal"}}
+    entry = make_entry(
+        "views-test", "class-folders", options, tasks=["classification"], annotation={"classes": classes}
+    )
+    out = convert(entry, tmp_path / "src")
+    assert out.metadata["labels"] == ["A4C", "Subcostal"]
+    assert {r["sample_id"]: r["label"] for r in out.rows} == {
+        "img0": "Subcostal",
+        "img1": "Subcostal",
+        "img2": "A4C",
+        "img3": None,  # a folder that is no class of the entry is reported, not invented
+    }
+    assert ("unknown_label", "views/Other/img3.png") in {(p["kind"], p["file"]) for p in out.problems()}
+
+
+def test_catalog_class_folders_entries_name_their_classes_as_the_entry_does():
+    """cactus and lung-us-3class-mendeley: every mapped folder name lands on one of the entry's classes."""
+    for entry_id in ("cactus", "lung-us-3class-mendeley"):
+        entry = CATALOG.datasets[entry_id]
+        assert entry.loader is not None and entry.annotation is not None
+        names = {c.name for c in entry.annotation.classes or []}
+        mapped = set(entry.loader.options["label_names"].values())
+        assert mapped <= names, (entry_id, mapped - names)
