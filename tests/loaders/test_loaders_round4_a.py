@@ -8,6 +8,7 @@ published split, the seeded kind) and the class map of the mask targets or image
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -223,8 +224,35 @@ def _brachial_plexus(downloads: Path) -> dict:
     }
 
 
+def _cca_mi_segnet(downloads: Path) -> dict:
+    # the authors' code: MI_SegNet_dataset/{Training,TS3}/{img,label}/, each folder sorted and paired by position;
+    # labels hold 0 and 1 (the Google Drive file is taken to be one zip of that folder)
+    files: dict[str, bytes] = {}
+    for n, stem in enumerate(("0001", "0002", "0010")):
+        files[f"MI_SegNet_dataset/Training/img/{stem}.png"] = _png(us_image(32, 40, 4600 + n))
+        files[f"MI_SegNet_dataset/Training/label/{stem}.png"] = _png(blob_mask(32, 40, 4600 + n, value=1))
+    for n in (1, 2):  # names that differ between the folders: paired by sorted position
+        files[f"MI_SegNet_dataset/TS3/img/img_{n}.png"] = _png(us_image(32, 40, 4610 + n))
+        files[f"MI_SegNet_dataset/TS3/label/label_{n}.png"] = _png(blob_mask(32, 40, 4610 + n, value=1))
+    import zipfile
+
+    downloads.mkdir(parents=True)
+    with zipfile.ZipFile(downloads / "MI_SegNet_dataset.zip", "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return {
+        "samples": 5,
+        "splits": {"train": 3, "test": 2},
+        "targets": {"artery": {0: "background", 1: "carotid artery"}},
+        "masked": 5,
+        "mask_values": {"Training_0010": {0, 1}, "TS3_img_2": {0, 1}},
+        "extra": {"TS3_img_1": {"label_file": "label_1.png"}, "Training_0001": {}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "asus": (CATALOG.datasets["asus"], _asus),
+    "cca-mi-segnet": (CATALOG.datasets["cca-mi-segnet"], _cca_mi_segnet),
     "fast-u-net": (CATALOG.datasets["fast-u-net"], _fast_u_net),
     "regional-us-brachial-plexus": (CATALOG.datasets["regional-us-brachial-plexus"], _brachial_plexus),
 }
@@ -274,6 +302,8 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
         ]
     for scan, frames in expected.get("frames_of", {}).items():
         assert sorted(r["frame"] for r in out.rows if r["sample_id"].startswith(scan + "_f")) == frames, scan
+    for sid, extra in expected.get("extra", {}).items():
+        assert json.loads(out.by_id[sid]["extra"] or "{}") == extra, sid
     for sid, ((y, x), value) in expected.get("pixels", {}).items():
         assert out.image(sid)[y, x] == value, sid
     for sid, values in expected.get("mask_values", {}).items():
@@ -345,3 +375,16 @@ def test_brachial_plexus_reports_frames_past_the_video_end_and_videos_without_ma
     usage = out.metadata["source_files"]
     assert [d["file"].rsplit("/", 1)[-1] for d in usage["dropped_files"]] == ["s005.mp4"]  # named by failed frames
     assert usage["dropped_by_reason"] == {"unreadable": 1}
+
+
+def test_cca_mi_segnet_folders_of_different_sizes_pair_by_name_and_report_the_rest(tmp_path, convert):
+    base = tmp_path / "src" / "MI_SegNet_dataset" / "TS3"
+    for name in ("a.png", "b.png"):
+        save(base / "img" / name, us_image(16, 16, 4700))
+    save(base / "label" / "a.png", blob_mask(16, 16, 4700, value=1))
+    save(base / "label" / "z.png", blob_mask(16, 16, 4701, value=1))
+    save(base / "label" / "y.png", blob_mask(16, 16, 4702, value=1))
+    out = convert(CATALOG.datasets["cca-mi-segnet"], tmp_path / "src")
+    assert sorted(out.by_id) == ["TS3_a"]
+    kinds = {(p["kind"], p["file"].rsplit("/", 1)[-1]) for p in out.problems()}
+    assert {("missing_mask", "b.png"), ("missing_image", "z.png"), ("missing_image", "y.png")} <= kinds
