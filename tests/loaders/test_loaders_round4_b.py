@@ -161,9 +161,50 @@ def _luss_phantom(stage: Path) -> dict:
     }
 
 
+def _resect_label(depth: int, lo: int, hi: int, rows: slice) -> np.ndarray:
+    out = np.zeros((depth, 24, 28), np.uint8)
+    out[lo:hi, rows, 6:20] = 1
+    return out
+
+
+def _resect_seg(stage: Path) -> dict:
+    """torch-em's two downloads: the OSF label archive (Case<N>/Case<N>-US-<phase>-<structure>.nii.gz, FLAIR labels)
+    and RESECT's NIFTI/Case<N>/US/Case<N>-US-<phase>.nii.gz volumes (with MRI volumes, not converted)."""
+    labels = stage / "RESECT-Segmentation.zip"
+    nifti = stage / "RESECT" / "NIFTI"
+    depth = 12
+    for n, case in enumerate(("Case1", "Case2")):
+        for phase in ("before", "during", "after"):
+            volume = np.stack([us_image(24, 28, 4900 + 100 * n + 10 * k) for k in range(depth)])
+            _write_volume(nifti / case / "US" / f"{case}-US-{phase}.nii.gz", volume)
+        _write_volume(nifti / case / "MRI" / f"{case}-FLAIR.nii.gz", np.zeros((4, 24, 28), np.uint8))
+        _write_volume(labels / case / f"{case}-FLAIR-tumor.nii.gz", np.zeros((4, 24, 28), np.uint8))
+        _write_volume(labels / case / f"{case}-US-before-tumor.nii.gz", _resect_label(depth, 4, 7, slice(4, 12)))
+        _write_volume(labels / case / f"{case}-US-before-sulci.nii.gz", _resect_label(depth, 6, 9, slice(14, 18)))
+        _write_volume(labels / case / f"{case}-US-during-resection.nii.gz", _resect_label(depth, 5, 6, slice(4, 12)))
+    # Case2 has no annotation of its 'after' volume; Case1's has a falx label
+    _write_volume(labels / "Case1" / "Case1-US-after-falx.nii.gz", _resect_label(depth, 2, 4, slice(0, 3)))
+    return {
+        # before: slices 4-8 (tumor 4-6, sulci 6-8); during: slice 5; Case1 after: slices 2-3
+        "samples": 2 * 5 + 2 * 1 + 2,
+        "split_kind": "seeded-subject",
+        "subjects": 2,
+        "subjects_of": {"Case1-US-before_s004": "Case1", "Case2-US-during_s005": "Case2"},
+        "targets": {
+            "tumor": {0: "background", 1: "tumor"},
+            "resection": {0: "background", 1: "resection cavity"},
+            "sulci": {0: "background", 1: "sulci"},
+            "falx": {0: "background", 1: "falx"},
+        },
+        "mask_values": {"Case1-US-before_s006": {0, 1}, "Case2-US-during_s005": {0, 1}},
+        "extra": {"Case1-US-after_s002": {"phase": "after", "slice": 2}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "intrapartum-video-2026": (CATALOG.datasets["intrapartum-video-2026"], _intrapartum_video_2026),
     "luss-phantom": (CATALOG.datasets["luss-phantom"], _luss_phantom),
+    "resect-seg": (CATALOG.datasets["resect-seg"], _resect_seg),
     "ted-echo": (CATALOG.datasets["ted-echo"], _ted_echo),
 }
 
@@ -338,3 +379,34 @@ def test_catalog_class_folders_entries_name_their_classes_as_the_entry_does():
         names = {c.name for c in entry.annotation.classes or []}
         mapped = set(entry.loader.options["label_names"].values())
         assert mapped <= names, (entry_id, mapped - names)
+
+
+# --- resect-seg ----------------------------------------------------------------------------------------------------
+
+
+def test_resect_seg_slices_carry_the_targets_of_their_phase(tmp_path, convert):
+    _resect_seg(tmp_path / "stage")
+    pack_download(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
+    out = convert(CATALOG.datasets["resect-seg"], tmp_path / "src")
+    targets = {sid: sorted(m["target"] for m in row["masks"]) for sid, row in out.by_id.items()}
+    assert targets["Case1-US-before_s004"] == ["sulci", "tumor"]
+    assert targets["Case2-US-during_s005"] == ["resection"]
+    assert targets["Case1-US-after_s003"] == ["falx"]
+    assert np.array_equal(out.mask("Case1-US-before_s005", "tumor"), _resect_label(12, 4, 7, slice(4, 12))[5])
+    assert not out.mask("Case1-US-before_s005", "sulci").any()  # slice 5 is below the sulci's slices
+    assert not [r for r in out.rows if r["sample_id"].startswith("Case2-US-after")]  # not annotated
+    assert out.metadata["source_files"]["dropped"] == 0  # MRI files and the unannotated volume are left out on purpose
+
+
+def test_resect_seg_reports_mismatched_and_unpaired_volumes(tmp_path, convert):
+    src = tmp_path / "src"
+    _write_volume(src / "NIFTI" / "Case3" / "US" / "Case3-US-before.nii.gz", np.zeros((6, 24, 28), np.uint8))
+    _write_volume(src / "labels" / "Case3" / "Case3-US-before-tumor.nii.gz", _resect_label(5, 1, 3, slice(2, 6)))
+    _write_volume(src / "labels" / "Case4" / "Case4-US-before-tumor.nii.gz", _resect_label(6, 1, 3, slice(2, 6)))
+    _write_volume(src / "NIFTI" / "Case5" / "US" / "Case5-US-before.nii.gz", np.zeros((6, 24, 28), np.uint8))
+    _write_volume(src / "labels" / "Case5" / "Case5-US-before-tumor.nii.gz", _resect_label(6, 2, 3, slice(2, 6)))
+    out = convert(CATALOG.datasets["resect-seg"], src)
+    assert sorted(out.by_id) == ["Case5-US-before_s002"]
+    kinds = {(p["kind"], p["file"]) for p in out.problems()}
+    assert ("size_mismatch", "labels/Case3/Case3-US-before-tumor.nii.gz") in kinds
+    assert ("missing_image", "labels/Case4/Case4-US-before-tumor.nii.gz") in kinds

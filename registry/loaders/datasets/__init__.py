@@ -49,6 +49,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     remind,
     remind2reg,
     resect,
+    resect_seg,
     s1_breast,
     samus_us30k,
     scut_thyroid_farus,
