@@ -250,7 +250,53 @@ def _cca_mi_segnet(downloads: Path) -> dict:
     }
 
 
+AHU_ANOMALIES = [
+    "anomalies",
+    "calcification",
+    "cyst",
+    "ectopic",
+    "hernia",
+    "inflammation",
+    "injury",
+    "nodule",
+    "occupancy",
+    "polyp",
+    "stone",
+    "tumor",
+    "vascular",
+]
+
+
+def _annotated_heterogeneous_us_db(downloads: Path) -> dict:
+    # ultatron's adapter: Filtered Data/Video_<case>_<anomalies>.mp4, Photos_<case>_<anomalies>/<NN>.jpg and
+    # Processed Data/noise_files.txt (Windows paths); the host's packaging was not seen, so the folder is given as is
+    root = downloads / "annotated_heterogeneous_us_db"
+    filtered = root / "Filtered Data"
+    _video(filtered / "Video_10_Tumor,Calcification.mp4", 12, 4800)
+    _video(filtered / "Video_12_Cyst.mp4", 4, 4820)
+    for n in (1, 2, 3):
+        save(filtered / "Photos_11_Anomalies" / f"{n:02d}.jpg", us_image(32, 48, 4830 + n), fmt="JPEG")
+    save(filtered / "Photos_13_Stone" / "1.jpg", us_image(32, 48, 4840), fmt="JPEG")
+    (root / "Processed Data").mkdir(parents=True)
+    (root / "Processed Data" / "noise_files.txt").write_text("/media/Storage2/yyz/Pretreat\\11_Anomalies\\02.jpg\n")
+    return {
+        "samples": 10 + 4 + 2 + 1,
+        "split_kind": "seeded-subject",
+        "subjects": 4,
+        "subjects_of": {"Video_10_f00011": "10", "Photos_11_03": "11"},
+        "frames_of": {"Video_10": [0, 1, 2, 4, 5, 6, 7, 9, 10, 11], "Video_12": [0, 1, 2, 3]},
+        "labels": {None: 10, "cyst": 4, "anomalies": 2, "stone": 1},
+        "label_classes": AHU_ANOMALIES,
+        "ignored": 1,  # Photos_11_Anomalies/02.jpg, listed as noisy
+        "extra_keys": {"Video_10_f00000": {"anomalies": ["tumor", "calcification"]}, "Photos_13_1": {"case": "13"}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "annotated-heterogeneous-us-db": (
+        CATALOG.datasets["annotated-heterogeneous-us-db"],
+        _annotated_heterogeneous_us_db,
+    ),
     "asus": (CATALOG.datasets["asus"], _asus),
     "cca-mi-segnet": (CATALOG.datasets["cca-mi-segnet"], _cca_mi_segnet),
     "fast-u-net": (CATALOG.datasets["fast-u-net"], _fast_u_net),
@@ -302,6 +348,9 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
         ]
     for scan, frames in expected.get("frames_of", {}).items():
         assert sorted(r["frame"] for r in out.rows if r["sample_id"].startswith(scan + "_f")) == frames, scan
+    for sid, keys in expected.get("extra_keys", {}).items():
+        got_extra = json.loads(out.by_id[sid]["extra"] or "{}")
+        assert {k: got_extra.get(k) for k in keys} == keys, sid
     for sid, extra in expected.get("extra", {}).items():
         assert json.loads(out.by_id[sid]["extra"] or "{}") == extra, sid
     for sid, ((y, x), value) in expected.get("pixels", {}).items():
@@ -388,3 +437,19 @@ def test_cca_mi_segnet_folders_of_different_sizes_pair_by_name_and_report_the_re
     assert sorted(out.by_id) == ["TS3_a"]
     kinds = {(p["kind"], p["file"].rsplit("/", 1)[-1]) for p in out.problems()}
     assert {("missing_mask", "b.png"), ("missing_image", "z.png"), ("missing_image", "y.png")} <= kinds
+
+
+def test_ahu_reports_unknown_anomalies_several_anomalies_and_unparsable_names(tmp_path, convert):
+    filtered = tmp_path / "src" / "Filtered Data"
+    save(filtered / "Photos_20_Tumour" / "1.jpg", us_image(16, 16, 4900), fmt="JPEG")  # not one of the 13 names
+    save(filtered / "Photos_21_Polyp, Inflammation" / "1.jpg", us_image(16, 16, 4901), fmt="JPEG")
+    save(filtered / "stray.jpg", us_image(16, 16, 4902), fmt="JPEG")  # no case, no anomaly
+    out = convert(CATALOG.datasets["annotated-heterogeneous-us-db"], tmp_path / "src")
+    assert {sid: out.by_id[sid]["label"] for sid in out.by_id} == {"Photos_20_1": None, "Photos_21_1": None}
+    assert json.loads(out.by_id["Photos_21_1"]["extra"])["anomalies"] == ["polyp", "inflammation"]
+    kinds = {(p["kind"], p["file"].rsplit("/", 1)[-1]) for p in out.problems()}
+    assert {
+        ("unknown_label", "Photos_20_Tumour"),
+        ("multiple_labels", "Photos_21_Polyp, Inflammation"),
+        ("not_converted", "stray.jpg"),
+    } <= kinds
