@@ -201,7 +201,34 @@ def _resect_seg(stage: Path) -> dict:
     }
 
 
+def _cetus_reference(depth: int, lo: int, hi: int) -> np.ndarray:
+    out = np.zeros((depth, 20, 24), np.uint8)
+    out[lo:hi, 6:14, 8:18] = 255  # the reference's foreground value
+    return out
+
+
+def _cetus(stage: Path) -> dict:
+    """torch-em's tree: CETUS.zip (the warehouse folder download), dataset/patientNN/patientNN_{ED,ES}[_gt].nii.gz."""
+    base = stage / "CETUS.zip" / "dataset"
+    depth = 16
+    for n, patient in enumerate(("patient01", "patient02", "patient03")):
+        for m, (phase, lo, hi) in enumerate((("ED", 2, 14), ("ES", 5, 8))):
+            volume = np.stack([us_image(20, 24, 5000 + 100 * n + 10 * m + k) for k in range(depth)]).astype(np.float32)
+            _write_volume(base / patient / f"{patient}_{phase}.nii.gz", volume)  # 8-bit values stored as floats
+            _write_volume(base / patient / f"{patient}_{phase}_gt.nii.gz", _cetus_reference(depth, lo, hi))
+    return {
+        "samples": 3 * (10 + 3),  # ED: 10 of 12 ventricle slices; ES: all 3
+        "split_kind": "seeded-subject",
+        "subjects": 3,
+        "subjects_of": {"patient01_ED_s002": "patient01", "patient03_ES_s007": "patient03"},
+        "targets": {"lv": {0: "background", 1: "left ventricle"}},
+        "mask_values": {"patient02_ES_s006": {0, 1}},
+        "extra": {"patient02_ES_s005": {"phase": "ES", "depth": 16}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "cetus": (CATALOG.datasets["cetus"], _cetus),
     "intrapartum-video-2026": (CATALOG.datasets["intrapartum-video-2026"], _intrapartum_video_2026),
     "luss-phantom": (CATALOG.datasets["luss-phantom"], _luss_phantom),
     "resect-seg": (CATALOG.datasets["resect-seg"], _resect_seg),
@@ -410,3 +437,20 @@ def test_resect_seg_reports_mismatched_and_unpaired_volumes(tmp_path, convert):
     kinds = {(p["kind"], p["file"]) for p in out.problems()}
     assert ("size_mismatch", "labels/Case3/Case3-US-before-tumor.nii.gz") in kinds
     assert ("missing_image", "labels/Case4/Case4-US-before-tumor.nii.gz") in kinds
+
+
+# --- cetus ---------------------------------------------------------------------------------------------------------
+
+
+def test_cetus_slices_only_show_the_ventricle_and_report_unpaired_volumes(tmp_path, convert):
+    base = tmp_path / "src" / "dataset"
+    _write_volume(base / "patient01" / "patient01_ED.nii.gz", np.zeros((6, 20, 24), np.uint8))
+    _write_volume(base / "patient01" / "patient01_ED_gt.nii.gz", _cetus_reference(6, 1, 3))
+    _write_volume(base / "patient01" / "patient01_ES.nii.gz", np.zeros((6, 20, 24), np.uint8))  # no reference
+    _write_volume(base / "patient02" / "patient02_ED_gt.nii.gz", _cetus_reference(6, 1, 3))  # no volume
+    out = convert(CATALOG.datasets["cetus"], tmp_path / "src")
+    assert sorted(out.by_id) == ["patient01_ED_s001", "patient01_ED_s002"]
+    assert np.array_equal(out.mask("patient01_ED_s001", "lv"), _cetus_reference(6, 1, 3)[1] // 255)
+    kinds = {(p["kind"], p["file"]) for p in out.problems()}
+    assert ("missing_mask", "dataset/patient01/patient01_ES.nii.gz") in kinds
+    assert ("missing_image", "dataset/patient02/patient02_ED_gt.nii.gz") in kinds

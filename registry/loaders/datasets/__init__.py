@@ -17,6 +17,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     camus,
     cardiacudc,
     carotid_plaque,
+    cetus,
     cca_mi_segnet,
     chinese_us_report_text,
     cubs,
