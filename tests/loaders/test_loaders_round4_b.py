@@ -132,21 +132,24 @@ def _luss_labels(seed: int) -> np.ndarray:
 
 
 def _luss_phantom(stage: Path) -> dict:
-    """UltraSam's rule on the labelled archive: PNGs under a path containing 'masks' are label maps, paired by stem.
-
-    The archive's own folder names are not shown by that code; these two arrangements (and an RGB copy of a label
-    map) stand for any, since the pairing does not depend on them.
-    """
-    base = stage / "LUSS_phantom.zip" / "Labelled data"
-    for n, (split, stem) in enumerate((("train", "frame_0001"), ("train", "frame_0002"), ("test", "frame_0101"))):
-        save(base / split / "images" / f"{stem}.png", us_image(36, 44, 4400 + n))
-        labels = _luss_labels(n)
-        save(base / split / "masks" / f"{stem}.png", rgb(labels) if n == 1 else labels)
-    save(base / "test" / "frames" / "frame_0102.png", us_image(36, 44, 4410))
-    save(base / "test" / "test_masks" / "frame_0102.png", _luss_labels(3))
+    """ultatron's tree of the Leeds record: data-3/{train,test}/{images,masks}/*.png, VideoClips/*.webm, a .m script."""
+    base = stage / "LUSS_phantom"
+    frames = {
+        ("train", "clip001-F1"): 0,
+        ("train", "clip001-F2"): 1,
+        ("train", "clip002-F1"): 2,
+        ("test", "clip003-F1"): 3,
+    }
+    for (split, stem), n in frames.items():
+        save(base / "data-3" / split / "images" / f"{stem}.png", us_image(36, 44, 4400 + n))
+        save(base / "data-3" / split / "masks" / f"{stem}.png", _luss_labels(n))
+    (base / "VideoClips").mkdir(parents=True)
+    for clip in ("clip001", "clip002", "clip003"):
+        (base / "VideoClips" / f"{clip}.webm").write_bytes(b"\x1a\x45\xdf\xa3 webm")
+    (base / "vidtoImage.m").write_text("% frame extraction\n")
     return {
         "samples": 4,
-        "splits": {"train": 2, "test": 2},
+        "splits": {"train": 3, "test": 1},
         "targets": {
             "artefacts": {
                 0: "background",
@@ -157,7 +160,7 @@ def _luss_phantom(stage: Path) -> dict:
                 5: "B-line confluence",
             }
         },
-        "mask_values": {"frame_0002": {0, 1, 2, 3, 4, 5}, "frame_0102": {0, 1, 2, 3, 4, 5}},
+        "mask_values": {"clip001-F2": {0, 1, 2, 3, 4, 5}, "clip003-F1": {0, 1, 2, 3, 4, 5}},
     }
 
 
@@ -351,28 +354,6 @@ def test_intrapartum_reports_missing_masks_and_bad_index_cells(tmp_path, convert
     assert ("missing_mask", "DatasetV3/val/videos/00101.avi") in kinds  # frame 2 has no mask
     assert ("annotation_unreadable", "DatasetV3/val/seg/seg_info.csv") in kinds  # 'two' is not a frame index
     assert ("annotation_unreadable", "DatasetV3/val/seg/landmark.json") in kinds
-
-
-# --- luss-phantom --------------------------------------------------------------------------------------------------
-
-
-def test_luss_phantom_pairs_by_stem_and_reports_what_it_cannot_pair(tmp_path, convert):
-    base = tmp_path / "src" / "LUSS"
-    save(base / "images" / "a.png", us_image(36, 44, 4500))
-    save(base / "masks" / "a.png", _luss_labels(0))
-    save(base / "images" / "b.png", us_image(36, 44, 4501))  # no mask
-    save(base / "masks" / "c.png", _luss_labels(1))  # no frame
-    save(base / "images" / "d.png", us_image(36, 44, 4502))  # two frames share the stem d
-    save(base / "more" / "d.png", us_image(36, 44, 4503))
-    save(base / "masks" / "d.png", _luss_labels(2))
-    out = convert(CATALOG.datasets["luss-phantom"], tmp_path / "src")
-    assert sorted(out.by_id) == ["a"]
-    assert np.array_equal(out.mask("a", "artefacts"), _luss_labels(0))
-    assert out.metadata["splits"]["kind"] == "seeded-random"
-    kinds = {(p["kind"], p["file"]) for p in out.problems()}
-    assert ("missing_mask", "LUSS/images/b.png") in kinds
-    assert ("missing_image", "LUSS/masks/c.png") in kinds
-    assert ("ambiguous_pair", "LUSS/more/d.png") in kinds
 
 
 # --- class-folders: label_names -------------------------------------------------------------------------------------

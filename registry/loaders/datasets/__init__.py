@@ -36,7 +36,6 @@ from . import (  # noqa: F401  (importing registers the converters)
     hmc_qu,
     intrapartum_video_2026,
     leg_3d_us,
-    luss_phantom,
     microseg,
     mimic_iv_echo,
     mmotu,
