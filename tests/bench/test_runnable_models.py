@@ -486,3 +486,177 @@ def test_us_ucl_entry_runs_its_fine_tuned_checkpoint_with_resize_and_centre_crop
     with pytest.raises(UsregError, match="classifiers only"):
         options = {"architecture": "fpus23-resnet8", "num_outputs": 2, "center_crop": True}
         TorchStateDictAdapter(Info("torch-state-dict", "m", options=options), None, Spec(channels=3), "mask", [], None)
+
+
+# --- UltraBones100k: the pickled smp.FPN module, read without segmentation_models_pytorch --------------------------
+
+_SMP_CLASSES = {  # usreg's module class -> where segmentation_models_pytorch (and torchvision) define theirs
+    "FPN": "segmentation_models_pytorch.decoders.fpn.model",
+    "Decoder": "segmentation_models_pytorch.decoders.fpn.decoder",
+    "Skip": "segmentation_models_pytorch.decoders.fpn.decoder",
+    "SegBlock": "segmentation_models_pytorch.decoders.fpn.decoder",
+    "ConvGNReLU": "segmentation_models_pytorch.decoders.fpn.decoder",
+    "ResNet": "segmentation_models_pytorch.encoders.resnet",
+    "BasicBlock": "torchvision.models.resnet",
+}
+
+
+def _save_as_pickled_module(module, path: Path, monkeypatch) -> None:
+    """torch.save(module, path) as train_lightning.py does, with every class named as the authors' libraries name it
+    (modules registered in sys.modules only while pickling), so the file's GLOBALs are smp's and torchvision's."""
+    import sys
+    import types
+
+    renamed: dict[type, tuple[str, str]] = {}
+    with monkeypatch.context() as patch:
+        try:
+            for sub in module.modules():
+                cls = type(sub)
+                target = _SMP_CLASSES.get(cls.__name__)
+                if target is None or not cls.__module__.startswith("registry") or cls in renamed:
+                    continue
+                parts = target.split(".")
+                for i in range(1, len(parts) + 1):
+                    name = ".".join(parts[:i])
+                    if name not in sys.modules:
+                        patch.setitem(sys.modules, name, types.ModuleType(name))
+                renamed[cls] = (cls.__module__, cls.__qualname__)
+                cls.__module__, cls.__qualname__ = target, cls.__name__
+                patch.setattr(sys.modules[target], cls.__name__, cls, raising=False)
+            torch.save(module, path)
+        finally:
+            for cls, (mod, qual) in renamed.items():
+                cls.__module__, cls.__qualname__ = mod, qual
+
+
+@pytest.fixture(scope="module")
+def bone_fpn():
+    from registry.bench.adapters.torch_state_dict import build_module
+
+    torch.manual_seed(5)
+    return build_module("smp-fpn-resnet34-1ch", 1).eval()
+
+
+def test_ultrabones_entry_runs_the_pickled_smp_fpn_without_importing_it(tmp_path, monkeypatch, bone_fpn):
+    import sys
+
+    from PIL import Image
+
+    from registry.bench import compat
+    from registry.bench.adapters import build_for_model
+    from registry.bench.adapters.module_pickle import _pickled_globals
+
+    model = _entry("ultrabones100k-segmentation")
+    assert compat.check(model, _dataset("ultrabones100k")).ok
+    path = tmp_path / "epoch_100.pth"
+    _save_as_pickled_module(bone_fpn, path, monkeypatch)
+    names = _pickled_globals(path)
+    assert (
+        "segmentation_models_pytorch.decoders.fpn.model.FPN" in names
+        and "torchvision.models.resnet.BasicBlock" in names
+    )
+    assert not any(k.startswith("segmentation_models_pytorch") for k in sys.modules)
+    adapter = build_for_model(model, tmp_path, weights_override=path)
+    assert not any(k.startswith(("segmentation_models_pytorch", "torchvision.models")) for k in sys.modules)
+    loaded = adapter.module.state_dict()
+    assert all(torch.equal(loaded[k], v) for k, v in bone_fpn.state_dict().items())
+    image = (np.random.default_rng(6).random((120, 160)) * 255).astype(np.uint8)
+    [pred] = adapter.predict([image])
+    # predict_on_images.py: grey, 256 x 256 bilinear, normalise, sigmoid > 0.5, back to the image size
+    x = np.asarray(Image.fromarray(image).resize((256, 256), Image.BILINEAR), np.float32) / 255.0
+    x = (x - 0.17475835978984833) / 0.16475939750671387
+    with torch.no_grad():
+        prob = torch.sigmoid(bone_fpn(torch.from_numpy(x)[None, None])).numpy()[0, 0]
+    small = (prob > 0.5).astype(np.uint8)
+    expected = np.asarray(Image.fromarray(small).resize((160, 120), Image.NEAREST))
+    assert pred.mask.shape == (120, 160) and set(np.unique(pred.mask)) <= {0, 1}
+    assert np.mean(pred.mask == expected) > 0.99  # the runner resizes probabilities, then thresholds
+
+
+def test_pickled_modules_of_another_network_or_cut_short_are_weights_load_errors(tmp_path, monkeypatch, bone_fpn):
+    from registry.bench.adapters import WeightsLoadError, build_for_model
+    from registry.bench.adapters.torch_state_dict import build_module
+
+    model = _entry("ultrabones100k-segmentation")
+    other = tmp_path / "resnet.pth"
+    _save_as_pickled_module(build_module("fpus23-resnet8", 4), other, monkeypatch)
+    with pytest.raises(WeightsLoadError, match="does not match smp-fpn-resnet34-1ch"):
+        build_for_model(model, tmp_path, weights_override=other)
+    path = tmp_path / "epoch_100.pth"
+    _save_as_pickled_module(bone_fpn, path, monkeypatch)
+    cut = tmp_path / "epoch_100_cut.pth"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+    with pytest.raises(WeightsLoadError, match=r"does not load with torch\.load"):
+        build_for_model(model, tmp_path, weights_override=cut)
+
+
+# --- MI-SegNet: encoder and decoder state dicts side by side ------------------------------------------------------
+
+
+def test_mi_segnet_full_size_keys_are_the_notebooks_seg_encoder_and_decoder():
+    from registry.bench.adapters.torch_state_dict import build_module
+
+    with torch.device("meta"):  # shapes only, no memory: Seg_encoder_LM(1, 64, 2) + Seg_decoder_LM(1, 64, 2)
+        shapes = {k: tuple(v.shape) for k, v in build_module("mi-segnet", 1).state_dict().items()}
+    assert shapes["encoder.0.weight"] == (64, 1, 7, 7)
+    assert shapes["encoder.4.res_layer.0.downsample.0.weight"] == (128, 64, 1, 1)
+    assert shapes["encoder.7.res_layer.1.conv2.weight"] == (1024, 1024, 3, 3)
+    assert shapes["encoder.7.res_layer.1.conv2.bias"] == (1024,)  # Res_block's convolutions keep their bias
+    assert shapes["decoder.0.block.0.weight"] == (1024, 512, 2, 2)  # ConvTranspose2d(16f, 8f, 2, 2)
+    assert shapes["decoder.9.res_layer.1.bn2.running_var"] == (64,)
+    assert shapes["decoder.10.weight"] == (1, 64, 1, 1) and "decoder.11.weight" not in shapes  # conv, then sigmoid
+
+
+def _tiny_mi_segnet(monkeypatch):
+    """The same network at an eighth of its width (8 features), registered under the entry's architecture name."""
+    from registry.bench.adapters import architectures as arch
+
+    tiny = arch.Architecture(lambda n: arch._mi_segnet(n, features=8), 1, "MI-SegNet, 8 features (test)")
+    monkeypatch.setitem(arch.ARCHITECTURES, "mi-segnet", tiny)
+    torch.manual_seed(8)
+    return tiny.build(1).eval()
+
+
+def test_mi_segnet_entry_merges_the_checkpoints_encoder_and_decoder(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from registry.bench import compat
+    from registry.bench.adapters import WeightsLoadError, build_for_model
+    from registry.bench.preprocess import Spec
+
+    model = _entry("mi-segnet")
+    assert compat.check(model, _dataset("cca-mi-segnet")).ok
+    net = _tiny_mi_segnet(monkeypatch)
+    state = net.state_dict()
+    encoder = {k: v for k, v in state.items() if k.startswith("encoder.")}
+    decoder = {k: v for k, v in state.items() if k.startswith("decoder.")}
+    ckpt = {  # train_MI_SegNet.save_checkpoint: five networks, five optimisers, the best loss
+        "epoch": 30,
+        "best_test_loss": torch.tensor(0.1858),
+        "state_dict_rec_en": {"encoder.0.weight": torch.zeros(8, 1, 3, 3)},
+        "state_dict_seg_en": encoder,
+        "state_dict_seg_de": decoder,
+        "optimizer_seg_en": {"state": {}, "param_groups": [{"lr": 1e-5, "params": [0, 1]}]},
+    }
+    path = tmp_path / "model_best.pth"
+    torch.save(ckpt, path)
+    adapter = build_for_model(model, tmp_path, weights_override=path)
+    assert adapter.spec.size == (256, 256) and adapter.spec.channels == 1
+    adapter.spec = Spec(channels=1, size=(64, 64), normalization="minus-one-one")  # a smaller input keeps it fast
+    image = (np.random.default_rng(9).random((90, 110, 3)) * 255).astype(np.uint8)
+    [pred] = adapter.predict([image])
+    # Model Testing.ipynb: grey, /255, Normalize(0.5, 0.5) (at 256 x 256); the decoder ends in a sigmoid
+    grey = np.asarray(Image.fromarray(image).convert("L").resize((64, 64), Image.BILINEAR), np.float32)
+    with torch.no_grad():
+        prob = net(torch.from_numpy(grey / 127.5 - 1.0)[None, None]).numpy()[0, 0]
+    expected = np.asarray(Image.fromarray((prob > 0.5).astype(np.uint8)).resize((110, 90), Image.NEAREST))
+    assert pred.mask.shape == (90, 110) and np.mean(pred.mask == expected) > 0.99
+    del ckpt["state_dict_seg_de"]
+    half = tmp_path / "encoder_only.pth"
+    torch.save(ckpt, half)
+    with pytest.raises(WeightsLoadError, match="no state dict under state_dict_seg_de"):
+        build_for_model(model, tmp_path, weights_override=half)
+    swapped = tmp_path / "swapped.pth"
+    torch.save({**ckpt, "state_dict_seg_de": encoder}, swapped)
+    with pytest.raises(WeightsLoadError, match="repeats keys"):
+        build_for_model(model, tmp_path, weights_override=swapped)

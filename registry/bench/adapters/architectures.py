@@ -17,6 +17,14 @@ This is the allow-list of the ``torch-state-dict`` adapter: an entry names one o
 - ``deeplabv3-resnet50``: torchvision's ``deeplabv3_resnet50`` without the auxiliary head (``backbone.*`` = ResNet-50
   with dilation in layer3/4, ``classifier.0`` = ASPP (rates 12, 24, 36), ``classifier.1-4``); the output is upsampled
   bilinearly to the input size (torchvision's ``out``). EchoNet-Dynamic and EchoNet-Measurements use it.
+- ``smp-fpn-resnet34-1ch``: segmentation_models_pytorch's ``FPN(encoder_name="resnet34", in_channels=1)``
+  (qubvel-org/segmentation_models.pytorch ``decoders/fpn/decoder.py`` and ``model.py``, ``base/heads.py``: FPN
+  blocks with nearest upsampling, segmentation blocks of 3x3 conv + GroupNorm(32) + ReLU with bilinear
+  ``align_corners=True`` upsampling, summed, a 1x1 head and a x4 ``UpsamplingBilinear2d``). UltraBones100k's
+  bone segmenter (luohwu/UltraBones100k ``AI_ultrasound_segmentation/train_lightning.py``); its checkpoint is the
+  pickled module, read by ``module_pickle`` without importing smp.
+- ``mi-segnet``: yuan-12138/MI-SegNet ``MI_SegNet.py`` ``Seg_encoder_LM`` + ``Seg_decoder_LM`` with
+  ``init_features=64, num_blocks=2`` as ``Model Testing.ipynb`` builds them (``encoder.*`` and ``decoder.*``).
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ def _resnet_module(
     widths=(64, 128, 256, 512),
     dilate=(False,) * 3,
     head_hidden: int | None = None,
+    in_channels: int = 3,
 ):
     import torch
     from torch import nn
@@ -88,7 +97,7 @@ def _resnet_module(
         def __init__(self):
             super().__init__()
             self.inplanes, self.dilation = 64, 1
-            self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+            self.conv1 = nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False)
             self.bn1 = nn.BatchNorm2d(64)
             self.relu = nn.ReLU(inplace=True)
             self.maxpool = nn.MaxPool2d(3, 2, 1)
@@ -121,10 +130,16 @@ def _resnet_module(
             return nn.Sequential(*mods)
 
         def features(self, x):
+            return self.stages(x)[-1]
+
+        def stages(self, x):
+            """The output of every stage (layer1, layer2, ...), as feature pyramids read them."""
             x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+            out = []
             for i in range(self.n_stages):
                 x = getattr(self, f"layer{i + 1}")(x)
-            return x
+                out.append(x)
+            return out
 
         def forward(self, x):
             return self.fc(torch.flatten(self.avgpool(self.features(x)), 1))
@@ -222,6 +237,150 @@ def _deeplabv3_resnet50(num_outputs: int):
     return DeepLabV3()
 
 
+# --- FPN (segmentation_models_pytorch key names) ---------------------------------------------------------------------
+
+
+def _smp_fpn_resnet34(num_outputs: int, in_channels: int = 1):
+    """segmentation_models_pytorch's ``FPN(encoder_name="resnet34")`` with its defaults (pyramid 256, segmentation
+    128 channels, merge "add", upsampling 4): ``encoder.*`` (torchvision ResNet-34 without fc), ``decoder.p5``,
+    ``decoder.p4|p3|p2.skip_conv``, ``decoder.seg_blocks.N.block.M.block.{0: conv 3x3, 1: GroupNorm(32)}`` and
+    ``segmentation_head.0``; the output is (N, classes, H, W) logits at the input size."""
+    import torch
+    from torch import nn
+
+    f = torch.nn.functional
+
+    class ConvGNReLU(nn.Module):
+        def __init__(self, cin: int, cout: int, upsample: bool):
+            super().__init__()
+            self.upsample = upsample
+            self.block = nn.Sequential(
+                nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.GroupNorm(32, cout), nn.ReLU()
+            )
+
+        def forward(self, x):
+            x = self.block(x)
+            return f.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=True) if self.upsample else x
+
+    class SegBlock(nn.Module):
+        def __init__(self, upsamples: int):
+            super().__init__()
+            mods = [ConvGNReLU(256, 128, upsample=bool(upsamples))]
+            mods += [ConvGNReLU(128, 128, upsample=True) for _ in range(1, upsamples)]
+            self.block = nn.Sequential(*mods)
+
+        def forward(self, x):
+            return self.block(x)
+
+    class Skip(nn.Module):
+        def __init__(self, cin: int):
+            super().__init__()
+            self.skip_conv = nn.Conv2d(cin, 256, 1)
+
+        def forward(self, x, skip):
+            return f.interpolate(x, scale_factor=2.0, mode="nearest") + self.skip_conv(skip)
+
+    class Decoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.p5 = nn.Conv2d(512, 256, 1)
+            self.p4, self.p3, self.p2 = Skip(256), Skip(128), Skip(64)
+            self.seg_blocks = nn.ModuleList([SegBlock(n) for n in (3, 2, 1, 0)])
+
+        def forward(self, c2, c3, c4, c5):
+            p5 = self.p5(c5)
+            p4 = self.p4(p5, c4)
+            p3 = self.p3(p4, c3)
+            p2 = self.p2(p3, c2)
+            return sum(block(p) for block, p in zip(self.seg_blocks, (p5, p4, p3, p2), strict=True))
+
+    class FPN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = _resnet_module("basic", [3, 4, 6, 3], 0, in_channels=in_channels)
+            del self.encoder.fc, self.encoder.avgpool
+            self.decoder = Decoder()
+            self.segmentation_head = nn.Sequential(
+                nn.Conv2d(128, num_outputs, 1), nn.UpsamplingBilinear2d(scale_factor=4)
+            )
+
+        def forward(self, x):
+            return self.segmentation_head(self.decoder(*self.encoder.stages(x)))
+
+    return FPN()
+
+
+# --- MI-SegNet (yuan-12138/MI-SegNet key names) ----------------------------------------------------------------------
+
+
+def _mi_segnet(num_outputs: int, features: int = 64, blocks: int = 2):
+    """MI-SegNet's segmentation path as ``Model Testing.ipynb`` builds it: ``Seg_encoder_LM(1, 64, 2)`` then
+    ``Seg_decoder_LM(1, 64, 2)`` (``MI_SegNet.py``). ``encoder``: 7x7/2 conv, BN, ReLU, max-pool and four residual
+    layers (2f, 4f, 8f, 16f channels; 3x3 convolutions with bias); ``decoder``: five (ConvTranspose 2x2/2, BN, ReLU)
+    + residual layer stages, a 1x1 conv and a sigmoid. The checkpoint keeps the two halves under
+    ``state_dict_seg_en`` and ``state_dict_seg_de`` (adapter option ``checkpoint_keys``)."""
+    from torch import nn
+
+    class Block(nn.Module):
+        def __init__(self, cin: int, cout: int, stride: int = 1, downsample=None):
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.relu = nn.ReLU()
+            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.downsample = downsample
+
+        def forward(self, x):
+            identity = x if self.downsample is None else self.downsample(x)
+            out = self.relu(self.bn1(self.conv1(x)))
+            return self.relu(self.bn2(self.conv2(out)) + identity)
+
+    class ResLayer(nn.Module):
+        def __init__(self, cin: int, cout: int, stride: int = 1):
+            super().__init__()
+            down = None
+            if stride != 1 or cin != cout:
+                down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+            mods = [Block(cin, cout, stride, down)] + [Block(cout, cout) for _ in range(1, blocks)]
+            self.res_layer = nn.Sequential(*mods)
+
+        def forward(self, x):
+            return self.res_layer(x)
+
+    class UpConv(nn.Module):
+        def __init__(self, cin: int, cout: int):
+            super().__init__()
+            self.block = nn.Sequential(nn.ConvTranspose2d(cin, cout, 2, 2), nn.BatchNorm2d(cout), nn.ReLU())
+
+        def forward(self, x):
+            return self.block(x)
+
+    class MISegNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            ft = features
+            self.encoder = nn.Sequential(
+                nn.Conv2d(1, ft, 7, 2, 3, bias=False),
+                nn.BatchNorm2d(ft),
+                nn.ReLU(),
+                nn.MaxPool2d(3, 2, 1),
+                ResLayer(ft, 2 * ft),
+                ResLayer(2 * ft, 4 * ft, 2),
+                ResLayer(4 * ft, 8 * ft, 2),
+                ResLayer(8 * ft, 16 * ft, 2),
+            )
+            stages = []
+            for cin, cout in ((16 * ft, 8 * ft), (8 * ft, 4 * ft), (4 * ft, 2 * ft), (2 * ft, ft), (ft, ft)):
+                stages += [UpConv(cin, cout), ResLayer(cout, cout)]
+            self.decoder = nn.Sequential(*stages, nn.Conv2d(ft, num_outputs, 1), nn.Sigmoid())
+
+        def forward(self, x):
+            return self.decoder(self.encoder(x))
+
+    return MISegNet()
+
+
 ARCHITECTURES: dict[str, Architecture] = {
     "resnet18": Architecture(lambda n: _resnet_module("basic", [2, 2, 2, 2], n), None, "torchvision ResNet-18"),
     "resnet34": Architecture(lambda n: _resnet_module("basic", [3, 4, 6, 3], n), None, "torchvision ResNet-34"),
@@ -238,4 +397,8 @@ ARCHITECTURES: dict[str, Architecture] = {
     "sononet-32": Architecture(lambda n: _sononet(32, n), 14, "SonoNet-32"),
     "sononet-64": Architecture(lambda n: _sononet(64, n), 14, "SonoNet-64"),
     "deeplabv3-resnet50": Architecture(_deeplabv3_resnet50, None, "torchvision DeepLabV3-ResNet50, no aux head"),
+    "smp-fpn-resnet34-1ch": Architecture(
+        _smp_fpn_resnet34, 1, "segmentation_models_pytorch FPN, ResNet-34 encoder, one input channel"
+    ),
+    "mi-segnet": Architecture(_mi_segnet, 1, "MI-SegNet segmentation encoder and decoder (64 features, 2 blocks)"),
 }

@@ -3,7 +3,8 @@
 ``options.architecture`` picks the module from :data:`registry.bench.adapters.architectures.ARCHITECTURES` (an
 allow-list in code; YAML never names Python). The weights load with ``torch.load(weights_only=True)`` or safetensors,
 so no pickled code runs. A wrapper prefix that training frameworks add to every key (``module.`` from DataParallel,
-``model.`` or ``m.`` from a Lightning module) is removed when the keys then match the module. Loading is strict:
+``model.`` or ``m.`` from a Lightning module) is removed when the keys then match the module. A checkpoint that
+pickles the whole module is read without importing its classes (``module_pickle``). Loading is strict:
 any missing, unexpected or differently shaped tensor is an error (BatchNorm's ``num_batches_tracked`` counters, which
 older checkpoints lack, excepted).
 
@@ -16,6 +17,8 @@ Options (besides those of ``arraymodel``):
 - ``center_crop``: crop each image to its centred square before resizing, as torchvision's ``Resize(s)`` followed by
   ``CenterCrop(s)`` (up to a pixel of rounding);
 - ``weights_index``: which of the entry's weights declarations to run (0-based; default the first readable one);
+- ``checkpoint_keys``: the checkpoint keeps the network's state dict in parts, side by side (e.g. MI-SegNet's
+  ``state_dict_seg_en`` and ``state_dict_seg_de``); their union is loaded;
 - ``points_from_heatmaps``: the network outputs one heatmap per point (N, K, H, W); each point is the
   sigmoid-weighted centroid of its heatmap, in input pixels, as EchoNet-Measurements'
   ``utils.segmentation_to_coordinates`` after ``torch.sigmoid`` (``inference_2D_image.py``).
@@ -41,6 +44,7 @@ EXTRA_OPTIONS: dict[str, type | tuple[type, ...]] = {
     "points_from_heatmaps": bool,
     "center_crop": bool,
     "weights_index": int,
+    "checkpoint_keys": list,
 }
 _MAX_PREFIX_STRIPS = 2
 
@@ -134,9 +138,10 @@ class TorchStateDictAdapter(ArrayModelAdapter):
             if path is None:
                 module = build_module(architecture, outputs)
             else:
-                from .sam_adapter import read_state_dict
+                from .module_pickle import read_weights
 
-                state = read_state_dict(Path(path))
+                parts = [str(k) for k in options.get("checkpoint_keys") or []]
+                state = read_weights(Path(path), parts)
                 module = build_module(architecture, outputs)
                 load_into(module, state, Path(path).name, architecture)
         self.module = module.to(self.device).eval()
