@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,8 @@ class Catalog:
     files: dict[str, Path] = field(default_factory=dict)
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
+    listing: list[tuple[str, Path]] | None = field(default=None, repr=False)  # every entry file, when all were read
+    digests: dict[Path, bytes] = field(default_factory=dict, repr=False)  # sha256 of the bytes parsed, per file
 
     @property
     def ok(self) -> bool:
@@ -65,7 +68,19 @@ class Catalog:
             files={i: p for i, p in self.files.items() if i in keep},
             errors=[],
             warnings=self.warnings,
+            listing=self.listing,
+            digests=self.digests,
         )
+
+    def parsed_hash(self) -> str | None:
+        """:func:`content_hash` of the entry files as they were parsed (None unless every file was read whole)."""
+        if self.listing is None or any(path not in self.digests for _, path in self.listing):
+            return None
+        digest = hashlib.sha256()
+        for kind, path in self.listing:
+            digest.update(f"{kind}:{path.name}\0".encode())
+            digest.update(self.digests[path])
+        return digest.hexdigest()
 
     def entry(self, entry_id: str) -> Dataset | Model | None:
         return self.datasets.get(entry_id) or self.models.get(entry_id)
@@ -106,6 +121,33 @@ def content_hash(files: Iterable[tuple[str, Path]]) -> str:
     return digest.hexdigest()
 
 
+RACY_NS = 2_000_000_000  # a file changed this recently may change again within the same timestamp: hash it
+
+
+def stat_fingerprint(root: Path) -> tuple[str, bool]:
+    """(a hash of every entry file's name, size, mtime, ctime and inode; whether a file changed in the last
+    ``RACY_NS``). Equal fingerprints mean unchanged files without reading them, unless one was racy when taken."""
+    digest = hashlib.sha256()
+    newest = 0
+    for kind, sub in ENTRY_DIRS.items():
+        try:
+            with os.scandir(root / sub) as found:
+                files = sorted((e for e in found if e.name.endswith(".yaml") and not e.name.startswith(".")), key=_name)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for item in files:
+            st = item.stat()
+            digest.update(
+                f"{kind}:{item.name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode()
+            )
+            newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+    return digest.hexdigest(), newest >= time.time_ns() - RACY_NS
+
+
+def _name(item: os.DirEntry) -> str:
+    return item.name
+
+
 def kind_for_path(path: Path) -> str | None:
     parent = path.parent.name
     return {"datasets": "dataset", "models": "model"}.get(parent)
@@ -123,6 +165,7 @@ class ParsedEntry:
     entry: Dataset | Model | None
     errors: list[Finding]
     id_position: tuple[int, int] = (1, 1)
+    sha256: bytes = b""  # of the bytes parsed (empty when the file could not be read or parsed)
 
 
 def parse_entry(kind: str, path: Path, root: Path) -> ParsedEntry:
@@ -139,7 +182,7 @@ def parse_entry(kind: str, path: Path, root: Path) -> ParsedEntry:
         return ParsedEntry(kind, path, None, errors)
     entry = _validate(kind, doc, rel, errors)
     _check_file_conventions(kind, path, rel, doc, errors)
-    return ParsedEntry(kind, path, None if errors else entry, errors, doc.position(("id",)))
+    return ParsedEntry(kind, path, None if errors else entry, errors, doc.position(("id",)), doc.sha256)
 
 
 def _parse_chunk(items: list[tuple[str, Path]], root: Path) -> list[ParsedEntry]:
@@ -190,8 +233,12 @@ def load_catalog(
                 )
             else:
                 items.append((kind, path))
+    if not only:
+        catalog.listing = all_files
     for parsed in parse_entries(items, root):
         _add(catalog, parsed, report=targets is None or parsed.path.resolve() in targets)
+        if parsed.sha256:
+            catalog.digests[parsed.path] = parsed.sha256
     _check_cross_references(catalog, targets)
     if plugins:
         _check_loaders(catalog, targets)

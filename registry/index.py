@@ -1,8 +1,15 @@
-"""The SQLite index of the catalog (sqlmodel): entries, facets for filtering, scores and benchmark results.
+"""The SQLite index of the catalog: entries, facets for filtering, scores and benchmark results.
 
 Entries, facets and scores are derived data, rebuilt automatically whenever the entry files change (keyed by a
 content hash of every file) and on ``usreg index --rebuild``. Benchmark results are not derived from the entries, so a
 rebuild keeps them.
+
+Freshness is decided without reading the entries when nothing changed: the index also records a fingerprint of every
+entry file's name, size, modification time and inode, taken when its content hash was; the files are hashed again only
+when that fingerprint differs (and files modified in the last seconds before it was taken are never trusted to it).
+
+The tables are plain SQLite through the standard library's ``sqlite3`` (this is the only module that speaks SQL): the
+command line opens the index on every run, and an ORM's import and statement building cost more than the queries.
 """
 
 from __future__ import annotations
@@ -10,71 +17,69 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Sequence
+import sqlite3
+import typing
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Index, delete, insert, text
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel, col, create_engine, select
+from pydantic import BaseModel
 
-from .catalog import Catalog, content_hash, entry_files
 from .columns import SORTABLE
 from .paths import index_path
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
 
 log = logging.getLogger(__name__)
 INDEX_SCHEMA_VERSION = "1"
 
 
-class Meta(SQLModel, table=True):
-    key: str = Field(primary_key=True)
-    value: str
-
-
-class EntryRow(SQLModel, table=True):
-    __tablename__ = "entry"
-    id: str = Field(primary_key=True)
-    kind: str = Field(index=True)
-    entry_type: str
+@dataclass(frozen=True)
+class Column:
     name: str
-    year: int | None = None
-    access: str | None = Field(default=None, index=True)
-    license: str | None = Field(default=None, index=True)
-    status: str | None = None
-    images: int | None = None
-    subjects: int | None = None
-    file: str
-    search_text: str
-    data: str
+    type: str  # VARCHAR, INTEGER or FLOAT
+    required: bool = False
 
 
-class FacetRow(SQLModel, table=True):
-    __tablename__ = "facet"
-    __table_args__ = (Index("ix_facet_lookup", "facet", "value"),)
-    entry_id: str = Field(primary_key=True)
-    facet: str = Field(primary_key=True)
-    value: str = Field(primary_key=True)
+@dataclass(frozen=True)
+class Table:
+    """One table: its columns, primary key and indexes (the names an older, ORM-built index used, so it is read)."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    indexes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def create(self) -> list[str]:
+        cols = [f"{_quoted(c.name)} {c.type}" + (" NOT NULL" if c.required else "") for c in self.columns]
+        key = ", ".join(_quoted(k) for k in self.key)
+        body = ", ".join([*cols, f"PRIMARY KEY ({key})"])
+        statements = [f'CREATE TABLE IF NOT EXISTS "{self.name}" ({body})']
+        for index_name, on in self.indexes:
+            columns = ", ".join(_quoted(c) for c in on)
+            statements.append(f'CREATE INDEX IF NOT EXISTS "{index_name}" ON "{self.name}" ({columns})')
+        return statements
 
 
-class ScoreRow(SQLModel, table=True):
-    __tablename__ = "score"
-    entry_id: str = Field(primary_key=True)
-    rubric_version: str
-    tier: str = Field(index=True)
-    tier_rank: int
-    points: float
-    verification: str
-    limited_by: str | None = None
-    data: str
+def _quoted(name: str) -> str:
+    """An SQL identifier in double quotes (names come from the table definitions, never from data)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
-class BenchResultRow(SQLModel, table=True):
-    __tablename__ = "bench_result"
-    id: int | None = Field(default=None, primary_key=True)
-    dataset_id: str = Field(index=True)
-    model_id: str = Field(index=True)
+class BenchResultRow(BaseModel):
+    """One benchmark result row (the columns of ``bench_result``; ``id`` is assigned by the index)."""
+
+    id: int | None = None
+    dataset_id: str
+    model_id: str
     split: str
     metric: str
     value: float
@@ -89,31 +94,114 @@ class BenchResultRow(SQLModel, table=True):
     device: str | None = None
     packages: str | None = None
     created: str
-    run_id: str = Field(index=True)
+    run_id: str
     convention: str | None = None  # the metric convention (registry.bench.metrics.conventions), e.g. "fm-uia"
     detail: str | None = None  # JSON: adapter, target, timings; for check.* rows, what was checked and why it failed
 
 
-def _engine(path: Path) -> Engine:
+_SQL_TYPES = {str: "VARCHAR", int: "INTEGER", float: "FLOAT"}
+
+
+def _columns_of(model: type[BaseModel]) -> tuple[Column, ...]:
+    """The columns of a row model: ``str``, ``int`` and ``float`` fields, NOT NULL unless optional."""
+    out = []
+    for name, info in model.model_fields.items():
+        annotation: Any = info.annotation
+        args = typing.get_args(annotation)
+        base = next(a for a in args if a is not type(None)) if args else annotation
+        out.append(Column(name, _SQL_TYPES[base], required=type(None) not in args))
+    return tuple(out)
+
+
+def _cols(spec: str) -> tuple[Column, ...]:
+    """``"id VARCHAR!, year INTEGER"`` -> columns (``!``: NOT NULL)."""
+    out = []
+    for part in spec.split(","):
+        name, kind = part.split()
+        out.append(Column(name, kind.rstrip("!"), required=kind.endswith("!")))
+    return tuple(out)
+
+
+META = Table("meta", _cols("key VARCHAR!, value VARCHAR!"), ("key",))
+ENTRY = Table(
+    "entry",
+    _cols(
+        "id VARCHAR!, kind VARCHAR!, entry_type VARCHAR!, name VARCHAR!, year INTEGER, access VARCHAR, license VARCHAR,"
+        " status VARCHAR, images INTEGER, subjects INTEGER, file VARCHAR!, search_text VARCHAR!, data VARCHAR!"
+    ),
+    ("id",),
+    (("ix_entry_kind", ("kind",)), ("ix_entry_license", ("license",)), ("ix_entry_access", ("access",))),
+)
+FACET = Table(
+    "facet",
+    _cols("entry_id VARCHAR!, facet VARCHAR!, value VARCHAR!"),
+    ("entry_id", "facet", "value"),
+    (("ix_facet_lookup", ("facet", "value")),),
+)
+SCORE = Table(
+    "score",
+    _cols(
+        "entry_id VARCHAR!, rubric_version VARCHAR!, tier VARCHAR!, tier_rank INTEGER!, points FLOAT!,"
+        " verification VARCHAR!, limited_by VARCHAR, data VARCHAR!"
+    ),
+    ("entry_id",),
+    (("ix_score_tier", ("tier",)),),
+)
+BENCH = Table(
+    "bench_result",
+    _columns_of(BenchResultRow),
+    ("id",),
+    (
+        ("ix_bench_result_dataset_id", ("dataset_id",)),
+        ("ix_bench_result_model_id", ("model_id",)),
+        ("ix_bench_result_run_id", ("run_id",)),
+    ),
+)
+TABLES = (META, ENTRY, FACET, SCORE, BENCH)
+_TABLE_NAMES = {t.name: t for t in TABLES}
+
+STATS_KEY = "entry_stats"  # meta key: the stat fingerprint of the entry files, taken with the content hash
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (writes use explicit transactions), with every table present."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.execute(text("PRAGMA journal_mode=WAL"))
-    SQLModel.metadata.create_all(engine)
-    _add_missing_columns(engine)
-    return engine
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")
+        have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not all(t.name in have for t in TABLES):
+            with _transaction(conn):
+                for table in TABLES:
+                    for statement in table.create():
+                        conn.execute(statement)
+        _add_missing_columns(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
-def _add_missing_columns(engine: Engine) -> None:
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
     """Bring an index made by an older usreg up to date by adding new (nullable) columns; nothing is dropped."""
-    with engine.begin() as conn:
-        for table in SQLModel.metadata.sorted_tables:
-            existing = {row[1] for row in conn.execute(text(f"PRAGMA table_info('{table.name}')"))}
-            for column in table.columns:
-                if column.name not in existing:
-                    kind = column.type.compile(dialect=engine.dialect)
-                    conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
-                    log.info("index: added column %s.%s", table.name, column.name)
+    for table in TABLES:
+        existing = {row[1] for row in conn.execute(f"PRAGMA table_info('{table.name}')")}
+        for column in table.columns:
+            if column.name not in existing:
+                conn.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {column.type}')
+                log.info("index: added column %s.%s", table.name, column.name)
 
 
 class Scoring(Protocol):
@@ -138,24 +226,51 @@ class RegistryIndex:
         self.root = root
         self.scoring = scoring
         self.path = path or index_path(root)
-        self.engine = _engine(self.path)
-        self._seen_hash: str | None = None
+        self.conn = _connect(self.path)
+        self._seen: tuple[str | None, str] | None = None  # (content hash, stat fingerprint) seen by is_fresh()
+
+    def close(self) -> None:
+        self.conn.close()
 
     # -- freshness -------------------------------------------------------------------------------------------
     def stored_hash(self) -> str | None:
-        with Session(self.engine) as session:
-            row = session.get(Meta, "content_hash")
-            return row.value if row else None
+        return self.get_meta("content_hash")
+
+    def _extra(self) -> str:
+        return os.environ.get("USREG_HOME", "") + INDEX_SCHEMA_VERSION
 
     def current_hash(self) -> str:
-        extra = os.environ.get("USREG_HOME", "") + INDEX_SCHEMA_VERSION
-        return content_hash(entry_files(self.root)) + extra
+        from .catalog import content_hash, entry_files
+
+        return content_hash(entry_files(self.root)) + self._extra()
+
+    def current_stats(self) -> tuple[str, bool]:
+        """(stat fingerprint of the entry files, whether it can be trusted: no file was modified just now)."""
+        from .catalog import stat_fingerprint
+
+        fingerprint, racy = stat_fingerprint(self.root)
+        return fingerprint + self._extra(), not racy
 
     def is_fresh(self) -> bool:
+        """Whether the index holds the current entry files: by their stats when those are unchanged since the content
+        hash was taken, else by hashing them again (and then the new stats are recorded)."""
+        stats, trusted = self.current_stats()
+        stored = self.get_meta("content_hash")
+        if stored is None:
+            self._seen = (None, stats if trusted else "")
+            return False
+        if trusted and stats == self.get_meta(STATS_KEY):
+            self._seen = (stored, stats)
+            return True
         # kept for rebuild(): a hash taken before the catalog is loaded can only make the index look stale, never
         # fresh, if an entry changes in between
-        self._seen_hash = self.current_hash()
-        return self.stored_hash() == self._seen_hash
+        current = self.current_hash()
+        self._seen = (current, stats if trusted else "")
+        if current != stored:
+            return False
+        if trusted:
+            self.set_meta(STATS_KEY, stats)
+        return True
 
     def ensure(self, catalog: Catalog | None = None, force: bool = False) -> bool:
         """Rebuild when the entries changed (or ``force``). Returns whether a rebuild happened.
@@ -171,25 +286,22 @@ class RegistryIndex:
             from .catalog import load_catalog
 
             catalog = load_catalog(self.root, duplicates=False)
-        self.rebuild(catalog.usable(), skipped=catalog.invalid_files)
+        self.rebuild(catalog.usable(), skipped=catalog.invalid_files, loaded=catalog)
         if self.scoring is not None:
             self.scoring.mark_current(self)
         return True
 
     def get_meta(self, key: str) -> str | None:
-        with Session(self.engine) as session:
-            row = session.get(Meta, key)
-            return row.value if row else None
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        with Session(self.engine) as session:
-            session.merge(Meta(key=key, value=value))
-            session.commit()
+        with _transaction(self.conn) as conn:
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def bench_summary(self) -> tuple[int, int | None]:
         """(number of stored benchmark rows, highest row id): changes whenever results are added."""
-        with self.engine.connect() as conn:
-            count, last = conn.execute(text("SELECT count(*), max(id) FROM bench_result")).one()
+        count, last = self.conn.execute("SELECT count(*), max(id) FROM bench_result").fetchone()
         return int(count), last
 
     def stored_catalog(self) -> Catalog | None:
@@ -200,25 +312,23 @@ class RegistryIndex:
         from .schema import Dataset, Model
 
         catalog = Catalog(root=self.root)
+        rows = self.conn.execute("SELECT kind, id, file, data FROM entry ORDER BY kind, id")
         try:
-            with Session(self.engine) as session:
-                for row in session.exec(select(EntryRow).order_by(EntryRow.kind, EntryRow.id)):
-                    if row.kind == "dataset":
-                        catalog.datasets[row.id] = Dataset.model_validate_json(row.data)
-                    else:
-                        catalog.models[row.id] = Model.model_validate_json(row.data)
-                    catalog.files[row.id] = self.root / row.file
+            for kind, entry_id, file, data in rows:
+                if kind == "dataset":
+                    catalog.datasets[entry_id] = Dataset.model_validate_json(data)
+                else:
+                    catalog.models[entry_id] = Model.model_validate_json(data)
+                catalog.files[entry_id] = self.root / file
         except ValidationError:
             return None
         return catalog
 
     def entry_ids(self) -> set[str]:
-        with self.engine.connect() as conn:
-            return {r[0] for r in conn.execute(text("SELECT id FROM entry"))}
+        return {r[0] for r in self.conn.execute("SELECT id FROM entry")}
 
     def scored_ids(self) -> set[str]:
-        with self.engine.connect() as conn:
-            return {r[0] for r in conn.execute(text("SELECT entry_id FROM score"))}
+        return {r[0] for r in self.conn.execute("SELECT entry_id FROM score")}
 
     def score_summaries(self) -> list[dict[str, Any]]:
         """One summary row per stored score (no JSON parsing), ordered by kind and id."""
@@ -227,60 +337,68 @@ class RegistryIndex:
             "s.rubric_version FROM score s JOIN entry e ON e.id = s.entry_id ORDER BY e.kind, e.id"
         )
         keys = ("id", "kind", "tier", "tier_rank", "points", "verification", "limited_by", "rubric")
-        with self.engine.connect() as conn:
-            return [dict(zip(keys, r, strict=True)) for r in conn.execute(text(sql))]
+        return [dict(zip(keys, r, strict=True)) for r in self.conn.execute(sql)]
 
     def ensure_bench_columns(self, columns: Sequence[str]) -> None:
         """Add result columns that an index created by an older usreg lacks (SQLite ALTER TABLE ADD COLUMN)."""
-        with self.engine.begin() as conn:
-            have = {row[1] for row in conn.execute(text("PRAGMA table_info(bench_result)"))}
-            for column in columns:
-                if have and column not in have:
-                    conn.execute(text(f'ALTER TABLE bench_result ADD COLUMN "{column}"'))
+        have = {row[1] for row in self.conn.execute("PRAGMA table_info(bench_result)")}
+        missing = [c for c in columns if have and c not in have]
+        if missing:
+            with _transaction(self.conn) as conn:
+                for column in missing:
+                    conn.execute(f'ALTER TABLE bench_result ADD COLUMN "{column}"')
 
     def skipped_files(self) -> list[str]:
         """Entry files left out of the index at its last rebuild because they did not validate."""
-        with Session(self.engine) as session:
-            row = session.get(Meta, "skipped_files")
-            return json.loads(row.value) if row else []
+        value = self.get_meta("skipped_files")
+        return json.loads(value) if value else []
 
     # -- writing ---------------------------------------------------------------------------------------------
-    def rebuild(self, catalog: Catalog, skipped: Sequence[str] = ()) -> None:
-        seen, self._seen_hash = self._seen_hash, None
+    def rebuild(self, catalog: Catalog, skipped: Sequence[str] = (), loaded: Catalog | None = None) -> None:
+        """Index ``catalog`` (and score it, with a scoring service). ``loaded``: the catalog as read, invalid entries
+        included, whose file hashes give the content hash of exactly what was parsed."""
+        seen, self._seen = self._seen, None
+        content = seen[0] if seen else None
+        if content is None:
+            parsed = (loaded or catalog).parsed_hash()
+            content = parsed + self._extra() if parsed else self.current_hash()
+        stats = seen[1] if seen else ""
         entries: list[dict[str, Any]] = []
-        facets: list[dict[str, Any]] = []
+        facets: list[tuple[str, str, str]] = []
         for kind, items in (("dataset", catalog.datasets), ("model", catalog.models)):
             for entry in items.values():
                 entries.append(_entry_row(kind, entry, catalog))
-                facets.extend({"entry_id": entry.id, "facet": f, "value": v} for f, v in _facets(kind, entry))
+                facets.extend((entry.id, f, v) for f, v in _facets(kind, entry))
         scores = self.scoring.score_rows(catalog) if self.scoring is not None else []
-        with self.engine.begin() as conn:
-            conn.execute(delete(FacetRow))
-            conn.execute(delete(ScoreRow))
-            conn.execute(delete(EntryRow))
-            _bulk_insert(conn, EntryRow, entries)
-            _bulk_insert(conn, FacetRow, facets)
-            _bulk_insert(conn, ScoreRow, scores)
-            conn.execute(delete(Meta).where(col(Meta.key).in_(["content_hash", "skipped_files"])))
-            conn.execute(
-                insert(Meta),
-                [
-                    {"key": "content_hash", "value": seen or self.current_hash()},
-                    {"key": "skipped_files", "value": json.dumps(list(skipped))},
-                ],
+        with _transaction(self.conn) as conn:
+            conn.execute("DELETE FROM facet")
+            conn.execute("DELETE FROM score")
+            conn.execute("DELETE FROM entry")
+            _bulk_insert(conn, ENTRY, entries)
+            conn.executemany("INSERT INTO facet (entry_id, facet, value) VALUES (?, ?, ?)", facets)
+            _bulk_insert(conn, SCORE, scores)
+            conn.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [("content_hash", content), ("skipped_files", json.dumps(list(skipped))), (STATS_KEY, stats)],
             )
         log.info("indexed %d entries, %d facets, %d scores", len(entries), len(facets), len(scores))
 
     def store_scores(self, rows: Sequence[dict[str, Any]]) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(delete(ScoreRow).where(col(ScoreRow.entry_id).in_([r["entry_id"] for r in rows])))
-            _bulk_insert(conn, ScoreRow, list(rows))
+        with _transaction(self.conn) as conn:
+            _bulk_insert(conn, SCORE, list(rows), replace=True)
 
     def add_bench_results(self, rows: Iterable[dict[str, Any]]) -> int:
         rows = [dict(r, created=r.get("created") or datetime.now(UTC).isoformat()) for r in rows]
-        with self.engine.begin() as conn:
-            if rows:
-                conn.execute(insert(BenchResultRow), rows)
+        known = set(BENCH.names)
+        unknown = sorted({k for r in rows for k in r} - known)
+        if unknown:
+            raise ValueError(f"not a column of bench_result: {', '.join(unknown)}")
+        with _transaction(self.conn) as conn:
+            groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for row in rows:
+                groups.setdefault(tuple(row), []).append(row)
+            for group in groups.values():
+                _bulk_insert(conn, BENCH, group)
         return len(rows)
 
     # -- reading ---------------------------------------------------------------------------------------------
@@ -342,30 +460,28 @@ class RegistryIndex:
             f"FROM entry e LEFT JOIN score s ON s.entry_id = e.id WHERE {where} "
             f"ORDER BY {order_col} IS NULL, {order_col} {direction}, e.id"
         )
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(text(sql), params)]
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r, strict=True)) for r in cursor]
 
     def distinct_values(self, column: str) -> list[str]:
         """The distinct non-empty values of one entry column (``license``, ``access``, ...)."""
         if column not in {"license", "access", "kind", "entry_type"}:
             raise ValueError(f"not a listable column: {column}")
-        with self.engine.connect() as conn:
-            rows = conn.execute(text(f"SELECT DISTINCT {column} FROM entry WHERE {column} IS NOT NULL"))
-            return sorted(str(r[0]) for r in rows if r[0])
+        rows = self.conn.execute(f"SELECT DISTINCT {column} FROM entry WHERE {column} IS NOT NULL")
+        return sorted(str(r[0]) for r in rows if r[0])
 
     def score(self, entry_id: str, catalog: Catalog | None = None) -> dict[str, Any] | None:
         """The stored score of one entry; with ``catalog``, its next-tier plan is made if it was deferred."""
-        with Session(self.engine) as session:
-            row = session.get(ScoreRow, entry_id)
-            found = self._expanded(row.data) if row else None
+        row = self.conn.execute("SELECT data FROM score WHERE entry_id = ?", (entry_id,)).fetchone()
+        found = self._expanded(row[0]) if row else None
         if found is not None and catalog is not None and self.scoring is not None:
             self.scoring.fill_plans(catalog, {entry_id: found})
         return found
 
     def scores(self, catalog: Catalog | None = None) -> dict[str, dict[str, Any]]:
         """Every stored score; with ``catalog``, deferred next-tier plans are made."""
-        with Session(self.engine) as session:
-            found = {r.entry_id: self._expanded(r.data) for r in session.exec(select(ScoreRow))}
+        found = {i: self._expanded(d) for i, d in self.conn.execute("SELECT entry_id, data FROM score")}
         if catalog is not None and self.scoring is not None:
             self.scoring.fill_plans(catalog, found)
         return found
@@ -376,13 +492,15 @@ class RegistryIndex:
         return self.scoring.expand(stored) if self.scoring is not None else stored
 
     def bench_results(self, dataset_id: str | None = None, model_id: str | None = None) -> list[dict[str, Any]]:
-        with Session(self.engine) as session:
-            stmt = select(BenchResultRow)
-            if dataset_id:
-                stmt = stmt.where(BenchResultRow.dataset_id == dataset_id)
-            if model_id:
-                stmt = stmt.where(BenchResultRow.model_id == model_id)
-            return [r.model_dump() for r in session.exec(stmt.order_by(col(BenchResultRow.id)))]
+        clauses, params = [], []
+        for column, value in (("dataset_id", dataset_id), ("model_id", model_id)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        names = BENCH.names
+        sql = f"SELECT {', '.join(_quoted(c) for c in names)} FROM bench_result{where} ORDER BY id"
+        return [dict(zip(names, r, strict=True)) for r in self.conn.execute(sql, params)]
 
 
 def _entry_row(kind: str, entry, catalog: Catalog) -> dict[str, Any]:
@@ -431,28 +549,27 @@ def _facets(kind: str, entry) -> Iterable[tuple[str, str]]:
         yield "host", value
 
 
-def _bulk_insert(conn: Any, table: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows that share their keys through the driver's executemany (several times faster than the ORM's
-    statement building for tens of thousands of rows). Column names come from the table, never from the data."""
+def _bulk_insert(conn: sqlite3.Connection, table: Table, rows: Sequence[dict[str, Any]], replace: bool = False) -> None:
+    """Insert rows that share their keys through one executemany. Column names come from the table, never from the
+    data."""
     if not rows:
         return
-    known = set(sa_inspect(table).columns.keys())
+    known = set(table.names)
     columns = [c for c in rows[0] if c in known]
-    sql = f"INSERT INTO {table.__tablename__} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    conn.exec_driver_sql(sql, [tuple(row.get(c) for c in columns) for row in rows])
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    names = ", ".join(_quoted(c) for c in columns)
+    sql = f'{verb} INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})'
+    conn.executemany(sql, [tuple(row.get(c) for c in columns) for row in rows])
 
 
 def read_bench_results(root: Path, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Benchmark results stored in the index of ``root``, read only: no index is created or rebuilt, and a missing
     or unreadable index gives no results (the site and the scorers read them this way)."""
-    import contextlib
-    import sqlite3
-
     path = index_path(root)
     if not path.is_file():
         return []
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             conn.row_factory = sqlite3.Row
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if "bench_result" not in tables:

@@ -7,6 +7,7 @@ a map from each field path to its position so that validation errors can name fi
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,7 @@ class Document:
     data: Any
     marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     first_line: str = ""
+    sha256: bytes = b""  # of the file's bytes (load_file)
 
     def position(self, path: Path_) -> tuple[int, int]:
         """The (line, column) of a path, falling back to its closest parent that has a mark."""
@@ -181,4 +183,6 @@ def load_file(path: Path) -> Document:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise YamlError(f"the file is not UTF-8 text (byte {exc.start})", 1, 1) from None
-    return load_text(text)
+    doc = load_text(text)
+    doc.sha256 = hashlib.sha256(raw).digest()
+    return doc

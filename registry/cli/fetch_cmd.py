@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_ENVIRONMENT, EXIT_FINDINGS, NoSuchEntry, UsageError, UsregError
-from ..fetch.errors import common_exit_code
 from ..home import ID_RE
 from ..paths import usreg_home
 from ..schema.vocab import EntryKind
@@ -176,6 +175,8 @@ def fetch(
     if len(failures) == 1 and len(entries) == 1:
         raise failures[0][1]
     if failures:
+        from ..fetch.errors import common_exit_code  # deferred: the fetch package imports the HTTP stack
+
         error = UsregError(
             f"{len(failures)} of {len(entries)} fetches failed: {', '.join(i for i, _ in failures)}",
             hint="see the errors above",

@@ -147,16 +147,16 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str |
     distribution of datasets and models, of the datasets mapped from the reference paper's 72
     (coverage/paper-72-map.csv), and the number of entries whose tier a gate limits.
     """
-    from scorers import score_catalog
-    from scorers.engine import gc_paused
-    from scorers.report import summary_row
-
     versions = _parse_rubric_option(rubric_id)
     if local:
         _score_local(app, list(dict.fromkeys(ids)), explain, fmt)
         return
     if not versions and not explain and _show_current(app, list(dict.fromkeys(ids)), fmt):
         return
+    from scorers import score_catalog
+    from scorers.engine import gc_paused
+    from scorers.report import summary_row
+
     with gc_paused():
         catalog, index, fresh = _load(app)
         errors = _findings_by_entry(catalog)

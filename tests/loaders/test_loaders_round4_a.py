@@ -292,6 +292,28 @@ def _annotated_heterogeneous_us_db(downloads: Path) -> dict:
     }
 
 
+def _optic_nerve_sheath(downloads: Path) -> dict:
+    # torch-em: the Mendeley file saved as Ultrasound-OpticNerveSheaths.zip unpacks to
+    # Ultrasound-OpticNerveSheaths/DATA/IMAGES_256/*.png with DATA/LABELS_256/*.png of the same names (labels 0/1)
+    files: dict[str, bytes] = {}
+    for n in (1, 2, 3, 10):
+        files[f"Ultrasound-OpticNerveSheaths/DATA/IMAGES_256/{n}.png"] = _png(us_image(32, 32, 4950 + n))
+        files[f"Ultrasound-OpticNerveSheaths/DATA/LABELS_256/{n}.png"] = _png(blob_mask(32, 32, 4950 + n, value=1))
+    import zipfile
+
+    downloads.mkdir(parents=True)
+    with zipfile.ZipFile(downloads / "Ultrasound-OpticNerveSheaths.zip", "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return {
+        "samples": 4,
+        "split_kind": "seeded-random",
+        "targets": {"sheath": {0: "background", 1: "optic nerve sheath"}},
+        "masked": 4,
+        "mask_values": {"1": {0, 1}, "10": {0, 1}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "annotated-heterogeneous-us-db": (
         CATALOG.datasets["annotated-heterogeneous-us-db"],
@@ -300,6 +322,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "asus": (CATALOG.datasets["asus"], _asus),
     "cca-mi-segnet": (CATALOG.datasets["cca-mi-segnet"], _cca_mi_segnet),
     "fast-u-net": (CATALOG.datasets["fast-u-net"], _fast_u_net),
+    "optic-nerve-sheath": (CATALOG.datasets["optic-nerve-sheath"], _optic_nerve_sheath),
     "regional-us-brachial-plexus": (CATALOG.datasets["regional-us-brachial-plexus"], _brachial_plexus),
 }
 
