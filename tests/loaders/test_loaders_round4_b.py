@@ -230,10 +230,51 @@ def _cetus(stage: Path) -> dict:
     }
 
 
+def _echoqa_record(n: int, clip: str, view: str = "A4C") -> dict:
+    subject, study = clip.split("/")[-3][1:], clip.split("/")[-2][1:]
+    return {
+        "messages_id": f"m{n}",
+        "videos": [f"mimic-iv-echo/0.1/files/{clip}"],
+        "study": study,
+        "image": Path(clip).stem,
+        "view": view,
+        "structure": "Left Ventricle",
+        "question": f"Question {n}?",
+        "option_A": "normal",
+        "option_B": "mildly reduced",
+        "option_C": "severely reduced",
+        "option_D": "hyperdynamic",
+        "correct_option": "A",
+        "answer": "normal",
+        "subject": subject,
+    }
+
+
+def _mimic_iv_ext_echoqa(stage: Path) -> dict:
+    """ultatron's tree of the PhysioNet download: MIMICEchoQA/MIMICEchoQA.json, MIMICEchoQA/0.1/files/p*/p*/s*/*.mp4."""
+    base = stage / "mimic-iv-ext-echoqa" / "MIMICEchoQA"
+    clips = ["p10/p10119872/s98097718/98097718_0047.mp4", "p10/p10119872/s98097718/98097718_0051.mp4"]
+    clips.append("p11/p11000001/s90000001/90000001_0003.mp4")
+    for n, clip in enumerate(clips):
+        _avi(base / "0.1" / "files" / clip, 10, 5200 + 20 * n)  # the container's name does not matter to PyAV
+    records = [_echoqa_record(0, clips[0]), _echoqa_record(1, clips[0]), _echoqa_record(2, clips[1], "PLAX")]
+    records.append(_echoqa_record(3, clips[2]))
+    (base / "MIMICEchoQA.json").write_text(json.dumps(records))
+    (base.parent / "README.md").write_text("MIMICEchoQA\n")
+    return {
+        "samples": 3 * 3,  # three frames of each of the three clips asked about
+        "split_kind": "seeded-subject",
+        "subjects": 2,
+        "subjects_of": {"98097718_0047_0001": "10119872", "90000001_0003_0008": "11000001"},
+        "extra": {"98097718_0051_0004": {"study": "98097718", "view": "PLAX", "frames_in_clip": 10}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "cetus": (CATALOG.datasets["cetus"], _cetus),
     "intrapartum-video-2026": (CATALOG.datasets["intrapartum-video-2026"], _intrapartum_video_2026),
     "luss-phantom": (CATALOG.datasets["luss-phantom"], _luss_phantom),
+    "mimic-iv-ext-echoqa": (CATALOG.datasets["mimic-iv-ext-echoqa"], _mimic_iv_ext_echoqa),
     "resect-seg": (CATALOG.datasets["resect-seg"], _resect_seg),
     "ted-echo": (CATALOG.datasets["ted-echo"], _ted_echo),
 }
@@ -435,3 +476,25 @@ def test_cetus_slices_only_show_the_ventricle_and_report_unpaired_volumes(tmp_pa
     kinds = {(p["kind"], p["file"]) for p in out.problems()}
     assert ("missing_mask", "dataset/patient01/patient01_ES.nii.gz") in kinds
     assert ("missing_image", "dataset/patient02/patient02_ED_gt.nii.gz") in kinds
+
+
+# --- mimic-iv-ext-echoqa -------------------------------------------------------------------------------------------
+
+
+def test_echoqa_keeps_every_question_of_a_clip_and_reports_missing_clips(tmp_path, convert):
+    expected = _mimic_iv_ext_echoqa(tmp_path / "src")
+    table = tmp_path / "src" / "mimic-iv-ext-echoqa" / "MIMICEchoQA" / "MIMICEchoQA.json"
+    records = json.loads(table.read_text())
+    records.append(_echoqa_record(9, "p12/p12000001/s91000001/91000001_0001.mp4"))  # not downloaded
+    records.append({"messages_id": "m10", "videos": ["../../etc/passwd"]})  # no files/ part: not a clip path
+    table.write_text(json.dumps(records))
+    out = convert(CATALOG.datasets["mimic-iv-ext-echoqa"], tmp_path / "src")
+    assert len(out.rows) == expected["samples"]
+    extra = out.by_id["98097718_0047_0001"]["extra"]
+    extra = json.loads(extra) if isinstance(extra, str) else extra
+    assert [q["messages_id"] for q in extra["qa"]] == ["m0", "m1"]
+    assert extra["qa"][0]["correct_option"] == "A" and extra["qa"][0]["answer"] == "normal"
+    assert [r["frame"] for r in out.rows if r["source_file"].endswith("_0047.mp4")] == [1, 4, 8]
+    kinds = [(p["kind"], p["message"].split(":")[0]) for p in out.problems()]
+    assert ("missing_image", "record 4") in kinds
+    assert ("annotation_unreadable", "record 5") in kinds

@@ -38,6 +38,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     leg_3d_us,
     microseg,
     mimic_iv_echo,
+    mimic_iv_ext_echoqa,
     mmotu,
     mu_regpro,
     neonatal_3d_us_neuro,
