@@ -270,7 +270,47 @@ def _mimic_iv_ext_echoqa(stage: Path) -> dict:
     }
 
 
+def _dicom_frame(path: Path, frame: np.ndarray) -> None:
+    """One uncompressed MONOCHROME2 ultrasound frame as a DICOM file (de-identified: no patient tags)."""
+    from pydicom.dataset import FileDataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.6.1"  # ultrasound image storage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
+    ds.SOPClassUID, ds.SOPInstanceUID, ds.Modality = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID, "US"
+    ds.Rows, ds.Columns = frame.shape
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    ds.PixelData = np.ascontiguousarray(frame).tobytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds.save_as(str(path), enforce_file_format=True)
+
+
+def _bmode_ceus_liver(stage: Path) -> dict:
+    """ultatron's tree of the TCIA download: one folder per series (its UID), one DICOM file per frame; the frame size
+    may change within a series."""
+    base = stage / "B-mode-and-CEUS-Liver"
+    series = {"1.3.6.1.4.1.14519.5.2.1.1111": 3, "1.3.6.1.4.1.14519.5.2.1.2222": 2, "1.3.6.1.4.1.14519.5.2.1.3333": 2}
+    for n, (uid, count) in enumerate(series.items()):
+        for k in range(count):
+            h, w = (32, 40) if k == 0 else (28, 36)  # dynamic zoom changes the frame size
+            _dicom_frame(base / uid / f"1-{k + 1:03d}.dcm", us_image(h, w, 5300 + 10 * n + k))
+    return {
+        "samples": 7,
+        "split_kind": "seeded-subject",
+        "subjects": 3,
+        "subjects_of": {
+            "1.3.6.1.4.1.14519.5.2.1.1111_1-003": "1.3.6.1.4.1.14519.5.2.1.1111",
+            "1.3.6.1.4.1.14519.5.2.1.3333_1-001": "1.3.6.1.4.1.14519.5.2.1.3333",
+        },
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "bmode-ceus-liver": (CATALOG.datasets["bmode-ceus-liver"], _bmode_ceus_liver),
     "cetus": (CATALOG.datasets["cetus"], _cetus),
     "intrapartum-video-2026": (CATALOG.datasets["intrapartum-video-2026"], _intrapartum_video_2026),
     "luss-phantom": (CATALOG.datasets["luss-phantom"], _luss_phantom),
@@ -498,3 +538,16 @@ def test_echoqa_keeps_every_question_of_a_clip_and_reports_missing_clips(tmp_pat
     kinds = [(p["kind"], p["message"].split(":")[0]) for p in out.problems()]
     assert ("missing_image", "record 4") in kinds
     assert ("annotation_unreadable", "record 5") in kinds
+
+
+# --- bmode-ceus-liver ----------------------------------------------------------------------------------------------
+
+
+def test_bmode_ceus_liver_frames_keep_their_own_size(tmp_path, convert):
+    _bmode_ceus_liver(tmp_path / "src")
+    out = convert(CATALOG.datasets["bmode-ceus-liver"], tmp_path / "src")
+    sizes = {sid: (r["width"], r["height"]) for sid, r in out.by_id.items()}
+    assert sizes["1.3.6.1.4.1.14519.5.2.1.1111_1-001"] == (40, 32)
+    assert sizes["1.3.6.1.4.1.14519.5.2.1.1111_1-002"] == (36, 28)
+    assert np.array_equal(out.image("1.3.6.1.4.1.14519.5.2.1.2222_1-002"), us_image(28, 36, 5311))
+    assert out.checks["dicom_phi"]["status"] == "pass"
