@@ -12,6 +12,7 @@ Layout::
       collections/<id>/                         a collection's merged COCO files and member summary
       bench/trained/<dataset>/<version>/        weights trained by the benchmark recipes
       bench/reproductions.json                  reproduced metrics, read by the scorers
+      hub/                                      Hugging Face Hub weights pinned to a commit (huggingface_hub's cache)
       index/catalog-<hash>.sqlite               the SQLite index of one catalog root
 
 Other modules ask this one for a path; none spells these names itself.
@@ -28,7 +29,7 @@ from .errors import UsageError
 
 LOCK_FILE = "usreg.lock.json"
 DOWNLOADS, SOURCES, DATASETS, BENCH, INDEX = "downloads", "sources", "datasets", "bench", "index"
-COLLECTIONS, LOCKS = "collections", "locks"
+COLLECTIONS, LOCKS, HUB = "collections", "locks", "hub"
 REJECTED = "rejected"  # downloads/<id>/<version>/rejected/: files that failed verification, kept for inspection
 AREAS = (DOWNLOADS, SOURCES, DATASETS)
 
@@ -104,6 +105,11 @@ def collection_dir(home: Path, collection_id: str) -> Path:
 
 def trained_dir(home: Path, dataset_id: str, version: str | None) -> Path:
     return Path(home) / BENCH / "trained" / dataset_id / (version or "unversioned")
+
+
+def hub_cache_dir(home: Path) -> Path:
+    """huggingface_hub's cache (its own models--owner--name/blobs|snapshots layout) for weights pinned to a commit."""
+    return Path(home) / HUB
 
 
 def reproductions_file(home: Path) -> Path:

@@ -6,14 +6,23 @@ into ``$USREG_HOME/sources/<model id>/<version>/``. The runner looks there for t
 else the source's first file name, else the URL's last segment), fetches once when it is absent, and verifies a
 declared sha256 again before running. ``--weights MODEL=PATH`` points at any local file instead. A declared sha256
 that does not match is an error, never a warning.
+
+Hugging Face Hub weights pinned to a commit (``weights: {source: {kind: huggingface, id: owner/name}, file: ...,
+revision: <40 hex>, sha256: ...}``) are downloaded with ``huggingface_hub.hf_hub_download`` at that revision into
+``$USREG_HOME/hub/`` (``registry.home.hub_cache_dir``; huggingface_hub's own cache layout, so a second run reads the
+snapshot without a request). The endpoint is ``$USREG_HF_URL``, else ``$HF_ENDPOINT``, else huggingface.co. The file
+is checked against the declared sha256 before any adapter reads it; a file that does not match is removed from that
+cache and never loaded.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from ..errors import UsregError
 from ..formats.layout import sha256_file
+from ..settings import settings
 from .compat import RUNNABLE_WEIGHTS
 
 
@@ -96,6 +105,8 @@ def resolve(model, home: Path, override: Path | None = None, fetch: bool = True)
             f"model {model.id} declares no weights in a format its adapter reads ({', '.join(wanted)})",
             hint="add weights in one of those formats to the entry, or pass --weights MODEL=PATH",
         )
+    if w.revision is not None:
+        return hub_file(model, w, home)
     path = cached(model, w, home)
     if path is None and fetch:
         from ..fetch import FetchError, fetch_dataset
@@ -111,3 +122,93 @@ def resolve(model, home: Path, override: Path | None = None, fetch: bool = True)
             hint=f"run `usreg fetch {model.id}`, or pass --weights {model.id}=PATH",
         )
     return path, _verify(path, expected, model.id)
+
+
+def hub_endpoint() -> str:
+    """The Hub to download from: ``$USREG_HF_URL`` (the fetch layer's variable), else ``$HF_ENDPOINT``."""
+    return settings().urls.get("USREG_HF_URL") or settings().hf_endpoint or "https://huggingface.co"
+
+
+def hub_file(model, w, home: Path) -> tuple[Path, str]:
+    """(path, sha256) of Hub weights pinned to ``w.revision``: downloaded once into the hub cache, then verified."""
+    from ..home import hub_cache_dir
+
+    try:
+        from huggingface_hub import hf_hub_download
+        from huggingface_hub.errors import (
+            EntryNotFoundError,
+            GatedRepoError,
+            HfHubHTTPError,
+            LocalEntryNotFoundError,
+            RepositoryNotFoundError,
+            RevisionNotFoundError,
+        )
+    except ImportError as exc:
+        raise UsregError(
+            f"model {model.id}: its weights are on the Hugging Face Hub and huggingface_hub is not installed",
+            hint="pip install 'usreg[bench]'",
+        ) from exc
+    repo, name, revision = str(w.source.id), str(w.file), str(w.revision)
+    where = f"{repo}@{revision[:12]}/{name}"
+    endpoint = hub_endpoint()
+    try:
+        got = hf_hub_download(
+            repo_id=repo,
+            filename=name,
+            revision=revision,
+            cache_dir=str(hub_cache_dir(home)),
+            endpoint=endpoint,
+            token=settings().hf_token or False,
+        )
+    except GatedRepoError as exc:
+        raise UsregError(
+            f"model {model.id}: {where} is gated on the Hub ({_first_line(exc)})",
+            hint=f"accept its terms at {endpoint}/{repo} and set HF_TOKEN",
+        ) from None
+    except RepositoryNotFoundError as exc:
+        raise UsregError(
+            f"model {model.id}: Hub repository {repo} is not available ({_first_line(exc)})",
+            hint="check weights.source.id; private repositories need HF_TOKEN",
+        ) from None
+    except RevisionNotFoundError as exc:
+        raise UsregError(
+            f"model {model.id}: Hub repository {repo} has no commit {revision} ({_first_line(exc)})",
+            hint="check weights.revision (the full 40-digit commit of the release)",
+        ) from None
+    except EntryNotFoundError as exc:  # also LocalEntryNotFoundError (offline, file not in the cache)
+        offline = isinstance(exc, LocalEntryNotFoundError)
+        raise UsregError(
+            f"model {model.id}: {where} "
+            + ("is not in the hub cache and the Hub cannot be reached" if offline else "does not exist on the Hub"),
+            hint=f"check the network or HF_ENDPOINT, or pass --weights {model.id}=PATH"
+            if offline
+            else "check weights.file against the repository at that commit",
+        ) from None
+    except (HfHubHTTPError, OSError, ValueError) as exc:
+        raise UsregError(
+            f"model {model.id}: cannot download {where} from {endpoint}: {_first_line(exc)}",
+            hint=f"try again later, or pass --weights {model.id}=PATH",
+        ) from None
+    path = Path(got)
+    digest = sha256_file(path)
+    if digest != str(w.sha256).lower():
+        _discard(path)
+        raise UsregError(
+            f"model {model.id}: Hub file {where} has sha256 {digest}, the entry declares {w.sha256}; "
+            "the file was removed from the hub cache and not used",
+            hint="the download is corrupt or the entry's sha256/revision is wrong; run again or fix the entry",
+        )
+    return path, digest
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+def _discard(path: Path) -> None:
+    """Remove a snapshot file and the blob it links to, so the next run downloads it again."""
+    blob = path.resolve()
+    for p in (path, blob):
+        with contextlib.suppress(OSError):
+            p.unlink()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, model_validator
 
 from .common import ClassDef, EntryBase, Plugin, Source, Strict
 from .types import Count, Doi, EntryId, LicenseId, Sha256, ShortText, Text, Url
@@ -16,12 +18,34 @@ class Code(Strict):
     ref: ShortText | None = Field(None, description="A pinned tag or commit.")
 
 
+# a pinned git commit, as the Hugging Face Hub names revisions (a branch or tag name can move)
+CommitSha = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
+
+
 class Weights(Strict):
     format: WeightsFormat
     source: Source
     sha256: Sha256 | None = None
     size: Count | None = None
     file: ShortText | None = Field(None, description="The file name of the weights within the source.")
+    revision: CommitSha | None = Field(
+        None,
+        description=(
+            "Hugging Face Hub weights: the commit (40 hex digits) of the repository source.id at which the runner "
+            "downloads file with huggingface_hub; needs a huggingface source, file and sha256."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _hub_revision(self) -> Weights:
+        if self.revision is None:
+            return self
+        missing = [name for name in ("file", "sha256") if getattr(self, name) is None]
+        if self.source.kind != "huggingface":
+            raise ValueError("a weights revision pins a Hugging Face Hub commit: it needs source.kind huggingface")
+        if missing:
+            raise ValueError(f"Hugging Face Hub weights pinned by revision need {' and '.join(missing)}")
+        return self
 
 
 class InputSpec(Strict):
