@@ -18,7 +18,7 @@ import pytest
 from registry.catalog import load_catalog
 from registry.schema import Dataset
 from tests.conftest import REPO_ROOT
-from tests.fixtures.builders._common import rgb, save, us_image
+from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
 from tests.loaders.conftest import make_entry, pack_download
 
 CATALOG = load_catalog(REPO_ROOT)
@@ -309,7 +309,31 @@ def _bmode_ceus_liver(stage: Path) -> dict:
     }
 
 
+def _abus_mt_small(stage: Path) -> dict:
+    """torch-em's tree of the Kaggle archive: mt-small-dataset.zip -> MT_Small_Dataset/{Benign,Malignant}/
+    {Original,Fuzzy,Ground_Truth}_<Category>/*.png, images and masks paired by their naturally sorted order."""
+    base = stage / "mt-small-dataset.zip" / "MT_Small_Dataset"
+    counts = {"Benign": 3, "Malignant": 2}
+    for category, n in counts.items():
+        for i in range(1, n + 1):
+            seed = 5400 + 10 * len(category) + i
+            # numbered names that sort differently as text (10 < 2) and naturally (2 < 10)
+            name = f"{i if i < 3 else 10}.png"
+            save(base / category / f"Original_{category}" / name, us_image(30, 36, seed))
+            save(base / category / f"Fuzzy_{category}" / name, us_image(30, 36, seed + 5))
+            save(base / category / f"Ground_Truth_{category}" / name, blob_mask(30, 36, seed))
+    return {
+        "samples": 5,
+        "split_kind": "seeded-random",
+        "targets": {"tumour": {0: "background", 1: "tumour"}},
+        "labels": {"benign": 3, "malignant": 2},
+        "label_classes": ["benign", "malignant"],
+        "mask_values": {"benign_10": {0, 1}},
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
+    "abus-mt-small": (CATALOG.datasets["abus-mt-small"], _abus_mt_small),
     "bmode-ceus-liver": (CATALOG.datasets["bmode-ceus-liver"], _bmode_ceus_liver),
     "cetus": (CATALOG.datasets["cetus"], _cetus),
     "intrapartum-video-2026": (CATALOG.datasets["intrapartum-video-2026"], _intrapartum_video_2026),
@@ -551,3 +575,33 @@ def test_bmode_ceus_liver_frames_keep_their_own_size(tmp_path, convert):
     assert sizes["1.3.6.1.4.1.14519.5.2.1.1111_1-002"] == (36, 28)
     assert np.array_equal(out.image("1.3.6.1.4.1.14519.5.2.1.2222_1-002"), us_image(28, 36, 5311))
     assert out.checks["dicom_phi"]["status"] == "pass"
+
+
+# --- abus-mt-small -------------------------------------------------------------------------------------------------
+
+
+def test_abus_pairs_by_natural_order_and_refuses_uneven_categories(tmp_path, convert):
+    base = tmp_path / "src" / "MT_Small_Dataset"
+    for n, (image, mask) in enumerate((("2.png", "2_gt.png"), ("10.png", "10_gt.png"))):
+        save(base / "Benign" / "Original_Benign" / image, us_image(30, 36, 5500 + n))
+        save(base / "Benign" / "Ground_Truth_Benign" / mask, blob_mask(30, 36, 5500 + n))
+    save(base / "Malignant" / "Original_Malignant" / "1.png", us_image(30, 36, 5510))  # no mask at all
+    out = convert(CATALOG.datasets["abus-mt-small"], tmp_path / "src")
+    assert sorted(out.by_id) == ["benign_10", "benign_2"]
+    # natural order pairs 2.png with 2_gt.png and 10.png with 10_gt.png (text order would swap them)
+    assert np.array_equal(out.mask("benign_2", "tumour"), (blob_mask(30, 36, 5500) > 0).astype(np.uint8))
+    assert np.array_equal(out.mask("benign_10", "tumour"), (blob_mask(30, 36, 5501) > 0).astype(np.uint8))
+    kinds = {(p["kind"], p["file"]) for p in out.problems()}
+    assert ("missing_mask", "MT_Small_Dataset/Malignant/Original_Malignant") in kinds
+
+
+def test_abus_fuzzy_option_converts_the_fuzzy_images(tmp_path, convert):
+    _abus_mt_small(tmp_path / "stage")
+    pack_download(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
+    entry = CATALOG.datasets["abus-mt-small"]
+    assert entry.loader is not None
+    loader = entry.loader.model_copy(update={"options": {"images": "fuzzy"}})
+    out = convert(entry.model_copy(update={"loader": loader}), tmp_path / "src")
+    assert out.by_id["malignant_1"]["source_file"] == "MT_Small_Dataset/Malignant/Fuzzy_Malignant/1.png"
+    assert np.array_equal(out.image("malignant_1"), us_image(30, 36, 5400 + 10 * 9 + 1 + 5))
+    assert out.metadata["source_files"]["dropped"] == 0  # the original images are left out on purpose

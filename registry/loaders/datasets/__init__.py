@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (importing registers the converters)
     acouslic_ai,
+    abus_mt_small,
     annotated_heterogeneous_us_db,
     asus,
     aul,
