@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from . import (  # noqa: F401  (importing registers the converters)
-    acouslic_ai,
     abus_mt_small,
+    acouslic_ai,
     annotated_heterogeneous_us_db,
     asus,
     aul,
@@ -18,8 +18,8 @@ from . import (  # noqa: F401  (importing registers the converters)
     camus,
     cardiacudc,
     carotid_plaque,
-    cetus,
     cca_mi_segnet,
+    cetus,
     chinese_us_report_text,
     cubs,
     ddti,
