@@ -266,6 +266,38 @@ def test_echonet_measurements_entry_loads_torchvision_deeplab_keys_and_outputs_t
     assert (pred.points >= 0).all() and (pred.points[:, 0] <= 128).all() and (pred.points[:, 1] <= 96).all()
 
 
+def test_echonet_dynamic_entry_runs_its_dataparallel_checkpoint_with_a_one_channel_head(tmp_path, deeplab_two_heads):
+    from registry.bench import compat
+    from registry.bench.adapters import WeightsLoadError, build_for_model
+    from registry.bench.preprocess import Spec
+
+    model = _entry("echonet-dynamic-model")
+    assert compat.check(model, _dataset("echonet-dynamic")).ok
+    one = dict(deeplab_two_heads)  # the same network with EchoNet's one-logit head (classifier[-1] replaced)
+    one["classifier.4.weight"] = one["classifier.4.weight"][:1].clone()
+    one["classifier.4.bias"] = one["classifier.4.bias"][:1].clone()
+    path = tmp_path / "deeplabv3_resnet50_random.pt"  # echonet/utils/segmentation.py's save: DataParallel keys
+    ckpt = {"epoch": 49, "state_dict": {f"module.{k}": v for k, v in one.items()}, "best_loss": 0.07, "loss": 0.07}
+    ckpt["opt_dict"] = {"state": {}, "param_groups": [{"lr": 1e-5, "momentum": 0.9, "params": [0, 1]}]}
+    torch.save(ckpt, path)
+    adapter = build_for_model(model, tmp_path, weights_override=path)
+    assert adapter.spec.size == (112, 112) and adapter.spec.channels == 3
+    adapter.spec = Spec(channels=3, size=(48, 48), normalization="per-image")  # a smaller frame keeps the test fast
+    image = (np.random.default_rng(3).random((96, 96)) * 255).astype(np.uint8)
+    [pred] = adapter.predict([image])
+    from PIL import Image
+
+    x = np.asarray(Image.fromarray(image).resize((48, 48), Image.BILINEAR), np.float32)
+    x = np.repeat(((x - x.mean()) / x.std())[None], 3, axis=0)  # the grey frame in three channels, standardised
+    with torch.no_grad():
+        logit = adapter.module(torch.from_numpy(x)[None]).numpy()[0, 0]
+    expected = np.asarray(Image.fromarray((logit > 0).astype(np.uint8)).resize((96, 96), Image.NEAREST))
+    assert pred.mask.shape == (96, 96) and np.mean(pred.mask == expected) > 0.99
+    torch.save({**ckpt, "state_dict": {f"module.{k}": v for k, v in deeplab_two_heads.items()}}, path)
+    with pytest.raises(WeightsLoadError, match=r"classifier\.4\.weight \(2, 256, 1, 1\) vs \(1, 256, 1, 1\)"):
+        build_for_model(model, tmp_path, weights_override=path)
+
+
 def test_heatmap_points_are_sigmoid_weighted_centroids_in_x_y_order():
     from registry.bench.adapters.torch_state_dict import heatmap_centroids
 
