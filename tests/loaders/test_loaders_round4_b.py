@@ -332,6 +332,44 @@ def _abus_mt_small(stage: Path) -> dict:
     }
 
 
+UNITY_STUDIES = ("02-" + "a" * 64, "02-" + "b" * 64)
+
+
+def _unity_curve(k: int) -> list[list[float]]:
+    """An endocardial border as ([X], [Y]): from one annulus point round the apex to the other."""
+    xs = [10.0, 8.0, 14.0 + k, 22.0, 26.0]
+    ys = [30.0, 16.0, 6.0, 16.0, 30.0]
+    return [xs, ys]
+
+
+def _unitylv_multix(stage: Path) -> dict:
+    """The host's package: Images/<study>-<frame>.png, the per-expert and the consensus JSON (ED frame first)."""
+    base = stage / "UnityLV-MultiX"
+    experts: dict[str, dict] = {}
+    consensus: dict[str, list] = {}
+    for n, (study, frames) in enumerate(zip(UNITY_STUDIES, (("0003", "0041"), ("0057", "0012")), strict=True)):
+        for m, frame in enumerate(frames):
+            name = f"{study}-{frame}.png"
+            save(base / "Images" / name, us_image(36, 36, 5600 + 10 * n + m))
+            consensus[name] = _unity_curve(n + m)
+            experts[name] = {f"user{u}": _unity_curve(n + m + u) for u in range(3)}
+    (base / "UnityLV_multiX_annotations.json").write_text(json.dumps(experts))
+    (base / "UnityLV_multiX_consensus_curves.json").write_text(json.dumps(consensus))
+    return {
+        "samples": 4,
+        "splits": {"test": 4},
+        "subjects": 2,
+        "subjects_of": {f"{UNITY_STUDIES[1]}-0012": UNITY_STUDIES[1]},
+        "targets": {"lv": {0: "background", 1: "left ventricle"}},
+        "mask_values": {f"{UNITY_STUDIES[0]}-0003": {0, 1}},
+        # the second study's ES frame has the lower frame number: the phase follows the listing order
+        "extra": {
+            f"{UNITY_STUDIES[1]}-0012": {"phase": "ES", "frame": 12},
+            f"{UNITY_STUDIES[1]}-0057": {"phase": "ED"},
+        },
+    }
+
+
 LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "abus-mt-small": (CATALOG.datasets["abus-mt-small"], _abus_mt_small),
     "bmode-ceus-liver": (CATALOG.datasets["bmode-ceus-liver"], _bmode_ceus_liver),
@@ -341,6 +379,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
     "mimic-iv-ext-echoqa": (CATALOG.datasets["mimic-iv-ext-echoqa"], _mimic_iv_ext_echoqa),
     "resect-seg": (CATALOG.datasets["resect-seg"], _resect_seg),
     "ted-echo": (CATALOG.datasets["ted-echo"], _ted_echo),
+    "unitylv-multix": (CATALOG.datasets["unitylv-multix"], _unitylv_multix),
 }
 
 
@@ -605,3 +644,30 @@ def test_abus_fuzzy_option_converts_the_fuzzy_images(tmp_path, convert):
     assert out.by_id["malignant_1"]["source_file"] == "MT_Small_Dataset/Malignant/Fuzzy_Malignant/1.png"
     assert np.array_equal(out.image("malignant_1"), us_image(30, 36, 5400 + 10 * 9 + 1 + 5))
     assert out.metadata["source_files"]["dropped"] == 0  # the original images are left out on purpose
+
+
+# --- unitylv-multix ------------------------------------------------------------------------------------------------
+
+
+def test_unitylv_consensus_curve_gives_points_and_the_enclosed_mask(tmp_path, convert):
+    _unitylv_multix(tmp_path / "src")
+    base = tmp_path / "src" / "UnityLV-MultiX"
+    consensus = json.loads((base / "UnityLV_multiX_consensus_curves.json").read_text())
+    name = f"{UNITY_STUDIES[0]}-0041.png"
+    del consensus[name]  # an image without its consensus curve
+    (base / "UnityLV_multiX_consensus_curves.json").write_text(json.dumps(consensus))
+    experts = json.loads((base / "UnityLV_multiX_annotations.json").read_text())
+    experts[f"{UNITY_STUDIES[0]}-0003.png"]["user9"] = {"x": [1]}  # not ([X], [Y])
+    (base / "UnityLV_multiX_annotations.json").write_text(json.dumps(experts))
+    out = convert(CATALOG.datasets["unitylv-multix"], tmp_path / "src")
+    sid = f"{UNITY_STUDIES[0]}-0003"
+    assert len(out.rows) == 3
+    assert [(p["x"], p["y"]) for p in out.by_id[sid]["points"]] == list(zip(*_unity_curve(0), strict=True))
+    mask = out.mask(sid, "lv")
+    assert mask[20, 16] == 1 and mask[2, 2] == 0  # inside the curve, outside it
+    extra = out.by_id[sid]["extra"]
+    extra = json.loads(extra) if isinstance(extra, str) else extra
+    assert sorted(extra["experts"]) == ["user0", "user1", "user2"]
+    kinds = {(p["kind"], p["file"]) for p in out.problems()}
+    assert ("missing_annotation", f"UnityLV-MultiX/Images/{name}") in kinds
+    assert ("annotation_unreadable", "UnityLV-MultiX/UnityLV_multiX_annotations.json") in kinds

@@ -66,4 +66,5 @@ from . import (  # noqa: F401  (importing registers the converters)
     tus_rec_2025,
     ubpd,
     unity_imaging,
+    unitylv_multix,
 )
