@@ -9,6 +9,7 @@ splits) and the class map of every mask target or of the image labels.
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -671,3 +672,29 @@ def test_unitylv_consensus_curve_gives_points_and_the_enclosed_mask(tmp_path, co
     kinds = {(p["kind"], p["file"]) for p in out.problems()}
     assert ("missing_annotation", f"UnityLV-MultiX/Images/{name}") in kinds
     assert ("annotation_unreadable", "UnityLV-MultiX/UnityLV_multiX_annotations.json") in kinds
+
+
+# --- fetch --from-file, then load ----------------------------------------------------------------------------------
+
+
+def test_usreg_fetch_from_file_then_load_ted_echo_and_abus(tmp_path, run_cli, usreg_home):
+    """The user's path: `usreg fetch ID --from-file <download>` ends ready, and registry.load(ID) reads it back."""
+    import registry
+
+    ted = _ted_echo(tmp_path / "ted")
+    result = run_cli("fetch", "ted-echo", "--from-file", str(tmp_path / "ted" / "database"), root=REPO_ROOT)
+    assert result.exit_code == 0, result.output
+    assert "ready" in result.output
+    ds = registry.load("ted-echo")
+    assert len(ds) == ted["samples"]
+    assert {t: dict(c) for t, c in ds.classes.items()} == ted["targets"]
+
+    abus = _abus_mt_small(tmp_path / "abus")
+    archive = tmp_path / "mt-small-dataset.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in sorted((tmp_path / "abus" / "mt-small-dataset.zip").rglob("*.png")):
+            zf.write(p, p.relative_to(tmp_path / "abus" / "mt-small-dataset.zip").as_posix())
+    result = run_cli("fetch", "abus-mt-small", "--from-file", str(archive), root=REPO_ROOT)
+    assert result.exit_code == 0, result.output
+    ds = registry.load("abus-mt-small")
+    assert len(ds) == abus["samples"]
