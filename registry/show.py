@@ -47,6 +47,10 @@ def render_entry(
     for field, value in _flatten({k: v for k, v in data.items() if k not in skip}):
         facts.add_row(escape(field), escape(value))
     out.print(facts)
+    if isinstance(entry, Model):
+        from .bench.runnability import runnable
+
+        out.print(f"\n[bold]Runnable by usreg bench[/bold] {escape(str(runnable(entry)))}")
     if isinstance(entry, Dataset) and entry.sources:
         out.print("\n[bold]Sources[/bold]")
         for source in entry.sources:

@@ -146,10 +146,13 @@ def show(app: AppContext, entry_id: str, fmt: str) -> None:
         else index.bench_results(model_id=entry_id)
     )
     if fmt == "json":
+        from ..bench.runnability import runnable
+
         emit_json(
             {
                 "entry": entry.model_dump(mode="json", exclude_none=True),
                 "kind": catalog.kind_of(entry_id),
+                **({"runnable": runnable(entry).to_dict()} if catalog.kind_of(entry_id) == "model" else {}),
                 "score": score,
                 "models": [m.id for m in catalog.models_using(entry_id)],
                 "collections": [c.id for c in catalog.collections_of(entry_id)],

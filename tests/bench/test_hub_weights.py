@@ -185,3 +185,27 @@ def test_usreg_bench_runs_a_hub_model_and_reports_a_checksum_mismatch(tmp_path, 
     broken = run_cli(*args, root=catalog_root.root)
     assert "Traceback" not in broken.output and "not used" in broken.output
     assert broken.exit_code == 1 and json.loads(broken.stdout)["runs"][0]["status"] == "failed"
+
+
+def test_usreg_show_says_a_hub_model_is_runnable_and_a_model_without_adapter_is_not(catalog_root, run_cli):
+    from tests.conftest import minimal_model
+
+    hub_weights = {"format": "safetensors", "source": {"kind": "huggingface", "id": HUB_REPO}, "file": FILE,
+                   "revision": "d" * 40, "sha256": "e" * 64}  # fmt: skip
+    catalog_root.model(
+        minimal_model(
+            "plane-net",
+            tasks=["classification"],
+            output={"kind": "label", "classes": [{"id": i, "name": n} for i, n in enumerate("ABCD")]},
+            adapter={"name": "torch-state-dict", "options": {"architecture": "fpus23-resnet8"}},
+            weights=[hub_weights],
+        )
+    )
+    catalog_root.model(minimal_model("bare-net", weights=[{**hub_weights, "format": "pytorch-checkpoint"}]))
+    text = run_cli("show", "plane-net", root=catalog_root.root)
+    assert text.exit_code == 0, text.output
+    assert "Runnable by usreg bench yes, adapter torch-state-dict (architecture fpus23-resnet8" in text.output
+    assert f"on the Hugging Face Hub at {'d' * 12}" in text.output
+    bare = run_cli("show", "bare-net", "--format", "json", root=catalog_root.root)
+    verdict = json.loads(bare.stdout)["runnable"]
+    assert verdict["runnable"] is False and "no adapter naming their architecture" in verdict["detail"]

@@ -692,3 +692,37 @@ def test_mi_segnet_entry_merges_the_checkpoints_encoder_and_decoder(tmp_path, mo
     torch.save({**ckpt, "state_dict_seg_de": encoder}, swapped)
     with pytest.raises(WeightsLoadError, match="repeats keys"):
         build_for_model(model, tmp_path, weights_override=swapped)
+
+
+# --- which catalog models the runner can execute ------------------------------------------------------------------
+
+
+def test_catalog_has_ten_runnable_models_and_every_declared_adapter_resolves():
+    import yaml
+
+    from registry.bench.runnability import runnable
+    from registry.schema.model import Model
+
+    verdicts = {}
+    for path in sorted((REPO / "entries" / "models").glob("*.yaml")):
+        model = Model.model_validate(yaml.safe_load(path.read_text()))
+        verdicts[model.id] = (model, runnable(model))
+    declared = {k: v for k, (m, v) in verdicts.items() if m.adapter is not None}
+    assert all(v.ok for v in declared.values()), {k: str(v) for k, v in declared.items() if not v.ok}
+    weights_run = {k for k, v in declared.items() if v.ok and v.adapter != "builtin"}
+    assert len(weights_run) >= 10, sorted(weights_run)
+    assert {"ultrabones100k-segmentation", "mi-segnet", "echonet-dynamic-model"} <= weights_run
+    uscl = verdicts["uscl"][1]
+    assert not uscl.ok and "no adapter naming their architecture" in uscl.detail
+
+
+def test_runnable_verdict_names_what_is_missing():
+    from registry.bench.runnability import runnable
+
+    model = _entry("ultrabones100k-segmentation")
+    assert str(runnable(model)).startswith("yes, adapter torch-state-dict (architecture smp-fpn-resnet34-1ch")
+    adapter = model.adapter.model_copy(update={"options": {"architecture": "unet-from-somewhere"}})
+    verdict = runnable(model.model_copy(update={"adapter": adapter}))
+    assert not verdict.ok and "not in the torch-state-dict allow-list" in verdict.detail
+    verdict = runnable(model.model_copy(update={"weights": []}))
+    assert not verdict.ok and "no weights in a format the torch-state-dict adapter reads" in verdict.detail
