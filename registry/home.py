@@ -21,11 +21,11 @@ Other modules ask this one for a path; none spells these names itself.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 
 from .errors import UsageError
+from .settings import settings
 
 LOCK_FILE = "usreg.lock.json"
 DOWNLOADS, SOURCES, DATASETS, BENCH, INDEX = "downloads", "sources", "datasets", "bench", "index"
@@ -40,9 +40,9 @@ VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 
 def usreg_home() -> Path:
     """The cache and index directory: ``$USREG_HOME``, else the platform's user cache dir."""
-    env = os.environ.get("USREG_HOME")
-    if env:
-        return Path(env).expanduser()
+    home = settings().home
+    if home is not None:
+        return home
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("usreg"))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 import typing
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,6 +29,7 @@ from pydantic import BaseModel
 
 from .columns import SORTABLE
 from .paths import index_path
+from .settings import settings
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -237,7 +237,8 @@ class RegistryIndex:
         return self.get_meta("content_hash")
 
     def _extra(self) -> str:
-        return os.environ.get("USREG_HOME", "") + INDEX_SCHEMA_VERSION
+        home = settings().home
+        return (str(home) if home is not None else "") + INDEX_SCHEMA_VERSION
 
     def current_hash(self) -> str:
         from .catalog import content_hash, entry_files

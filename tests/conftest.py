@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,12 +23,28 @@ MODEL_HEADER = "# yaml-language-server: $schema=../../schemas/model.schema.json\
 
 
 @pytest.fixture(autouse=True)
-def usreg_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own cache/index home; nothing touches the user's real cache."""
+def usreg_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own cache/index home; nothing touches the user's real cache.
+
+    usreg reads the environment once (``registry.settings.settings()``, cached): the cache is cleared here, and
+    whenever this test's ``monkeypatch`` sets or deletes a variable, so a test sees the environment it set up.
+    """
+    from registry.settings import settings as usreg_settings
+
+    def clearing(change: Callable[..., None]) -> Callable[..., None]:
+        def changed(*args: object, **kwargs: object) -> None:
+            change(*args, **kwargs)
+            usreg_settings.cache_clear()
+
+        return changed
+
+    monkeypatch.setenv = clearing(monkeypatch.setenv)  # type: ignore[method-assign]
+    monkeypatch.delenv = clearing(monkeypatch.delenv)  # type: ignore[method-assign]
     home = tmp_path_factory.mktemp("usreg-home")
     monkeypatch.setenv("USREG_HOME", str(home))
     monkeypatch.setenv("NO_COLOR", "1")
-    return home
+    yield home
+    usreg_settings.cache_clear()  # the next test (or a module fixture) reads its own environment
 
 
 def minimal_dataset(entry_id: str, **fields) -> dict:

@@ -224,3 +224,120 @@ def test_validate_reports_an_option_of_the_wrong_type(catalog_root, run_cli) -> 
     errors = json.loads(result.output)["errors"]
     assert [(e["entry"], e["field"]) for e in errors] == [("typed", "loader.options.seed")]
     assert "option 'seed' of loader 'image-mask-folders': Input should be a valid integer" in errors[0]["message"]
+
+
+# --- one settings object ------------------------------------------------------------------------------------------
+
+# Modules that may read the environment themselves, each with why. Only registry/settings.py today.
+ENVIRONMENT_READERS = {"registry/settings.py": "the settings object: reads every variable once"}
+
+
+def environment_reads(tree: ast.AST) -> list[int]:
+    """Lines that read the process environment: ``os.environ``, ``os.getenv``, ``os.environb`` or ``from os import
+    environ / getenv``."""
+    found = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in {"environ", "environb", "getenv", "getenvb"}
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+        ) or (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and any(a.name in {"environ", "environb", "getenv", "getenvb"} for a in node.names)
+        ):
+            found.append(node.lineno)
+    return sorted(found)
+
+
+def test_the_environment_detector_finds_each_way_of_reading_it() -> None:
+    source = (
+        "import os\nfrom os import getenv\n"
+        "a = os.environ.get('X')\nb = os.getenv('Y')\nc = dict(os.environ)\nd = os.path.join('a')\n"
+    )
+    assert environment_reads(ast.parse(source)) == [2, 3, 4, 5]
+
+
+def test_only_the_settings_module_reads_the_environment() -> None:
+    readers = []
+    for path in _sources():
+        rel = path.relative_to(REPO_ROOT).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if rel in ENVIRONMENT_READERS or ("environ" not in text and "getenv" not in text):
+            continue
+        readers += [f"{rel}:{line}" for line in environment_reads(ast.parse(text, filename=str(path)))]
+    assert not readers, "read the environment through registry.settings.settings():\n  " + "\n  ".join(readers)
+
+
+def test_settings_read_every_documented_variable(monkeypatch) -> None:
+    from registry.settings import FETCH_LIMITS, load_settings, settings
+
+    environ = {
+        "USREG_HOME": "~/cache",
+        "USREG_MIRROR": " https://mirror.example.org/usreg/ ",
+        "USREG_SITE_URL": "https://example.org/usreg/",
+        "USREG_ZENODO_URL": "http://127.0.0.1:9/zenodo/",
+        "USREG_CROSSREF_API": "http://127.0.0.1:9/crossref",
+        "USREG_RETRIES": "2",
+        "HF_ENDPOINT": "https://hub.example.org/",
+        "HF_TOKEN": "hf_secret",
+        "GITHUB_TOKEN": "gh_secret",
+        "KAGGLE_USERNAME": "me",
+        "KAGGLE_KEY": "kaggle_secret",
+        "KAGGLE_CONFIG_DIR": "~/kaggle",
+        "NO_COLOR": "1",
+        "COLUMNS": "132",
+        "UNRELATED": "x",
+    }
+    s = load_settings(environ)
+    assert s.home == Path("~/cache").expanduser() and s.mirror == "https://mirror.example.org/usreg"
+    assert s.site_url == "https://example.org/usreg/"
+    assert s.urls == {
+        "USREG_ZENODO_URL": "http://127.0.0.1:9/zenodo",
+        "USREG_CROSSREF_API": "http://127.0.0.1:9/crossref",
+    }
+    assert s.url("USREG_ZENODO_URL", "https://zenodo.org") == "http://127.0.0.1:9/zenodo"
+    assert s.url("USREG_GITHUB_URL", "https://github.com/") == "https://github.com"
+    assert s.number("USREG_RETRIES", 5) == 2.0 and s.number("USREG_MIN_RATE", 1024) == 1024
+    assert s.hf_endpoint == "https://hub.example.org" and s.no_color and s.columns == 132
+    assert (s.hf_token, s.github_token, s.kaggle_username, s.kaggle_key) == (
+        "hf_secret",
+        "gh_secret",
+        "me",
+        "kaggle_secret",
+    )
+    assert s.kaggle_config_dir == Path("~/kaggle").expanduser()
+    assert "secret" not in repr(s)
+    empty = load_settings({"USREG_HOME": "", "COLUMNS": "wide", "NO_COLOR": ""})
+    assert (empty.home, empty.columns, empty.no_color, dict(empty.urls)) == (None, None, False, {})
+    assert "USREG_RETRIES" in FETCH_LIMITS
+
+    monkeypatch.setenv("USREG_MIRROR", "https://one.example.org")
+    first = settings()
+    assert first.mirror == "https://one.example.org" and settings() is first  # read once, then cached
+    monkeypatch.setenv("USREG_MIRROR", "https://two.example.org")  # the conftest fixture clears the cache
+    assert settings().mirror == "https://two.example.org"
+
+
+def test_a_bad_fetch_limit_is_a_usage_error_naming_the_variable() -> None:
+    import pytest
+
+    from registry.errors import UsageError
+    from registry.settings import load_settings
+
+    with pytest.raises(UsageError, match=r"USREG_RETRIES='many' is not a number"):
+        load_settings({"USREG_RETRIES": "many"}).number("USREG_RETRIES", 5)
+
+
+def test_every_variable_is_documented_in_the_readme() -> None:
+    import re
+
+    from registry import settings as module
+
+    rows = [line for line in (module.__doc__ or "").splitlines() if re.match(r"^[A-Z]", line)]
+    names = {name for row in rows for name in re.findall(r"[A-Z][A-Z0-9_<>]*_[A-Z0-9_<>]+|NO_COLOR|COLUMNS", row[:32])}
+    assert {"USREG_HOME", "HF_TOKEN", "KAGGLE_KEY", "COLUMNS", "NO_COLOR", "USREG_LOCK_TIMEOUT"} <= names
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    missing = sorted(name for name in names if name not in readme)
+    assert not missing, f"README's configuration section lacks {missing}"

@@ -14,6 +14,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ..settings import settings
+
 FORMATS = ("table", "json", "csv")
 
 
@@ -23,9 +25,9 @@ PIPED_WIDTH = 200
 def terminal_width(stderr: bool = False) -> int:
     """The width to print at: ``COLUMNS`` when set, else the terminal's (also when stdout is piped but a terminal is
     attached to another stream), else a wide default so piped tables stay readable."""
-    env = os.environ.get("COLUMNS", "")
-    if env.isdigit() and int(env) > 0:
-        return int(env)
+    columns = settings().columns
+    if columns is not None:
+        return columns
     streams = (sys.stderr, sys.stdout, sys.stdin) if stderr else (sys.stdout, sys.stderr, sys.stdin)
     for stream in streams:
         try:
@@ -40,7 +42,7 @@ def console(stderr: bool = False) -> Console:
     """A rich console honouring NO_COLOR and the terminal width (see :func:`terminal_width`)."""
     return Console(
         stderr=stderr,
-        no_color=bool(os.environ.get("NO_COLOR")),
+        no_color=settings().no_color,
         highlight=False,
         soft_wrap=True,
         width=terminal_width(stderr),

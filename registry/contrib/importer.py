@@ -16,7 +16,6 @@ and the DataCite and Crossref fallbacks for DOIs no host claims. Requests go thr
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from html import unescape
@@ -27,11 +26,12 @@ from ..fetch.client import HttpClient
 from ..fetch.hosts import declared
 from ..fetch.hosts import host as declaration
 from ..schema.types import spdx_ids
+from ..settings import settings
 
 
 def base(name: str, default: str) -> str:
     """A metadata service's base URL (not a data host's: those are ``hosts_config.base_url``)."""
-    return os.environ.get(name, "").strip().rstrip("/") or default
+    return settings().url(name, default)
 
 
 #: the most authors a draft lists; longer lists end with ``authors_truncated``

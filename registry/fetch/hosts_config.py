@@ -7,11 +7,11 @@ changing the environment (e.g. in a test) takes effect on the next fetch.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..errors import UsageError
+from ..settings import settings
 
 
 def defaults() -> dict[str, str]:
@@ -26,8 +26,7 @@ def base_url(variable: str, known: Mapping[str, str] | None = None) -> str:
     known = defaults() if known is None else known
     if variable not in known:
         raise UsageError(f"no host declares the base-URL variable {variable}", hint="see HOST.env in the host modules")
-    value = os.environ.get(variable, "").strip() or known[variable]
-    return value.rstrip("/")
+    return settings().url(variable, known[variable])
 
 
 @dataclass(frozen=True)
@@ -51,5 +50,4 @@ class HostsConfig:
 
 def mirror_from_env() -> str | None:
     """``USREG_MIRROR``: a lab mirror serving ``<base>/<dataset-id>/<file-name>``."""
-    value = os.environ.get("USREG_MIRROR", "").strip()
-    return value.rstrip("/") or None
+    return settings().mirror

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import threading
 import time
 from typing import IO, Any
 
+from ..settings import settings
 from .errors import redact_text
 
 log = logging.getLogger("registry.fetch")
@@ -120,7 +120,7 @@ class RichReporter(Reporter):
             TransferSpeedColumn,
         )
 
-        self.console = console or Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
+        self.console = console or Console(stderr=True, no_color=settings().no_color, highlight=False)
         self.progress = Progress(
             TextColumn("{task.description}", markup=False),
             BarColumn(),

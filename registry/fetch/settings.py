@@ -1,33 +1,15 @@
 """Tunable limits of the fetch layer: retries, timeouts, chunking and extraction limits.
 
-Defaults suit real hosts; every value can be overridden from the environment (tests make the backoff fast):
-
-==============================  =========  ===============================================================
-variable                        default    meaning
-==============================  =========  ===============================================================
-USREG_RETRIES                   5          attempts per URL in a row that add no new bytes, then the next mirror
-USREG_MAX_ATTEMPTS              20         attempts per file and URL in all, progress or not (bounds every retry loop)
-USREG_RETRY_BASE_DELAY          1.0        first backoff delay in seconds (doubles each attempt, with jitter)
-USREG_RETRY_MAX_WAIT            60         cap on any single wait, including a host's Retry-After
-USREG_CONNECT_TIMEOUT           20         seconds to open a connection
-USREG_READ_TIMEOUT              60         seconds without a byte from the host
-USREG_REQUEST_DEADLINE          120        seconds for a complete answer header (and a whole API answer)
-USREG_MIN_RATE                  1024       bytes/s a download must average over each read-timeout window
-USREG_EXTRACT_MAX_BYTES         1 TiB      total unpacked size allowed per archive
-USREG_EXTRACT_MAX_RATIO         200        unpacked size / archive size allowed per archive
-USREG_EXTRACT_MAX_MEMBERS       100000     members allowed in one archive
-USREG_EXTRACT_MAX_INODES        100000     files, directories and links allowed in one dataset's source tree
-USREG_EXTRACT_MAX_NESTING       3          levels of archives inside archives that are unpacked
-USREG_LOCK_TIMEOUT              -1         seconds to wait for another fetch of the same dataset (-1: forever)
-==============================  =========  ===============================================================
+Defaults suit real hosts; every value can be overridden from the environment (tests make the backoff fast). The
+variables, their defaults and meanings are listed in ``registry/settings.py``, which reads them; ``from_env`` parses
+them when a fetch starts, so a bad value stops the fetch with a clear error.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from ..errors import UsageError
+from ..settings import settings
 
 CHUNK_SIZE = 1 << 20  # bytes per read and write: large enough for throughput, small enough for flat memory
 FLUSH_INTERVAL = 0.1  # seconds: a slow link hands over what has arrived at least this often
@@ -35,13 +17,7 @@ QUEUE_CHUNKS = 4  # chunks buffered per consumer (writer, hasher): bounds memory
 
 
 def _number(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise UsageError(f"{name}={raw!r} is not a number", hint=f"unset {name} or give a number") from None
+    return settings().number(name, default)
 
 
 @dataclass(frozen=True)

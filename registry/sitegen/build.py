@@ -27,6 +27,7 @@ import yaml
 
 from ..catalog import Catalog, load_catalog
 from ..errors import UsageError, UsregError
+from ..settings import settings
 from .context import Page, SiteContext, git_additions, load_rubrics
 from .entry_pages import dataset_page, model_page
 from .html import safe_url
@@ -170,7 +171,7 @@ def site_sources(root: Path) -> Path:
 
 def resolve_site_url(option: str | None, config: dict[str, Any]) -> str | None:
     """The public URL of the site: ``--site-url``, else $USREG_SITE_URL, else ``site_url`` in site/mkdocs.yml."""
-    value = option or os.environ.get(SITE_URL_ENV) or config.get("site_url") or None
+    value = option or settings().site_url or config.get("site_url") or None
     if value is None:
         return None
     url = safe_url(str(value))

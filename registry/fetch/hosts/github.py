@@ -6,11 +6,11 @@ verified by trust on first use. ``GITHUB_TOKEN`` is sent to the API when set (hi
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ...schema import Source
+from ...settings import settings
 from ..errors import HostError
 from ..hosts_config import base_url
 from ..http import USER_AGENT
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 def _api_headers() -> dict[str, str]:
     headers = {"User-Agent": USER_AGENT, "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
-    token = os.environ.get("GITHUB_TOKEN", "").strip()
+    token = settings().github_token
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return headers

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from urllib.parse import quote
 
 from ...schema import Source
+from ...settings import settings
 from ..errors import HostError
 from ..http import USER_AGENT
 from ..plan import Candidate, RemoteFile, safe_relpath
@@ -20,7 +20,7 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
     api = f"{base}/api/{'datasets' if dataset else 'models'}/{repo}/tree/{quote(revision, safe='')}"
     file_base = f"{base}/{'datasets/' if dataset else ''}{repo}/resolve/{quote(revision, safe='')}"
     headers = {"User-Agent": USER_AGENT}
-    token = os.environ.get("HF_TOKEN", "").strip()
+    token = settings().hf_token
     api_headers = {**headers, **({"Authorization": f"Bearer {token}"} if token else {})}
     wanted = {f.name for f in source.files}
     out: list[RemoteFile] = []

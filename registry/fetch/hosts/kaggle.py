@@ -7,11 +7,11 @@ Credentials: ``KAGGLE_USERNAME`` + ``KAGGLE_KEY``, else ``kaggle.json`` in ``$KA
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from urllib.parse import quote
 
 from ...schema import Source
+from ...settings import settings
 from ..errors import HostError
 from ..http import USER_AGENT
 from ..plan import Candidate, RemoteFile, safe_relpath
@@ -19,15 +19,15 @@ from .base import Host, HostContext, need_list
 
 
 def credential_files() -> list[Path]:
-    config_dir = os.environ.get("KAGGLE_CONFIG_DIR", "").strip()
-    if config_dir:
-        return [Path(config_dir).expanduser() / "kaggle.json"]
+    config_dir = settings().kaggle_config_dir
+    if config_dir is not None:
+        return [config_dir / "kaggle.json"]
     home = Path.home()
     return [home / ".kaggle" / "kaggle.json", home / ".config" / "kaggle" / "kaggle.json"]
 
 
 def credentials() -> tuple[str, str]:
-    user, key = os.environ.get("KAGGLE_USERNAME", "").strip(), os.environ.get("KAGGLE_KEY", "").strip()
+    user, key = settings().kaggle_username, settings().kaggle_key
     if user and key:
         return user, key
     for path in credential_files():
