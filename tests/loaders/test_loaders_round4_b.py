@@ -501,6 +501,23 @@ def test_intrapartum_reports_missing_masks_and_bad_index_cells(tmp_path, convert
     assert ("annotation_unreadable", "DatasetV3/val/seg/landmark.json") in kinds
 
 
+def test_intrapartum_reports_a_seg_info_without_its_index_column(tmp_path, convert):
+    base = tmp_path / "src" / "DatasetV3"
+    _avi(base / "test" / "videos" / "00201.avi", 3, 4400)
+    (base / "test" / "seg").mkdir(parents=True)
+    (base / "test" / "seg" / "seg_info.csv").write_text("filename,frames\n00201.avi,3\n")  # a renamed column
+    save(base / "test" / "seg" / "00201.png", _psfh_mask(0))
+    _avi(base / "val" / "videos" / "00101.avi", 3, 4410)
+    (base / "val" / "seg").mkdir(parents=True)
+    (base / "val" / "seg" / "seg_info.csv").write_text("filename,labeled_frame_index\n00101.avi,1\n")
+    save(base / "val" / "seg" / "00101_1.png", _psfh_mask(1))
+    out = convert(CATALOG.datasets["intrapartum-video-2026"], tmp_path / "src")
+    assert sorted(out.by_id) == ["00101_f1"]
+    assert ("annotation_unreadable", "DatasetV3/test/seg/seg_info.csv") in {
+        (p["kind"], p["file"]) for p in out.problems()
+    }
+
+
 # --- class-folders: label_names -------------------------------------------------------------------------------------
 
 

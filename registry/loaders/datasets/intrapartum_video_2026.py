@@ -101,7 +101,16 @@ class IntrapartumVideo2026(Converter):
         labelled: dict[str, list[int]] = {}
         if table.is_file():
             with open(table, newline="", encoding="utf-8-sig", errors="replace") as fh:
-                for line, row in enumerate(csv.DictReader(fh), start=2):
+                reader = csv.DictReader(fh)
+                columns = set(reader.fieldnames or [])
+                if "filename" not in columns or not columns & set(INDEX_COLUMNS):
+                    ctx.problem(
+                        "annotation_unreadable",
+                        table,
+                        f"no 'filename' or frame-index column ({' or '.join(INDEX_COLUMNS)}): "
+                        "no frame of this split is converted",
+                    )
+                for line, row in enumerate(reader, start=2):
                     name = Path((row.get("filename") or "").strip()).stem
                     cell = next((row[c] for c in INDEX_COLUMNS if row.get(c) not in (None, "")), "")
                     indices = _indices(cell)
