@@ -16,10 +16,13 @@ from .home import usreg_home
 from .schema import Model
 
 if TYPE_CHECKING:
+    from .fetch.progress import Reporter
     from .schema import Entry
 
 
-def convert_fetched(entry: Entry, result: FetchResult, home: Path, reporter: Any = None) -> tuple[Path | None, str]:
+def convert_fetched(
+    entry: Entry, result: FetchResult, home: Path, reporter: Reporter | None = None
+) -> tuple[Path | None, str]:
     """Convert a fetched dataset's source tree; (the converted directory or None, a message for the user)."""
     source_dir = result.source_dir
     if source_dir is None:
@@ -41,7 +44,7 @@ def convert_fetched(entry: Entry, result: FetchResult, home: Path, reporter: Any
 
 
 def fetch_and_convert(
-    entry: Entry, *, home: Path | None = None, reporter: Any = None, **fetch_options: Any
+    entry: Entry, *, home: Path | None = None, reporter: Reporter | None = None, **fetch_options: Any
 ) -> FetchResult:
     """``fetch_dataset`` (whose lock and connections are released when it returns), then ``convert_fetched``.
 

@@ -40,7 +40,7 @@ def trust_level(record: dict[str, Any] | None) -> str:
     return _LEVELS.get(str(record.get("trust")), UNVERIFIED)
 
 
-def lock_trust(lock: Any) -> str:
+def lock_trust(lock: object) -> str:
     """The weakest trust level over every file of a lock document (a parsed ``usreg.lock.json``); ``unverified``
     for anything that is not a readable lock with at least one file."""
     files = lock.get("files") if isinstance(lock, dict) else None

@@ -10,10 +10,15 @@ import logging
 import sys
 import threading
 import time
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..settings import settings
 from .errors import redact_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .plan import FetchPlan
 
 log = logging.getLogger("registry.fetch")
 
@@ -21,7 +26,7 @@ log = logging.getLogger("registry.fetch")
 class Reporter:
     """The interface, and the quiet default: messages go to the ``registry.fetch`` logger."""
 
-    def plan(self, plan: Any) -> None:
+    def plan(self, plan: FetchPlan) -> None:
         pass
 
     def file_started(self, name: str, total: int | None, already: int) -> None:
@@ -58,7 +63,7 @@ class JsonReporter(Reporter):
             self.stream.write(redact_text(json.dumps(obj, default=str)) + "\n")  # no credentials or signatures
             self.stream.flush()
 
-    def plan(self, plan: Any) -> None:
+    def plan(self, plan: FetchPlan) -> None:
         self._emit({"event": "plan", **plan.as_dict()})
 
     def file_started(self, name: str, total: int | None, already: int) -> None:
@@ -109,7 +114,7 @@ class JsonReporter(Reporter):
 class RichReporter(Reporter):
     """Rich progress bars on stderr: one per file (bytes, rate, ETA) and one overall."""
 
-    def __init__(self, console: Any | None = None) -> None:
+    def __init__(self, console: Console | None = None) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -141,7 +146,7 @@ class RichReporter(Reporter):
             self.progress.start()
             self._started = True
 
-    def plan(self, plan: Any) -> None:
+    def plan(self, plan: FetchPlan) -> None:
         with self._lock:
             self._start()
             self._overall_total = plan.total_size

@@ -39,6 +39,8 @@ from .layout import (
 from .manifest import MANIFEST_NAME, write_manifest
 
 if TYPE_CHECKING:
+    from ..loaders.base import ConvertContext
+    from ..loaders.splits import SplitResult
     from ..schema import Dataset
 
 METADATA_SCHEMA = "usreg-dataset/1"
@@ -125,9 +127,9 @@ class DatasetWriter:
         *,
         entry: Dataset,
         converter: dict[str, Any],
-        ctx: Any,
+        ctx: ConvertContext,
         rows: list[dict[str, Any]],
-        split: Any,
+        split: SplitResult,
         problems: list[Any],
         files: dict[str, str],
         source_dir: Path,
@@ -172,9 +174,9 @@ class DatasetWriter:
         self,
         entry: Dataset,
         converter: dict[str, Any],
-        ctx: Any,
+        ctx: ConvertContext,
         rows: list[dict[str, Any]],
-        split: Any,
+        split: SplitResult,
         problems: list[Any],
         targets: dict[str, dict[int, str]],
         box_categories: list[str],

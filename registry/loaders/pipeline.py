@@ -21,7 +21,7 @@ from .. import checks as data_checks
 from ..errors import UsregError
 from ..formats.writer import DatasetWriter
 from ..home import check_version, downloads_dir
-from .base import ConvertContext, Converter, Item, Problem, parse_options, registry, safe_id
+from .base import CommonOptions, ConvertContext, Converter, Item, Problem, parse_options, registry, safe_id
 from .patterns import IMAGE_EXTS, compile_pattern
 from .splits import apply_tables, assign_splits
 from .worker import ItemResult, process_batch
@@ -132,7 +132,7 @@ def convert_entry(
         return writer.publish(staged, checks)
 
 
-def _uses_tables(options: Any) -> bool:
+def _uses_tables(options: CommonOptions) -> bool:
     return any(getattr(options, k, None) for k in ("split_lists", "subject_table", "subject_pattern", "label_table"))
 
 

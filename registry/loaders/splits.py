@@ -16,9 +16,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .base import CommonOptions, ConvertContext, Item
+    from .patterns import Match
 
 DEFAULT_RATIOS = {"train": 0.7, "val": 0.1, "test": 0.2}
 DEFAULT_SEED = 0
@@ -282,13 +286,13 @@ def _scope(spec: _Spec, groups: dict[str, str]) -> str | None:
         return spec.scope
 
 
-def _matches(ctx: Any, pattern: str) -> list[Any]:
+def _matches(ctx: ConvertContext, pattern: str) -> list[Match]:
     from .patterns import match_files
 
     return match_files(pattern, ctx.files(), ctx.source_dir)
 
 
-def read_split_lists(ctx: Any, spec: SplitLists) -> _Lookup:
+def read_split_lists(ctx: ConvertContext, spec: SplitLists) -> _Lookup:
     """Every published split list named by ``spec``, as one lookup of key -> split."""
     lookup = _Lookup(spec.key)
     found: list[tuple[str | None, Any]] = []
@@ -345,7 +349,7 @@ def read_split_lists(ctx: Any, spec: SplitLists) -> _Lookup:
     return lookup
 
 
-def read_table(ctx: Any, spec: Table, what: str) -> _Lookup:
+def read_table(ctx: ConvertContext, spec: Table, what: str) -> _Lookup:
     lookup = _Lookup(spec.key)
     found = _matches(ctx, spec.file)
     if not found:
@@ -364,7 +368,7 @@ def read_table(ctx: Any, spec: Table, what: str) -> _Lookup:
     return lookup
 
 
-def apply_tables(items: list[Any], ctx: Any, options: Any) -> list[Any]:
+def apply_tables(items: list[Item], ctx: ConvertContext, options: CommonOptions) -> list[Item]:
     """Set split, subject and label of ``items`` from the published files named in ``options`` (in place).
 
     A published split overrides the converter's; a table's subject or label fills it. Rows naming no sample and
@@ -413,7 +417,7 @@ def apply_tables(items: list[Any], ctx: Any, options: Any) -> list[Any]:
     return items
 
 
-def _report_unmatched(ctx: Any, unmatched: list[tuple[str, str]], what: str) -> None:
+def _report_unmatched(ctx: ConvertContext, unmatched: list[tuple[str, str]], what: str) -> None:
     by_file: dict[str, list[str]] = defaultdict(list)
     for key, file in unmatched:
         by_file[file].append(key)
