@@ -399,6 +399,36 @@ def test_checkpoint_metadata_of_other_classes_is_dropped_without_running_its_cod
     assert CODE_RAN == []
 
 
+class TrainingWrapper(torch.nn.Module):
+    """A module class of some training library: unpickling it for real would run its __setstate__."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2))
+        self.register_buffer("scratch", torch.zeros(1), persistent=False)
+
+    def __setstate__(self, state):
+        CODE_RAN.append("module setstate")  # must never run while usreg reads a checkpoint
+        super().__setstate__(state)
+
+
+def test_a_pickled_module_gives_its_state_dict_without_running_its_classes(tmp_path):
+    from registry.bench.adapters.module_pickle import Record, load_records, read_weights
+
+    net = TrainingWrapper()
+    path = tmp_path / "model.pth"
+    torch.save(net, path)
+    CODE_RAN.clear()
+    assert isinstance(load_records(path), Record)
+    state = read_weights(path)
+    assert CODE_RAN == []
+    expected = net.state_dict()  # body.0.weight ... body.1.num_batches_tracked; the non-persistent buffer is left out
+    assert list(state) == list(expected) and "scratch" not in state
+    assert all(torch.equal(state[k], v) for k, v in expected.items())
+    torch.save({"epoch": 3, "model": net}, path)  # a module inside a training checkpoint
+    assert set(read_weights(path)) == set(expected) and CODE_RAN == []
+
+
 def test_ultrasam_refinement_decodes_again_with_mask_and_box_prompts(tmp_path):
     """options.refine: UltraSam's second pass (first mask's logits as mask prompt, the point replaced by the first
     mask's box, best of three masks by predicted IoU), checked against SamModel called by hand."""
