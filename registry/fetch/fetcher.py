@@ -145,6 +145,8 @@ def _sources_of(entry: Entry) -> list[Source]:
             source = source.model_copy(
                 update={"files": [SourceFile(name=weights.file, sha256=weights.sha256, size=weights.size)]}
             )
+        if getattr(weights, "revision", None):  # Hub weights pinned to a commit: fetch that commit, not main
+            source = source.model_copy(update={"tag": weights.revision})
         out.append(source)
     return out
 

@@ -209,3 +209,24 @@ def test_usreg_show_says_a_hub_model_is_runnable_and_a_model_without_adapter_is_
     bare = run_cli("show", "bare-net", "--format", "json", root=catalog_root.root)
     verdict = json.loads(bare.stdout)["runnable"]
     assert verdict["runnable"] is False and "no adapter naming their architecture" in verdict["detail"]
+
+
+def test_usreg_fetch_downloads_hub_weights_at_the_pinned_commit(hub, catalog_root, run_cli, usreg_home, monkeypatch):
+    from registry.bench.weights import cached
+    from registry.catalog import load_catalog
+    from tests.conftest import minimal_model
+
+    monkeypatch.setenv("USREG_RETRIES", "1")
+    monkeypatch.setenv("USREG_RETRY_BASE_DELAY", "0")
+    pinned = _safetensors(_plane_state(7))
+    commit = hub.add_commit(HUB_REPO, {FILE: pinned})
+    hub.add_commit(HUB_REPO, {FILE: _safetensors(_plane_state(8))})  # main has moved on
+    weights = {"format": "safetensors", "source": {"kind": "huggingface", "id": HUB_REPO}, "file": FILE,
+               "revision": commit, "sha256": hashlib.sha256(pinned).hexdigest()}  # fmt: skip
+    catalog_root.model(minimal_model("plane-net", tasks=["classification"], weights=[weights]))
+    result = run_cli("fetch", "plane-net", root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    model = load_catalog(catalog_root.root).models["plane-net"]
+    path = cached(model, model.weights[0], usreg_home)
+    assert path is not None and path.read_bytes() == pinned
+    assert any(r.path == f"/api/models/{HUB_REPO}/tree/{commit}" for r in hub.hub.requests())
