@@ -6,14 +6,17 @@ import json
 import shutil
 import tarfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from click.testing import Result
 
 from registry.loaders import convert_entry
 from registry.schema import Dataset
+from tests.conftest import REPO_ROOT
 
 
 def make_entry(entry_id: str, loader: str, options: dict | None = None, **fields: Any) -> Dataset:
@@ -64,6 +67,15 @@ class Converted:
 
         return np.asarray(Image.open(self.path / self.by_id[sample_id]["image"]))
 
+    def extra(self, sample_id: str) -> dict:
+        """A sample's extra fields (stored as JSON text, or absent)."""
+        extra = self.by_id[sample_id]["extra"]
+        return json.loads(extra) if isinstance(extra, str) else dict(extra or {})
+
+    def targets(self) -> dict[str, dict[int, str]]:
+        """The class map of every mask target, with integer class ids."""
+        return {t: {int(k): v for k, v in d["classes"].items()} for t, d in self.metadata["targets"].items()}
+
 
 @pytest.fixture
 def convert(usreg_home: Path):
@@ -71,6 +83,148 @@ def convert(usreg_home: Path):
         return Converted(convert_entry(entry, source, usreg_home, version, workers=workers))
 
     return run
+
+
+# What a layout builder's expectations may name beyond "samples", "splits"/"split_kind" and "targets", which each test
+# asserts itself; check_layout_details checks every one that is given, and refuses a name it does not know.
+DETAIL_KEYS = frozenset(
+    {
+        "errors",  # the error problems, exactly (default: none)
+        "dropped",  # source files dropped, by reason (default: none)
+        "ignored",  # files left out on purpose by the entry's ignore patterns (default: 0)
+        "problems",  # (kind, file) pairs that must be among the problems
+        "subjects",  # how many subjects; no subject in two splits
+        "subjects_of",  # sample id -> subject id
+        "test_subjects",  # the subjects of the test split, exactly
+        "masked",  # how many samples have a mask
+        "masks_per_split",  # split -> the number of masks of each of its samples
+        "masks_of",  # sample id -> its number of masks
+        "labels",  # label -> how many samples carry it
+        "label_classes",  # the label names, in order
+        "box_categories",  # the box category names, in order
+        "boxes",  # sample id -> [(category, x_min, y_min, x_max, y_max)]
+        "needle_frames",  # the sample ids with a 'needle' mask, exactly
+        "frames_of",  # scan -> the sorted frame numbers of its samples (sample ids '<scan>_f...')
+        "frames",  # sample id -> the reference frame its image is close to (mean abs. difference < 8)
+        "tform_x",  # sample id -> element 3 of extra['tform']
+        "extra",  # sample id -> key/values its extra must hold
+        "extra_exact",  # sample id -> its whole extra
+        "image_pixels",  # sample id -> ((row, column), value) of its image
+        "mask_pixels",  # sample id -> (row, column, class id) of its first mask
+        "inside",  # sample id -> (row, column[, class id]): inside its first mask (class 1 unless given)
+        "outside",  # sample id -> (row, column[, class id]): outside its first mask (class 0 unless given)
+        "resized",  # the sample ids reported as resized, exactly
+        "mask_values",  # sample id -> the set of values in its masks
+    }
+)
+
+
+def convert_layout(
+    convert: Callable[[Dataset, Path], Converted], entry: Dataset, build: Callable[[Path], dict], tmp_path: Path
+) -> tuple[Converted, dict]:
+    """Stage a layout with its builder, package and unpack it as the host and fetch do, and convert it with entry."""
+    assert entry.loader is not None, f"{entry.id}: the catalog entry names no loader"
+    expected = build(tmp_path / "stage")
+    pack_download(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
+    return convert(entry, tmp_path / "src"), expected
+
+
+def check_layout_details(out: Converted, expected: dict) -> None:
+    """Assert every detail a layout builder expects beyond its sample count, split counts and class map."""
+    import numpy as np
+
+    named = {"samples", "splits", "split_kind", "targets"}
+    assert set(expected) <= named | DETAIL_KEYS, sorted(set(expected) - named - DETAIL_KEYS)
+    assert not {"splits", "split_kind"} <= set(expected), "an official split has no seeded kind"
+    errors = [p for p in out.problems() if p["severity"] == "error"]
+    assert errors == expected.get("errors", []), errors
+    usage = out.metadata["source_files"]  # every image file of the layout is used, or left out on purpose
+    assert usage["dropped_by_reason"] == expected.get("dropped", {}), usage["dropped_files"]
+    assert usage["ignored"] == expected.get("ignored", 0)
+    assert expected.get("problems", set()) <= {(p["kind"], p["file"]) for p in out.problems()}
+    if "test_subjects" in expected:  # the published test patients, and only they, are in the test split
+        assert {r["subject_id"] for r in out.rows if r["split"] == "test"} == expected["test_subjects"]
+    if "subjects" in expected:
+        assert len({r["subject_id"] for r in out.rows}) == expected["subjects"]
+        seen: dict[str, str] = {}
+        for row in out.rows:
+            assert seen.setdefault(row["subject_id"], row["split"]) == row["split"], row  # no subject in two splits
+    for sid, subject in expected.get("subjects_of", {}).items():
+        assert out.by_id[sid]["subject_id"] == subject, sid
+    if "masked" in expected:
+        assert sum(1 for r in out.rows if r["masks"]) == expected["masked"]
+    for split, n in expected.get("masks_per_split", {}).items():
+        assert {len(r["masks"]) for r in out.rows if r["split"] == split} == {n}, split
+    for sid, n in expected.get("masks_of", {}).items():
+        assert len(out.by_id[sid]["masks"]) == n, sid
+    if "labels" in expected:
+        got: dict[str, int] = {}
+        for row in out.rows:
+            got[row["label"]] = got.get(row["label"], 0) + 1
+        assert got == expected["labels"]
+    if "label_classes" in expected:
+        assert out.metadata["labels"] == expected["label_classes"]
+    if "box_categories" in expected:
+        assert out.metadata["box_categories"] == expected["box_categories"]
+    for sid, boxes in expected.get("boxes", {}).items():
+        got_boxes = [
+            (b["category"], *(round(v, 3) for v in (b["x_min"], b["y_min"], b["x_max"], b["y_max"])))
+            for b in out.by_id[sid]["boxes"]
+        ]
+        assert got_boxes == boxes, sid
+    if "needle_frames" in expected:
+        needles = {r["sample_id"] for r in out.rows if any(m["target"] == "needle" for m in r["masks"])}
+        assert needles == expected["needle_frames"]
+    for scan, frames in expected.get("frames_of", {}).items():
+        assert sorted(r["frame"] for r in out.rows if r["sample_id"].startswith(scan + "_f")) == frames, scan
+    for sid, reference in expected.get("frames", {}).items():  # the traced frame, not a neighbour
+        image = out.image(sid).astype(float)
+        image = image.mean(axis=-1) if image.ndim == 3 else image
+        assert np.abs(image - reference).mean() < 8, sid
+    for sid, x in expected.get("tform_x", {}).items():
+        assert out.extra(sid)["tform"][3] == x, sid
+    for sid, extra in expected.get("extra", {}).items():
+        got_extra = out.extra(sid)
+        assert {k: got_extra.get(k) for k in extra} == extra, sid
+    for sid, extra in expected.get("extra_exact", {}).items():
+        assert out.extra(sid) == extra, sid
+    for sid, ((y, x), value) in expected.get("image_pixels", {}).items():
+        assert out.image(sid)[y, x] == value, sid
+    for sid, (y, x, cls) in expected.get("mask_pixels", {}).items():
+        assert out.mask(sid, out.by_id[sid]["masks"][0]["target"])[y, x] == cls, sid
+    for key, value in (("inside", 1), ("outside", 0)):
+        for sid, (y, x, *cls) in expected.get(key, {}).items():
+            mask = out.mask(sid, out.by_id[sid]["masks"][0]["target"])
+            assert mask[y, x] == (cls[0] if cls else value), (sid, key)
+    if "resized" in expected:
+        assert {p["sample_id"] for p in out.problems("resized")} == expected["resized"]
+    for sid, values in expected.get("mask_values", {}).items():
+        row = out.by_id[sid]
+        assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid
+
+
+def fetch_from_file_then_load(run_cli: Callable[..., Result], entry_id: str, *args: str | Path) -> tuple[str, Any]:
+    """`usreg fetch ENTRY_ID ARGS` with the real catalog (the user's `--from-file` path), which must exit 0, then
+    `registry.load(ENTRY_ID)`: the fetch output and the loaded dataset."""
+    import registry
+
+    result = run_cli("fetch", entry_id, *args, root=REPO_ROOT)
+    assert result.exit_code == 0, result.output
+    return result.output, registry.load(entry_id)
+
+
+def from_file_args(stage: Path, tmp_path: Path) -> list[str]:
+    """Package a staged layout as its host ships it (pack_download) and name every download as `--from-file PATH`:
+    the archives, then the loose top-level files, which travel as they are."""
+    downloads, loose = tmp_path / "downloads", tmp_path / "unused"
+    pack_download(stage, downloads, loose)
+    args: list[str] = []
+    for path in sorted(downloads.iterdir()):
+        args += ["--from-file", str(path)]
+    for path in sorted(loose.iterdir()):
+        if path.is_file():
+            args += ["--from-file", str(path)]
+    return args
 
 
 def pack_download(stage: Path, downloads: Path, src: Path) -> None:

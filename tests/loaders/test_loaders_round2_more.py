@@ -19,7 +19,7 @@ from registry.catalog import load_catalog
 from registry.schema import Dataset
 from tests.conftest import REPO_ROOT
 from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
-from tests.loaders.conftest import pack_download
+from tests.loaders.conftest import check_layout_details, convert_layout, fetch_from_file_then_load, from_file_args
 
 CATALOG = load_catalog(REPO_ROOT)
 
@@ -115,7 +115,7 @@ def _leg_3d_us(stage: Path) -> dict:
             }
         },
         "mask_values": {"train_01_x_1_s004": {0, 100, 150, 200}},
-        "pixels": {"val_03_x_1_s001": (0, 0, 0), "train_02_x_1_s000": (12, 6, 150)},
+        "mask_pixels": {"val_03_x_1_s001": (0, 0, 0), "train_02_x_1_s000": (12, 6, 150)},
     }
 
 
@@ -159,6 +159,7 @@ def _lepset(stage: Path) -> dict:
         "samples": 8,
         "split_kind": "seeded-subject",
         "subjects": 4,  # patient 17 of NPC and patient 17 of PC are two patients
+        "ignored": 3,  # the unlabelled pool
         "subjects_of": {"NPC_17_0": "NPC/17", "PC_17_1": "PC/17"},
         "labels": {"NPC": 5, "PC": 3},
         "label_classes": ["NPC", "PC"],
@@ -396,7 +397,10 @@ def _hmc_qu(stage: Path) -> dict:
         "subjects_of": {"ES0001_4CH_1_0001": "ES0001", "ES0002_4CH_1_0001": "ES0002"},
         "targets": {"lv_wall": {0: "background", 1: "left ventricle wall"}},
         "mask_values": {"ES0001_4CH_1_0003": {0, 1}},
-        "pixels": {"ES0001_4CH_1_0002": (16, 8, 1), "ES0002_4CH_1_0000": (2, 30, 0)},  # 16x16 masks scaled to 32x48
+        "mask_pixels": {
+            "ES0001_4CH_1_0002": (16, 8, 1),
+            "ES0002_4CH_1_0000": (2, 30, 0),
+        },  # 16x16 masks scaled to 32x48
     }
 
 
@@ -483,47 +487,12 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
 
 @pytest.mark.parametrize("entry_id", sorted(LAYOUTS))
 def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
-    entry, build = LAYOUTS[entry_id]
-    assert entry.loader is not None, f"{entry_id}: the catalog entry names no loader"
-    expected = build(tmp_path / "stage")
-    pack_download(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
-    out = convert(entry, tmp_path / "src")
-
+    out, expected = convert_layout(convert, *LAYOUTS[entry_id], tmp_path)
     assert len(out.rows) == expected["samples"], out.problems()
-    errors = [p for p in out.problems() if p["severity"] == "error"]
-    assert errors == expected.get("errors", []), errors
-    usage = out.metadata["source_files"]  # every image file of the layout is used, or left out on purpose
-    assert usage["dropped_by_reason"] == expected.get("dropped", {}), usage["dropped_files"]
-    splits = out.metadata["splits"]
-    if "splits" in expected:
-        assert splits["kind"] == "official", splits
-        assert out.splits() == expected["splits"]
-    else:
-        assert splits["kind"] == expected["split_kind"], splits
-        assert out.splits() == splits["counts"]
-    if "test_subjects" in expected:  # the published test patients, and only they, are in the test split
-        assert {r["subject_id"] for r in out.rows if r["split"] == "test"} == expected["test_subjects"]
-    if "subjects" in expected:
-        assert len({r["subject_id"] for r in out.rows}) == expected["subjects"]
-        seen: dict[str, str] = {}
-        for row in out.rows:
-            assert seen.setdefault(row["subject_id"], row["split"]) == row["split"], row  # no subject in two splits
-    for sid, subject in expected.get("subjects_of", {}).items():
-        assert out.by_id[sid]["subject_id"] == subject, sid
-    targets = {t: {int(k): v for k, v in d["classes"].items()} for t, d in out.metadata["targets"].items()}
-    assert targets == expected.get("targets", {})
-    if "labels" in expected:
-        got: dict[str, int] = {}
-        for row in out.rows:
-            got[row["label"]] = got.get(row["label"], 0) + 1
-        assert got == expected["labels"]
-        assert out.metadata["labels"] == expected["label_classes"]
-    assert expected.get("problems", set()) <= {(p["kind"], p["file"]) for p in out.problems()}
-    for sid, values in expected.get("mask_values", {}).items():
-        row = out.by_id[sid]
-        assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid
-    for sid, (y, x, cls) in expected.get("pixels", {}).items():  # (row, column, class id) in the first target
-        assert out.mask(sid, out.by_id[sid]["masks"][0]["target"])[y, x] == cls, sid
+    assert out.metadata["splits"]["kind"] == expected.get("split_kind", "official"), out.metadata["splits"]
+    assert out.splits() == expected.get("splits", out.metadata["splits"]["counts"])
+    assert out.targets() == expected.get("targets", {})
+    check_layout_details(out, expected)
 
 
 def test_blues_reports_unscored_videos_and_scores_without_a_video(tmp_path, convert):
@@ -563,17 +532,9 @@ def test_leg_3d_us_takes_evenly_spaced_labelled_slices(tmp_path, convert):
 )
 def test_usreg_fetch_from_file_then_load(entry_id, args, tmp_path, run_cli, usreg_home):
     """The user's path: `usreg fetch ID --from-file` with the host's archive(s) and the real catalog, then load."""
-    import registry
-
     _, build = LAYOUTS[entry_id]
     expected = build(tmp_path / "stage")
-    pack_download(tmp_path / "stage", tmp_path / "downloads", tmp_path / "unused")
-    args = list(args)
-    for archive in sorted((tmp_path / "downloads").iterdir()):
-        args += ["--from-file", str(archive)]
-    result = run_cli("fetch", entry_id, *args, root=REPO_ROOT)
-    assert result.exit_code == 0, result.output
-    ds = registry.load(entry_id)
+    _, ds = fetch_from_file_then_load(run_cli, entry_id, *args, *from_file_args(tmp_path / "stage", tmp_path))
     assert len(ds) == expected["samples"]
     if "targets" in expected:
         assert {t: dict(c) for t, c in ds.classes.items()} == expected["targets"]

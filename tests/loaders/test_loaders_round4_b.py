@@ -20,7 +20,13 @@ from registry.catalog import load_catalog
 from registry.schema import Dataset
 from tests.conftest import REPO_ROOT
 from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
-from tests.loaders.conftest import make_entry, pack_download
+from tests.loaders.conftest import (
+    check_layout_details,
+    convert_layout,
+    fetch_from_file_then_load,
+    make_entry,
+    pack_download,
+)
 
 CATALOG = load_catalog(REPO_ROOT)
 
@@ -202,6 +208,7 @@ def _resect_seg(stage: Path) -> dict:
         },
         "mask_values": {"Case1-US-before_s006": {0, 1}, "Case2-US-during_s005": {0, 1}},
         "extra": {"Case1-US-after_s002": {"phase": "after", "slice": 2}},
+        "ignored": 2 + 2 + 1,  # the MRI volumes, their FLAIR labels and Case2's unannotated 'after' volume
     }
 
 
@@ -330,6 +337,7 @@ def _abus_mt_small(stage: Path) -> dict:
         "labels": {"benign": 3, "malignant": 2},
         "label_classes": ["benign", "malignant"],
         "mask_values": {"benign_10": {0, 1}},
+        "ignored": 5,  # the Fuzzy_* images: the originals are converted unless the images option says fuzzy
     }
 
 
@@ -386,46 +394,12 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
 
 @pytest.mark.parametrize("entry_id", sorted(LAYOUTS))
 def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
-    entry, build = LAYOUTS[entry_id]
-    assert entry.loader is not None, f"{entry_id}: the catalog entry names no loader"
-    expected = build(tmp_path / "stage")
-    pack_download(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
-    out = convert(entry, tmp_path / "src")
-
+    out, expected = convert_layout(convert, *LAYOUTS[entry_id], tmp_path)
     assert len(out.rows) == expected["samples"], out.problems()
-    errors = [p for p in out.problems() if p["severity"] == "error"]
-    assert errors == expected.get("errors", []), errors
-    usage = out.metadata["source_files"]  # every image file of the layout is used, or left out on purpose
-    assert usage["dropped_by_reason"] == expected.get("dropped", {}), usage["dropped_files"]
-    splits = out.metadata["splits"]
-    if "splits" in expected:
-        assert splits["kind"] == "official", splits
-        assert out.splits() == expected["splits"]
-    else:
-        assert splits["kind"] == expected["split_kind"], splits
-        assert out.splits() == splits["counts"]
-    if "subjects" in expected:
-        assert len({r["subject_id"] for r in out.rows}) == expected["subjects"]
-        seen: dict[str, str] = {}
-        for row in out.rows:
-            assert seen.setdefault(row["subject_id"], row["split"]) == row["split"], row  # no subject in two splits
-    for sid, subject in expected.get("subjects_of", {}).items():
-        assert out.by_id[sid]["subject_id"] == subject, sid
-    targets = {t: {int(k): v for k, v in d["classes"].items()} for t, d in out.metadata["targets"].items()}
-    assert targets == expected.get("targets", {})
-    if "labels" in expected:
-        got: dict[str, int] = {}
-        for row in out.rows:
-            got[row["label"]] = got.get(row["label"], 0) + 1
-        assert got == expected["labels"]
-        assert out.metadata["labels"] == expected["label_classes"]
-    for sid, values in expected.get("mask_values", {}).items():
-        row = out.by_id[sid]
-        assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid
-    for sid, extra in expected.get("extra", {}).items():
-        got_extra = out.by_id[sid]["extra"]
-        got_extra = json.loads(got_extra) if isinstance(got_extra, str) else got_extra
-        assert {k: got_extra.get(k) for k in extra} == extra, sid
+    assert out.metadata["splits"]["kind"] == expected.get("split_kind", "official"), out.metadata["splits"]
+    assert out.splits() == expected.get("splits", out.metadata["splits"]["counts"])
+    assert out.targets() == expected.get("targets", {})
+    check_layout_details(out, expected)
 
 
 # --- ted-echo ------------------------------------------------------------------------------------------------------
@@ -696,13 +670,9 @@ def test_unitylv_consensus_curve_gives_points_and_the_enclosed_mask(tmp_path, co
 
 def test_usreg_fetch_from_file_then_load_ted_echo_and_abus(tmp_path, run_cli, usreg_home):
     """The user's path: `usreg fetch ID --from-file <download>` ends ready, and registry.load(ID) reads it back."""
-    import registry
-
     ted = _ted_echo(tmp_path / "ted")
-    result = run_cli("fetch", "ted-echo", "--from-file", str(tmp_path / "ted" / "database"), root=REPO_ROOT)
-    assert result.exit_code == 0, result.output
-    assert "ready" in result.output
-    ds = registry.load("ted-echo")
+    output, ds = fetch_from_file_then_load(run_cli, "ted-echo", "--from-file", tmp_path / "ted" / "database")
+    assert "ready" in output
     assert len(ds) == ted["samples"]
     assert {t: dict(c) for t, c in ds.classes.items()} == ted["targets"]
 
@@ -711,7 +681,5 @@ def test_usreg_fetch_from_file_then_load_ted_echo_and_abus(tmp_path, run_cli, us
     with zipfile.ZipFile(archive, "w") as zf:
         for p in sorted((tmp_path / "abus" / "mt-small-dataset.zip").rglob("*.png")):
             zf.write(p, p.relative_to(tmp_path / "abus" / "mt-small-dataset.zip").as_posix())
-    result = run_cli("fetch", "abus-mt-small", "--from-file", str(archive), root=REPO_ROOT)
-    assert result.exit_code == 0, result.output
-    ds = registry.load("abus-mt-small")
+    _, ds = fetch_from_file_then_load(run_cli, "abus-mt-small", "--from-file", archive)
     assert len(ds) == abus["samples"]

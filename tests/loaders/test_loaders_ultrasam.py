@@ -18,7 +18,7 @@ from registry.catalog import load_catalog
 from registry.schema import Dataset
 from tests.conftest import REPO_ROOT
 from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
-from tests.loaders.conftest import pack_download
+from tests.loaders.conftest import check_layout_details, convert_layout, fetch_from_file_then_load, from_file_args
 
 CATALOG = load_catalog(REPO_ROOT)
 
@@ -114,6 +114,7 @@ def _microseg(stage: Path) -> dict:
         "subjects_of": {"train_01_s001": "train_01", "test_01_s001": "test_01"},
         "targets": {"prostate": {0: "background", 1: "prostate"}},
         "mask_values": {"train_01_s002": {0, 1}},
+        "ignored": 3 + 1,  # the non-expert and clinician annotations
     }
 
 
@@ -370,6 +371,7 @@ def _bus_uc(stage: Path) -> dict:
         "labels": {"benign": 2, "malignant": 1},
         "targets": {"tumour": {0: "background", 1: "benign tumour", 2: "malignant tumour"}},
         "mask_values": {"benign_010": {0, 1}, "malignant_01": {0, 2}},
+        "ignored": 2 + 2,  # All/'s copies (01.png and 010.png, images and masks: the two 01.png share one name there)
     }
 
 
@@ -391,6 +393,7 @@ def _s1_breast(stage: Path) -> dict:
         "splits": {"train": 3, "test": 2},
         "targets": {"tumour": {0: "background", 1: "tumour"}},
         "mask_values": {"test_1": {0, 1}},
+        "ignored": 3 + 2 + 2 + 1,  # the Expanded-* labels and test images, and the UNet segmentation result
     }
 
 
@@ -493,6 +496,7 @@ def _mu_regpro(stage: Path) -> dict:
         "masks_of": {"train_case000000_s012": 6},
         "targets": targets,
         "mask_values": {"train_case000000_s012": {0, 1}},
+        "ignored": 3 + 3,  # the MR images and MR labels
     }
 
 
@@ -562,55 +566,12 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
 
 @pytest.mark.parametrize("entry_id", sorted(LAYOUTS))
 def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
-    entry, build = LAYOUTS[entry_id]
-    assert entry.loader is not None, f"{entry_id}: the catalog entry names no loader"
-    expected = build(tmp_path / "stage")
-    pack_download(tmp_path / "stage", tmp_path / "downloads", tmp_path / "src")
-    out = convert(entry, tmp_path / "src")
-
+    out, expected = convert_layout(convert, *LAYOUTS[entry_id], tmp_path)
     assert len(out.rows) == expected["samples"], out.problems()
-    errors = [p for p in out.problems() if p["severity"] == "error"]
-    assert errors == expected.get("errors", []), errors
-    usage = out.metadata["source_files"]  # every image file of the layout is used, or left out on purpose
-    assert usage["dropped_by_reason"] == expected.get("dropped", {}), usage["dropped_files"]
-    splits = out.metadata["splits"]
-    if "splits" in expected:
-        assert splits["kind"] == "official", splits
-        assert out.splits() == expected["splits"]
-    else:
-        assert splits["kind"] == expected["split_kind"], splits
-        assert out.splits() == splits["counts"]
-    if "subjects" in expected:
-        assert len({r["subject_id"] for r in out.rows}) == expected["subjects"]
-        seen: dict[str, str] = {}
-        for row in out.rows:
-            assert seen.setdefault(row["subject_id"], row["split"]) == row["split"], row  # no subject in two splits
-    for sid, subject in expected.get("subjects_of", {}).items():
-        assert out.by_id[sid]["subject_id"] == subject, sid
-    for split, n in expected.get("masks_per_split", {}).items():
-        assert {len(r["masks"]) for r in out.rows if r["split"] == split} == {n}, split
-    targets = {t: {int(k): v for k, v in d["classes"].items()} for t, d in out.metadata["targets"].items()}
-    assert targets == expected.get("targets", {})
-    if "labels" in expected:
-        got: dict[str, int] = {}
-        for row in out.rows:
-            got[row["label"]] = got.get(row["label"], 0) + 1
-        assert got == expected["labels"]
-    for sid, reference in expected.get("frames", {}).items():  # the traced frame, not a neighbour
-        got = out.image(sid).astype(float)
-        got = got.mean(axis=-1) if got.ndim == 3 else got
-        assert np.abs(got - reference).mean() < 8, sid
-    for key, value in (("inside", 1), ("outside", 0)):
-        for sid, (y, x, *cls) in expected.get(key, {}).items():  # (row, column[, class id])
-            mask = out.mask(sid, out.by_id[sid]["masks"][0]["target"])
-            assert mask[y, x] == (cls[0] if cls else value), (sid, key)
-    for sid, n in expected.get("masks_of", {}).items():
-        assert len(out.by_id[sid]["masks"]) == n, sid
-    if "resized" in expected:
-        assert {p["sample_id"] for p in out.problems("resized")} == expected["resized"]
-    for sid, values in expected.get("mask_values", {}).items():
-        row = out.by_id[sid]
-        assert {int(v) for m in row["masks"] for v in np.unique(out.mask(sid, m["target"]))} == values, sid
+    assert out.metadata["splits"]["kind"] == expected.get("split_kind", "official"), out.metadata["splits"]
+    assert out.splits() == expected.get("splits", out.metadata["splits"]["counts"])
+    assert out.targets() == expected.get("targets", {})
+    check_layout_details(out, expected)
 
 
 @pytest.mark.parametrize("entry_id", ["105us", "ubpd"])
@@ -620,17 +581,13 @@ def test_usreg_fetch_from_file_then_load(entry_id, tmp_path, run_cli, usreg_home
     The tiny archive holds fewer images than the entry declares, so the counts check fails: fetch exits 1 and names
     it, and --keep-going accepts the partial dataset.
     """
-    import registry
-
     _, build = LAYOUTS[entry_id]
     expected = build(tmp_path / "stage")
-    pack_download(tmp_path / "stage", tmp_path / "downloads", tmp_path / "unused")
-    (archive,) = sorted((tmp_path / "downloads").iterdir())
-    result = run_cli("fetch", entry_id, "--from-file", str(archive), root=REPO_ROOT)
+    args = from_file_args(tmp_path / "stage", tmp_path)
+    assert len(args) == 2, args  # one archive
+    result = run_cli("fetch", entry_id, *args, root=REPO_ROOT)
     assert result.exit_code == 1 and "counts_match" in result.output, result.output
-    result = run_cli("fetch", entry_id, "--from-file", str(archive), "--keep-going", root=REPO_ROOT)
-    assert result.exit_code == 0, result.output
-    ds = registry.load(entry_id)
+    _, ds = fetch_from_file_then_load(run_cli, entry_id, *args, "--keep-going")
     assert len(ds) == expected["samples"]
     assert {t: dict(c) for t, c in ds.classes.items()} == expected["targets"]
 
