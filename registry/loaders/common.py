@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from ..schema import Dataset
 
 Encoding = Literal["binary", "index", "palette"]
+JsonDoc = TypeVar("JsonDoc", dict, list)
+MAX_INFO_LINES = 200
 
 
 def image_decode(ctx: ConvertContext, path: Path, frame: int | None = None) -> Decode:
@@ -92,3 +95,31 @@ def target_classes(ctx: ConvertContext, spec: MaskSpec, explicit: dict[int, str]
     if spec.encoding == "binary":
         classes = {0: classes[0], spec.value: classes.get(spec.value, "foreground")}
     return dict(sorted(classes.items()))
+
+
+def read_json(ctx: ConvertContext, path: Path, kind: type[JsonDoc], what: str, consequence: str) -> JsonDoc | None:
+    """An annotation file's JSON document when it is a ``kind`` (dict or list); else None, with an
+    ``annotation_unreadable`` problem: "not valid JSON (<why>); <consequence>" or "not <what>; <consequence>"."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8-sig", errors="replace"))
+    except (OSError, ValueError) as exc:
+        why = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        ctx.problem("annotation_unreadable", path, f"not valid JSON ({why}); {consequence}")
+        return None
+    if not isinstance(doc, kind):
+        ctx.problem("annotation_unreadable", path, f"not {what}; {consequence}")
+        return None
+    return doc
+
+
+def read_key_values(path: Path | None) -> dict[str, str]:
+    """The ``KEY: value`` lines of an info file (CAMUS's and TED's ``.cfg``), keys and values stripped; the first
+    ``MAX_INFO_LINES`` lines are read, and a missing file gives an empty dict."""
+    out: dict[str, str] = {}
+    if path is None or not path.is_file():
+        return out
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[:MAX_INFO_LINES]:
+        if ":" in line:
+            key, value = line.split(":", 1)
+            out[key.strip()] = value.strip()
+    return out

@@ -7,6 +7,7 @@ worker reads each volume once for all its slices (the last volume read is kept).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -29,6 +30,15 @@ def slice_indices(depth: int, count: int) -> list[int]:
     lo, hi = LOW * (depth - 1), HIGH * (depth - 1)
     picks = np.rint(np.linspace(lo, hi, count)).astype(int)
     return sorted(set(int(i) for i in picks))
+
+
+def spread(indices: Sequence[int], count: int) -> list[int]:
+    """``count`` of ``indices`` evenly spaced, the first and the last included (all of them when ``count`` is 0 or
+    covers them): the frames or slices a converter samples from those that qualify."""
+    if count <= 0 or count >= len(indices):
+        return list(indices)
+    picks = np.rint(np.linspace(0, len(indices) - 1, count)).astype(int)
+    return sorted({int(indices[i]) for i in picks})
 
 
 def volume_shape(path: str) -> tuple[int, ...] | None:

@@ -30,7 +30,7 @@ from pydantic import Field
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import image_decode
 from ._video import VIDEO_EXTS, probe, read_frame
-from .tus_rec_2025 import spread
+from ._volumes import spread
 
 ANOMALIES = (
     "anomalies",
@@ -134,7 +134,7 @@ class AnnotatedHeterogeneousUsDb(Converter):
         if info is None or info[0] == 0:
             ctx.problem("unreadable", path, "not a readable video; skipped")
             return
-        wanted = tuple(spread(info[0], frames))
+        wanted = tuple(spread(range(info[0]), frames))
         rel = ctx.rel(path)
         for k in wanted:
             yield Item(

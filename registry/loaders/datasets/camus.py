@@ -26,7 +26,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
-from ..common import image_decode
+from ..common import image_decode, read_key_values
 from ..decode import mask_index, volume_frames
 
 CLASSES = {0: "background", 1: "LV endocardium", 2: "LV myocardium", 3: "left atrium"}
@@ -40,16 +40,6 @@ SPLIT_FILES = {"subgroup_training.txt": "train", "subgroup_validation.txt": "val
 
 class CamusOptions(CommonOptions):
     frames: Literal["ed-es", "sequence"] = Field("ed-es", description="ED/ES frames only, or whole half sequences.")
-
-
-def _cfg(path: Path) -> dict[str, str]:
-    out = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            if ":" in line:
-                k, v = line.split(":", 1)
-                out[k.strip()] = v.strip()
-    return out
 
 
 @register
@@ -95,7 +85,7 @@ class Camus(Converter):
             if gt is None:
                 ctx.problem("missing_mask", image, "no _gt file for this image; skipped", sample_id=sid)
                 continue
-            cfg = _cfg(image.parent / f"Info_{view}.cfg")
+            cfg = read_key_values(image.parent / f"Info_{view}.cfg")
             extra = {
                 "view": view,
                 "phase": phase,

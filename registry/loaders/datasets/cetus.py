@@ -22,8 +22,7 @@ from pathlib import Path
 from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
-from ._volumes import MAX_SLICES
-from .leg_3d_us import _spread
+from ._volumes import MAX_SLICES, spread
 from .microseg import _frames_and_annotated, _slices
 
 FILE = re.compile(r"^(?P<patient>patient\d+)_(?P<phase>ED|ES)(?P<gt>_gt)?\.nii(?:\.gz)?$", re.IGNORECASE)
@@ -71,7 +70,7 @@ class Cetus(Converter):
                 gt,
                 sid,
                 "lv",
-                _spread(shown, opts.slices),
+                spread(shown, opts.slices),
                 True,
                 subject_id=patient,
                 extra={"phase": phase, "depth": depth},

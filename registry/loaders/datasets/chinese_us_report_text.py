@@ -13,7 +13,6 @@ names], "finding": report text, "labels": ...}``, and the images in ``<Organ>_re
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
-from ..common import canonical_split, image_decode
+from ..common import canonical_split, image_decode, read_json
 
 ANNOTATION = re.compile(r"^new_(?P<organ>[A-Za-z]+)2\.json$")
 
@@ -39,13 +38,8 @@ class ChineseUsReportText(Converter):
         for table, m in tables:
             organ = m.group("organ")
             images = table.parent / f"{organ}_report"
-            try:
-                doc = json.loads(table.read_text(encoding="utf-8-sig"))
-            except (OSError, ValueError) as exc:
-                ctx.problem("annotation_unreadable", table, f"not a readable JSON file: {exc}")
-                continue
-            if not isinstance(doc, dict):
-                ctx.problem("annotation_unreadable", table, "not a JSON object of split -> records")
+            doc = read_json(ctx, table, dict, "a JSON object of split -> records", "nothing converted from it")
+            if doc is None:
                 continue
             for split, records in doc.items():
                 for n, rec in enumerate(records if isinstance(records, list) else []):

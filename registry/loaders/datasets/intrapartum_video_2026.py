@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import ast
 import csv
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
-from ..common import canonical_split
+from ..common import canonical_split, read_json
 from ..decode import mask_index
 from ._video import read_frame
 
@@ -161,15 +160,7 @@ class IntrapartumVideo2026(Converter):
     def _landmarks(ctx: ConvertContext, path: Path) -> dict[str, dict[str, Any]]:
         if not path.is_file():
             return {}
-        text = path.read_text(encoding="utf-8", errors="replace").strip()
-        if not text:
+        if not path.read_text(encoding="utf-8", errors="replace").strip():
             return {}
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            ctx.problem("annotation_unreadable", path, f"not valid JSON ({exc.msg}); landmarks ignored")
-            return {}
-        if not isinstance(data, dict):
-            ctx.problem("annotation_unreadable", path, "not a JSON object keyed by mask name; landmarks ignored")
-            return {}
+        data = read_json(ctx, path, dict, "a JSON object keyed by mask name", "landmarks ignored") or {}
         return {str(k): v for k, v in data.items() if isinstance(v, dict)}

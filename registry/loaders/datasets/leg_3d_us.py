@@ -24,7 +24,7 @@ from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..decode import BadData
-from ._volumes import MAX_SLICES
+from ._volumes import MAX_SLICES, spread
 from .microseg import _shape, _volume, volume_slice
 
 CLASSES = {
@@ -50,14 +50,6 @@ def label_slice(path: str, frame: int) -> np.ndarray:
     if not 0 <= frame < arr.shape[0]:
         raise BadData("unreadable", f"slice {frame} is outside the label volume's {arr.shape[0]} slices")
     return np.ascontiguousarray(arr[frame])
-
-
-def _spread(indices: list[int], count: int) -> list[int]:
-    """``count`` of ``indices`` evenly spaced (all of them when ``count`` is 0 or covers them)."""
-    if count <= 0 or count >= len(indices):
-        return indices
-    picks = np.rint(np.linspace(0, len(indices) - 1, count)).astype(int)
-    return sorted({indices[i] for i in picks})
 
 
 class LegOptions(CommonOptions):
@@ -97,7 +89,7 @@ class Leg3dUs(Converter):
                 )
                 continue
             shown = [int(k) for k in np.flatnonzero(labels.reshape(labels.shape[0], -1).any(axis=1))]
-            for k in _spread(shown, opts.slices):
+            for k in spread(shown, opts.slices):
                 yield Item(
                     sample_id=f"{sid}_s{k:03d}",
                     image=Decode(volume_slice, (str(image), k), source=ctx.rel(image)),

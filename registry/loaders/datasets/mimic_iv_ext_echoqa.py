@@ -16,7 +16,6 @@ holds ``MIMICEchoQA.json`` (a list of records: ``messages_id``, ``videos`` (the 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
+from ..common import read_json
 from ._video import probe, read_frame
 from ._volumes import MAX_SLICES, slice_indices
 
@@ -61,13 +61,8 @@ class MimicIvExtEchoqa(Converter):
         qa_dir = ctx.find_dir(lambda d: (d / RECORDS).is_file(), RECORDS)
         table = qa_dir / RECORDS
         ctx.split_note = "No published split: a seeded split grouped by patient (the MIMIC subject id)."
-        try:
-            records = json.loads(table.read_text(encoding="utf-8", errors="replace"))
-        except json.JSONDecodeError as exc:
-            ctx.problem("annotation_unreadable", table, f"not valid JSON ({exc.msg}); nothing converted")
-            return
-        if not isinstance(records, list):
-            ctx.problem("annotation_unreadable", table, "not a JSON list of records; nothing converted")
+        records = read_json(ctx, table, list, "a JSON list of records", "nothing converted")
+        if records is None:
             return
         clips: dict[Path, dict[str, Any]] = {}
         for n, record in enumerate(records[:MAX_RECORDS]):

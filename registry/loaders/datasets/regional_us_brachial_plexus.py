@@ -29,7 +29,7 @@ from pydantic import Field
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import MaskSpec, mask_decode
 from ._video import VIDEO_EXTS, read_frame
-from .tus_rec_2025 import spread
+from ._volumes import spread
 
 MASK = re.compile(r"^(?P<video>.+)_(?P<frame>\d{1,6})\.(?:jpe?g|png)$", re.IGNORECASE)
 THRESHOLD = MaskSpec(encoding="binary", threshold=99)  # foreground >= 100, as UltraSam thresholds the JPEG masks
@@ -97,7 +97,7 @@ class RegionalUsBrachialPlexus(Converter):
                 ctx.problem("missing_mask", path, "no ac_masks/ frames for this video; not converted", "warning")
                 continue
             annotated = sorted(nerve)
-            picked = [annotated[i] for i in spread(len(annotated), opts.frames)]
+            picked = spread(annotated, opts.frames)
             wanted = tuple(picked)
             for frame in set(annotated) - set(picked):
                 ctx.ignore_file(nerve[frame], "annotated frame not sampled")

@@ -27,8 +27,7 @@ from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..decode import BadData
-from ._volumes import MAX_SLICES
-from .leg_3d_us import _spread
+from ._volumes import MAX_SLICES, spread
 from .microseg import _shape, volume_slice
 
 IMAGE = re.compile(r"^(?P<case>Case\d+)-US-(?P<phase>before|during|after)\.nii(?:\.gz)?$", re.IGNORECASE)
@@ -139,7 +138,7 @@ class ResectSeg(Converter):
         if not shown:
             ctx.problem("empty_mask", image, f"{sid}: every label volume is empty; skipped", "warning", sid)
             return
-        for k in _spread(shown, opts.slices):
+        for k in spread(shown, opts.slices):
             yield Item(
                 sample_id=f"{sid}_s{k:03d}",
                 image=Decode(volume_slice, (str(image), k), source=ctx.rel(image)),

@@ -23,8 +23,7 @@ from pydantic import Field
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..decode import BadData
 from ..generic_csv import read_csv_rows
-from ._volumes import MAX_SLICES
-from .leg_3d_us import _spread
+from ._volumes import MAX_SLICES, spread
 from .microseg import _mask_volume, _shape, mask_slice, volume_slice
 
 SPLITS = {"train": "train", "validation": "val", "val": "val", "test": "test"}
@@ -80,7 +79,7 @@ class TdscAbus2023(Converter):
             ctx.problem("size_mismatch", mask, f"mask volume {labels.shape} differs from image {shape}", sample_id=sid)
             return
         shown = [int(k) for k in np.flatnonzero(labels.reshape(labels.shape[0], -1).any(axis=1))]
-        for k in _spread(shown, opts.slices):
+        for k in spread(shown, opts.slices):
             yield Item(
                 sample_id=f"{sid}_s{k:03d}",
                 image=Decode(volume_slice, (str(image), k), source=ctx.rel(image)),

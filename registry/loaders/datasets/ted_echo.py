@@ -25,7 +25,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
-from ..common import image_decode
+from ..common import image_decode, read_key_values
 from ..decode import mask_index, volume_frames
 
 CLASSES = {0: "background", 1: "LV endocardium", 2: "LV myocardium"}
@@ -39,18 +39,6 @@ class TedOptions(CommonOptions):
     frames: Literal["sequence", "ed-es"] = Field(
         "sequence", description="Every frame of each sequence, or only the ED and ES frames of its info file."
     )
-
-
-def _cfg(path: Path | None) -> dict[str, str]:
-    """The ``KEY: value`` lines of an info file, keys lower-cased."""
-    out: dict[str, str] = {}
-    if path is None:
-        return out
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[:200]:
-        if ":" in line:
-            key, value = line.split(":", 1)
-            out[key.strip().lower()] = value.strip()
-    return out
 
 
 def _frame_number(cfg: dict[str, str], key: str) -> int | None:
@@ -102,7 +90,7 @@ class TedEcho(Converter):
                     sample_id=patient,
                 )
                 continue
-            cfg = _cfg(files.get("cfg"))
+            cfg = {k.lower(): v for k, v in read_key_values(files.get("cfg")).items()}
             ed, es = _frame_number(cfg, "ed"), _frame_number(cfg, "es")
             phases = {n - 1: name for name, n in (("ED", ed), ("ES", es)) if n is not None and n <= count}
             if opts.frames == "ed-es":

@@ -26,7 +26,7 @@ from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..decode import BadData
-from ._volumes import MAX_SLICES
+from ._volumes import MAX_SLICES, spread
 from .stanford_thyroid_cineclip import _open, h5_frame
 
 SPLIT_DIRS = {"frames_transfs": "train", "frames": "val"}
@@ -35,13 +35,6 @@ SUBJECT = re.compile(r"^\d{3}$")
 
 class TusRecOptions(CommonOptions):
     frames: int = Field(10, ge=1, le=MAX_SLICES, description="Frames sampled per scan, evenly spaced over the scan.")
-
-
-def spread(count: int, wanted: int) -> list[int]:
-    """``wanted`` frame indices evenly spaced over ``count`` frames, first and last included (all when fewer)."""
-    if count <= wanted:
-        return list(range(count))
-    return sorted({int(i) for i in np.rint(np.linspace(0, count - 1, wanted))})
 
 
 def scan_files(ctx: ConvertContext, folder_splits: bool = True) -> list[tuple[str | None, str, Path]]:
@@ -101,7 +94,7 @@ class TusRecScans(Converter):
                     severity="warning",
                 )
                 tforms = None
-            for k in spread(shape[0], opts.frames):
+            for k in spread(range(shape[0]), opts.frames):
                 extra: dict[str, object] = {"scan": path.stem, "frames_in_scan": shape[0]}
                 if tforms is not None:
                     extra["tform"] = [float(v) for v in tforms[k].reshape(-1)]

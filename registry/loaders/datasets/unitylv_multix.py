@@ -17,13 +17,12 @@ the ES frame.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
-from ..common import image_decode
+from ..common import image_decode, read_json
 from ..decode import mask_polygons
 
 CONSENSUS = "UnityLV_multiX_consensus_curves.json"
@@ -47,15 +46,7 @@ def curve(value: Any) -> list[tuple[float, float]] | None:
 def _load(ctx: ConvertContext, path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8", errors="replace"))
-    except json.JSONDecodeError as exc:
-        ctx.problem("annotation_unreadable", path, f"not valid JSON ({exc.msg}); ignored")
-        return {}
-    if not isinstance(doc, dict):
-        ctx.problem("annotation_unreadable", path, "not a JSON object keyed by image name; ignored")
-        return {}
-    return doc
+    return read_json(ctx, path, dict, "a JSON object keyed by image name", "ignored") or {}
 
 
 @register
