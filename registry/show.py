@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from rich.console import Console
@@ -28,17 +29,70 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     return rows
 
 
+def wrap_words(text: str, width: int, indent: str = "", subsequent_indent: str | None = None) -> list[str]:
+    """``text`` wrapped at ``width`` between words only: a word longer than the line (a URL, an id) is kept whole on
+    a line of its own, so it stays copyable, and is left to the terminal to wrap."""
+    later = indent if subsequent_indent is None else subsequent_indent
+    lines = textwrap.wrap(
+        " ".join(text.split()),
+        width=max(width, len(later) + 20),
+        initial_indent=indent,
+        subsequent_indent=later,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return lines or [indent.rstrip()]
+
+
+def print_wrapped(
+    out: Console, text: str, indent: str = "", subsequent_indent: str | None = None, style: str | None = None
+) -> None:
+    """Print plain ``text`` (never read as markup) wrapped between words at the console's width."""
+    for line in wrap_words(text, out.width, indent, subsequent_indent):
+        out.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
+def version_label(version: str | None) -> str:
+    """A source version as shown: ``v1.2`` for ``1.2``; a version that names itself (``V3``, ``v2``, ``latest``)
+    as it is."""
+    if not version:
+        return ""
+    return f"v{version}" if version[:1].isdigit() else version
+
+
+def is_manual(entry: Dataset) -> bool:
+    """Every source of the dataset needs a person to download it (then ``usreg fetch ID --from-file PATH``)."""
+    from .fetch.hosts import MANUAL_KINDS
+
+    return bool(entry.sources) and all(s.kind in MANUAL_KINDS for s in entry.sources)
+
+
+def run_hint(entry: Model) -> str:
+    """The command that runs a model on a dataset, naming a dataset it was evaluated on when the entry lists one."""
+    dataset = (entry.evaluated_on or entry.trained_on or ["DATASET"])[0]
+    return f"usreg bench {dataset} --model {entry.id}"
+
+
 def render_entry(
     out: Console, entry: Dataset | Model, catalog: Catalog, score: dict | None, results: list[dict]
 ) -> None:
     kind = "dataset" if isinstance(entry, Dataset) else "model"
-    out.print(f"[bold]{escape(entry.name)}[/bold]  ({kind} [cyan]{escape(entry.id)}[/cyan])")
+    print_wrapped(out, f"{entry.name}  ({kind} {entry.id})", subsequent_indent="  ", style="bold")
     if score:
-        limited = f", limited by {escape(str(score.get('limited_by')))}" if score.get("limited_by") else ""
-        out.print(
-            f"tier [bold]{score['tier']}[/bold], {score['points']:.1f} points, "
-            f"{score['verification_level']}, rubric {score['rubric_version']}{limited}"
+        limited = f", limited by {score.get('limited_by')}" if score.get("limited_by") else ""
+        print_wrapped(
+            out,
+            f"tier {score['tier']}, {score['points']:.1f} points, "
+            f"{score['verification_level']}, rubric {score['rubric_version']}{limited}",
+            subsequent_indent="  ",
         )
+    if isinstance(entry, Model):
+        from .bench.runnability import runnable
+
+        verdict = runnable(entry)
+        print_wrapped(out, f"runnable by usreg bench: {verdict}", subsequent_indent="  ")
+        if verdict.ok:
+            print_wrapped(out, f"run it: {run_hint(entry)}", subsequent_indent="  ")
     data = entry.model_dump(mode="json", exclude_none=True)
     skip = {"sources", "evidence", "publications", "id", "name"}
     facts = Table(show_header=False, box=None, pad_edge=False)
@@ -47,23 +101,29 @@ def render_entry(
     for field, value in _flatten({k: v for k, v in data.items() if k not in skip}):
         facts.add_row(escape(field), escape(value))
     out.print(facts)
-    if isinstance(entry, Model):
-        from .bench.runnability import runnable
-
-        out.print(f"\n[bold]Runnable by usreg bench[/bold] {escape(str(runnable(entry)))}")
     if isinstance(entry, Dataset) and entry.sources:
         out.print("\n[bold]Sources[/bold]")
         for source in entry.sources:
             ident = f" {escape(source.id)}" if source.id else ""
-            version = f" v{escape(source.version)}" if source.version else ""
+            version = f" {escape(version_label(source.version))}" if source.version else ""
             url = f"  {escape(source.url)}" if source.url else ""
             out.print(f"  - {source.kind}{ident}{version}{url}")
+            if source.instructions:
+                print_wrapped(out, f"how: {source.instructions}", indent="      ", subsequent_indent="           ")
             for f in source.files:
                 sums = " ".join(
                     x for x in (f"md5:{f.md5}" if f.md5 else "", f"sha256:{f.sha256}" if f.sha256 else "") if x
                 )
                 out.print(f"      {escape(f.name)} {f.size or ''} {sums}")
-        out.print(f"  fetch: usreg fetch {entry.id}")
+        if is_manual(entry):
+            print_wrapped(
+                out,
+                f"fetch: download by hand as above, then: usreg fetch {entry.id} --from-file PATH",
+                indent="  ",
+                subsequent_indent="    ",
+            )
+        else:
+            out.print(f"  fetch: usreg fetch {entry.id}", markup=False, highlight=False)
     if entry.evidence:
         out.print("\n[bold]Evidence[/bold]")
         for ev in entry.evidence:

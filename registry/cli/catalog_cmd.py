@@ -111,9 +111,20 @@ def list_entries(
         sort=sort,
         descending=desc,
     )
-    title = f"{len(rows)} entries"
+    singular, plural = {"dataset": ("dataset", "datasets"), "model": ("model", "models")}.get(
+        kind, ("entry", "entries")
+    )
+    title = f"{len(rows)} {singular if len(rows) == 1 else plural}"
     if fmt == "table":
-        emit_fitted_table(rows, columns, MIN_WIDTHS, droppable=DROP_ORDER, title=title)
+        emit_fitted_table(
+            rows,
+            columns,
+            MIN_WIDTHS,
+            droppable=DROP_ORDER,
+            title=title,
+            decimals={"points": 1},
+            empty="no entry matches these filters (see `usreg stats` for the values in use)",
+        )
     else:
         emit_rows(rows, columns, fmt, title=title)
 

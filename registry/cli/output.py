@@ -84,7 +84,7 @@ def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, 
     else:
         table = Table(title=title, show_lines=False)
         for c in columns:
-            table.add_column(c, overflow="fold")
+            table.add_column(c, overflow="fold", justify="right" if _numeric(rows, c) else "left")
         for r in rows:
             table.add_row(*(_escape(_cell(r.get(c))) for c in columns))
         console().print(table)
@@ -126,23 +126,50 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
+def _numeric(rows: Sequence[dict[str, Any]], column: str) -> bool:
+    """Every value of ``column`` that is set is a number (booleans are not)."""
+    values = [r.get(column) for r in rows if r.get(column) is not None]
+    return bool(values) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+
+
 def emit_fitted_table(
     rows: Sequence[dict[str, Any]],
     columns: Sequence[str],
     min_widths: dict[str, int],
     droppable: Sequence[str] = (),
     title: str | None = None,
+    decimals: dict[str, int] | None = None,
+    empty: str | None = None,
 ) -> None:
-    """One line per row at the terminal's width (see :func:`fit_columns`); ids are never cut or wrapped."""
-    cells = [{c: " ".join(_cell(r.get(c)).split()) for c in columns} for r in rows]
+    """One line per row at the terminal's width (see :func:`fit_columns`); ids are never cut or wrapped. Numeric
+    columns are right-aligned; ``decimals`` gives a column's fixed number of decimals (``{"points": 1}``). With no
+    rows, ``empty`` (when given) is printed instead of an empty table."""
+    if not rows and empty:
+        if title:
+            click.echo(title)
+        click.echo(empty)
+        return
+    fixed = decimals or {}
+
+    def text(column: str, value: Any) -> str:
+        if column in fixed and isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{value:.{fixed[column]}f}"
+        return " ".join(_cell(value).split())
+
+    cells = [{c: text(c, r.get(c)) for c in columns} for r in rows]
+    right = {c for c in columns if _numeric(rows, c)}
     widths = fit_columns(cells, columns, min_widths, droppable, terminal_width())
+
+    def justify(column: str, value: str, width: int) -> str:
+        return value.rjust(width) if column in right else value.ljust(width)
+
     lines = []
     if title:
         lines.append(title)
-    lines.append(" ".join(c.ljust(w) for c, w in widths.items()).rstrip())
+    lines.append(" ".join(justify(c, c, w) for c, w in widths.items()).rstrip())
     lines.append(" ".join("─" * w for w in widths.values()))
     for row in cells:
-        lines.append(" ".join(_clip(row[c], w).ljust(w) for c, w in widths.items()).rstrip())
+        lines.append(" ".join(justify(c, _clip(row[c], w), w) for c, w in widths.items()).rstrip())
     click.echo("\n".join(lines))
 
 

@@ -204,7 +204,7 @@ def test_usreg_show_says_a_hub_model_is_runnable_and_a_model_without_adapter_is_
     catalog_root.model(minimal_model("bare-net", weights=[{**hub_weights, "format": "pytorch-checkpoint"}]))
     text = run_cli("show", "plane-net", root=catalog_root.root)
     assert text.exit_code == 0, text.output
-    assert "Runnable by usreg bench yes, adapter torch-state-dict (architecture fpus23-resnet8" in text.output
+    assert "runnable by usreg bench: yes, adapter torch-state-dict (architecture fpus23-resnet8" in text.output
     assert f"on the Hugging Face Hub at {'d' * 12}" in text.output
     bare = run_cli("show", "bare-net", "--format", "json", root=catalog_root.root)
     verdict = json.loads(bare.stdout)["runnable"]

@@ -1,0 +1,105 @@
+"""`usreg show` as read in a terminal: lines wrap between words, a manual source says how to fetch it, a model says
+whether `usreg bench` runs it and how."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import minimal_dataset, minimal_model
+
+LONG_NAME = (
+    "Maternal-fetal ultrasound video dataset for end-to-end intrapartum biometry with an unusually long descriptive "
+    "title that no terminal line holds"
+)
+HUB = {
+    "format": "safetensors",
+    "source": {"kind": "huggingface", "id": "fpus-lab/plane-classifier"},
+    "file": "weights/plane8.safetensors",
+    "revision": "d" * 40,
+    "sha256": "e" * 64,
+}
+
+
+@pytest.fixture()
+def show_catalog(catalog_root):
+    catalog_root.dataset(
+        minimal_dataset(
+            "long-video-set",
+            name=LONG_NAME,
+            sources=[{"kind": "zenodo", "id": "17655183", "version": "V3"}],
+        )
+    )
+    catalog_root.dataset(minimal_dataset("versioned-set", sources=[{"kind": "zenodo", "id": "123", "version": "1.0"}]))
+    catalog_root.dataset(
+        minimal_dataset(
+            "by-hand-set",
+            sources=[
+                {
+                    "kind": "manual",
+                    "url": "https://example.org/data",
+                    "instructions": "Sign the data use agreement on the project page, then download the archive.",
+                }
+            ],
+        )
+    )
+    catalog_root.model(
+        minimal_model(
+            "plane-net-with-a-rather-long-identifier",
+            tasks=["classification"],
+            evaluated_on=["versioned-set"],
+            output={"kind": "label", "classes": [{"id": i, "name": n} for i, n in enumerate("ABCD")]},
+            adapter={"name": "torch-state-dict", "options": {"architecture": "fpus23-resnet8"}},
+            weights=[HUB],
+        )
+    )
+    catalog_root.model(minimal_model("bare-net", weights=[{**HUB, "format": "pytorch-checkpoint"}]))
+    return catalog_root
+
+
+def _words_intact(output: str, text: str) -> bool:
+    """Every word of ``text`` appears whole among the output's words (no word was cut at a line end)."""
+    words = set(output.split())
+    return all(word in words for word in text.split())
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_show_wraps_the_title_and_the_runnable_verdict_between_words(show_catalog, run_cli, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    dataset = run_cli("show", "long-video-set", root=show_catalog.root)
+    model = run_cli("show", "plane-net-with-a-rather-long-identifier", root=show_catalog.root)
+    assert dataset.exit_code == model.exit_code == 0, dataset.output + model.output
+    for output in (dataset.stdout, model.stdout):
+        head = output.split("\nCitation (BibTeX)")[0]  # BibTeX is printed as is, for copying
+        too_long = [line for line in head.splitlines() if len(line) > columns and len(line.split()) > 1]
+        assert not too_long, too_long
+    assert _words_intact(dataset.stdout, LONG_NAME)
+    verdict = model.stdout.split("runnable by usreg bench:", 1)[1].split("\nrun it:")[0]
+    assert " ".join(verdict.split()).startswith("yes, adapter torch-state-dict (architecture fpus23-resnet8")
+    assert f"on the Hugging Face Hub at {'d' * 12})" in " ".join(verdict.split())
+
+
+def test_show_names_the_run_command_of_a_runnable_model_only(show_catalog, run_cli):
+    runnable = run_cli("show", "plane-net-with-a-rather-long-identifier", root=show_catalog.root)
+    bare = run_cli("show", "bare-net", root=show_catalog.root)
+    assert "run it: usreg bench versioned-set --model plane-net-with-a-rather-long-identifier" in runnable.stdout
+    assert "runnable by usreg bench: no (pytorch-checkpoint weights and no adapter naming" in bare.stdout
+    assert "run it:" not in bare.stdout
+
+
+def test_show_prints_a_source_version_once(show_catalog, run_cli):
+    named = run_cli("show", "long-video-set", root=show_catalog.root).stdout
+    numbered = run_cli("show", "versioned-set", root=show_catalog.root).stdout
+    assert re.search(r"- zenodo 17655183 V3\b", named) and "vV3" not in named
+    assert re.search(r"- zenodo 123 v1\.0\b", numbered)
+
+
+def test_show_tells_how_to_fetch_a_dataset_downloaded_by_hand(show_catalog, run_cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    manual = run_cli("show", "by-hand-set", root=show_catalog.root).stdout
+    hosted = run_cli("show", "versioned-set", root=show_catalog.root).stdout
+    flat = " ".join(manual.split())
+    assert "how: Sign the data use agreement on the project page, then download the archive." in flat
+    assert "then: usreg fetch by-hand-set --from-file PATH" in flat
+    assert "fetch: usreg fetch versioned-set" in hosted and "--from-file" not in hosted
