@@ -368,6 +368,69 @@ def test_tud_thyroid_declared_counts_agree_with_the_readme_layout():
     assert "normal_thyroid/**/*" in " ".join(entry.loader.options["ignore"])  # the 53 are left out on purpose
 
 
+# the videos of Regional-US/brachial_plexus at 16c3581 (its file listing: data/<device>/videos/<video>.mp4)
+BRACHIAL_PLEXUS_VIDEOS = {
+    "Butterfly": [
+        "b240",
+        "b267",
+        "b292",
+        "b330",
+        "b341",
+        "b473",
+        "b496",
+        "b661",
+        "b675",
+        "b754",
+        "b843",
+        "b880",
+        "b912",
+        "b937",
+        "b992",
+    ],
+    "Sonosite": [
+        "s005",
+        "s071",
+        "s117",
+        "s123",
+        "s187",
+        "s210",
+        "s311",
+        "s356",
+        "s654",
+        "s683",
+        "s753",
+        "s845",
+        "s852",
+        "s888",
+        "s963",
+    ],
+}
+
+
+def test_brachial_plexus_declared_videos_are_what_the_public_repository_holds():
+    """The README's 163 videos are the full set, shared under a data use agreement; the repository publishes 30. A
+    conversion of the repository (frames of its 30 videos) must pass counts_match, not fail against the 163."""
+    from registry.checks.run import counts_match
+
+    entry = CATALOG.datasets["regional-us-brachial-plexus"]
+    rows = [
+        {
+            "sample_id": f"{video}_f{k:05d}",
+            "split": "train",
+            "subject_id": video,
+            "frame": k,
+            "source_file": f"data/{device}/videos/{video}.mp4",
+        }
+        for device, videos in BRACHIAL_PLEXUS_VIDEOS.items()
+        for video in videos
+        for k in (0, 40)
+    ]
+    check = counts_match(rows, {"entry": entry.model_dump(mode="json", exclude_none=True)})
+    assert check["status"] == "pass", check["summary"]
+    assert check["details"]["found"]["videos"] == 30
+    assert "163" in (entry.counts.note or "")  # the full set stays on record
+
+
 def test_asus_reports_unpaired_unreadable_and_mismatched_arrays_and_converts_the_others(tmp_path, convert):
     base = tmp_path / "src" / "ASUS" / "DataArrays"
     base.mkdir(parents=True)
