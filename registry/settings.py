@@ -1,8 +1,10 @@
 """The one place that reads the environment: every variable usreg honours, its meaning and its default.
 
-``settings()`` reads ``os.environ`` once per process and caches the result; every other module asks it (a test in
-``tests/test_typing_seams.py`` fails when another module reads ``os.environ`` or ``os.getenv``). Tests that change the
-environment clear the cache (``settings.cache_clear()``; ``tests/conftest.py`` does it around every test).
+``settings()`` reads ``os.environ`` once and caches the result; every other module asks it (a test in
+``tests/test_typing_seams.py`` fails when another module reads ``os.environ`` or ``os.getenv``). Each ``usreg``
+command clears the cache as it starts, so a command sees the environment it was started with; Python code that
+changes ``os.environ`` after a first read calls ``settings.cache_clear()`` (``tests/conftest.py`` does it around every
+test and on ``monkeypatch.setenv``).
 
 Tokens and credentials are read here too, once, like everything else: a usreg process runs one command, nothing in it
 changes its own environment, and the values are kept out of ``repr`` so a logged ``Settings`` never shows them.

@@ -341,3 +341,19 @@ def test_every_variable_is_documented_in_the_readme() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     missing = sorted(name for name in names if name not in readme)
     assert not missing, f"README's configuration section lacks {missing}"
+
+
+def test_each_command_reads_the_environment_as_it_starts(catalog_root, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from registry.cli import main
+    from registry.settings import settings
+
+    catalog_root.dataset(minimal_dataset("fine"))
+    before = settings().home  # cached by an earlier read in this process
+    other = tmp_path / "other-home"
+    result = CliRunner().invoke(
+        main, ["--root", str(catalog_root.root), "validate"], env={"USREG_HOME": str(other)}, catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    assert before != other and settings().home == other  # the command read USREG_HOME from its own environment

@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from .. import __version__
 from ..errors import EXIT_ENVIRONMENT, UsregError
+from ..settings import settings
 from .context import AppContext
 from .output import console
 
@@ -52,6 +53,7 @@ class UsregGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, root: Path | None, verbose: int) -> None:
     """usreg: the open registry of public medical ultrasound datasets and models."""
+    settings.cache_clear()  # each command reads the environment once, as it starts (CliRunner(env=...) included)
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     ctx.obj = AppContext(root_option=root)
