@@ -505,7 +505,6 @@ class RegistryIndex:
 
 
 def _entry_row(kind: str, entry, catalog: Catalog) -> dict[str, Any]:
-    data = entry.model_dump(mode="json", exclude_none=True)
     counts = getattr(entry, "counts", None)
     words = [entry.id, entry.name, *entry.aliases, entry.description or "", getattr(entry, "architecture", None) or ""]
     return {
@@ -523,7 +522,7 @@ def _entry_row(kind: str, entry, catalog: Catalog) -> dict[str, Any]:
         "subjects": counts.subjects if counts else None,
         "file": str(catalog.files[entry.id].relative_to(catalog.root)),
         "search_text": " ".join(words).lower(),
-        "data": json.dumps(data, default=str),
+        "data": entry.model_dump_json(exclude_none=True),  # what model_dump(mode="json") holds, serialised in Rust
     }
 
 

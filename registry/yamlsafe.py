@@ -21,17 +21,32 @@ except ImportError:  # pragma: no cover - libyaml is present in the PyYAML wheel
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
+_RESOLVED: dict[str, str] = {}  # plain scalar -> its implicit tag (a value's tag depends on nothing else)
+_RESOLVED_MAX = 100_000  # values cached at most (emptied when full)
+_RESOLVED_LEN = 80  # longer values are not cached (free text: rarely repeated)
+
+
 class _Loader(_BaseLoader):
-    """The safe loader with a faster implicit-tag resolver (the C parser calls it once per scalar)."""
+    """The safe loader with a faster implicit-tag resolver (the C parser calls it once per scalar): the tag of a
+    plain scalar is looked up in a cache before the resolvers' patterns are tried."""
 
     _str_tag = "tag:yaml.org,2002:str"
 
     def resolve(self, kind, value, implicit):
         if kind is yaml.ScalarNode:
             if implicit[0]:
-                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
-                    if regexp.match(value):
-                        return tag
+                tag = _RESOLVED.get(value)
+                if tag is None:
+                    tag = self._str_tag
+                    for candidate, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                        if regexp.match(value):
+                            tag = candidate
+                            break
+                    if len(value) <= _RESOLVED_LEN:
+                        if len(_RESOLVED) >= _RESOLVED_MAX:
+                            _RESOLVED.clear()
+                        _RESOLVED[value] = tag
+                return tag
             return self._str_tag
         if kind is yaml.SequenceNode:
             return "tag:yaml.org,2002:seq"
@@ -72,15 +87,27 @@ class Document:
     marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     first_line: str = ""
     sha256: bytes = b""  # of the file's bytes (load_file)
+    text: str | None = field(default=None, repr=False)  # set while ``marks`` holds only the top-level keys
 
     def position(self, path: Path_) -> tuple[int, int]:
         """The (line, column) of a path, falling back to its closest parent that has a mark."""
         probe = tuple(path)
+        if self.text is not None and probe not in self.marks:
+            self._all_marks()
         while probe:
             if probe in self.marks:
                 return self.marks[probe]
             probe = probe[:-1]
         return self.marks.get((), (1, 1))
+
+    def _all_marks(self) -> None:
+        """Every value's position (the fast load keeps the top level only): parse the text again, keeping them."""
+        assert self.text is not None
+        node = _compose(self.text)
+        assert node is not None  # the text was parsed once already
+        builder = _Builder()
+        builder.build(node, ())
+        self.marks, self.text = builder.marks, None
 
 
 _constructor = yaml.constructor.SafeConstructor()
@@ -144,12 +171,11 @@ def _tag_error(node: yaml.Node) -> YamlError:
     )
 
 
-def load_text(text: str) -> Document:
-    """Parse one YAML document strictly."""
+def _compose(text: str) -> yaml.Node | None:
     try:
         loader = _Loader(text)
         try:
-            node = loader.get_single_node()
+            return loader.get_single_node()
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -160,13 +186,82 @@ def load_text(text: str) -> Document:
         ) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"malformed YAML: {exc}") from None
+
+
+class _Unusual(Exception):
+    """Raised by the fast build at anything it does not take (the careful build then says what is wrong)."""
+
+
+_SCALAR = yaml.ScalarNode
+_MAPPING = yaml.MappingNode
+_SEQUENCE = yaml.SequenceNode
+_CONSTRUCT = {tag: _constructor.yaml_constructors[tag] for tag in _SCALAR_TAGS if tag != _STR}
+
+
+def _fast_build(root: yaml.Node, aliases_possible: bool) -> tuple[Any, dict[Path_, tuple[int, int]]]:
+    """The data of a document of plain data, with the positions of the top level only; raises :class:`_Unusual` at
+    anything else (an alias, a tag, a duplicate or non-string key, too many values). Without an ``&`` in the text
+    there can be no anchor, hence no alias, and nodes need no identity check."""
+    seen: set[int] = set()
+    count = 0
+
+    def build(node: yaml.Node) -> Any:
+        nonlocal count
+        count += 1
+        if count > MAX_NODES:
+            raise _Unusual
+        if aliases_possible:
+            if id(node) in seen:
+                raise _Unusual
+            seen.add(id(node))
+        kind = node.__class__
+        tag = node.tag
+        if kind is _SCALAR:
+            if tag == _STR:
+                return node.value
+            construct = _CONSTRUCT.get(tag)
+            if construct is None:
+                raise _Unusual
+            return construct(_constructor, node)
+        if kind is _MAPPING:
+            if tag != _MAP:
+                raise _Unusual
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.__class__ is not _SCALAR or key_node.tag != _STR:
+                    raise _Unusual
+                key = key_node.value
+                if key in result:
+                    raise _Unusual
+                result[key] = build(value_node)
+            return result
+        if kind is _SEQUENCE and tag == _SEQ:
+            return [build(item) for item in node.value]
+        raise _Unusual
+
+    data = build(root)
+    marks: dict[Path_, tuple[int, int]] = {(): _pos(root)}
+    if root.__class__ is _MAPPING:
+        for key_node, value_node in root.value:
+            marks[(key_node.value,)] = _pos(value_node)
+    return data, marks
+
+
+def load_text(text: str) -> Document:
+    """Parse one YAML document strictly."""
+    node = _compose(text)
     if node is None:
         raise YamlError("the file is empty", 1, 1, hint="start from `usreg new dataset ID`")
-    builder = _Builder()
-    data = builder.build(node, ())
+    try:
+        data, marks = _fast_build(node, "&" in text)
+        partial: str | None = text
+    except _Unusual:
+        builder = _Builder()
+        data = builder.build(node, ())  # raises the precise error, or builds what the fast build would not
+        marks, partial = builder.marks, None
     if not isinstance(data, dict):
         raise YamlError("an entry must be a mapping of field: value", 1, 1)
-    return Document(data=data, marks=builder.marks, first_line=text.split("\n", 1)[0].strip())
+    return Document(data=data, marks=marks, first_line=text.split("\n", 1)[0].strip(), text=partial)
 
 
 def load_file(path: Path) -> Document:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .engine import Scorer, gc_paused
+from .engine import Scorer, compact_json, gc_paused
 
 if TYPE_CHECKING:
     from registry.catalog import Catalog
@@ -33,7 +32,7 @@ def stored_row(score: Any, planned: bool = True) -> dict[str, Any]:
         "points": data["points"],
         "verification": data["verification_level"],
         "limited_by": data.get("limited_by"),
-        "data": json.dumps(data, default=str, separators=(",", ":")),
+        "data": compact_json(data),
     }
 
 

@@ -13,6 +13,7 @@ A condition is a mapping; every key it has must hold (AND). ``any_of`` / ``all_o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -115,40 +116,104 @@ class ConditionState:
 
 def evaluate(cond: Condition, state: ConditionState) -> bool:
     """Whether ``cond`` holds for ``state`` (every key of the mapping must hold)."""
-    if cond.all_of is not None and not all(evaluate(x, state) for x in cond.all_of):
-        return False
-    if cond.any_of is not None and not any(evaluate(x, state) for x in cond.any_of):
-        return False
-    if (
-        cond.criterion is not None
-        and cond.min_evidence is not None  # set together with criterion (the model's validator)
-        and EVIDENCE_RANK[state.kinds[cond.criterion]] < EVIDENCE_RANK[cond.min_evidence]
-    ):
-        return False
-    if cond.verified_any is not None and not any(
-        v.outcome == "verified" or (v.outcome == "well-formed" and not state.grades_form)
-        for v in state.evidence.matching(cond.verified_any)
-    ):
-        return False
-    if cond.contradicted_any is not None and not any(
-        v.outcome == "contradicted" for v in state.evidence.matching(cond.contradicted_any)
-    ):
-        return False
-    if cond.contradicted_none is not None and any(
-        v.outcome == "contradicted" for v in state.evidence.matching(cond.contradicted_none)
-    ):
-        return False
-    if cond.present_any is not None and not any(field_stated(state.entry, state.path(p)) for p in cond.present_any):
-        return False
-    if cond.missing_all is not None and any(field_stated(state.entry, state.path(p)) for p in cond.missing_all):
-        return False
-    if cond.value_in is not None and not all(
-        any(str(v) in allowed for v in values_at(state.entry, state.path(p))) for p, allowed in cond.value_in.items()
-    ):
-        return False
-    if cond.min_level is not None and LEVEL_RANK[state.level] < LEVEL_RANK[cond.min_level]:
-        return False
-    return not (cond.no_contradictions and "contradicted" in state.kinds.values())
+    return compiled(cond)(state)
+
+
+Check = Callable[[ConditionState], bool]
+_COMPILED: dict[int, tuple[Condition, Check]] = {}
+
+
+def compiled(cond: Condition) -> Check:
+    """``cond`` as a function of the state, made once per condition: only the keys it sets are checked, and its
+    field paths are parsed once (rubric conditions are evaluated for every entry scored)."""
+    held = _COMPILED.get(id(cond))
+    if held is None or held[0] is not cond:
+        held = _COMPILED[id(cond)] = (cond, _compile(cond))
+    return held[1]
+
+
+def _compile(cond: Condition) -> Check:
+    checks: list[Check] = []
+    if cond.all_of is not None:
+        checks.append(_all_of(tuple(compiled(x) for x in cond.all_of)))
+    if cond.any_of is not None:
+        checks.append(_any_of(tuple(compiled(x) for x in cond.any_of)))
+    if cond.criterion is not None and cond.min_evidence is not None:  # set together (the model's validator)
+        checks.append(_min_evidence(cond.criterion, EVIDENCE_RANK[cond.min_evidence]))
+    if cond.verified_any is not None:
+        checks.append(_verified_any(tuple(cond.verified_any)))
+    if cond.contradicted_any is not None:
+        checks.append(_contradicted(tuple(cond.contradicted_any), True))
+    if cond.contradicted_none is not None:
+        checks.append(_contradicted(tuple(cond.contradicted_none), False))
+    if cond.present_any is not None:
+        checks.append(_stated(tuple(parse_path(p) for p in cond.present_any), True))
+    if cond.missing_all is not None:
+        checks.append(_stated(tuple(parse_path(p) for p in cond.missing_all), False))
+    if cond.value_in is not None:
+        checks.append(_value_in(tuple((parse_path(p), allowed) for p, allowed in cond.value_in.items())))
+    if cond.min_level is not None:
+        checks.append(_min_level(LEVEL_RANK[cond.min_level]))
+    if cond.no_contradictions:
+        checks.append(_no_contradictions)
+    return _all_of(tuple(checks)) if len(checks) != 1 else checks[0]
+
+
+def _all_of(checks: tuple[Check, ...]) -> Check:
+    def run(state: ConditionState) -> bool:
+        return all(check(state) for check in checks)
+
+    return run
+
+
+def _any_of(checks: tuple[Check, ...]) -> Check:
+    def run(state: ConditionState) -> bool:
+        return any(check(state) for check in checks)
+
+    return run
+
+
+def _min_evidence(criterion: str, rank: int) -> Check:
+    return lambda state: EVIDENCE_RANK[state.kinds[criterion]] >= rank
+
+
+def _verified_any(patterns: tuple[str, ...]) -> Check:
+    def run(state: ConditionState) -> bool:
+        return any(
+            v.outcome == "verified" or (v.outcome == "well-formed" and not state.grades_form)
+            for v in state.evidence.matching(patterns)
+        )
+
+    return run
+
+
+def _contradicted(patterns: tuple[str, ...], wanted: bool) -> Check:
+    def run(state: ConditionState) -> bool:
+        return any(v.outcome == "contradicted" for v in state.evidence.matching(patterns)) is wanted
+
+    return run
+
+
+def _stated(paths: tuple[FieldPath, ...], wanted: bool) -> Check:
+    def run(state: ConditionState) -> bool:
+        return any(field_stated(state.entry, p) for p in paths) is wanted
+
+    return run
+
+
+def _value_in(items: tuple[tuple[FieldPath, list[str]], ...]) -> Check:
+    def run(state: ConditionState) -> bool:
+        return all(any(str(v) in allowed for v in values_at(state.entry, path)) for path, allowed in items)
+
+    return run
+
+
+def _min_level(rank: int) -> Check:
+    return lambda state: LEVEL_RANK[state.level] >= rank
+
+
+def _no_contradictions(state: ConditionState) -> bool:
+    return "contradicted" not in state.kinds.values()
 
 
 def describe(cond: Condition) -> str:
