@@ -42,7 +42,7 @@ def criteria_rows(score: dict[str, Any]) -> Iterable[dict[str, Any]]:
         }
 
 
-def md_escape(text: Any) -> str:
+def md_escape(text: object) -> str:
     """Escape text for a Markdown table cell or paragraph."""
     s = "" if text is None else str(text)
     for ch in ("\\", "|", "*", "_", "`", "[", "]", "<", ">", "#"):
@@ -57,7 +57,7 @@ def md_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join([head, sep, *body])
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float):

@@ -73,7 +73,7 @@ MAX_FILES = 5000
 DICOM_SUFFIXES = (".dcm", ".dicom", ".dic")
 
 
-def _is_placeholder(value: Any) -> bool:
+def _is_placeholder(value: object) -> bool:
     text = re.sub(r"[\^*=\s]+", " ", str(value)).strip().lower()
     return text in PLACEHOLDERS or not text
 

@@ -60,7 +60,7 @@ def format_option(*extra: str, default: str = "table"):
     )
 
 
-def _cell(value: Any) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, list | tuple):
@@ -151,7 +151,7 @@ def emit_fitted_table(
         return
     fixed = decimals or {}
 
-    def text(column: str, value: Any) -> str:
+    def text(column: str, value: object) -> str:
         if column in fixed and isinstance(value, int | float) and not isinstance(value, bool):
             return f"{value:.{fixed[column]}f}"
         return " ".join(_cell(value).split())

@@ -144,5 +144,5 @@ def render_markdown(report: list[EntryChange], base_ref: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _num(value: Any) -> str:
+def _num(value: object) -> str:
     return f"{value:.1f}" if isinstance(value, int | float) else "—"

@@ -38,7 +38,7 @@ def base(name: str, default: str) -> str:
 MAX_AUTHORS = 100
 
 
-def _orcid(value: Any) -> str | None:
+def _orcid(value: object) -> str | None:
     match = re.search(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]", str(value or ""))
     return match.group(0) if match else None
 

@@ -29,7 +29,7 @@ HINTS = {
 }
 
 
-def _yaml_scalar(value: Any) -> str:
+def _yaml_scalar(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, Enum):

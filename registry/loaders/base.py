@@ -154,7 +154,7 @@ class ConvertContext:
     def declare_box_categories(self, names: list[str]) -> None:
         self.box_categories = list(names)
 
-    def check_label(self, label: Any, file: str | Path, sample_id: str | None = None) -> str | None:
+    def check_label(self, label: object, file: str | Path, sample_id: str | None = None) -> str | None:
         """``label`` as a string if it is in the declared label classes; otherwise report it and return None."""
         if label is None or (isinstance(label, str) and not label.strip()):
             return None

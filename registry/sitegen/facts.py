@@ -28,7 +28,7 @@ SKIPPED = {
 }
 
 
-def _flatten(value: Any, prefix: str) -> list[tuple[str, Any]]:
+def _flatten(value: object, prefix: str) -> list[tuple[str, Any]]:
     if isinstance(value, dict):
         rows: list[tuple[str, Any]] = []
         for key, item in value.items():

@@ -30,7 +30,7 @@ _ESCAPES = str.maketrans(
 )
 
 
-def esc(value: Any) -> str:
+def esc(value: object) -> str:
     """HTML-escape any value (quotes included) and neutralise Markdown syntax characters, in one pass."""
     return ("" if value is None else str(value)).translate(_ESCAPES)
 

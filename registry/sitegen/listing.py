@@ -248,7 +248,7 @@ def _access_cell(access: str | None) -> str:
     return f'<td data-value="{esc(access)}">{esc(access)}</td>'
 
 
-def _number_cell(value: Any) -> str:
+def _number_cell(value: object) -> str:
     if value is None or value == "":
         return '<td class="usreg-num" data-value=""></td>'
     shown = f"{value:,}" if isinstance(value, int) else esc(value)
@@ -407,7 +407,7 @@ def rubric_page(ctx: SiteContext) -> Page:
     return Page(title="Quality rubric", html="".join(parts))
 
 
-def _slug(text: Any) -> str:
+def _slug(text: object) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "rubric"
 
 
@@ -448,7 +448,7 @@ def _kv_table(data: dict[str, Any]) -> str:
     return f'{_scroll_open()}<table class="usreg-rubric usreg-kv"><tbody>{rows}</tbody></table></div>'
 
 
-def _block(value: Any) -> str:
+def _block(value: object) -> str:
     """A list of mappings as one table (a column per key); a mapping as a key/value table."""
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         counts: dict[str, int] = {}
@@ -479,7 +479,7 @@ def _block(value: Any) -> str:
     return f"<p>{_inline(value)}</p>"
 
 
-def _inline(value: Any) -> str:
+def _inline(value: object) -> str:
     """A cell value: scalars as text, short lists joined, nested mappings as compact 'key: value' lines."""
     if value is None or value == "" or value == [] or value == {}:
         return ""
