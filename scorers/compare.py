@@ -21,8 +21,10 @@ from .tiers import TIER_RANK, TIERS
 if TYPE_CHECKING:
     from registry.catalog import Catalog
 
+    from .engine import Score
 
-def score_with(catalog: Catalog, version: str, home: Path) -> dict[str, Any]:
+
+def score_with(catalog: Catalog, version: str, home: Path) -> dict[str, Score]:
     from .engine import Scorer, gc_paused
     from .rubric import load_rubric
 
@@ -40,7 +42,7 @@ def _counts(scores: dict[str, Any], ids: list[str]) -> dict[str, int]:
     return found
 
 
-def explain_move(old: Any, new: Any) -> str:
+def explain_move(old: Score, new: Score) -> str:
     """Why an entry moved: the deciding gate, then the criteria whose share of points changed most."""
     reasons = []
     if new.limited_by and new.limited_by != old.limited_by:

@@ -20,7 +20,7 @@ from .conditions import Condition, ConditionState, evaluate
 from .evidence import key_matches
 from .fields import Coverage, field_stated, values_at
 from .keys import form_only_keys
-from .rubric import Criterion, Rubric
+from .rubric import ActionSpec, Criterion, Rubric
 from .tiers import (
     CONTRADICTED,
     EVIDENCE_RANK,
@@ -78,7 +78,7 @@ def _prefix(key: str) -> str:
 _SHARED: dict[int, tuple[Action, Action]] = {}
 
 
-def _shared(action: Action, run: Any) -> Action:
+def _shared(action: Action, run: ActionSpec) -> Action:
     """The action when the run that verifies it is paid for separately (memoised, like the actions themselves)."""
     held = _SHARED.get(id(action))
     if held is None or held[0] is not action:

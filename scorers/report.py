@@ -7,6 +7,7 @@ serve fresh scores and scores read back from the index. Entry text is escaped fo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 SUMMARY_COLUMNS = ["id", "kind", "tier", "points", "verification", "limited_by", "rubric"]
@@ -217,10 +218,9 @@ def gaps_markdown(gaps: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def read_paper_map(root: Any) -> list[str]:
+def read_paper_map(root: Path) -> list[str]:
     """Entry ids mapped from the reference paper's 72 datasets (``coverage/paper-72-map.csv``; [] when absent)."""
     import csv
-    from pathlib import Path
 
     path = Path(root) / "coverage" / "paper-72-map.csv"
     try:

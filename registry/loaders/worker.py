@@ -13,7 +13,7 @@ from PIL import Image
 from ..formats.coco import instances
 from ..formats.hashing import phash_hex
 from ..formats.imageio import normalise_image, to_uint8, write_png
-from .base import Item, Problem
+from .base import Decode, Item, Problem
 from .decode import BadData, unwrap
 
 
@@ -155,7 +155,7 @@ def _process(item: Item, staging: Path, result: ItemResult) -> None:
     }
 
 
-def _mask_source(decode: Any, item: Item) -> str:
+def _mask_source(decode: Decode, item: Item) -> str:
     return getattr(decode, "source", None) or item.source_file
 
 
