@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import tarfile
@@ -14,9 +15,17 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import Result
 
+from registry.catalog import Catalog, load_catalog
 from registry.loaders import convert_entry
 from registry.schema import Dataset
 from tests.conftest import REPO_ROOT
+
+
+@functools.cache
+def real_catalog() -> Catalog:
+    """The repository's catalog, loaded once for every loader test module that converts its entries (a load takes
+    seconds; the modules only read it)."""
+    return load_catalog(REPO_ROOT)
 
 
 def make_entry(entry_id: str, loader: str, options: dict | None = None, **fields: Any) -> Dataset:

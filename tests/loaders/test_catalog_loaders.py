@@ -15,12 +15,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from registry.catalog import load_catalog
 from registry.loaders import GENERIC, names, validate_options
-from tests.conftest import REPO_ROOT
 from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
+from tests.loaders.conftest import real_catalog
 
-CATALOG = load_catalog(REPO_ROOT)
+CATALOG = real_catalog()
 WITH_LOADER = {i: d for i, d in sorted(CATALOG.datasets.items()) if d.loader is not None}
 GENERIC_ENTRIES = sorted(i for i, d in WITH_LOADER.items() if d.loader.name in GENERIC)
 

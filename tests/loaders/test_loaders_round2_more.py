@@ -15,13 +15,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from registry.catalog import load_catalog
 from registry.schema import Dataset
-from tests.conftest import REPO_ROOT
 from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
-from tests.loaders.conftest import check_layout_details, convert_layout, fetch_from_file_then_load, from_file_args
+from tests.loaders.conftest import (
+    check_layout_details,
+    convert_layout,
+    fetch_from_file_then_load,
+    from_file_args,
+    real_catalog,
+)
 
-CATALOG = load_catalog(REPO_ROOT)
+CATALOG = real_catalog()
 
 
 def _jpeg(path: Path, array: np.ndarray) -> None:

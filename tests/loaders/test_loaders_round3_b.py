@@ -14,13 +14,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from registry.catalog import load_catalog
 from registry.schema import Dataset
-from tests.conftest import REPO_ROOT
 from tests.fixtures.builders._common import rgb, save, us_image
-from tests.loaders.conftest import check_layout_details, convert_layout, fetch_from_file_then_load, pack_download
+from tests.loaders.conftest import (
+    check_layout_details,
+    convert_layout,
+    fetch_from_file_then_load,
+    pack_download,
+    real_catalog,
+)
 
-CATALOG = load_catalog(REPO_ROOT)
+CATALOG = real_catalog()
 
 
 def _jpeg(path: Path, array: np.ndarray) -> None:

@@ -17,14 +17,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from registry.catalog import load_catalog
 from registry.schema import Dataset
-from tests.conftest import REPO_ROOT
 from tests.fixtures.archives import make_rar5
 from tests.fixtures.builders._common import blob_mask, save, us_image, zip_tree
-from tests.loaders.conftest import check_layout_details, fetch_from_file_then_load
+from tests.loaders.conftest import check_layout_details, fetch_from_file_then_load, real_catalog
 
-CATALOG = load_catalog(REPO_ROOT)
+CATALOG = real_catalog()
 
 
 def _png(array: np.ndarray, mode: str | None = None) -> bytes:

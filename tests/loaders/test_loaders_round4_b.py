@@ -16,9 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from registry.catalog import load_catalog
 from registry.schema import Dataset
-from tests.conftest import REPO_ROOT
 from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
 from tests.loaders.conftest import (
     check_layout_details,
@@ -26,9 +24,10 @@ from tests.loaders.conftest import (
     fetch_from_file_then_load,
     make_entry,
     pack_download,
+    real_catalog,
 )
 
-CATALOG = load_catalog(REPO_ROOT)
+CATALOG = real_catalog()
 
 
 def _write_volume(path: Path, array: np.ndarray) -> None:

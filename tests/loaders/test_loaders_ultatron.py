@@ -13,12 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from registry.catalog import load_catalog
 from registry.fetch.extract import extract
-from tests.conftest import REPO_ROOT
 from tests.fixtures.builders._common import rgb, save, us_image, zip_tree
+from tests.loaders.conftest import real_catalog
 
-CATALOG = load_catalog(REPO_ROOT)
+CATALOG = real_catalog()
 
 
 def _download(tmp_path: Path, archive: str, top: str, build: Callable[[Path], None]) -> Path:
