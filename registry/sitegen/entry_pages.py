@@ -158,7 +158,9 @@ def _links(entry: Dataset | Model) -> str:
 
 
 def _source_item(source, tag: bool = True) -> str:
-    version = f"v{source.version}" if source.version else ""
+    from ..show import version_label
+
+    version = version_label(source.version)
     text = f"{esc(source.kind)} {esc(source.id or '')} {esc(version)} {link(source.url) if source.url else ''}"
     if source.instructions:
         text += f"<br><em>{esc(source.instructions)}</em>"
@@ -174,6 +176,38 @@ def fetch_support(entry: Dataset) -> str:
         return "no source"
     route = "manual" if all(s.kind in MANUAL_KINDS for s in entry.sources) else "download"
     return route + (" + convert" if entry.loader is not None else "")
+
+
+def fetch_command(entry: Dataset) -> str:
+    """The command to copy: ``usreg fetch ID``, or with ``--from-file PATH`` when a person downloads the files."""
+    if fetch_support(entry).startswith("manual"):
+        return f"usreg fetch {entry.id} --from-file PATH"
+    return f"usreg fetch {entry.id}"
+
+
+def run_section(entry: Model) -> str:
+    """Whether `usreg bench` runs the model (the same verdict as `usreg show`), with the command when it does."""
+    from ..bench.runnability import runnable
+    from ..show import run_hint
+
+    verdict = runnable(entry)
+    if not verdict.ok:
+        return (
+            "<p class='usreg-run-note'><code>usreg bench</code> cannot run this model yet: "
+            f"{esc(verdict.detail or 'no adapter')}.</p>"
+        )
+    detail = f" ({esc(verdict.detail)})" if verdict.detail else ""
+    datasets = entry.evaluated_on or entry.trained_on
+    fetch_first = (
+        f" Fetch the dataset first: <code>usreg fetch {esc(datasets[0])}</code>."
+        if datasets
+        else " DATASET is a fetched dataset in the common format."
+    )
+    return (
+        f"<p class='usreg-run-note'><code>usreg bench</code> runs this model with the "
+        f"<code>{esc(verdict.adapter)}</code> adapter{detail}.{fetch_first}</p>"
+        + _copy_block("run-cmd", run_hint(entry), "command")
+    )
 
 
 def fetch_note(entry: Dataset) -> str:
@@ -219,7 +253,7 @@ def dataset_page(ctx: SiteContext, entry: Dataset) -> Page:
     body = [
         *_page_head(entry, score),
         "<h2 id='fetch'>Get the data</h2>",
-        _copy_block("fetch-cmd", f"usreg fetch {entry.id}", "command") if entry.sources else "",
+        _copy_block("fetch-cmd", fetch_command(entry), "command") if entry.sources else "",
         fetch_note(entry),
         f"<p>Access: <strong>{esc(entry.access or 'unknown')}</strong>. Licence: {licence}.</p>",
         f"<p>{esc(entry.access_terms)}</p>" if entry.access_terms else "",
@@ -287,6 +321,8 @@ def model_page(ctx: SiteContext, entry: Model) -> Page:
         *_page_head(entry, score),
         "<h2 id='availability'>Code, weights and licences</h2>",
         f"<p>{'<br>'.join(licences)}</p><ul>{weights}</ul>",
+        "<h2 id='run'>Run it with usreg bench</h2>",
+        run_section(entry),
         "<h2 id='datasets'>Datasets</h2><ul>",
         f"<li>Trained on: {_entry_links(ctx, entry.trained_on, prefix)}</li>",
         f"<li>Evaluated on: {_entry_links(ctx, entry.evaluated_on, prefix)}</li></ul>",
@@ -309,4 +345,12 @@ def model_page(ctx: SiteContext, entry: Model) -> Page:
     return Page(title=entry.name, description=entry.description, html="".join(body))
 
 
-__all__ = ["dataset_page", "leaderboard_section", "model_page", "safe_url", "tier_badge"]
+__all__ = [
+    "dataset_page",
+    "fetch_command",
+    "leaderboard_section",
+    "model_page",
+    "run_section",
+    "safe_url",
+    "tier_badge",
+]

@@ -18,6 +18,7 @@ from .html import esc
 TIER_ORDER = ["diamond", "platinum", "gold", "silver", "bronze", "steel"]
 OPEN_LICENCE = "any open licence"
 NOT_STATED = "not stated"
+LONG_LICENCE = 20  # characters; longer licence ids may wrap after a hyphen in the tables
 DATASET_FILTERS = [
     ("anatomy", "Anatomy"),
     ("task", "Task"),
@@ -30,7 +31,14 @@ DATASET_FILTERS = [
     ("country", "Country"),
     ("year", "Year"),
 ]
-MODEL_FILTERS = [("anatomy", "Anatomy"), ("task", "Task"), ("license", "Licence"), ("tier", "Tier")]
+MODEL_FILTERS = [
+    ("anatomy", "Anatomy"),
+    ("task", "Task"),
+    ("license", "Licence"),
+    ("bench", "usreg bench"),
+    ("tier", "Tier"),
+]
+BENCH_RUNS, BENCH_NOT_YET = "runs it", "not yet"
 
 
 def _tier(ctx: SiteContext, entry_id: str) -> str:
@@ -239,7 +247,17 @@ def _licence_cell(licence: str | None) -> str:
         if open_licence(licence)
         else ""
     )
+    if len(licence) > LONG_LICENCE:  # a long LicenseRef- id may break after its hyphens, so the column stays narrow
+        shown = "-<wbr>".join(esc(part) for part in licence.split("-"))
+        return f'<td data-value="{esc(licence.lower())}"><span class="usreg-licence">{shown}</span>{badge}</td>'
     return f'<td data-value="{esc(licence.lower())}"><span class="usreg-w">{esc(licence)}</span>{badge}</td>'
+
+
+def _bench_cell(runs: bool, verdict: str) -> str:
+    """Whether `usreg bench` runs the model; the runner's verdict (adapter, or what is missing) as the tooltip."""
+    muted = "" if runs else " usreg-muted"
+    shown = BENCH_RUNS if runs else BENCH_NOT_YET
+    return f'<td class="usreg-bench{muted}" data-value="{1 if runs else ""}" title="{esc(verdict)}">{shown}</td>'
 
 
 def _access_cell(access: str | None) -> str:
@@ -319,12 +337,16 @@ def dataset_table(ctx: SiteContext) -> Page:
 def model_table(ctx: SiteContext) -> Page:
     values: dict[str, Counter] = {k: Counter() for k, _ in MODEL_FILTERS}
     rows = []
+    from ..bench.runnability import runnable
+
     for m in sorted(ctx.catalog.models.values(), key=lambda m: m.name.lower()):
         licence = m.weights_license or (m.code.license if m.code else None)
+        verdict = runnable(m)
         facets: dict[str, Iterable[object]] = {
             "anatomy": m.anatomy,
             "task": m.tasks,
             "license": licence_facet(licence),
+            "bench": [BENCH_RUNS if verdict.ok else BENCH_NOT_YET],
             "tier": [_tier(ctx, m.id)],
         }
         for key, vals in facets.items():
@@ -338,6 +360,7 @@ def model_table(ctx: SiteContext) -> Page:
             + f'<td data-value="{esc((m.architecture or "").lower())}">{esc(m.architecture or "")}</td>'
             + _licence_cell(licence)
             + f'<td data-value="{1 if m.weights else ""}">{"yes" if m.weights else "no"}</td>'
+            + _bench_cell(verdict.ok, str(verdict))
             + _number_cell(str(m.year) if m.year else None)
             + _tier_cell(ctx, m.id)
             + _number_cell(_points(ctx, m.id))
@@ -350,6 +373,7 @@ def model_table(ctx: SiteContext) -> Page:
         ("architecture", "Architecture", "text"),
         ("license", "Licence", "text"),
         ("weights", "Weights", "number"),
+        ("bench", "usreg bench", "number"),
         ("year", "Year", "number"),
         ("tier", "Tier", "number"),
         ("points", "Points", "number"),
