@@ -2,7 +2,7 @@
 
 from .common import Evidence, Person, Publication, Source, SourceFile
 from .dataset import Dataset
-from .entry import JSON, Entry, JSONObject
+from .entry import JSON, Entry
 from .model import Model
 
 SCHEMA_FILES: dict[str, type[Dataset] | type[Model]] = {"dataset": Dataset, "model": Model}
@@ -13,7 +13,6 @@ __all__ = [
     "Dataset",
     "Entry",
     "Evidence",
-    "JSONObject",
     "Model",
     "Person",
     "Publication",

@@ -4,12 +4,15 @@
 Functions that accept either take ``Entry`` and narrow with ``isinstance`` where they read kind-specific fields;
 functions that only make sense for one kind take ``Dataset`` or ``Model``.
 
-``JSON`` is a value that ``json.loads`` returns or ``json.dumps`` accepts: the shape of ``checks.json``, of the
-fetch lock and of the machine-readable CLI output before it is narrowed to a TypedDict or a model.
+``JSON`` is a value ``json.dumps`` accepts as it is (no ``default=``): what usreg writes into pages and files. It is
+built from the read-only ``Mapping`` and ``Sequence`` so that a ``dict[str, str]`` or a ``list[dict[str, int]]`` is a
+``JSON`` too (``dict`` and ``list`` are invariant, which would refuse them). A value read from JSON or YAML before it
+is checked is ``object`` (narrowed with ``isinstance``), not ``JSON``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TypeAlias
 
 from .dataset import Dataset
@@ -18,10 +21,7 @@ from .model import Model
 Entry: TypeAlias = Dataset | Model
 """A validated catalog entry of either kind."""
 
-JSON: TypeAlias = dict[str, "JSON"] | list["JSON"] | str | int | float | bool | None
-"""Any JSON value (recursive)."""
+JSON: TypeAlias = Mapping[str, "JSON"] | Sequence["JSON"] | str | int | float | bool | None
+"""A JSON value (recursive)."""
 
-JSONObject: TypeAlias = dict[str, JSON]
-"""A JSON object, e.g. one row of ``checks.json``."""
-
-__all__ = ["JSON", "Entry", "JSONObject"]
+__all__ = ["JSON", "Entry"]

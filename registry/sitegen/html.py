@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from ..schema.entry import JSON
 
 SAFE_SCHEMES = {"http", "https"}
 
@@ -57,7 +60,7 @@ def link(url: str | None, text: str | None = None) -> str:
     return f'<a href="{html.escape(target, quote=True)}" rel="nofollow noopener" target="_blank">{label}</a>'
 
 
-def script_json(data: Any) -> str:
+def script_json(data: JSON) -> str:
     """JSON for a <script> block: '<', '>' and '&' are escaped so entry text cannot close the tag."""
     text = json.dumps(data, ensure_ascii=False, indent=1, default=str)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
