@@ -121,7 +121,7 @@ def recipe_of(model: Model) -> str | None:
     return str(recipe) if recipe else None
 
 
-def recipe_entry(catalog: Catalog, recipe: str, dataset_id: str) -> Any:
+def recipe_entry(catalog: Catalog, recipe: str, dataset_id: str) -> Model | None:
     """The one catalog model entry that is this recipe trained on this dataset, so that `--train RECIPE` results
     are stored under (and count for) that entry; None when no entry, or more than one, claims it."""
     owners = [m for m in catalog.models.values() if recipe_of(m) == recipe and dataset_id in (m.trained_on or [])]
