@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..citation import entry_bibtex
@@ -28,11 +29,18 @@ def tier_badge(score: dict[str, Any] | None, prefix: str = "../") -> str:
     )
 
 
+def field_name(path: str) -> str:
+    """A fact's field path, escaped, that a narrow column may break after its dots and underscores only
+    (``reproducibility.``/``train_``/``script``), never inside a word."""
+    parts = re.split(r"(?<=[._])", path)
+    return "<wbr>".join(esc(part) for part in parts if part)
+
+
 def _facts_table(entry: Dataset | Model) -> str:
     rows = []
     for path, value, urls in fact_rows(entry):
         sources = " ".join(link(u, f"[{i + 1}]") for i, u in enumerate(urls)) or '<span class="usreg-muted">—</span>'
-        rows.append(f"<tr><th>{esc(path)}</th><td>{esc(value)}</td><td>{sources}</td></tr>")
+        rows.append(f"<tr><th>{field_name(path)}</th><td>{esc(value)}</td><td>{sources}</td></tr>")
     return (
         '<table class="usreg-facts"><thead><tr><th>Field</th><th>Value</th><th>Evidence</th></tr></thead><tbody>'
         + "".join(rows)

@@ -301,3 +301,29 @@ def test_axe_finds_no_critical_or_serious_issue(page, site_url, path):
         if v["impact"] in ("critical", "serious")
     ]
     assert not bad, f"{path}: " + "; ".join(bad)
+
+
+def test_fact_field_names_break_only_after_dots_and_underscores_on_a_phone(browser, site_url):
+    """A field path wraps as 'reproducibility.' / 'train_script', never inside a word; the headers stay whole."""
+    context, page = _page(browser, PHONE)
+    try:
+        for path in ("datasets/breast-seg.html", "models/seg-model.html"):
+            page.goto(f"{site_url}/{path}")
+            broken = page.evaluate(
+                """() => {
+                    const out = [];
+                    for (const th of document.querySelectorAll("table.usreg-facts th")) {
+                      const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+                      for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+                        const range = document.createRange();
+                        range.selectNodeContents(text);
+                        const tops = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+                        if (tops.size > 1) out.push(text.data);
+                      }
+                    }
+                    return out;
+                }"""
+            )
+            assert broken == [], f"field names broken inside a word in {path}: {broken}"
+    finally:
+        context.close()

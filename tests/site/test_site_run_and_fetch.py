@@ -106,3 +106,11 @@ def test_a_long_licence_id_may_break_after_its_hyphens_and_a_short_one_never(ctx
     assert "LicenseRef-<wbr>Kidney-<wbr>US-<wbr>Noncommercial-<wbr>Research" in table
     short = _licence_cell("CC-BY-NC-SA-4.0")
     assert "<wbr>" not in short and 'class="usreg-w"' in short
+
+
+def test_a_fact_field_path_may_break_after_its_dots_and_underscores_only():
+    from registry.sitegen.entry_pages import field_name
+
+    shown = field_name("reproducibility.train_script")
+    assert [html_lib.unescape(part) for part in shown.split("<wbr>")] == ["reproducibility.", "train_", "script"]
+    assert field_name("<b>.x") == "&lt;b&gt;.<wbr>x"
