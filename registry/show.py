@@ -126,7 +126,9 @@ def render_entry(
     if entry.evidence:
         out.print("\n[bold]Evidence[/bold]")
         for ev in entry.evidence:
-            out.print(f"  - {escape(ev.url)}  ({escape(', '.join(ev.fields))})")
+            out.print(f"  - {ev.url}", markup=False, highlight=False, soft_wrap=True)  # whole, for copying
+            if ev.fields:
+                print_wrapped(out, "for: " + ", ".join(ev.fields), indent="      ", subsequent_indent="           ")
     if isinstance(entry, Dataset):
         linked = catalog.models_using(entry.id)
         if linked:

@@ -13,6 +13,8 @@ LONG_NAME = (
     "Maternal-fetal ultrasound video dataset for end-to-end intrapartum biometry with an unusually long descriptive "
     "title that no terminal line holds"
 )
+LONG_URL = "https://github.com/example-lab/a-dataset-repository/blob/0598ecc2e3cfab67aa627dca93c76c3f26558524/README.md"
+EVIDENCE_FIELDS = ["name", "description", "sources", "anatomy", "tasks", "species", "year", "links", "modality"]
 HUB = {
     "format": "safetensors",
     "source": {"kind": "huggingface", "id": "fpus-lab/plane-classifier"},
@@ -29,6 +31,7 @@ def show_catalog(catalog_root):
             "long-video-set",
             name=LONG_NAME,
             sources=[{"kind": "zenodo", "id": "17655183", "version": "V3"}],
+            evidence=[{"url": LONG_URL, "fields": EVIDENCE_FIELDS}],
         )
     )
     catalog_root.dataset(minimal_dataset("versioned-set", sources=[{"kind": "zenodo", "id": "123", "version": "1.0"}]))
@@ -72,9 +75,12 @@ def test_show_wraps_the_title_and_the_runnable_verdict_between_words(show_catalo
     assert dataset.exit_code == model.exit_code == 0, dataset.output + model.output
     for output in (dataset.stdout, model.stdout):
         head = output.split("\nCitation (BibTeX)")[0]  # BibTeX is printed as is, for copying
-        too_long = [line for line in head.splitlines() if len(line) > columns and len(line.split()) > 1]
+        # a line may pass the width only when it is one word (a URL, kept whole for copying)
+        too_long = [line for line in head.splitlines() if len(line) > columns and len(line.split("- ")[-1].split()) > 1]
         assert not too_long, too_long
     assert _words_intact(dataset.stdout, LONG_NAME)
+    assert f"  - {LONG_URL}\n" in dataset.stdout
+    assert " ".join(dataset.stdout.split(LONG_URL)[1].split()).startswith("for: " + ", ".join(EVIDENCE_FIELDS))
     verdict = model.stdout.split("runnable by usreg bench:", 1)[1].split("\nrun it:")[0]
     assert " ".join(verdict.split()).startswith("yes, adapter torch-state-dict (architecture fpus23-resnet8")
     assert f"on the Hugging Face Hub at {'d' * 12})" in " ".join(verdict.split())
