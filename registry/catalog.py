@@ -6,16 +6,17 @@ import difflib
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from .errors import Finding, relative
 from .paths import ENTRY_DIRS
-from .schema import Dataset, Model
+from .schema import Dataset, Entry, Model
 from .yamlsafe import Document, YamlError, load_file
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../../schemas/{kind}.schema.json"
@@ -41,6 +42,7 @@ class Catalog:
     warnings: list[Finding] = field(default_factory=list)
     listing: list[tuple[str, Path]] | None = field(default=None, repr=False)  # every entry file, when all were read
     digests: dict[Path, bytes] = field(default_factory=dict, repr=False)  # sha256 of the bytes parsed, per file
+    prepared: dict[str, Any] = field(default_factory=dict, repr=False)  # what load_catalog's ``prepare`` made, by id
 
     @property
     def ok(self) -> bool:
@@ -70,6 +72,7 @@ class Catalog:
             warnings=self.warnings,
             listing=self.listing,
             digests=self.digests,
+            prepared=self.prepared,
         )
 
     def parsed_hash(self) -> str | None:
@@ -166,6 +169,7 @@ class ParsedEntry:
     errors: list[Finding]
     id_position: tuple[int, int] = (1, 1)
     sha256: bytes = b""  # of the bytes parsed (empty when the file could not be read or parsed)
+    prepared: Any = None  # what ``prepare`` made of the valid entry
 
 
 def parse_entry(kind: str, path: Path, root: Path) -> ParsedEntry:
@@ -185,15 +189,25 @@ def parse_entry(kind: str, path: Path, root: Path) -> ParsedEntry:
     return ParsedEntry(kind, path, None if errors else entry, errors, doc.position(("id",)), doc.sha256)
 
 
-def _parse_chunk(items: list[tuple[str, Path]], root: Path) -> list[ParsedEntry]:
-    return [parse_entry(kind, path, root) for kind, path in items]
+Prepare = Callable[[str, Entry, str], Any]
+"""``(kind, entry, file relative to the root) -> anything``: work on each valid entry done where it was parsed (in the
+worker processes for a large catalog), e.g. the index's rows."""
 
 
-def parse_entries(items: Sequence[tuple[str, Path]], root: Path) -> list[ParsedEntry]:
+def _parse_chunk(items: list[tuple[str, Path]], root: Path, prepare: Prepare | None = None) -> list[ParsedEntry]:
+    parsed = [parse_entry(kind, path, root) for kind, path in items]
+    if prepare is not None:
+        for one in parsed:
+            if one.entry is not None:
+                one.prepared = prepare(one.kind, one.entry, relative(one.path, root))
+    return parsed
+
+
+def parse_entries(items: Sequence[tuple[str, Path]], root: Path, prepare: Prepare | None = None) -> list[ParsedEntry]:
     """Parse many files, on every core when there are enough of them to pay for the worker processes."""
     workers = min(os.cpu_count() or 1, 8)
     if len(items) < PARALLEL_THRESHOLD or workers < 2:
-        return _parse_chunk(list(items), root)
+        return _parse_chunk(list(items), root, prepare)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -201,11 +215,16 @@ def parse_entries(items: Sequence[tuple[str, Path]], root: Path) -> list[ParsedE
     chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
     context = multiprocessing.get_context("fork") if os.name == "posix" else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return [parsed for chunk in pool.map(_parse_chunk, chunks, [root] * len(chunks)) for parsed in chunk]
+        found = pool.map(_parse_chunk, chunks, [root] * len(chunks), [prepare] * len(chunks))
+        return [parsed for chunk in found for parsed in chunk]
 
 
 def load_catalog(
-    root: Path, only: Sequence[Path] | None = None, plugins: bool = False, duplicates: bool = True
+    root: Path,
+    only: Sequence[Path] | None = None,
+    plugins: bool = False,
+    duplicates: bool = True,
+    prepare: Prepare | None = None,
 ) -> Catalog:
     """Read all entries under ``root`` (or just ``only``), validate them, and check cross-references.
 
@@ -235,7 +254,7 @@ def load_catalog(
                 items.append((kind, path))
     if not only:
         catalog.listing = all_files
-    for parsed in parse_entries(items, root):
+    for parsed in parse_entries(items, root, prepare):
         _add(catalog, parsed, report=targets is None or parsed.path.resolve() in targets)
         if parsed.sha256:
             catalog.digests[parsed.path] = parsed.sha256
@@ -272,6 +291,8 @@ def _add(catalog: Catalog, parsed: ParsedEntry, report: bool) -> None:
             else:
                 catalog.models[entry.id] = entry
             catalog.files[entry.id] = parsed.path
+            if parsed.prepared is not None:
+                catalog.prepared[entry.id] = parsed.prepared
     if report:
         catalog.errors.extend(errors)
 

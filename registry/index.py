@@ -33,6 +33,7 @@ from .settings import settings
 
 if TYPE_CHECKING:
     from .catalog import Catalog
+    from .schema import Entry
 
 log = logging.getLogger(__name__)
 INDEX_SCHEMA_VERSION = "1"
@@ -170,6 +171,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     try:
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: no corruption on a crash, fewer syncs per write
         have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not all(t.name in have for t in TABLES):
             with _transaction(conn):
@@ -286,7 +288,7 @@ class RegistryIndex:
         if catalog is None:
             from .catalog import load_catalog
 
-            catalog = load_catalog(self.root, duplicates=False)
+            catalog = load_catalog(self.root, duplicates=False, prepare=index_rows)
         self.rebuild(catalog.usable(), skipped=catalog.invalid_files, loaded=catalog)
         if self.scoring is not None:
             self.scoring.mark_current(self)
@@ -368,8 +370,11 @@ class RegistryIndex:
         facets: list[tuple[str, str, str]] = []
         for kind, items in (("dataset", catalog.datasets), ("model", catalog.models)):
             for entry in items.values():
-                entries.append(_entry_row(kind, entry, catalog))
-                facets.extend((entry.id, f, v) for f, v in _facets(kind, entry))
+                made = catalog.prepared.get(entry.id)  # made where the entry was parsed (load_catalog's prepare)
+                if made is None:
+                    made = index_rows(kind, entry, str(catalog.files[entry.id].relative_to(catalog.root)))
+                entries.append(made[0])
+                facets.extend(made[1])
         scores = self.scoring.score_rows(catalog) if self.scoring is not None else []
         with _transaction(self.conn) as conn:
             conn.execute("DELETE FROM facet")
@@ -504,7 +509,13 @@ class RegistryIndex:
         return [dict(zip(names, r, strict=True)) for r in self.conn.execute(sql, params)]
 
 
-def _entry_row(kind: str, entry, catalog: Catalog) -> dict[str, Any]:
+def index_rows(kind: str, entry: Entry, file: str) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+    """The entry's row and its (entry id, facet, value) rows; ``file`` is the entry file relative to the root. Given to
+    ``load_catalog(prepare=...)``, the rows are made in the processes that parse the entries."""
+    return _entry_row(kind, entry, file), [(entry.id, f, v) for f, v in _facets(kind, entry)]
+
+
+def _entry_row(kind: str, entry, file: str) -> dict[str, Any]:
     counts = getattr(entry, "counts", None)
     words = [entry.id, entry.name, *entry.aliases, entry.description or "", getattr(entry, "architecture", None) or ""]
     return {
@@ -520,7 +531,7 @@ def _entry_row(kind: str, entry, catalog: Catalog) -> dict[str, Any]:
         "status": getattr(entry, "status", None),
         "images": counts.images if counts else None,
         "subjects": counts.subjects if counts else None,
-        "file": str(catalog.files[entry.id].relative_to(catalog.root)),
+        "file": file,
         "search_text": " ".join(words).lower(),
         "data": entry.model_dump_json(exclude_none=True),  # what model_dump(mode="json") holds, serialised in Rust
     }

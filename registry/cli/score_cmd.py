@@ -28,7 +28,9 @@ def _load(app: AppContext) -> tuple[Catalog, RegistryIndex, bool]:
     fresh = index.is_fresh()
     catalog = catalog_from_index(index) if fresh else None
     if catalog is None:
-        catalog = load_catalog(root, duplicates=False)
+        from ..index import index_rows
+
+        catalog = load_catalog(root, duplicates=False, prepare=index_rows)  # the index rows made where parsed
         fresh = False
     return catalog, index, fresh
 
