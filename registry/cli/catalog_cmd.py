@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
 
 from ..columns import SORTABLE
-from ..errors import UsregError
+from ..errors import UsageError, UsregError
 from .context import AppContext, pass_app
 from .output import FORMATS, console, emit_fitted_table, emit_json, emit_rows
 
@@ -194,14 +195,21 @@ def export(app: AppContext, fmt: str, output: Path | None, kind: str | None) -> 
 
     scores = scored_index(app.root, catalog).scores()
     if fmt == "parquet" and output is None:
-        raise UsregError("parquet is binary", hint="pass -o FILE.parquet")
+        raise UsageError("parquet is binary: it is not printed", hint="pass -o FILE.parquet")
     data = export_catalog(catalog, fmt, kind=kind, scores=scores)
     if output is None:
         click.echo(data if isinstance(data, str) else data.decode(), nl=False)
         return
     tmp = output.with_name(output.name + ".tmp")
-    tmp.write_bytes(data.encode() if isinstance(data, str) else data)
-    tmp.replace(output)
+    try:
+        tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+        tmp.replace(output)
+    except OSError as exc:  # name the file asked for, not the temporary one beside it
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise UsageError(
+            f"cannot write {output}: {exc.strerror or exc}", hint="check that its folder exists and is writable"
+        ) from None
     console(stderr=True).print(f"wrote {output}")
 
 

@@ -18,7 +18,17 @@ class AppContext:
 
     @property
     def root(self) -> Path:
-        return self.root_option.resolve() if self.root_option else find_root()
+        if self.root_option is None:
+            return find_root()
+        root = self.root_option.resolve()
+        if not (root / "entries").is_dir():  # else every command reads an empty catalog and says "0 entries"
+            from ..errors import UsageError
+
+            raise UsageError(
+                f"no catalog at --root {root}: it has no 'entries/' directory",
+                hint="pass the folder that holds entries/ (a usreg checkout), or leave --root out to search upward",
+            )
+        return root
 
     def catalog(self, only: list[Path] | None = None, plugins: bool = False) -> Catalog:
         return load_catalog(self.root, only, plugins=plugins)

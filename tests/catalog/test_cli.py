@@ -164,7 +164,7 @@ def test_export_formats(small_catalog, run_cli, tmp_path):
 
 def test_export_parquet_needs_output(small_catalog, run_cli):
     result = run_cli("export", "--format", "parquet", root=small_catalog.root)
-    assert result.exit_code == 1 and "-o FILE.parquet" in result.output
+    assert result.exit_code == 2 and "-o FILE.parquet" in result.output  # usage: exit 2
 
 
 def test_index_rebuilds_when_entries_change(small_catalog, run_cli):
