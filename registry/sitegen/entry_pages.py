@@ -293,6 +293,14 @@ def dataset_page(ctx: SiteContext, entry: Dataset) -> Page:
     return Page(title=entry.name, description=entry.description, html="".join(body))
 
 
+def _weights_item(weights: Any) -> str:
+    """One weights declaration: format, file (two files of one repository must not read alike), source, commit."""
+    file = f" <code>{esc(weights.file)}</code>" if weights.file else ""
+    revision = f" at commit <code>{esc(str(weights.revision)[:12])}</code>" if weights.revision else ""
+    sha = f" sha256 {esc(weights.sha256)}" if weights.sha256 else ""
+    return f"<li>{esc(weights.format)}{file} from {_source_item(weights.source, tag=False)}{revision}{sha}</li>"
+
+
 def model_page(ctx: SiteContext, entry: Model) -> Page:
     score = ctx.scores.get(entry.id)
     prefix = "../"
@@ -300,14 +308,7 @@ def model_page(ctx: SiteContext, entry: Model) -> Page:
     if entry.code:
         licences.append(f"code: {link(entry.code.url)} ({esc(entry.code.license or 'licence not stated')})")
     licences.append(f"weights: {esc(entry.weights_license or 'licence not stated')}")
-    weights = (
-        "".join(
-            f"<li>{esc(w.format)} from {_source_item(w.source, tag=False)}"
-            f"{' sha256 ' + esc(w.sha256) if w.sha256 else ''}</li>"
-            for w in entry.weights
-        )
-        or "<li>No published weights recorded.</li>"
-    )
+    weights = "".join(_weights_item(w) for w in entry.weights) or "<li>No published weights recorded.</li>"
     reproduced = {(r["dataset_id"], r["metric"]): r for r in ctx.bench_for_model(entry.id)}
     metric_rows = []
     for m in entry.metrics:

@@ -114,3 +114,11 @@ def test_a_fact_field_path_may_break_after_its_dots_and_underscores_only():
     shown = field_name("reproducibility.train_script")
     assert [html_lib.unescape(part) for part in shown.split("<wbr>")] == ["reproducibility.", "train_", "script"]
     assert field_name("<b>.x") == "&lt;b&gt;.<wbr>x"
+
+
+def test_model_pages_name_each_weights_file_and_its_hub_commit(ctx):
+    from registry.sitegen.entry_pages import model_page
+
+    page = _text(model_page(ctx, ctx.catalog.models["plane-net"]).html)
+    assert "safetensors weights/plane8.safetensors from huggingface fpus-lab/plane-classifier" in page
+    assert f"at commit {'d' * 12}" in page
