@@ -132,10 +132,12 @@ def render_entry(
     if isinstance(entry, Dataset):
         linked = catalog.models_using(entry.id)
         if linked:
-            out.print("\n[bold]Models[/bold] " + ", ".join(escape(m.id) for m in linked))
+            out.print("\n[bold]Models[/bold]")
+            print_wrapped(out, ", ".join(m.id for m in linked), indent="  ")
         collections = catalog.collections_of(entry.id)
         if collections:
-            out.print("[bold]In collections[/bold] " + ", ".join(escape(c.id) for c in collections))
+            out.print("[bold]In collections[/bold]")
+            print_wrapped(out, ", ".join(c.id for c in collections), indent="  ")
     if results:
         out.print("\n[bold]Benchmark results[/bold]")
         for r in results:

@@ -109,3 +109,16 @@ def test_show_tells_how_to_fetch_a_dataset_downloaded_by_hand(show_catalog, run_
     assert "how: Sign the data use agreement on the project page, then download the archive." in flat
     assert "then: usreg fetch by-hand-set --from-file PATH" in flat
     assert "fetch: usreg fetch versioned-set" in hosted and "--from-file" not in hosted
+
+
+def test_the_models_of_a_dataset_are_wrapped_between_ids(catalog_root, run_cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    catalog_root.dataset(minimal_dataset("shared-set"))
+    ids = [f"a-model-with-a-long-identifier-{i}" for i in range(6)]
+    for model_id in ids:
+        catalog_root.model(minimal_model(model_id, trained_on=["shared-set"]))
+    result = run_cli("show", "shared-set", root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    section = result.stdout.split("\nModels\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(section) > 1 and all(len(line) <= 80 for line in section), section
+    assert [x.strip(" ,") for line in section for x in line.split()] == ids
