@@ -129,7 +129,7 @@ def module_state_dict(root: Record) -> dict[str, Any]:
 
 def read_weights(path: Path, parts: Sequence[str] | None = None) -> dict[str, Any]:
     """The state dict of a weights file (see the module docs); clear errors for anything else."""
-    from .sam_adapter import _unwrap, read_state_dict
+    from .sam_adapter import _unwrap, read_state_dict, tensor_state
 
     if path.suffix == ".safetensors":
         if parts:
@@ -148,13 +148,7 @@ def read_weights(path: Path, parts: Sequence[str] | None = None) -> dict[str, An
         inner = next((obj[k] for k in ("model", "module") if k in obj), None) if isinstance(obj, dict) else None
         module = obj if is_module_record(obj) else inner if is_module_record(inner) else None
         state = module_state_dict(module) if module is not None else _unwrap(obj)
-    odd = [str(k) for k, v in state.items() if not hasattr(v, "shape")]
-    if odd:
-        raise UsregError(
-            f"{path.name}: {len(odd)} state-dict entries are not tensors (e.g. {', '.join(odd[:3])})",
-            hint="the weights must be a dict of tensors (torch.save(model.state_dict(), path))",
-        )
-    return state
+    return tensor_state(state, path.name)
 
 
 def _merge_parts(obj: Any, parts: list[str], name: str) -> dict[str, Any]:

@@ -84,6 +84,17 @@ def key_layout(keys: Sequence[str]) -> str:
     )
 
 
+def tensor_state(state: dict[str, Any], name: str) -> dict[str, Any]:
+    """``state`` when every entry is a tensor; else a UsregError naming a few that are not (file ``name``)."""
+    odd = [str(k) for k, v in state.items() if not hasattr(v, "shape")]
+    if odd:
+        raise UsregError(
+            f"{name}: {len(odd)} state-dict entries are not tensors (e.g. {', '.join(odd[:3])})",
+            hint="the weights must be a dict of tensors (torch.save(model.state_dict(), path))",
+        )
+    return state
+
+
 def read_state_dict(path: Path) -> dict[str, Any]:
     """Tensors from a ``.safetensors`` file or a PyTorch checkpoint, without running pickled code (non-tensor
     metadata of other classes is dropped, ``checkpoint.load_tensors``)."""
@@ -100,14 +111,7 @@ def read_state_dict(path: Path) -> dict[str, Any]:
     from .checkpoint import load_tensors
 
     try:
-        state = _unwrap(load_tensors(path))
-        odd = [str(k) for k, v in state.items() if not hasattr(v, "shape")]
-        if odd:
-            raise UsregError(
-                f"{path.name}: {len(odd)} state-dict entries are not tensors (e.g. {', '.join(odd[:3])})",
-                hint="the weights must be a dict of tensors (torch.save(model.state_dict(), path))",
-            )
-        return state
+        return tensor_state(_unwrap(load_tensors(path)), path.name)
     except UsregError:
         raise
     except Exception as exc:  # truncated, not a checkpoint, or pickled objects that weights_only refuses
