@@ -315,13 +315,23 @@ def test_fetch_model_weights(catalog_root, run_cli, server, usreg_home: Path) ->
 def test_two_processes_fetch_one_dataset(catalog_root, server, usreg_home: Path) -> None:
     data = os.urandom(384 << 10)
     url = server.add_http_file("/files/twice.bin", data)
-    server.throttle("/files/twice.bin", 128 << 10)  # about 3 s: the second process starts meanwhile
+    # slow enough that the first transfer outlasts the second process's start-up on a loaded machine; lifted as soon
+    # as the second process says it waits, so the test is quick when the machine is
+    server.throttle("/files/twice.bin", 4 << 10)
     catalog_root.dataset(minimal_dataset("twice", sources=[{"kind": "http", "url": url}]))
     first = _usreg(catalog_root.root, server, usreg_home, "twice", "--format", "json")
     _wait_for_part(usreg_home / "downloads/twice/latest/twice.bin.part", 1, first)
     second = _usreg(catalog_root.root, server, usreg_home, "twice", "--format", "json")
-    out1, err1 = first.communicate(timeout=60)
-    out2, err2 = second.communicate(timeout=60)
+    early: list[str] = []
+    assert second.stdout is not None
+    for line in second.stdout:  # bounded: the process ends, and the first transfer ends within its throttled time
+        early.append(line)
+        if "another usreg fetch" in line:
+            break
+    server.throttle("/files/twice.bin", None)
+    out1, err1 = first.communicate(timeout=120)
+    rest, err2 = second.communicate(timeout=120)
+    out2 = "".join(early) + rest
     assert first.returncode == 0 and second.returncode == 0, (err1, err2)
     assert server.hits("/files/twice.bin") == 1 and server.bytes_sent("/files/twice.bin") == len(data)
     statuses = sorted(_json_lines(out)[-1]["files"][0]["status"] for out in (out1, out2))
