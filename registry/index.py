@@ -18,7 +18,7 @@ import json
 import logging
 import sqlite3
 import typing
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -307,22 +307,39 @@ class RegistryIndex:
         count, last = self.conn.execute("SELECT count(*), max(id) FROM bench_result").fetchone()
         return int(count), last
 
-    def stored_catalog(self) -> Catalog | None:
-        """The validated entries stored in the index (None when one no longer validates): no YAML is parsed."""
+    def stored_catalog(self, ids: Collection[str] | None = None) -> Catalog | None:
+        """The validated entries stored in the index (None when one no longer validates): no YAML is parsed.
+
+        With ``ids``, only what scoring those entries reads: them, every model (a dataset's reverse links: the models
+        that use it or report metrics on it) and every dataset that a loaded entry refers to (relations, training
+        and evaluation data). Scores and plans of ``ids`` are the same as with the whole catalog."""
         from pydantic import ValidationError
 
         from .catalog import Catalog
         from .schema import Dataset, Model
 
+        rows = {r[1]: r for r in self.conn.execute("SELECT kind, id, file, data FROM entry ORDER BY kind, id")}
+        chosen = list(rows) if ids is None else [i for i, r in rows.items() if r[0] == "model" or i in ids]
         catalog = Catalog(root=self.root)
-        rows = self.conn.execute("SELECT kind, id, file, data FROM entry ORDER BY kind, id")
         try:
-            for kind, entry_id, file, data in rows:
+            for entry_id in chosen:
+                kind, _, file, data = rows[entry_id]
                 if kind == "dataset":
                     catalog.datasets[entry_id] = Dataset.model_validate_json(data)
                 else:
                     catalog.models[entry_id] = Model.model_validate_json(data)
                 catalog.files[entry_id] = self.root / file
+            if ids is not None:
+                refs = {r for m in catalog.models.values() for r in (*m.trained_on, *m.evaluated_on)}
+                refs.update(x.dataset for m in catalog.models.values() for x in m.metrics if x.dataset)
+                for d in catalog.datasets.values():
+                    refs.update((*d.relations.family, *d.relations.derived_from, *d.relations.members))
+                for entry_id in sorted(refs - catalog.datasets.keys()):
+                    row = rows.get(entry_id)
+                    if row is not None and row[0] == "dataset":
+                        catalog.datasets[entry_id] = Dataset.model_validate_json(row[3])
+                        catalog.files[entry_id] = self.root / row[2]
+                catalog.datasets = dict(sorted(catalog.datasets.items()))
         except ValidationError:
             return None
         return catalog

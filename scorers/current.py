@@ -10,6 +10,7 @@ a new link-check report) re-scores and stores before it reads, instead of showin
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,9 +40,10 @@ def scoring_fingerprint(index: RegistryIndex, home: Path | None = None) -> str:
     return scoring_inputs(index.root, home, [index.stored_hash() or "", f"bench:{bench[0]}:{bench[1]}"])
 
 
-def catalog_from_index(index: RegistryIndex) -> Catalog | None:
-    """The validated entries stored in a fresh index (None if any no longer validates): skips re-parsing YAML."""
-    return index.stored_catalog()
+def catalog_from_index(index: RegistryIndex, ids: Collection[str] | None = None) -> Catalog | None:
+    """The validated entries stored in a fresh index (None if any no longer validates): skips re-parsing YAML. With
+    ``ids``, only what scoring those entries reads (``RegistryIndex.stored_catalog``)."""
+    return index.stored_catalog(ids)
 
 
 def stored_fingerprint(index: RegistryIndex) -> str | None:

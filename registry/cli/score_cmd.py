@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from ..index import RegistryIndex
 
 
-def _load(app: AppContext) -> tuple[Catalog, RegistryIndex, bool]:
-    """(catalog, index, whether the index was fresh). A fresh index holds the validated entries already."""
+def _load(app: AppContext, ids: list[str] | None = None) -> tuple[Catalog, RegistryIndex, bool]:
+    """(catalog, index, whether the index was fresh). A fresh index holds the validated entries already; with ``ids``
+    (all of them indexed), only what scoring them reads is loaded from it."""
     from scorers.current import catalog_from_index
 
     from ..index import RegistryIndex
@@ -26,7 +27,8 @@ def _load(app: AppContext) -> tuple[Catalog, RegistryIndex, bool]:
     root = app.root
     index = RegistryIndex(root, scoring=scoring())
     fresh = index.is_fresh()
-    catalog = catalog_from_index(index) if fresh else None
+    partial = bool(ids) and fresh and set(ids or ()) <= index.entry_ids()
+    catalog = catalog_from_index(index, ids if partial else None) if fresh else None
     if catalog is None:
         from ..index import index_rows
 
@@ -160,7 +162,7 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str |
     from scorers.report import summary_row
 
     with gc_paused():
-        catalog, index, fresh = _load(app)
+        catalog, index, fresh = _load(app, list(dict.fromkeys(ids)))
         errors = _findings_by_entry(catalog)
         known = set(catalog.datasets) | set(catalog.models)
         requested = list(dict.fromkeys(ids))
