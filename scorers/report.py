@@ -149,32 +149,113 @@ def summary_markdown(rows: list[dict[str, Any]]) -> str:
 
 
 def explain_rich(score: dict[str, Any]):
-    """A rich renderable with the breakdown, gates, caps and next_tier of one score."""
-    from rich.console import Group
-    from rich.markup import escape
-    from rich.table import Table
-    from rich.text import Text
+    """A rich renderable with the breakdown, gates, caps and next_tier of one score, laid out at the console's width
+    when printed: a table where the hints keep a readable column, else one short block per criterion. Lines break
+    between words only; an id or a word is never cut."""
+    return _Explanation(score)
 
-    table = Table(title=escape(headline(score)), title_justify="left", show_lines=False)
-    for col in ("criterion", "group", "points", "evidence", "flag / how to earn"):
-        table.add_column(col, overflow="fold")
-    for c in score["criteria"]:
-        hint = c.get("flag") or (c["how_to_earn"] if c["points"] < c["max_points"] else "")
-        table.add_row(
-            escape(c["id"]), c["group"], f"{c['points']:g}/{c['max_points']:g}", c["evidence_kind"], escape(hint)
-        )
-    parts: list[Any] = [table]
-    for g in score["gates"]:
-        if not g["passed"]:
-            parts.append(Text(f"gate {g['id']} ({g['tier']}) fails: {g['how_to_pass']}"))
-    for cap in score["caps"]:
-        if cap["applies"]:
-            parts.append(Text(f"cap {cap['id']} (max {cap['max_tier']}) applies: {cap['how_to_lift']}"))
-    for note in score.get("notes") or []:
-        parts.append(Text(f"note: {note}"))
-    parts.extend(Text(line) for line in next_tier_lines(score))
-    parts.append(Text(""))
-    return Group(*parts)
+
+EXPLAIN_HINT_MIN = 36
+"""The narrowest hint column the table layout accepts; below it each criterion is printed as a block."""
+
+_BLOCK_INDENT = "    "
+
+
+def _hint(c: dict[str, Any]) -> str:
+    if c.get("flag"):
+        return f"flag: {c['flag']}"
+    return c["how_to_earn"] if c["points"] < c["max_points"] else ""
+
+
+def _points(c: dict[str, Any]) -> str:
+    return f"{c['points']:g}/{c['max_points']:g}"
+
+
+def explain_tail_lines(score: dict[str, Any], width: int) -> list[str]:
+    """The lines under the breakdown (failing gates, applying caps, notes, next_tier), wrapped between words."""
+    from registry.show import wrap_words
+
+    lines: list[str] = []
+    texts = [f"gate {g['id']} ({g['tier']}) fails: {g['how_to_pass']}" for g in score["gates"] if not g["passed"]]
+    texts += [
+        f"cap {cap['id']} (max {cap['max_tier']}) applies: {cap['how_to_lift']}"
+        for cap in score["caps"]
+        if cap["applies"]
+    ]
+    texts += [f"note: {note}" for note in score.get("notes") or []]
+    for text in texts:
+        lines.extend(wrap_words(text, width, subsequent_indent="  "))
+    for line in next_tier_lines(score):
+        if line.startswith("  - "):
+            lines.extend(wrap_words(line[4:], width, indent="  - ", subsequent_indent=_BLOCK_INDENT))
+        else:
+            lines.extend(wrap_words(line, width, subsequent_indent="  "))
+    return lines
+
+
+def explain_block_lines(score: dict[str, Any], width: int) -> list[str]:
+    """The breakdown as blocks: criterion, group, points and evidence aligned on one line, the flag or how to earn
+    wrapped between words under it."""
+    from registry.show import wrap_words
+
+    criteria = score["criteria"]
+    heads = ["criterion", "group", "points", "evidence"]
+    cells = [[c["id"], str(c["group"]), _points(c), c["evidence_kind"]] for c in criteria]
+    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(heads)]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+
+    lines = [line(heads)]
+    for c, row in zip(criteria, cells, strict=True):
+        lines.append(line(row))
+        hint = _hint(c)
+        if hint:
+            lines.extend(wrap_words(hint, width, indent=_BLOCK_INDENT))
+    return lines
+
+
+class _Explanation:
+    """``explain_rich``'s renderable: the layout is chosen when rich gives it the console's width."""
+
+    def __init__(self, score: dict[str, Any]) -> None:
+        self.score = score
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.table import Table
+        from rich.text import Text
+
+        from registry.show import wrap_words
+
+        score = self.score
+        width = options.max_width
+        for line in wrap_words(headline(score), width, subsequent_indent="  "):
+            yield Text(line, no_wrap=True, overflow="ignore")
+        criteria = score["criteria"]
+        fixed = [
+            max([len("criterion"), *(len(c["id"]) for c in criteria)]),
+            max([len("group"), *(len(str(c["group"])) for c in criteria)]),
+            max([len("points"), *(len(_points(c)) for c in criteria)]),
+            max([len("evidence"), *(len(c["evidence_kind"]) for c in criteria)]),
+        ]
+        # a rich table with five columns spends 6 border and 10 padding characters
+        hint_width = width - sum(fixed) - 16
+        if hint_width >= EXPLAIN_HINT_MIN:
+            table = Table(show_lines=False)
+            for col in ("criterion", "group", "points", "evidence"):
+                table.add_column(col, no_wrap=True)
+            table.add_column("flag / how to earn", overflow="fold")
+            for c in criteria:
+                table.add_row(
+                    Text(c["id"]), Text(str(c["group"])), Text(_points(c)), Text(c["evidence_kind"]), Text(_hint(c))
+                )
+            yield table
+        else:
+            for line in explain_block_lines(score, width):
+                yield Text(line, no_wrap=True, overflow="ignore")
+        for line in explain_tail_lines(score, width):
+            yield Text(line, no_wrap=True, overflow="ignore")
+        yield Text("")
 
 
 def stats_markdown(stats: dict[str, Any]) -> str:

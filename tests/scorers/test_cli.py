@@ -288,3 +288,35 @@ def test_a_warm_score_reads_the_stored_scores_without_the_entries(run_cli, catal
     again = run_cli("score", "--format", "csv", root=catalog.root)
     assert again.exit_code == 0 and again.stdout == first.stdout
     assert run_cli("score", "rich-set", "--format", "csv", root=catalog.root).stdout.count("\n") == 2
+
+
+def _long_lines(output: str, columns: int) -> list[str]:
+    """Lines wider than ``columns`` that hold more than one word (a lone URL or id may stay whole)."""
+    return [line for line in output.splitlines() if len(line) > columns and len(line.split()) > 1]
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_explain_fits_the_terminal_and_never_cuts_a_word(run_cli, catalog, monkeypatch, columns) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    full = json.loads(run_cli("score", "bare-set", "--format", "json", "--explain", root=catalog.root).stdout)[0]
+    out = run_cli("score", "bare-set", "--explain", root=catalog.root).stdout
+    assert not _long_lines(out, columns)
+    words = set(out.replace("│", " ").split())
+    for criterion in full["criteria"]:
+        assert criterion["id"] in words and criterion["evidence_kind"] in words
+        if criterion["points"] < criterion["max_points"] and not criterion.get("flag"):
+            assert set(criterion["how_to_earn"].split()) <= words, criterion["id"]
+    for gate in full["gates"]:
+        if not gate["passed"]:
+            assert set(gate["how_to_pass"].split()) <= words
+    assert "Next tier: bronze" in out
+
+
+def test_explain_at_80_columns_puts_each_criterion_on_one_line(run_cli, catalog, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    full = json.loads(run_cli("score", "bare-set", "--format", "json", "--explain", root=catalog.root).stdout)[0]
+    lines = run_cli("score", "bare-set", "--explain", root=catalog.root).stdout.splitlines()
+    for criterion in full["criteria"]:
+        points = f"{criterion['points']:g}/{criterion['max_points']:g}"
+        row = [line.split() for line in lines if line.split()[:1] == [criterion["id"]]]
+        assert row == [[criterion["id"], criterion["group"], points, criterion["evidence_kind"]]], criterion["id"]
