@@ -44,11 +44,26 @@ def _key(entry_id: str, suffix: str = "") -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", f"usreg_{entry_id}{suffix}")
 
 
+#: fields BibTeX and biblatex read verbatim (an identifier or a link): their values are never escaped, since a
+#: ``\_`` there would be part of the DOI or URL
+VERBATIM = frozenset({"doi", "url", "eprint"})
+
+
+def _verbatim(value: str) -> str:
+    """An identifier or URL as written, whitespace removed; a brace or backslash, which could unbalance the record,
+    percent-encoded (the same URL: neither may appear raw in one)."""
+    text = "".join(value.split())
+    return text.replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
+
+
 def _fields(fields: dict[str, str | None], raw: frozenset[str] = frozenset()) -> str:
+    def value_of(name: str, value: str) -> str:
+        if name in raw:
+            return value
+        return _verbatim(value) if name in VERBATIM else _escape(value)
+
     lines = [
-        f"  {name} = {{{value if name in raw else _escape(str(value))}}}"
-        for name, value in fields.items()
-        if value not in (None, "")
+        f"  {name} = {{{value_of(name, str(value))}}}" for name, value in fields.items() if value not in (None, "")
     ]
     return ",\n".join(lines)
 
@@ -123,7 +138,9 @@ def publication_bibtex(pub: Publication, key: str) -> str:
 
 
 def entry_bibtex(entry: Dataset | Model) -> str:
-    """One or more BibTeX records: the entry as @misc, then each publication that has a DOI, arXiv id or title."""
+    """One or more BibTeX records: the entry as @misc (titled with the entry's name, dated by its year or release
+    date when it states one), then each publication that has a title; one without a title is named by its DOI or
+    arXiv id in the entry's note."""
     kind = "Dataset" if isinstance(entry, Dataset) else "Model"
     url = entry.links.homepage or (entry.sources[0].url if isinstance(entry, Dataset) and entry.sources else None)
     if isinstance(entry, Model) and entry.code:
@@ -131,6 +148,15 @@ def entry_bibtex(entry: Dataset | Model) -> str:
     doi = entry.dataset_doi if isinstance(entry, Dataset) else entry.archive_doi
     year = entry.year or (entry.release_date.year if entry.release_date else None)
     first = _entry_authors(entry)
+    # a publication known only by its DOI or arXiv id has no title to make a record of: the entry's record names it
+    untitled = [
+        f"doi:{pub.doi}" if pub.doi else f"arXiv:{pub.arxiv}"
+        for pub in entry.publications
+        if not pub.bibtex and not pub.title and (pub.doi or pub.arxiv)
+    ]
+    note = f"{kind} entry '{entry.id}' in the usreg registry" + (
+        f"; described in {', '.join(untitled)}" if untitled else ""
+    )
     records = [
         f"@misc{{{_key(entry.id)},\n"
         + _fields(
@@ -140,7 +166,7 @@ def entry_bibtex(entry: Dataset | Model) -> str:
                 "year": str(year) if year else None,
                 "doi": doi,
                 "url": url,
-                "note": f"{kind} entry '{entry.id}' in the usreg registry",
+                "note": note,
                 "version": entry.version,
             },
             raw=frozenset({"author"}),
@@ -151,7 +177,7 @@ def entry_bibtex(entry: Dataset | Model) -> str:
         if pub.bibtex:
             records.append(pub.bibtex.strip())
             continue
-        if not (pub.doi or pub.arxiv or pub.title):
-            continue
+        if not pub.title:
+            continue  # named in the entry's note when it has a DOI or arXiv id
         records.append(publication_bibtex(pub, _key(entry.id, f"_pub{i + 1}")))
     return "\n\n".join(records) + "\n"

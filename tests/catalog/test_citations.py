@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from registry.catalog import Catalog, load_catalog
 from registry.citation import _escape, authors_text, entry_bibtex, publication_bibtex
 from registry.export import export_catalog
+from registry.schema import Dataset
 from registry.schema.common import Author, Publication
 from tests.conftest import REPO_ROOT
 
@@ -41,8 +42,8 @@ def test_whole_catalog_bibtex_parses_with_names_split(catalog: Catalog):
         assert f"usreg_{entry.id}".replace("-", "_") in records, entry.id
         for i, pub in enumerate(entry.publications):
             key = re.sub(r"[^A-Za-z0-9]+", "_", f"usreg_{entry.id}_pub{i + 1}")
-            if not (pub.doi or pub.arxiv or pub.title):
-                continue
+            if not pub.title or pub.bibtex:
+                continue  # an untitled publication is named in the entry's note (see the test below)
             record = records[key]
             fields = record.fields_dict
             if pub.authors:
@@ -228,3 +229,53 @@ def test_whole_catalog_bibtex_passes_biber_tool(catalog: Catalog, tmp_path):
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert "ERROR" not in run.stdout, [line for line in run.stdout.splitlines() if "ERROR" in line][:10]
+
+
+def test_whole_catalog_bibtex_records_have_titles_and_verbatim_links(catalog: Catalog):
+    """Every record has a title (an entry's record its name); url and doi round-trip unchanged (never escaped);
+    an entry's record has a year exactly when the entry states one; an untitled publication is named in the note."""
+    library = parse(export_catalog(catalog, "bibtex"))
+    assert not library.failed_blocks
+    untitled = [e.key for e in library.entries if "title" not in e.fields_dict]
+    assert not untitled, untitled
+    records = {e.key: e.fields_dict for e in library.entries}
+    links = 0
+    for entry in [*catalog.datasets.values(), *catalog.models.values()]:
+        fields = records[re.sub(r"[^A-Za-z0-9]+", "_", f"usreg_{entry.id}")]
+        assert fields["title"].value == _escape(entry.name)
+        year = entry.year or (entry.release_date.year if entry.release_date else None)
+        assert (fields["year"].value if "year" in fields else None) == (str(year) if year else None), entry.id
+        doi = entry.dataset_doi if isinstance(entry, Dataset) else entry.archive_doi
+        if doi:
+            assert fields["doi"].value == doi, entry.id
+            links += 1
+        for i, pub in enumerate(entry.publications):
+            if pub.bibtex:
+                continue
+            if not pub.title:
+                if pub.doi or pub.arxiv:
+                    assert (f"doi:{_escape(pub.doi)}" if pub.doi else f"arXiv:{pub.arxiv}") in fields["note"].value
+                continue
+            record = records[re.sub(r"[^A-Za-z0-9]+", "_", f"usreg_{entry.id}_pub{i + 1}")]
+            for name, value in (("doi", pub.doi), ("url", pub.url)):
+                if value:
+                    assert record[name].value == value, (entry.id, name)
+                    links += 1
+    assert links >= 100
+    underscored = [e.fields_dict[f].value for e in library.entries for f in ("url", "doi") if f in e.fields_dict]
+    assert any("_" in v for v in underscored) and not any("\\" in v for v in underscored)
+
+
+def test_url_and_doi_are_written_verbatim_text_is_escaped():
+    pub = Publication(
+        title="Data_set & more",
+        doi="10.1007/978-3-031-73647-6_10",
+        url="https://example.org/a_b/c%20d?x=1&y=2#frag",
+        year=2024,
+    )
+    text = publication_bibtex(pub, "k")
+    assert "doi = {10.1007/978-3-031-73647-6_10}" in text
+    assert "url = {https://example.org/a_b/c%20d?x=1&y=2#frag}" in text
+    assert r"title = {Data\_set \& more}" in text
+    (record,) = parse(text).entries
+    assert record.fields_dict["url"].value == pub.url and record.fields_dict["doi"].value == pub.doi
