@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from registry.checks.status import CheckStatus
-from registry.fetch.lockfile import UNVERIFIED, lock_trust
 from registry.schema import Dataset, Entry, Model
 
 from ..evidence import EvidenceContext, EvidenceError, Outcome, Verification
@@ -93,6 +92,9 @@ def _source_trust(directory: Path) -> str | None:
     path = directory / "metadata.json"
     if not path.is_file():
         return None
+    # deferred: importing the fetch package brings its HTTP stack, which scoring needs only when data was fetched
+    from registry.fetch.lockfile import UNVERIFIED, lock_trust
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -154,6 +156,8 @@ class DataChecksProvider:
         return self._dataset(entry, found) if found and self._usable(found) else []
 
     def _usable(self, found: ChecksFile) -> bool:
+        from registry.fetch.lockfile import UNVERIFIED
+
         return self.include_unverified or found.trust != UNVERIFIED
 
     def _dataset(self, entry: Dataset, found: ChecksFile) -> list[Verification]:
