@@ -12,7 +12,7 @@ from .. import __version__
 from ..errors import EXIT_ENVIRONMENT, UsregError
 from ..settings import settings
 from .context import AppContext
-from .output import console
+from .output import console, terminal_width
 
 COMMAND_MODULES = [
     "validate_cmd",
@@ -27,8 +27,40 @@ COMMAND_MODULES = [
 ]
 
 
+#: the widest help text, however wide the terminal (piped help included): lines longer than this read badly
+HELP_MAX_WIDTH = 120
+
+#: each command's line in ``usreg --help``: whole at 80 columns (click cuts a longer first sentence with "...")
+SHORT_HELP = {
+    "bench": "Evaluate models on a fetched dataset; store the results.",
+    "check": "Run the data checks on a converted dataset (exit 1 on a fail).",
+    "check-links": "Check every URL of the entries (or of IDS); record the result.",
+    "convert": "Convert a downloaded dataset to the common format again.",
+    "diff": "Entries changed since BASE_REF: validation, tiers, duplicates.",
+    "fetch": "Download datasets, verify, unpack safely and convert them.",
+    "import": "Draft an entry from a DOI or a Zenodo, figshare or GitHub URL.",
+    "index": "Build the SQLite index (automatic when entries change).",
+    "leaderboard": "Benchmark results on DATASET, best first, with intervals.",
+    "new": "Write a skeleton entry with every field and hints.",
+    "score": "Score entries (all, or IDS): tier, points, what limits it.",
+    "show": "Every fact of one entry, its sources, citation and score.",
+    "site": "Build and serve the static catalog site (fully offline).",
+    "stats": "Counts of datasets and models by tier, anatomy, task and more.",
+    "up": "Validate, index and score, then build and serve the site.",
+}
+
+
 class UsregGroup(click.Group):
-    """Turns UsregError into a clear message and its exit code instead of a traceback."""
+    """Turns UsregError into a clear message and its exit code instead of a traceback; help is laid out at the
+    terminal's width as the other commands' output reads it (``COLUMNS``, else the terminal), up to
+    ``HELP_MAX_WIDTH``."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        if parent is None and "terminal_width" not in extra:
+            settings.cache_clear()  # the environment as this invocation starts (CliRunner(env=...) included)
+            extra["terminal_width"] = max(min(terminal_width(), HELP_MAX_WIDTH) - 2, 50)
+            extra.setdefault("max_content_width", HELP_MAX_WIDTH)
+        return super().make_context(info_name, args, parent=parent, **extra)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -71,6 +103,8 @@ def _register() -> None:
                 continue
             raise
         for command in module.COMMANDS:
+            if command.short_help is None and command.name in SHORT_HELP:
+                command.short_help = SHORT_HELP[command.name]
             main.add_command(command)
 
 

@@ -82,7 +82,13 @@ def _default_workers() -> int:
 @click.option("--train-split", default="train", show_default=True, help="The split --train learns from.")
 @click.option("--version", help="Dataset version (default: the newest converted one).")
 @click.option("--target", help="Mask target to score, when the dataset has several.")
-@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "cuda"]),
+    default="cpu",
+    show_default=True,
+    help="Where torch models run and recipes train: cpu, or cuda (the first GPU); the result records the device.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for training, splits of work and bootstrap.")
 @click.option(
     "--executor",
@@ -136,7 +142,14 @@ def _default_workers() -> int:
     help="Point prompts: the centroid moved onto the object if needed, the raw centroid (UltraSam), or seeded "
     "random interior points.",
 )
-@click.option("--points-per-instance", type=click.IntRange(1, 16), default=1, show_default=True)
+@click.option(
+    "--points-per-instance",
+    type=click.IntRange(1, 16),
+    default=1,
+    show_default=True,
+    help="Point prompts: positive points per instance, the first as --point-mode places it and the others seeded "
+    "random interior points.",
+)
 @click.option(
     "--prompt-jitter",
     type=click.FloatRange(0.0, 0.5),
@@ -179,7 +192,7 @@ def bench(
 
     \b
     Examples:
-      usreg bench carotid-plaque                      every compatible model + baselines
+      usreg bench carotid-plaque             (every compatible model + baselines)
       usreg bench carotid-plaque --train unet-ensemble
       usreg bench bus-bra --model some-onnx-model --split test
       usreg bench bus-bra --model ultrasam --protocol prompts-point
