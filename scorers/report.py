@@ -261,7 +261,8 @@ class _Explanation:
 def stats_markdown(stats: dict[str, Any]) -> str:
     out = [f"{stats['datasets']} datasets ({stats['collections']} collections), {stats['models']} models", ""]
     for facet, rows in stats["facets"].items():
-        out += [f"### {facet}", "", md_table(rows, ["value", "datasets", "models"]), ""]
+        columns = [c for c in ("value", "datasets", "models") if any(c in r for r in rows)] or ["value", "datasets"]
+        out += [f"### {facet}", "", md_table(rows, columns), ""]
     return "\n".join(out)
 
 

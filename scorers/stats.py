@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 NOT_STATED = "(not stated)"
 STAT_FACETS = ("tier", "anatomy", "task", "species", "country", "year", "license", "access")
+DATA_FACETS = frozenset({"species", "country", "access"})
+"""Facets that describe data only: models state none of them, so their rows count datasets alone."""
 GAP_FACETS = ("anatomy", "task", "species", "country", "license", "access")
 CORE_TASKS = ("segmentation", "classification", "detection", "regression")
 TASK_FAMILIES: dict[str, tuple[str, ...]] = {"regression": ("regression", "biometry")}
@@ -81,7 +83,8 @@ def _order(facet: str, counter: Counter) -> list[str]:
 
 
 def catalog_stats(catalog: Catalog, tiers: dict[str, str]) -> dict[str, Any]:
-    """Counts of datasets and models by tier, anatomy, task, species, country, year, licence and access."""
+    """Counts of datasets and models by tier, anatomy, task, species, country, year, licence and access (rows of
+    the data-only facets, ``DATA_FACETS``, have no ``models`` count)."""
     facets: dict[str, list[dict[str, Any]]] = {}
     for facet in STAT_FACETS:
         by_kind = {
@@ -90,7 +93,8 @@ def catalog_stats(catalog: Catalog, tiers: dict[str, str]) -> dict[str, Any]:
         }
         merged = by_kind["dataset"] + by_kind["model"]
         facets[facet] = [
-            {"value": v, "datasets": by_kind["dataset"].get(v, 0), "models": by_kind["model"].get(v, 0)}
+            {"value": v, "datasets": by_kind["dataset"].get(v, 0)}
+            | ({} if facet in DATA_FACETS else {"models": by_kind["model"].get(v, 0)})
             for v in _order(facet, merged)
         ]
     kinds = Counter(d.kind for d in catalog.datasets.values())

@@ -82,6 +82,8 @@ def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, 
             writer.writerow([_cell(r.get(c)) for c in columns])
         sys.stdout.write(buf.getvalue())
     else:
+        if rows:  # a column that no row has (a count that does not apply) is left out, not shown empty
+            columns = [c for c in columns if any(c in r for r in rows)]
         table = Table(title=title, show_lines=False)
         for c in columns:
             table.add_column(c, overflow="fold", justify="right" if _numeric(rows, c) else "left")

@@ -320,3 +320,21 @@ def test_explain_at_80_columns_puts_each_criterion_on_one_line(run_cli, catalog,
         points = f"{criterion['points']:g}/{criterion['max_points']:g}"
         row = [line.split() for line in lines if line.split()[:1] == [criterion["id"]]]
         assert row == [[criterion["id"], criterion["group"], points, criterion["evidence_kind"]]], criterion["id"]
+
+
+def test_stats_show_no_model_count_for_data_only_facets(run_cli, catalog) -> None:
+    """Models state no species, country or access: those rows count datasets only, in every format."""
+    data = json.loads(run_cli("stats", "--format", "json", root=catalog.root).stdout)
+    for facet in ("species", "country", "access"):
+        assert data["facets"][facet] and all(set(r) == {"value", "datasets"} for r in data["facets"][facet])
+    assert all("models" in r for r in data["facets"]["anatomy"])
+    table = run_cli("stats", root=catalog.root).stdout
+    species = table.split("by species\n", 1)[1].split("\nby ", 1)[0]
+    anatomy = table.split("by anatomy\n", 1)[1].split("\nby ", 1)[0]
+    assert "datasets" in species and "models" not in species
+    assert "models" in anatomy
+    markdown = run_cli("stats", "--format", "markdown", root=catalog.root).stdout
+    assert "| value | datasets |\n" in markdown.split("### species", 1)[1].split("###", 1)[0]
+    assert "| value | datasets | models |" in markdown.split("### anatomy", 1)[1].split("###", 1)[0]
+    rows = list(csv.DictReader(io.StringIO(run_cli("stats", "--format", "csv", root=catalog.root).stdout)))
+    assert all(r["models"] == "" for r in rows if r["facet"] == "species")
