@@ -301,6 +301,38 @@ def _print_result(result) -> None:
             highlight=False,
         )
     out.print(result.message, markup=False, highlight=False)
+    converted = conversion_summary(getattr(result, "converted_dir", None))
+    if converted:
+        out.print(converted, markup=False, highlight=False)
+
+
+def conversion_summary(converted_dir: Path | None) -> str | None:
+    """What a conversion made, from its metadata.json: "converted: 780 samples of 600 subjects in 3 splits
+    (train 546, val 78, test 156; seeded split)"; None when there is no readable record."""
+    import json
+
+    if converted_dir is None:
+        return None
+    try:
+        metadata = json.loads((Path(converted_dir) / "metadata.json").read_text(encoding="utf-8"))
+        counts = metadata.get("counts") or {}
+        splits = metadata.get("splits") or {}
+        samples = int(counts["samples"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    text = f"converted: {samples} sample{'s' if samples != 1 else ''}"
+    subjects = counts.get("subjects")
+    if isinstance(subjects, int) and subjects:
+        text += f" of {subjects} subject{'s' if subjects != 1 else ''}"
+    by_split = {str(k): v for k, v in (splits.get("counts") or {}).items() if isinstance(v, int)}
+    if by_split:
+        parts = ", ".join(f"{name} {n}" for name, n in by_split.items())
+        kind = f"; {splits['kind']} split" if splits.get("kind") else ""
+        text += f" in {len(by_split)} split{'s' if len(by_split) != 1 else ''} ({parts}{kind})"
+    skipped = counts.get("skipped")
+    if isinstance(skipped, int) and skipped:
+        text += f"; {skipped} skipped"
+    return text
 
 
 @click.group("cache")

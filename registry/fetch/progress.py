@@ -138,6 +138,7 @@ class RichReporter(Reporter):
         self._tasks: dict[str, Any] = {}
         self._overall: Any = None
         self._overall_total: int | None = None
+        self._overall_label: str | None = None
         self._lock = threading.Lock()
         self._started = False
 
@@ -147,17 +148,19 @@ class RichReporter(Reporter):
             self._started = True
 
     def plan(self, plan: FetchPlan) -> None:
+        """Note the plan; the bars appear with the first transfer (a manual source, a --from-file ingest or a
+        cached file moves no bytes and shows none)."""
         with self._lock:
-            self._start()
+            self._overall_label = f"{plan.dataset_id} (all files)"
             self._overall_total = plan.total_size
-            if self._overall is None:
-                self._overall = self.progress.add_task(f"{plan.dataset_id} (all files)", total=plan.total_size)
-            else:
+            if self._overall is not None:
                 self.progress.update(self._overall, total=plan.total_size)
 
     def file_started(self, name: str, total: int | None, already: int) -> None:
         with self._lock:
             self._start()
+            if self._overall is None and self._overall_label is not None:
+                self._overall = self.progress.add_task(self._overall_label, total=self._overall_total)
             label = name if len(name) <= 40 else "…" + name[-39:]
             task = self._tasks.get(name)
             if task is None:
@@ -180,10 +183,11 @@ class RichReporter(Reporter):
             size = info.get("size")
             if task is not None and size is not None:
                 self.progress.update(task, total=size, completed=size)
-            elif task is None and self._overall is not None and size and self._overall_total is not None:
+            elif task is None and size and self._overall_total is not None:
                 # a cached or ingested file moves no bytes: take it out of the total instead of faking a rate
                 self._overall_total = max(0, self._overall_total - size)
-                self.progress.update(self._overall, total=self._overall_total)
+                if self._overall is not None:
+                    self.progress.update(self._overall, total=self._overall_total)
 
     def message(self, text: str, level: str = "info") -> None:
         style = "yellow" if level == "warning" else None

@@ -1,0 +1,84 @@
+"""`usreg fetch` as read in a terminal: a progress bar only while bytes move, and a summary that says what the
+conversion made."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from registry.cli.fetch_cmd import conversion_summary
+from tests.conftest import minimal_dataset
+from tests.fetch.conftest import server  # noqa: F401  (the HostServer fixture)
+from tests.fixtures import archives
+from tests.fixtures.builders import carotid_plaque
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+BAR = "━"
+
+
+def test_no_bar_before_the_manual_download_error_nor_after_an_ingest(catalog_root, run_cli, tmp_path: Path):
+    scans = archives.make_zip({"case1/img.dcm": b"DICM"})
+    catalog_root.dataset(
+        minimal_dataset(
+            "tcia-set",
+            access="registration",
+            sources=[
+                {
+                    "kind": "tcia",
+                    "id": "US-Collection",
+                    "files": [{"name": "scans.zip", "sha256": hashlib.sha256(scans).hexdigest()}],
+                }
+            ],
+        )
+    )
+    manual = run_cli("fetch", "tcia-set", root=catalog_root.root)
+    assert manual.exit_code == 1 and "must be downloaded by hand" in manual.stderr
+    assert BAR not in manual.stderr and "bytes" not in manual.stderr, manual.stderr
+    downloaded = tmp_path / "scans.zip"
+    downloaded.write_bytes(scans)
+    ingested = run_cli("fetch", "tcia-set", "--from-file", downloaded, root=catalog_root.root)
+    assert ingested.exit_code == 0, ingested.output
+    assert BAR not in ingested.stderr and "0/0" not in ingested.stderr, ingested.stderr
+
+
+def test_a_download_shows_its_bar_and_the_summary_counts_samples(
+    server,  # noqa: F811
+    catalog_root,
+    run_cli,
+    tmp_path: Path,
+    usreg_home: Path,
+):
+    fx = carotid_plaque.build(tmp_path / "files", size=64)
+    server.add_mendeley_dataset("8srkpz52dy", 1, fx.files)
+    catalog_root.dataset(
+        minimal_dataset(
+            "carotid-plaque",
+            anatomy=["carotid"],
+            version="1",
+            sources=[{"kind": "mendeley", "id": "8srkpz52dy", "version": "1"}],
+            loader={"name": "carotid-plaque"},
+        )
+    )
+    result = run_cli("fetch", "carotid-plaque", root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    assert BAR in result.stderr and "carotid-plaque (all files)" in result.stderr
+    metadata = json.loads((usreg_home / "datasets/carotid-plaque/1/metadata.json").read_text(encoding="utf-8"))
+    splits = metadata["splits"]["counts"]
+    assert metadata["counts"]["samples"] == 3 and sum(splits.values()) == 3
+    summary = " ".join(result.stdout.split())
+    parts = ", ".join(f"{name} {n}" for name, n in splits.items())
+    assert "converted: 3 samples" in summary
+    assert f" in {len(splits)} splits ({parts}; {metadata['splits']['kind']} split)" in summary
+
+
+def test_conversion_summary_without_a_record(tmp_path: Path):
+    assert conversion_summary(None) is None
+    assert conversion_summary(tmp_path) is None  # no metadata.json
+    (tmp_path / "metadata.json").write_text("{not json", encoding="utf-8")
+    assert conversion_summary(tmp_path) is None
+    (tmp_path / "metadata.json").write_text(json.dumps({"counts": {"samples": 1}}), encoding="utf-8")
+    assert conversion_summary(tmp_path) == "converted: 1 sample"
