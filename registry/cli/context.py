@@ -30,8 +30,10 @@ class AppContext:
             )
         return root
 
-    def catalog(self, only: list[Path] | None = None, plugins: bool = False) -> Catalog:
-        return load_catalog(self.root, only, plugins=plugins)
+    def catalog(self, only: list[Path] | None = None, plugins: bool = False, duplicates: bool = True) -> Catalog:
+        """The whole catalog, validated; ``duplicates=False`` skips the possible-duplicate warnings (a comparison of
+        every pair of names: commands that show no warnings need not pay for it)."""
+        return load_catalog(self.root, only, plugins=plugins, duplicates=duplicates)
 
     def valid_catalog(self) -> Catalog:
         """The entries that validate; invalid entry files are reported once on stderr and skipped.

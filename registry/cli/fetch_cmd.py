@@ -29,7 +29,7 @@ def _human(n: int | None) -> str:
 
 
 def _lookup(app: AppContext, entry_id: str):
-    catalog = app.catalog()
+    catalog = app.catalog(duplicates=False)  # fetch shows no warnings: no possible-duplicate search
     entry = catalog.entry(entry_id)
     if entry is not None:
         return entry
