@@ -327,3 +327,30 @@ def test_fact_field_names_break_only_after_dots_and_underscores_on_a_phone(brows
             assert broken == [], f"field names broken inside a word in {path}: {broken}"
     finally:
         context.close()
+
+
+def test_sorting_never_changes_a_column_width(page, site_url):
+    """The sort arrow follows the header's text in its padding, taking no width: no header widens when its column is
+    sorted (it pushed the models table's Points column past 1280 px), and the arrow stays inside the header."""
+    for path, table in (("models/index.html", "usreg-models"), ("datasets/index.html", "usreg-datasets")):
+        page.goto(f"{site_url}/{path}")
+        measure = f"""() => [Math.round(document.getElementById('{table}').getBoundingClientRect().width),
+            ...Array.from(document.querySelectorAll('#{table} th')).map(t => t.getBoundingClientRect().width)]"""
+        at_rest = page.evaluate(measure)
+        keys = page.eval_on_selector_all(f"#{table} th[data-sort]", "els => els.map(e => e.dataset.sort)")
+        for key in keys:
+            for direction in ("ascending", "descending"):
+                page.click(f"#{table} th[data-sort={key}] button")
+                assert page.get_attribute(f"#{table} th[data-sort={key}]", "aria-sort") == direction
+                assert page.evaluate(measure) == at_rest, (path, key, direction)
+                arrow = page.evaluate(
+                    """sel => { const b = document.querySelector(sel);
+                        return [getComputedStyle(b, '::after').content.replace(/[" ]/g, ""),
+                                b.scrollWidth - b.clientWidth]; }""",
+                    f"#{table} th[data-sort={key}] button",
+                )
+                # the arrow is shown, after the text, and stays inside the header's box
+                assert arrow == ["▲" if direction == "ascending" else "▼", 0], (key, arrow)
+        widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1], (path, widths)
+        shot(page, f"{table.split('-')[1]}-table-sorted-desktop", full=False)
