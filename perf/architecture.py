@@ -11,6 +11,9 @@ perf/score_10k.py), median / min / max of ``--runs`` runs:
   from the entry, offline), plus the number of modules the command imports;
 - explain 5: ``usreg score <5 ids> --explain --format json`` on a warm index;
 - cold score: ``usreg score --format csv`` with no index yet (parse, validate, index and score everything).
+
+Each figure also gives the median CPU time (user + system of the command and its worker processes): on a shared
+machine the wall time follows the load, the CPU time much less.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -31,17 +35,27 @@ sys.path.insert(0, str(HERE))
 
 from score_10k import write_catalog  # noqa: E402
 
+CPU: dict[str, list[float]] = {}  # figure -> CPU seconds (user + system, the command and its workers) of each run
+
 
 def _run(src: Path, root: Path, home: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
     env = {**os.environ, "USREG_HOME": str(home), "PYTHONPATH": str(src), "NO_COLOR": "1", "COLUMNS": "200"}
     cmd = [sys.executable, "-c", "import sys; from registry.cli import main; sys.exit(main())", "--root", str(root)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([*cmd, *args], env=env, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, done
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    CPU.setdefault(" ".join(a for a in args if not a.startswith("ds-")), []).append(cpu)
+    return wall, done
 
 
-def _stats(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+def _stats(values: list[float], cpu_of: str | None = None) -> dict[str, float]:
+    out = {"median": statistics.median(values), "min": min(values), "max": max(values)}
+    if cpu_of is not None and CPU.get(cpu_of):
+        out["cpu_median"] = statistics.median(CPU[cpu_of])
+    return out
 
 
 def _imports(src: Path, root: Path, home: Path, entry_id: str) -> int:
@@ -90,9 +104,9 @@ def main() -> None:
             "src": str(args.src),
             "entries": args.entries,
             "runs": args.runs,
-            "cold_score_s": _stats(cold),
-            "explain5_s": _stats(explain),
-            "fetch_startup_s": _stats(fetch),
+            "cold_score_s": _stats(cold, "score --format csv"),
+            "explain5_s": _stats(explain, "score --explain --format json"),
+            "fetch_startup_s": _stats(fetch, "fetch --dry-run --format json"),
             "fetch_exit_code": fetch_ok,
             "fetch_modules_imported": _imports(args.src, root, home, one),
         }

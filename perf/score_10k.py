@@ -295,7 +295,7 @@ def main() -> None:
 
         print(f"`usreg score --format csv` over {args.entries} entries, {args.runs} runs each:")
         n = args.entries
-        scenario("cold: no index yet (parse YAML, index, score)", max(1, args.runs // 2), root, home, n, drop_index)
+        scenario("cold: no index yet (parse YAML, index, score)", args.runs, root, home, n, drop_index)
         scenario("rescore: evidence changed (score, store)", args.runs, root, home, n, touch_evidence)
         warm = scenario("warm: nothing changed (stored scores)", args.runs, root, home, n, lambda i: None)
         stage_breakdown(root, home)
