@@ -135,7 +135,7 @@ def stat_fingerprint(root: Path) -> tuple[str, bool]:
     for kind, sub in ENTRY_DIRS.items():
         try:
             with os.scandir(root / sub) as found:
-                files = sorted((e for e in found if e.name.endswith(".yaml") and not e.name.startswith(".")), key=_name)
+                files = sorted((e for e in found if e.name.endswith(".yaml")), key=_name)  # as entry_files' glob
         except (FileNotFoundError, NotADirectoryError):
             continue
         for item in files:

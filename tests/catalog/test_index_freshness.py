@@ -90,3 +90,12 @@ def test_parsed_hash_is_the_content_hash_of_what_was_read(built: CatalogBuilder)
     loaded = load_catalog(built.root)
     assert loaded.parsed_hash() == content_hash(entry_files(built.root))
     assert load_catalog(built.root, only=[Path(loaded.files["fresh-set"])]).parsed_hash() is None
+
+
+def test_the_stats_cover_every_file_the_content_hash_reads(built: CatalogBuilder) -> None:
+    """pathlib's glob, which lists the entry files, matches names that start with a dot: so do the stats."""
+    before, _ = catalog_module.stat_fingerprint(built.root)
+    built.raw("datasets", ".draft", "id: draft\n")
+    after, _ = catalog_module.stat_fingerprint(built.root)
+    assert any(p.name == ".draft.yaml" for _, p in entry_files(built.root))
+    assert before != after
