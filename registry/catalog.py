@@ -170,10 +170,12 @@ class ParsedEntry:
     id_position: tuple[int, int] = (1, 1)
     sha256: bytes = b""  # of the bytes parsed (empty when the file could not be read or parsed)
     prepared: Any = None  # what ``prepare`` made of the valid entry
+    data: Any = None  # the parsed YAML data (plain dicts and lists), with ``keep_data``
 
 
-def parse_entry(kind: str, path: Path, root: Path) -> ParsedEntry:
-    """Read, parse and validate one entry file on its own (no cross-references)."""
+def parse_entry(kind: str, path: Path, root: Path, keep_data: bool = False) -> ParsedEntry:
+    """Read, parse and validate one entry file on its own (no cross-references); ``keep_data`` keeps the parsed YAML
+    data, which validates again into the same entry."""
     rel = relative(path, root)
     errors: list[Finding] = []
     try:
@@ -186,7 +188,10 @@ def parse_entry(kind: str, path: Path, root: Path) -> ParsedEntry:
         return ParsedEntry(kind, path, None, errors)
     entry = _validate(kind, doc, rel, errors)
     _check_file_conventions(kind, path, rel, doc, errors)
-    return ParsedEntry(kind, path, None if errors else entry, errors, doc.position(("id",)), doc.sha256)
+    parsed = ParsedEntry(kind, path, None if errors else entry, errors, doc.position(("id",)), doc.sha256)
+    if keep_data:
+        parsed.data = doc.data
+    return parsed
 
 
 Prepare = Callable[[str, Entry, str], Any]

@@ -377,12 +377,7 @@ class RegistryIndex:
     def rebuild(self, catalog: Catalog, skipped: Sequence[str] = (), loaded: Catalog | None = None) -> None:
         """Index ``catalog`` (and score it, with a scoring service). ``loaded``: the catalog as read, invalid entries
         included, whose file hashes give the content hash of exactly what was parsed."""
-        seen, self._seen = self._seen, None
-        content = seen[0] if seen else None
-        if content is None:
-            parsed = (loaded or catalog).parsed_hash()
-            content = parsed + self._extra() if parsed else self.current_hash()
-        stats = seen[1] if seen else ""
+        parsed = (loaded or catalog).parsed_hash()
         entries: list[dict[str, Any]] = []
         facets: list[tuple[str, str, str]] = []
         for kind, items in (("dataset", catalog.datasets), ("model", catalog.models)):
@@ -393,6 +388,24 @@ class RegistryIndex:
                 entries.append(made[0])
                 facets.extend(made[1])
         scores = self.scoring.score_rows(catalog) if self.scoring is not None else []
+        self.store_rebuild(entries, facets, scores, skipped, parsed)
+
+    def store_rebuild(
+        self,
+        entries: Sequence[dict[str, Any]],
+        facets: Sequence[tuple[str, str, str]],
+        scores: Sequence[dict[str, Any]],
+        skipped: Sequence[str],
+        parsed: str | None,
+    ) -> None:
+        """Replace the index's entries, facets and scores with these rows (``index_rows`` and the scorers' stored
+        rows), recording the content hash: ``parsed``, the hash of exactly the files the rows come from
+        (``Catalog.parsed_hash``), when no earlier freshness check took one."""
+        seen, self._seen = self._seen, None
+        content = seen[0] if seen else None
+        if content is None:
+            content = parsed + self._extra() if parsed else self.current_hash()
+        stats = seen[1] if seen else ""
         with _transaction(self.conn) as conn:
             conn.execute("DELETE FROM facet")
             conn.execute("DELETE FROM score")

@@ -161,18 +161,14 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str |
     from scorers.engine import gc_paused
     from scorers.report import summary_row
 
+    if not versions and not explain and _score_cold(app, list(dict.fromkeys(ids)), fmt):
+        return
     with gc_paused():
         catalog, index, fresh = _load(app, list(dict.fromkeys(ids)))
         errors = _findings_by_entry(catalog)
         known = set(catalog.datasets) | set(catalog.models)
         requested = list(dict.fromkeys(ids))
-        for entry_id in requested:
-            if entry_id not in known and entry_id not in errors:
-                close = difflib.get_close_matches(entry_id, sorted(known | set(errors)), n=3)
-                raise UsregError(
-                    f"no entry {entry_id!r} in {app.root / 'entries'}",
-                    hint=f"did you mean {', '.join(close)}?" if close else "see `usreg list`",
-                )
+        _check_requested(app, requested, known | set(errors))
         invalid = {i: errors[i] for i in requested if i in errors} if requested else errors
         wanted = [i for i in requested if i in known and i not in errors] if requested else None
         if wanted is None and errors:
@@ -203,6 +199,39 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str |
     if invalid:
         _report_invalid(invalid)
         raise SystemExit(1)
+
+
+def _check_requested(app: AppContext, requested: list[str], known: set[str]) -> None:
+    for entry_id in requested:
+        if entry_id not in known:
+            close = difflib.get_close_matches(entry_id, sorted(known), n=3)
+            raise UsregError(
+                f"no entry {entry_id!r} in {app.root / 'entries'}",
+                hint=f"did you mean {', '.join(close)}?" if close else "see `usreg list`",
+            )
+
+
+def _score_cold(app: AppContext, requested: list[str], fmt: str) -> bool:
+    """A large catalog with no fresh index, parsed, indexed and scored in one set of workers
+    (``scorers.cold``); False when the index is fresh or the catalog must be loaded the usual way."""
+    from scorers.cold import cold_score
+    from scorers.engine import gc_paused
+
+    from ..index import RegistryIndex
+
+    index = RegistryIndex(app.root, scoring=scoring())
+    if index.is_fresh():
+        return False
+    with gc_paused():
+        outcome = cold_score(index)
+    if outcome is None:
+        return False
+    _check_requested(app, requested, {*outcome.datasets, *outcome.models})
+    summaries = _stored_summaries(index, requested or None)
+    _emit_scores(summaries, None, False, fmt)
+    if not requested and fmt in ("markdown", "table"):
+        _emit_distribution(app, summaries, {}, fmt)
+    return True
 
 
 def _show_current(app: AppContext, requested: list[str], fmt: str) -> bool:

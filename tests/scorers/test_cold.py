@@ -1,0 +1,122 @@
+"""The cold `usreg score` path (``scorers.cold``): parse, index and score in one set of workers, the same rows as
+loading the catalog and rebuilding the index."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+import scorers.cold as cold
+from registry.catalog import load_catalog
+from registry.index import RegistryIndex, index_rows
+from scorers.current import scoring_fingerprint, stored_fingerprint
+from scorers.service import ScorersService
+from tests.conftest import CatalogBuilder
+from tests.scorers.helpers import BARE_DATASET, RICH_DATASET, RICH_MODEL, write_checks
+
+
+def _plain(data: dict) -> dict:
+    return json.loads(json.dumps(data))
+
+
+@pytest.fixture
+def catalog(catalog_root: CatalogBuilder, usreg_home: Path, monkeypatch: pytest.MonkeyPatch) -> CatalogBuilder:
+    """Datasets and models whose scores read each other (models using a dataset, a model's training datasets and
+    their data checks, relations), spread so that each worker of two scores entries the other one parsed."""
+    monkeypatch.setattr(cold, "PARALLEL_THRESHOLD", 0)
+    catalog_root.dataset(_plain(RICH_DATASET))
+    catalog_root.dataset(_plain(BARE_DATASET) | {"relations": {"family": ["rich-set"]}})
+    catalog_root.dataset(_plain(BARE_DATASET) | {"id": "other-set", "name": "Other Set", "version": "2"})
+    catalog_root.model(_plain(RICH_MODEL))
+    second = copy.deepcopy(_plain(RICH_MODEL)) | {"id": "second-net", "name": "Second Net"}
+    second |= {"trained_on": ["other-set", "rich-set"], "evaluated_on": ["bare-set"], "metrics": []}
+    catalog_root.model(second)
+    write_checks(usreg_home, "rich-set", "1", {"loader_runs": "pass", "subject_leakage": "pass"})
+    return catalog_root
+
+
+def _tables(index: RegistryIndex) -> dict[str, list[tuple]]:
+    return {
+        table: index.conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
+        for table in ("entry", "facet", "score")
+    }
+
+
+def _usual(root: Path, path: Path) -> RegistryIndex:
+    index = RegistryIndex(root, path=path, scoring=ScorersService())
+    index.rebuild(load_catalog(root, duplicates=False, prepare=index_rows))
+    return index
+
+
+def test_cold_rows_equal_the_usual_rebuild(catalog: CatalogBuilder, tmp_path: Path) -> None:
+    index = RegistryIndex(catalog.root, path=tmp_path / "cold.db", scoring=ScorersService())
+    outcome = cold.cold_score(index, workers=2)
+    assert outcome == cold.Outcome(["bare-set", "other-set", "rich-set"], ["rich-net", "second-net"])
+    tables = _tables(index)
+    assert tables == _tables(_usual(catalog.root, tmp_path / "usual.db"))
+    assert len(tables["score"]) == 5
+    rich = json.loads(next(row for row in tables["score"] if row[0] == "rich-set")[-1])
+    assert "used by registry model(s): rich-net, second-net" in json.dumps(rich)  # models parsed by the other worker
+    assert index.is_fresh() and stored_fingerprint(index) == scoring_fingerprint(index)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda c: c.raw(
+            "datasets",
+            "broken-set",
+            "# yaml-language-server: $schema=../../schemas/dataset.schema.json\nid: broken-set\nname: [unclosed\n",
+        ),
+        lambda c: c.model(_plain(RICH_MODEL) | {"id": "dangling-net", "trained_on": ["no-such-set"]}),
+        lambda c: c.dataset(_plain(BARE_DATASET) | {"id": "self-set", "relations": {"members": ["self-set"]}}),
+        lambda c: c.model(_plain(RICH_MODEL) | {"id": "bare-set"}, name="bare-set"),
+    ],
+    ids=["invalid-file", "dangling-reference", "self-relation", "duplicate-id"],
+)
+def test_a_finding_leaves_the_index_to_the_usual_path(catalog: CatalogBuilder, tmp_path: Path, change) -> None:
+    change(catalog)
+    index = RegistryIndex(catalog.root, path=tmp_path / "cold.db", scoring=ScorersService())
+    assert cold.cold_score(index, workers=2) is None
+    assert index.stored_hash() is None and _tables(index)["score"] == []
+
+
+def test_small_catalogs_take_the_usual_path(catalog: CatalogBuilder, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(cold, "PARALLEL_THRESHOLD", 6)
+    index = RegistryIndex(catalog.root, path=tmp_path / "cold.db", scoring=ScorersService())
+    assert cold.cold_score(index, workers=2) is None
+    assert cold.cold_score(index, workers=1) is None
+
+
+def test_cold_cli_output_equals_the_usual_path(run_cli, catalog: CatalogBuilder, usreg_home: Path, monkeypatch) -> None:
+    outcomes: list[cold.Outcome | None] = []
+    real = cold.cold_score
+
+    def spy(index: RegistryIndex) -> cold.Outcome | None:
+        outcomes.append(real(index, workers=2))
+        return outcomes[-1]
+
+    monkeypatch.setattr(cold, "cold_score", spy)
+    fast = run_cli("score", "--format", "json", root=catalog.root)
+    assert fast.exit_code == 0, fast.output
+    assert outcomes and outcomes[0] is not None  # the cold path indexed and scored
+    index = RegistryIndex(catalog.root, scoring=ScorersService())
+    assert index.is_fresh() and stored_fingerprint(index) == scoring_fingerprint(index)
+    _forget(index)
+    monkeypatch.setattr(cold, "PARALLEL_THRESHOLD", 10**9)
+    usual = run_cli("score", "--format", "json", root=catalog.root)
+    assert json.loads(fast.stdout) == json.loads(usual.stdout)
+    _forget(index)
+    monkeypatch.setattr(cold, "PARALLEL_THRESHOLD", 0)
+    missing = run_cli("score", "rich-sett", root=catalog.root)
+    assert missing.exit_code == 1 and "did you mean rich-set" in missing.output
+    assert len(outcomes) == 3 and outcomes[1] is None and outcomes[2] is not None
+
+
+def _forget(index: RegistryIndex) -> None:
+    """Make the index stale, so that the next command rebuilds it."""
+    index.conn.execute("DELETE FROM meta")
+    index.conn.commit()
