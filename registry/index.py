@@ -18,7 +18,7 @@ import json
 import logging
 import sqlite3
 import typing
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -394,13 +394,14 @@ class RegistryIndex:
         self,
         entries: Sequence[dict[str, Any]],
         facets: Sequence[tuple[str, str, str]],
-        scores: Sequence[dict[str, Any]],
+        scores: Sequence[dict[str, Any]] | Callable[[], Sequence[dict[str, Any]]],
         skipped: Sequence[str],
         parsed: str | None,
     ) -> None:
         """Replace the index's entries, facets and scores with these rows (``index_rows`` and the scorers' stored
         rows), recording the content hash: ``parsed``, the hash of exactly the files the rows come from
-        (``Catalog.parsed_hash``), when no earlier freshness check took one."""
+        (``Catalog.parsed_hash``), when no earlier freshness check took one. ``scores`` may be a function that gives
+        them, called once the entries and facets are written (while workers still score, for a cold run)."""
         seen, self._seen = self._seen, None
         content = seen[0] if seen else None
         if content is None:
@@ -412,6 +413,7 @@ class RegistryIndex:
             conn.execute("DELETE FROM entry")
             _bulk_insert(conn, ENTRY, entries)
             conn.executemany("INSERT INTO facet (entry_id, facet, value) VALUES (?, ?, ?)", facets)
+            scores = scores() if callable(scores) else scores
             _bulk_insert(conn, SCORE, scores)
             conn.executemany(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",

@@ -163,15 +163,21 @@ def cold_score(index: RegistryIndex, home: Path | None = None, workers: int | No
         datasets = {str(item[2]): item[5] for item in parsed if item[1] == "dataset"}
         for conn in pipes:
             conn.send((models, datasets))
-        scored = [_receive(conn) for conn in pipes]
-        if any(part is None for part in scored):
-            return None
-        rows = dict(row for part in scored for row in part)
+
+        def scores() -> list[dict[str, Any]]:
+            scored = [_receive(conn) for conn in pipes]
+            if any(part is None for part in scored):
+                raise _WorkerFailed
+            rows = dict(row for part in scored for row in part)
+            return [rows[item[0]] for item in parsed]
+
         entries = [item[4][0] for item in parsed]
         facets = [facet for item in parsed for facet in item[4][1]]
-        scores = [rows[item[0]] for item in parsed]
         loaded = Catalog(root=root, listing=listing, digests={listing[item[0]][1]: item[3] for item in parsed})
-        index.store_rebuild(entries, facets, scores, (), loaded.parsed_hash())
+        try:  # the entries and facets are written while the workers score; a failure rolls everything back
+            index.store_rebuild(entries, facets, scores, (), loaded.parsed_hash())
+        except _WorkerFailed:
+            return None
         mark_current(index)
         return Outcome(list(datasets), [i for i, _ in models])
     finally:
@@ -184,6 +190,10 @@ def cold_score(index: RegistryIndex, home: Path | None = None, workers: int | No
             if proc.is_alive():
                 proc.kill()
                 proc.join()
+
+
+class _WorkerFailed(Exception):
+    """A worker sent no scores (it failed): nothing is stored, the caller takes the usual path."""
 
 
 def _position(item: _Item) -> int:

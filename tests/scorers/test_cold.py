@@ -120,3 +120,13 @@ def _forget(index: RegistryIndex) -> None:
     """Make the index stale, so that the next command rebuilds it."""
     index.conn.execute("DELETE FROM meta")
     index.conn.commit()
+
+
+def test_a_worker_failing_while_scoring_stores_nothing(catalog: CatalogBuilder, tmp_path: Path, monkeypatch) -> None:
+    def broken(self, entry, rubric=None, bundle=None):
+        raise RuntimeError("scoring failed")
+
+    monkeypatch.setattr(cold.Scorer, "score", broken)  # the forked workers inherit it
+    index = RegistryIndex(catalog.root, path=tmp_path / "cold.db", scoring=ScorersService())
+    assert cold.cold_score(index, workers=2) is None
+    assert index.stored_hash() is None and _tables(index) == {"entry": [], "facet": [], "score": []}
