@@ -138,6 +138,16 @@ def convert_layout(
     return convert(entry, tmp_path / "src"), expected
 
 
+def check_converted_layout(out: Converted, expected: dict) -> None:
+    """Assert what every layout test checks: the sample count, the split kind and counts, the class map, then the
+    layout's own details (check_layout_details)."""
+    assert len(out.rows) == expected["samples"], out.problems()
+    assert out.metadata["splits"]["kind"] == expected.get("split_kind", "official"), out.metadata["splits"]
+    assert out.splits() == expected.get("splits", out.metadata["splits"]["counts"])
+    assert out.targets() == expected.get("targets", {})
+    check_layout_details(out, expected)
+
+
 def check_layout_details(out: Converted, expected: dict) -> None:
     """Assert every detail a layout builder expects beyond its sample count, split counts and class map."""
     import numpy as np
