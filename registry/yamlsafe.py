@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from .yamlplain import read_plain
+
 try:
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - libyaml is present in the PyYAML wheels
@@ -156,7 +158,14 @@ class _Builder:
             raise _tag_error(node)
         if node.tag == _STR:
             return node.value
-        return _constructor.construct_object(node, deep=True)
+        try:
+            return _constructor.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:
+            raise YamlError(
+                f"{node.value!r} reads as a {node.tag.rsplit(':', 1)[-1]} but is not a valid one ({exc})",
+                *_pos(node),
+                hint="correct it, or quote it to keep it as text",
+            ) from None
 
 
 def _pos(node: yaml.Node) -> tuple[int, int]:
@@ -222,7 +231,10 @@ def _fast_build(root: yaml.Node, aliases_possible: bool) -> tuple[Any, dict[Path
             construct = _CONSTRUCT.get(tag)
             if construct is None:
                 raise _Unusual
-            return construct(_constructor, node)
+            try:
+                return construct(_constructor, node)
+            except (ValueError, OverflowError):
+                raise _Unusual from None  # the careful build says where and why
         if kind is _MAPPING:
             if tag != _MAP:
                 raise _Unusual
@@ -249,6 +261,10 @@ def _fast_build(root: yaml.Node, aliases_possible: bool) -> tuple[Any, dict[Path
 
 def load_text(text: str) -> Document:
     """Parse one YAML document strictly."""
+    plain = read_plain(text)
+    if plain is not None:
+        data, marks = plain
+        return Document(data=data, marks=marks, first_line=text.split("\n", 1)[0].strip(), text=text)
     node = _compose(text)
     if node is None:
         raise YamlError("the file is empty", 1, 1, hint="start from `usreg new dataset ID`")

@@ -77,16 +77,25 @@ class CriterionResult:
         return out
 
     def to_compact(self) -> dict[str, Any]:
-        """``to_dict()`` without the rubric's text (``scorers.stored.compact`` of it), built directly."""
-        return {
-            "id": self.criterion.id,
-            "points": round(self.units / self.scale, 4),
-            "evidence_kind": self.evidence_kind,
-            "flag": self.flag if self.evidence_kind == CONTRADICTED else None,
-            "stated": self.stated,
-            "verifications": [v.to_dict() for v in self.verifications] if self.verifications else [],
-            "note": self.note,
-        }
+        """``to_dict()`` without the rubric's text and without the fields that hold their defaults (no flag, nothing
+        stated, no verification, no note): ``scorers.stored.compact`` of it, built directly."""
+        units, scale = self.units, self.scale
+        points = _POINTS.get((units, scale))
+        if points is None:
+            points = _POINTS[units, scale] = round(units / scale, 4)
+        out: dict[str, Any] = {"id": self.criterion.id, "points": points, "evidence_kind": self.evidence_kind}
+        if self.evidence_kind == CONTRADICTED:
+            out["flag"] = self.flag
+        if self.stated:
+            out["stated"] = self.stated
+        if self.verifications:
+            out["verifications"] = [v.to_dict() for v in self.verifications]
+        if self.note is not None:
+            out["note"] = self.note
+        return out
+
+
+_POINTS: dict[tuple[int, int], float] = {}  # (units, scale) -> points, as rounded for output
 
 
 _STATIC: dict[int, tuple[Criterion, dict[str, Any]]] = {}
@@ -213,7 +222,10 @@ class Score:
             **self._summary(),
             "limits": [c.to_compact() for c in self._limits()],
             "criteria": [c.to_compact() for c in self.criteria],
-            "groups": [{k: v for k, v in g.items() if k != "title"} for g in self.group_totals()],
+            "groups": [
+                {"id": group_id, "points": points, "max_points": most}
+                for group_id, points, most in self._group_points()
+            ],
             "gates": [g.to_compact() for g in self.gates],
             "caps": [c.to_compact() for c in self.caps],
             "flags": self.flags,
@@ -223,20 +235,21 @@ class Score:
         }
 
     def group_totals(self) -> list[dict[str, Any]]:
+        titles = {group.id: group.title for group in self.rubric.groups}
+        return [
+            {"id": group_id, "title": titles[group_id], "points": points, "max_points": most}
+            for group_id, points, most in self._group_points()
+        ]
+
+    def _group_points(self) -> list[tuple[str, float, Any]]:
+        """(group id, points earned, maximum points) of each of the rubric's groups, in its order."""
         units_by_group = dict.fromkeys((g.id for g in self.rubric.groups), 0)
         for c in self.criteria:
             group = c.criterion.group
             if group in units_by_group:
                 units_by_group[group] += c.units
-        return [
-            {
-                "id": group.id,
-                "title": group.title,
-                "points": self.rubric.to_points(units_by_group[group.id]),
-                "max_points": group.points,
-            }
-            for group in self.rubric.groups
-        ]
+        to_points = self.rubric.to_points
+        return [(group.id, to_points(units_by_group[group.id]), group.points) for group in self.rubric.groups]
 
     def _limits(self) -> list[Check]:
         """The gates and caps that keep the entry below the tier its points reach."""

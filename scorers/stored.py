@@ -16,10 +16,14 @@ _CRITERION_TEXT = ("group", "title", "max_points", "why_it_matters", "how_to_ear
 _CHECK_TEXT = ("title", "how_to_pass", "how_to_lift")
 
 
+_CRITERION_DEFAULTS = (("flag", None), ("stated", ()), ("verifications", ()), ("note", None))  # left out when so
+
+
 def compact(data: dict[str, Any]) -> dict[str, Any]:
-    """``Score.to_dict()`` without the rubric text (the input is not modified)."""
+    """``Score.to_dict()`` without the rubric text, and without the criterion fields that hold their defaults (the
+    input is not modified)."""
     out = dict(data)
-    out["criteria"] = [{k: v for k, v in c.items() if k not in _CRITERION_TEXT} for c in data["criteria"]]
+    out["criteria"] = [_compact_criterion(c) for c in data["criteria"]]
     for key in ("gates", "caps", "limits"):
         out[key] = [{k: v for k, v in c.items() if k not in _CHECK_TEXT} for c in data[key]]
     out["groups"] = [{k: v for k, v in g.items() if k != "title"} for g in data["groups"]]
@@ -27,6 +31,14 @@ def compact(data: dict[str, Any]) -> dict[str, Any]:
     if plan and "curator" in plan:  # the two groups are the actions split by who: rebuilt on expanding
         out["next_tier"] = {k: v for k, v in plan.items() if k not in ("curator", "owner")}
     out["compact"] = True
+    return out
+
+
+def _compact_criterion(criterion: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in criterion.items() if k not in _CRITERION_TEXT}
+    for key, default in _CRITERION_DEFAULTS:
+        if key in out and (out[key] is None if default is None else not out[key]):
+            del out[key]
     return out
 
 
@@ -50,6 +62,9 @@ def _criterion(stored: dict[str, Any], rubric: Rubric) -> dict[str, Any]:
         "why_it_matters": c.why_it_matters,
         "how_to_earn": c.how_to_earn,
     }
+    for key, default in _CRITERION_DEFAULTS:  # scores stored before the defaults were left out hold them all
+        value = stored.get(key, default)
+        out[key] = list(value) if isinstance(value, tuple) else value
     out.update((k, v) for k, v in stored.items() if k not in out)
     return out
 

@@ -47,6 +47,8 @@ def test_positions_are_computed_on_demand_only() -> None:
         ("a: !!python/name:os.system x\n", "is not allowed"),
         ("a: !!binary aGk=\n", "is not allowed"),
         ("<<: {a: 1}\n", "no merge keys"),
+        ("id: a\nreleased: 2020-13-01\n", "'2020-13-01' reads as a timestamp but is not a valid one"),
+        ("id: a\nreleased: [2020-02-30]\n", "not a valid one .day is out of range"),
     ],
 )
 def test_unusual_documents_get_the_careful_errors(text: str, message: str) -> None:

@@ -38,6 +38,19 @@ def test_compact_scores_expand_to_the_full_explanation(real_catalog) -> None:
         assert [list(g) for g in restored["gates"]] == [list(g) for g in full["gates"]]
 
 
+def test_stored_criteria_leave_out_their_defaults_and_older_full_rows_still_expand(real_catalog) -> None:
+    score = next(iter(score_catalog(real_catalog, ids=["busi"]).values()))
+    full = json.loads(json.dumps(score.to_dict(), default=str))
+    small = json.loads(json.dumps(score.to_compact(), default=str))
+    missing = next(c for c in small["criteria"] if c["evidence_kind"] == "missing" and "note" not in c)
+    assert set(missing) == {"id", "points", "evidence_kind"}  # no flag, nothing stated, no verification, no note
+    older = json.loads(json.dumps(small))  # as stored before the defaults were left out: every field written
+    for c in older["criteria"]:
+        c.update({k: c.get(k, d) for k, d in (("flag", None), ("stated", []), ("verifications", []), ("note", None))})
+    assert expand(older) == expand(small) == full
+    assert [list(c) for c in expand(older)["criteria"]] == [list(c) for c in full["criteria"]]
+
+
 def test_a_compact_score_of_an_unknown_rubric_version_is_left_as_stored(real_catalog) -> None:
     score = next(iter(score_catalog(real_catalog, ids=["bus-bra"]).values()))
     small = compact(score.to_dict())
