@@ -40,7 +40,14 @@ CPU: dict[str, list[float]] = {}  # figure -> CPU seconds (user + system, the co
 
 def _run(src: Path, root: Path, home: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
     env = {**os.environ, "USREG_HOME": str(home), "PYTHONPATH": str(src), "NO_COLOR": "1", "COLUMNS": "200"}
-    cmd = [sys.executable, "-c", "import sys; from registry.cli import main; sys.exit(main())", "--root", str(root)]
+    cmd = [
+        sys.executable,
+        "-P",
+        "-c",
+        "import sys; from registry.cli import main; sys.exit(main())",
+        "--root",
+        str(root),
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([*cmd, *args], env=env, capture_output=True, text=True, check=False)
@@ -67,7 +74,7 @@ def _imports(src: Path, root: Path, home: Path, entry_id: str) -> int:
         "print(len(sys.modules), len([m for m in sys.modules if m.startswith('scorers')]), file=sys.stderr)"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code, str(root), entry_id], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-P", "-c", code, str(root), entry_id], env=env, capture_output=True, text=True, check=False
     )
     return int(done.stderr.strip().splitlines()[-1].split()[0])
 

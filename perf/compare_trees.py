@@ -31,7 +31,14 @@ from score_10k import write_catalog  # noqa: E402
 
 def _run(src: Path, root: Path, home: Path, *args: str) -> tuple[float, float]:
     env = {**os.environ, "USREG_HOME": str(home), "PYTHONPATH": str(src), "NO_COLOR": "1", "COLUMNS": "200"}
-    cmd = [sys.executable, "-c", "import sys; from registry.cli import main; sys.exit(main())", "--root", str(root)]
+    cmd = [
+        sys.executable,
+        "-P",
+        "-c",
+        "import sys; from registry.cli import main; sys.exit(main())",
+        "--root",
+        str(root),
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([*cmd, *args], env=env, capture_output=True, text=True, check=False)

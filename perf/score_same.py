@@ -23,7 +23,14 @@ HERE = Path(__file__).resolve().parent
 
 def _usreg(src: Path, root: Path, home: Path, *args: str) -> object:
     env = {**os.environ, "USREG_HOME": str(home), "PYTHONPATH": str(src), "NO_COLOR": "1", "COLUMNS": "200"}
-    cmd = [sys.executable, "-c", "import sys; from registry.cli import main; sys.exit(main())", "--root", str(root)]
+    cmd = [
+        sys.executable,
+        "-P",
+        "-c",
+        "import sys; from registry.cli import main; sys.exit(main())",
+        "--root",
+        str(root),
+    ]
     done = subprocess.run([*cmd, *args], env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{src}: usreg {' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
