@@ -394,14 +394,15 @@ class RegistryIndex:
         self,
         entries: Sequence[dict[str, Any]],
         facets: Sequence[tuple[str, str, str]],
-        scores: Sequence[dict[str, Any]] | Callable[[], Sequence[dict[str, Any]]],
+        scores: Sequence[dict[str, Any]] | Callable[[], Iterable[Sequence[dict[str, Any]]]],
         skipped: Sequence[str],
         parsed: str | None,
     ) -> None:
         """Replace the index's entries, facets and scores with these rows (``index_rows`` and the scorers' stored
         rows), recording the content hash: ``parsed``, the hash of exactly the files the rows come from
         (``Catalog.parsed_hash``), when no earlier freshness check took one. ``scores`` may be a function that gives
-        them, called once the entries and facets are written (while workers still score, for a cold run)."""
+        them in chunks, called once the entries and facets are written: each chunk is stored as it comes (while
+        workers still score, for a cold run)."""
         seen, self._seen = self._seen, None
         content = seen[0] if seen else None
         if content is None:
@@ -413,13 +414,15 @@ class RegistryIndex:
             conn.execute("DELETE FROM entry")
             _bulk_insert(conn, ENTRY, entries)
             conn.executemany("INSERT INTO facet (entry_id, facet, value) VALUES (?, ?, ?)", facets)
-            scores = scores() if callable(scores) else scores
-            _bulk_insert(conn, SCORE, scores)
+            stored = 0
+            for chunk in scores() if callable(scores) else [scores]:
+                _bulk_insert(conn, SCORE, chunk)
+                stored += len(chunk)
             conn.executemany(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                 [("content_hash", content), ("skipped_files", json.dumps(list(skipped))), (STATS_KEY, stats)],
             )
-        log.info("indexed %d entries, %d facets, %d scores", len(entries), len(facets), len(scores))
+        log.info("indexed %d entries, %d facets, %d scores", len(entries), len(facets), stored)
 
     def store_scores(self, rows: Sequence[dict[str, Any]]) -> None:
         with _transaction(self.conn) as conn:

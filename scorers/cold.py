@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from registry.schema import Dataset
 
 PARALLEL_THRESHOLD = 1500  # below this the catalog is loaded and scored the usual way (forking costs more)
+CHUNK = 500  # scores a worker sends at a time, so that the parent stores them while the workers go on
 
 
 class Splits(NamedTuple):
@@ -103,7 +106,14 @@ def _worker(conn: Connection, items: list[tuple[int, str, Path]], root: Path, ho
             scorer = Scorer(catalog, home=home, plan=False)
             from .batch import stored_row
 
-            conn.send([(pos, stored_row(scorer.score(mine[i]), planned=False)) for pos, _, i, *_ in out if i])
+            chunk: list[tuple[int, dict[str, Any]]] = []
+            for pos, _, i, *_ in out:
+                if i:
+                    chunk.append((pos, stored_row(scorer.score(mine[i]), planned=False)))
+                    if len(chunk) == CHUNK:
+                        conn.send(chunk)
+                        chunk = []
+            conn.send(chunk)  # the last one, shorter than CHUNK (maybe empty): the parent knows the worker is done
     except BaseException as exc:  # the parent falls back to the usual path and reports nothing of this
         with contextlib.suppress(Exception):
             conn.send(exc)
@@ -161,15 +171,20 @@ def cold_score(index: RegistryIndex, home: Path | None = None, workers: int | No
             return None
         models = [(str(item[2]), item[5]) for item in parsed if item[1] == "model"]
         datasets = {str(item[2]): item[5] for item in parsed if item[1] == "dataset"}
+        context_bytes = pickle.dumps((models, datasets), protocol=pickle.HIGHEST_PROTOCOL)  # once for all workers
         for conn in pipes:
-            conn.send((models, datasets))
+            conn.send_bytes(context_bytes)
 
-        def scores() -> list[dict[str, Any]]:
-            scored = [_receive(conn) for conn in pipes]
-            if any(part is None for part in scored):
-                raise _WorkerFailed
-            rows = dict(row for part in scored for row in part)
-            return [rows[item[0]] for item in parsed]
+        def scores() -> Iterator[list[dict[str, Any]]]:
+            """The score rows in catalog order, a chunk from each worker at a time: each worker holds every
+            ``workers``-th file, so the k-th chunks of all workers together are the next run of positions."""
+            running = list(pipes)
+            while running:
+                chunks = [_receive(conn) for conn in running]
+                if any(chunk is None for chunk in chunks):
+                    raise _WorkerFailed
+                running = [conn for conn, chunk in zip(running, chunks, strict=True) if len(chunk) == CHUNK]
+                yield [row for _, row in sorted((row for chunk in chunks for row in chunk), key=_first)]
 
         entries = [item[4][0] for item in parsed]
         facets = [facet for item in parsed for facet in item[4][1]]
@@ -198,3 +213,7 @@ class _WorkerFailed(Exception):
 
 def _position(item: _Item) -> int:
     return item[0]
+
+
+def _first(pair: tuple[int, dict[str, Any]]) -> int:
+    return pair[0]

@@ -155,14 +155,19 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str |
     if local:
         _score_local(app, list(dict.fromkeys(ids)), explain, fmt)
         return
-    if not versions and not explain and _show_current(app, list(dict.fromkeys(ids)), fmt):
-        return
+    if not versions and not explain:
+        from ..index import RegistryIndex
+
+        index = RegistryIndex(app.root, scoring=scoring())
+        fresh = index.is_fresh()  # one look at the entry files' stats serves both shortcuts
+        if _show_current(app, index, fresh, list(dict.fromkeys(ids)), fmt):
+            return
+        if not fresh and _score_cold(app, index, list(dict.fromkeys(ids)), fmt):
+            return
     from scorers import score_catalog
     from scorers.engine import gc_paused
     from scorers.report import summary_row
 
-    if not versions and not explain and _score_cold(app, list(dict.fromkeys(ids)), fmt):
-        return
     with gc_paused():
         catalog, index, fresh = _load(app, list(dict.fromkeys(ids)))
         errors = _findings_by_entry(catalog)
@@ -211,17 +216,12 @@ def _check_requested(app: AppContext, requested: list[str], known: set[str]) -> 
             )
 
 
-def _score_cold(app: AppContext, requested: list[str], fmt: str) -> bool:
-    """A large catalog with no fresh index, parsed, indexed and scored in one set of workers
-    (``scorers.cold``); False when the index is fresh or the catalog must be loaded the usual way."""
+def _score_cold(app: AppContext, index: RegistryIndex, requested: list[str], fmt: str) -> bool:
+    """A large catalog whose index is not fresh, parsed, indexed and scored in one set of workers
+    (``scorers.cold``); False when the catalog must be loaded the usual way."""
     from scorers.cold import cold_score
     from scorers.engine import gc_paused
 
-    from ..index import RegistryIndex
-
-    index = RegistryIndex(app.root, scoring=scoring())
-    if index.is_fresh():
-        return False
     with gc_paused():
         outcome = cold_score(index)
     if outcome is None:
@@ -234,15 +234,12 @@ def _score_cold(app: AppContext, requested: list[str], fmt: str) -> bool:
     return True
 
 
-def _show_current(app: AppContext, requested: list[str], fmt: str) -> bool:
+def _show_current(app: AppContext, index: RegistryIndex, fresh: bool, requested: list[str], fmt: str) -> bool:
     """The summaries straight from a fresh index whose stored scores match their inputs, without reading the
     entries back (the common case: nothing changed since the last score). False when anything must be redone."""
     from scorers.current import scoring_fingerprint, stored_fingerprint
 
-    from ..index import RegistryIndex
-
-    index = RegistryIndex(app.root, scoring=scoring())
-    if not index.is_fresh() or index.skipped_files():
+    if not fresh or index.skipped_files():
         return False  # changed entries, or invalid ones that must be reported: the full path handles both
     if stored_fingerprint(index) != scoring_fingerprint(index):
         return False

@@ -63,6 +63,40 @@ def test_cold_rows_equal_the_usual_rebuild(catalog: CatalogBuilder, tmp_path: Pa
     assert index.is_fresh() and stored_fingerprint(index) == scoring_fingerprint(index)
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 3])
+def test_scores_streamed_in_chunks_are_stored_in_catalog_order(
+    catalog: CatalogBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Workers send their scores a few at a time (a chunk of 1, 2 or 3 here: full chunks, short ones, an empty
+    last one); the parent stores them as they come, in the order the usual rebuild stores them."""
+    monkeypatch.setattr(cold, "CHUNK", chunk)
+    index = RegistryIndex(catalog.root, path=tmp_path / "cold.db", scoring=ScorersService())
+    assert cold.cold_score(index, workers=2) is not None
+    usual = _usual(catalog.root, tmp_path / "usual.db")
+    in_rowid_order = "SELECT entry_id, data FROM score ORDER BY rowid"
+    assert index.conn.execute(in_rowid_order).fetchall() == usual.conn.execute(in_rowid_order).fetchall()
+    assert _tables(index) == _tables(usual)
+
+
+def test_a_worker_failing_after_its_first_chunk_stores_nothing(
+    catalog: CatalogBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scored = []
+    real = cold.Scorer.score
+
+    def fails_on_the_second(self, entry, rubric=None, bundle=None):
+        scored.append(entry.id)
+        if len(scored) > 1:
+            raise RuntimeError("scoring failed")
+        return real(self, entry, rubric, bundle)
+
+    monkeypatch.setattr(cold, "CHUNK", 1)
+    monkeypatch.setattr(cold.Scorer, "score", fails_on_the_second)
+    index = RegistryIndex(catalog.root, path=tmp_path / "cold.db", scoring=ScorersService())
+    assert cold.cold_score(index, workers=2) is None
+    assert index.stored_hash() is None and _tables(index) == {"entry": [], "facet": [], "score": []}
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -130,3 +164,22 @@ def test_a_worker_failing_while_scoring_stores_nothing(catalog: CatalogBuilder, 
     index = RegistryIndex(catalog.root, path=tmp_path / "cold.db", scoring=ScorersService())
     assert cold.cold_score(index, workers=2) is None
     assert index.stored_hash() is None and _tables(index) == {"entry": [], "facet": [], "score": []}
+
+
+def test_a_cold_score_looks_at_the_entry_files_stats_once(run_cli, catalog: CatalogBuilder, monkeypatch) -> None:
+    import registry.catalog as catalog_module
+
+    calls = []
+    real = catalog_module.stat_fingerprint
+
+    def counted(root: Path) -> tuple[str, bool]:
+        calls.append(root)
+        return real(root)
+
+    monkeypatch.setattr(catalog_module, "stat_fingerprint", counted)
+    done = run_cli("score", "--format", "csv", root=catalog.root)
+    assert done.exit_code == 0, done.output
+    assert len(calls) == 1
+    calls.clear()
+    again = run_cli("score", "--format", "csv", root=catalog.root)  # warm: the stored scores, one look again
+    assert again.stdout == done.stdout and len(calls) == 1
