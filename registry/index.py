@@ -220,6 +220,8 @@ class Scoring(Protocol):
 
     def mark_current(self, index: RegistryIndex) -> None: ...
 
+    def cold_build(self, index: RegistryIndex) -> bool: ...
+
 
 class RegistryIndex:
     """Open (and, when stale, rebuild) the index of one catalog root."""
@@ -286,6 +288,8 @@ class RegistryIndex:
                 self.scoring.refresh(self, catalog.usable() if catalog is not None else None)
             return False
         if catalog is None:
+            if self.scoring is not None and self.scoring.cold_build(self):
+                return True  # a large catalog without findings: parsed, indexed and scored in one set of workers
             from .catalog import load_catalog
 
             catalog = load_catalog(self.root, duplicates=False, prepare=index_rows)

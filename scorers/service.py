@@ -37,3 +37,12 @@ class ScorersService:
         from .current import mark_current
 
         mark_current(index)
+
+    def cold_build(self, index: RegistryIndex) -> bool:
+        """Index and score a large catalog in one set of workers (``scorers.cold``); False (nothing stored) when it
+        is small, has findings, or a worker failed: then the index loads it the usual way."""
+        from .cold import cold_score
+        from .engine import gc_paused
+
+        with gc_paused():
+            return cold_score(index) is not None

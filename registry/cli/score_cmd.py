@@ -17,9 +17,10 @@ if TYPE_CHECKING:
     from ..index import RegistryIndex
 
 
-def _load(app: AppContext, ids: list[str] | None = None) -> tuple[Catalog, RegistryIndex, bool]:
+def _load(app: AppContext, ids: list[str] | None = None, cold: bool = True) -> tuple[Catalog, RegistryIndex, bool]:
     """(catalog, index, whether the index was fresh). A fresh index holds the validated entries already; with ``ids``
-    (all of them indexed), only what scoring them reads is loaded from it."""
+    (all of them indexed), only what scoring them reads is loaded from it. ``cold``: a stale index of a large catalog
+    is first rebuilt and scored in one set of workers (``scorers.cold``), for callers that store the scores anyway."""
     from scorers.current import catalog_from_index
 
     from ..index import RegistryIndex
@@ -27,6 +28,8 @@ def _load(app: AppContext, ids: list[str] | None = None) -> tuple[Catalog, Regis
     root = app.root
     index = RegistryIndex(root, scoring=scoring())
     fresh = index.is_fresh()
+    if cold and not fresh and index.scoring is not None and index.scoring.cold_build(index):
+        fresh = True  # a large catalog without findings, indexed and scored in one set of workers: read it back
     partial = bool(ids) and fresh and set(ids or ()) <= index.entry_ids()
     catalog = catalog_from_index(index, ids if partial else None) if fresh else None
     if catalog is None:
@@ -155,6 +158,7 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str |
     if local:
         _score_local(app, list(dict.fromkeys(ids)), explain, fmt)
         return
+    tried_cold = False
     if not versions and not explain:
         from ..index import RegistryIndex
 
@@ -162,14 +166,15 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str |
         fresh = index.is_fresh()  # one look at the entry files' stats serves both shortcuts
         if _show_current(app, index, fresh, list(dict.fromkeys(ids)), fmt):
             return
-        if not fresh and _score_cold(app, index, list(dict.fromkeys(ids)), fmt):
+        tried_cold = not fresh
+        if tried_cold and _score_cold(app, index, list(dict.fromkeys(ids)), fmt):
             return
     from scorers import score_catalog
     from scorers.engine import gc_paused
     from scorers.report import summary_row
 
     with gc_paused():
-        catalog, index, fresh = _load(app, list(dict.fromkeys(ids)))
+        catalog, index, fresh = _load(app, list(dict.fromkeys(ids)), cold=not versions and not tried_cold)
         errors = _findings_by_entry(catalog)
         known = set(catalog.datasets) | set(catalog.models)
         requested = list(dict.fromkeys(ids))
@@ -219,14 +224,9 @@ def _check_requested(app: AppContext, requested: list[str], known: set[str]) -> 
 def _score_cold(app: AppContext, index: RegistryIndex, requested: list[str], fmt: str) -> bool:
     """A large catalog whose index is not fresh, parsed, indexed and scored in one set of workers
     (``scorers.cold``); False when the catalog must be loaded the usual way."""
-    from scorers.cold import cold_score
-    from scorers.engine import gc_paused
-
-    with gc_paused():
-        outcome = cold_score(index)
-    if outcome is None:
+    if not index.scoring or not index.scoring.cold_build(index):
         return False
-    _check_requested(app, requested, {*outcome.datasets, *outcome.models})
+    _check_requested(app, requested, index.entry_ids())
     summaries = _stored_summaries(index, requested or None)
     _emit_scores(summaries, None, False, fmt)
     if not requested and fmt in ("markdown", "table"):
@@ -319,7 +319,7 @@ def stats(app: AppContext, fmt: str, gaps: bool, few: int) -> None:
     from scorers.report import gaps_markdown, stats_markdown
     from scorers.stats import catalog_stats, coverage_gaps, flatten_gaps, flatten_stats
 
-    catalog, index, fresh = _load(app)
+    catalog, index, fresh = _load(app, cold=not gaps)
     if catalog.errors:
         from .context import report_skipped
 

@@ -183,3 +183,35 @@ def test_a_cold_score_looks_at_the_entry_files_stats_once(run_cli, catalog: Cata
     calls.clear()
     again = run_cli("score", "--format", "csv", root=catalog.root)  # warm: the stored scores, one look again
     assert again.stdout == done.stdout and len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("list", "--format", "csv"),
+        ("stats", "--format", "json"),
+        ("score", "rich-set", "--explain", "--format", "json"),
+    ],
+    ids=["list", "stats", "explain"],
+)
+def test_other_commands_on_a_stale_index_take_the_cold_path(
+    run_cli, catalog: CatalogBuilder, monkeypatch, command: tuple[str, ...]
+) -> None:
+    """`list`, `stats` and `score --explain` on a catalog without a fresh index index and score it in one set of
+    workers too, and print what the usual path prints."""
+    outcomes: list[cold.Outcome | None] = []
+    real = cold.cold_score
+
+    def spy(index: RegistryIndex) -> cold.Outcome | None:
+        outcomes.append(real(index, workers=2))
+        return outcomes[-1]
+
+    monkeypatch.setattr(cold, "cold_score", spy)
+    fast = run_cli(*command, root=catalog.root)
+    assert fast.exit_code == 0, fast.output
+    assert len(outcomes) == 1 and outcomes[0] is not None
+    _forget(RegistryIndex(catalog.root, scoring=ScorersService()))
+    monkeypatch.setattr(cold, "PARALLEL_THRESHOLD", 10**9)
+    usual = run_cli(*command, root=catalog.root)
+    assert usual.exit_code == 0 and fast.stdout == usual.stdout
+    assert len(outcomes) == 2 and outcomes[1] is None
