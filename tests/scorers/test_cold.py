@@ -125,15 +125,23 @@ def test_small_catalogs_take_the_usual_path(catalog: CatalogBuilder, tmp_path: P
     assert cold.cold_score(index, workers=1) is None
 
 
-def test_cold_cli_output_equals_the_usual_path(run_cli, catalog: CatalogBuilder, usreg_home: Path, monkeypatch) -> None:
-    outcomes: list[cold.Outcome | None] = []
+@pytest.fixture
+def outcomes(monkeypatch: pytest.MonkeyPatch) -> list[cold.Outcome | None]:
+    """What each call of the cold path returned (run with two workers), in order."""
+    seen: list[cold.Outcome | None] = []
     real = cold.cold_score
 
     def spy(index: RegistryIndex) -> cold.Outcome | None:
-        outcomes.append(real(index, workers=2))
-        return outcomes[-1]
+        seen.append(real(index, workers=2))
+        return seen[-1]
 
     monkeypatch.setattr(cold, "cold_score", spy)
+    return seen
+
+
+def test_cold_cli_output_equals_the_usual_path(
+    run_cli, catalog: CatalogBuilder, usreg_home: Path, monkeypatch, outcomes: list[cold.Outcome | None]
+) -> None:
     fast = run_cli("score", "--format", "json", root=catalog.root)
     assert fast.exit_code == 0, fast.output
     assert outcomes and outcomes[0] is not None  # the cold path indexed and scored
@@ -195,18 +203,10 @@ def test_a_cold_score_looks_at_the_entry_files_stats_once(run_cli, catalog: Cata
     ids=["list", "stats", "explain"],
 )
 def test_other_commands_on_a_stale_index_take_the_cold_path(
-    run_cli, catalog: CatalogBuilder, monkeypatch, command: tuple[str, ...]
+    run_cli, catalog: CatalogBuilder, monkeypatch, outcomes: list[cold.Outcome | None], command: tuple[str, ...]
 ) -> None:
     """`list`, `stats` and `score --explain` on a catalog without a fresh index index and score it in one set of
     workers too, and print what the usual path prints."""
-    outcomes: list[cold.Outcome | None] = []
-    real = cold.cold_score
-
-    def spy(index: RegistryIndex) -> cold.Outcome | None:
-        outcomes.append(real(index, workers=2))
-        return outcomes[-1]
-
-    monkeypatch.setattr(cold, "cold_score", spy)
     fast = run_cli(*command, root=catalog.root)
     assert fast.exit_code == 0, fast.output
     assert len(outcomes) == 1 and outcomes[0] is not None
