@@ -266,6 +266,7 @@ def load_catalog(
     _check_cross_references(catalog, targets)
     if plugins:
         _check_loaders(catalog, targets)
+        _check_adapters(catalog, targets)
     if duplicates:
         from .duplicates import find_duplicates
 
@@ -436,6 +437,34 @@ def _check_loaders(catalog: Catalog, targets: set[Path] | None) -> None:
                     message=problem.message,
                     hint=problem.hint or "see `registry/loaders/` for the converters and their options",
                     entry=dataset.id,
+                )
+            )
+
+
+def _check_adapters(catalog: Catalog, targets: set[Path] | None) -> None:
+    """A model's ``adapter`` names a known adapter, and its options are the ones that adapter (or recipe) takes."""
+    with_adapter = [
+        (m, m.adapter)
+        for m in catalog.models.values()
+        if m.adapter is not None and (targets is None or catalog.files[m.id].resolve() in targets)
+    ]
+    if not with_adapter:
+        return
+    from .bench.adapter_options import adapter_problems
+
+    for model, adapter in with_adapter:
+        for problem in adapter_problems(adapter.name, adapter.options):
+            where = ("adapter", *problem.path)
+            line, column = catalog.document(model.id).position(where)
+            catalog.errors.append(
+                Finding(
+                    file=relative(catalog.files[model.id], catalog.root),
+                    line=line,
+                    column=column,
+                    field=".".join(str(x) for x in where),
+                    message=problem.message,
+                    hint=problem.hint or "see registry/bench/adapter_options.py for the adapters and their options",
+                    entry=model.id,
                 )
             )
 

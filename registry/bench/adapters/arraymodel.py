@@ -1,6 +1,7 @@
 """Shared pre- and post-processing for adapters that run an array-in, arrays-out network (ONNX, TorchScript).
 
-Adapter options (``adapter.options`` in the model entry), all optional:
+Adapter options (``adapter.options`` in the model entry), all optional; their types and allowed values are
+``registry.bench.adapter_options.ArrayOptions``:
 
 - ``layout``: "nchw" (default) or "nhwc".
 - ``batch_size``: images per forward pass (default 8; 1 when the network has a fixed batch of 1).
@@ -8,7 +9,8 @@ Adapter options (``adapter.options`` in the model entry), all optional:
 - ``output_index``: which network output holds the mask, logits or points (default 0).
 - ``box_outputs``: for ``boxes`` models, the indices of the boxes (N, 4), scores (N,) and labels (N,) outputs
   (default [0, 1, 2]; without a labels output every box gets the first foreground class).
-- ``box_format``: "xyxy" (default) or "xywh"; ``normalized``: boxes or points are in [0, 1] of the input size.
+- ``box_format``: "xyxy" (default) or "xywh"; ``normalized``: boxes or points are in [0, 1] of the input size;
+- ``weights_index``: which of the entry's weights declarations to run (``registry.bench.weights``).
 """
 
 from __future__ import annotations
@@ -21,36 +23,19 @@ from typing import Any
 import numpy as np
 
 from ...errors import UsregError
+from ..adapter_options import ADAPTER_OPTIONS, ArrayOptions, option_problems, raise_problems
 from ..metrics.detection import Instance
 from ..preprocess import Spec, activate, prepare, resize_labels, scores_to_labels
 from .base import Adapter, AdapterInfo, OutputClass, Prediction
 
-OPTION_TYPES: dict[str, type | tuple[type, ...]] = {
-    "layout": str,
-    "batch_size": int,
-    "threshold": (int, float),
-    "output_index": int,
-    "box_outputs": list,
-    "box_format": str,
-    "normalized": bool,
-}
 DEFAULT_CHECK_SIZE = (256, 256)
 
 
-def check_options(options: dict[str, Any], model_id: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    allowed = {**OPTION_TYPES, **(extra or {})}
-    for key, value in options.items():
-        if key not in allowed:
-            raise UsregError(
-                f"model {model_id}: unknown adapter option {key!r}",
-                hint="allowed options: " + ", ".join(sorted(allowed)),
-            )
-        if not isinstance(value, allowed[key]):
-            raise UsregError(f"model {model_id}: adapter option {key!r} has the wrong type ({type(value).__name__})")
-    if options.get("layout", "nchw") not in ("nchw", "nhwc"):
-        raise UsregError(f"model {model_id}: adapter option layout must be 'nchw' or 'nhwc'")
-    if options.get("box_format", "xyxy") not in ("xyxy", "xywh"):
-        raise UsregError(f"model {model_id}: adapter option box_format must be 'xyxy' or 'xywh'")
+def check_options(options: dict[str, Any], model_id: str, adapter: str = "onnx") -> dict[str, Any]:
+    """``options`` when they fit the adapter's options model (``registry.bench.adapter_options``), else a UsregError
+    naming the model and the option."""
+    model = ADAPTER_OPTIONS.get(adapter, ArrayOptions)
+    raise_problems(option_problems(model, options, f"adapter '{adapter}'"), model_id)
     return options
 
 
@@ -66,7 +51,7 @@ class ArrayModelAdapter(Adapter):
         activation: str | None,
     ) -> None:
         super().__init__(info)
-        self.options = check_options(dict(info.options), info.model_id)
+        self.options = check_options(dict(info.options), info.model_id, info.name)
         self.spec = spec
         self.output_kind = output_kind
         self.classes = list(classes)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ...errors import UsregError
+from ..adapter_options import IntensityThresholdOptions, check_recipe
 from ..preprocess import to_channels
 from .base import Adapter, AdapterInfo, OutputClass, Prediction
 
@@ -22,8 +22,7 @@ class AllBackground(Adapter):
 
     def __init__(self, info: AdapterInfo, classes: Sequence[OutputClass]) -> None:
         super().__init__(info)
-        if info.options:
-            raise UsregError(f"all-background takes no options, got {sorted(info.options)}")
+        check_recipe("all-background", info.options, info.model_id)
         self.classes = list(classes)
 
     def predict(self, images: Sequence[np.ndarray]) -> list[Prediction]:
@@ -50,24 +49,19 @@ def otsu_threshold(gray: np.ndarray) -> float:
 class IntensityThreshold(Adapter):
     """Foreground (class ``class_id``, default 1) where the grey level is above a threshold.
 
-    Options: ``threshold`` ("otsu", the default, per image; or a grey level 0..255), ``invert`` (foreground below
-    the threshold), ``class_id``.
+    Options (``adapter_options.IntensityThresholdOptions``): ``threshold`` ("otsu", the default, per image; or a
+    grey level 0..255), ``invert`` (foreground below the threshold), ``class_id``.
     """
 
     output_kind = "mask"
-    OPTIONS = ("threshold", "invert", "class_id")
 
     def __init__(self, info: AdapterInfo, classes: Sequence[OutputClass]) -> None:
         super().__init__(info)
-        unknown = sorted(set(info.options) - set(self.OPTIONS))
-        if unknown:
-            raise UsregError(f"intensity-threshold: unknown option(s) {unknown}", hint=f"use {list(self.OPTIONS)}")
-        threshold = info.options.get("threshold", "otsu")
-        if threshold != "otsu" and not (isinstance(threshold, int | float) and 0 <= threshold <= 255):
-            raise UsregError(f"intensity-threshold: threshold must be 'otsu' or 0..255, got {threshold!r}")
-        self.threshold = threshold
-        self.invert = bool(info.options.get("invert", False))
-        self.class_id = int(info.options.get("class_id", 1))
+        check_recipe("intensity-threshold", info.options, info.model_id)
+        options = IntensityThresholdOptions.model_validate(info.options)
+        self.threshold = options.threshold
+        self.invert = options.invert
+        self.class_id = options.class_id
         self.classes = list(classes)
 
     def predict(self, images: Sequence[np.ndarray]) -> list[Prediction]:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...errors import UsageError, UsregError
+from ..adapter_options import SAM_PREPROCESSING, check_adapter
 from .base import AdapterInfo, PromptableAdapter, PromptedMask
 from .sam_keys import map_mmdet_keys
 from .sam_keys import map_segment_anything_keys as map_segment_anything_keys
@@ -153,7 +154,7 @@ def build_model(architecture: str):
 class SamAdapter(PromptableAdapter):
     """Promptable segmentation with a SAM-architecture model (``transformers.SamModel``)."""
 
-    PREPROCESSING = ("sam", "medsam")
+    PREPROCESSING = SAM_PREPROCESSING
 
     def __init__(
         self, info: AdapterInfo, model: Any, device: str = "cpu", preprocess: str = "sam", refine: bool = False
@@ -305,7 +306,9 @@ class SamAdapter(PromptableAdapter):
 
 
 def build_sam(model: Model, options: dict[str, Any], path: Path | None, digest: str | None, device: str) -> SamAdapter:
-    """The adapter for a model entry with ``adapter: {name: sam, options: {architecture: ...}}``."""
+    """The adapter for a model entry with ``adapter: {name: sam, options: {architecture: ...}}``; the options are
+    ``registry.bench.adapter_options.SamOptions``."""
+    check_adapter("sam", options, model.id)
     architecture = str(options.get("architecture") or "")
     info = AdapterInfo(
         name="sam",

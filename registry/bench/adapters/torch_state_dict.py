@@ -8,7 +8,8 @@ pickles the whole module is read without importing its classes (``module_pickle`
 any missing, unexpected or differently shaped tensor is an error (BatchNorm's ``num_batches_tracked`` counters, which
 older checkpoints lack, excepted).
 
-Options (besides those of ``arraymodel``):
+Options (besides those of ``arraymodel``; types and allowed values in
+``registry.bench.adapter_options.StateDictOptions``):
 
 - ``architecture`` (required): a name from the allow-list;
 - ``num_outputs``: output classes/channels of the network (default: the architecture's, else the entry's classes);
@@ -33,19 +34,13 @@ from typing import Any
 import numpy as np
 
 from ...errors import UsageError, UsregError
+from ..adapter_options import ArrayOptions, StateDictOptions
 from ..preprocess import Spec
 from .arraymodel import ArrayModelAdapter, check_options
 from .base import AdapterInfo, OutputClass
 
-EXTRA_OPTIONS: dict[str, type | tuple[type, ...]] = {
-    "architecture": str,
-    "num_outputs": int,
-    "input_scale": (int, float),
-    "points_from_heatmaps": bool,
-    "center_crop": bool,
-    "weights_index": int,
-    "checkpoint_keys": list,
-}
+# the options this adapter reads itself; the others go to ArrayModelAdapter
+EXTRA_OPTIONS = frozenset(StateDictOptions.model_fields) - frozenset(ArrayOptions.model_fields)
 _MAX_PREFIX_STRIPS = 2
 
 
@@ -115,7 +110,7 @@ class TorchStateDictAdapter(ArrayModelAdapter):
     ) -> None:
         from .torch_adapter import import_torch, torch_device
 
-        options = check_options(dict(info.options), info.model_id, EXTRA_OPTIONS)
+        options = check_options(dict(info.options), info.model_id, "torch-state-dict")
         architecture = str(options.get("architecture") or "")
         base = AdapterInfo(info.name, info.model_id, info.weights_sha256, info.weights_path)
         base.options = {k: v for k, v in options.items() if k not in EXTRA_OPTIONS}

@@ -22,26 +22,15 @@ import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ...errors import UsregError
+from ..adapter_options import DEFAULTS, UNetEnsembleOptions, check_recipe
 from ..preprocess import Spec, prepare, resize_labels
 from .base import Adapter, AdapterInfo, OutputClass, Prediction
 from .torch_adapter import import_torch, torch_device
 
-DEFAULTS: dict[str, Any] = {
-    "size": 256,
-    "epochs": 40,
-    "batch_size": 8,
-    "lr": 1e-3,
-    "width": 16,
-    "depth": 3,
-    "shift": 0.1,
-    "encoders": ["vgg", "resnet", "mobilenet"],
-    "target": None,
-}
 FORMAT = "usreg-unet-ensemble/1"
 
 
@@ -68,12 +57,12 @@ class UNetEnsemble(Adapter):
         workdir: Path | None = None,
     ) -> None:
         super().__init__(info)
-        unknown = sorted(set(info.options) - set(DEFAULTS) - {"weights"})
-        if unknown:
-            raise UsregError(f"unet-ensemble: unknown option(s) {unknown}", hint=f"use {sorted(DEFAULTS)} or weights")
+        # ``weights`` is the runner's own option (the recipe's trained file, registry.bench.adapters.build_for_model)
+        own = {k: v for k, v in info.options.items() if k != "weights"}
+        check_recipe("unet-ensemble", own, info.model_id)
         self.torch = import_torch()
         self.device = torch_device(self.torch, device)
-        self.config = {**DEFAULTS, **{k: v for k, v in info.options.items() if k != "weights"}}
+        self.config = {**DEFAULTS, **UNetEnsembleOptions.model_validate(own).model_dump(exclude_unset=True)}
         self.classes = list(classes)
         self.nets: list = []
         self.workdir = workdir
