@@ -211,3 +211,22 @@ def test_intensity_threshold_reads_validated_values():
     img = np.array([[10, 200]], np.uint8)
     [pred] = build_builtin("intensity-threshold", CLASSES, {"threshold": "1e2", "class_id": 2}).predict([img])
     assert pred.mask.tolist() == [[0, 2]]  # '1e2' (YAML's text) is the grey level 100
+
+
+@pytest.mark.parametrize(
+    ("adapter", "message"),
+    [
+        ({"name": "onnx", "options": {"batch_size": 0}}, r"model m: adapter option 'batch_size' of adapter 'onnx'"),
+        ({"name": "torch-state-dict", "options": {"architecure": "unet"}}, r"unknown adapter option 'architecure'"),
+    ],
+)
+def test_a_bad_option_is_reported_as_such_before_any_weights_are_read(tmp_path, adapter: dict, message: str):
+    """Not as "the weights do not load" (which a registry verification would record against the weights)."""
+    from registry.bench.adapters import WeightsLoadError, build_for_model
+    from registry.schema import Model
+
+    weights = [{"format": "onnx", "source": {"kind": "http", "url": "https://example.org/m.onnx"}, "file": "m.onnx"}]
+    model = Model.model_validate(minimal_model("m", adapter=adapter, weights=weights, output={"kind": "mask"}))
+    with pytest.raises(UsregError, match=message) as info:
+        build_for_model(model, tmp_path)
+    assert not isinstance(info.value, WeightsLoadError)

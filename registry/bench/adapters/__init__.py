@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...errors import UsregError
+from ..adapter_options import check_adapter
+from ..compat import ADAPTERS
 from ..preprocess import Spec
 from ..recipes import BASELINES, BUILTIN_PREFIX, BUILTINS, TRAINABLE, builtin_id
 from .base import Adapter, AdapterInfo, OutputClass, Prediction
@@ -101,6 +103,8 @@ def build_for_model(
 
     name = adapter_name(model)
     options = dict(model.adapter.options) if model.adapter else {}
+    if name in ADAPTERS:  # a bad option is the entry's (or --option's) fault: said before any weights are read
+        check_adapter(name, {**options, **(overrides or {})}, model.id)
     classes = model_classes(model)
     if name == "builtin":
         recipe = options.pop("recipe", None)
