@@ -26,7 +26,8 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
 
 def _recipe_options(values: tuple[str, ...]) -> dict[str, dict]:
     """``--option unet-ensemble.epochs=20`` (or ``epochs=20`` for the trainable recipes) -> {recipe: {key: value}}.
-    Values are read as YAML scalars (20 -> int, 1e-3 -> float, true -> bool)."""
+    Values are read as YAML 1.1 scalars (20 -> int, 0.001 -> float, true -> bool; ``1e-3`` is text to YAML 1.1, and
+    the recipe's options model reads that one form as the number it spells: ``registry.bench.adapter_options``)."""
     import yaml
 
     from ..bench.adapters import BUILTINS, TRAINABLE
