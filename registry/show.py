@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -11,6 +9,7 @@ from rich.table import Table
 from .catalog import Catalog
 from .citation import entry_bibtex
 from .schema import Dataset, Model
+from .wrapping import wrap_words
 
 
 def _flatten(value: object, prefix: str = "") -> list[tuple[str, str]]:
@@ -26,21 +25,6 @@ def _flatten(value: object, prefix: str = "") -> list[tuple[str, str]]:
     elif value not in (None, "", [], {}):
         rows.append((prefix, str(value)))
     return rows
-
-
-def wrap_words(text: str, width: int, indent: str = "", subsequent_indent: str | None = None) -> list[str]:
-    """``text`` wrapped at ``width`` between words only: a word longer than the line (a URL, an id) is kept whole on
-    a line of its own, so it stays copyable, and is left to the terminal to wrap."""
-    later = indent if subsequent_indent is None else subsequent_indent
-    lines = textwrap.wrap(
-        " ".join(text.split()),
-        width=max(width, len(later) + 20),
-        initial_indent=indent,
-        subsequent_indent=later,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
-    return lines or [indent.rstrip()]
 
 
 def print_wrapped(

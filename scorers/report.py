@@ -173,7 +173,7 @@ def _points(c: dict[str, Any]) -> str:
 
 def explain_tail_lines(score: dict[str, Any], width: int) -> list[str]:
     """The lines under the breakdown (failing gates, applying caps, notes, next_tier), wrapped between words."""
-    from registry.show import wrap_words
+    from registry.wrapping import wrap_words
 
     lines: list[str] = []
     texts = [f"gate {g['id']} ({g['tier']}) fails: {g['how_to_pass']}" for g in score["gates"] if not g["passed"]]
@@ -196,7 +196,7 @@ def explain_tail_lines(score: dict[str, Any], width: int) -> list[str]:
 def explain_block_lines(score: dict[str, Any], width: int) -> list[str]:
     """The breakdown as blocks: criterion, group, points and evidence aligned on one line, the flag or how to earn
     wrapped between words under it."""
-    from registry.show import wrap_words
+    from registry.wrapping import wrap_words
 
     criteria = score["criteria"]
     heads = ["criterion", "group", "points", "evidence"]
@@ -225,7 +225,7 @@ class _Explanation:
         from rich.table import Table
         from rich.text import Text
 
-        from registry.show import wrap_words
+        from registry.wrapping import wrap_words
 
         score = self.score
         width = options.max_width

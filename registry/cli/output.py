@@ -8,13 +8,16 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from ..settings import settings
+
+if TYPE_CHECKING:
+    from ..errors import Finding
 
 FORMATS = ("table", "json", "csv")
 
@@ -36,6 +39,35 @@ def terminal_width(stderr: bool = False) -> int:
         except (OSError, ValueError):
             continue
     return PIPED_WIDTH
+
+
+def wrap_width(stderr: bool = False) -> int | None:
+    """The width to wrap line-oriented output at (findings): ``COLUMNS`` when set, else the width of a terminal the
+    output goes to; None when it is piped, so that each finding stays one line for grep and editors."""
+    columns = settings().columns
+    if columns is not None:
+        return columns
+    stream = sys.stderr if stderr else sys.stdout
+    try:
+        if stream is not None and stream.isatty():
+            return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def render_finding(finding: Finding, width: int | None, indent: str = "") -> str:
+    """``finding.render()`` wrapped between words at ``width`` (None: as it is): the ``file:line:col`` head stays at
+    the start of the first line, where editors and terminals pick it up, and continuation lines are indented."""
+    if width is None or "\n" in finding.message or "\n" in finding.hint:
+        return indent + finding.render().replace("\n", "\n" + indent)
+    from ..wrapping import wrap_words
+
+    first, _, _ = finding.render().partition("\n")
+    lines = wrap_words(first, width, indent, indent + "    ")
+    if finding.hint:
+        lines += wrap_words(f"hint: {finding.hint}", width, indent + "    ", indent + "          ")
+    return "\n".join(lines)
 
 
 def console(stderr: bool = False) -> Console:

@@ -11,7 +11,7 @@ import click
 from ..catalog import Catalog, load_catalog
 from ..errors import Finding, UsregError
 from .context import AppContext, pass_app, scoring
-from .output import console, emit_json, emit_rows, format_option
+from .output import console, emit_json, emit_rows, format_option, render_finding, wrap_width
 
 if TYPE_CHECKING:
     from ..index import RegistryIndex
@@ -49,10 +49,11 @@ def _findings_by_entry(catalog: Catalog) -> dict[str, list[Finding]]:
 
 
 def _report_invalid(invalid: dict[str, list[Finding]]) -> None:
+    width = wrap_width(stderr=True)
     for entry_id, findings in sorted(invalid.items()):
         click.echo(f"{entry_id}: not scored, the entry fails validation:", err=True)
         for finding in findings:
-            click.echo("  " + finding.render().replace("\n", "\n  "), err=True)
+            click.echo(render_finding(finding, width, indent="  "), err=True)
 
 
 def _stored_summaries(index: RegistryIndex, wanted: list[str] | None) -> list[dict]:

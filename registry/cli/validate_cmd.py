@@ -8,7 +8,7 @@ import click
 
 from ..schema_export import stale_schemas, write_schemas
 from .context import AppContext, pass_app
-from .output import console, emit_json
+from .output import console, emit_json, render_finding, wrap_width
 
 
 @click.command()
@@ -47,8 +47,10 @@ def validate(app: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool, c
         for f in findings:
             click.echo(f.github())
     else:
+        widths = {True: wrap_width(stderr=True), False: wrap_width()}
         for f in findings:
-            click.echo(f.render(), err=f.severity == "error")
+            to_stderr = f.severity == "error"
+            click.echo(render_finding(f, widths[to_stderr]), err=to_stderr)
         checked = len(only) if only is not None else len(catalog.files) + len({f.file for f in catalog.errors})
         if catalog.ok:
             console(stderr=True).print(
