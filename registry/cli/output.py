@@ -28,31 +28,27 @@ PIPED_WIDTH = 200
 def terminal_width(stderr: bool = False) -> int:
     """The width to print at: ``COLUMNS`` when set, else the terminal's (also when stdout is piped but a terminal is
     attached to another stream), else a wide default so piped tables stay readable."""
+    streams = (sys.stderr, sys.stdout, sys.stdin) if stderr else (sys.stdout, sys.stderr, sys.stdin)
+    return _columns(streams) or PIPED_WIDTH
+
+
+def wrap_width(stderr: bool = False) -> int | None:
+    """The width to wrap line-oriented output at (findings): ``COLUMNS`` when set, else the width of a terminal the
+    output goes to; None when it is piped, so that each finding stays one line for grep and editors."""
+    return _columns((sys.stderr,) if stderr else (sys.stdout,))
+
+
+def _columns(streams: Sequence[Any]) -> int | None:
+    """``COLUMNS`` when set, else the width of the first of ``streams`` that is a terminal, else None."""
     columns = settings().columns
     if columns is not None:
         return columns
-    streams = (sys.stderr, sys.stdout, sys.stdin) if stderr else (sys.stdout, sys.stderr, sys.stdin)
     for stream in streams:
         try:
             if stream is not None and stream.isatty():
                 return os.get_terminal_size(stream.fileno()).columns
         except (OSError, ValueError):
             continue
-    return PIPED_WIDTH
-
-
-def wrap_width(stderr: bool = False) -> int | None:
-    """The width to wrap line-oriented output at (findings): ``COLUMNS`` when set, else the width of a terminal the
-    output goes to; None when it is piped, so that each finding stays one line for grep and editors."""
-    columns = settings().columns
-    if columns is not None:
-        return columns
-    stream = sys.stderr if stderr else sys.stdout
-    try:
-        if stream is not None and stream.isatty():
-            return os.get_terminal_size(stream.fileno()).columns
-    except (OSError, ValueError):
-        pass
     return None
 
 
