@@ -21,6 +21,7 @@ import yaml
 Marks = dict[tuple[str | int, ...], tuple[int, int]]
 
 MAX_VALUES = 100_000  # the same bound as the careful reader's; beyond it the careful reader reports the file
+MAX_INDENT = 60  # deeper text is left to the careful reader (a level needs at most 2 columns more than its parent)
 
 _STR = "tag:yaml.org,2002:str"
 _KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.\-/]*):(?: +|$)")
@@ -290,6 +291,8 @@ def read_plain(text: str) -> tuple[dict[str, Any], Marks] | None:
     tokens = _LINE.findall(text)
     if len(tokens) != text.count("\n") + 1 or len(tokens) > MAX_VALUES // 3:
         return None
+    if max(len(token[0]) for token in tokens) > MAX_INDENT:
+        return None  # deep nesting: the careful reader bounds it and says where
     reader = _Reader(text, tokens)
     try:
         at = reader.skip(0)

@@ -57,6 +57,7 @@ class _Loader(_BaseLoader):
 
 MAX_ENTRY_BYTES = 1_000_000
 MAX_NODES = 100_000
+MAX_DEPTH = 64  # values nested deeper than this are refused (entries nest a handful of levels)
 Path_ = tuple[str | int, ...]
 
 _STR = "tag:yaml.org,2002:str"
@@ -125,6 +126,10 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise YamlError(f"the document has more than {MAX_NODES} values", *_pos(node))
+        if len(path) > MAX_DEPTH:
+            raise YamlError(
+                f"values nest more than {MAX_DEPTH} levels deep", *_pos(node), hint="entries hold shallow metadata"
+            )
         if id(node) in self.seen:
             raise YamlError(
                 "anchors and aliases (&name / *name) are not allowed in entries",
@@ -214,10 +219,10 @@ def _fast_build(root: yaml.Node, aliases_possible: bool) -> tuple[Any, dict[Path
     seen: set[int] = set()
     count = 0
 
-    def build(node: yaml.Node) -> Any:
+    def build(node: yaml.Node, depth: int = 0) -> Any:
         nonlocal count
         count += 1
-        if count > MAX_NODES:
+        if count > MAX_NODES or depth > MAX_DEPTH:
             raise _Unusual
         if aliases_possible:
             if id(node) in seen:
@@ -245,10 +250,10 @@ def _fast_build(root: yaml.Node, aliases_possible: bool) -> tuple[Any, dict[Path
                 key = key_node.value
                 if key in result:
                     raise _Unusual
-                result[key] = build(value_node)
+                result[key] = build(value_node, depth + 1)
             return result
         if kind is _SEQUENCE and tag == _SEQ:
-            return [build(item) for item in node.value]
+            return [build(item, depth + 1) for item in node.value]
         raise _Unusual
 
     data = build(root)
