@@ -82,7 +82,7 @@ def list_entries(
     Filter values are matched case-insensitively against the vocabularies (`--anatomy Breast` is `breast`); an
     unknown value is an error with the closest known ones. The table fits the terminal, one line per entry.
     """
-    from .context import scored_index
+    from .context import scored_index, warn_skipped
     from .list_filters import normalise_country, normalise_license, normalise_vocabulary
 
     columns = _columns(columns_option, fmt)
@@ -93,13 +93,7 @@ def list_entries(
     access = normalise_vocabulary("access", access)
     country = normalise_country(country)
     index = scored_index(app.root)
-    skipped = index.skipped_files()
-    if skipped:
-        click.echo(
-            f"warning: skipping {len(skipped)} entry file(s) that do not validate: {', '.join(skipped[:5])}"
-            " (run `usreg validate`)",
-            err=True,
-        )
+    warn_skipped(index.skipped_files())
     if license:
         license = normalise_license(license, index.distinct_values("license"))
     rows = index.query(
@@ -138,8 +132,15 @@ def show(app: AppContext, entry_id: str, fmt: str) -> None:
     """Every fact of one entry, its sources, citation, score and linked entries."""
     from ..citation import entry_bibtex
     from ..show import render_entry
+    from .context import scored_index, warn_skipped
 
-    catalog = app.valid_catalog()
+    index = scored_index(app.root)  # rebuilt when stale (one set of workers for a large catalog), scores current
+    catalog = index.stored_catalog()  # the validated entries, without parsing every YAML file again
+    if catalog is None:  # a stored entry no longer validates (the schema changed): the index is rebuilt from files
+        catalog = app.valid_catalog()
+        index = scored_index(app.root, catalog, force=True)
+    else:
+        warn_skipped(index.skipped_files())
     entry = catalog.entry(entry_id)
     if entry is None:
         import difflib
@@ -148,9 +149,6 @@ def show(app: AppContext, entry_id: str, fmt: str) -> None:
         raise UsregError(
             f"no entry {entry_id!r}", hint=f"did you mean {', '.join(close)}?" if close else "see `usreg list`"
         )
-    from .context import scored_index
-
-    index = scored_index(app.root, catalog)
     score = index.score(entry_id, catalog)
     results = (
         index.bench_results(dataset_id=entry_id)

@@ -47,7 +47,11 @@ class AppContext:
 
 def report_skipped(catalog: Catalog) -> None:
     """One line on stderr naming the entry files that do not validate and are skipped."""
-    files = catalog.invalid_files
+    warn_skipped(catalog.invalid_files)
+
+
+def warn_skipped(files: list[str]) -> None:
+    """One line on stderr naming ``files``, entry files that do not validate and are skipped (none: nothing)."""
     if files:
         shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
         click.echo(
