@@ -115,6 +115,18 @@ def entry_files(root: Path) -> list[tuple[str, Path]]:
     return found
 
 
+def entry_file(root: Path, entry_id: str) -> tuple[str, Path] | None:
+    """``(kind, path)`` of the one entry file named after ``entry_id`` (``entries/<kind>s/<id>.yaml``); None when the
+    id is not an entry id, or no file or more than one (a dataset and a model) bears that name."""
+    from .home import ID_RE
+
+    if not ID_RE.match(entry_id) or len(entry_id) > 64:
+        return None
+    found = [(kind, root / sub / f"{entry_id}.yaml") for kind, sub in ENTRY_DIRS.items()]
+    existing = [item for item in found if item[1].is_file()]
+    return existing[0] if len(existing) == 1 else None
+
+
 def content_hash(files: Iterable[tuple[str, Path]]) -> str:
     """A hash of every entry file's name and bytes, used to decide when the index is stale."""
     digest = hashlib.sha256()

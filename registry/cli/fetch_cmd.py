@@ -29,6 +29,15 @@ def _human(n: int | None) -> str:
 
 
 def _lookup(app: AppContext, entry_id: str):
+    """The entry to fetch: its own file, read and validated alone when it is the only file of that name (fetching
+    one dataset need not parse the catalog); otherwise the whole catalog, which reports what is wrong."""
+    from ..catalog import entry_file, parse_entry
+
+    found = entry_file(app.root, entry_id)
+    if found is not None:
+        parsed = parse_entry(*found, app.root)
+        if parsed.entry is not None and parsed.entry.id == entry_id:
+            return parsed.entry
     catalog = app.catalog(duplicates=False)  # fetch shows no warnings: no possible-duplicate search
     entry = catalog.entry(entry_id)
     if entry is not None:
