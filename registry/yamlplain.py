@@ -289,8 +289,8 @@ def read_plain(text: str) -> tuple[dict[str, Any], Marks] | None:
     if not text.endswith("\n") or _OUTSIDE.search(text) or "\n---" in text or text.startswith(("---", "%")):
         return None
     tokens = _LINE.findall(text)
-    if len(tokens) != text.count("\n") + 1 or len(tokens) > MAX_VALUES // 3:
-        return None
+    if len(tokens) != text.count("\n") + 1 or 3 * len(tokens) + text.count(",") > MAX_VALUES:
+        return None  # possibly more values than the careful reader allows (at most 3 a line, 1 more a comma)
     if max(len(token[0]) for token in tokens) > MAX_INDENT:
         return None  # deep nesting: the careful reader bounds it and says where
     reader = _Reader(text, tokens)

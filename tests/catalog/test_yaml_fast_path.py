@@ -50,6 +50,7 @@ def test_positions_are_computed_on_demand_only() -> None:
         ("id: a\nreleased: 2020-13-01\n", "'2020-13-01' reads as a timestamp but is not a valid one"),
         ("id: a\nreleased: [2020-02-30]\n", "not a valid one .day is out of range"),
         ("a: " + "[" * 900 + "]" * 900 + "\n", "values nest more than 64 levels deep"),  # was a RecursionError
+        ("id: a\nb: [" + "x, " * 150_000 + "x]\n", "more than 100000 values"),  # one flow list on one line
         ("".join("  " * i + f"k{i}:\n" for i in range(200)) + "  " * 200 + "v: 1\n", "nest more than 64 levels"),
     ],
 )
