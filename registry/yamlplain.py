@@ -24,7 +24,8 @@ MAX_VALUES = 100_000  # the same bound as the careful reader's; beyond it the ca
 MAX_INDENT = 60  # deeper text is left to the careful reader (a level needs at most 2 columns more than its parent)
 
 _STR = "tag:yaml.org,2002:str"
-_KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.\-/]*):(?: +|$)")
+# a key: a plain scalar of these characters, short (YAML limits implicit keys to 1024 characters; entries use ~30)
+_KEY = r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,127}"
 _OUTSIDE = re.compile(  # characters this reader leaves to libyaml: tabs, CR, NEL, LS/PS, BOM, and what YAML forbids
     "[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
@@ -92,7 +93,7 @@ def _scalar(text: str) -> Any:
 
 
 _FLOW_ITEM = re.compile(r"""\s*(?:"([^"\\]*)"|'((?:[^']|'')*)'|([^,\[\]{}"'#:]*[^,\[\]{}"'#:\s]))\s*(?:,|$)""")
-_FLOW_PAIR = re.compile(r"\s*([A-Za-z0-9_][A-Za-z0-9_./-]*):\s+" + _FLOW_ITEM.pattern[3:])
+_FLOW_PAIR = re.compile(r"\s*(" + _KEY + r"):\s+" + _FLOW_ITEM.pattern[3:])
 
 
 def _flow_value(double: str | None, single: str | None, plain: str) -> Any:
@@ -144,7 +145,7 @@ def _flow_mapping(text: str) -> dict[str, Any]:
     return pairs
 
 
-_LINE = re.compile(r"^( *)(-(?: +|$))?(?:([A-Za-z0-9_][A-Za-z0-9_./-]*):(?: +|$))?(.*)$", re.M)
+_LINE = re.compile(r"^( *)(-(?: +|$))?(?:(" + _KEY + r"):(?: +|$))?(.*)$", re.M)
 Token = tuple[str, str, str, str]  # per line: indentation, "- " (a sequence item), key, the rest
 
 

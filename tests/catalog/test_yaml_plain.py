@@ -205,6 +205,10 @@ EDGE_CASES = [
     "a:\nb:\n",
     "a:\n  # comment\n  b: 1\n",
     "a:\n\n  b: 1\n",
+    "k" * 1025 + ": 1\n",  # YAML limits implicit keys to 1024 characters
+    "a: {" + "q" * 1025 + ": 1}\n",
+    "- " + "k" * 1025 + ": 1\n",
+    "k" * 100 + ": 1\n",
 ]
 
 
