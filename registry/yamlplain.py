@@ -1,10 +1,12 @@
 """A fast reader for the plain block YAML that entry files are written in, for reading large catalogs quickly.
 
-It takes block mappings and sequences, plain and quoted one-line scalars, ``[]`` and ``{}``, comment lines and simple
-folded or literal block scalars (``>``, ``>-``, ``|``, ``|-``), which is what ``usreg new``, ``usreg import`` and the
-catalog's own files use. Anything else (flow collections, anchors, tags, multi-line plain or quoted scalars, comments
-after values, duplicate keys, tabs, odd line breaks, non-printable characters) makes :func:`read_plain` return None,
-and the caller parses the text with libyaml (``registry.yamlsafe``), which also says what is wrong with a bad file.
+It takes block mappings and sequences, plain and quoted one-line scalars, plain scalars continued on more indented
+lines, one-line flow lists and maps of scalars (``[a, 'b']``, ``{k: v}``), comment lines, and folded or literal block
+scalars (``>``, ``>-``, ``|``, ``|-``) without blank lines inside: what ``usreg new``, ``usreg import`` and most of the
+catalog's own files use. Anything else (nested flow collections, anchors, tags, quoted scalars over several lines,
+comments after values, duplicate keys, keys that are not short plain strings, tabs, odd line breaks, non-printable
+characters, deep indentation, more values than the careful reader allows) makes :func:`read_plain` return None, and
+the caller parses the text with libyaml (``registry.yamlsafe``), which also says what is wrong with a bad file.
 
 Whenever it returns data, that data equals what the safe loader builds from the same text: plain scalars are typed by
 PyYAML's own implicit resolvers and constructors (YAML 1.1: ``yes`` is a boolean, ``2020-01-02`` a date). Tests compare
