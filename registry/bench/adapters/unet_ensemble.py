@@ -134,7 +134,8 @@ class UNetEnsemble(Adapter):
             progress(
                 {
                     "event": "train-estimate",
-                    "seconds": round(self.estimate_fit_seconds(x_t, y_t), 1),
+                    # at least 0.1 s: a tiny training on a fast machine is not "0.0 seconds"
+                    "seconds": max(0.1, round(self.estimate_fit_seconds(x_t, y_t), 1)),
                     "networks": nets,
                     "epochs": epochs,
                     "samples": len(x_t),
