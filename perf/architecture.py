@@ -21,41 +21,26 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from score_10k import write_catalog  # noqa: E402
+from trees import run_tree  # noqa: E402
 
 CPU: dict[str, list[float]] = {}  # figure -> CPU seconds (user + system, the command and its workers) of each run
 
 
 def _run(src: Path, root: Path, home: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
-    env = {**os.environ, "USREG_HOME": str(home), "PYTHONPATH": str(src), "NO_COLOR": "1", "COLUMNS": "200"}
-    cmd = [
-        sys.executable,
-        "-P",
-        "-c",
-        "import sys; from registry.cli import main; sys.exit(main())",
-        "--root",
-        str(root),
-    ]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run([*cmd, *args], env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    CPU.setdefault(" ".join(a for a in args if not a.startswith("ds-")), []).append(cpu)
-    return wall, done
+    run = run_tree(src, root, home, *args)
+    CPU.setdefault(" ".join(a for a in args if not a.startswith("ds-")), []).append(run.cpu)
+    return run.wall, run.done
 
 
 def _stats(values: list[float], cpu_of: str | None = None) -> dict[str, float]:

@@ -14,39 +14,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from score_10k import write_catalog  # noqa: E402
-
-
-def _run(src: Path, root: Path, home: Path, *args: str) -> tuple[float, float]:
-    env = {**os.environ, "USREG_HOME": str(home), "PYTHONPATH": str(src), "NO_COLOR": "1", "COLUMNS": "200"}
-    cmd = [
-        sys.executable,
-        "-P",
-        "-c",
-        "import sys; from registry.cli import main; sys.exit(main())",
-        "--root",
-        str(root),
-    ]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run([*cmd, *args], env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"{src}: usreg {' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+from trees import run_tree_ok  # noqa: E402
 
 
 def main() -> None:
@@ -78,7 +56,8 @@ def main() -> None:
                 for name, src in trees.items():
                     if figure == "cold score":
                         shutil.rmtree(homes[name], ignore_errors=True)
-                    found.setdefault(figure, {}).setdefault(name, []).append(_run(src, root, homes[name], *command))
+                    run = run_tree_ok(src, root, homes[name], *command)
+                    found.setdefault(figure, {}).setdefault(name, []).append((run.wall, run.cpu))
             print(f"round {i + 1} of {args.rounds} done, load average {os.getloadavg()[0]:.1f}", flush=True)
     print(f"{args.entries} entries, {args.rounds} rounds, medians:")
     for figure, by_tree in found.items():

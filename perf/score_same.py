@@ -12,29 +12,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from trees import run_tree_ok  # noqa: E402
 
 
 def _usreg(src: Path, root: Path, home: Path, *args: str) -> object:
-    env = {**os.environ, "USREG_HOME": str(home), "PYTHONPATH": str(src), "NO_COLOR": "1", "COLUMNS": "200"}
-    cmd = [
-        sys.executable,
-        "-P",
-        "-c",
-        "import sys; from registry.cli import main; sys.exit(main())",
-        "--root",
-        str(root),
-    ]
-    done = subprocess.run([*cmd, *args], env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{src}: usreg {' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return json.loads(done.stdout)
+    return json.loads(run_tree_ok(src, root, home, *args).done.stdout)
 
 
 def _outputs(src: Path, root: Path, home: Path, ids: list[str]) -> dict[str, object]:

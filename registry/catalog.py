@@ -427,56 +427,53 @@ def _first_model(annotation: object, typing_mod) -> type[BaseModel] | None:
 
 def _check_loaders(catalog: Catalog, targets: set[Path] | None) -> None:
     """A dataset's ``loader`` names a registered converter, and its options are the ones that converter takes."""
-    with_loader = [
-        (d, d.loader)
-        for d in catalog.datasets.values()
-        if d.loader is not None and (targets is None or catalog.files[d.id].resolve() in targets)
-    ]
-    if not with_loader:
-        return
-    from .loaders import loader_problems
+    items = _in_targets(catalog, [(d.id, d.loader) for d in catalog.datasets.values() if d.loader], targets)
+    if items:  # the converters are imported only when an entry names one
+        from .loaders import loader_problems
 
-    for dataset, loader in with_loader:
-        for problem in loader_problems(loader.name, loader.options):
-            where = ("loader", *problem.path)
-            line, column = catalog.document(dataset.id).position(where)
-            catalog.errors.append(
-                Finding(
-                    file=relative(catalog.files[dataset.id], catalog.root),
-                    line=line,
-                    column=column,
-                    field=".".join(str(x) for x in where),
-                    message=problem.message,
-                    hint=problem.hint or "see `registry/loaders/` for the converters and their options",
-                    entry=dataset.id,
-                )
-            )
+        hint = "see `registry/loaders/` for the converters and their options"
+        _report_plugin_problems(catalog, items, "loader", loader_problems, hint)
 
 
 def _check_adapters(catalog: Catalog, targets: set[Path] | None) -> None:
     """A model's ``adapter`` names a known adapter, and its options are the ones that adapter (or recipe) takes."""
-    with_adapter = [
-        (m, m.adapter)
-        for m in catalog.models.values()
-        if m.adapter is not None and (targets is None or catalog.files[m.id].resolve() in targets)
-    ]
-    if not with_adapter:
-        return
-    from .bench.adapter_options import adapter_problems
+    items = _in_targets(catalog, [(m.id, m.adapter) for m in catalog.models.values() if m.adapter], targets)
+    if items:
+        from .bench.adapter_options import adapter_problems
 
-    for model, adapter in with_adapter:
-        for problem in adapter_problems(adapter.name, adapter.options):
-            where = ("adapter", *problem.path)
-            line, column = catalog.document(model.id).position(where)
+        hint = "see registry/bench/adapter_options.py for the adapters and their options"
+        _report_plugin_problems(catalog, items, "adapter", adapter_problems, hint)
+
+
+def _in_targets(catalog: Catalog, items: list[tuple[str, Any]], targets: set[Path] | None) -> list[tuple[str, Any]]:
+    """The ``(entry id, ...)`` items whose entry file is among ``targets`` (all of them when targets is None)."""
+    if targets is None:
+        return items
+    return [item for item in items if catalog.files[item[0]].resolve() in targets]
+
+
+def _report_plugin_problems(
+    catalog: Catalog,
+    items: list[tuple[str, Any]],
+    field_name: str,
+    problems: Callable[[str, Any], Iterable[Any]],
+    default_hint: str,
+) -> None:
+    """One finding per problem that ``problems(name, options)`` sees in each entry's plugin block (``loader`` or
+    ``adapter``), at the line of the option it is about."""
+    for entry_id, plugin in items:
+        for problem in problems(plugin.name, plugin.options):
+            where = (field_name, *problem.path)
+            line, column = catalog.document(entry_id).position(where)
             catalog.errors.append(
                 Finding(
-                    file=relative(catalog.files[model.id], catalog.root),
+                    file=relative(catalog.files[entry_id], catalog.root),
                     line=line,
                     column=column,
                     field=".".join(str(x) for x in where),
                     message=problem.message,
-                    hint=problem.hint or "see registry/bench/adapter_options.py for the adapters and their options",
-                    entry=model.id,
+                    hint=problem.hint or default_hint,
+                    entry=entry_id,
                 )
             )
 

@@ -128,7 +128,9 @@ class _Builder:
             raise YamlError(f"the document has more than {MAX_NODES} values", *_pos(node))
         if len(path) > MAX_DEPTH:
             raise YamlError(
-                f"values nest more than {MAX_DEPTH} levels deep", *_pos(node), hint="entries hold shallow metadata"
+                f"values nest more than {MAX_DEPTH} levels deep",
+                *_pos(node),
+                hint="entries hold shallow metadata: write the deep value flatter, or move it out of the entry",
             )
         if id(node) in self.seen:
             raise YamlError(

@@ -3,17 +3,14 @@ conversion made."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
 from registry.cli.fetch_cmd import conversion_summary
-from tests.conftest import minimal_dataset
 from tests.fetch.conftest import server  # noqa: F401  (the HostServer fixture)
-from tests.fixtures import archives
-from tests.fixtures.builders import carotid_plaque
+from tests.fixtures.catalogs import add_carotid_plaque_on_mendeley, add_manual_tcia_set
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -21,20 +18,7 @@ BAR = "━"
 
 
 def test_no_bar_before_the_manual_download_error_nor_after_an_ingest(catalog_root, run_cli, tmp_path: Path):
-    scans = archives.make_zip({"case1/img.dcm": b"DICM"})
-    catalog_root.dataset(
-        minimal_dataset(
-            "tcia-set",
-            access="registration",
-            sources=[
-                {
-                    "kind": "tcia",
-                    "id": "US-Collection",
-                    "files": [{"name": "scans.zip", "sha256": hashlib.sha256(scans).hexdigest()}],
-                }
-            ],
-        )
-    )
+    scans = add_manual_tcia_set(catalog_root)
     manual = run_cli("fetch", "tcia-set", root=catalog_root.root)
     assert manual.exit_code == 1 and "must be downloaded by hand" in manual.stderr
     assert BAR not in manual.stderr and "bytes" not in manual.stderr, manual.stderr
@@ -52,17 +36,7 @@ def test_a_download_shows_its_bar_and_the_summary_counts_samples(
     tmp_path: Path,
     usreg_home: Path,
 ):
-    fx = carotid_plaque.build(tmp_path / "files", size=64)
-    server.add_mendeley_dataset("8srkpz52dy", 1, fx.files)
-    catalog_root.dataset(
-        minimal_dataset(
-            "carotid-plaque",
-            anatomy=["carotid"],
-            version="1",
-            sources=[{"kind": "mendeley", "id": "8srkpz52dy", "version": "1"}],
-            loader={"name": "carotid-plaque"},
-        )
-    )
+    add_carotid_plaque_on_mendeley(server, catalog_root, tmp_path / "files", size=64)
     result = run_cli("fetch", "carotid-plaque", root=catalog_root.root)
     assert result.exit_code == 0, result.output
     assert BAR in result.stderr and "carotid-plaque (all files)" in result.stderr

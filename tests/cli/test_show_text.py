@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.conftest import minimal_dataset, minimal_model
+from tests.fixtures.catalogs import add_plane_models
 
 LONG_NAME = (
     "Maternal-fetal ultrasound video dataset for end-to-end intrapartum biometry with an unusually long descriptive "
@@ -15,13 +16,6 @@ LONG_NAME = (
 )
 LONG_URL = "https://github.com/example-lab/a-dataset-repository/blob/0598ecc2e3cfab67aa627dca93c76c3f26558524/README.md"
 EVIDENCE_FIELDS = ["name", "description", "sources", "anatomy", "tasks", "species", "year", "links", "modality"]
-HUB = {
-    "format": "safetensors",
-    "source": {"kind": "huggingface", "id": "fpus-lab/plane-classifier"},
-    "file": "weights/plane8.safetensors",
-    "revision": "d" * 40,
-    "sha256": "e" * 64,
-}
 
 
 @pytest.fixture()
@@ -47,17 +41,7 @@ def show_catalog(catalog_root):
             ],
         )
     )
-    catalog_root.model(
-        minimal_model(
-            "plane-net-with-a-rather-long-identifier",
-            tasks=["classification"],
-            evaluated_on=["versioned-set"],
-            output={"kind": "label", "classes": [{"id": i, "name": n} for i, n in enumerate("ABCD")]},
-            adapter={"name": "torch-state-dict", "options": {"architecture": "fpus23-resnet8"}},
-            weights=[HUB],
-        )
-    )
-    catalog_root.model(minimal_model("bare-net", weights=[{**HUB, "format": "pytorch-checkpoint"}]))
+    add_plane_models(catalog_root, "plane-net-with-a-rather-long-identifier", evaluated_on="versioned-set")
     return catalog_root
 
 

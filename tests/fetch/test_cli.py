@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import minimal_dataset
 from tests.fixtures import archives
+from tests.fixtures.catalogs import add_manual_tcia_set
 
 
 @pytest.fixture
@@ -108,20 +109,7 @@ def test_dry_run_with_from_file(catalog_root, run_cli, tmp_path: Path, usreg_hom
 
 
 def test_manual_source_then_from_file(catalog_root, run_cli, usreg_home: Path, tmp_path: Path, server) -> None:
-    scans = archives.make_zip({"case1/img.dcm": b"DICM"})
-    catalog_root.dataset(
-        minimal_dataset(
-            "tcia-set",
-            access="registration",
-            sources=[
-                {
-                    "kind": "tcia",
-                    "id": "US-Collection",
-                    "files": [{"name": "scans.zip", "sha256": hashlib.sha256(scans).hexdigest()}],
-                }
-            ],
-        )
-    )
+    scans = add_manual_tcia_set(catalog_root)
     result = run_cli("fetch", "tcia-set", root=catalog_root.root)
     assert result.exit_code == 1
     err = result.stderr

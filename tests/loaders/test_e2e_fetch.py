@@ -14,24 +14,14 @@ import pytest
 import registry
 from tests.conftest import minimal_dataset
 from tests.fetch.conftest import server  # noqa: F401  (the HostServer fixture)
-from tests.fixtures.builders import bus_bra, carotid_plaque, porcine_spinal_cord
+from tests.fixtures.builders import bus_bra, porcine_spinal_cord
+from tests.fixtures.catalogs import add_carotid_plaque_on_mendeley
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def test_fetch_carotid_plaque_from_mendeley(server, catalog_root, run_cli, tmp_path, usreg_home):  # noqa: F811
-    fx = carotid_plaque.build(tmp_path / "files", size=160)
-    server.add_mendeley_dataset("8srkpz52dy", 1, fx.files)
-    catalog_root.dataset(
-        minimal_dataset(
-            "carotid-plaque",
-            anatomy=["carotid"],
-            version="1",
-            counts={"images": 3},
-            sources=[{"kind": "mendeley", "id": "8srkpz52dy", "version": "1"}],
-            loader={"name": "carotid-plaque"},
-        )
-    )
+    add_carotid_plaque_on_mendeley(server, catalog_root, tmp_path / "files", size=160, counts={"images": 3})
     result = run_cli("fetch", "carotid-plaque", root=catalog_root.root)
     assert result.exit_code == 0, result.output
     ds = registry.load("carotid-plaque")

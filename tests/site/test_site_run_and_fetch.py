@@ -9,15 +9,9 @@ import re
 
 import pytest
 
-from tests.conftest import minimal_dataset, minimal_model
+from tests.conftest import minimal_dataset
+from tests.fixtures.catalogs import add_plane_models
 
-HUB = {
-    "format": "safetensors",
-    "source": {"kind": "huggingface", "id": "fpus-lab/plane-classifier"},
-    "file": "weights/plane8.safetensors",
-    "revision": "d" * 40,
-    "sha256": "e" * 64,
-}
 LONG_LICENCE = "LicenseRef-Kidney-US-Noncommercial-Research"
 
 
@@ -35,17 +29,7 @@ def ctx(catalog_root):
         )
     )
     catalog_root.dataset(minimal_dataset("hosted", sources=[{"kind": "zenodo", "id": "42", "version": "V3"}]))
-    catalog_root.model(
-        minimal_model(
-            "plane-net",
-            tasks=["classification"],
-            evaluated_on=["hosted"],
-            output={"kind": "label", "classes": [{"id": i, "name": n} for i, n in enumerate("ABCD")]},
-            adapter={"name": "torch-state-dict", "options": {"architecture": "fpus23-resnet8"}},
-            weights=[HUB],
-        )
-    )
-    catalog_root.model(minimal_model("bare-net", weights=[{**HUB, "format": "pytorch-checkpoint"}]))
+    add_plane_models(catalog_root, "plane-net", evaluated_on="hosted")
     catalog = load_catalog(catalog_root.root)
     assert not catalog.errors, catalog.errors
     return SiteContext(catalog=catalog)
