@@ -10,8 +10,9 @@ import click
 
 from ..catalog import Catalog, load_catalog
 from ..errors import Finding, UsregError
+from ..wrapping import wrap_words
 from .context import AppContext, pass_app, scoring
-from .output import console, emit_json, emit_rows, format_option, render_finding, wrap_width
+from .output import console, emit_fitted_table, emit_json, emit_rows, format_option, render_finding, wrap_width
 
 if TYPE_CHECKING:
     from ..index import RegistryIndex
@@ -263,9 +264,10 @@ def _emit_distribution(app: AppContext, summaries: list[dict], versions: dict[st
     lines = distribution_lines(distribution(summaries, gate_ids, read_paper_map(app.root)))
     if fmt == "markdown":
         click.echo("\n" + "\n".join(f"- {line}" for line in lines))
-    else:
-        for line in lines:
-            console().print(line, markup=False)
+        return
+    width = wrap_width()
+    for line in lines:
+        click.echo(line if width is None else "\n".join(wrap_words(line, width, subsequent_indent="  ")))
 
 
 def _emit_scores(summaries: list[dict], full: list[dict] | None, explain: bool, fmt: str) -> None:
@@ -294,8 +296,41 @@ def _emit_scores(summaries: list[dict], full: list[dict] | None, explain: bool, 
         emit_json(summaries)
     elif fmt == "markdown":
         click.echo(summary_markdown(summaries), nl=False)
+    elif fmt == "csv":
+        emit_rows(summaries, SUMMARY_COLUMNS, fmt)
     else:
-        emit_rows(summaries, SUMMARY_COLUMNS, fmt, title=f"{len(summaries)} scored")
+        _emit_summary_table(summaries)
+
+
+#: the table's short header for each summary column (JSON and CSV keep the long names)
+_TABLE_HEADERS = {"verification": "level", "limited_by": "limited by"}
+
+
+def _emit_summary_table(summaries: list[dict]) -> None:
+    """One line per entry at the terminal's width: ids whole, the rubric named once in the title when every row
+    shares it, the limiting gate clipped last."""
+    from scorers.report import SUMMARY_COLUMNS
+
+    rubrics = sorted({str(row.get("rubric")) for row in summaries if row.get("rubric")})
+    columns = [c for c in SUMMARY_COLUMNS if not (c == "rubric" and len(rubrics) <= 2 and _one_per_kind(summaries))]
+    title = f"{len(summaries)} scored" + (f" (rubrics {' and '.join(rubrics)})" if "rubric" not in columns else "")
+    rows = [{_TABLE_HEADERS.get(c, c): row.get(c) for c in columns} for row in summaries]
+    emit_fitted_table(
+        rows,
+        [_TABLE_HEADERS.get(c, c) for c in columns],
+        {"id": -1, "kind": -1, "tier": -1, "points": -1, "level": -1, "limited by": 12, "rubric": 9},
+        droppable=("rubric",),
+        title=title,
+        decimals={"points": 1},
+    )
+
+
+def _one_per_kind(summaries: list[dict]) -> bool:
+    """Every dataset was scored with one rubric, and every model with one."""
+    by_kind: dict[str, set[str]] = {}
+    for row in summaries:
+        by_kind.setdefault(str(row.get("kind")), set()).add(str(row.get("rubric")))
+    return all(len(rubrics) == 1 for rubrics in by_kind.values())
 
 
 @click.command()

@@ -52,7 +52,7 @@ def test_score_table_and_index(run_cli, catalog) -> None:
     assert result.exit_code == 0, result.output
     for entry_id in ("rich-set", "bare-set", "rich-net"):
         assert entry_id in result.stdout
-    assert "verification" in result.stdout and "limited_by" in result.stdout
+    assert "level" in result.stdout and "limited by" in result.stdout  # the table's short headers
     stored = RegistryIndex(catalog.root, scoring=ScorersService()).score("rich-set")
     assert stored is not None and stored["rubric_version"] == "dataset-v2"
     listed = run_cli("list", "--min-tier", "gold", "--format", "json", root=catalog.root)
@@ -310,6 +310,30 @@ def test_explain_fits_the_terminal_and_never_cuts_a_word(run_cli, catalog, monke
         if not gate["passed"]:
             assert set(gate["how_to_pass"].split()) <= words
     assert "Next tier: bronze" in out
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_score_table_fits_the_terminal_one_line_per_entry(run_cli, catalog, monkeypatch, columns) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    summary = json.loads(run_cli("score", "--format", "json", root=catalog.root).stdout)
+    out = run_cli("score", root=catalog.root).stdout
+    assert not _long_lines(out, columns)
+    for row in summary:
+        line = [line.split() for line in out.splitlines() if line.split()[:1] == [row["id"]]]
+        assert len(line) == 1 and line[0][1:4] == [row["kind"], row["tier"], f"{row['points']:.1f}"], row["id"]
+        if row["limited_by"]:
+            assert line[0][-1] == row["limited_by"], row["id"]
+    rubrics = sorted({row["rubric"] for row in summary})
+    assert out.splitlines()[0] == f"{len(summary)} scored (rubrics {' and '.join(rubrics)})"
+    distribution = out.split("Tiers of", 1)[1]
+    assert "paper-72" not in distribution or all(len(line) <= columns for line in distribution.splitlines())
+
+
+def test_score_distribution_is_one_line_each_when_piped(run_cli, catalog, monkeypatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    out = run_cli("score", root=catalog.root).stdout
+    assert [line for line in out.splitlines() if line.startswith("Tier")][-1].startswith("Tier limited by a gate:")
+    assert not any(line.startswith("  ") for line in out.split("Tiers of", 1)[1].splitlines())
 
 
 def test_explain_at_80_columns_puts_each_criterion_on_one_line(run_cli, catalog, monkeypatch) -> None:
