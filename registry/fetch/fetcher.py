@@ -38,6 +38,7 @@ from .plan import Candidate, FetchPlan, ManualStep, RemoteFile, check_unique, sa
 from .progress import Reporter
 from .settings import FetchSettings
 from .sourcetree import build
+from .space import check_download_space
 from .verify import first_mismatch, hash_file
 
 if TYPE_CHECKING:
@@ -718,6 +719,8 @@ def _fetch(run: _Run, paths: list[Path], dry_run: bool, jobs: int) -> FetchResul
         with _dataset_lock(run):
             lock = Lockfile.load(run.downloads, run.id, version)
             ingested = run.ingest(paths, lock) if paths else []
+            if plan.files:
+                check_download_space(plan.files, run.downloads)
             outcomes = run.download_all(client, plan, lock) if plan.files else []
             for index in sorted({f.source_index for f in plan.files}):
                 source = _sources_of(entry)[index]

@@ -1,0 +1,59 @@
+"""Free disk space before a download: the bytes still to fetch must fit where they will be written.
+
+Without this check a large dataset fails hours in, on a full disk, leaving partial files behind; with it the fetch
+stops before the first byte and says how much is needed and how much is free."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import FetchError
+from .plan import RemoteFile
+
+#: left free on top of the download itself (the lock file, the index, the rest of the system)
+RESERVE_BYTES = 64 << 20
+
+
+def bytes_to_fetch(files: Iterable[RemoteFile], downloads: Path) -> int:
+    """Bytes still to download: each file of known size, less a complete copy in the cache or a kept ``.part``."""
+    total = 0
+    for remote in files:
+        if remote.size is None:
+            continue
+        final = downloads / remote.name
+        if final.is_file() and final.stat().st_size == remote.size:
+            continue  # in the cache already (its checksums are checked before it is used)
+        part = final.with_name(final.name + ".part")
+        have = part.stat().st_size if part.is_file() else 0
+        total += max(remote.size - have, 0)
+    return total
+
+
+def _existing(path: Path) -> Path:
+    """``path`` or its nearest parent that exists (the downloads folder of a first fetch does not yet)."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return path
+
+
+def check_download_space(files: list[RemoteFile], downloads: Path) -> None:
+    """Raise :class:`FetchError` when the files still to download do not fit the free space under ``downloads``."""
+    needed = bytes_to_fetch(files, downloads)
+    if needed == 0:
+        return
+    where = _existing(downloads)
+    free = shutil.disk_usage(where).free
+    if needed + RESERVE_BYTES > free:
+        raise FetchError(
+            f"not enough disk space to download {len(files)} file(s): they need {_gib(needed)} "
+            f"({needed:,} bytes), and {_gib(free)} are free under {where}",
+            hint="free some space or set USREG_HOME to a larger disk; `usreg fetch ID --dry-run` lists the files "
+            "and their sizes",
+        )
+
+
+def _gib(n: int) -> str:
+    return f"{n / (1 << 30):.1f} GiB" if n >= 1 << 30 else f"{n / (1 << 20):.1f} MiB"
