@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from .catalog import Catalog
 from .citation import entry_bibtex
@@ -33,6 +33,29 @@ def print_wrapped(
     """Print plain ``text`` (never read as markup) wrapped between words at the console's width."""
     for line in wrap_words(text, out.width, indent, subsequent_indent):
         out.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
+def print_facts(out: Console, rows: list[tuple[str, str]]) -> None:
+    """Field names and their values, the values in one column wrapped between words. The name column takes at most
+    a quarter of the width (16 at least), so values keep room to read on a narrow terminal: a longer name, or a value
+    whose first word (a URL) cannot fit beside the name, gets a line of its own, the value indented below it."""
+    if not rows:
+        return
+    name_width = min(max(len(name) for name, _ in rows), max(16, out.width // 4))
+    indent = " " * (name_width + 2)
+    for name, value in rows:
+        words = value.split()
+        own_line = len(name) > name_width or (bool(words) and len(indent) + len(words[0]) > out.width)
+        if own_line:
+            out.print(Text(name, style="bold"), soft_wrap=True)
+            lines = wrap_words(value, out.width, indent)
+        else:
+            lines = wrap_words(value, out.width, name.ljust(name_width + 2), indent)
+        for i, line in enumerate(lines):
+            text = Text(line)
+            if i == 0 and not own_line:
+                text.stylize("bold", 0, len(name))
+            out.print(text, soft_wrap=True)
 
 
 def version_label(version: str | None) -> str:
@@ -78,12 +101,7 @@ def render_entry(
             print_wrapped(out, f"run it: {run_hint(entry)}", subsequent_indent="  ")
     data = entry.model_dump(mode="json", exclude_none=True)
     skip = {"sources", "evidence", "publications", "id", "name"}
-    facts = Table(show_header=False, box=None, pad_edge=False)
-    facts.add_column("field", style="bold")
-    facts.add_column("value", overflow="fold")
-    for field, value in _flatten({k: v for k, v in data.items() if k not in skip}):
-        facts.add_row(escape(field), escape(value))
-    out.print(facts)
+    print_facts(out, _flatten({k: v for k, v in data.items() if k not in skip}))
     if isinstance(entry, Dataset) and entry.sources:
         out.print("\n[bold]Sources[/bold]")
         for source in entry.sources:

@@ -106,3 +106,29 @@ def test_the_models_of_a_dataset_are_wrapped_between_ids(catalog_root, run_cli, 
     section = result.stdout.split("\nModels\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert len(section) > 1 and all(len(line) <= 80 for line in section), section
     assert [x.strip(" ,") for line in section for x in line.split()] == ids
+
+
+def test_facts_keep_the_values_readable_at_80_columns(catalog_root, run_cli, monkeypatch):
+    """The field column takes at most a quarter of the width; a longer field name gets its own line, so the values
+    are never squeezed into a narrow column beside it."""
+    monkeypatch.setenv("COLUMNS", "80")
+    expertise = "two sonographers with more than ten years of experience in musculoskeletal ultrasound each"
+    catalog_root.dataset(
+        minimal_dataset(
+            "deep-set",
+            annotation={"label_types": ["mask"], "annotators": [{"count": 2, "expertise": expertise}]},
+            year=2024,
+        )
+    )
+    lines = run_cli("show", "deep-set", root=catalog_root.root).stdout.splitlines()
+    facts = lines[lines.index(next(line for line in lines if line.startswith("year"))) :]
+    year = next(line for line in facts if line.startswith("year"))
+    assert year.index("2024") <= 22, year
+    name = facts.index("annotation.annotators[0].expertise")
+    below = []
+    for line in facts[name + 1 :]:
+        if not line.startswith(" "):
+            break
+        below.append(line)
+    assert " ".join(" ".join(below).split()) == expertise
+    assert all(len(line) <= 80 and line.startswith(" " * 10) for line in below), below
