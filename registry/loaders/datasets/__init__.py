@@ -44,6 +44,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     mu_regpro,
     neonatal_3d_us_neuro,
     nnus_neck,
+    oasbud,
     open_kidney,
     pocus_covid19,
     porcine_spinal_cord,
