@@ -14,6 +14,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     breast_lesions_usg_breast,
     bus_bra,
     bus_uc,
+    busc_mendeley,
     busi,
     camus,
     cardiacudc,
