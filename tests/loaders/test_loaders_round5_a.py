@@ -13,7 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.loaders.conftest import check_layout_details, fetch_from_file_then_load, real_catalog
+from tests.fixtures.builders._common import save, us_image
+from tests.loaders.conftest import (
+    check_converted_layout,
+    check_layout_details,
+    convert_layout,
+    fetch_from_file_then_load,
+    from_file_args,
+    real_catalog,
+)
 
 CATALOG = real_catalog()
 
@@ -111,7 +119,84 @@ def test_usreg_fetch_oasbud_from_file_then_load(tmp_path, run_cli, usreg_home):
     assert len(ds) == expected["samples"]
 
 
-@pytest.mark.parametrize("entry_id", ["oasbud"])
+# --- PCOSGen: PCOSGen-train.zip (Zenodo 10430727) and PCOSGen-test.zip (10960327) ---------------------------------
+
+
+def _xlsx(path: Path, rows: list[tuple]) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(list(row))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+
+
+def _pcosgen(stage: Path, extra_train_image: bool = False) -> dict:
+    """The two Zenodo zips as ultatron's adapter and the authors' code read them: PCOSGen-train/class_label.xlsx
+    (imagePath, Healthy; an empty row as the authors' dropna suggests) with PCOSGen-train/images/, and
+    'updated test dataset/images/image#####.jpg' with 'updated test dataset/class label.csv' (imagePath first; the two
+    other columns, read by position in ultatron, get neutral names here)."""
+    train = stage / "PCOSGen-train.zip" / "PCOSGen-train"
+    rows = [("image1.jpg", 1), ("image2.jpg", 0), ("image10.jpg", 0)]
+    _xlsx(train / "class_label.xlsx", [("imagePath", "Healthy"), *rows[:2], (None, None), rows[2]])
+    for n, (name, _) in enumerate(rows):
+        save(train / "images" / name, us_image(24, 32, 5600 + n), fmt="JPEG", quality=90)
+    if extra_train_image:
+        save(train / "images" / "image99.jpg", us_image(24, 32, 5699), fmt="JPEG", quality=90)
+    test = stage / "PCOSGen-test.zip" / "updated test dataset"
+    for n in (1, 2):
+        save(test / "images" / f"image{n:05d}.jpg", us_image(24, 32, 5610 + n), fmt="JPEG", quality=90)
+    (test / "class label.csv").write_text(
+        "imagePath,column 2,column 3\nimage00001.jpg,abnormal,visible\nimage00002.jpg,normal,not visible\n"
+    )
+    return {
+        "samples": 5,
+        "splits": {"train": 3, "test": 2},
+        "labels": {"healthy": 1, "unhealthy (PCOS)": 2, None: 2},
+        "label_classes": ["unhealthy (PCOS)", "healthy"],
+        "extra": {"test_image00001": {"test_columns": {"column 2": "abnormal", "column 3": "visible"}}},
+        "extra_exact": {"image2": {}},
+    }
+
+
+def test_pcosgen_converts_the_two_zenodo_zips(tmp_path, convert):
+    out, expected = convert_layout(convert, CATALOG.datasets["pcosgen"], _pcosgen, tmp_path)
+    check_converted_layout(out, expected)
+    assert out.by_id["image1"]["label"] == "healthy" and out.by_id["image10"]["label"] == "unhealthy (PCOS)"
+
+
+def test_pcosgen_reports_unlisted_training_images_and_listed_missing_ones(tmp_path, convert):
+    _pcosgen(tmp_path / "stage", extra_train_image=True)
+    src = tmp_path / "src"
+    from tests.loaders.conftest import pack_download
+
+    pack_download(tmp_path / "stage", tmp_path / "downloads", src)
+    (src / "PCOSGen-train" / "images" / "image2.jpg").unlink()
+    with open(src / "updated test dataset" / "class label.csv", "a") as fh:
+        fh.write("image00009.jpg,normal,not visible\n")
+    out = convert(CATALOG.datasets["pcosgen"], src)
+    assert sorted(out.by_id) == ["image1", "image10", "test_image00001", "test_image00002"]
+    kinds = {(p["kind"], p["file"].rsplit("/", 1)[-1]) for p in out.problems()}
+    assert {
+        ("missing_image", "class_label.xlsx"),
+        ("not_converted", "image99.jpg"),
+        ("missing_image", "class label.csv"),
+    } <= kinds
+
+
+def test_usreg_fetch_pcosgen_from_file_then_load(tmp_path, run_cli, usreg_home):
+    """`usreg fetch pcosgen --from-file PCOSGen-train.zip --from-file PCOSGen-test.zip` with the real catalog."""
+    expected = _pcosgen(tmp_path / "stage")
+    args = from_file_args(tmp_path / "stage", tmp_path)
+    assert [Path(a).name for a in args[1::2]] == ["PCOSGen-test.zip", "PCOSGen-train.zip"]
+    output, ds = fetch_from_file_then_load(run_cli, "pcosgen", *args)
+    assert "ready" in output.lower()
+    assert len(ds) == expected["samples"]
+
+
+@pytest.mark.parametrize("entry_id", ["oasbud", "pcosgen"])
 def test_round5_a_entries_cite_their_loader_evidence(entry_id):
     entry = CATALOG.datasets[entry_id]
     assert entry.loader is not None and entry.loader.name == entry_id

@@ -47,6 +47,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     nnus_neck,
     oasbud,
     open_kidney,
+    pcosgen,
     pocus_covid19,
     porcine_spinal_cord,
     regensburg_appendicitis,
