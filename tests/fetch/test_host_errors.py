@@ -40,6 +40,17 @@ def test_mendeley_refusal_403(server, usreg_home: Path) -> None:
     assert "usreg fetch mdl --from-file PATH" in caught.value.hint
 
 
+def test_mendeley_listing_with_no_files_says_how_to_download_by_hand(server, usreg_home: Path) -> None:
+    """A record whose files all sit in folders lists none at the root: the error names the 'Download All' route."""
+    server.add_mendeley_dataset("fold3r5only", 1, {})
+    with pytest.raises(HostError) as caught:
+        fetch_dataset(dataset("foldered", [{"kind": "mendeley", "id": "fold3r5only", "version": "1"}]))
+    assert "mendeley dataset fold3r5only version 1: the API answer lists no files" in caught.value.message
+    assert "folders" in caught.value.hint and "Download All" in caught.value.hint
+    assert "usreg fetch foldered --from-file PATH" in caught.value.hint
+    _nothing_downloaded(usreg_home, "foldered")
+
+
 def test_drive_quota_page(server, usreg_home: Path) -> None:
     server.add_gdrive_file(DRIVE_ID, "SegmentationDataset.zip", b"zip", error="quota")
     with pytest.raises(HostError) as caught:

@@ -50,7 +50,9 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
         raise HostError(
             f"{label}: the API answer lists no files",
             url=url,
-            hint=f"the dataset may be under embargo or in draft; check {landing}",
+            hint=f"the dataset may be under embargo or in draft, or keep its files in folders (which this listing "
+            f"leaves out): open {landing}, use its 'Download All' button, then run "
+            f"`usreg fetch {ctx.dataset_id} --from-file PATH`",
         )
     out = []
     for n, item in enumerate(files):
