@@ -300,3 +300,20 @@ def test_dfhi_from_the_record_zips(tmp_path, run_cli, usreg_home):
     assert "check counts_match failed: images: declared 3832, found 9" in output
     assert "dropped" not in output
     assert len(ds) == 9
+
+
+def test_dfhi_reads_a_pascal_export_shipped_as_a_nested_zip(tmp_path, convert):
+    """If a plane zip ships its VOC export as <Plane>-PASCAL.zip, the fetch layer unpacks it in place and the loader
+    still finds SegmentationClass/ (the prepare script shows the export only after unpacking)."""
+    stem = "Patient00168_Plane2_1_of_1"
+    pascal = _zip({f"SegmentationClass/{stem}.png": _voc_mask(32, 40, 7)})
+    files = {
+        f"Trans-thalamic/Trans-thalamic/{stem}.png": _png(us_image(32, 40, 7)),
+        "Trans-thalamic/Trans-thalamic-PASCAL.zip": pascal,
+    }
+    (tmp_path / "downloads").mkdir()
+    (tmp_path / "downloads" / "Trans-thalamic.zip").write_bytes(_zip(files))
+    _unpack_like_fetch(tmp_path / "downloads", tmp_path / "src")
+    out = convert(CATALOG.datasets["dfhi"], tmp_path / "src")
+    assert [r["sample_id"] for r in out.rows] == [f"tt_{stem}"]
+    assert {int(v) for v in np.unique(out.mask(f"tt_{stem}", "structures"))} == {0, 1, 2, 3}
