@@ -51,6 +51,7 @@ def read_train_table(ctx: ConvertContext, path: Path) -> list[tuple[int, str, st
         image_col, label_col = header.index("imagePath"), header.index("Healthy")
         for n, row in enumerate(rows, start=2):
             if n > MAX_ROWS:
+                ctx.problem("annotation_unreadable", path, f"more than {MAX_ROWS:,} rows: the rest are not read")
                 break
             cells = list(row)
             name = cells[image_col] if image_col < len(cells) else None
