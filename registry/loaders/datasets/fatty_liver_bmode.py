@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import entry_classes
+from ._matlab import scalar, struct_records
 
 MAX_FRAMES = 1000  # per patient; the release has 10
 
@@ -31,34 +31,10 @@ def frame_array(frame: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(frame)
 
 
-def _scalar(value: Any) -> Any:
-    arr = np.asarray(value)
-    if arr.size != 1:
-        raise ValueError(f"expected one value, found {arr.size}")
-    item = arr.reshape(-1)[0]
-    return item.item() if isinstance(item, np.generic) else item
-
-
 def _records(path: Path) -> np.ndarray:
-    try:
-        import scipy.io
-    except ImportError:  # pragma: no cover - scipy is in the data extra
-        raise UsregError(
-            "fatty-liver-bmode: reading its .mat file needs scipy", hint="pip install 'usreg[data]'"
-        ) from None
-    try:
-        data = scipy.io.loadmat(str(path))
-    except (ValueError, OSError, NotImplementedError) as exc:
-        raise UsregError(
-            f"fatty-liver-bmode: {path.name} is not a readable MATLAB file ({exc})",
-            hint="check that the download is complete: `usreg cache clean fatty-liver-bmode` then fetch again",
-        ) from None
-    if "data" not in data:
-        raise UsregError(
-            f"fatty-liver-bmode: {path.name} has no variable 'data' (found: {', '.join(sorted(data)) or 'none'})",
-            hint="this loader reads dataset_liver_bmodes_steatosis_assessment_IJCARS.mat from Zenodo record 1009146",
-        )
-    return np.asarray(data["data"]).reshape(-1)
+    return struct_records(
+        "fatty-liver-bmode", path, "dataset_liver_bmodes_steatosis_assessment_IJCARS.mat from Zenodo record 1009146"
+    )
 
 
 @register
@@ -81,9 +57,9 @@ class FattyLiverBmode(Converter):
             source = ctx.rel(mat)
             for n, record in enumerate(_records(mat)):
                 try:
-                    patient = str(_scalar(record[0]))
-                    cls = int(_scalar(record[1]))
-                    fat = float(_scalar(record[2]))
+                    patient = str(scalar(record[0]))
+                    cls = int(scalar(record[1]))
+                    fat = float(scalar(record[2]))
                     frames = np.asarray(record[3])
                     if frames.ndim == 2:
                         frames = frames[None]

@@ -31,6 +31,7 @@ from pydantic import Field
 
 from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
+from ._matlab import scalar, struct_records
 
 FIELDS = 7  # id, rf1, rf2, roi1, roi2, birads, class
 
@@ -59,39 +60,15 @@ def roi_mask(roi: np.ndarray) -> np.ndarray:
     return (np.asarray(roi) != 0).astype(np.uint8)
 
 
-def _scalar(value: Any) -> Any:
-    arr = np.asarray(value)
-    if arr.size != 1:
-        raise ValueError(f"expected one value, found {arr.size}")
-    item = arr.reshape(-1)[0]
-    return item.item() if isinstance(item, np.generic) else item
-
-
 def _text(value: Any) -> str:
     arr = np.asarray(value)
     if arr.dtype.kind in "US":
         return "".join(str(v) for v in arr.reshape(-1)).strip()
-    return str(_scalar(arr)).strip()
+    return str(scalar(arr)).strip()
 
 
 def _records(path: Path) -> np.ndarray:
-    try:
-        import scipy.io
-    except ImportError:  # pragma: no cover - scipy is in the data extra
-        raise UsregError("oasbud: reading its .mat file needs scipy", hint="pip install 'usreg[data]'") from None
-    try:
-        data = scipy.io.loadmat(str(path))
-    except (ValueError, OSError, NotImplementedError) as exc:
-        raise UsregError(
-            f"oasbud: {path.name} is not a readable MATLAB file ({exc})",
-            hint="check that the download is complete: `usreg cache clean oasbud` then fetch again",
-        ) from None
-    if "data" not in data:
-        raise UsregError(
-            f"oasbud: {path.name} has no variable 'data' (found: {', '.join(sorted(data)) or 'none'})",
-            hint="this loader reads OASBUD.mat from Zenodo record 545928",
-        )
-    return np.asarray(data["data"]).reshape(-1)
+    return struct_records("oasbud", path, "OASBUD.mat from Zenodo record 545928")
 
 
 def _scan(rf: Any, roi: Any, which: int) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +106,7 @@ class Oasbud(Converter):
                     rid = _text(record[0])
                     scans = [_scan(record[1], record[3], 1), _scan(record[2], record[4], 2)]
                     birads = _text(record[5])
-                    code = int(_scalar(record[6]))
+                    code = int(scalar(record[6]))
                 except (IndexError, TypeError, ValueError) as exc:
                     ctx.problem("annotation_unreadable", mat, f"record {n + 1}: {exc}; skipped")
                     continue
