@@ -19,7 +19,7 @@ from PIL import Image
 
 from registry.schema import Dataset
 from tests.fixtures.archives import make_rar5
-from tests.fixtures.builders._common import blob_mask, save, us_image, zip_tree
+from tests.fixtures.builders._common import blob_mask, save, unpack_like_fetch, us_image, zip_tree
 from tests.loaders.conftest import check_layout_details, fetch_from_file_then_load, real_catalog
 
 CATALOG = real_catalog()
@@ -30,21 +30,6 @@ def _png(array: np.ndarray, mode: str | None = None) -> bytes:
     image = Image.fromarray(array)
     (image.convert(mode) if mode else image).save(buf, format="PNG")
     return buf.getvalue()
-
-
-def _unpack_like_fetch(downloads: Path, src: Path) -> None:
-    """Build the source tree as `usreg fetch` does: every download unpacked, archives inside them too."""
-    from registry.fetch.extract import Tree, archive_kind
-
-    src.mkdir(parents=True)
-    with Tree(src) as tree:
-        for path in sorted(p for p in downloads.rglob("*") if p.is_file()):
-            name = path.relative_to(downloads).as_posix()
-            if archive_kind(name):
-                tree.unpack_nested(path, name)
-            else:
-                tree.add_path(path, name)
-        tree.finish()
 
 
 # --- layouts -------------------------------------------------------------------------------------------------------
@@ -331,7 +316,7 @@ def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
     entry, build = LAYOUTS[entry_id]
     assert entry.loader is not None, f"{entry_id}: the catalog entry names no loader"
     expected = build(tmp_path / "downloads")
-    _unpack_like_fetch(tmp_path / "downloads", tmp_path / "src")
+    unpack_like_fetch(tmp_path / "downloads", tmp_path / "src")
     out = convert(entry, tmp_path / "src")
     assert len(out.rows) == expected["samples"], out.problems()
     assert out.metadata["splits"]["kind"] == expected.get("split_kind", "official"), out.metadata["splits"]

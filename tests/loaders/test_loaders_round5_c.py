@@ -9,7 +9,6 @@ kind and the class map; the CLI tests fetch the same archives with `--from-file`
 from __future__ import annotations
 
 import io
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from registry.schema import Dataset
-from tests.fixtures.builders._common import blob_mask, us_image
+from tests.fixtures.builders._common import blob_mask, unpack_like_fetch, us_image, zip_files
 from tests.loaders.conftest import check_layout_details, fetch_from_file_then_load, real_catalog
 
 CATALOG = real_catalog()
@@ -29,29 +28,6 @@ def _png(array: np.ndarray, mode: str | None = None) -> bytes:
     image = Image.fromarray(array)
     (image.convert(mode) if mode else image).save(buf, format="PNG")
     return buf.getvalue()
-
-
-def _zip(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
-
-
-def _unpack_like_fetch(downloads: Path, src: Path) -> None:
-    """Build the source tree as `usreg fetch` does: every download unpacked, archives inside them too."""
-    from registry.fetch.extract import Tree, archive_kind
-
-    src.mkdir(parents=True)
-    with Tree(src) as tree:
-        for path in sorted(p for p in downloads.rglob("*") if p.is_file()):
-            name = path.relative_to(downloads).as_posix()
-            if archive_kind(name):
-                tree.unpack_nested(path, name)
-            else:
-                tree.add_path(path, name)
-        tree.finish()
 
 
 # --- GL261 mouse brain tumour (figshare 27237894) ---------------------------------------------------------------------
@@ -86,7 +62,7 @@ def _mouse_session_zips() -> dict[str, bytes]:
             files[f"{session}/Masks/{mask}"] = _png(np.repeat(m[:, :, None], 3, axis=2))
         files[f"{session}/ReadMe.xlsx"] = b"PK\x03\x04 not parsed by the loader"
         files[f"{session}/{session}.mp4"] = b"\x00\x00\x00\x18ftypmp42"
-        out[f"{session}.zip"] = _zip(files)
+        out[f"{session}.zip"] = zip_files(files)
     return out
 
 
@@ -125,7 +101,7 @@ MOUSE_EXPECTED = {
 def _mouse_brain_download_all(downloads: Path) -> dict:
     # figshare's "download all" archive: one zip wrapping the per-session zips
     downloads.mkdir(parents=True)
-    (downloads / "27237894.zip").write_bytes(_zip(_mouse_session_zips()))
+    (downloads / "27237894.zip").write_bytes(zip_files(_mouse_session_zips()))
     return MOUSE_EXPECTED
 
 
@@ -199,8 +175,10 @@ def _dfhi_zips() -> dict[str, bytes]:
         if table:
             files[f"{top}/{table}"] = ("\n".join(rows) + "\n").encode("utf-8-sig")
         # the Cityscapes export: the script shows its gtFine/default/ folder, not its file names (this one is made up)
-        files[f"{top}/{cityscapes}"] = _zip({f"gtFine/default/{stems[0]}_gtFine_color.png": _png(blob_mask(32, 40, 1))})
-        out[f"{top}.zip"] = _zip(files)
+        files[f"{top}/{cityscapes}"] = zip_files(
+            {f"gtFine/default/{stems[0]}_gtFine_color.png": _png(blob_mask(32, 40, 1))}
+        )
+        out[f"{top}.zip"] = zip_files(files)
     return out
 
 
@@ -244,7 +222,7 @@ def test_catalog_entry_converts_its_cited_layout(layout, tmp_path, convert):
     entry, build = LAYOUTS[layout]
     assert entry.loader is not None, f"{entry.id}: the catalog entry names no loader"
     expected = build(tmp_path / "downloads")
-    _unpack_like_fetch(tmp_path / "downloads", tmp_path / "src")
+    unpack_like_fetch(tmp_path / "downloads", tmp_path / "src")
     out = convert(entry, tmp_path / "src")
     assert len(out.rows) == expected["samples"], out.problems()
     assert out.metadata["splits"]["kind"] == expected.get("split_kind", "official"), out.metadata["splits"]
@@ -263,8 +241,8 @@ def test_mouse_brain_an_image_without_its_mask_is_reported_and_skipped(tmp_path,
         f"{session}/Masks/frame30_img_mask.png": _png(blob_mask(20, 20, 30)),  # not frame3's mask
     }
     (tmp_path / "downloads").mkdir()
-    (tmp_path / "downloads" / f"{session}.zip").write_bytes(_zip(files))
-    _unpack_like_fetch(tmp_path / "downloads", tmp_path / "src")
+    (tmp_path / "downloads" / f"{session}.zip").write_bytes(zip_files(files))
+    unpack_like_fetch(tmp_path / "downloads", tmp_path / "src")
     out = convert(CATALOG.datasets["mouse-brain-tumor-hr-us"], tmp_path / "src")
     assert [r["sample_id"] for r in out.rows] == ["rec__20240913_101500_frame1_img"]
     assert out.problem_files("missing_mask") == {f"{session}/Images/frame3_img.png"}
@@ -302,18 +280,18 @@ def test_dfhi_from_the_record_zips(tmp_path, run_cli, usreg_home):
     assert len(ds) == 9
 
 
-def test_dfhi_reads_a_pascal_export_shipped_as_a_nested_zip(tmp_path, convert):
+def test_dfhi_reads_a_pascal_export_shipped_as_a_nestedzip_files(tmp_path, convert):
     """If a plane zip ships its VOC export as <Plane>-PASCAL.zip, the fetch layer unpacks it in place and the loader
     still finds SegmentationClass/ (the prepare script shows the export only after unpacking)."""
     stem = "Patient00168_Plane2_1_of_1"
-    pascal = _zip({f"SegmentationClass/{stem}.png": _voc_mask(32, 40, 7)})
+    pascal = zip_files({f"SegmentationClass/{stem}.png": _voc_mask(32, 40, 7)})
     files = {
         f"Trans-thalamic/Trans-thalamic/{stem}.png": _png(us_image(32, 40, 7)),
         "Trans-thalamic/Trans-thalamic-PASCAL.zip": pascal,
     }
     (tmp_path / "downloads").mkdir()
-    (tmp_path / "downloads" / "Trans-thalamic.zip").write_bytes(_zip(files))
-    _unpack_like_fetch(tmp_path / "downloads", tmp_path / "src")
+    (tmp_path / "downloads" / "Trans-thalamic.zip").write_bytes(zip_files(files))
+    unpack_like_fetch(tmp_path / "downloads", tmp_path / "src")
     out = convert(CATALOG.datasets["dfhi"], tmp_path / "src")
     assert [r["sample_id"] for r in out.rows] == [f"tt_{stem}"]
     assert {int(v) for v in np.unique(out.mask(f"tt_{stem}", "structures"))} == {0, 1, 2, 3}
