@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 
 from registry.schema import Dataset
 from tests.fixtures.builders._common import blob_mask, unpack_like_fetch, us_image, zip_files
-from tests.loaders.conftest import check_layout_details, fetch_from_file_then_load, real_catalog
+from tests.loaders.conftest import check_converted_layout, fetch_from_file_then_load, real_catalog
 
 CATALOG = real_catalog()
 
@@ -224,12 +224,7 @@ def test_catalog_entry_converts_its_cited_layout(layout, tmp_path, convert):
     expected = build(tmp_path / "downloads")
     unpack_like_fetch(tmp_path / "downloads", tmp_path / "src")
     out = convert(entry, tmp_path / "src")
-    assert len(out.rows) == expected["samples"], out.problems()
-    assert out.metadata["splits"]["kind"] == expected.get("split_kind", "official"), out.metadata["splits"]
-    assert out.splits() == expected.get("splits", out.metadata["splits"]["counts"])
-    assert sum(out.splits().values()) == expected["samples"]
-    assert out.targets() == expected.get("targets", {})
-    check_layout_details(out, expected)
+    check_converted_layout(out, expected)
 
 
 def test_mouse_brain_an_image_without_its_mask_is_reported_and_skipped(tmp_path, convert):
