@@ -66,6 +66,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     stu_hospital,
     tdsc_abus_2023,
     ted_echo,
+    tmed_2,
     tn3k,
     tus_rec_2024,
     tus_rec_2025,

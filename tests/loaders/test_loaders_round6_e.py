@@ -1,0 +1,157 @@
+"""Round 6 (e): catalog datasets converted in the layout that code which opened their real download shows.
+
+tmed-2: the authors' tufts-ml/tmed2-echocardiogram-classifiers (commit 1af6ccd) reads the release folder
+``approved_users_only/`` with ``labels_per_image.csv`` (query_key, view_label, diagnosis_label),
+``view_and_diagnosis_labeled_set/labeled/*.png``, ``view_labeled_set/labeled/*.png`` and
+``DEV479/TMED2_fold<k>_labeledpart.csv`` (query_key, view_label, diagnosis_label, SourceFolder,
+view_classifier_split, diagnosis_classifier_split). A third-party notebook names the inner ``labeled.zip`` and
+``unlabeled.zip`` of ``view_and_diagnosis_labeled_set``; the CLI test ships them so, nested in one zip.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+from tests.fixtures.builders._common import save, us_image, zip_tree
+from tests.loaders.conftest import (
+    check_converted_layout,
+    convert_layout,
+    fetch_from_file_then_load,
+    real_catalog,
+)
+
+CATALOG = real_catalog()
+
+# ---------------------------------------------------------------------------------------------------------- TMED-2
+TMED = Path("approved_users_only")
+BOTH = "view_and_diagnosis_labeled_set/labeled"
+VIEW_ONLY = "view_labeled_set/labeled"
+# query_key -> (view, diagnosis, folder, view split, diagnosis split); None split = not in the fold CSV
+TMED_ROWS: dict[str, tuple[str, str, str, str | None, str | None]] = {
+    "101s1_0.png": ("PLAX", "no_AS", BOTH, "train", "train"),
+    "101s1_1.png": ("A4C", "no_AS", BOTH, "train", "train"),
+    "101s2_0.png": ("PSAX", "no_AS", BOTH, "train", "train"),
+    "202s1_0.png": ("PLAX", "severe_AS", BOTH, "val", "val"),
+    "202s1_10.png": ("A2C", "severe_AS", BOTH, "val", "val"),
+    "303s1_0.png": ("A4CorA2CorOther", "mild_AS", BOTH, "test", "test"),
+    "404s1_0.png": ("PSAX", "mildtomod_AS", BOTH, "train", "test"),
+    "505s1_0.png": ("PLAX", "moderate_AS", BOTH, "test", "train"),
+    "606s1_0.png": ("PLAX", "Not_Provided", VIEW_ONLY, "train", ""),
+    "606s1_1.png": ("A4C", "Not_Provided", VIEW_ONLY, "train", ""),
+    "707s1_0.png": ("PSAX", "Not_Provided", VIEW_ONLY, None, None),
+}
+TMED_UNLABELED = ["101s1_2.png", "202s1_3.png"]
+FOLD_COLUMNS = ["query_key", "view_label", "diagnosis_label", "SourceFolder", "view_classifier_split"]
+
+
+def _csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def _tmed(stage: Path, inner_zips: bool = False, extra_labels: list[list[str]] | None = None) -> dict:
+    """The release folder approved_users_only/ staged as a folder (the Box download's packaging was not seen).
+
+    With ``inner_zips`` view_and_diagnosis_labeled_set holds labeled.zip (top folder labeled/) and unlabeled.zip
+    (top folder unlabeled/) instead of the folders.
+    """
+    root = stage / TMED
+    for n, (key, (_, _, folder, _, _)) in enumerate(TMED_ROWS.items()):
+        save(root / folder / key, us_image(16, 16, 6100 + n))
+    for n, key in enumerate(TMED_UNLABELED):
+        save(root / "view_and_diagnosis_labeled_set" / "unlabeled" / key, us_image(16, 16, 6200 + n))
+    labels = [[k, v[0], v[1]] for k, v in TMED_ROWS.items()] + (extra_labels or [])
+    _csv(root / "labels_per_image.csv", ["query_key", "view_label", "diagnosis_label"], labels)
+    fold = [[k, v, d, f, vs, ds] for k, (v, d, f, vs, ds) in TMED_ROWS.items() if vs is not None]
+    _csv(root / "DEV479" / "TMED2_fold0_labeledpart.csv", [*FOLD_COLUMNS, "diagnosis_classifier_split"], fold)
+    if inner_zips:
+        sets = root / "view_and_diagnosis_labeled_set"
+        for part in ("labeled", "unlabeled"):
+            data = zip_tree(sets / part, prefix=part)
+            for p in sorted((sets / part).iterdir()):
+                p.unlink()
+            (sets / part).rmdir()
+            (sets / f"{part}.zip").write_bytes(data)
+    return {
+        "samples": len(TMED_ROWS),
+        "split_kind": "official-partial",
+        "targets": {},
+        "ignored": len(TMED_UNLABELED),
+        "subjects": 7,
+        "label_classes": ["PLAX", "PSAX", "A4C", "A2C", "A4CorA2CorOther"],
+        "labels": {"PLAX": 4, "PSAX": 3, "A4C": 2, "A2C": 1, "A4CorA2CorOther": 1},
+        "subjects_of": {"101s2_0": "101", "202s1_10": "202"},
+        "extra": {
+            "404s1_0": {
+                "view": "PSAX",
+                "diagnosis": "mildtomod_AS",
+                "study": "404s1",
+                "diagnosis_classifier_split": "test",
+            },
+            "606s1_1": {"view": "A4C", "diagnosis": "Not_Provided", "view_classifier_split": "train"},
+        },
+    }
+
+
+def _official(column: int) -> dict[str, str]:
+    """The split of every sample the fold CSV places (column 3: view, 4: diagnosis)."""
+    return {Path(k).stem: v[column] for k, v in TMED_ROWS.items() if v[column] in ("train", "val", "test")}
+
+
+def test_tmed2_converts_the_release_layout_with_the_view_split(tmp_path, convert):
+    out, expected = convert_layout(convert, CATALOG.datasets["tmed-2"], _tmed, tmp_path)
+    check_converted_layout(out, expected)
+    got = {r["sample_id"]: r["split"] for r in out.rows}
+    assert {k: got[k] for k in _official(3)} == _official(3)
+    assert got["707s1_0"] in {"train", "val", "test"}  # not in the fold CSV: seeded, grouped by patient
+    assert sum(out.splits().values()) == len(TMED_ROWS)
+    assert out.splits()["val"] >= 2 and out.splits()["test"] >= 2
+
+
+def test_tmed2_diagnosis_label_uses_the_diagnosis_split(tmp_path, convert):
+    entry = CATALOG.datasets["tmed-2"]
+    entry = entry.model_copy(update={"loader": entry.loader.model_copy(update={"options": {"label": "diagnosis"}})})
+    _tmed(tmp_path / "src")
+    out = convert(entry, tmp_path / "src")
+    assert out.metadata["labels"] == ["no_AS", "mild_AS", "mildtomod_AS", "moderate_AS", "severe_AS"]
+    labels = {r["sample_id"]: r["label"] for r in out.rows}
+    assert labels["404s1_0"] == "mildtomod_AS" and labels["202s1_10"] == "severe_AS"
+    assert labels["606s1_0"] is None and labels["707s1_0"] is None  # Not_Provided: no label
+    got = {r["sample_id"]: r["split"] for r in out.rows}
+    assert {k: got[k] for k in _official(4)} == _official(4)
+    assert got["404s1_0"] == "test" and got["505s1_0"] == "train"  # the diagnosis column, not the view one
+    assert out.metadata["splits"]["kind"] == "official-partial"
+
+
+def test_tmed2_reports_a_missing_image_and_an_unlisted_labelled_image(tmp_path, convert):
+    _tmed(tmp_path / "src", extra_labels=[["808s1_0.png", "PLAX", "no_AS"]])
+    stray = save(tmp_path / "src" / TMED / BOTH / "909s1_0.png", us_image(16, 16, 6300))
+    out = convert(CATALOG.datasets["tmed-2"], tmp_path / "src")
+    assert len(out.rows) == len(TMED_ROWS)
+    kinds = {(p["kind"], p["file"]) for p in out.problems()}
+    assert ("missing_image", "approved_users_only/labels_per_image.csv") in kinds
+    assert ("missing_annotation", stray.relative_to(tmp_path / "src").as_posix()) in kinds
+    usage = out.metadata["source_files"]
+    assert usage["dropped_by_reason"] == {"missing_annotation": 1}
+    assert usage["ignored"] == len(TMED_UNLABELED)
+
+
+def test_usreg_fetch_tmed2_from_the_release_zip_with_inner_zips_then_load(tmp_path, run_cli, usreg_home):
+    """`usreg fetch tmed-2 --from-file approved_users_only.zip`: the inner labeled.zip / unlabeled.zip are unpacked
+    where they lie and the images are found by name."""
+    expected = _tmed(tmp_path / "stage", inner_zips=True)
+    assert (tmp_path / "stage" / TMED / "view_and_diagnosis_labeled_set" / "labeled.zip").is_file()
+    archive = tmp_path / "approved_users_only.zip"
+    archive.write_bytes(zip_tree(tmp_path / "stage" / TMED, prefix=TMED.name))
+    with zipfile.ZipFile(archive) as zf:
+        assert "approved_users_only/view_and_diagnosis_labeled_set/labeled.zip" in zf.namelist()
+    output, ds = fetch_from_file_then_load(run_cli, "tmed-2", "--from-file", archive)
+    assert "ready" in output
+    assert len(ds) == expected["samples"]
