@@ -73,4 +73,5 @@ from . import (  # noqa: F401  (importing registers the converters)
     ubpd,
     unity_imaging,
     unitylv_multix,
+    us3m,
 )
