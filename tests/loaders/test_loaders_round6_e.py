@@ -15,7 +15,8 @@ import io
 import zipfile
 from pathlib import Path
 
-from tests.fixtures.builders._common import save, us_image, zip_tree
+from tests.conftest import REPO_ROOT
+from tests.fixtures.builders._common import rgb, save, us_image, zip_tree
 from tests.loaders.conftest import (
     check_converted_layout,
     convert_layout,
@@ -154,4 +155,87 @@ def test_usreg_fetch_tmed2_from_the_release_zip_with_inner_zips_then_load(tmp_pa
         assert "approved_users_only/view_and_diagnosis_labeled_set/labeled.zip" in zf.namelist()
     output, ds = fetch_from_file_then_load(run_cli, "tmed-2", "--from-file", archive)
     assert "ready" in output
+    assert len(ds) == expected["samples"]
+
+
+# --------------------------------------------------------------------------------------------- EchoNet-Synthetic
+SYN = Path("EchoNet-Synthetic")
+FILE_LIST_COLUMNS = ["FileName", "EF", "ESV", "EDV", "FrameHeight", "FrameWidth", "FPS", "NumberOfFrames", "Split"]
+
+
+def _avi(path: Path, frames: int, seed: int, h: int = 16, w: int = 16) -> None:
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", format="avi") as container:
+        stream = container.add_stream("mjpeg", rate=25)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuvj420p"
+        for k in range(frames):
+            frame = av.VideoFrame.from_ndarray(rgb(us_image(h, w, seed + k)), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def _synthetic_subset(root: Path, subset: str, splits: list[str], listed_only: int = 0, seed: int = 0) -> None:
+    """<subset>/Videos/sample_NNNNNN.avi and <subset>/FileList.csv as lvdm/sample.py and update_split_filelist.py
+    write them (FileName without .avi, ESV = EDV = 0); ``listed_only`` more rows have no video."""
+    rows = []
+    for n, split in enumerate(splits + ["TRAIN"] * listed_only):
+        name = f"sample_{n:06d}"
+        rows.append([name, str(20 + 7 * n), "0", "0", "16", "16", "25", "12", split])
+        if n < len(splits):
+            _avi(root / subset / "Videos" / f"{name}.avi", 12, seed + 10 * n)
+    _csv(root / subset / "FileList.csv", FILE_LIST_COLUMNS, rows)
+
+
+def _echonet_synthetic(stage: Path) -> dict:
+    """The README's EchoNet-Synthetic/dynamic/ (Videos/ and FileList.csv), staged as a folder: 3 TRAIN, 1 VAL,
+    1 TEST and 1 EXTRA video."""
+    _synthetic_subset(stage / SYN, "dynamic", ["TRAIN", "TRAIN", "TRAIN", "VAL", "TEST", "EXTRA"], seed=7000)
+    return {
+        "samples": 5 * 3,
+        "splits": {"train": 9, "val": 3, "test": 3},
+        "targets": {},
+        "subjects": 5,
+        "frames_of": {"dynamic_sample_000000": [1, 6, 10]},
+        "extra": {"dynamic_sample_000003_f0006": {"subset": "dynamic", "ef": 41.0, "frames_in_video": 12}},
+    }
+
+
+def test_echonet_synthetic_converts_the_readme_layout(tmp_path, convert):
+    out, expected = convert_layout(convert, CATALOG.datasets["echonet-synthetic"], _echonet_synthetic, tmp_path)
+    check_converted_layout(out, expected)
+    assert all(r["label"] is None for r in out.rows)  # EF regression: no class label
+    assert not any("sample_000005" in r["sample_id"] for r in out.rows)  # EXTRA left out
+    assert out.checks["counts_match"]["status"] == "fail"  # a tiny copy of the 17,840 videos
+
+
+def test_echonet_synthetic_reads_every_subset_and_reports_missing_pairs(tmp_path, convert):
+    root = tmp_path / "src" / SYN
+    _synthetic_subset(root, "dynamic", ["TRAIN", "VAL"], listed_only=1, seed=7100)
+    _synthetic_subset(root, "second_subset", ["TRAIN", "TEST"], seed=7200)  # the paediatric folder names are not shown
+    _avi(root / "dynamic" / "Videos" / "sample_000009.avi", 12, 7300)  # not in FileList.csv
+    out = convert(CATALOG.datasets["echonet-synthetic"], tmp_path / "src")
+    assert len(out.rows) == 4 * 3
+    assert {out.extra(r["sample_id"])["subset"] for r in out.rows} == {"dynamic", "second_subset"}
+    assert out.by_id["second_subset_sample_000001_f0006"]["split"] == "test"
+    kinds = {(p["kind"], p["file"]) for p in out.problems()}
+    assert ("missing_image", "EchoNet-Synthetic/dynamic/FileList.csv") in kinds
+    assert ("missing_annotation", "EchoNet-Synthetic/dynamic/Videos/sample_000009.avi") in kinds
+
+
+def test_usreg_fetch_echonet_synthetic_from_a_zip_then_load(tmp_path, run_cli, usreg_home):
+    """`usreg fetch echonet-synthetic --from-file EchoNet-Synthetic.zip --keep-going`: converted; only counts_match
+    fails against the entry's 17,840 videos."""
+    expected = _echonet_synthetic(tmp_path / "stage")
+    archive = tmp_path / "EchoNet-Synthetic.zip"
+    archive.write_bytes(zip_tree(tmp_path / "stage" / SYN, prefix=SYN.name))
+    result = run_cli("fetch", "echonet-synthetic", "--from-file", archive, "--keep-going", root=REPO_ROOT)
+    assert result.exit_code == 0, result.output
+    assert "partial" in result.output and "counts_match" in result.output, result.output
+    import registry
+
+    ds = registry.load("echonet-synthetic")
     assert len(ds) == expected["samples"]

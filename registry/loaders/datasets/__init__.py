@@ -29,6 +29,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     echonet_dynamic,
     echonet_lvh,
     echonet_pediatric,
+    echonet_synthetic,
     erdes,
     fass,
     fatty_liver_bmode,
