@@ -200,3 +200,159 @@ def test_usreg_fetch_us3m_from_the_kaggle_archive_then_load(tmp_path, run_cli, u
     output, ds = fetch_from_file_then_load(run_cli, "us3m", "--from-file", archive)
     assert "ready" in output
     assert len(ds) == expected["samples"]
+
+
+# --- picmus: database/<acquisition>/<phantom>/<phantom>_<simu|expe>_dataset_rf.hdf5, beamformed to B-mode -------
+
+PICMUS_FS = 20.832e6
+PICMUS_FC = 5.208e6
+PICMUS_C = 1540.0
+PICMUS_PITCH = 0.3e-3
+
+
+def _picmus_h5(
+    path: Path,
+    scatterers: list[tuple[float, float]],
+    angles_deg: tuple[float, ...] = (-8.0, -4.0, 0.0, 4.0, 8.0),
+    elements: int = 32,
+    samples: int = 720,
+    initial_time: float = 0.0,
+    iq: bool = False,
+) -> None:
+    """A USTB/PICMUS channel-data file: point scatterers echoing each steered plane wave, as CUBDL's reader sees it
+    (data/real (angles, channels, samples); probe_geometry one column per element; scalars as 1-element arrays).
+
+    An echo of scatterer (x, z) reaches element e at (x sin a + z cos a + |p - e|) / c + initial_time, the sample
+    CUBDL's DAS_PW looks it up at."""
+    import h5py
+
+    ex = (np.arange(elements) - (elements - 1) / 2) * PICMUS_PITCH
+    angles = np.deg2rad(np.asarray(angles_deg))
+    t = np.arange(samples) / PICMUS_FS
+    data = np.zeros((angles.size, elements, samples), np.float32)
+    for a, angle in enumerate(angles):
+        for sx, sz in scatterers:
+            tau = (sx * np.sin(angle) + sz * np.cos(angle) + np.hypot(sx - ex, sz)) / PICMUS_C + initial_time
+            lag = t[None, :] - tau[:, None]
+            data[a] += np.cos(2 * np.pi * PICMUS_FC * lag) * np.exp(-((lag * PICMUS_FC / 1.2) ** 2))
+    geometry = np.zeros((7, elements))
+    geometry[0] = ex
+    geometry[5] = PICMUS_PITCH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with h5py.File(path, "w") as f:
+        g = f.create_group("US/US_DATASET0000")
+        g["data/real"] = data
+        g["data/imag"] = np.zeros_like(data)
+        g["angles"] = angles[None, :]
+        g["sampling_frequency"] = np.array([PICMUS_FS])
+        g["sound_speed"] = np.array([PICMUS_C])
+        g["initial_time"] = np.array([initial_time])
+        g["probe_geometry"] = geometry
+        g["modulation_frequency"] = np.array([PICMUS_FC if iq else 0.0])
+
+
+def _picmus_scan(path: Path, x_mm: tuple[float, float], z_mm: tuple[float, float], step_mm: float = 0.1) -> None:
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        g = f.create_group("US/US_DATASET0000")
+        g["x_axis"] = np.arange(x_mm[0], x_mm[1] + step_mm / 2, step_mm)[:, None] * 1e-3
+        g["z_axis"] = np.arange(z_mm[0], z_mm[1] + step_mm / 2, step_mm)[:, None] * 1e-3
+
+
+PICMUS_POINTS = {
+    "resolution_distorsion_simu": [(0.0, 10e-3), (2.1e-3, 15e-3)],
+    "resolution_distorsion_expe": [(-1.5e-3, 12e-3)],
+    "contrast_speckle_simu": [(1.2e-3, 8e-3)],
+    "contrast_speckle_expe": [(0.6e-3, 18e-3)],
+}
+
+
+def _picmus(stage: Path) -> dict:
+    """The challenge archive: archive_to_download/database/<simulation|experiments>/<phantom>/ with RF, IQ, scan and
+    phantom files, and the organisers' reconstructions under reconstructed_image/ (the archive's read_me.txt)."""
+    top = stage / "archive_to_download.zip" / "archive_to_download"
+    for stem, points in PICMUS_POINTS.items():
+        phantom, acq = stem.rsplit("_", 1)
+        folder = top / "database" / ("simulation" if acq == "simu" else "experiments") / phantom
+        t0 = 0.5e-6 if stem == "contrast_speckle_expe" else 0.0
+        _picmus_h5(folder / f"{stem}_dataset_rf.hdf5", points, initial_time=t0)
+        _picmus_h5(folder / f"{stem}_dataset_iq.hdf5", points, initial_time=t0, iq=True)
+        if acq == "simu":
+            _picmus_scan(folder / f"{stem}_scan.hdf5", (-4.0, 4.0), (5.0, 20.0))
+        (folder / f"{stem}_phantom.hdf5").write_bytes(b"")  # read by the metrics only
+        recon = top / "reconstructed_image" / folder.relative_to(top / "database")
+        recon.mkdir(parents=True, exist_ok=True)
+        (recon / f"{stem}_img_from_iq.hdf5").write_bytes(b"")
+    (top / "read_me.txt").write_text("This archive contains the data-sets and code ...\n")
+    return {"samples": 4, "split_kind": "seeded-random"}
+
+
+def _peak_mm(out, sid: str, x_axis: np.ndarray, z_axis: np.ndarray) -> tuple[float, float]:
+    image = out.image(sid).astype(float)
+    image = image.mean(axis=-1) if image.ndim == 3 else image
+    iz, ix = np.unravel_index(int(np.argmax(image)), image.shape)
+    return float(x_axis[ix] * 1e3), float(z_axis[iz] * 1e3)
+
+
+def test_picmus_beamforms_each_rf_file_and_focuses_its_scatterers(tmp_path, convert):
+    out, expected = convert_layout(convert, CATALOG.datasets["picmus"], _picmus, tmp_path)
+    check_converted_layout(out, expected)
+    assert sorted(out.by_id) == sorted(PICMUS_POINTS)
+    simu = out.extra("resolution_distorsion_simu")
+    assert simu["acquisition"] == "simulation" and simu["transmits"] == 5 and simu["channels"] == 32
+    assert simu["grid"].endswith("database/simulation/resolution_distorsion/resolution_distorsion_simu_scan.hdf5")
+    assert out.extra("contrast_speckle_expe")["grid"] == "aperture width x [z_min_mm, z_max_mm]"
+    # the scan file's grid: x -4..4 mm, z 5..20 mm at 0.1 mm
+    scan_x, scan_z = np.arange(-4.0, 4.05, 0.1) * 1e-3, np.arange(5.0, 20.05, 0.1) * 1e-3
+    assert out.image("resolution_distorsion_simu").shape[:2] == (scan_z.size, scan_x.size)
+    x, z = _peak_mm(out, "resolution_distorsion_simu", scan_x, scan_z)
+    assert abs(x - 0.0) <= 0.2 and abs(z - 10.0) <= 0.2, (x, z)
+    image = out.image("resolution_distorsion_simu").astype(float)
+    iz, ix = round((15.0 - 5.0) / 0.1), round((2.1 + 4.0) / 0.1)
+    assert image[iz - 2 : iz + 3, ix - 2 : ix + 3].max() >= 230  # the second scatterer is bright too
+    assert np.median(image) < 80  # and the rest of the field is dark
+    # without a scan file: x over the aperture, z from 5 mm to the end of the record, 0.1 mm pixels
+    ex = (np.arange(32) - 15.5) * PICMUS_PITCH
+    grid_x = np.arange(ex.min(), ex.max() + 0.05e-3, 0.1e-3)
+    grid_z = np.arange(5e-3, (720 / PICMUS_FS - 0.5e-6) * PICMUS_C / 2 + 0.05e-3, 0.1e-3)
+    assert out.image("contrast_speckle_expe").shape[:2] == (grid_z.size, grid_x.size)
+    x, z = _peak_mm(out, "contrast_speckle_expe", grid_x, grid_z)  # initial_time 0.5 us is taken into account
+    assert abs(x - 0.6) <= 0.2 and abs(z - 18.0) <= 0.2, (x, z)
+
+
+def test_picmus_reports_iq_only_acquisitions_bad_files_and_strays(tmp_path, convert):
+    import h5py
+
+    db = tmp_path / "src" / "database" / "experiments"
+    _picmus_h5(db / "resolution_distorsion" / "resolution_distorsion_expe_dataset_rf.hdf5", [(0.0, 10e-3)])
+    _picmus_h5(db / "carotid_cross" / "carotid_cross_expe_dataset_iq.hdf5", [(0.0, 10e-3)], iq=True)
+    (db / "contrast_speckle").mkdir()
+    with h5py.File(db / "contrast_speckle" / "contrast_speckle_expe_dataset_rf.hdf5", "w") as f:
+        f["US/US_DATASET0000/data/real"] = np.zeros((3, 8), np.float32)  # two axes: not channel data
+    with h5py.File(db / "notes.hdf5", "w") as f:
+        f["x"] = np.zeros(2)
+    (db / "resolution_distorsion" / "resolution_distorsion_expe_scan.hdf5").write_bytes(b"not hdf5")
+    out = convert(CATALOG.datasets["picmus"], tmp_path / "src")
+    assert sorted(out.by_id) == ["resolution_distorsion_expe"]
+    kinds = {(p["kind"], p["file"]) for p in out.problems()}
+    assert ("not_converted", "database/experiments/carotid_cross/carotid_cross_expe_dataset_iq.hdf5") in kinds
+    bad = "database/experiments/contrast_speckle/contrast_speckle_expe_dataset_rf.hdf5"
+    assert ("annotation_unreadable", bad) in kinds
+    assert ("unexpected_file", "database/experiments/notes.hdf5") in kinds
+    scan = "database/experiments/resolution_distorsion/resolution_distorsion_expe_scan.hdf5"
+    assert ("annotation_unreadable", scan) in kinds  # a warning: the default grid is used instead
+    assert out.extra("resolution_distorsion_expe")["grid"] == "aperture width x [z_min_mm, z_max_mm]"
+
+
+def test_usreg_fetch_picmus_from_the_challenge_archive_then_load(tmp_path, run_cli, usreg_home):
+    _picmus(tmp_path / "stage")
+    staged = tmp_path / "stage" / "archive_to_download.zip"
+    archive = tmp_path / "archive_to_download.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(staged.rglob("*")):
+            if p.is_file():
+                zf.write(p, p.relative_to(staged).as_posix())
+    output, ds = fetch_from_file_then_load(run_cli, "picmus", "--from-file", archive)
+    assert "ready" in output
+    assert len(ds) == 4

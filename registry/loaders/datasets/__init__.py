@@ -53,6 +53,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     oasbud,
     open_kidney,
     pcosgen,
+    picmus,
     pocus_covid19,
     porcine_spinal_cord,
     regensburg_appendicitis,
