@@ -345,6 +345,36 @@ def test_picmus_reports_iq_only_acquisitions_bad_files_and_strays(tmp_path, conv
     assert out.extra("resolution_distorsion_expe")["grid"] == "aperture width x [z_min_mm, z_max_mm]"
 
 
+def test_picmus_refuses_channel_data_or_a_grid_too_large_to_hold(tmp_path, convert):
+    """A file that declares more channel data than memory can hold (chunked, never written, so tiny on disk) is
+    reported without being read; so is a scan file whose grid axes are too long."""
+    import h5py
+
+    db = tmp_path / "src" / "database" / "simulation"
+    good = tmp_path / "src" / "database" / "experiments" / "contrast_speckle" / "contrast_speckle_expe_dataset_rf.hdf5"
+    _picmus_h5(good, [(0.0, 10e-3)])
+    _picmus_h5(db / "contrast_speckle" / "contrast_speckle_simu_dataset_rf.hdf5", [(0.0, 10e-3)])
+    huge = db / "resolution_distorsion" / "resolution_distorsion_simu_dataset_rf.hdf5"
+    _picmus_h5(huge, [(0.0, 10e-3)])
+    with h5py.File(huge, "r+") as f:
+        del f["US/US_DATASET0000/data/real"]
+        f["US/US_DATASET0000"].create_dataset("data/real", shape=(75, 128, 100_000), dtype="f4", chunks=(1, 1, 1024))
+        del f["US/US_DATASET0000/angles"]
+        f["US/US_DATASET0000/angles"] = np.zeros((1, 75))
+    scan = db / "contrast_speckle" / "contrast_speckle_simu_scan.hdf5"
+    with h5py.File(scan, "w") as f:
+        g = f.create_group("US/US_DATASET0000")
+        g.create_dataset("x_axis", shape=(10_000_000, 1), dtype="f8", chunks=(4096, 1))
+        g["z_axis"] = np.arange(0, 20e-3, 1e-4)[:, None]
+    out = convert(CATALOG.datasets["picmus"], tmp_path / "src")
+    problems = {(p["kind"], p["file"]): p["message"] for p in out.problems()}
+    too_much = problems[("annotation_unreadable", "database/simulation/resolution_distorsion/" + huge.name)]
+    assert "75 x 128 x 100000 values, over 400,000,000" in too_much
+    assert sorted(out.by_id) == ["contrast_speckle_expe"]
+    grid = [m for (kind, f), m in problems.items() if f.endswith("contrast_speckle_simu_dataset_rf.hdf5")]
+    assert any("over 16384 each" in m for m in grid), problems
+
+
 def test_usreg_fetch_picmus_from_the_challenge_archive_then_load(tmp_path, run_cli, usreg_home):
     _picmus(tmp_path / "stage")
     staged = tmp_path / "stage" / "archive_to_download.zip"

@@ -43,6 +43,8 @@ IMAGE_NAME = re.compile(r"_img_from_(rf|iq)\.hdf5$", re.IGNORECASE)
 ACQUISITIONS = {"simu": "simulation", "expe": "experiments"}
 CHUNK = 16  # elements summed at a time (memory: CHUNK x pixels)
 MAX_PIXELS = 4_000_000
+MAX_AXIS = 16_384  # pixels along one axis of the grid a scan file may give
+MAX_RF_VALUES = 400_000_000  # samples of one file's channel data (PICMUS: 75 x 128 x about 3,300)
 
 
 class PicmusOptions(CommonOptions):
@@ -69,6 +71,8 @@ def read_acquisition(group: Any) -> dict[str, Any]:
     if len(shape) != 3:
         raise ValueError(f"data/real has shape {shape}, expected (angles, channels, samples)")
     n_angles, n_channels, n_samples = shape
+    if n_angles * n_channels * n_samples > MAX_RF_VALUES:
+        raise ValueError(f"data/real holds {n_angles} x {n_channels} x {n_samples} values, over {MAX_RF_VALUES:,}")
     angles = np.asarray(group["angles"], dtype=np.float64).reshape(-1)
     if angles.size != n_angles:
         raise ValueError(f"{angles.size} angles for data of {n_angles} transmits")
@@ -101,8 +105,10 @@ def read_grid(scan: str | None, acq: dict[str, Any], opts: dict[str, float]) -> 
         import h5py
 
         with h5py.File(scan, "r") as f:
-            x = np.asarray(f[f"{GROUP}/x_axis"], dtype=np.float64).reshape(-1)
-            z = np.asarray(f[f"{GROUP}/z_axis"], dtype=np.float64).reshape(-1)
+            axes = f[f"{GROUP}/x_axis"], f[f"{GROUP}/z_axis"]
+            if any(axis.size > MAX_AXIS for axis in axes):
+                raise ValueError(f"the scan's axes hold {axes[0].size} x {axes[1].size} values, over {MAX_AXIS} each")
+            x, z = (np.asarray(axis, dtype=np.float64).reshape(-1) for axis in axes)
         return x, z
     step = opts["pixel_mm"] * 1e-3
     ex = acq["elements"][:, 0]
