@@ -52,6 +52,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     nnus_neck,
     oasbud,
     open_kidney,
+    openh_rf_siemens_invivo,
     pcosgen,
     picmus,
     pocus_covid19,
@@ -78,4 +79,5 @@ from . import (  # noqa: F401  (importing registers the converters)
     unity_imaging,
     unitylv_multix,
     us3m,
+    us_365k,
 )
