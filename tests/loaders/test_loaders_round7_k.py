@@ -9,6 +9,10 @@ openh-rf-siemens-invivo (nvidia/Open-H-RF, folder siemens-healthineers): the sub
 custom/contact and custom/challenging); zea's spec makes data/image the log-compressed B-mode, (n_frames, z, x), a
 group with ``values`` and optional ``min``/``max``. File names inside the folder are not documented; the fixture's
 are made up and the loader does not read them.
+
+openpros (ashynf/OpenPros): the authors' Croissant file puts paired ``*_data.npy`` / ``*_sos.npy`` files in
+``speed_of_sound/3_0<i>/``; their site names them ``3_0{i}_P_{Date}_{Category}.npy`` with shapes
+(1140, 40, 1000, 161) and (1140, 1, 401, 161); their split lists name cohorts ``3_0<i>_P_<date>``.
 """
 
 from __future__ import annotations
@@ -277,4 +281,113 @@ def test_usreg_fetch_openh_rf_siemens_from_the_downloaded_folder_then_load(tmp_p
         run_cli, "openh-rf-siemens-invivo", "--from-file", tmp_path / "stage" / SIEMENS, "--keep-going"
     )
     assert "partial" in output and "counts_match" in output  # 3 of the card's 15 subjects: accepted with --keep-going
+    assert len(ds) == expected["samples"]
+
+
+# --- openpros: speed_of_sound/<patient>/3_0<i>_P_<date>_{sos,data}.npy --------------------------------------------
+
+OPENPROS_COHORTS = {  # cohort -> (split in the authors' lists, maps in the file)
+    "3_01_P_2021-04-22": ("val", 3),
+    "3_02_P_2021-03-30": ("test", 2),
+    "3_03_P_2021-03-16": ("train", 3),
+    "3_04_P_2022-06-02": ("train", 1),
+}
+
+
+def _sos_maps(n: int, seed: int, h: int = 12, w: int = 8) -> np.ndarray:
+    """n SOS maps in m/s (1400 to 3000), with known corners: 1300 top-left, 3600 bottom-right, 2450 at (1, 1)."""
+    rng = np.random.default_rng(seed)
+    maps = rng.uniform(1400.0, 3000.0, size=(n, 1, h, w)).astype(np.float32)
+    maps[:, 0, 0, 0], maps[:, 0, -1, -1], maps[:, 0, 1, 1] = 1300.0, 3600.0, 2450.0
+    return maps
+
+
+def _openpros(stage: Path) -> dict:
+    """The Hugging Face repository: speed_of_sound/<patient>/<cohort>_{data,sos}.npy, as the Croissant file has it."""
+    (stage / "README.md").parent.mkdir(parents=True, exist_ok=True)
+    (stage / "README.md").write_text("---\nlicense: cc-by-nc-sa-4.0\n---\n# OpenPros\n", encoding="utf-8")
+    splits: dict[str, int] = {}
+    for k, (cohort, (split, n)) in enumerate(OPENPROS_COHORTS.items()):
+        folder = stage / "speed_of_sound" / cohort[:4]
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / f"{cohort}_sos.npy", _sos_maps(n, 7700 + k))
+        np.save(folder / f"{cohort}_data.npy", np.zeros((n, 4, 10, 8), dtype=np.float32))
+        splits[split] = splits.get(split, 0) + n
+    return {
+        "samples": sum(n for _, n in OPENPROS_COHORTS.values()),
+        "splits": splits,
+        "subjects": len(OPENPROS_COHORTS),
+        "subjects_of": {"3_02_P_2021-03-30_0001": "3_02_P_2021-03-30"},
+        "extra": {
+            "3_01_P_2021-04-22_0002": {
+                "cohort": "3_01_P_2021-04-22",
+                "patient": "3_01",
+                "index": 2,
+                "waveform": "speed_of_sound/3_01/3_01_P_2021-04-22_data.npy",
+            }
+        },
+        "image_pixels": {
+            "3_03_P_2021-03-16_0000": ((0, 0), 0),
+            "3_03_P_2021-03-16_0002": ((11, 7), 255),
+            "3_04_P_2022-06-02_0000": ((1, 1), 128),
+        },
+    }
+
+
+def test_openpros_converts_the_sos_maps_with_the_authors_split(tmp_path, convert):
+    out, expected = convert_layout(convert, CATALOG.datasets["openpros"], _openpros, tmp_path)
+    check_converted_layout(out, expected)
+    assert out.image("3_01_P_2021-04-22_0001").shape == (12, 8)  # axial x lateral
+    maps = _sos_maps(3, 7700)
+    got = out.image("3_01_P_2021-04-22_0001").astype(float)
+    assert np.abs(got - (maps[1, 0] - 1300.0) * 255.0 / 2300.0).max() <= 0.5
+    assert out.by_id["3_01_P_2021-04-22_0001"]["frame"] == 1
+
+
+def test_openpros_reports_unpaired_mismatched_unlisted_and_unreadable_files(tmp_path, convert):
+    root = tmp_path / "src" / "speed_of_sound"
+    for folder in ("3_01", "3_02", "3_03"):
+        (root / folder).mkdir(parents=True)
+    hot = _sos_maps(2, 7800)
+    hot[1, 0, 2, 2] = 4000.0  # above the 3600 m/s of the range: clipped, reported
+    np.save(root / "3_01" / "3_01_P_2021-04-22_sos.npy", hot)  # no waveform file beside it
+    np.save(root / "3_01" / "3_01_P_2099-01-01_sos.npy", _sos_maps(1, 7801))  # in no split list
+    np.save(root / "3_01" / "3_01_P_2099-01-01_data.npy", np.zeros((1, 4, 10, 8), dtype=np.float32))
+    np.save(root / "3_02" / "3_02_P_2021-03-30_sos.npy", _sos_maps(2, 7802))
+    np.save(root / "3_02" / "3_02_P_2021-03-30_data.npy", np.zeros((3, 4, 10, 8), dtype=np.float32))  # 3 != 2
+    np.save(root / "3_02" / "3_02_P_2021-03-29_data.npy", np.zeros((1, 4, 10, 8), dtype=np.float32))  # no maps
+    np.save(root / "3_03" / "3_03_P_2021-03-16_sos.npy", np.zeros((2, 12, 8), dtype=np.float32))  # no channel axis
+    np.save(root / "3_03" / "3_03_P_2021-03-29_sos.npy", np.array([{"a": 1}], dtype=object))  # pickled objects
+    (root / "3_03" / "3_03_P_2021-04-19_sos.npy").write_bytes(b"not numpy")
+    np.save(root / "3_03" / "notes.npy", np.zeros(3))
+    out = convert(CATALOG.datasets["openpros"], tmp_path / "src")
+    assert sorted(out.by_id) == [
+        "3_01_P_2021-04-22_0000",
+        "3_01_P_2021-04-22_0001",
+        "3_01_P_2099-01-01_0000",
+        "3_02_P_2021-03-30_0000",
+        "3_02_P_2021-03-30_0001",
+    ]
+    assert out.by_id["3_01_P_2021-04-22_0000"]["split"] == "val"
+    assert out.by_id["3_02_P_2021-03-30_0001"]["split"] == "test"
+    assert out.metadata["splits"]["kind"] == "official-partial"
+    assert "waveform" not in out.extra("3_02_P_2021-03-30_0000")  # the waveforms do not pair with the maps
+    assert out.image("3_01_P_2021-04-22_0001")[2, 2] == 255
+    kinds = {(p["kind"], p["file"], p["severity"]) for p in out.problems()}
+    sos = "speed_of_sound"
+    assert ("missing_annotation", f"{sos}/3_01/3_01_P_2021-04-22_sos.npy", "warning") in kinds
+    assert ("value_range", f"{sos}/3_01/3_01_P_2021-04-22_sos.npy", "warning") in kinds
+    assert ("not_in_split_list", f"{sos}/3_01/3_01_P_2099-01-01_sos.npy", "warning") in kinds
+    assert ("size_mismatch", f"{sos}/3_02/3_02_P_2021-03-30_data.npy", "error") in kinds
+    assert ("missing_annotation", f"{sos}/3_02/3_02_P_2021-03-29_data.npy", "error") in kinds
+    assert ("not_converted", f"{sos}/3_03/3_03_P_2021-03-16_sos.npy", "error") in kinds
+    assert ("unreadable", f"{sos}/3_03/3_03_P_2021-03-29_sos.npy", "error") in kinds
+    assert ("unreadable", f"{sos}/3_03/3_03_P_2021-04-19_sos.npy", "error") in kinds
+    assert ("unexpected_file", f"{sos}/3_03/notes.npy", "error") in kinds
+
+
+def test_usreg_fetch_openpros_from_the_downloaded_repository_then_load(tmp_path, run_cli, usreg_home):
+    expected = _openpros(tmp_path / "stage")
+    output, ds = fetch_from_file_then_load(run_cli, "openpros", "--from-file", tmp_path / "stage")
+    assert "ready" in output
     assert len(ds) == expected["samples"]

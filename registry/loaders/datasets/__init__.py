@@ -53,6 +53,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     oasbud,
     open_kidney,
     openh_rf_siemens_invivo,
+    openpros,
     pcosgen,
     picmus,
     pocus_covid19,
