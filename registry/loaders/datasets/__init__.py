@@ -34,6 +34,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     erdes,
     fass,
     fatty_liver_bmode,
+    fetus_framework,
     fm_uia,
     gbcu,
     gist514,
