@@ -378,3 +378,155 @@ def test_usreg_fetch_tal_corpus_from_the_rsynced_folders(tmp_path, run_cli, usre
     output, ds = fetch_from_file_then_load(run_cli, "tal-corpus", "--from-file", tmp_path / "stage", "--keep-going")
     assert "counts_match" in output  # 4 of the declared 82 speakers
     assert len(ds) == expected["samples"]
+
+
+# --- cubdl: <folder>/<GROUP><NNN>.hdf5 plane-wave channel data, beamformed to B-mode ---------------------------------
+#
+# The organisers' repository (itamarsalazar/cubdl, a copy of Dongwoon Hyun's, commit 813f1c3): datasets/README.txt
+# names the folders 1_CUBDL_Task1_Data, 2_Post_CUBDL_JHU_Breast_Data and 3_Additional_CUBDL_Data (Plane_Wave_Data
+# and focused data), and PWDataLoaders.py reads each group's fields (below). Each synthetic file holds point
+# scatterers whose echoes arrive at (x sin a + z cos a + |p - e|) / c + time_zero, with time_zero as the loader
+# derives it from the group's fields: the image must focus them where they are.
+
+CUBDL_FS, CUBDL_FC = 20.8e6, 5.2e6
+
+
+def _cubdl_h5(path: Path, group: str, number: int, points: list[tuple[float, float]], samples: int = 1400) -> None:
+    import h5py
+
+    n_el = 128 if group == "TSH" else 24
+    angles_deg = np.array([-16.0, 0.0, 16.0]) if group == "INS" else np.array([-6.0, 0.0, 6.0])
+    angles = np.deg2rad(angles_deg)
+    speeds = {("MYO", 2): 1583.0, ("UFL", 1): 1526.0, ("EUT", 3): 1607.0, ("INS", 13): 1453.0, ("OSL", 7): 1540.0}
+    c = speeds.get((group, number), 1540.0 if group in ("TSH", "JHU") else 0.0)
+    assert c, (group, number)
+    pitch = {"UFL": 0.245e-3}.get(group, 0.3e-3)
+    ex = np.arange(n_el) * pitch
+    stored_x = ex + 2e-3  # element_positions as stored: not centred (the loader centres EUT, INS and OSL)
+    ex = ex - ex.mean() if group != "JHU" else stored_x
+    start = np.array([0.4e-6, 0.5e-6, 0.6e-6])
+    edge = ex[-1] * np.abs(np.sin(angles)) / c
+    time_zero = {
+        "MYO": edge,
+        "TSH": edge,
+        "EUT": edge + 10 / CUBDL_FC,
+        "INS": -start + edge,
+        "OSL": -start,
+        "UFL": np.full(3, 0.8e-6),  # -channel_data_t0, stored -0.8 us
+        "JHU": -np.array([-0.3e-6, -0.2e-6, -0.1e-6]),
+    }[group]
+    t = np.arange(samples) / CUBDL_FS
+    data = np.zeros((3, n_el, samples), np.float32)
+    for a, angle in enumerate(angles):
+        for sx, sz in points:
+            tau = (sx * np.sin(angle) + sz * np.cos(angle) + np.hypot(sx - ex, sz)) / c + time_zero[a]
+            lag = t[None, :] - tau[:, None]
+            data[a] += np.cos(2 * np.pi * CUBDL_FC * lag) * np.exp(-((lag * CUBDL_FC / 1.2) ** 2))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with h5py.File(path, "w") as f:
+        f["modulation_frequency"] = CUBDL_FC
+        if group == "UFL":
+            f["channel_data_sampling_frequency"] = CUBDL_FS
+            f["channel_data_t0"] = -0.8e-6
+            f["angles"] = angles_deg
+        else:
+            f["sampling_frequency"] = CUBDL_FS
+        if group in ("MYO", "TSH", "JHU"):
+            f["angles"] = angles
+        if group == "EUT":
+            f["transmit_direction"] = np.stack([angles, 0 * angles], axis=1)
+        if group == "OSL":
+            f["transmit_direction"] = np.stack([angles, 0 * angles], axis=0)
+        if group in ("EUT", "INS", "OSL"):
+            f["start_time"] = start[None, :]
+            f["element_positions"] = np.stack([stored_x, 0 * stored_x, 0 * stored_x], axis=0)
+        if group == "JHU":
+            f["sound_speed"] = c
+            f["time_zero"] = np.array([-0.3e-6, -0.2e-6, -0.1e-6])
+            f["element_positions"] = stored_x
+        f["channel_data"] = np.transpose(data, (1, 0, 2)) if group == "TSH" else data
+
+
+# sequence -> (where, scatterers (x, z) in m)
+CUBDL_SEQUENCES = {
+    "MYO002": ("1_CUBDL_Task1_Data", [(0.0, 12e-3), (1.5e-3, 20e-3)]),
+    "UFL001": ("1_CUBDL_Task1_Data", [(-1.0e-3, 16e-3)]),
+    "EUT003": ("1_CUBDL_Task1_Data", [(0.9e-3, 14e-3)]),
+    "OSL007": ("1_CUBDL_Task1_Data", [(-0.6e-3, 18e-3)]),
+    "TSH002": ("1_CUBDL_Task1_Data/TSH002", [(0.3e-3, 15e-3)]),
+    "JHU024": ("2_Post_CUBDL_JHU_Breast_Data", [(5.5e-3, 9e-3)]),
+    "INS013": ("3_Additional_CUBDL_Data/Plane_Wave_Data", [(0.0, 17e-3)]),
+}
+
+
+def _cubdl(stage: Path) -> dict:
+    for sid, (where, points) in CUBDL_SEQUENCES.items():
+        _cubdl_h5(stage / where / f"{sid}.hdf5", sid[:3], int(sid[3:]), points)
+    _cubdl_h5(stage / "3_Additional_CUBDL_Data" / "Focused_Data" / "OSL008.hdf5", "OSL", 7, [(0.0, 10e-3)])
+    (stage / "2_Post_CUBDL_JHU_Breast_Data" / "citations.txt").write_text("Z. Li, A. Wiacek, and M. A. L. Bell\n")
+    return {"samples": len(CUBDL_SEQUENCES), "split_kind": "seeded-random"}
+
+
+def test_cubdl_beamforms_each_group_as_its_loader_reads_it_and_focuses_the_scatterers(tmp_path, convert):
+    import h5py
+
+    from registry.loaders.datasets.cubdl import grid, read_sequence
+
+    out, expected = convert_layout(convert, CATALOG.datasets["cubdl"], _cubdl, tmp_path)
+    check_converted_layout(out, expected)
+    assert sorted(out.by_id) == sorted(CUBDL_SEQUENCES)
+    for sid, (where, points) in CUBDL_SEQUENCES.items():
+        with h5py.File(tmp_path / "src" / where / f"{sid}.hdf5", "r") as f:
+            x_axis, z_axis = grid(read_sequence(f, sid[:3], int(sid[3:])))
+        image = out.image(sid).astype(float)
+        assert image.shape[:2] == (z_axis.size, x_axis.size), sid
+        for px, pz in points:
+            iz, ix = int(np.argmin(np.abs(z_axis - pz))), int(np.argmin(np.abs(x_axis - px)))
+            window = image[iz - 3 : iz + 4, ix - 3 : ix + 4]
+            assert window.max() >= 225, (sid, px, pz)  # bright where the scatterer is
+        iz, ix = np.unravel_index(int(np.argmax(image)), image.shape)
+        assert min(np.hypot(x_axis[ix] - px, z_axis[iz] - pz) for px, pz in points) <= 0.3e-3, sid
+        assert np.median(image) < 90, sid
+    # the organisers' grids: MYO 5-55 mm, INS from 13 10-50 mm, at c / fc / 2.5; JHU over the stored x positions
+    myo = out.extra("MYO002")
+    assert myo["sound_speed"] == 1583.0 and myo["depth_mm"] == [5.0, 55.0] and myo["channels"] == 24
+    assert out.extra("INS013")["depth_mm"] == [10.0, 50.0] and out.extra("INS013")["sound_speed"] == 1453.0
+    assert out.extra("TSH002")["channels"] == 128 and out.extra("TSH002")["transmits"] == 3
+    assert out.extra("JHU024")["folder"] == "2_Post_CUBDL_JHU_Breast_Data"
+    step = 1583.0 / CUBDL_FC / 2.5
+    myo_z, myo_x = np.arange(5e-3, 55e-3 + 1e-10, step), np.arange(-3.45e-3, 3.45e-3 + 1e-10, step)  # 24 x 0.3 mm
+    assert out.image("MYO002").shape[:2] == (myo_z.size, myo_x.size)
+
+
+def test_cubdl_reports_focused_diverging_unknown_duplicate_and_unreadable_files(tmp_path, convert):
+    import h5py
+
+    root = tmp_path / "src"
+    _cubdl_h5(root / "1_CUBDL_Task1_Data" / "MYO002.hdf5", "MYO", 2, [(0.0, 12e-3)])
+    _cubdl_h5(root / "3_Additional_CUBDL_Data" / "Plane_Wave_Data" / "MYO002.hdf5", "MYO", 2, [(0.0, 12e-3)])
+    _cubdl_h5(root / "3_Additional_CUBDL_Data" / "Focused_Data" / "JHU019.hdf5", "JHU", 24, [(5e-3, 9e-3)])
+    with h5py.File(root / "3_Additional_CUBDL_Data" / "FieldII_STAI_dynamic_range.hdf5", "w") as f:
+        f["channel_data"] = np.zeros((2, 2, 2), np.float32)
+    with h5py.File(root / "1_CUBDL_Task1_Data" / "EUT006.hdf5", "w") as f:  # no transmit_direction
+        f["channel_data"] = np.zeros((3, 8, 64), np.float32)
+        f["sampling_frequency"] = CUBDL_FS
+        f["modulation_frequency"] = CUBDL_FC
+    _cubdl_h5(root / "1_CUBDL_Task1_Data" / "UFL009.hdf5", "UFL", 1, [(0.0, 12e-3)])  # no UFL009 in the release
+    with h5py.File(root / "notes.hdf5", "w") as f:
+        f["x"] = np.zeros(2)
+    out = convert(CATALOG.datasets["cubdl"], root)
+    assert sorted(out.by_id) == ["MYO002"]
+    kinds = {(p["kind"], p["file"]) for p in out.problems()}
+    assert ("duplicate", "3_Additional_CUBDL_Data/Plane_Wave_Data/MYO002.hdf5") in kinds
+    assert ("annotation_unreadable", "1_CUBDL_Task1_Data/EUT006.hdf5") in kinds
+    assert ("unexpected_file", "1_CUBDL_Task1_Data/UFL009.hdf5") in kinds
+    assert ("unexpected_file", "notes.hdf5") in kinds
+    # focused (JHU019) and diverging-wave files are left out on purpose, not reported as problems
+    assert not any(p["file"].endswith(("JHU019.hdf5", "FieldII_STAI_dynamic_range.hdf5")) for p in out.problems())
+
+
+def test_usreg_fetch_cubdl_from_the_dataport_folders(tmp_path, run_cli, usreg_home):
+    _cubdl(tmp_path / "stage")
+    output, ds = fetch_from_file_then_load(run_cli, "cubdl", "--from-file", tmp_path / "stage")
+    assert "ready" in output
+    assert len(ds) == len(CUBDL_SEQUENCES)
