@@ -35,6 +35,7 @@ from ...errors import UsregError
 from ...formats.sample import Box
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import image_decode
+from ._xlsx import unpacked_size_problem
 
 SETS = {
     "set1-training&validation sets cnn": "train",
@@ -62,6 +63,10 @@ def read_sheet(ctx: ConvertContext, path: Path) -> list[Row]:
         raise UsregError(
             "fetus-framework: reading ObjectDetection.xlsx needs openpyxl", hint="pip install 'usreg[data]'"
         ) from None
+    unreadable = unpacked_size_problem(path)
+    if unreadable:
+        ctx.problem("annotation_unreadable", path, f"{unreadable}; no boxes")
+        return []
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors on a damaged file
@@ -86,6 +91,8 @@ def read_sheet(ctx: ConvertContext, path: Path) -> list[Row]:
             row = _box_row(ctx, path, n, cells)
             if row is not None:
                 out.append(row)
+    except Exception as exc:  # a damaged sheet (bad XML, a broken zip stream) fails while its rows are read
+        ctx.problem("annotation_unreadable", path, f"unreadable after {len(out)} rows: {str(exc)[:200]}; boxes lost")
     finally:
         book.close()
     return out

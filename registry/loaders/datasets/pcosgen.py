@@ -23,6 +23,7 @@ from pathlib import Path
 from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import entry_classes, image_decode
+from ._xlsx import unpacked_size_problem
 
 TRAIN_TABLE = "class_label.xlsx"
 TEST_TABLE = "class label.csv"
@@ -36,6 +37,10 @@ def read_train_table(ctx: ConvertContext, path: Path) -> list[tuple[int, str, st
         import openpyxl
     except ImportError:  # pragma: no cover - openpyxl is in the data extra
         raise UsregError("pcosgen: reading class_label.xlsx needs openpyxl", hint="pip install 'usreg[data]'") from None
+    unreadable = unpacked_size_problem(path)
+    if unreadable:
+        ctx.problem("annotation_unreadable", path, unreadable)
+        return []
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors on a damaged file
@@ -59,6 +64,8 @@ def read_train_table(ctx: ConvertContext, path: Path) -> list[tuple[int, str, st
             if name is None and value is None:
                 continue  # an empty row of the sheet
             out.append((n, str(name or "").strip(), "" if value is None else str(value).strip()))
+    except Exception as exc:  # a damaged sheet (bad XML, a broken zip stream) fails while its rows are read
+        ctx.problem("annotation_unreadable", path, f"unreadable after {len(out)} rows: {str(exc)[:200]}")
     finally:
         book.close()
     return out
@@ -68,8 +75,12 @@ def read_test_table(ctx: ConvertContext, path: Path) -> dict[str, dict[str, str]
     """imagePath -> the row's other columns (raw) of ``class label.csv``."""
     try:
         with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-            reader = csv.DictReader(fh)
-            rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+            rows: list[dict[str, str]] = []
+            for row in csv.DictReader(fh):
+                if len(rows) >= MAX_ROWS:
+                    ctx.problem("annotation_unreadable", path, f"more than {MAX_ROWS:,} rows: the rest are not read")
+                    break
+                rows.append({(k or "").strip(): (v or "").strip() for k, v in row.items()})
     except (OSError, csv.Error) as exc:
         ctx.problem("annotation_unreadable", path, f"not a readable CSV file: {exc}")
         return {}

@@ -24,6 +24,7 @@ from pydantic import Field
 from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import entry_classes, image_decode
+from ._xlsx import unpacked_size_problem
 
 TABLE = "bd3m.xlsx"
 IMAGE_FOLDER = "BD3M"
@@ -55,6 +56,10 @@ def read_table(ctx: ConvertContext, path: Path, opts: Us3mOptions) -> list[tuple
         import openpyxl
     except ImportError:  # pragma: no cover - openpyxl is in the data extra
         raise UsregError("us3m: reading BD3M.xlsx needs openpyxl", hint="pip install 'usreg[data]'") from None
+    unreadable = unpacked_size_problem(path)
+    if unreadable:
+        ctx.problem("annotation_unreadable", path, f"{unreadable}; no labels read")
+        return []
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors on a damaged file
@@ -82,6 +87,8 @@ def read_table(ctx: ConvertContext, path: Path, opts: Us3mOptions) -> list[tuple
                 ctx.problem("annotation_unreadable", path, f"row {n}: no patient id; the row is skipped")
                 continue
             out.append((n, patient_key(pid), "" if value is None else str(value).strip()))
+    except Exception as exc:  # a damaged sheet (bad XML, a broken zip stream) fails while its rows are read
+        ctx.problem("annotation_unreadable", path, f"unreadable after {len(out)} rows: {str(exc)[:200]}")
     finally:
         book.close()
     return out
