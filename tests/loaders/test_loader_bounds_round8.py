@@ -115,3 +115,25 @@ def test_pcosgen_test_table_past_max_rows_is_reported(tmp_path, monkeypatch):
     rows = pcosgen.read_test_table(ctx, table)
     assert len(rows) == 3
     assert any("more than 3 rows" in m for m in _messages(ctx, "annotation_unreadable"))
+
+
+# --- dfhi: the pixel-size tables ------------------------------------------------------------------------------------
+
+
+def test_dfhi_pixel_size_tables_report_bad_values_long_tables_and_unreadable_csv(tmp_path, monkeypatch):
+    from registry.loaders.datasets import dfhi
+
+    monkeypatch.setattr(dfhi, "MAX_ROWS", 4)
+    folder = tmp_path / "Trans-cerebellum"
+    folder.mkdir()
+    (folder / "a-Pixel-Size.csv").write_text("Label,Pixel in mm\nx.png,0.1\ny.png,abc\n")
+    (folder / "b-Pixel-Size.csv").write_text("Label,Pixel in mm\n" + "".join(f"{i}.png,0.2\n" for i in range(10)))
+    (folder / "c-Pixel-Size.csv").write_text('Label,Pixel in mm\nz.png,"' + "9" * 200_000 + '"\n')
+    ctx = _ctx(tmp_path)
+    sizes = dfhi._pixel_sizes(ctx, folder)
+    assert sizes["x.png"] == 0.1 and "y.png" not in sizes
+    assert len([k for k in sizes if k[0].isdigit()]) == 4
+    messages = _messages(ctx, "annotation_unreadable")
+    assert any("'abc' is not a number" in m for m in messages)
+    assert any("over 4 rows" in m for m in messages)
+    assert any("not a readable CSV file" in m for m in messages)

@@ -40,6 +40,7 @@ PATIENT = re.compile(r"^(Patient\d+)_", re.IGNORECASE)
 HC18 = re.compile(r"^(\d+)_\d*HC$", re.IGNORECASE)
 OTHER_EXPORTS = re.compile(r"(?i)^(gtfine|imgsfine|leftimg8bit|segmentationobject)$|cityscapes|citys?paces")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
+MAX_ROWS = 100_000  # rows of one pixel-size table
 
 
 def subject_of(stem: str) -> str:
@@ -50,19 +51,32 @@ def subject_of(stem: str) -> str:
     return f"hc18_{int(m.group(1)):03d}" if m else stem
 
 
-def _pixel_sizes(folder: Path) -> dict[str, float]:
+def _pixel_sizes(ctx: ConvertContext, folder: Path) -> dict[str, float]:
     out: dict[str, float] = {}
     for table in sorted(folder.glob("*.csv")):
-        with open(table, encoding="utf-8-sig", errors="replace", newline="") as f:
-            for row in csv.DictReader(f):
-                name = (row.get("Label") or "").strip()
-                value = next((v for k, v in row.items() if k and "pixel" in k.lower()), None)
-                try:
-                    if name and value:
-                        out[name] = float(value)
-                except ValueError:
-                    continue
+        try:
+            with open(table, encoding="utf-8-sig", errors="replace", newline="") as f:
+                for n, row in enumerate(csv.DictReader(f), start=2):
+                    if n > MAX_ROWS + 1:
+                        ctx.problem("annotation_unreadable", table, f"over {MAX_ROWS:,} rows: the rest is not read")
+                        break
+                    _pixel_size(ctx, table, n, row, out)
+        except (OSError, csv.Error) as exc:
+            ctx.problem("annotation_unreadable", table, f"not a readable CSV file ({exc}); pixel sizes left out")
     return out
+
+
+def _pixel_size(ctx: ConvertContext, table: Path, n: int, row: dict[str, str], out: dict[str, float]) -> None:
+    name = (row.get("Label") or "").strip()
+    value = next((v for k, v in row.items() if k and "pixel" in k.lower()), None)
+    if not name or not value:
+        return
+    try:
+        out[name] = float(value)
+    except ValueError:
+        ctx.problem(
+            "annotation_unreadable", table, f"line {n}: pixel size {value!r} is not a number; left out", "warning"
+        )
 
 
 @register
@@ -87,7 +101,7 @@ class Dfhi(Converter):
                 for m in sorted(seg.iterdir()):
                     if m.is_file() and m.suffix.lower() == ".png":
                         masks.setdefault(m.name, m)
-            sizes = _pixel_sizes(folder)
+            sizes = _pixel_sizes(ctx, folder)
             used: set[Path] = set()
             images = sorted(p for p in (folder / images_dir).glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
             for image in images:
