@@ -137,3 +137,40 @@ def test_dfhi_pixel_size_tables_report_bad_values_long_tables_and_unreadable_csv
     assert any("'abc' is not a number" in m for m in messages)
     assert any("over 4 rows" in m for m in messages)
     assert any("not a readable CSV file" in m for m in messages)
+
+
+# --- cubs-tech: tracing and calibration files -----------------------------------------------------------------------
+
+
+def _cubs_tech(root: Path) -> Path:
+    from PIL import Image
+
+    base = root / "DATASET_CUBS_tech"
+    (base / "images").mkdir(parents=True)
+    (base / "CF").mkdir()
+    tracings = base / "LIMA-Profiles" / "Manual-A1"
+    tracings.mkdir(parents=True)
+    for stem in ("tech_001", "tech_002"):
+        Image.fromarray(np.zeros((20, 30), np.uint8)).save(base / "images" / f"{stem}.tiff")
+        (tracings / f"{stem}-LI.txt").write_text("1 5\n10 5\n20 5\n")
+        (tracings / f"{stem}-MA.txt").write_text("1 9\n10 9\n20 9\n")
+        (base / "CF" / f"{stem}_CF.txt").write_text("0.06\n")
+    return base
+
+
+def test_cubs_tech_refuses_an_oversized_tracing_and_reports_a_bad_calibration(tmp_path):
+    from registry.loaders.datasets.cubs_tech import MAX_TRACING_BYTES, CubsTech, CubsTechOptions
+
+    base = _cubs_tech(tmp_path)
+    huge = base / "LIMA-Profiles" / "Manual-A1" / "tech_002-MA.txt"
+    line = b"12.5 9.25\n"
+    with huge.open("wb") as f:
+        f.write(line * (MAX_TRACING_BYTES // len(line) + 1))
+    (base / "CF" / "tech_001_CF.txt").write_text("not a number\n")
+    ctx = _ctx(tmp_path, "cubs-tech", CubsTechOptions())
+    items = list(CubsTech().items(ctx))
+    assert [i.sample_id for i in items] == ["tech_001"]
+    assert items[0].extra["cf_mm_per_px"] is None
+    problems = {(p.file.rsplit("/", 1)[-1], p.severity): p.message for p in ctx.problems}
+    assert "more than a tracing of 100,000 points holds" in problems[("tech_002-MA.txt", "error")]
+    assert "not 1 number(s)" in problems[("tech_001_CF.txt", "warning")]

@@ -30,6 +30,8 @@ from ..decode import mask_polygons
 
 CLASSES = {0: "background", 1: "intima-media complex"}
 MAX_POINTS = 100_000
+MAX_TRACING_BYTES = 64 * MAX_POINTS  # a tracing of MAX_POINTS points, generously written
+MAX_VALUES_BYTES = 4096  # a calibration factor or a rectangle file
 IMAGE_SUFFIXES = (".tif", ".tiff")
 
 
@@ -45,7 +47,11 @@ def _numbers(line: str) -> list[float] | None:
 
 
 def read_tracing(path: Path) -> list[tuple[float, float]] | None:
-    """The points of a tracing: ``x y`` per line, or two lines (all x, then all y); None if neither."""
+    """The points of a tracing: ``x y`` per line, or two lines (all x, then all y); None if neither. ValueError when
+    the file is larger than a tracing of MAX_POINTS points."""
+    size = path.stat().st_size
+    if size > MAX_TRACING_BYTES:
+        raise ValueError(f"{size:,} bytes, more than a tracing of {MAX_POINTS:,} points holds")
     lines = [ln for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()[:MAX_POINTS] if ln.strip()]
     rows = [_numbers(ln) for ln in lines]
     if any(r is None for r in rows) or not rows:
@@ -58,6 +64,26 @@ def read_tracing(path: Path) -> list[tuple[float, float]] | None:
     return None
 
 
+def _polygon(ctx: ConvertContext, li: Path, ma: Path, stem: str) -> list[float] | None:
+    """The intima-media polygon of an image's LI and MA tracings, or None after reporting why there is none."""
+    points: list[list[tuple[float, float]]] = []
+    for path in (li, ma):
+        try:
+            found = read_tracing(path)
+        except (OSError, ValueError) as exc:
+            ctx.problem("annotation_unreadable", path, f"not read ({exc}); image skipped", sample_id=stem)
+            return None
+        if not found:
+            ctx.problem("annotation_unreadable", path, "not a list of 'x y' points; image skipped", sample_id=stem)
+            return None
+        points.append(found)
+    li_pts, ma_pts = points
+    if len(li_pts) + len(ma_pts) < 3:
+        ctx.problem("annotation_unreadable", li, "fewer than 3 points in LI and MA; image skipped", sample_id=stem)
+        return None
+    return [c for pt in sorted(li_pts) + sorted(ma_pts, reverse=True) for c in pt]
+
+
 def _child(folder: Path, name: str) -> Path | None:
     """The sub-folder ``name`` of ``folder``, whatever its case (``images`` or ``IMAGES``)."""
     exact = folder / name
@@ -66,11 +92,22 @@ def _child(folder: Path, name: str) -> Path | None:
     return next((p for p in sorted(folder.iterdir()) if p.is_dir() and p.name.lower() == name.lower()), None)
 
 
-def _read_floats(path: Path, count: int) -> list[float] | None:
+def _read_floats(ctx: ConvertContext, path: Path, count: int) -> list[float] | None:
+    """The ``count`` numbers of a small text file (calibration factor, rectangle); None when it is absent, or after a
+    warning when it does not hold them."""
     if not path.is_file():
         return None
-    values = _numbers(path.read_text(encoding="utf-8", errors="replace").strip())
-    return values if values is not None and len(values) == count else None
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_VALUES_BYTES + 1)
+    except OSError as exc:
+        ctx.problem("annotation_unreadable", path, f"not read ({exc}); left out of extra", severity="warning")
+        return None
+    values = _numbers(raw.decode("utf-8", errors="replace").strip()) if len(raw) <= MAX_VALUES_BYTES else None
+    if values is None or len(values) != count:
+        ctx.problem("annotation_unreadable", path, f"not {count} number(s); left out of extra", severity="warning")
+        return None
+    return values
 
 
 @register
@@ -103,14 +140,11 @@ class CubsTech(Converter):
                     sample_id=stem,
                 )
                 continue
-            li_pts, ma_pts = read_tracing(li), read_tracing(ma)
-            if not li_pts or not ma_pts or len(li_pts) + len(ma_pts) < 3:
-                bad = li if not li_pts else ma
-                ctx.problem("annotation_unreadable", bad, "not a list of 'x y' points; image skipped", sample_id=stem)
+            polygon = _polygon(ctx, li, ma, stem)
+            if polygon is None:
                 continue
-            polygon = [c for pt in sorted(li_pts) + sorted(ma_pts, reverse=True) for c in pt]
-            cf = _read_floats((_child(root, "CF") or root / "CF") / f"{stem}_CF.txt", 1)
-            rect = _read_floats(tracings / f"{stem}_rect.txt", 4)
+            cf = _read_floats(ctx, (_child(root, "CF") or root / "CF") / f"{stem}_CF.txt", 1)
+            rect = _read_floats(ctx, tracings / f"{stem}_rect.txt", 4)
             yield Item(
                 sample_id=stem,
                 image=image_decode(ctx, image),
