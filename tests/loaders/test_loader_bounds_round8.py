@@ -174,3 +174,26 @@ def test_cubs_tech_refuses_an_oversized_tracing_and_reports_a_bad_calibration(tm
     problems = {(p.file.rsplit("/", 1)[-1], p.severity): p.message for p in ctx.problems}
     assert "more than a tracing of 100,000 points holds" in problems[("tech_002-MA.txt", "error")]
     assert "not 1 number(s)" in problems[("tech_001_CF.txt", "warning")]
+
+
+# --- MATLAB: oasbud, fatty-liver-bmode ------------------------------------------------------------------------------
+
+
+def test_matlab_data_that_is_not_a_struct_array_or_a_truncated_file_is_a_clear_error(tmp_path, monkeypatch):
+    import scipy.io
+
+    from registry.loaders.datasets import _matlab
+
+    scipy.io.savemat(tmp_path / "array.mat", {"data": np.zeros((3, 4))})
+    with pytest.raises(UsregError, match="'data' is a double array of shape \\(3, 4\\), not a struct array"):
+        _matlab.struct_records("oasbud", tmp_path / "array.mat", "OASBUD.mat")
+
+    records = np.zeros((1, 5), dtype=[("id", "O"), ("x", "O")])
+    scipy.io.savemat(tmp_path / "many.mat", {"data": records})
+    monkeypatch.setattr(_matlab, "MAX_RECORDS", 4)
+    with pytest.raises(UsregError, match="not a struct array of at most 4 records"):
+        _matlab.struct_records("oasbud", tmp_path / "many.mat", "OASBUD.mat")
+
+    (tmp_path / "empty.mat").write_bytes(b"")
+    with pytest.raises(UsregError, match="not a readable MATLAB file"):
+        _matlab.struct_records("fatty-liver-bmode", tmp_path / "empty.mat", "the .mat file")
