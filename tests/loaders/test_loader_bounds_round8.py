@@ -197,3 +197,19 @@ def test_matlab_data_that_is_not_a_struct_array_or_a_truncated_file_is_a_clear_e
     (tmp_path / "empty.mat").write_bytes(b"")
     with pytest.raises(UsregError, match="not a readable MATLAB file"):
         _matlab.struct_records("fatty-liver-bmode", tmp_path / "empty.mat", "the .mat file")
+
+
+# --- us-365k: JSON lines --------------------------------------------------------------------------------------------
+
+
+def test_us_365k_reports_a_json_line_nested_too_deep(tmp_path):
+    from PIL import Image
+
+    from registry.loaders.datasets.us_365k import Us365k
+
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "a.png")
+    (tmp_path / "train.jsonl").write_text("[" * 100_000 + "\n" + json.dumps({"image": "a.png", "caption": "x"}) + "\n")
+    ctx = _ctx(tmp_path, "us-365k")
+    items = list(Us365k().items(ctx))
+    assert [i.sample_id for i in items] == ["a"]
+    assert any("line 1 is not valid JSON" in m for m in _messages(ctx, "annotation_unreadable"))

@@ -104,7 +104,7 @@ class Us365k(Converter):
     ) -> Item | None:
         try:
             rec: Any = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: arrays or objects nested too deep
             ctx.problem("annotation_unreadable", table, f"{where} is not valid JSON ({exc}); skipped")
             return None
         name = rec.get("image") if isinstance(rec, dict) else None
