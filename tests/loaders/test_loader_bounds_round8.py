@@ -213,3 +213,19 @@ def test_us_365k_reports_a_json_line_nested_too_deep(tmp_path):
     items = list(Us365k().items(ctx))
     assert [i.sample_id for i in items] == ["a"]
     assert any("line 1 is not valid JSON" in m for m in _messages(ctx, "annotation_unreadable"))
+
+
+# --- openpros: .npy files -------------------------------------------------------------------------------------------
+
+
+def test_openpros_reports_an_empty_npy_file(tmp_path):
+    from registry.loaders.datasets.openpros import Openpros, OpenprosOptions, openpros_sos
+
+    folder = tmp_path / "speed_of_sound" / "3_01"
+    folder.mkdir(parents=True)
+    (folder / "3_01_P_20200101_sos.npy").write_bytes(b"")
+    ctx = _ctx(tmp_path, "openpros", OpenprosOptions())
+    assert list(Openpros().items(ctx)) == []
+    assert any("not a readable .npy array" in m for m in _messages(ctx, "unreadable"))
+    with pytest.raises(BadData):
+        openpros_sos(str(folder / "3_01_P_20200101_sos.npy"), 0, 1400.0, 1700.0)

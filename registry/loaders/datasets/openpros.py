@@ -350,7 +350,7 @@ def openpros_sos(path: str, index: int, sos_min: float, sos_max: float) -> Decod
     """SOS map ``index`` of a ``_sos.npy`` file as an 8-bit image, ``sos_min``..``sos_max`` m/s -> 0..255."""
     try:
         sos = np.asarray(np.load(path, mmap_mode="r", allow_pickle=False)[index, 0], dtype=np.float64)
-    except (OSError, ValueError, IndexError) as exc:
+    except (OSError, ValueError, IndexError, EOFError) as exc:  # EOFError: an empty file
         raise BadData("unreadable", f"cannot read SOS map {index}: {exc}") from None
     if sos.ndim != 2 or not np.isfinite(sos).all():
         raise BadData("unreadable", f"SOS map {index} is not a finite 2D map (shape {sos.shape})")
@@ -403,7 +403,7 @@ class Openpros(Converter):
             return
         try:
             shape = _header(sos_path)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, EOFError) as exc:  # EOFError: an empty file
             ctx.problem("unreadable", sos_path, f"not a readable .npy array ({exc}); not converted")
             return
         if len(shape) != 4 or shape[1] != 1 or 0 in shape:
@@ -423,7 +423,7 @@ class Openpros(Converter):
         else:
             try:
                 data_shape = _header(data_path)
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, EOFError) as exc:
                 ctx.problem("unreadable", data_path, f"the paired waveforms are not a readable .npy array ({exc})")
             else:
                 if not data_shape or data_shape[0] != shape[0]:
