@@ -229,3 +229,19 @@ def test_openpros_reports_an_empty_npy_file(tmp_path):
     assert any("not a readable .npy array" in m for m in _messages(ctx, "unreadable"))
     with pytest.raises(BadData):
         openpros_sos(str(folder / "3_01_P_20200101_sos.npy"), 0, 1400.0, 1700.0)
+
+
+# --- ultrasuite: .param files ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-inf"])
+def test_ultrasuite_param_with_a_non_finite_frame_size_is_reported(tmp_path, value):
+    from registry.loaders.datasets.ultrasuite_uxtd import read_utterance
+
+    ult = tmp_path / "core" / "01M" / "001A.ult"
+    ult.parent.mkdir(parents=True)
+    ult.write_bytes(bytes(64))
+    ult.with_suffix(".param").write_text(f"NumVectors={value}\nPixPerVector=8\n")
+    ctx = _ctx(tmp_path, "ultrasuite-uxtd")
+    assert read_utterance(ctx, ult) is None
+    assert any("NumVectors is" in m for m in _messages(ctx, "annotation_unreadable"))

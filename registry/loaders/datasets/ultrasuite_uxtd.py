@@ -96,7 +96,7 @@ def frame_geometry(params: dict[str, float]) -> tuple[int, int]:
         value = params.get(key)
         if value is None:
             raise ValueError(f"no {key}")
-        if value != int(value) or not 1 <= value <= MAX_DIM:
+        if not 1 <= value <= MAX_DIM or value != int(value):  # range first: int() of inf or nan fails
             raise ValueError(f"{key} is {value:g}, not a whole number from 1 to {MAX_DIM}")
         dims.append(int(value))
     bits = params.get("BitsPerPixel")
