@@ -245,3 +245,28 @@ def test_ultrasuite_param_with_a_non_finite_frame_size_is_reported(tmp_path, val
     ctx = _ctx(tmp_path, "ultrasuite-uxtd")
     assert read_utterance(ctx, ult) is None
     assert any("NumVectors is" in m for m in _messages(ctx, "annotation_unreadable"))
+
+
+# --- openh-rf-siemens-invivo: zea HDF5 ------------------------------------------------------------------------------
+
+
+def test_openh_checks_the_image_shape_before_reading_per_frame_metadata(tmp_path, monkeypatch):
+    """A per-frame dataset may be as long as the frames declared: with a billion frames declared in a few kilobytes,
+    no metadata is read before the shape is refused."""
+    import h5py
+
+    from registry.loaders.datasets import openh_rf_siemens_invivo as openh
+
+    path = tmp_path / "acq.hdf5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset("data/image", shape=(10**9, 4, 4), dtype="u1", chunks=(1, 4, 4))
+        f.create_dataset("custom/contact", shape=(10**9,), dtype="f8", chunks=(1024,))
+        f["metadata/subject/id"] = "Subject_01"
+
+    def no_metadata(*args: Any) -> None:
+        raise AssertionError("metadata read before the image's shape was checked")
+
+    monkeypatch.setattr(openh, "_per_frame", no_metadata)
+    ctx = _ctx(tmp_path, "openh-rf-siemens-invivo")
+    assert list(openh.OpenhRfSiemensInvivo().items(ctx)) == []
+    assert any("over the limits" in m for m in _messages(ctx, "too_large"))

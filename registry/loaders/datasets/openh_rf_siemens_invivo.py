@@ -152,7 +152,8 @@ def _pick(value: Any, frame: int) -> Any:
 
 
 def _describe(ctx: ConvertContext, path: Path) -> dict[str, Any] | None:
-    """Shape, range and metadata of one file, or None after reporting why its frames cannot be converted."""
+    """Shape, range and metadata of one file, or None after reporting why its frames cannot be converted. The image's
+    shape is checked before any metadata is read: a per-frame dataset may be as long as the frames declared."""
     import h5py
 
     try:
@@ -162,11 +163,14 @@ def _describe(ctx: ConvertContext, path: Path) -> dict[str, Any] | None:
                 return None
             values = _image_values(f)
             shape = tuple(int(n) for n in values.shape)
-            dtype = values.dtype
+            refused = _shape_problem(shape, values.dtype)
+            if refused is not None:
+                ctx.problem(refused[0], path, refused[1])
+                return None
             n_frames = shape[0] if len(shape) == 3 else 1
             info = {
                 "shape": shape,
-                "dtype": str(dtype),
+                "dtype": str(values.dtype),
                 "range": _range(f),
                 "subject": _per_frame(f, "metadata/subject/id", 1),
                 "subject_type": _per_frame(f, "metadata/subject/type", 1),
@@ -178,17 +182,20 @@ def _describe(ctx: ConvertContext, path: Path) -> dict[str, Any] | None:
     except (OSError, KeyError, ValueError, TypeError) as exc:
         ctx.problem("unreadable", path, f"not a readable zea file ({exc}); not converted")
         return None
-    if len(shape) not in (2, 3) or 0 in shape:
-        ctx.problem("not_converted", path, f"{IMAGE} has shape {shape}, not (n_frames, z, x); not converted")
-        return None
-    if n_frames > MAX_FRAMES or shape[-1] * shape[-2] > MAX_FRAME_PIXELS:
-        ctx.problem("too_large", path, f"{IMAGE} has shape {shape}, over the limits; not converted")
-        return None
-    if not (np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer)):
-        ctx.problem("not_converted", path, f"{IMAGE} holds {dtype} values, not numbers; not converted")
-        return None
     info["n_frames"] = n_frames
     return info
+
+
+def _shape_problem(shape: tuple[int, ...], dtype: Any) -> tuple[str, str] | None:
+    """(kind, message) of the problem that keeps an image of this shape and type from being converted, or None."""
+    if len(shape) not in (2, 3) or 0 in shape:
+        return "not_converted", f"{IMAGE} has shape {shape}, not (n_frames, z, x); not converted"
+    n_frames = shape[0] if len(shape) == 3 else 1
+    if n_frames > MAX_FRAMES or shape[-1] * shape[-2] > MAX_FRAME_PIXELS:
+        return "too_large", f"{IMAGE} has shape {shape}, over the limits; not converted"
+    if not (np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer)):
+        return "not_converted", f"{IMAGE} holds {dtype} values, not numbers; not converted"
+    return None
 
 
 @register
