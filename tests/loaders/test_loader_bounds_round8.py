@@ -270,3 +270,91 @@ def test_openh_checks_the_image_shape_before_reading_per_frame_metadata(tmp_path
     ctx = _ctx(tmp_path, "openh-rf-siemens-invivo")
     assert list(openh.OpenhRfSiemensInvivo().items(ctx)) == []
     assert any("over the limits" in m for m in _messages(ctx, "too_large"))
+
+
+# --- picmus and cubdl: HDF5 channel data ----------------------------------------------------------------------------
+
+
+def _picmus_group(path: Path, **fields: Any) -> None:
+    import h5py
+
+    values: dict[str, Any] = {
+        "data/real": np.zeros((1, 2, 8), np.float32),
+        "angles": np.zeros(1),
+        "sampling_frequency": np.array([20e6]),
+        "sound_speed": np.array([1540.0]),
+        "initial_time": np.array([0.0]),
+        "probe_geometry": np.zeros((7, 2)),
+    }
+    values.update(fields)
+    with h5py.File(path, "w") as f:
+        g = f.create_group("US/US_DATASET0000")
+        for key, value in values.items():
+            if isinstance(value, tuple):  # (shape, dtype): declared, never written
+                g.create_dataset(key, shape=value[0], dtype=value[1], chunks=True)
+            else:
+                g[key] = value
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("angles", ((1_000_001,), "f8"), "angles holds 1,000,001 values, over 1,000,000"),
+        ("sampling_frequency", ((2_000_000,), "f8"), "sampling_frequency holds 2,000,000 values"),
+        ("sound_speed", "fast", "sound_speed does not hold numbers"),
+        ("data/real", np.array([b"abc"] * 8).reshape(1, 2, 4), "expected numbers (angles, channels, samples)"),
+    ],
+)
+def test_picmus_checks_each_field_before_reading_it(tmp_path, field, value, message):
+    from registry.loaders.datasets.picmus import Picmus, PicmusOptions
+
+    _picmus_group(tmp_path / "contrast_expe_dataset_rf.hdf5", **{field: value})
+    ctx = _ctx(tmp_path, "picmus", PicmusOptions())
+    assert list(Picmus().items(ctx)) == []
+    assert any(message in m for m in _messages(ctx, "annotation_unreadable")), ctx.problems
+
+
+def test_picmus_grid_axis_that_is_a_group_is_reported_by_the_decoder(tmp_path):
+    import h5py
+
+    from registry.loaders.datasets.picmus import picmus_bmode
+
+    _picmus_group(tmp_path / "contrast_expe_dataset_rf.hdf5")
+    scan = tmp_path / "contrast_expe_scan.hdf5"
+    with h5py.File(scan, "w") as f:
+        f.create_group("US/US_DATASET0000/x_axis")
+        f["US/US_DATASET0000/z_axis"] = np.zeros(4)
+    opts = {"dynamic_range_db": 60.0, "f_number": 1.0, "pixel_mm": 0.1, "z_min_mm": 5.0, "z_max_mm": 55.0}
+    with pytest.raises(BadData, match="x_axis is not an array"):
+        picmus_bmode(str(tmp_path / "contrast_expe_dataset_rf.hdf5"), str(scan), opts)
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("modulation_frequency", "modulation_frequency does not hold numbers"),
+        ("channel_data", "channel_data is a group, not an array of numbers"),
+        ("angles", "angles holds 1,000,001 values"),
+    ],
+)
+def test_cubdl_checks_each_field_before_reading_it(tmp_path, field, message):
+    import h5py
+
+    from registry.loaders.datasets.cubdl import Cubdl, CubdlOptions
+
+    path = tmp_path / "1_CUBDL_Task1_Data" / "MYO002.hdf5"
+    path.parent.mkdir()
+    with h5py.File(path, "w") as f:
+        f["modulation_frequency"] = "five megahertz" if field == "modulation_frequency" else 5.2e6
+        f["sampling_frequency"] = 20.8e6
+        if field == "angles":
+            f.create_dataset("angles", shape=(1_000_001,), dtype="f8", chunks=True)
+        else:
+            f["angles"] = np.zeros(3)
+        if field == "channel_data":
+            f.create_group("channel_data")
+        else:
+            f["channel_data"] = np.zeros((3, 4, 16), np.float32)
+    ctx = _ctx(tmp_path, "cubdl", CubdlOptions())
+    assert list(Cubdl().items(ctx)) == []
+    assert any(message in m for m in _messages(ctx, "annotation_unreadable")), ctx.problems

@@ -44,7 +44,7 @@ from pydantic import Field
 from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..decode import BadData
-from .picmus import MAX_PIXELS, das_bmode, log_compress
+from .picmus import MAX_PIXELS, das_bmode, field_values, log_compress
 
 NAME = re.compile(r"^(?P<group>MYO|UFL|EUT|INS|OSL|TSH|JHU)(?P<number>\d{3})(?:[^0-9].*)?\.hdf5$", re.IGNORECASE)
 DIVERGING = re.compile(r"^(?:(?:experimental|FieldII)_STAI_dynamic_range|JHU-Breast-P\d+-\d+)\.hdf5$", re.IGNORECASE)
@@ -89,20 +89,15 @@ class CubdlOptions(CommonOptions):
 
 
 def _scalar(f: Any, key: str) -> float:
-    if key not in f:
-        raise ValueError(f"no {key}")
-    arr = np.asarray(f[key], dtype=np.float64).reshape(-1)
+    arr = _vector(f, key).reshape(-1)
     if arr.size == 0:
         raise ValueError(f"{key} is empty")
     return float(arr[0])
 
 
 def _vector(f: Any, key: str) -> np.ndarray:
-    if key not in f:
-        raise ValueError(f"no {key}")
-    if int(np.prod(f[key].shape)) > 1_000_000:
-        raise ValueError(f"{key} has {f[key].shape} values")
-    return np.asarray(f[key], dtype=np.float64)
+    """A field's values, read after checking that it is a numeric dataset of at most a million values."""
+    return field_values(f, key, 1_000_000)
 
 
 def _per_transmit(values: np.ndarray, n: int, what: str) -> np.ndarray:
@@ -134,7 +129,10 @@ def channel_shape(f: Any, group: str) -> tuple[int, int, int]:
     """(transmits, elements, samples) of a sequence's channel data, from its declared shape only."""
     if "channel_data" not in f:
         raise ValueError("no channel_data")
-    shape = tuple(int(s) for s in f["channel_data"].shape)
+    data = f["channel_data"]
+    if not hasattr(data, "shape") or not np.issubdtype(data.dtype, np.number):
+        raise ValueError(f"channel_data is {getattr(data, 'dtype', 'a group')}, not an array of numbers")
+    shape = tuple(int(s) for s in data.shape)
     if group == "TSH":
         n_angles = _vector(f, "angles").size
         total = int(np.prod(shape))

@@ -45,6 +45,7 @@ CHUNK = 16  # elements summed at a time (memory: CHUNK x pixels)
 MAX_PIXELS = 4_000_000
 MAX_AXIS = 16_384  # pixels along one axis of the grid a scan file may give
 MAX_RF_VALUES = 400_000_000  # samples of one file's channel data (PICMUS: 75 x 128 x about 3,300)
+MAX_FIELD_VALUES = 1_000_000  # values of any other field read (angles, probe geometry, times, scalars)
 
 
 class PicmusOptions(CommonOptions):
@@ -55,10 +56,28 @@ class PicmusOptions(CommonOptions):
     z_max_mm: float = Field(55.0, gt=0, description="Deepest depth of the grid used when no scan file is there.")
 
 
-def _scalar(value: Any) -> float:
-    arr = np.asarray(value, dtype=np.float64).reshape(-1)
+def field_values(group: Any, key: str, limit: int = MAX_FIELD_VALUES) -> np.ndarray:
+    """The values of the HDF5 dataset ``key`` as float64, read only after checking its declared size (a chunked,
+    unwritten dataset declares gigabytes in a few kilobytes); ValueError when it is absent, not a numeric dataset or
+    holds more than ``limit`` values."""
+    if key not in group:
+        raise ValueError(f"no {key}")
+    node = group[key]
+    if not hasattr(node, "shape") or not hasattr(node, "dtype"):
+        raise ValueError(f"{key} is not an array")
+    size = int(np.prod(node.shape, dtype=np.float64))
+    if size > limit:
+        raise ValueError(f"{key} holds {size:,} values, over {limit:,}")
+    try:
+        return np.asarray(node, dtype=np.float64)
+    except TypeError as exc:  # strings, references: no conversion to numbers
+        raise ValueError(f"{key} does not hold numbers ({exc})") from None
+
+
+def _scalar(group: Any, key: str) -> float:
+    arr = field_values(group, key).reshape(-1)
     if arr.size == 0:
-        raise ValueError("empty")
+        raise ValueError(f"{key} is empty")
     return float(arr[0])
 
 
@@ -67,25 +86,27 @@ def read_acquisition(group: Any) -> dict[str, Any]:
     for key in ("data/real", "angles", "sampling_frequency", "sound_speed", "initial_time", "probe_geometry"):
         if key not in group:
             raise ValueError(f"no {GROUP}/{key}")
-    shape = tuple(group["data/real"].shape)
-    if len(shape) != 3:
-        raise ValueError(f"data/real has shape {shape}, expected (angles, channels, samples)")
+    real = group["data/real"]
+    shape = tuple(getattr(real, "shape", ()))
+    if len(shape) != 3 or not np.issubdtype(real.dtype, np.number):
+        kind = getattr(real, "dtype", "a group")
+        raise ValueError(f"data/real is {kind} of shape {shape}, expected numbers (angles, channels, samples)")
     n_angles, n_channels, n_samples = shape
     if n_angles * n_channels * n_samples > MAX_RF_VALUES:
         raise ValueError(f"data/real holds {n_angles} x {n_channels} x {n_samples} values, over {MAX_RF_VALUES:,}")
-    angles = np.asarray(group["angles"], dtype=np.float64).reshape(-1)
+    angles = field_values(group, "angles").reshape(-1)
     if angles.size != n_angles:
         raise ValueError(f"{angles.size} angles for data of {n_angles} transmits")
-    geometry = np.asarray(group["probe_geometry"], dtype=np.float64)
+    geometry = field_values(group, "probe_geometry")
     if geometry.ndim != 2 or n_channels not in geometry.shape:
         raise ValueError(f"probe_geometry has shape {geometry.shape}, not one column per channel ({n_channels})")
     elements = geometry.T if geometry.shape[1] == n_channels else geometry
     if elements.shape[1] < 3:
         raise ValueError(f"probe_geometry gives {elements.shape[1]} coordinates per element, expected x, y, z")
-    t0 = np.asarray(group["initial_time"], dtype=np.float64).reshape(-1)
+    t0 = field_values(group, "initial_time").reshape(-1)
     if t0.size not in (1, n_angles):
         raise ValueError(f"initial_time has {t0.size} values for {n_angles} transmits")
-    fs, c = _scalar(group["sampling_frequency"]), _scalar(group["sound_speed"])
+    fs, c = _scalar(group, "sampling_frequency"), _scalar(group, "sound_speed")
     if fs <= 0 or c <= 0:
         raise ValueError(f"sampling_frequency {fs} and sound_speed {c} must be positive")
     return {
@@ -106,9 +127,10 @@ def read_grid(scan: str | None, acq: dict[str, Any], opts: dict[str, float]) -> 
 
         with h5py.File(scan, "r") as f:
             axes = f[f"{GROUP}/x_axis"], f[f"{GROUP}/z_axis"]
-            if any(axis.size > MAX_AXIS for axis in axes):
-                raise ValueError(f"the scan's axes hold {axes[0].size} x {axes[1].size} values, over {MAX_AXIS} each")
-            x, z = (np.asarray(axis, dtype=np.float64).reshape(-1) for axis in axes)
+            sizes = [getattr(axis, "size", 0) for axis in axes]
+            if any(size > MAX_AXIS for size in sizes):
+                raise ValueError(f"the scan's axes hold {sizes[0]} x {sizes[1]} values, over {MAX_AXIS} each")
+            x, z = (field_values(f[GROUP], key, MAX_AXIS).reshape(-1) for key in ("x_axis", "z_axis"))
         return x, z
     step = opts["pixel_mm"] * 1e-3
     ex = acq["elements"][:, 0]
