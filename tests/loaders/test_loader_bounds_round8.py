@@ -358,3 +358,17 @@ def test_cubdl_checks_each_field_before_reading_it(tmp_path, field, message):
     ctx = _ctx(tmp_path, "cubdl", CubdlOptions())
     assert list(Cubdl().items(ctx)) == []
     assert any(message in m for m in _messages(ctx, "annotation_unreadable")), ctx.problems
+
+
+# --- echonet-synthetic: FileList.csv --------------------------------------------------------------------------------
+
+
+def test_echonet_synthetic_reports_a_video_listed_twice(tmp_path):
+    from registry.loaders.datasets.echonet_synthetic import EchonetSynthetic, Options
+
+    subset = tmp_path / "EchoNet-Synthetic" / "dynamic"
+    (subset / "Videos").mkdir(parents=True)
+    (subset / "FileList.csv").write_text("FileName,EF,Split\nsample_000001,55,TRAIN\nsample_000001,60,TEST\n")
+    ctx = _ctx(tmp_path, "echonet-synthetic", Options())
+    list(EchonetSynthetic().items(ctx))
+    assert any("line 3: sample_000001 is listed again" in m for m in _messages(ctx, "annotation_unreadable"))

@@ -61,6 +61,10 @@ class EchonetSynthetic(Converter):
             if not name:
                 ctx.problem("annotation_unreadable", table, f"line {n}: no FileName", severity="warning")
                 continue
+            if name in rows:
+                ctx.problem(
+                    "annotation_unreadable", table, f"line {n}: {name} is listed again; this row is used", "warning"
+                )
             rows[name] = listed
         videos = {p.stem: p for p in sorted((folder / "Videos").iterdir()) if p.suffix.lower() == ".avi"}
         for name in sorted(set(rows) - set(videos)):
