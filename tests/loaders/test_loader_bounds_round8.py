@@ -70,6 +70,18 @@ def _fetus(ctx: ConvertContext, path: Path) -> list:
     return read_sheet(ctx, path)
 
 
+def _hmc_qu(ctx: ConvertContext, path: Path) -> list:
+    from registry.loaders.datasets.hmc_qu import read_cycles
+
+    return read_cycles(ctx, path)
+
+
+def _regensburg(ctx: ConvertContext, path: Path) -> list:
+    from registry.loaders.datasets.regensburg_appendicitis import read_diagnoses
+
+    return list(read_diagnoses(ctx, path).items())
+
+
 XLSX_READERS = {
     "pcosgen": (_pcosgen, ["imagePath", "Healthy"], lambda i: [f"img{i}.jpg", 1]),
     "us3m": (_us3m, ["序号", "病理结果（0：良性，1：恶性）"], lambda i: [i + 1, 0]),
@@ -78,6 +90,12 @@ XLSX_READERS = {
         ["fname", "structure", "h_min", "w_min", "h_max", "w_max"],
         lambda i: [f"{i}.png", "thalami", 1, 2, 30, 40],
     ),
+    "hmc-qu": (
+        _hmc_qu,
+        ["ECHO", "SEG1", "SEG2", "SEG3", "SEG4", "SEG5", "SEG6", "SEG7", "first", "last", "masks"],
+        lambda i: [f"ES{i:04d}", 1, 1, 1, 1, 1, 1, 1, 1, 10, "ü"],
+    ),
+    "regensburg-appendicitis": (_regensburg, ["US_Number", "Diagnosis"], lambda i: [i + 1, "appendicitis"]),
 }
 
 

@@ -27,6 +27,7 @@ from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..decode import BadData, Decoded
 from ._video import probe, read_frame
+from ._xlsx import unpacked_size_problem
 
 AVAILABLE = "ü"
 MAX_ROWS = 100_000
@@ -71,6 +72,10 @@ def read_cycles(ctx: ConvertContext, path: Path) -> list[tuple[str, int, int]]:
         import openpyxl
     except ImportError:  # pragma: no cover - openpyxl is in the data extra
         raise UsregError("hmc-qu: reading A4C.xlsx needs openpyxl", hint="pip install 'usreg[data]'") from None
+    unreadable = unpacked_size_problem(path)
+    if unreadable:
+        ctx.problem("annotation_unreadable", path, unreadable)
+        return []
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors on a damaged file
@@ -82,6 +87,7 @@ def read_cycles(ctx: ConvertContext, path: Path) -> list[tuple[str, int, int]]:
         next(rows, None)  # header: ECHO, SEG1 ... SEG7, first frame, last frame, masks available
         for n, row in enumerate(rows, start=2):
             if n > MAX_ROWS:
+                ctx.problem("annotation_unreadable", path, f"more than {MAX_ROWS:,} rows: the rest are not read")
                 break
             cells = [c for c in row]
             while cells and cells[-1] is None:
@@ -98,6 +104,8 @@ def read_cycles(ctx: ConvertContext, path: Path) -> list[tuple[str, int, int]]:
                 ctx.problem("annotation_unreadable", path, f"row {n}: frames {first}..{last} are not a 1-based range")
                 continue
             out.append((str(cells[0]).strip(), first, last))
+    except Exception as exc:  # a damaged sheet (bad XML, a broken zip stream) fails while its rows are read
+        ctx.problem("annotation_unreadable", path, f"unreadable after {len(out)} rows: {str(exc)[:200]}")
     finally:
         book.close()
     return out

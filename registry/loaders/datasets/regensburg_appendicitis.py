@@ -22,6 +22,7 @@ from pathlib import Path
 from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import image_decode
+from ._xlsx import unpacked_size_problem
 
 VIEW = re.compile(r"^(?P<patient>\d+)\.(?P<view>\d+)")
 LABELS = ["appendicitis", "no appendicitis"]
@@ -46,11 +47,16 @@ def read_diagnoses(ctx: ConvertContext, path: Path) -> dict[str, str]:
         raise UsregError(
             "regensburg-appendicitis: reading app_data.xlsx needs openpyxl", hint="pip install 'usreg[data]'"
         ) from None
+    unreadable = unpacked_size_problem(path)
+    if unreadable:
+        ctx.problem("annotation_unreadable", path, unreadable)
+        return {}
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors on a damaged file
         ctx.problem("annotation_unreadable", path, f"not a readable xlsx workbook: {str(exc)[:200]}")
         return {}
+    out: dict[str, str] = {}
     try:
         sheet = book["All cases"] if "All cases" in book.sheetnames else book.active
         rows = sheet.iter_rows(values_only=True)
@@ -59,18 +65,20 @@ def read_diagnoses(ctx: ConvertContext, path: Path) -> dict[str, str]:
             ctx.problem("annotation_unreadable", path, f"no US_Number and Diagnosis columns (columns: {header[:20]})")
             return {}
         id_col, dx_col = header.index("us_number"), header.index("diagnosis")
-        out: dict[str, str] = {}
         for n, row in enumerate(rows):
             if n >= MAX_ROWS:
+                ctx.problem("annotation_unreadable", path, f"more than {MAX_ROWS:,} rows: the rest are not read")
                 break
             if len(row) <= max(id_col, dx_col):
                 continue
             patient, diagnosis = _cell(row[id_col]), _cell(row[dx_col]).lower()
             if patient and diagnosis:
                 out[patient] = diagnosis
-        return out
+    except Exception as exc:  # a damaged sheet (bad XML, a broken zip stream) fails while its rows are read
+        ctx.problem("annotation_unreadable", path, f"unreadable after {len(out)} rows: {str(exc)[:200]}")
     finally:
         book.close()
+    return out
 
 
 def read_test_codes(ctx: ConvertContext, path: Path) -> set[str]:
