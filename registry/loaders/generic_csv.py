@@ -78,16 +78,25 @@ def fill_template(template: str, value: str, row: dict[str, str]) -> str | None:
     return None if missing else filled
 
 
+#: rows read from one CSV table (a damaged or hostile file must not fill memory); the rest are reported, not read
+MAX_CSV_ROWS = 1_000_000
+
+
 def read_csv_rows(ctx: ConvertContext, path: Path, delimiter: str = ",") -> list[dict[str, str]]:
+    """The rows of a CSV table as dicts (keys and values stripped); at most ``MAX_CSV_ROWS``, problems reported."""
+    rows: list[dict[str, str]] = []
     try:
         with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-            return [
-                {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-                for row in csv.DictReader(fh, delimiter=delimiter)
-            ]
+            for row in csv.DictReader(fh, delimiter=delimiter):
+                if len(rows) >= MAX_CSV_ROWS:
+                    more = f"more than {MAX_CSV_ROWS:,} rows: the rest are not read"
+                    ctx.problem("annotation_unreadable", path, more)
+                    break
+                rows.append({(k or "").strip(): (v or "").strip() for k, v in row.items()})
     except (OSError, csv.Error) as exc:
         ctx.problem("annotation_unreadable", path, f"not a readable CSV file: {exc}")
         return []
+    return rows
 
 
 @register

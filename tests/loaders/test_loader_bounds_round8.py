@@ -390,3 +390,16 @@ def test_echonet_synthetic_reports_a_video_listed_twice(tmp_path):
     ctx = _ctx(tmp_path, "echonet-synthetic", Options())
     list(EchonetSynthetic().items(ctx))
     assert any("line 3: sample_000001 is listed again" in m for m in _messages(ctx, "annotation_unreadable"))
+
+
+def test_a_csv_table_past_the_row_limit_is_read_up_to_it_and_reported(tmp_path, monkeypatch):
+    """The generic CSV reader (csv-paths, tmed-2, echonet-synthetic) stops at MAX_CSV_ROWS and says so."""
+    from registry.loaders import generic_csv
+
+    monkeypatch.setattr(generic_csv, "MAX_CSV_ROWS", 5)
+    table = tmp_path / "FileList.csv"
+    table.write_text("FileName,Split\n" + "".join(f"v{i},train\n" for i in range(12)), encoding="utf-8")
+    ctx = _ctx(tmp_path)
+    rows = generic_csv.read_csv_rows(ctx, table)
+    assert [r["FileName"] for r in rows] == [f"v{i}" for i in range(5)]
+    assert _messages(ctx, "annotation_unreadable") == ["more than 5 rows: the rest are not read"]
