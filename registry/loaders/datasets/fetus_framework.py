@@ -31,11 +31,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from ...errors import UsregError
 from ...formats.sample import Box
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import image_decode
-from ._xlsx import unpacked_size_problem
+from ._xlsx import bounded_rows, damage_reported, header_of, open_workbook
 
 SETS = {
     "set1-training&validation sets cnn": "train",
@@ -57,44 +56,26 @@ Row = tuple[int, str, str, tuple[float, float, float, float]]
 
 def read_sheet(ctx: ConvertContext, path: Path) -> list[Row]:
     """(row number, fname, structure, (x_min, y_min, x_max, y_max)) of each box row of ObjectDetection.xlsx."""
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - openpyxl is in the data extra
-        raise UsregError(
-            "fetus-framework: reading ObjectDetection.xlsx needs openpyxl", hint="pip install 'usreg[data]'"
-        ) from None
-    unreadable = unpacked_size_problem(path)
-    if unreadable:
-        ctx.problem("annotation_unreadable", path, f"{unreadable}; no boxes")
-        return []
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors on a damaged file
-        ctx.problem("annotation_unreadable", path, f"not a readable xlsx workbook: {str(exc)[:200]}; no boxes")
+    reader = "fetus-framework: reading ObjectDetection.xlsx"
+    book = open_workbook(ctx, path, reader, size_note="; no boxes", open_note="; no boxes")
+    if book is None:
         return []
     out: list[Row] = []
-    try:
+    with damage_reported(ctx, path, book, out, "; boxes lost"):
         rows = book.active.iter_rows(values_only=True)
-        header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
+        header = header_of(rows)
         missing = [c for c in COLUMNS if c not in header]
         if missing:
             ctx.problem("annotation_unreadable", path, f"no column(s) {', '.join(missing)} (found {header}); no boxes")
             return []
         index = [header.index(c) for c in COLUMNS]
-        for n, raw in enumerate(rows, start=2):
-            if n > MAX_ROWS:
-                ctx.problem("annotation_unreadable", path, f"more than {MAX_ROWS:,} rows: the rest are not read")
-                break
+        for n, raw in bounded_rows(ctx, path, rows, MAX_ROWS):
             cells = [raw[i] if i < len(raw) else None for i in index]
             if all(c is None or str(c).strip() == "" for c in cells):
                 continue  # an empty row of the sheet
             row = _box_row(ctx, path, n, cells)
             if row is not None:
                 out.append(row)
-    except Exception as exc:  # a damaged sheet (bad XML, a broken zip stream) fails while its rows are read
-        ctx.problem("annotation_unreadable", path, f"unreadable after {len(out)} rows: {str(exc)[:200]}; boxes lost")
-    finally:
-        book.close()
     return out
 
 

@@ -23,11 +23,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..decode import BadData, Decoded
 from ._video import probe, read_frame
-from ._xlsx import unpacked_size_problem
+from ._xlsx import bounded_rows, damage_reported, open_workbook
 
 AVAILABLE = "ü"
 MAX_ROWS = 100_000
@@ -68,27 +67,14 @@ def mask_frame(path: str, index: int, image_shape: tuple[int, int]) -> Decoded:
 
 def read_cycles(ctx: ConvertContext, path: Path) -> list[tuple[str, int, int]]:
     """(ECHO, first frame, last frame) of the rows of A4C.xlsx marked as having masks."""
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - openpyxl is in the data extra
-        raise UsregError("hmc-qu: reading A4C.xlsx needs openpyxl", hint="pip install 'usreg[data]'") from None
-    unreadable = unpacked_size_problem(path)
-    if unreadable:
-        ctx.problem("annotation_unreadable", path, unreadable)
+    book = open_workbook(ctx, path, "hmc-qu: reading A4C.xlsx")
+    if book is None:
         return []
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors on a damaged file
-        ctx.problem("annotation_unreadable", path, f"not a readable xlsx workbook: {str(exc)[:200]}")
-        return []
-    out = []
-    try:
+    out: list[tuple[str, int, int]] = []
+    with damage_reported(ctx, path, book, out):
         rows = book.active.iter_rows(values_only=True)
         next(rows, None)  # header: ECHO, SEG1 ... SEG7, first frame, last frame, masks available
-        for n, row in enumerate(rows, start=2):
-            if n > MAX_ROWS:
-                ctx.problem("annotation_unreadable", path, f"more than {MAX_ROWS:,} rows: the rest are not read")
-                break
+        for n, row in bounded_rows(ctx, path, rows, MAX_ROWS):
             cells = [c for c in row]
             while cells and cells[-1] is None:
                 cells.pop()
@@ -104,10 +90,6 @@ def read_cycles(ctx: ConvertContext, path: Path) -> list[tuple[str, int, int]]:
                 ctx.problem("annotation_unreadable", path, f"row {n}: frames {first}..{last} are not a 1-based range")
                 continue
             out.append((str(cells[0]).strip(), first, last))
-    except Exception as exc:  # a damaged sheet (bad XML, a broken zip stream) fails while its rows are read
-        ctx.problem("annotation_unreadable", path, f"unreadable after {len(out)} rows: {str(exc)[:200]}")
-    finally:
-        book.close()
     return out
 
 

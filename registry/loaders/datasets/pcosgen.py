@@ -23,7 +23,7 @@ from pathlib import Path
 from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import entry_classes, image_decode
-from ._xlsx import unpacked_size_problem
+from ._xlsx import bounded_rows, damage_reported, header_of, open_workbook
 
 TRAIN_TABLE = "class_label.xlsx"
 TEST_TABLE = "class label.csv"
@@ -33,41 +33,24 @@ MAX_ROWS = 100_000
 
 def read_train_table(ctx: ConvertContext, path: Path) -> list[tuple[int, str, str]]:
     """(row number, imagePath, Healthy) of class_label.xlsx; empty rows skipped, as the authors' code does."""
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - openpyxl is in the data extra
-        raise UsregError("pcosgen: reading class_label.xlsx needs openpyxl", hint="pip install 'usreg[data]'") from None
-    unreadable = unpacked_size_problem(path)
-    if unreadable:
-        ctx.problem("annotation_unreadable", path, unreadable)
-        return []
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors on a damaged file
-        ctx.problem("annotation_unreadable", path, f"not a readable xlsx workbook: {str(exc)[:200]}")
+    book = open_workbook(ctx, path, "pcosgen: reading class_label.xlsx")
+    if book is None:
         return []
     out: list[tuple[int, str, str]] = []
-    try:
+    with damage_reported(ctx, path, book, out):
         rows = book.active.iter_rows(values_only=True)
-        header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
+        header = header_of(rows)
         if "imagePath" not in header or "Healthy" not in header:
             ctx.problem("annotation_unreadable", path, f"no imagePath and Healthy columns (found {header})")
             return []
         image_col, label_col = header.index("imagePath"), header.index("Healthy")
-        for n, row in enumerate(rows, start=2):
-            if n > MAX_ROWS:
-                ctx.problem("annotation_unreadable", path, f"more than {MAX_ROWS:,} rows: the rest are not read")
-                break
+        for n, row in bounded_rows(ctx, path, rows, MAX_ROWS):
             cells = list(row)
             name = cells[image_col] if image_col < len(cells) else None
             value = cells[label_col] if label_col < len(cells) else None
             if name is None and value is None:
                 continue  # an empty row of the sheet
             out.append((n, str(name or "").strip(), "" if value is None else str(value).strip()))
-    except Exception as exc:  # a damaged sheet (bad XML, a broken zip stream) fails while its rows are read
-        ctx.problem("annotation_unreadable", path, f"unreadable after {len(out)} rows: {str(exc)[:200]}")
-    finally:
-        book.close()
     return out
 
 

@@ -19,10 +19,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import image_decode
-from ._xlsx import unpacked_size_problem
+from ._xlsx import bounded_rows, damage_reported, open_workbook
 
 VIEW = re.compile(r"^(?P<patient>\d+)\.(?P<view>\d+)")
 LABELS = ["appendicitis", "no appendicitis"]
@@ -41,23 +40,11 @@ def _cell(value: object) -> str:
 
 def read_diagnoses(ctx: ConvertContext, path: Path) -> dict[str, str]:
     """US number -> diagnosis (lower case) from app_data.xlsx; problems reported, never raised."""
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - openpyxl is in the data extra
-        raise UsregError(
-            "regensburg-appendicitis: reading app_data.xlsx needs openpyxl", hint="pip install 'usreg[data]'"
-        ) from None
-    unreadable = unpacked_size_problem(path)
-    if unreadable:
-        ctx.problem("annotation_unreadable", path, unreadable)
-        return {}
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors on a damaged file
-        ctx.problem("annotation_unreadable", path, f"not a readable xlsx workbook: {str(exc)[:200]}")
+    book = open_workbook(ctx, path, "regensburg-appendicitis: reading app_data.xlsx")
+    if book is None:
         return {}
     out: dict[str, str] = {}
-    try:
+    with damage_reported(ctx, path, book, out):
         sheet = book["All cases"] if "All cases" in book.sheetnames else book.active
         rows = sheet.iter_rows(values_only=True)
         header = [_key(h) for h in next(rows, ())]
@@ -65,19 +52,12 @@ def read_diagnoses(ctx: ConvertContext, path: Path) -> dict[str, str]:
             ctx.problem("annotation_unreadable", path, f"no US_Number and Diagnosis columns (columns: {header[:20]})")
             return {}
         id_col, dx_col = header.index("us_number"), header.index("diagnosis")
-        for n, row in enumerate(rows):
-            if n >= MAX_ROWS:
-                ctx.problem("annotation_unreadable", path, f"more than {MAX_ROWS:,} rows: the rest are not read")
-                break
+        for _, row in bounded_rows(ctx, path, rows, MAX_ROWS, start=1):
             if len(row) <= max(id_col, dx_col):
                 continue
             patient, diagnosis = _cell(row[id_col]), _cell(row[dx_col]).lower()
             if patient and diagnosis:
                 out[patient] = diagnosis
-    except Exception as exc:  # a damaged sheet (bad XML, a broken zip stream) fails while its rows are read
-        ctx.problem("annotation_unreadable", path, f"unreadable after {len(out)} rows: {str(exc)[:200]}")
-    finally:
-        book.close()
     return out
 
 

@@ -24,7 +24,7 @@ from pydantic import Field
 from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import entry_classes, image_decode
-from ._xlsx import unpacked_size_problem
+from ._xlsx import bounded_rows, damage_reported, header_of, open_workbook
 
 TABLE = "bd3m.xlsx"
 IMAGE_FOLDER = "BD3M"
@@ -52,32 +52,19 @@ def patient_key(value: object) -> str:
 
 def read_table(ctx: ConvertContext, path: Path, opts: Us3mOptions) -> list[tuple[int, str, str]]:
     """(row number, patient id, label cell) of BD3M.xlsx's first sheet; empty rows are skipped."""
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - openpyxl is in the data extra
-        raise UsregError("us3m: reading BD3M.xlsx needs openpyxl", hint="pip install 'usreg[data]'") from None
-    unreadable = unpacked_size_problem(path)
-    if unreadable:
-        ctx.problem("annotation_unreadable", path, f"{unreadable}; no labels read")
-        return []
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors on a damaged file
-        ctx.problem("annotation_unreadable", path, f"not a readable xlsx workbook: {str(exc)[:200]}")
+    book = open_workbook(ctx, path, "us3m: reading BD3M.xlsx", size_note="; no labels read")
+    if book is None:
         return []
     out: list[tuple[int, str, str]] = []
-    try:
+    with damage_reported(ctx, path, book, out):
         rows = book.worksheets[0].iter_rows(values_only=True)
-        header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
+        header = header_of(rows)
         missing = [c for c in (opts.id_column, opts.label_column) if c not in header]
         if missing:
             ctx.problem("annotation_unreadable", path, f"no column(s) {missing} (found {header}); no labels read")
             return []
         id_col, label_col = header.index(opts.id_column), header.index(opts.label_column)
-        for n, row in enumerate(rows, start=2):
-            if n > MAX_ROWS:
-                ctx.problem("annotation_unreadable", path, f"more than {MAX_ROWS:,} rows: the rest are not read")
-                break
+        for n, row in bounded_rows(ctx, path, rows, MAX_ROWS):
             cells = list(row)
             pid = cells[id_col] if id_col < len(cells) else None
             value = cells[label_col] if label_col < len(cells) else None
@@ -87,10 +74,6 @@ def read_table(ctx: ConvertContext, path: Path, opts: Us3mOptions) -> list[tuple
                 ctx.problem("annotation_unreadable", path, f"row {n}: no patient id; the row is skipped")
                 continue
             out.append((n, patient_key(pid), "" if value is None else str(value).strip()))
-    except Exception as exc:  # a damaged sheet (bad XML, a broken zip stream) fails while its rows are read
-        ctx.problem("annotation_unreadable", path, f"unreadable after {len(out)} rows: {str(exc)[:200]}")
-    finally:
-        book.close()
     return out
 
 
