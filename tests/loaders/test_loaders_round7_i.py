@@ -20,13 +20,12 @@ The frames are synthetic images stored scanline by scanline; the converted image
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 
 import numpy as np
 
 from registry.loaders.datasets._volumes import slice_indices
-from tests.fixtures.builders._common import us_image
+from tests.fixtures.builders._common import us_image, write_utterance
 from tests.loaders.conftest import (
     check_converted_layout,
     convert_layout,
@@ -63,20 +62,14 @@ def _utterance(
     ult: bool = True,
 ) -> None:
     """One utterance: <stem>.ult (frames stored scanline by scanline, uint8), .param, .txt and .wav."""
-    folder.mkdir(parents=True, exist_ok=True)
-    if ult:
-        data = b"".join(_frame(seed + k).T.tobytes() for k in range(frames))
-        (folder / f"{stem}.ult").write_bytes(data + bytes(range(trailing)))
-    (folder / f"{stem}.param").write_text(
-        param if param is not None else PARAM.format(nv=SCANLINES, ppv=ECHOES, bits=8)
+    write_utterance(
+        folder,
+        stem,
+        [_frame(seed + k) for k in range(frames)] if ult else None,
+        param if param is not None else PARAM.format(nv=SCANLINES, ppv=ECHOES, bits=8),
+        prompt if txt else None,
+        trailing=trailing,
     )
-    if txt:
-        (folder / f"{stem}.txt").write_text(f"{prompt}\n26/06/2015 15:09:25\n")
-    with wave.open(str(folder / f"{stem}.wav"), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(22050)
-        w.writeframes(b"\0\0" * 220)
 
 
 def _picked(frames: int, count: int = 3) -> list[int]:

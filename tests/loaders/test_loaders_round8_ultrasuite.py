@@ -20,13 +20,12 @@ The frames are synthetic images stored scanline by scanline; the converted image
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 
 import numpy as np
 
 from registry.loaders.datasets._volumes import slice_indices
-from tests.fixtures.builders._common import us_image
+from tests.fixtures.builders._common import us_image, write_utterance
 from tests.loaders.conftest import (
     check_converted_layout,
     convert_layout,
@@ -51,15 +50,8 @@ def _frame(seed: int) -> np.ndarray:
 
 def _utterance(folder: Path, stem: str, frames: int, seed: int, prompt: str = "down link pat get") -> None:
     """One utterance: <stem>.ult (frames stored scanline by scanline, uint8), .param, .txt and .wav."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{stem}.ult").write_bytes(b"".join(_frame(seed + k).T.tobytes() for k in range(frames)))
-    (folder / f"{stem}.param").write_text(PARAM.format(nv=SCANLINES, ppv=ECHOES))
-    (folder / f"{stem}.txt").write_text(f"{prompt}\n26/06/2015 15:09:25\n")
-    with wave.open(str(folder / f"{stem}.wav"), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(22050)
-        w.writeframes(b"\0\0" * 220)
+    frame_images = [_frame(seed + k) for k in range(frames)]
+    write_utterance(folder, stem, frame_images, PARAM.format(nv=SCANLINES, ppv=ECHOES), prompt)
 
 
 def _build(top: Path, utterances: dict[tuple[str, str], list[tuple[str, int]]], seed: int) -> dict:
