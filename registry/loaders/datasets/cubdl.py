@@ -44,7 +44,8 @@ from pydantic import Field
 from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..decode import BadData
-from .picmus import MAX_PIXELS, das_bmode, field_values, log_compress
+from ._beamform import beamformed_bmode
+from .picmus import field_values
 
 NAME = re.compile(r"^(?P<group>MYO|UFL|EUT|INS|OSL|TSH|JHU)(?P<number>\d{3})(?:[^0-9].*)?\.hdf5$", re.IGNORECASE)
 DIVERGING = re.compile(r"^(?:(?:experimental|FieldII)_STAI_dynamic_range|JHU-Breast-P\d+-\d+)\.hdf5$", re.IGNORECASE)
@@ -203,7 +204,7 @@ def read_sequence(f: Any, group: str, number: int) -> dict[str, Any]:
         "shape": (n_angles, n_elements, n_samples),
         "angles": angles,
         "elements": elements,
-        "initial_time": time_zero,  # picmus.das_bmode's name: the sample is taken at (d / c + this) * fs
+        "initial_time": time_zero,  # _beamform.das_bmode's name: the sample is taken at (d / c + this) * fs
         "fs": fs,
         "fc": fc,
         "c": c,
@@ -243,9 +244,7 @@ def cubdl_bmode(path: str, group: str, number: int, opts: dict[str, float]) -> n
     except (OSError, KeyError, ValueError, IndexError) as exc:
         raise BadData("unreadable", f"cannot read the channel data: {exc}") from None
     x, z = grid(acq)
-    if x.size == 0 or z.size == 0 or x.size * z.size > MAX_PIXELS:
-        raise BadData("unreadable", f"the beamforming grid is {z.size} x {x.size} pixels")
-    return log_compress(das_bmode(rf, acq, x, z, opts["f_number"]), opts["dynamic_range_db"])
+    return beamformed_bmode(rf, acq, x, z, opts)
 
 
 @register

@@ -31,6 +31,7 @@ from pydantic import Field
 
 from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
+from ._beamform import log_compress
 from ._matlab import scalar, struct_records
 
 FIELDS = 7  # id, rf1, rf2, roi1, roi2, birads, class
@@ -46,13 +47,7 @@ def bmode_from_rf(rf: np.ndarray, dynamic_range_db: float = 50.0) -> np.ndarray:
     """An 8-bit B-mode image of one RF scan (samples x lines): envelope along axis 0, log-compressed."""
     from scipy.signal import hilbert
 
-    envelope = np.abs(hilbert(np.asarray(rf, dtype=np.float64), axis=0))
-    peak = float(envelope.max()) if envelope.size else 0.0
-    if peak <= 0:
-        return np.zeros(envelope.shape, dtype=np.uint8)
-    db = 20.0 * np.log10(np.maximum(envelope / peak, 1e-12))
-    scaled = (np.clip(db, -dynamic_range_db, 0.0) + dynamic_range_db) * (255.0 / dynamic_range_db)
-    return np.rint(scaled).astype(np.uint8)
+    return log_compress(hilbert(np.asarray(rf, dtype=np.float64), axis=0), dynamic_range_db)  # |analytic| = envelope
 
 
 def roi_mask(roi: np.ndarray) -> np.ndarray:
