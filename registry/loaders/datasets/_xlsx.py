@@ -76,3 +76,12 @@ def bounded_rows(
             ctx.problem("annotation_unreadable", path, f"more than {max_rows:,} rows: the rest are not read")
             break
         yield n, row
+
+
+def binary_code(value: str) -> int | None:
+    """A 0/1 class cell as read from a sheet ('1', '1.0', ' 0 '), or None for any other value."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if number in (0.0, 1.0) else None

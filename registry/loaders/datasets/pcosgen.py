@@ -23,7 +23,7 @@ from pathlib import Path
 from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import entry_classes, image_decode
-from ._xlsx import bounded_rows, damage_reported, header_of, open_workbook
+from ._xlsx import binary_code, bounded_rows, damage_reported, header_of, open_workbook
 
 TRAIN_TABLE = "class_label.xlsx"
 TEST_TABLE = "class label.csv"
@@ -82,14 +82,6 @@ def read_test_table(ctx: ConvertContext, path: Path) -> dict[str, dict[str, str]
     return out
 
 
-def _healthy(value: str) -> int | None:
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return int(number) if number in (0.0, 1.0) else None
-
-
 @register
 class Pcosgen(Converter):
     name = "pcosgen"
@@ -115,7 +107,7 @@ class Pcosgen(Converter):
                 if not name or not image.is_file():
                     ctx.problem("missing_image", table, f"row {n}: image {name!r} is not in {ctx.rel(folder)}")
                     continue
-                code = _healthy(value)
+                code = binary_code(value)
                 sid = Path(name).stem
                 if code is None or code not in classes:
                     ctx.problem("unknown_label", table, f"row {n}: Healthy {value!r} is not 0 or 1", sample_id=sid)

@@ -24,7 +24,7 @@ from pydantic import Field
 from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import entry_classes, image_decode
-from ._xlsx import bounded_rows, damage_reported, header_of, open_workbook
+from ._xlsx import binary_code, bounded_rows, damage_reported, header_of, open_workbook
 
 TABLE = "bd3m.xlsx"
 IMAGE_FOLDER = "BD3M"
@@ -77,14 +77,6 @@ def read_table(ctx: ConvertContext, path: Path, opts: Us3mOptions) -> list[tuple
     return out
 
 
-def _pathology(value: str) -> int | None:
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return int(number) if number in (0.0, 1.0) else None
-
-
 @register
 class Us3m(Converter):
     name = "us3m"
@@ -134,7 +126,7 @@ class Us3m(Converter):
                 )
                 continue
             n, value = rows[pid]
-            code = _pathology(value)
+            code = binary_code(value)
             where = f"{ctx.rel(table)}:{n}"
             if code is None or code not in classes:
                 ctx.problem(
