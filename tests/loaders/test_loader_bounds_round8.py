@@ -14,6 +14,7 @@ import pytest
 from registry.errors import UsregError
 from registry.loaders.base import CommonOptions, ConvertContext
 from registry.loaders.decode import BadData
+from tests.fixtures.builders._common import write_xlsx
 
 from .conftest import make_entry
 
@@ -30,15 +31,7 @@ def _messages(ctx: ConvertContext, kind: str | None = None) -> list[str]:
 
 
 def _workbook(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
+    return write_xlsx(path, [header, *rows])
 
 
 def _truncate_sheet(path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.fixtures.builders._common import save, us_image
+from tests.fixtures.builders._common import save, us_image, write_xlsx
 from tests.loaders.conftest import (
     check_converted_layout,
     check_layout_details,
@@ -122,17 +122,6 @@ def test_usreg_fetch_oasbud_from_file_then_load(tmp_path, run_cli, usreg_home):
 # --- PCOSGen: PCOSGen-train.zip (Zenodo 10430727) and PCOSGen-test.zip (10960327) ---------------------------------
 
 
-def _xlsx(path: Path, rows: list[tuple]) -> None:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(list(row))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-
-
 def _pcosgen(stage: Path, extra_train_image: bool = False) -> dict:
     """The two Zenodo zips as ultatron's adapter and the authors' code read them: PCOSGen-train/class_label.xlsx
     (imagePath, Healthy; an empty row as the authors' dropna suggests) with PCOSGen-train/images/, and
@@ -140,7 +129,7 @@ def _pcosgen(stage: Path, extra_train_image: bool = False) -> dict:
     other columns, read by position in ultatron, get neutral names here)."""
     train = stage / "PCOSGen-train.zip" / "PCOSGen-train"
     rows = [("image1.jpg", 1), ("image2.jpg", 0), ("image10.jpg", 0)]
-    _xlsx(train / "class_label.xlsx", [("imagePath", "Healthy"), *rows[:2], (None, None), rows[2]])
+    write_xlsx(train / "class_label.xlsx", [("imagePath", "Healthy"), *rows[:2], (None, None), rows[2]])
     for n, (name, _) in enumerate(rows):
         save(train / "images" / name, us_image(24, 32, 5600 + n), fmt="JPEG", quality=90)
     if extra_train_image:

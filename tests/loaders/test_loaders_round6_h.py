@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from registry.errors import UsregError
-from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
+from tests.fixtures.builders._common import blob_mask, rgb, save, us_image, write_xlsx
 from tests.loaders.conftest import (
     check_converted_layout,
     convert_layout,
@@ -88,15 +88,7 @@ def test_usreg_fetch_ct2us_kidney_from_the_kaggle_archive_then_load(tmp_path, ru
 
 
 def _xlsx(path: Path, rows: list[tuple[object, object]], header: tuple[str, str] | None = None) -> None:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(list(header or ("序号", "病理结果（0：良性，1：恶性）")))
-    for row in rows:
-        sheet.append(list(row))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    write_xlsx(path, [header or ("序号", "病理结果（0：良性，1：恶性）"), *rows])
 
 
 def _jpg(path: Path, seed: int, size: int = 32) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from tests.fixtures.builders._common import rgb, save, us_image
+from tests.fixtures.builders._common import rgb, save, us_image, write_xlsx
 from tests.loaders.conftest import (
     check_converted_layout,
     convert_layout,
@@ -56,16 +56,7 @@ W, H = 80, 60
 
 
 def _xlsx(path: Path, rows: list[tuple]) -> None:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "ObjectDetection"
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(list(row))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    write_xlsx(path, [HEADER, *rows], title="ObjectDetection")
 
 
 def _fetus(stage: Path, sheet_beside: bool = True, bad: bool = False) -> dict:
