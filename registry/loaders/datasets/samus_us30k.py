@@ -11,7 +11,9 @@ Layout (from SAMUS's ``utils/data_us.py`` ``ImageToImage2D``, which reads the re
   binary mask (any non-zero pixel is 1, as SAMUS reads it: ``mask[mask > 1] = 1``); a folder with more classes keeps
   the pixel values as class ids (CAMUS: 1-3).
 - Class names come from the per-task lists: ``train-EchocardiographyLA-CAMUS.txt`` with lines ``3/Echocardiography-
-  CAMUS/...`` names class 3 of that folder ``EchocardiographyLA``; a class no list names is ``class_<id>``.
+  CAMUS/...`` names class 3 of that folder ``EchocardiographyLA``; a list covering several classes (the release's
+  ``train-Echocardiography-CAMUS.txt``: 1-3) names only the classes no single-class list names; a class no list
+  names is ``class_<id>``.
 - Split: ``train.txt``, ``val.txt`` and ``test.txt``; an image in none of them gets a seeded split (reported).
   Sample id ``<folder>_<name>``; no subject ids are in the release.
 """
@@ -84,17 +86,29 @@ class SamusUs30k(Converter):
 
     @staticmethod
     def _class_names(lists: Path) -> dict[str, dict[int, str]]:
-        """Folder -> {class id: task name} from the per-task lists (``train-EchocardiographyLV-CAMUS.txt``)."""
-        out: dict[str, dict[int, str]] = {}
+        """Folder -> {class id: task name} from the per-task lists (``train-EchocardiographyLV-CAMUS.txt``).
+
+        A list whose lines give one class id of a folder names that class; a list that covers several ids of a folder
+        (the release's ``{split}-Echocardiography-CAMUS.txt`` holds ids 1-3) or gives none (``test-*.txt`` lines are
+        ``<folder>/<name>``) only names the classes no single-class list names, whatever order the files sort in.
+        """
+        ids: dict[tuple[str, str], set[int]] = {}
         for path in sorted(lists.glob("*.txt")):
             m = TASK_LIST.match(path.name)
             if not m:
                 continue
             for parts in _lines(path):
                 if len(parts) == 3 and parts[0].isdigit():
-                    out.setdefault(parts[1], {}).setdefault(int(parts[0]), m.group("task"))
+                    ids.setdefault((parts[1], m.group("task")), set()).add(int(parts[0]))
                 elif len(parts) == 2:
-                    out.setdefault(parts[0], {}).setdefault(1, m.group("task"))
+                    ids.setdefault((parts[0], m.group("task")), set())
+        out: dict[str, dict[int, str]] = {}
+        for specific in (True, False):
+            for (folder, task), found in ids.items():
+                if (len(found) == 1) != specific:
+                    continue
+                for k in sorted(found or {1}):
+                    out.setdefault(folder, {}).setdefault(k, task)
         return out
 
     @staticmethod
