@@ -6,13 +6,19 @@ in a tiny generated fixture, a quirk that a real copy showed. No real file is st
   the official split as the five folds of ``testitem_in_fold`` (fold0 128 ... fold4 235), but the loader read only the
   patient column, so a real copy got a seeded train/val/test split and failed counts_match. The folds are read now;
   most patients are in two folds (the entry says so), so the samples of one patient span splits.
+- blues: the release is the GitHub repository NinaWie/COVID-BLUES (commit 1857a6f). 25 of its 362 H.264 videos
+  (patient_2_*, patient_26_*, ...) open with two all-black frames; sampling from frame 0 made 25 black samples,
+  identical across patients and splits (near_duplicates failed). Leading uniform frames are now skipped and reported.
+  The README's sample_video.gif beside lus_videos/ is left out by the entry's ignore option.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.fixtures.builders._common import blob_mask, save, us_image
+import numpy as np
+
+from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
 from tests.loaders.conftest import check_converted_layout, convert_layout, real_catalog
 
 CATALOG = real_catalog()
@@ -57,3 +63,44 @@ def test_ctrus_reads_the_folds_of_the_csv(tmp_path, convert):
     assert out.by_id["0311XXS"]["split"] == "fold2" and out.by_id["03OTIMC"]["split"] == "fold4"
     # the release's folds are not patient-level: patient 1 is in fold0 and fold4
     assert out.checks["subject_leakage"]["status"] == "fail"
+
+
+def _mp4(path: Path, frames: list[np.ndarray], fps: int) -> None:
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 48, 32, "yuv420p"
+        for frame in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def test_blues_skips_the_black_frames_a_video_opens_with(tmp_path, convert):
+    base = tmp_path / "src" / "COVID-BLUES-main"
+    black = np.zeros((32, 48, 3), np.uint8)
+    shown = [rgb(us_image(32, 48, 7400 + k)) for k in range(8)]
+    # 2 frames per second sampled at 1 per second: every 2nd frame; patient_26_L1 opens with a black frame
+    _mp4(base / "lus_videos" / "patient_26_L1.mp4", [black, *shown[:5]], fps=2)
+    _mp4(base / "lus_videos" / "patient_10_L1.mp4", shown[:6], fps=2)
+    (base / "severity.csv").write_text("video_file,Severity Score\npatient_26_L1,2.0\npatient_10_L1,0.0\n")
+    save(base / "sample_video.gif", us_image(32, 48, 7499))
+    out = convert(CATALOG.datasets["blues"], tmp_path / "src")
+    frames = {sid: out.by_id[sid]["frame"] for sid in out.by_id}
+    assert sorted(s for s in frames if s.startswith("patient_26")) == [
+        "patient_26_L1_0001",
+        "patient_26_L1_0003",
+        "patient_26_L1_0005",
+    ]
+    assert sorted(s for s in frames if s.startswith("patient_10")) == [
+        "patient_10_L1_0000",
+        "patient_10_L1_0002",
+        "patient_10_L1_0004",
+    ]
+    assert all(out.image(sid).max() > out.image(sid).min() for sid in out.by_id)
+    blank = out.problems("blank_frame")
+    assert [(p["file"], p["severity"]) for p in blank] == [("COVID-BLUES-main/lus_videos/patient_26_L1.mp4", "warning")]
+    assert out.metadata["source_files"]["dropped"] == 0 and out.metadata["source_files"]["ignored"] == 1

@@ -6,7 +6,11 @@ repeat suffix ``_<n>``), ``severity.csv`` (``video_file`` without extension, ``S
 B-lines, comments) and ``clinical_variables.csv`` (per patient; not used here).
 
 - Frames: each video is sampled at about ``frame_rate`` frames per second (default 1), at most ``max_frames``
-  (default 10) per video, starting at the first frame; sample id ``<video stem>_<frame>``.
+  (default 10) per video, starting at the first frame that is not blank; sample id ``<video stem>_<frame>``. In the
+  real repository (NinaWie/COVID-BLUES at commit 1857a6f) 25 of the 362 videos open with two all-black frames
+  (``patient_2_*``, ``patient_26_*``, ...): sampling from frame 0 made 25 black samples, identical across patients
+  and splits. Such leading uniform frames (within the first sampling step) are skipped and reported
+  (``blank_frame``, a warning).
 - Label: the video's severity score from ``severity.csv`` as ``0``, ``1``, ``2`` or ``3``; a video the table does not
   score keeps no label (reported), a scored video that is missing is reported too.
 - Subject: the patient id of the file name, so no patient's frames are in two splits (the README asks for this; no
@@ -22,6 +26,7 @@ from pathlib import Path
 from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
+from ..decode import BadData
 from ..generic_csv import read_csv_rows
 from ._video import every_nth, probe, read_frame
 
@@ -32,6 +37,21 @@ LABELS = ["0", "1", "2", "3"]
 class BluesOptions(CommonOptions):
     frame_rate: float = Field(1.0, gt=0, le=100, description="Sampling rate of the video frames (per second).")
     max_frames: int = Field(10, ge=1, le=10_000, description="Most frames taken from one video.")
+
+
+def _first_shown(path: str, limit: int) -> int:
+    """The index of the first of the video's first ``limit`` frames that is not uniform (all-black lead-in frames);
+    0 when the first frame is not uniform, when all ``limit`` are, or when they cannot be decoded here (the worker
+    then reports the video as unreadable)."""
+    wanted = tuple(range(limit))
+    try:
+        for k in wanted:
+            frame = read_frame(path, k, wanted)
+            if frame.min() != frame.max():
+                return k
+    except BadData:
+        return 0
+    return 0
 
 
 def _score(raw: str) -> str | None:
@@ -80,7 +100,16 @@ class Blues(Converter):
                 ctx.problem("unreadable", path, "not a readable video; skipped")
                 continue
             count, fps = info
-            wanted = tuple(range(0, count, every_nth(fps, opts.frame_rate))[: opts.max_frames])
+            step = every_nth(fps, opts.frame_rate)
+            start = _first_shown(str(path), min(step, count))
+            if start:
+                ctx.problem(
+                    "blank_frame",
+                    path,
+                    f"the video opens with {start} blank (uniform) frame(s); sampling starts at frame {start}",
+                    "warning",
+                )
+            wanted = tuple(range(start, count, step)[: opts.max_frames])
             for k in wanted:
                 yield Item(
                     sample_id=f"{path.stem}_{k:04d}",
