@@ -6,6 +6,7 @@ real copy showed, with synthetic pixels.
 
 from __future__ import annotations
 
+import fractions
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +71,62 @@ def test_samus_us30k_umbrella_list_still_names_a_class_no_other_list_names(tmp_p
     }
 
 
+def _edit_list_mov(path: Path, frames: int = 10, trimmed: int = 3) -> Path:
+    """A .mov whose edit list starts ``trimmed`` frames after its first packet (as a stream copy cut after a key frame
+    writes it): the demuxer returns those packets flagged discard and the decoder shows ``frames`` frames."""
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ramp = np.tile(np.linspace(0, 255, 64).astype(np.uint8), (32, 1))
+    with av.open(str(path), "w", format="mov") as container:
+        stream = container.add_stream("mpeg4", rate=10, options={"g": "100", "sc_threshold": "1000000000"})
+        stream.width = stream.height = 32
+        stream.pix_fmt = "yuv420p"
+        packets = []
+        for i in range(frames + trimmed):
+            frame = av.VideoFrame.from_ndarray(np.repeat(ramp[:, i : i + 32, None], 3, axis=2).copy(), format="rgb24")
+            frame.pts, frame.time_base = i, fractions.Fraction(1, 10)
+            packets += list(stream.encode(frame))
+        packets += list(stream.encode())
+        for packet in packets:
+            packet.pts = (packet.pts or 0) - trimmed
+            packet.dts = (packet.dts or 0) - trimmed
+            container.mux(packet)
+    return path
+
+
+def test_video_probe_leaves_out_packets_an_edit_list_trims(tmp_path: Path) -> None:
+    # jannisborn/covid19_ultrasound (copy nickdnickd/covid19_ultrasound@3414d25)
+    # data/pocus_videos/convex/Cov_denault_proposedUS_vid5.mov: 210 packets, 18 of them before the edit list's start
+    # (negative pts, flagged discard), 192 decoded frames; probe counted 210, so frame 199 was picked and reported
+    # unreadable (files_readable failed on a complete file). Five more of those .mov files had one trimmed packet.
+    import av
+
+    from registry.loaders.datasets._video import probe
+
+    path = _edit_list_mov(tmp_path / "v.mov")
+    with av.open(str(path)) as container:
+        packets = [p for p in container.demux(container.streams.video[0]) if p.size]
+        assert sum(p.is_discard for p in packets) == 3 and len(packets) == 13  # the quirk is rebuilt
+    with av.open(str(path)) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 10
+    count, fps = probe(str(path)) or (0, 0.0)
+    assert (count, fps) == (10, 10.0)
+
+
+def test_pocus_covid19_edit_list_video_converts_every_picked_frame(tmp_path: Path, convert) -> None:
+    root = tmp_path / "src" / "covid19_ultrasound-master"
+    _edit_list_mov(root / "data" / "pocus_videos" / "convex" / "Cov_denault_proposedUS_vid5.mov")
+    save(root / "data" / "pocus_images" / "convex" / "Pneu_Avi_consolidated-lung.JPG", us_image(24, 24, 3120))
+    out = convert(make_entry("pocus-covid19", "pocus-covid19", tasks=["classification"]), tmp_path / "src")
+    assert not out.problems("unreadable")
+    frames = sorted(r["frame"] for r in out.rows if r["frame"] is not None)
+    assert frames == [1, 4, 7]  # every 3rd frame of 10 at 10 fps (was 1, 4, 7, 10: frame 10 does not exist)
+    assert out.by_id["Pneu_Avi_consolidated-lung"]["label"] == "pneumonia"  # upper-case .JPG of the real folder
+
+
 def test_real_entries_still_use_these_loaders() -> None:
     catalog = real_catalog()
-    loader = catalog.datasets["samus-us30k"].loader
-    assert loader is not None and loader.name == "samus-us30k"
+    for entry_id in ("samus-us30k", "pocus-covid19"):
+        loader = catalog.datasets[entry_id].loader
+        assert loader is not None and loader.name == entry_id
