@@ -1,9 +1,12 @@
 """BUS-BRA breast ultrasound dataset (Zenodo record 8231412, ``BUSBRA.zip``).
 
 Layout (docs/sources.md §3): ``BUSBRA/Images/bus_XXXX-s.png`` with ``BUSBRA/Masks/mask_XXXX-s.png`` (0/255), and
-``bus_data.csv`` (at least ``ID``, ``Case``, ``Pathology``; also BI-RADS, histology, device, side, whose exact header
-names are UNKNOWN, so they are matched case-insensitively and copied to ``extra`` when present), ``5-fold-cv.csv``
-(``ID``, ``Pathology``, ``kFold`` 1-5) and ``10-fold-cv.csv`` (assumed the same shape).
+``bus_data.csv`` (the real copy's header: ``ID,Case,Histology,Pathology,BIRADS,Device,Width,Height,Side,BBOX``;
+columns are matched case-insensitively and BI-RADS, histology, device, side and box go to ``extra``), ``5-fold-cv.csv``
+(``ID``, ``Pathology``, ``kFold`` 1-5) and ``10-fold-cv.csv`` (the same shape, ``kFold`` 1-10). A real copy of
+the unpacked archive (solutionbeyondnumbers/Ultra-net-codes- at commit ad75b72) confirms this layout; its masks are
+1-bit PNGs, and both fold files add ``valid_1`` ... ``valid_k`` columns (NaN in the test fold, else 0/1: an
+image-level validation subset, not patient-level), which are not read.
 
 - Subject ids are the patients' ``Case`` ids from ``bus_data.csv`` (falling back to the number in ``bus_XXXX``).
 - The official split is the 5-fold partition: ``split`` is ``test`` for ``kFold == test_fold`` (default 1, as UltraSam
