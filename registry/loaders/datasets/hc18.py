@@ -13,6 +13,10 @@ Quirks handled:
   so the checks treat them as one subject; the test set numbers its images independently, so subject ids carry the
   set (``train-010``, ``test-010``);
 - pixel size and head circumference (mm) go to ``extra``;
+- the leading number identifies an examination, not a woman: the real release numbers 806 training and 335 test
+  examinations (1141) of 551 women, so a subject count taken from the numbers can never match the declared one.
+  Option ``examination_subjects`` (default true) makes it the subject id; the catalog entry turns it off (checked
+  against a real copy of the release), and the number then goes to ``extra['examination']``;
 - both sets number their images from 000, so sample ids carry the set: ``train_000_HC``, ``test_000_HC``.
 """
 
@@ -21,6 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+
+from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import image_decode
@@ -53,11 +59,19 @@ def _csv_values(ctx: ConvertContext, name: str) -> dict[str, dict[str, float]]:
     return out
 
 
+class Hc18Options(CommonOptions):
+    examination_subjects: bool = Field(
+        True,
+        description="Use the image's examination number (set-prefixed) as its subject id; off when the numbers are "
+        "known not to identify women (HC18: 1141 examinations of 551 women).",
+    )
+
+
 @register
 class Hc18(Converter):
     name = "hc18"
     summary = "training_set/ (images + ellipse outline annotations) and test_set/ with pixel-size CSVs"
-    Options = CommonOptions
+    Options = Hc18Options
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
         ctx.declare_target("head", {0: "background", 1: "fetal head"}, "filled ellipse from the annotated outline")
@@ -66,6 +80,7 @@ class Hc18(Converter):
             "train": _csv_values(ctx, "training_set_pixel_size_and_HC.csv"),
             "test": _csv_values(ctx, "test_set_pixel_size.csv"),
         }
+        subjects = ctx.options_as(Hc18Options).examination_subjects
         found = False
         for set_dir, split in (("training_set", "train"), ("test_set", "test")):
 
@@ -74,12 +89,12 @@ class Hc18(Converter):
 
             for d in ctx.find_dirs(is_set):
                 found = True
-                yield from self._set(ctx, d, split, values[split])
+                yield from self._set(ctx, d, split, values[split], subjects)
                 break
         if not found:
             ctx.find_dir(lambda d: False, "training_set/ or test_set/")
 
-    def _set(self, ctx, folder: Path, split: str, values) -> Iterator[Item]:
+    def _set(self, ctx, folder: Path, split: str, values, subjects: bool) -> Iterator[Item]:
         files = {p.stem: p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".png"}
         for stem, image in sorted(files.items()):
             if stem.lower().endswith("_annotation"):
@@ -97,7 +112,8 @@ class Hc18(Converter):
                     )
                     continue
                 masks["head"] = Decode(mask_ellipse_outline, (str(annotation),), source=ctx.rel(annotation))
-            extra = dict(values.get(stem, {}))
+            extra: dict[str, object] = dict(values.get(stem, {}))
+            exam = f"{split}-{m.group('subject')}" if m else None
             if not extra:
                 ctx.problem(
                     "missing_annotation", image, "not listed in the pixel-size CSV", severity="warning", sample_id=sid
@@ -108,6 +124,6 @@ class Hc18(Converter):
                 source_file=ctx.rel(image),
                 masks=masks,
                 split=split,
-                subject_id=f"{split}-{m.group('subject')}" if m else None,
-                extra=extra,
+                subject_id=exam if subjects else None,
+                extra={**extra, "examination": exam} if exam and not subjects else extra,
             )

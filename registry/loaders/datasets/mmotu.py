@@ -1,9 +1,10 @@
 """MMOTU OTU_2d (multi-modality ovarian tumour ultrasound, 2-D subset), from the authors' Google Drive folder.
 
 Layout (docs/sources.md §3-4): ``OTU_2d/images/<n>.JPG``, ``OTU_2d/annotations/<n>.PNG`` (RGB colour mask, 8
-tumour classes), ``<n>_binary.PNG`` (binary) and stray ``<n>_binary_binary.PNG`` duplicates (ignored),
-``train.txt`` / ``val.txt`` (one stem per line) and ``train_cls.txt`` / ``val_cls.txt`` (``"<n>.JPG  <label>"``,
-0-based labels, two spaces). The Drive folder also holds ``OTU_3d`` (CEUS), which this converter ignores.
+tumour classes), ``<n>_binary.PNG`` (binary) and ``<n>_binary_binary.PNG`` duplicates (ignored; one per image in
+the real release, as in SonBH0410/OTU-2D-Dataset@1ece195), ``train.txt`` / ``val.txt`` (one stem per line) and
+``train_cls.txt`` / ``val_cls.txt`` (``"<n>.JPG  <label>"``, 0-based labels, two spaces). The Drive folder also
+holds ``OTU_3d`` (CEUS), which this converter ignores.
 
 - Targets: ``tumor`` (0 background + 8 classes from the palette below; other colours are reported and set to
   background) and ``tumor_binary`` (the ``_binary`` mask, foreground = any non-zero value).
@@ -101,6 +102,9 @@ class Mmotu2d(Converter):
         images = sorted(p for p in (root / "images").iterdir() if p.is_file())
         stems = {p.stem.lower() for p in images}
         for lower, path in sorted(annotations.items()):
+            if lower.rsplit(".", 1)[0].endswith("_binary_binary"):
+                # the real release has one per image (1469), not a few strays: left out on purpose, not dropped
+                ctx.ignore_file(path, "a duplicate of the _binary mask (<n>_binary_binary.PNG); not converted")
             base = lower.rsplit(".", 1)[0].removesuffix("_binary_binary").removesuffix("_binary")
             if base not in stems:
                 ctx.problem("missing_image", path, "annotation without an image in images/; ignored")
