@@ -125,6 +125,27 @@ def test_pocus_covid19_edit_list_video_converts_every_picked_frame(tmp_path: Pat
     assert out.by_id["Pneu_Avi_consolidated-lung"]["label"] == "pneumonia"  # upper-case .JPG of the real folder
 
 
+def test_tn_scui_2020_label_table_with_cr_line_ends_and_extensions(tmp_path: Path, convert) -> None:
+    # the real TNSCUI2020_train/train.csv (MXHsj/TNSCUI2020_challenge@3444f0a): header ID,CATE, IDs with the upper-case
+    # extension (5189.PNG), rows ended by a lone CR; the images are <ID> itself in image/ and mask/
+    base = tmp_path / "src" / "TNSCUI2020_train"
+    rows = {"5189.PNG": "0", "2090.PNG": "1", "5156.PNG": "0", "8303.PNG": "1"}
+    for n, name in enumerate(rows):
+        save(base / "image" / name, us_image(24, 32, 3130 + n), "PNG")
+        save(base / "mask" / name, blob_mask(24, 32, 3130 + n), "PNG")
+    (base / "train.csv").write_bytes(("ID,CATE\r" + "\r".join(f"{k},{v}" for k, v in rows.items())).encode())
+    entry = real_catalog().datasets["tn-scui-2020"]
+    out = convert(entry, tmp_path / "src")
+    assert {r["sample_id"]: r["label"] for r in out.rows} == {
+        "5189": "benign",
+        "2090": "malignant",
+        "5156": "benign",
+        "8303": "malignant",
+    }
+    assert all(len(r["masks"]) == 1 for r in out.rows)
+    assert not out.problems("listed_not_found") and not out.problems("unlisted")
+
+
 def test_real_entries_still_use_these_loaders() -> None:
     catalog = real_catalog()
     for entry_id in ("samus-us30k", "pocus-covid19"):
