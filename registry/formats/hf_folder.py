@@ -5,21 +5,26 @@
 yields one split per usreg split with the images, the masks and the sample metadata.
 
 The ``imagefolder`` builder takes its splits from folder names (``train/``, ``validation/``, ``test/``) and reads a
-``metadata.jsonl`` whose ``file_name`` (and ``<column>_file_name``) must lie inside the metadata file's folder. So
+``metadata.parquet`` whose ``file_name`` (and ``<column>_file_name``) must lie inside the metadata file's folder. So
 ``hf/<split>/`` holds the metadata and relative symbolic links to ``images/`` and ``masks/``: no pixel is stored
 twice, and the links keep working when the dataset folder is moved or copied with ``cp -r``.
+
+The builder refuses splits whose metadata have different features, and it infers the features of a JSON or CSV
+metadata file from its values: an unlabelled test split (no mask column, every label empty) would read as other
+features than the training split. Parquet carries its schema, so every split's metadata is written with one schema:
+each mask target's column in every split (empty where a sample has no such mask), labels and subjects as strings,
+frames as integers.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 HF_DIR = "hf"
-METADATA = "metadata.jsonl"
+METADATA = "metadata.parquet"
 # usreg split name -> the folder name that `datasets` recognises for it
 SPLIT_FOLDERS = {
     "train": "train",
@@ -39,38 +44,56 @@ def _link(target: Path, link: Path) -> None:
 
 
 def write_hf_folder(root: Path, rows: Iterable[dict[str, Any]]) -> dict[str, int]:
-    """Write ``hf/<split>/metadata.jsonl`` and the links for every row; returns the number of rows per folder.
+    """Write ``hf/<split>/metadata.parquet`` and the links for every row; returns the number of rows per folder.
 
     Rows in splits that `datasets` has no folder name for (e.g. ``unlabeled``) are left out of this view; they stay
     in ``manifest.parquet``.
     """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     per_split: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         folder = SPLIT_FOLDERS.get(str(row.get("split") or "").lower())
         if folder:
             per_split.setdefault(folder, []).append(row)
+    targets = sorted({str(m["target"]) for rs in per_split.values() for r in rs for m in r.get("masks") or []})
+    schema = pa.schema(
+        [("file_name", pa.string())]
+        + [(f"mask_{target}_file_name", pa.string()) for target in targets]
+        + [(name, pa.string()) for name in ("sample_id", "subject_id", "label")]
+        + [("frame", pa.int64()), ("usreg_split", pa.string())]
+    )
     counts: dict[str, int] = {}
     for folder, split_rows in sorted(per_split.items()):
         base = root / HF_DIR / folder
         base.mkdir(parents=True, exist_ok=True)
-        lines = []
-        for row in split_rows:
-            sample_id = row["sample_id"]
-            image_name = f"{sample_id}.png"
-            _link(root / row["image"], base / image_name)
-            record: dict[str, Any] = {"file_name": image_name}
-            for mask in row.get("masks") or []:
-                mask_name = f"masks_{mask['target']}/{sample_id}.png"
-                _link(root / mask["path"], base / mask_name)
-                record[f"mask_{mask['target']}_file_name"] = mask_name
-            record.update(
-                sample_id=sample_id,
-                subject_id=row.get("subject_id"),
-                label=row.get("label"),
-                frame=row.get("frame"),
-                usreg_split=row.get("split"),
-            )
-            lines.append(json.dumps(record, ensure_ascii=False))
-        (base / METADATA).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        records = [_record(root, base, row) for row in split_rows]
+        pq.write_table(pa.Table.from_pylist(records, schema=schema), base / METADATA)
         counts[folder] = len(split_rows)
     return counts
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _record(root: Path, base: Path, row: dict[str, Any]) -> dict[str, Any]:
+    """One sample's metadata row, with its image (and masks) linked into ``base``."""
+    sample_id = row["sample_id"]
+    image_name = f"{sample_id}.png"
+    _link(root / row["image"], base / image_name)
+    record: dict[str, Any] = {"file_name": image_name}
+    for mask in row.get("masks") or []:
+        mask_name = f"masks_{mask['target']}/{sample_id}.png"
+        _link(root / mask["path"], base / mask_name)
+        record[f"mask_{mask['target']}_file_name"] = mask_name
+    frame = row.get("frame")
+    record.update(
+        sample_id=str(sample_id),
+        subject_id=_text(row.get("subject_id")),
+        label=_text(row.get("label")),
+        frame=int(frame) if frame is not None else None,
+        usreg_split=_text(row.get("split")),
+    )
+    return record

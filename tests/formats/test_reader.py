@@ -120,4 +120,33 @@ def test_imagefolder_loads_the_converted_folder_with_its_splits(spinal):
     assert np.asarray(row["mask_anatomy"]).max() <= 9 and np.asarray(row["image"]).shape[:2] == (275, 690)
     assert verify_checksums(root) == []
     listed = [line.split("  ", 1)[1] for line in (root / "CHECKSUMS.sha256").read_text().splitlines()]
-    assert "hf/train/metadata.jsonl" in listed and not any((root / rel).is_symlink() for rel in listed)
+    assert "hf/train/metadata.parquet" in listed and not any((root / rel).is_symlink() for rel in listed)
+
+
+def test_imagefolder_loads_splits_whose_columns_differ(tmp_path):
+    """An unlabelled test split (no mask, no label, no subject) next to a labelled training split: the imagefolder
+    builder refuses splits whose metadata features differ, so every split is written with one schema."""
+    import datasets
+    from PIL import Image
+
+    from registry.formats.hf_folder import write_hf_folder
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    rows = []
+    for i, split in enumerate(("train", "train", "test", "test")):
+        Image.fromarray(np.full((8, 10), 40 * i, np.uint8)).save(tmp_path / "images" / f"s{i}.png")
+        row = {"sample_id": f"s{i}", "image": f"images/s{i}.png", "split": split, "frame": None}
+        if split == "train":
+            Image.fromarray(np.eye(8, 10, dtype=np.uint8)).save(tmp_path / "masks" / f"s{i}.png")
+            row |= {"subject_id": f"p{i}", "label": "nerve", "frame": i}
+            row["masks"] = [{"target": "nerve", "path": f"masks/s{i}.png"}]
+        rows.append(row)
+    assert write_hf_folder(tmp_path, rows) == {"test": 2, "train": 2}
+    loaded = datasets.load_dataset("imagefolder", data_dir=str(tmp_path / "hf"))
+    assert {name: ds.num_rows for name, ds in loaded.items()} == {"train": 2, "test": 2}
+    assert loaded["train"].features == loaded["test"].features
+    test = loaded["test"][0]
+    assert test["mask_nerve"] is None and test["label"] is None and test["subject_id"] is None
+    train = loaded["train"][1]
+    assert np.asarray(train["mask_nerve"]).sum() == 8 and train["label"] == "nerve" and train["frame"] == 1
