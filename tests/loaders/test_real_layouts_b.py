@@ -4,6 +4,9 @@
   examinations of 551 women, so the catalog entry stops using the number as the subject id (it stays in extra).
 - mmotu-2d (images and annotations of OTU_2d, SonBH0410/OTU-2D-Dataset@1ece195): every image has a
   ``<n>_binary_binary.PNG`` beside its ``<n>_binary.PNG``; they are left out on purpose, not reported as dropped.
+- open-kidney (the authors' labels/, rsingla92/kidneyUS@becfa9a, with stand-in images of the masks' names and sizes):
+  the repository holds ``reviewed_masks_2`` beside ``reviewed_masks_1``, and the 20 duplicate images have masks too;
+  both were counted as dropped files, so a real fetch was never complete.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import json
 
 import numpy as np
 
-from tests.fixtures.builders import hc18
+from tests.fixtures.builders import hc18, open_kidney
 from tests.fixtures.builders._common import save, us_image
 from tests.loaders.conftest import make_entry, real_catalog
 
@@ -74,3 +77,19 @@ def test_mmotu_binary_binary_duplicates_are_ignored_not_dropped(tmp_path, conver
     assert not [p for p in out.problems() if p["severity"] == "error"]
     assert set(np.unique(out.mask("10", "tumor")).tolist()) == {0, 6}
     assert out.by_id["10"]["label"] == "normal ovary"
+
+
+def test_open_kidney_other_sonographer_and_duplicates_are_not_dropped(tmp_path, convert):
+    fx = open_kidney.build(tmp_path / "src")
+    first = tmp_path / "src" / "labels" / "reviewed_masks_1"
+    for kind in ("capsule", "regions"):  # the repository ships the second sonographer's masks beside the first's
+        for f in (first / kind).iterdir():
+            second = tmp_path / "src" / "labels" / "reviewed_masks_2" / kind / f.name
+            second.parent.mkdir(parents=True, exist_ok=True)
+            second.write_bytes(f.read_bytes())
+    out = convert(make_entry("open-kidney", "open-kidney"), tmp_path / "src")
+    assert len(out.rows) == fx.expected["samples"]
+    usage = out.metadata["source_files"]
+    assert usage["dropped_by_reason"] == {}, usage["dropped_files"]
+    assert usage["ignored"] == 4 * 2 + 3  # the other sonographer's masks, and the duplicate with its two masks
+    assert out.problems("duplicate_image")[0]["sample_id"] == fx.expected["duplicate"]

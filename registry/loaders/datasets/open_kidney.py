@@ -11,7 +11,9 @@ Layout (not in docs/sources.md; read in the authors' repository: ``labels/README
 - Targets ``capsule`` and ``regions``; label = the view; quality and a transplant flag (from the comments) go to
   ``extra``; the free-text comments themselves are not copied.
 - Duplicates: files sharing the ``IM-XXXX-XXXX`` part are the same image (534 files, 514 unique); the first is kept
-  and the others are reported, as UltraBench does.
+  and the others are reported, as UltraBench does, and left out on purpose with their masks (not counted as dropped).
+- The repository holds both sonographers' masks (``reviewed_masks_1`` and ``_2``, 534 + 534 of each kind, as in
+  rsingla92/kidneyUS@becfa9a); the one not picked is left out on purpose, not reported as dropped.
 - No subject ids and no official split: a seeded split stratified by view.
 """
 
@@ -63,6 +65,10 @@ class OpenKidney(Converter):
                 if row.get("filename"):
                     attrs.setdefault(row["filename"], _attrs(row.get("file_attributes", "")))
         masks_dirs = {mask_root / "capsule", mask_root / "regions"}
+        other = 3 - k  # the repository holds both sonographers' masks; the other's are left out on purpose
+        for f in ctx.files():
+            if f"reviewed_masks_{other}" in f.relative_to(ctx.source_dir).parts[:-1]:
+                ctx.ignore_file(f, f"sonographer {other}'s mask; option sonographer picks {k}")
         images: dict[str, Path] = {}
         for f in ctx.files():
             if f.suffix.lower() != ".png" or any(d in f.parents for d in masks_dirs):
@@ -92,6 +98,9 @@ class OpenKidney(Converter):
                     severity="info",
                     sample_id=sid,
                 )
+                for f in (image, capsule, regions):
+                    if f.is_file():
+                        ctx.ignore_file(f, f"a duplicate of {seen_ids[file_id]} ({file_id}); kept once")
                 continue
             seen_ids[file_id] = name
             if not capsule.is_file() or not regions.is_file():
