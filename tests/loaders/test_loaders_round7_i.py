@@ -264,15 +264,6 @@ def test_uxssd_converts_frames_per_speaker_and_session(tmp_path, convert):
     assert out.by_id["03F_Mid_002F_f0002"]["label"] == "other"
 
 
-def test_uxssd_reports_utterances_outside_a_session_folder(tmp_path, convert):
-    root = tmp_path / "src"
-    _utterance(root / "core" / "01M" / "BL1", "001A", 6, 8500)
-    _utterance(root / "core" / "01M", "002A", 6, 8510)  # no session folder
-    out = convert(CATALOG.datasets["ultrasuite-uxssd"], root)
-    assert {r["sample_id"].rsplit("_f", 1)[0] for r in out.rows} == {"01M_BL1_001A"}
-    assert ("unexpected_file", "core/01M/002A.ult") in {(p["kind"], p["file"]) for p in out.problems()}
-
-
 def test_usreg_fetch_ultrasuite_uxssd_from_the_rsynced_folder(tmp_path, run_cli, usreg_home):
     expected = _uxssd(tmp_path / "stage")
     output, ds = fetch_from_file_then_load(

@@ -23,6 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from registry.loaders.datasets._volumes import slice_indices
 from tests.fixtures.builders._common import us_image, write_utterance
@@ -134,11 +135,13 @@ def test_upx_converts_frames_per_speaker_and_session_with_the_uxssd_converter(tm
     assert out.by_id["10M_Mid_001D_f0004"]["label"] == "articulatory"
 
 
-def test_upx_reports_utterances_outside_a_session_folder(tmp_path, convert):
+@pytest.mark.parametrize("entry_id", ["ultrasuite-uxssd", "ultrasuite-upx", "ultrasuite-cleft"])
+def test_session_layouts_report_utterances_outside_a_session_folder(tmp_path, convert, entry_id):
+    """The sets the uxssd converter reads keep core/<speaker>/<session>/: a file beside the sessions is named."""
     root = tmp_path / "src"
     _utterance(root / "core" / "01F" / "BL1", "001A", 6, 12000)
     _utterance(root / "core" / "01F", "002A", 6, 12010)  # no session folder
-    out = convert(CATALOG.datasets["ultrasuite-upx"], root)
+    out = convert(CATALOG.datasets[entry_id], root)
     assert {r["sample_id"].rsplit("_f", 1)[0] for r in out.rows} == {"01F_BL1_001A"}
     assert ("unexpected_file", "core/01F/002A.ult") in {(p["kind"], p["file"]) for p in out.problems()}
 
