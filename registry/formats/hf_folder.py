@@ -19,6 +19,7 @@ frames as integers.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,10 @@ SPLIT_FOLDERS = {
 }
 
 
+#: a cross-validation fold's split name (fold0, Fold_3, fold-1)
+FOLD = re.compile(r"(?i)fold[-_ ]?\d+")
+
+
 def _link(target: Path, link: Path) -> None:
     link.parent.mkdir(parents=True, exist_ok=True)
     os.symlink(os.path.relpath(target, link.parent), link)
@@ -47,16 +52,23 @@ def write_hf_folder(root: Path, rows: Iterable[dict[str, Any]]) -> dict[str, int
     """Write ``hf/<split>/metadata.parquet`` and the links for every row; returns the number of rows per folder.
 
     Rows in splits that `datasets` has no folder name for (e.g. ``unlabeled``) are left out of this view; they stay
-    in ``manifest.parquet``.
+    in ``manifest.parquet``. A dataset published as cross-validation folds only (``fold0`` ... ``foldN``, no train,
+    validation or test) is written as one ``train`` folder, each sample's fold in its ``usreg_split`` column:
+    ``datasets`` has no split name for a fold, and leaving every sample out would make the view empty.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    rows = list(rows)
     per_split: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         folder = SPLIT_FOLDERS.get(str(row.get("split") or "").lower())
         if folder:
             per_split.setdefault(folder, []).append(row)
+    if not per_split:
+        folds = [row for row in rows if FOLD.fullmatch(str(row.get("split") or ""))]
+        if folds:
+            per_split["train"] = folds
     targets = sorted({str(m["target"]) for rs in per_split.values() for r in rs for m in r.get("masks") or []})
     schema = pa.schema(
         [("file_name", pa.string())]

@@ -150,3 +150,25 @@ def test_imagefolder_loads_splits_whose_columns_differ(tmp_path):
     assert test["mask_nerve"] is None and test["label"] is None and test["subject_id"] is None
     train = loaded["train"][1]
     assert np.asarray(train["mask_nerve"]).sum() == 8 and train["label"] == "nerve" and train["frame"] == 1
+
+
+def test_imagefolder_view_of_a_set_published_as_folds_is_one_train_split(tmp_path):
+    """c-trus publishes five cross-validation folds and no train/test: the view holds every sample in 'train', each
+    with its fold in usreg_split (it was empty, as datasets has no split name for a fold)."""
+    import datasets
+    from PIL import Image
+
+    from registry.formats.hf_folder import write_hf_folder
+
+    (tmp_path / "images").mkdir()
+    rows = []
+    for i, fold in enumerate(("fold0", "fold0", "fold1", "fold2")):
+        Image.fromarray(np.full((6, 6), 30 * i, np.uint8)).save(tmp_path / "images" / f"s{i}.png")
+        rows.append({"sample_id": f"s{i}", "image": f"images/s{i}.png", "split": fold, "label": "wall"})
+    assert write_hf_folder(tmp_path, rows) == {"train": 4}
+    loaded = datasets.load_dataset("imagefolder", data_dir=str(tmp_path / "hf"))
+    assert list(loaded) == ["train"]
+    assert sorted(loaded["train"]["usreg_split"]) == ["fold0", "fold0", "fold1", "fold2"]
+    # a set with a real train/test split keeps its folds-free behaviour: other split names stay out of the view
+    mixed = [dict(rows[0], split="train"), dict(rows[1], split="unlabeled")]
+    assert write_hf_folder(tmp_path / "mixed", [dict(r, image=f"../{r['image']}") for r in mixed]) == {"train": 1}
