@@ -99,7 +99,10 @@ def convert_entry(
                     else " (no files matched the layout this converter expects)"
                 ),
                 hint=f"check the download is {entry.id}'s release and not empty; "
-                f"converter '{converter_cls.name}': {converter_cls.summary}",
+                f"converter '{converter_cls.name}': {converter_cls.summary}"
+                + (f" (this entry's layout: {layout})" if (layout := getattr(options, "images", None)) else "")
+                + f". Files given with --from-file stay in the cache: if they were the wrong folder or file, "
+                f"`usreg cache clean {entry.id}` removes them before another try",
             )
         positive = {
             sid: any(v > 0 for values in targets.values() for v in values)
@@ -371,8 +374,15 @@ def conversion_outcome(path: Path) -> dict[str, Any]:
 
 def partial_error(dataset_id: str, status: dict[str, Any]) -> UsregError:
     """The exit-1 error for a partial conversion: which check failed or which files were dropped."""
+    unused = (
+        f"; source files that are not used may be left from an earlier --from-file of another folder: "
+        f"`usreg cache clean {dataset_id}` clears them, then fetch again"
+        if status.get("dropped_files")
+        else ""
+    )
     return UsregError(
         f"{dataset_id} converted, but is not complete:\n  " + "\n  ".join(status.get("reasons") or ["(no reason)"]),
         hint="the details are in metadata.json (source_files, problems) and checks.json of the converted dataset; "
-        "to use the partial dataset knowingly, run again with --keep-going (metadata.json records it as partial)",
+        "to use the partial dataset knowingly, run again with --keep-going (metadata.json records it as partial)"
+        + unused,
     )
