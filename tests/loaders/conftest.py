@@ -138,6 +138,19 @@ def convert_layout(
     return convert(entry, tmp_path / "src"), expected
 
 
+def convert_downloads(
+    convert: Callable[[Dataset, Path], Converted], entry: Dataset, build: Callable[[Path], dict], tmp_path: Path
+) -> tuple[Converted, dict]:
+    """Like :func:`convert_layout`, for builders that write the host's downloads themselves (the archives as served):
+    unpack them as fetch does (archives inside archives too) and convert with ``entry``."""
+    from tests.fixtures.builders._common import unpack_like_fetch
+
+    assert entry.loader is not None, f"{entry.id}: the catalog entry names no loader"
+    expected = build(tmp_path / "downloads")
+    unpack_like_fetch(tmp_path / "downloads", tmp_path / "src")
+    return convert(entry, tmp_path / "src"), expected
+
+
 def check_converted_layout(out: Converted, expected: dict) -> None:
     """Assert what every layout test checks: the sample count, the split kind and counts, the class map, then the
     layout's own details (check_layout_details)."""

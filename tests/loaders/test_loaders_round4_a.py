@@ -19,8 +19,8 @@ from PIL import Image
 
 from registry.schema import Dataset
 from tests.fixtures.archives import make_rar5
-from tests.fixtures.builders._common import blob_mask, save, unpack_like_fetch, us_image, zip_tree
-from tests.loaders.conftest import check_converted_layout, fetch_from_file_then_load, real_catalog
+from tests.fixtures.builders._common import blob_mask, save, us_image, zip_tree
+from tests.loaders.conftest import check_converted_layout, convert_downloads, fetch_from_file_then_load, real_catalog
 
 CATALOG = real_catalog()
 
@@ -313,11 +313,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
 
 @pytest.mark.parametrize("entry_id", sorted(LAYOUTS))
 def test_catalog_entry_converts_its_cited_layout(entry_id, tmp_path, convert):
-    entry, build = LAYOUTS[entry_id]
-    assert entry.loader is not None, f"{entry_id}: the catalog entry names no loader"
-    expected = build(tmp_path / "downloads")
-    unpack_like_fetch(tmp_path / "downloads", tmp_path / "src")
-    out = convert(entry, tmp_path / "src")
+    out, expected = convert_downloads(convert, *LAYOUTS[entry_id], tmp_path)
     check_converted_layout(out, expected)
 
 

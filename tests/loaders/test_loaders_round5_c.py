@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 
 from registry.schema import Dataset
 from tests.fixtures.builders._common import blob_mask, unpack_like_fetch, us_image, zip_files
-from tests.loaders.conftest import check_converted_layout, fetch_from_file_then_load, real_catalog
+from tests.loaders.conftest import check_converted_layout, convert_downloads, fetch_from_file_then_load, real_catalog
 
 CATALOG = real_catalog()
 
@@ -219,11 +219,7 @@ LAYOUTS: dict[str, tuple[Dataset, Callable[[Path], dict]]] = {
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_catalog_entry_converts_its_cited_layout(layout, tmp_path, convert):
-    entry, build = LAYOUTS[layout]
-    assert entry.loader is not None, f"{entry.id}: the catalog entry names no loader"
-    expected = build(tmp_path / "downloads")
-    unpack_like_fetch(tmp_path / "downloads", tmp_path / "src")
-    out = convert(entry, tmp_path / "src")
+    out, expected = convert_downloads(convert, *LAYOUTS[layout], tmp_path)
     check_converted_layout(out, expected)
 
 

@@ -25,7 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from registry.loaders.datasets._volumes import slice_indices
-from tests.fixtures.builders._common import us_image, write_utterance
+from tests.fixtures.builders.ultrasuite import ECHOES, PARAM, PROMPT_LABELS, SCANLINES
+from tests.fixtures.builders.ultrasuite import frame as _frame
+from tests.fixtures.builders.ultrasuite import utterance as _utterance
 from tests.loaders.conftest import (
     check_converted_layout,
     convert_layout,
@@ -35,41 +37,7 @@ from tests.loaders.conftest import (
 )
 
 CATALOG = real_catalog()
-SCANLINES, ECHOES = 16, 40
-PROMPT_LABELS = ["words", "non-words", "sentence", "articulatory", "non-speech", "other"]
 TAL_LABELS = ["swallow", "calibration", "audible", "silent", "whispered", "spontaneous"]
-PARAM = (
-    "NumVectors={nv}\nPixPerVector={ppv}\nZeroOffset=51\nBitsPerPixel={bits}\nAngle=0.038\nKind=0\n"
-    "PixelsPerMm=10.000\nFramesPerSec=120.000\nTimeInSecsOfFirstFrame=0.50000\n"
-)
-
-
-def _frame(seed: int) -> np.ndarray:
-    """A frame as the converted image shows it: echoes (depth) down, scanlines across."""
-    return us_image(ECHOES, SCANLINES, seed)
-
-
-def _utterance(
-    folder: Path,
-    stem: str,
-    frames: int,
-    seed: int,
-    prompt: str = "packing Hague top guy",
-    *,
-    trailing: int = 0,
-    param: str | None = None,
-    txt: bool = True,
-    ult: bool = True,
-) -> None:
-    """One utterance: <stem>.ult (frames stored scanline by scanline, uint8), .param, .txt and .wav."""
-    write_utterance(
-        folder,
-        stem,
-        [_frame(seed + k) for k in range(frames)] if ult else None,
-        param if param is not None else PARAM.format(nv=SCANLINES, ppv=ECHOES, bits=8),
-        prompt if txt else None,
-        trailing=trailing,
-    )
 
 
 def _picked(frames: int, count: int = 3) -> list[int]:

@@ -26,7 +26,9 @@ import numpy as np
 import pytest
 
 from registry.loaders.datasets._volumes import slice_indices
-from tests.fixtures.builders._common import us_image, write_utterance
+from tests.fixtures.builders.ultrasuite import ECHOES, PROMPT_LABELS, SCANLINES
+from tests.fixtures.builders.ultrasuite import frame as _frame
+from tests.fixtures.builders.ultrasuite import utterance as _utterance
 from tests.loaders.conftest import (
     check_converted_layout,
     convert_layout,
@@ -35,24 +37,7 @@ from tests.loaders.conftest import (
 )
 
 CATALOG = real_catalog()
-SCANLINES, ECHOES = 16, 40
-PROMPT_LABELS = ["words", "non-words", "sentence", "articulatory", "non-speech", "other"]
 TYPE_OF = dict(zip("ABCDEF", PROMPT_LABELS, strict=True))
-PARAM = (
-    "NumVectors={nv}\nPixPerVector={ppv}\nZeroOffset=51\nBitsPerPixel=8\nAngle=0.038\nKind=0\n"
-    "PixelsPerMm=10.000\nFramesPerSec=121.500\nTimeInSecsOfFirstFrame=0.25000\n"
-)
-
-
-def _frame(seed: int) -> np.ndarray:
-    """A frame as the converted image shows it: echoes (depth) down, scanlines across."""
-    return us_image(ECHOES, SCANLINES, seed)
-
-
-def _utterance(folder: Path, stem: str, frames: int, seed: int, prompt: str = "down link pat get") -> None:
-    """One utterance: <stem>.ult (frames stored scanline by scanline, uint8), .param, .txt and .wav."""
-    frame_images = [_frame(seed + k) for k in range(frames)]
-    write_utterance(folder, stem, frame_images, PARAM.format(nv=SCANLINES, ppv=ECHOES), prompt)
 
 
 def _build(top: Path, utterances: dict[tuple[str, str], list[tuple[str, int]]], seed: int) -> dict:
@@ -112,7 +97,7 @@ def _upx(stage: Path) -> dict:
             "frames_in_utterance": 11,
             "scanlines": SCANLINES,
             "echoes": ECHOES,
-            "prompt": "down link pat get",
+            "prompt": "packing Hague top guy",
             "recorded": "26/06/2015 15:09:25",
         }
     }
