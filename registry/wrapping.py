@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 
@@ -18,3 +19,25 @@ def wrap_words(text: str, width: int, indent: str = "", subsequent_indent: str |
         break_on_hyphens=False,
     )
     return lines or [indent.rstrip()]
+
+
+_LABEL = re.compile(r"^(\s*)([A-Za-z][\w -]{0,15}:[ \t]+)?")
+
+
+def wrap_text(text: str, width: int | None) -> str:
+    """Each line of ``text`` wrapped between words at ``width`` (None: unchanged, e.g. when piped). Continuation lines
+    hang under the text after a short leading label ("  where: ", "hint: ", "error: "), else two spaces in from the
+    line's own indent, so that a wrapped step still reads as one item."""
+    if width is None:
+        return text
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        match = _LABEL.match(line)
+        assert match is not None  # the pattern matches every string (both its parts are optional)
+        indent, label = match.group(1), match.group(2) or ""
+        hang = indent + " " * len(label) if label else indent + "  "
+        out += wrap_words(line[match.end() :], width, indent + label, hang)
+    return "\n".join(out)

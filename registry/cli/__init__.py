@@ -12,7 +12,7 @@ from .. import __version__
 from ..errors import EXIT_ENVIRONMENT, UsregError
 from ..settings import settings
 from .context import AppContext
-from .output import console, terminal_width
+from .output import console, terminal_width, wrap_width
 
 COMMAND_MODULES = [
     "validate_cmd",
@@ -66,9 +66,7 @@ class UsregGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UsregError as exc:
-            console(stderr=True).print("[red]error:[/red] " + escape(exc.message), markup=True, highlight=False)
-            if exc.hint:
-                console(stderr=True).print(f"  hint: {exc.hint}", markup=False)
+            _print_error(exc.message, exc.hint)
             ctx.exit(exc.exit_code)
         except OSError as exc:  # the disk or the system refused (a path that cannot be written): environment, exit 2
             where = f" ({exc.filename})" if exc.filename else ""
@@ -76,6 +74,18 @@ class UsregGroup(click.Group):
                 "[red]error:[/red] " + escape(f"{exc.strerror or exc}{where}"), markup=True, highlight=False
             )
             ctx.exit(EXIT_ENVIRONMENT)
+
+
+def _print_error(message: str, hint: str | None) -> None:
+    """``error: message`` (red label) and ``  hint: ...`` on stderr, wrapped between words at the terminal's width."""
+    from ..wrapping import wrap_text
+
+    width = wrap_width(stderr=True)
+    text = wrap_text(f"error: {message}", width)
+    err = console(stderr=True)
+    err.print("[red]error:[/red]" + escape(text[len("error:") :]), markup=True, highlight=False)
+    if hint:
+        err.print(wrap_text(f"  hint: {hint}", width), markup=False, highlight=False)
 
 
 @click.group(cls=UsregGroup, context_settings={"help_option_names": ["-h", "--help"]})

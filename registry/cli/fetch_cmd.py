@@ -12,7 +12,7 @@ from ..home import ID_RE
 from ..paths import usreg_home
 from ..schema.vocab import EntryKind
 from .context import AppContext, pass_app
-from .output import console, emit_json, emit_rows
+from .output import console, emit_json, emit_rows, print_text
 
 _ID = ID_RE
 
@@ -168,7 +168,7 @@ def fetch(
                 reporter.result({"dataset": entry.id, "ok": False, "error": exc.message, "hint": exc.hint})
             if len(entries) == 1:
                 raise
-            console(stderr=True).print(f"error: {entry.id}: {exc.message}", markup=False, highlight=False)
+            print_text(f"error: {entry.id}: {exc.message}", stderr=True)
             failures.append((entry.id, exc))
             continue
         if reporter:
@@ -232,7 +232,7 @@ def _fetch_collection(app, entry, files, executor, address, fmt: str, keep_going
         out = console()
         for m in result.members:
             if m.state == "manual":
-                out.print(f"{m.member}:\n{m.step}", markup=False, highlight=False)
+                print_text(f"{m.member}:\n{m.step}")
         counts = ", ".join(f"{v} {k}" for k, v in result.counts().items())
         out.print(f"{entry.id}: {counts}", markup=False, highlight=False)
         for name, path in result.merged.items():
@@ -266,7 +266,6 @@ def _honest(result, keep_going: bool) -> UsregError | None:
 
 
 def _print_result(result) -> None:
-    out = console()
     if result.dry_run:
         rows = [
             {"file": f.name, "host": f.host, "size": _human(f.size), "status": f.status, "from": f.url or ""}
@@ -297,22 +296,20 @@ def _print_result(result) -> None:
     if result.dry_run and result.manual:
         from ..fetch.hosts.manual import render
 
-        out.print(render(result.dataset_id, result.manual), markup=False, highlight=False)
+        print_text(render(result.dataset_id, result.manual))
     unverified = [f.name for f in result.files if f.trust == "unverified"]
     if unverified:
-        out.print(f"warning: {len(unverified)} file(s) recorded as unverified", markup=False, highlight=False)
+        print_text(f"warning: {len(unverified)} file(s) recorded as unverified")
     first_use = [f.name for f in result.files if f.trust == "tofu"]
     if first_use:
-        out.print(
+        print_text(
             f"note: {len(first_use)} file(s) have no checksum from their host or the entry (recorded on first use); "
-            "data checks on them are shown but never raise the published score",
-            markup=False,
-            highlight=False,
+            "data checks on them are shown but never raise the published score"
         )
-    out.print(result.message, markup=False, highlight=False)
+    print_text(result.message)
     converted = conversion_summary(getattr(result, "converted_dir", None))
     if converted:
-        out.print(converted, markup=False, highlight=False)
+        print_text(converted)
 
 
 def conversion_summary(converted_dir: Path | None) -> str | None:

@@ -211,3 +211,11 @@ def _escape(text: str) -> str:
 
 def emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, default=str))
+
+
+def print_text(text: str, stderr: bool = False) -> None:
+    """Plain text (a message, a manual download step, a note) wrapped between words at the terminal's width, one line
+    per line when piped; never read as rich markup."""
+    from ..wrapping import wrap_text
+
+    click.echo(wrap_text(text, wrap_width(stderr)), err=stderr)

@@ -233,9 +233,10 @@ class _Run:
                         else "the entry lists no files, so the whole record would be fetched from "
                         + (redact_url(source.url) if source.url else f"{source.kind} {source.id}")
                     )
-                    note = f"source {index + 1} ({source.kind} {source.id}): the host could not be reached; {listed}"
-                    plan.notes.append(note)
-                    self.reporter.message(f"{note} ({exc.message})", "warning")
+                    plan.notes.append(
+                        f"source {index + 1} ({source.kind} {source.id}): the host could not be reached; {listed}"
+                        f" (why: {exc.message})"
+                    )
                     continue
                 if not (complete or lenient):
                     raise

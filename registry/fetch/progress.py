@@ -192,7 +192,10 @@ class RichReporter(Reporter):
     def message(self, text: str, level: str = "info") -> None:
         style = "yellow" if level == "warning" else None
         prefix = "warning: " if level == "warning" else ""
-        self.console.print(prefix + redact_text(text), style=style, markup=False, highlight=False)
+        from ..wrapping import wrap_text
+
+        width = self.console.width if self.console.is_terminal else None
+        self.console.print(wrap_text(prefix + redact_text(text), width), style=style, markup=False, highlight=False)
 
     def close(self) -> None:
         with self._lock:

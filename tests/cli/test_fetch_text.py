@@ -56,3 +56,35 @@ def test_conversion_summary_without_a_record(tmp_path: Path):
     assert conversion_summary(tmp_path) is None
     (tmp_path / "metadata.json").write_text(json.dumps({"counts": {"samples": 1}}), encoding="utf-8")
     assert conversion_summary(tmp_path) == "converted: 1 sample"
+
+
+def _too_wide(text: str, width: int) -> list[str]:
+    """Lines over ``width`` that hold no token too long to fit (a URL or path may exceed it, kept whole)."""
+    return [line for line in text.splitlines() if len(line) > width and max(map(len, line.split())) < width - 12]
+
+
+def test_manual_steps_and_errors_wrap_between_words_at_the_terminal_width(catalog_root, run_cli, monkeypatch):
+    add_manual_tcia_set(catalog_root)
+    monkeypatch.setenv("COLUMNS", "60")
+    planned = run_cli("fetch", "tcia-set", "--dry-run", root=catalog_root.root)
+    assert planned.exit_code == 0, planned.output
+    assert "must be downloaded by hand" in planned.stdout and not _too_wide(planned.stdout, 60), planned.stdout
+    failed = run_cli("fetch", "tcia-set", root=catalog_root.root)
+    assert failed.exit_code == 1
+    assert failed.stderr.startswith("error: ") and not _too_wide(failed.stderr, 60), failed.stderr
+    step = [line for line in failed.stderr.splitlines() if line.lstrip().startswith(("where:", "how:", "what:"))]
+    assert step, failed.stderr
+    monkeypatch.delenv("COLUMNS")
+    piped = run_cli("fetch", "tcia-set", root=catalog_root.root)
+    assert len(max(piped.stderr.splitlines(), key=len)) > 60  # piped: one line per line, for grep
+
+
+def test_dry_run_offline_says_once_why_a_host_was_not_reached(catalog_root, run_cli, monkeypatch):
+    from tests.fetch.test_downloads_hardened import _real_entry
+
+    monkeypatch.setenv("USREG_MENDELEY_URL", "http://mendeley.invalid")
+    _real_entry(catalog_root, "carotid-plaque")
+    result = run_cli("fetch", "carotid-plaque", "--dry-run", root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("could not be reached") == 1, result.output
+    assert "(why: " in result.output and "WARNING" not in result.output
