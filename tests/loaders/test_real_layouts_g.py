@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from tests.fixtures.builders._common import save, us_image
 from tests.loaders.conftest import real_catalog
 
@@ -34,3 +36,35 @@ def test_fetal_planes_db_split_values_with_a_trailing_space(tmp_path: Path, conv
     assert out.by_id["Patient01316_Plane3_2_of_3"]["label"] == "Fetal brain"
     assert out.by_id["Patient01316_Plane3_2_of_3"]["subject_id"] == "1316"
     assert out.metadata["source_files"]["dropped"] == 0
+
+
+def test_jnu_ifm_video_folders_with_mask_enhance_and_no_us_data_folder(tmp_path: Path, convert) -> None:
+    # No real copy of the images was found. A README of the dataset (a copy of its text, and a Kaggle re-packer's
+    # version in lamld203844/Biomedical-Segmentation@d357b5e) describes one folder per video named by its time stamp
+    # ('20190909T155747') holding image/<video>_<n>.png, mask/<video>_<n>_mask.png, mask_enhance/ (the masks painted
+    # red and green for viewing) and framelabel.csv; 6,254 images, 6,247 masks. ultatron's adapter puts the video
+    # folders under us_data/ and ignores mask_enhance/. The viewing copies are not source images left unused: a fetch
+    # must end complete, with the video folder as subject wherever the folders sit.
+    base = tmp_path / "src" / "JNU-IFM"
+    for v, video in enumerate(("20190909T155747", "20190916T104520")):
+        for n in (1, 2):
+            stem = f"{video}_{n}"
+            save(base / video / "image" / f"{stem}.png", us_image(32, 40, 7100 + 10 * v + n))
+            if (v, n) == (1, 2):
+                continue  # a frame without a mask (the release has seven more images than masks)
+            lab = np.zeros((32, 40), np.uint8)
+            lab[20:30, 4:14], lab[3:16, 12:36] = 7, 8
+            save(base / video / "mask" / f"{stem}_mask.png", lab)
+            save(base / video / "mask_enhance" / f"{stem}_mask.png", np.stack([lab * 30] * 3, axis=-1))
+        (base / video / "framelabel.csv").write_text("frame_id,frame_label\n1,6\n2,6\n")
+    out = convert(real_catalog().datasets["jnu-ifm"], tmp_path / "src")
+    assert {r["sample_id"]: r["subject_id"] for r in out.rows} == {
+        "20190909T155747_1": "20190909T155747",
+        "20190909T155747_2": "20190909T155747",
+        "20190916T104520_1": "20190916T104520",
+        "20190916T104520_2": "20190916T104520",
+    }
+    assert out.by_id["20190916T104520_2"]["masks"] == []
+    files = out.metadata["source_files"]
+    assert files["dropped"] == 0 and files["ignored"] == 3
+    assert out.metadata["status"]["state"] != "partial"
