@@ -471,11 +471,11 @@ def test_erdes_clips_sampled_with_the_official_split(tmp_path, convert):
     assert _labels(out.rows) == {"non_rd": 6, "rd": 6}
     row = out.by_id["755384_00062_0010"]
     assert (
-        row["subject_id"] == "755384"
+        row["subject_id"] == "755384_00062"
         and row["frame"] == 10
         and '"subclass": "Macula_Detached/Bilateral"' in row["extra"]
     )
-    assert sorted(r["frame"] for r in out.rows if r["subject_id"] == "164267") == [0, 10, 20]
+    assert sorted(r["frame"] for r in out.rows if r["subject_id"] == "164267_00001") == [0, 10, 20]
 
 
 # --- cubs: IMAGES/*.tiff with Manual-A1 LI/MA tracings -----------------------------------------------------------

@@ -1,7 +1,7 @@
 """ERDES (Ozkut et al. 2025): ocular point-of-care ultrasound clips labelled for retinal detachment, as sampled frames.
 
-Layout: MP4 clips in a class tree ``Non_Retinal_Detachment/{Normal,Posterior_Vitreous_Detachment}/<eye>_<clip>.mp4``
-and ``Retinal_Detachment/{Macula_Detached,Macula_Intact}/<TD|ND|Bilateral>/<eye>_<clip>.mp4``, as the authors' split
+Layout: MP4 clips in a class tree ``Non_Retinal_Detachment/{Normal,Posterior_Vitreous_Detachment}/<code>_<n>.mp4``
+and ``Retinal_Detachment/{Macula_Detached,Macula_Intact}/<TD|ND|Bilateral>/<code>_<n>.mp4``, as the authors' split
 files list them (``data/splits/non_rd_vs_rd/{train,val,test}.csv``, columns ``path,label``) and as ultatron's adapter
 reads the Zenodo release (``clips/<file_path>`` listed in ``erdes_metadata.csv``, with ``splits/<task>/<split>.csv``).
 
@@ -9,7 +9,9 @@ reads the Zenodo release (``clips/<file_path>`` listed in ``erdes_metadata.csv``
   ``Macula_Detached/TD``) goes to ``extra``.
 - Split: the official ``non_rd_vs_rd`` split files when present (matched on the path from the class folder on),
   otherwise a seeded split.
-- Subject: the clip name before its last ``_`` (ultatron's study id), so clips of one eye stay in one split.
+- Subject: the clip itself (its file stem), so a clip's frames stay in one split. No patient or eye id is published:
+  the part before the last ``_`` (ultatron's "study id") is one code per sub-class folder (the authors' split files
+  list 4,233 ``Normal/164267_<n>.mp4`` clips and six codes in all), so it cannot group an eye's clips.
 - Frames: each clip is sampled at ``frame_rate`` frames per second (default 1; every ``int(fps)``-th frame from the
   first), at most ``max_frames`` (default 10) per clip.
 """
@@ -61,7 +63,7 @@ def _official_split(ctx: ConvertContext, task: str) -> dict[tuple[str, ...], str
 @register
 class Erdes(Converter):
     name = "erdes"
-    summary = "{Non_,}Retinal_Detachment/<subclass>/<eye>_<clip>.mp4 clips, sampled frames; splits/<task>/*.csv"
+    summary = "{Non_,}Retinal_Detachment/<subclass>/<code>_<n>.mp4 clips, sampled frames; splits/<task>/*.csv"
     Options = ErdesOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
@@ -69,7 +71,7 @@ class Erdes(Converter):
         ctx.declare_labels(list(CLASSES.values()))
         splits = _official_split(ctx, opts.task)
         if not splits:
-            ctx.split_note = "No split files found: a seeded split grouped by eye (clip name before its last '_')."
+            ctx.split_note = "No split files found: a seeded split grouped by clip (no patient or eye id is published)."
         clips = [f for f in ctx.files() if f.suffix.lower() == ".mp4" and _class_path(f.relative_to(ctx.source_dir))]
         if not clips:
             ctx.problem(
@@ -90,14 +92,13 @@ class Erdes(Converter):
                 continue
             count, fps = info
             wanted = tuple(range(0, count, every_nth(fps, opts.frame_rate))[: opts.max_frames])
-            subject = path.stem.rsplit("_", 1)[0]
             for k in wanted:
                 yield Item(
                     sample_id=f"{path.stem}_{k:04d}",
                     image=Decode(read_frame, (str(path), k, wanted), source=ctx.rel(path)),
                     source_file=ctx.rel(path),
                     split=split,
-                    subject_id=subject,
+                    subject_id=path.stem,
                     label=CLASSES[key[0]],
                     frame=k,
                     extra={"subclass": "/".join(key[1:-1]), "clip": path.stem, "fps": fps},
