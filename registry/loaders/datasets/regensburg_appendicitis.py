@@ -53,7 +53,9 @@ def read_diagnoses(ctx: ConvertContext, path: Path) -> dict[str, str]:
             return {}
         id_col, dx_col = header.index("us_number"), header.index("diagnosis")
         for _, row in bounded_rows(ctx, path, rows, MAX_ROWS, start=1):
-            if len(row) <= max(id_col, dx_col):
+            # The release's sheet ends with summary rows (=COUNTBLANK(J2:J783), =J784/783) that the cached values
+            # turn into numbers in both columns, e.g. US number 22 with diagnosis 2: a number is never a diagnosis.
+            if len(row) <= max(id_col, dx_col) or isinstance(row[dx_col], (int, float)):
                 continue
             patient, diagnosis = _cell(row[id_col]), _cell(row[dx_col]).lower()
             if patient and diagnosis:
