@@ -68,3 +68,24 @@ def test_jnu_ifm_video_folders_with_mask_enhance_and_no_us_data_folder(tmp_path:
     files = out.metadata["source_files"]
     assert files["dropped"] == 0 and files["ignored"] == 3
     assert out.metadata["status"]["state"] != "partial"
+
+
+def test_fpus23_pose_stream_frames_are_left_out_not_dropped(tmp_path: Path, convert) -> None:
+    # The authors' repository (bharathprabakaran/FPUS23@e86479a) holds the CVAT annotations of 39 pose streams
+    # (annotation/stream_hdvb_aroundabd_h/annotations.xml ..., 15,113 frames named frame_000000.png ...) and code that
+    # reads the frames from ../Dataset/four_poses/<stream>/ beside ../Dataset_Plane/<PLANE>/. The loader converts the
+    # plane folders only: the stream frames are left out on purpose, not reported as dropped (every fetch was partial).
+    root = tmp_path / "src" / "archive"
+    for n, plane in enumerate(("AC_PLANE", "BPD_PLANE", "FL_PLANE", "NO_PLANE")):
+        save(root / "Dataset_Plane" / plane / f"{plane.lower()}_{n}.png", us_image(30, 40, 7200 + n))
+    for s, stream in enumerate(("stream_hdvb_aroundabd_h", "stream_huvf_longrec_v")):
+        for f in range(2):
+            save(root / "Dataset" / "four_poses" / stream / f"frame_{f:06d}.png", us_image(30, 40, 7210 + 2 * s + f))
+        xml = root / "Dataset" / "boxes" / "annotation" / stream / "annotations.xml"
+        xml.parent.mkdir(parents=True)
+        xml.write_text('<annotations><image id="0" name="frame_000000.png" width="40" height="30"/></annotations>')
+    out = convert(real_catalog().datasets["fpus23"], tmp_path / "src")
+    assert sorted(r["label"] for r in out.rows) == ["AC_PLANE", "BPD_PLANE", "FL_PLANE", "NO_PLANE"]
+    files = out.metadata["source_files"]
+    assert files["dropped"] == 0 and files["ignored"] == 4
+    assert out.metadata["status"]["dropped_files"] == 0
