@@ -151,6 +151,9 @@ def counts_match(rows: list[dict[str, Any]], metadata: dict[str, Any]) -> dict:
         for k in split_counts:  # a declared 'validation' is the converted 'val' (the loaders' canonical names)
             if k not in actual and canonical_split(k) in actual:
                 actual[k], split_units[k] = actual[canonical_split(k)], split_units[canonical_split(k)]
+            # a declared 'trainval' pool that the loader divides into train and val (by a fold file): their sum
+            elif k not in actual and k.lower().replace("_", "").replace("-", "") == "trainval" and "train" in actual:
+                actual[k], split_units[k] = actual["train"] + actual["val"], split_units["train"] | split_units["val"]
         declared["splits"] = dict(split_counts)
         found["splits"] = {k: actual.get(k, 0) for k in split_counts}
         if sampled:

@@ -1,0 +1,39 @@
+"""Quirks of real copies of the downloads (thyroid and breast sets, set f), rebuilt in tiny fixtures made by code.
+
+No real data is stored here: each fixture rebuilds only the file and folder names that the real copy showed, with
+synthetic pixels.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
+from tests.loaders.conftest import real_catalog
+
+
+def test_tn3k_declared_trainval_pool_matches_the_fold_split(tmp_path: Path, convert) -> None:
+    # The authors' repository (haifangong/TRFE-Net-for-thyroid-nodule-segmentation@6e35530, picture/) holds the real
+    # tn3k-trainval-fold0..4.json ({"val": [...], "train": [...]}, integer indices 0..2878, 2,303 + 576 in fold 0) and
+    # test-mask.rar (614 JPEG masks 0000.jpg..0613.jpg). The entry declares the release's pools, trainval 2,879 and
+    # test 614, while the loader divides trainval into train and val: on the whole release counts_match failed
+    # ('images: declared 3493, found 3493'), so a complete fetch could never be 'ready'. Scaled down: 5 + 2 images.
+    base = tmp_path / "src" / "tn3k"
+    for kind, count in (("trainval", 5), ("test", 2)):
+        for i in range(count):
+            seed = 6100 + i + (10 if kind == "test" else 0)
+            save(base / f"{kind}-image" / f"{i:04d}.jpg", rgb(us_image(40, 48, seed)), fmt="JPEG", quality=90)
+            save(base / f"{kind}-mask" / f"{i:04d}.jpg", blob_mask(40, 48, seed), fmt="JPEG", quality=75)
+    for k in range(5):
+        folds = {"val": [k], "train": [i for i in range(5) if i != k]}
+        (base / f"tn3k-trainval-fold{k}.json").write_text(json.dumps(folds))
+    entry = real_catalog().datasets["tn3k"]
+    assert entry.splits is not None and entry.counts is not None
+    splits = entry.splits.model_copy(update={"counts": {"trainval": 5, "test": 2}})
+    counts = entry.counts.model_copy(update={"images": 7})
+    out = convert(entry.model_copy(update={"splits": splits, "counts": counts}), tmp_path / "src")
+    assert out.splits() == {"train": 4, "val": 1, "test": 2}
+    assert out.checks["counts_match"]["status"] == "pass", out.checks["counts_match"]
+    assert out.checks["counts_match"]["details"]["found"]["splits"] == {"trainval": 5, "test": 2}
+    assert out.metadata["status"]["state"] != "partial", out.metadata["status"]
