@@ -9,7 +9,8 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,14 @@ from .http import (
     timeout,
 )
 from .plan import Candidate
-from .settings import QUEUE_CHUNKS, FetchSettings
+from .settings import CHUNK_SIZE, QUEUE_CHUNKS, FetchSettings
 from .transport import DEADLINE, HEADERS_ONLY, HostNotFound, Urllib3Transport, fast_transport_supported
 from .verify import feed_file
 
 MAX_REDIRECTS = 20  # httpx's default
+#: bytes of an answer read whole (an API's JSON, an HTML page), after any Content-Encoding is undone: a host sending an
+#: endless body, or a small gzip body that inflates to gigabytes, is stopped here, not by running out of memory
+MAX_ANSWER_BYTES = 64 << 20
 
 
 class Cancelled(Exception):
@@ -170,7 +174,9 @@ class HttpClient:
                 method, url, headers=headers, params=params, extensions={DEADLINE: self.settings.request_deadline}
             )
             try:
-                response = self.http.send(request, auth=auth, stream=stream)
+                response = self.http.send(request, auth=auth, stream=True)
+                if not stream:
+                    response = _read_bounded(response, what or url)
             except HostNotFound as exc:
                 raise _unresolvable(what or url, url, exc) from None
             except TRANSIENT_ERRORS as exc:
@@ -231,6 +237,12 @@ class HttpClient:
             )
         try:
             return response.json()
+        except RecursionError:
+            raise HostError(
+                f"{what}: {shown} answered JSON nested too deeply to read",
+                hint="try again later; if it persists, report it",
+                url=shown,
+            ) from None
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise HostError(
                 f"{what}: {shown} answered something that is not JSON{_snippet(response)}",
@@ -582,6 +594,83 @@ def _changed(validators: dict[str, Any], response: httpx.Response) -> str:
         if before and now and before != now:
             return f"{header} {before} -> {now}"
     return ""
+
+
+def _read_bounded(response: httpx.Response, what: str) -> httpx.Response:
+    """``response`` with its whole body read and any gzip/deflate Content-Encoding undone, refused past
+    ``MAX_ANSWER_BYTES``. Inflating goes at most a chunk at a time, so a small body that unpacks to gigabytes is
+    stopped after ``MAX_ANSWER_BYTES``, never held in memory (httpx inflates each piece it receives whole)."""
+    encodings = [e.strip().lower() for e in response.headers.get("Content-Encoding", "").split(",") if e.strip()]
+    encodings = [e for e in encodings if e != "identity"]
+    pieces: list[bytes] = []
+    size = 0
+    try:
+        if all(e in _ZLIB_WBITS for e in encodings):
+            body = response.iter_raw()
+            for encoding in reversed(encodings):
+                body = _inflate(body, encoding)
+        else:  # an encoding httpx reads and zlib does not (br, zstd where installed)
+            body = response.iter_bytes()
+        for piece in body:
+            size += len(piece)
+            if size > MAX_ANSWER_BYTES:
+                shown = redact_url(str(response.url))
+                packed = f" (unpacked from {', '.join(encodings)})" if encodings else ""
+                raise HostError(
+                    f"{what}: {shown} answered more than {MAX_ANSWER_BYTES:,} bytes{packed} where a short answer was "
+                    "expected; stopped reading",
+                    hint="the host may be broken or hostile; try again later, or download the files by hand and "
+                    "pass them with --from-file",
+                    url=shown,
+                    status=response.status_code,
+                )
+            pieces.append(piece)
+    except zlib.error as exc:
+        shown = redact_url(str(response.url))
+        raise HostError(
+            f"{what}: {shown} answered a body that does not unpack as its Content-Encoding says ({exc})",
+            hint="try again later; if it persists, report it",
+            url=shown,
+            status=response.status_code,
+        ) from None
+    finally:
+        response.close()
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"]  # undone
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=b"".join(pieces),
+        request=response.request,
+        extensions=response.extensions,
+        history=response.history,
+    )
+
+
+_ZLIB_WBITS = {"gzip": 31, "x-gzip": 31, "deflate": 15}
+
+
+def _inflate(pieces: Iterator[bytes], encoding: str) -> Iterator[bytes]:
+    """Undo one gzip or deflate layer, producing at most ``CHUNK_SIZE`` bytes per step."""
+    inflater = None
+    for data in pieces:
+        if inflater is None:
+            wbits = _ZLIB_WBITS[encoding]
+            if encoding == "deflate" and not (
+                len(data) >= 2 and data[0] & 0x0F == 8 and int.from_bytes(data[:2]) % 31 == 0
+            ):
+                wbits = -15  # raw deflate, as some servers send it
+            inflater = zlib.decompressobj(wbits)
+        while data:
+            out = inflater.decompress(data, CHUNK_SIZE)
+            data = inflater.unconsumed_tail
+            if out:
+                yield out
+    if inflater is not None:
+        while True:
+            out = inflater.decompress(b"", CHUNK_SIZE)
+            if not out:
+                break
+            yield out
 
 
 def _read_meta(path: Path) -> dict[str, Any]:

@@ -78,7 +78,7 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
     what = f"github release of {repo}"
     try:
         release = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply
         raise HostError(f"{what}: {url} answered something that is not JSON", hint="try again later", url=url) from None
     release = need_object(release, what, url, "release")
     assets = need_list(release.get("assets") or [], what, url, "assets")

@@ -47,7 +47,7 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
         what = f"hugging face repo {repo}"
         try:
             listing = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply
             raise HostError(
                 f"{what}: {url} answered something that is not JSON", hint="try again later", url=url
             ) from None

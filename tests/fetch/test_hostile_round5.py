@@ -1,0 +1,79 @@
+"""Hostile input, round 5: cases a fresh audit found getting through, each with the fix's behaviour.
+
+Hosts are the real local server (``tests/fixtures/server.py``) on 127.0.0.1; archives and folders are real files.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+import urllib.request
+import zlib
+from pathlib import Path
+
+import pytest
+
+from registry.fetch import HostError, fetch_dataset
+from tests.fetch.conftest import dataset
+from tests.fixtures.server import Response
+
+RECORD = "/zenodo/api/records/42"
+
+
+def _zenodo_answer(server, response: Response) -> None:
+    server.add_route(RECORD, lambda request: response)
+
+
+def _fetch_record() -> HostError:
+    with pytest.raises(HostError) as caught:
+        fetch_dataset(dataset("api-x", [{"kind": "zenodo", "id": "42"}]))
+    return caught.value
+
+
+# -- an API answer is read whole: it is bounded in size, inflated a chunk at a time, and may nest too deep ------------
+def test_api_answer_nested_too_deep_is_a_host_error(server, usreg_home: Path) -> None:
+    body = b"[" * 100_000 + b"]" * 100_000  # json.loads raises RecursionError on it
+    _zenodo_answer(server, Response(200, {"Content-Type": "application/json"}, body))
+    error = _fetch_record()
+    assert "answered JSON nested too deeply to read" in error.message
+    assert RECORD in error.message
+
+
+def test_endless_api_answer_is_cut_off(server, usreg_home: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("registry.fetch.client.MAX_ANSWER_BYTES", 1 << 20, raising=False)
+    endless = tmp_path / "endless.json"  # no Content-Length: sent chunked, 16 MiB where 1 MiB is the most read
+    with endless.open("wb") as f:
+        f.write(b'{"files": "')
+        f.truncate(16 << 20)
+    _zenodo_answer(server, Response(200, {"Content-Type": "application/json"}, endless, chunked=True))
+    error = _fetch_record()
+    assert "answered more than 1,048,576 bytes where a short answer was expected; stopped reading" in error.message
+    assert "--from-file" in error.hint
+
+
+def test_gzip_bomb_api_answer_is_never_inflated_whole(server, usreg_home: Path, monkeypatch) -> None:
+    monkeypatch.setattr("registry.fetch.client.MAX_ANSWER_BYTES", 1 << 20, raising=False)
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = packer.compress(b'{"a": "') + packer.compress(bytes(128 << 20)) + packer.flush()  # 128 MiB in ~128 KB
+    assert len(bomb) < 1 << 20
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    _zenodo_answer(server, Response(200, headers, bomb))
+    tracemalloc.start()
+    try:
+        error = _fetch_record()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "answered more than 1,048,576 bytes (unpacked from gzip)" in error.message
+    assert peak < 32 << 20, f"{peak:,} bytes held while reading a gzip bomb"
+
+
+def test_gzip_api_answer_still_reads(server, usreg_home: Path) -> None:
+    """The bounded reader undoes a gzip Content-Encoding as httpx did: a compressed record fetches."""
+    server.add_zenodo_record(42, {"a.txt": b"a"})
+    with urllib.request.urlopen(server.url_for(RECORD)) as answer:  # the record the server built ...
+        record = answer.read()
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    body = packer.compress(record) + packer.flush()  # ... served gzip-compressed instead
+    _zenodo_answer(server, Response(200, {"Content-Type": "application/json", "Content-Encoding": "gzip"}, body))
+    result = fetch_dataset(dataset("api-gz", [{"kind": "zenodo", "id": "42"}]))
+    assert result.source_dir is not None and (result.source_dir / "a.txt").read_bytes() == b"a"
