@@ -32,7 +32,7 @@ from .extract import Limits
 from .hosts import MANUAL_KINDS, HostContext, resolver
 from .hosts import manual as manual_host
 from .hosts_config import HostsConfig, mirror_from_env
-from .ingest import expand, match_declared, place
+from .ingest import check_apart, expand, match_declared, place
 from .lockfile import Lockfile
 from .plan import Candidate, FetchPlan, ManualStep, RemoteFile, check_unique, safe_relpath, url_join
 from .progress import Reporter
@@ -707,6 +707,8 @@ def _fetch(run: _Run, paths: list[Path], dry_run: bool, jobs: int) -> FetchResul
         return _dry_run_files(run, paths)
     if paths:
         expand(paths)  # bad paths are a usage error before any network traffic
+        if run.dest:
+            check_apart(paths, run.dest)
     with HttpClient(settings, max_connections=max(4, 2 * jobs + 2)) as client:
         cached = Lockfile.load(run.downloads, run.id, version) if run.downloads.exists() else None
         plan = run.plan(client, cached, lenient=bool(paths), dry_run=dry_run)

@@ -44,6 +44,27 @@ def expand(paths: list[Path]) -> list[tuple[Path, str]]:
     return out
 
 
+def check_apart(given: list[Path], target: Path) -> None:
+    """Refuse a source tree ``target`` (``--dest``) that overlaps a path given with ``--from-file``: a tree inside a
+    given folder would be taken for the user's files by the next run (and copied in again, one level deeper each
+    time), and a given folder inside the tree would be deleted when usreg replaces the tree."""
+    tree = Path(os.path.realpath(Path(target).expanduser()))
+    for path in given:
+        real = Path(os.path.realpath(Path(path).expanduser()))
+        if real == tree or real in tree.parents:
+            problem = f"would put the source tree {target} inside {path}, given with --from-file"
+            why = "the next run would take usreg's output there for your own files"
+        elif tree in real.parents:
+            problem = f"would replace {target}, which holds {path}, given with --from-file"
+            why = "usreg replaces the whole tree when it rebuilds it"
+        else:
+            continue
+        raise UsageError(
+            f"--dest {problem}; {why}",
+            hint="choose a --dest outside the files and folders given with --from-file; nothing was changed",
+        )
+
+
 def _family(name: str) -> str:
     """What kind of file a name says it is: the archive kind ('zip', 'tar', ...) or the last suffix."""
     from .extract import archive_kind
