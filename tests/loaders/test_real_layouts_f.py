@@ -37,3 +37,21 @@ def test_tn3k_declared_trainval_pool_matches_the_fold_split(tmp_path: Path, conv
     assert out.checks["counts_match"]["status"] == "pass", out.checks["counts_match"]
     assert out.checks["counts_match"]["details"]["found"]["splits"] == {"trainval": 5, "test": 2}
     assert out.metadata["status"]["state"] != "partial", out.metadata["status"]
+
+
+def test_busi_whu_patient_from_image_name(tmp_path: Path, convert) -> None:
+    # The authors' BUSI-WHU_information.xlsx (huangjin520/EMGANet@27c4075, Dataset/BUSI_WHU/) lists the 927 images of
+    # 816 patients: Img_names is the 5-digit Patient_index ('00001.bmp'), or with '-<k>' for a patient's k-th image
+    # ('10092-1.bmp' .. '10092-9.bmp', 38 patients have several) and once '10032A-4.bmp' (patient 10032). Without a
+    # subject, a patient's images fell into different splits of the seeded split.
+    base = tmp_path / "src"
+    names = ["00001", "00002", "10032A-4"] + [f"10092-{k}" for k in range(1, 10)]
+    for n, stem in enumerate(names):
+        save(base / "img" / f"{stem}.bmp", rgb(us_image(24, 32, 6200 + n)))
+        save(base / "gt" / f"{stem}_anno.bmp", blob_mask(24, 32, 6200 + n))
+    out = convert(real_catalog().datasets["busi-whu"], base)
+    subjects = {r["sample_id"]: r["subject_id"] for r in out.rows}
+    assert subjects["10032A-4"] == "10032"
+    assert subjects["00001"] == "00001"
+    assert {subjects[f"10092-{k}"] for k in range(1, 10)} == {"10092"}
+    assert len({r["split"] for r in out.rows if r["subject_id"] == "10092"}) == 1
