@@ -84,6 +84,8 @@ def _read_pil(path: str, keep_palette: bool) -> np.ndarray:
         raise BadData("missing_file", f"file not found: {path}") from None
     except UnidentifiedImageError:
         raise BadData("unreadable", "not a readable image (unknown format or empty file)") from None
+    except Image.DecompressionBombError as exc:  # the header declares more pixels than any real scan has
+        raise BadData("unreadable", f"refused to decode the image: {exc}") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise BadData("unreadable", f"cannot decode image: {exc}") from None
 

@@ -77,3 +77,25 @@ def test_gzip_api_answer_still_reads(server, usreg_home: Path) -> None:
     _zenodo_answer(server, Response(200, {"Content-Type": "application/json", "Content-Encoding": "gzip"}, body))
     result = fetch_dataset(dataset("api-gz", [{"kind": "zenodo", "id": "42"}]))
     assert result.source_dir is not None and (result.source_dir / "a.txt").read_bytes() == b"a"
+
+
+# -- converters: an image whose header declares 100,000 x 100,000 pixels ----------------------------------------------
+def _png_header_only(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+def test_png_declaring_ten_gigapixels_is_unreadable_not_a_converter_bug(tmp_path: Path) -> None:
+    """Pillow's DecompressionBombError escaped the shared decoders, so the worker reported a converter bug."""
+    from registry.loaders.decode import BadData, mask_binary, read_image
+
+    bomb = tmp_path / "s0.png"
+    bomb.write_bytes(_png_header_only(100_000, 100_000))
+    for decoder in (read_image, mask_binary):
+        with pytest.raises(BadData) as caught:
+            decoder(str(bomb))
+        assert caught.value.kind == "unreadable"
+        assert "refused to decode the image: Image size (10000000000 pixels) exceeds limit" in caught.value.message
