@@ -15,7 +15,7 @@ from registry.evidence_check import PENDING_FILE, non_primary_only, non_primary_
 from tests.conftest import REPO_ROOT, minimal_dataset
 
 #: the pending list when the check was introduced; it may only get shorter
-PENDING_CEILING = 12  # only shrinks: re-source an entry, then lower it
+PENDING_CEILING = 11  # only shrinks: re-source an entry, then lower it
 
 
 @pytest.fixture(scope="module")
