@@ -89,3 +89,24 @@ def test_fpus23_pose_stream_frames_are_left_out_not_dropped(tmp_path: Path, conv
     files = out.metadata["source_files"]
     assert files["dropped"] == 0 and files["ignored"] == 4
     assert out.metadata["status"]["dropped_files"] == 0
+
+
+def test_focus_fetal_cardiac_rgb_masks_and_a_validation_folder(tmp_path: Path, convert) -> None:
+    # A real copy (lukaznj/fetal-ctr-detection@205ed0b, dataset/: training 200, validation 50, testing 50 images)
+    # has greyscale (mode L) images and RGB mask PNGs with 0 or 255 in all three channels, <n>-cardiac.png and
+    # <n>-thorax.png; each folder numbers its images from 001, and annfiles_ellipse/<n>.txt lines read
+    # 'cx cy a b angle label'.
+    root = tmp_path / "src" / "dataset"
+    for i, (folder, stem) in enumerate((("training", "001"), ("validation", "001"), ("testing", "001"))):
+        save(root / folder / "images" / f"{stem}.png", us_image(40, 56, 7300 + i))
+        for name, (r0, r1, c0, c1) in (("cardiac", (14, 26, 20, 36)), ("thorax", (6, 34, 8, 50))):
+            mask = np.zeros((40, 56, 3), np.uint8)
+            mask[r0:r1, c0:c1] = 255
+            save(root / folder / "annfiles_mask" / f"{stem}-{name}.png", mask)
+        (root / folder / "annfiles_ellipse").mkdir()
+        (root / folder / "annfiles_ellipse" / f"{stem}.txt").write_text("28.0 20.0 8.0 6.0 67.4 cardiac\n")
+    out = convert(real_catalog().datasets["focus-fetal-cardiac"], tmp_path / "src")
+    assert out.splits() == {"train": 1, "val": 1, "test": 1}
+    assert sorted(np.unique(out.mask("validation_001", "cardiac")).tolist()) == [0, 1]
+    assert int(out.mask("testing_001", "thorax").sum()) == 28 * 42
+    assert not out.problems()
