@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.fixtures.builders import ddti
 from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
-from tests.loaders.conftest import real_catalog
+from tests.loaders.conftest import make_entry, real_catalog
 
 
 def test_tn3k_declared_trainval_pool_matches_the_fold_split(tmp_path: Path, convert) -> None:
@@ -55,3 +56,23 @@ def test_busi_whu_patient_from_image_name(tmp_path: Path, convert) -> None:
     assert subjects["00001"] == "00001"
     assert {subjects[f"10092-{k}"] for k in range(1, 10)} == {"10092"}
     assert len({r["split"] for r in out.rows if r["subject_id"] == "10092"}) == 1
+
+
+def test_ddti_empty_svg_mark_is_left_out_not_dropped(tmp_path: Path, convert) -> None:
+    # A real copy of the original XML release (Ola2808-Boro/Atificial-intelligence-algorithms-for-the-prediction-and-
+    # classification-of-thyroid-diseases@20fbf6d, 'databases/DDTI Thyroid Ultrasound Images/': 390 case XMLs, 480
+    # JPGs) has six marks whose <svg> is empty: 62_3, 120_1, 142_2, 213_2, 230_2, 389_1 (cases 120 and 389 have no
+    # other image). Each was an 'unreadable' error plus a dropped image, so no fetch of the release could be complete.
+    base = tmp_path / "src"
+    base.mkdir()
+    svg = json.dumps(ddti.REGION)
+    (base / "62.xml").write_text(ddti._case(62, "4a", [(1, svg), (2, svg), (3, "")]))
+    (base / "120.xml").write_text(ddti._case(120, "3", [(1, "")]))
+    for n, name in enumerate(("62_1", "62_2", "62_3", "120_1")):
+        save(base / f"{name}.jpg", rgb(us_image(70, 80, 6300 + n)), fmt="JPEG", quality=95)
+    out = convert(make_entry("ddti", "ddti"), base)
+    assert sorted(out.by_id) == ["62_1", "62_2"]
+    assert [p for p in out.problems() if p["severity"] == "error"] == []
+    assert {p["sample_id"] for p in out.problems("missing_annotation")} == {"62_3", "120_1"}
+    assert out.metadata["source_files"]["dropped"] == 0
+    assert out.metadata["source_files"]["ignored"] == 2

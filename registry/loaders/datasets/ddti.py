@@ -8,7 +8,9 @@ regions ``{"points": [{"x": .., "y": ..}, ...], "regionType": "freehand"}``.
 
 Quirks handled: some ``<svg>`` texts are truncated (cases 197 and 205 are known); the JSON is repaired by closing it
 after the last complete point, and reported. Images without a ``<mark>`` have no outline and are reported and
-skipped; several regions in one mark are painted into one mask.
+skipped; a mark whose ``<svg>`` is empty (six in a real copy of the release: 62_3, 120_1, 142_2, 213_2, 230_2,
+389_1) is the release's own missing outline: a warning, and the image is left out on purpose (not counted as
+dropped). Several regions in one mark are painted into one mask.
 
 Target ``nodule`` (binary); label = the TI-RADS category; subject = the case number (several images per case);
 age, sex and the TI-RADS features go to ``extra``. No official split: a seeded split grouped by case.
@@ -104,8 +106,20 @@ class Ddti(Converter):
                         sample_id=sid,
                     )
                     continue
+                svg = mark.findtext("svg") or ""
+                if not svg.strip():
+                    ctx.problem(
+                        "missing_annotation",
+                        xml_path,
+                        f"the mark of image {k} has an empty <svg> (no outline in the release); left out",
+                        severity="warning",
+                        sample_id=sid,
+                    )
+                    ctx.ignore_file(image, f"its mark in {xml_path.name} has an empty <svg> (no outline)")
+                    used.add((case, k))
+                    continue
                 try:
-                    polys, repaired = parse_svg(mark.findtext("svg") or "")
+                    polys, repaired = parse_svg(svg)
                 except ValueError as exc:
                     ctx.problem(
                         "annotation_unreadable",
