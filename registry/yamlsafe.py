@@ -2,12 +2,16 @@
 
 Entries are data, never code. Beyond the safe loader this rejects duplicate keys, anchors and aliases
 (which is also what defuses "billion laughs" bombs), non-standard tags and oversized files, and it keeps
-a map from each field path to its position so that validation errors can name file:line:column.
+a map from each field path to its position so that validation errors can name file:line:column. Text holding a
+control character (a terminal escape sequence written as ``"\\e[2J"``, a C1 code) or a Unicode bidirectional override or
+isolate (U+202A-U+202E, U+2066-U+2069, which reorder what a terminal or a page shows) is refused: entries are
+printed by ``usreg show`` and ``usreg list`` and published on the site.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -266,8 +270,47 @@ def _fast_build(root: yaml.Node, aliases_possible: bool) -> tuple[Any, dict[Path
     return data, marks
 
 
+#: a YAML escape (``\e``, ``\x1b``, ``\u202e``) or a raw C1/bidi control: only then are the values searched
+_SUSPECT = re.compile(r"[\\\x80-\x9f\u202a-\u202e\u2066-\u2069]")
+#: characters no entry text may hold: C0 controls but tab, newline and carriage return; DEL and C1; bidi overrides
+_HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _strings(value: Any, path: Path_ = ()) -> Any:
+    """(path, text) of every key and string value below ``value``."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield path, key
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, (*path, i))
+
+
+def _refuse_hidden(doc: Document, text: str) -> Document:
+    if not _SUSPECT.search(text):
+        return doc
+    for path, value in _strings(doc.data):
+        found = _HIDDEN.search(value)
+        if found:
+            where = ".".join(str(p) for p in path) or "the top level"
+            raise YamlError(
+                f"{where} holds the invisible control character U+{ord(found.group()):04X} in {value[:60]!r}: "
+                "it can rewrite or reorder what a terminal or a web page shows",
+                *doc.position(path),
+                hint="remove it (a right-to-left name needs no override character)",
+            )
+    return doc
+
+
 def load_text(text: str) -> Document:
     """Parse one YAML document strictly."""
+    return _refuse_hidden(_load_text(text), text)
+
+
+def _load_text(text: str) -> Document:
     plain = read_plain(text)
     if plain is not None:
         data, marks = plain

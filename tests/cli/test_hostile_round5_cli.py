@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import minimal_dataset
 from tests.fixtures import archives
 
@@ -53,3 +55,34 @@ def test_from_file_folder_inside_the_dest_tree_is_kept(catalog_root, run_cli, us
     assert result.exit_code != 0, result.output
     assert "which holds" in result.stderr
     assert _snapshot(raw) == before
+
+
+# -- entries: control characters and bidi overrides never reach the terminal ------------------------------------------
+@pytest.mark.parametrize(
+    ("field", "yaml_value", "code"),
+    [
+        ("name", '"Clear \\e[2J\\e]0;pwned\\a screen"', "U+001B"),  # ANSI: clear screen, set the window title
+        ("name", '"Fine \\u202e eman"', "U+202E"),  # escaped right-to-left override
+        ("notes", "text with a raw \u2067 isolate", "U+2067"),  # raw right-to-left isolate in a plain scalar
+        ("name", '"C1 \\x9b31m control"', "U+009B"),  # the one-byte CSI
+    ],
+)
+def test_hidden_characters_in_entry_text_are_refused(catalog_root, run_cli, field, yaml_value, code) -> None:
+    """An entry name with terminal escapes validated, and `usreg show`/`usreg list` printed it raw."""
+    fields = {"id": "ctl", "name": "Control", "anatomy": "[breast]", "tasks": "[segmentation]", "notes": "plain"}
+    fields[field] = yaml_value
+    text = "# yaml-language-server: $schema=../../schemas/dataset.schema.json\n" + "".join(
+        f"{key}: {value}\n" for key, value in fields.items()
+    )
+    line = list(fields).index(field) + 2
+    catalog_root.raw("datasets", "ctl", text)
+    result = run_cli("validate", root=catalog_root.root)
+    assert result.exit_code == 1, result.output
+    assert (
+        f"ctl.yaml:{line}:" in result.output
+        and f"{field} holds the invisible control character {code}" in result.output
+    )
+    for command in (("show", "ctl"), ("list",)):
+        shown = run_cli(*command, root=catalog_root.root)
+        assert "\x1b" not in shown.output and "\u202e" not in shown.output and "\u2067" not in shown.output
+        assert "\x9b" not in shown.output
