@@ -31,6 +31,7 @@ from .http import (
 )
 from .plan import Candidate
 from .settings import CHUNK_SIZE, QUEUE_CHUNKS, FetchSettings
+from .space import GROWTH_CHECK_BYTES, check_room_to_grow
 from .transport import DEADLINE, HEADERS_ONLY, HostNotFound, Urllib3Transport, fast_transport_supported
 from .verify import feed_file
 
@@ -444,6 +445,7 @@ class HttpClient:
                 sink = _Sink(f, hashers)
                 window = self.settings.read_timeout
                 window_start, window_bytes = time.monotonic(), 0
+                next_space_check = GROWTH_CHECK_BYTES
                 try:
                     for chunk in response.iter_raw():
                         if cancel.is_set():
@@ -454,6 +456,9 @@ class HttpClient:
                         sink.put(chunk)
                         received += len(chunk)
                         window_bytes += len(chunk)
+                        if cap is None and received >= next_space_check:  # no size known: the disk is the bound
+                            next_space_check += GROWTH_CHECK_BYTES
+                            check_room_to_grow(part, name, start + received)
                         if on_progress:
                             on_progress(len(chunk))
                         elapsed = time.monotonic() - window_start

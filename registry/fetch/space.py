@@ -1,7 +1,9 @@
 """Free disk space before a download: the bytes still to fetch must fit where they will be written.
 
 Without this check a large dataset fails hours in, on a full disk, leaving partial files behind; with it the fetch
-stops before the first byte and says how much is needed and how much is free."""
+stops before the first byte and says how much is needed and how much is free. A file whose size nobody gives (no size
+in the entry or the host's API, no Content-Length) cannot be checked in advance: :func:`check_room_to_grow` is called
+as it arrives, so a host sending an endless body stops the download before the disk is full, not after."""
 
 from __future__ import annotations
 
@@ -57,3 +59,20 @@ def check_download_space(files: list[RemoteFile], downloads: Path) -> None:
 
 def _gib(n: int) -> str:
     return f"{n / (1 << 30):.1f} GiB" if n >= 1 << 30 else f"{n / (1 << 20):.1f} MiB"
+
+
+#: bytes received between two checks of the free space, for a download of unknown size
+GROWTH_CHECK_BYTES = 64 << 20
+
+
+def check_room_to_grow(part: Path, name: str, received: int) -> None:
+    """Raise :class:`FetchError` when less than ``RESERVE_BYTES`` is left free beside ``part``, a download of unknown
+    size that has reached ``received`` bytes."""
+    free = shutil.disk_usage(part.parent).free
+    if free < RESERVE_BYTES:
+        raise FetchError(
+            f"stopped downloading {name}: the host gave no size and has sent {_gib(received)} ({received:,} bytes) so "
+            f"far; only {_gib(free)} is left free under {part.parent}",
+            hint="free some space and fetch again (the download resumes); if the file cannot be that large, the host "
+            "is sending an endless body: report it, and `usreg cache clean ID --what partial` removes the partial file",
+        )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.fetch import HostError, fetch_dataset
+from registry.fetch import FetchError, HostError, fetch_dataset
 from tests.fetch.conftest import dataset
 from tests.fixtures.server import Response
 
@@ -99,3 +99,25 @@ def test_png_declaring_ten_gigapixels_is_unreadable_not_a_converter_bug(tmp_path
             decoder(str(bomb))
         assert caught.value.kind == "unreadable"
         assert "refused to decode the image: Image size (10000000000 pixels) exceeds limit" in caught.value.message
+
+
+# -- a download nobody gives a size for is bounded by the free disk space ---------------------------------------------
+def test_endless_download_of_unknown_size_stops_before_the_disk_is_full(
+    server, usreg_home: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """No size in the entry, no Content-Length: the body was written until the disk was full (ENOSPC), the kept
+    ``.part`` file then filling it. Free space is now checked as it grows; here the reserve is set above any disk's
+    free space, so the first check (after 1 MiB) stops it."""
+    monkeypatch.setattr("registry.fetch.client.GROWTH_CHECK_BYTES", 1 << 20, raising=False)
+    monkeypatch.setattr("registry.fetch.space.RESERVE_BYTES", 1 << 62)
+    endless = tmp_path / "endless.bin"
+    with endless.open("wb") as f:
+        f.truncate(64 << 20)
+    url = server.add_route("/files/f.bin", lambda request: Response(200, {}, endless, chunked=True))
+    with pytest.raises(FetchError) as caught:
+        fetch_dataset(dataset("endless", [{"kind": "http", "files": [{"name": "f.bin", "url": url}]}]))
+    assert "stopped downloading f.bin: the host gave no size and has sent" in caught.value.message
+    assert "endless body" in caught.value.hint
+    part = usreg_home / "downloads/endless/latest/f.bin.part"
+    assert part.stat().st_size < 8 << 20  # stopped near the first check, not at the end of the body
+    assert not (usreg_home / "downloads/endless/latest/f.bin").exists()
