@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from tests.fixtures.builders import ddti
 from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
 from tests.loaders.conftest import make_entry, real_catalog
@@ -76,3 +78,18 @@ def test_ddti_empty_svg_mark_is_left_out_not_dropped(tmp_path: Path, convert) ->
     assert {p["sample_id"] for p in out.problems("missing_annotation")} == {"62_3", "120_1"}
     assert out.metadata["source_files"]["dropped"] == 0
     assert out.metadata["source_files"]["ignored"] == 2
+
+
+def test_abus_mt_small_readme_mask_values_one_and_two(tmp_path: Path, convert) -> None:
+    # The MT_Small_Dataset ReadMe (the release's own text, seen in a copy on GitHub) says each 128 x 128 ground-truth
+    # mask holds 1 for the background and 2 for the tumour on a 0-255 grey scale. Read as 'any non-zero pixel', such a
+    # mask made the whole image tumour. Masks with other values (0 / 255) keep the non-zero rule.
+    base = tmp_path / "src" / "MT_Small_Dataset"
+    blob = blob_mask(32, 32, 6400) > 0
+    save(base / "Benign" / "Original_Benign" / "1.png", rgb(us_image(32, 32, 6400)))
+    save(base / "Benign" / "Ground_Truth_Benign" / "1.png", np.where(blob, 2, 1).astype(np.uint8))
+    save(base / "Malignant" / "Original_Malignant" / "1.png", rgb(us_image(32, 32, 6401)))
+    save(base / "Malignant" / "Ground_Truth_Malignant" / "1.png", np.where(blob, 255, 0).astype(np.uint8))
+    out = convert(real_catalog().datasets["abus-mt-small"], tmp_path / "src")
+    assert np.array_equal(out.mask("benign_1", "tumour"), blob.astype(np.uint8))
+    assert np.array_equal(out.mask("malignant_1", "tumour"), blob.astype(np.uint8))

@@ -9,8 +9,10 @@ requires equal counts); this converter does the same, and reports a category who
 
 - ``images: original`` (default) converts the original images; ``fuzzy`` the fuzzy-enhanced ones (the other set is
   left out on purpose).
-- Target ``tumour``: 0 background, 1 tumour (any non-zero mask pixel). Label: ``benign`` or ``malignant`` (the
-  category folder).
+- Target ``tumour``: 0 background, 1 tumour. The dataset's own ReadMe (its text was found in GitHub's code index)
+  says the ground-truth masks hold 1 for the background and 2 for the tumour, so a mask with only those values gives
+  the tumour where it is 2 (non-zero would make every pixel tumour); any other mask, non-zero = tumour. Label:
+  ``benign`` or ``malignant`` (the category folder).
 - No split or patient is published: a seeded split is assigned.
 """
 
@@ -20,11 +22,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import image_decode
-from ..decode import mask_binary
+from ..decode import mask_index
 from ..splits import natural_key
 
 CATEGORIES = {"Benign": "benign", "Malignant": "malignant"}
@@ -32,6 +35,15 @@ CATEGORIES = {"Benign": "benign", "Malignant": "malignant"}
 
 class AbusOptions(CommonOptions):
     images: Literal["original", "fuzzy"] = Field("original", description="Original or fuzzy-enhanced images.")
+
+
+def mt_small_mask(path: str) -> np.ndarray:
+    """Tumour pixels (1) of a Ground_Truth_* mask. The release's ReadMe says the masks hold 1 for the background and 2
+    for the tumour (on a 0-255 grey scale): a mask with only those values is read so; any other, non-zero = tumour."""
+    grey = mask_index(path)
+    if set(np.unique(grey).tolist()) <= {1, 2}:
+        return (grey == 2).astype(np.uint8)
+    return (grey > 0).astype(np.uint8)
 
 
 def _pngs(folder: Path) -> list[Path]:
@@ -53,7 +65,7 @@ class AbusMtSmall(Converter):
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
         opts = ctx.options_as(AbusOptions)
         root = ctx.find_dir(lambda d: any((d / c).is_dir() for c in CATEGORIES), "MT_Small_Dataset/{Benign,Malignant}/")
-        ctx.declare_target("tumour", {0: "background", 1: "tumour"}, "Ground_Truth_* masks, any non-zero pixel")
+        ctx.declare_target("tumour", {0: "background", 1: "tumour"}, "Ground_Truth_* masks: 2 (of 1/2), else non-zero")
         ctx.declare_labels(list(CATEGORIES.values()))
         ctx.split_note = "No published split: a seeded split is assigned."
         used, unused = ("Original", "Fuzzy") if opts.images == "original" else ("Fuzzy", "Original")
@@ -77,6 +89,6 @@ class AbusMtSmall(Converter):
                     sample_id=f"{label}_{image.stem}",
                     image=image_decode(ctx, image),
                     source_file=ctx.rel(image),
-                    masks={"tumour": Decode(mask_binary, ((str(mask),),), {"threshold": 0}, source=ctx.rel(mask))},
+                    masks={"tumour": Decode(mt_small_mask, (str(mask),), source=ctx.rel(mask))},
                     label=label,
                 )
