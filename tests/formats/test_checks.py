@@ -153,3 +153,20 @@ def test_a_held_out_split_missing_from_the_download_is_a_warning_not_a_failure()
     short = {"counts": {"images": 12}, "splits": {"counts": {"train": 7, "val": 2, "test": 4}}}
     assert counts_match(rows, {"entry": short})["status"] == "fail"  # a present split still has to match
     assert counts_match([], {"entry": entry})["status"] == "fail"  # nothing converted is no held-out set
+
+
+def test_a_declared_trainval_pool_is_the_converted_train_and_val_together():
+    """tn3k declares its release's trainval pool; the loader divides it by a fold file (or keeps it all as train)."""
+    from registry.checks.run import counts_match
+
+    def rows_of(sizes: dict[str, int]) -> list[dict]:
+        return [
+            {"sample_id": f"{s}{i}", "split": s, "subject_id": None, "frame": None}
+            for s in sizes
+            for i in range(sizes[s])
+        ]
+
+    entry = {"splits": {"counts": {"trainval": 5, "test": 2}}}
+    assert counts_match(rows_of({"train": 4, "val": 1, "test": 2}), {"entry": entry})["status"] == "pass"
+    assert counts_match(rows_of({"train": 5, "test": 2}), {"entry": entry})["status"] == "pass"  # no val split
+    assert counts_match(rows_of({"train": 3, "val": 1, "test": 2}), {"entry": entry})["status"] == "fail"
