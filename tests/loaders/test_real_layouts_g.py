@@ -6,11 +6,12 @@ real copy showed, with synthetic pixels.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
-from tests.fixtures.builders._common import save, us_image
+from tests.fixtures.builders._common import rgb, save, us_image
 from tests.loaders.conftest import real_catalog
 
 
@@ -110,3 +111,26 @@ def test_focus_fetal_cardiac_rgb_masks_and_a_validation_folder(tmp_path: Path, c
     assert sorted(np.unique(out.mask("validation_001", "cardiac")).tolist()) == [0, 1]
     assert int(out.mask("testing_001", "thorax").sum()) == 28 * 42
     assert not out.problems()
+
+
+def test_ubpd_images_and_labelme_jsons_in_separate_folders(tmp_path: Path, convert) -> None:
+    # A real copy (Dylanyves/UBPD@2a3ec1c, data/dataset/: 955 images, 955 LabelMe 3.16.7 JSONs) keeps the images in
+    # images/<video>_<frame>.jpg and the polygons in labels/json_train/<video>_<frame>.json; 32 JSONs carry the
+    # annotators' GBK-encoded imagePath ('2-1-<GBK>.tif', not UTF-8); consecutive frames of a video can be identical
+    # (47_122 and 47_123), so the video number must keep a video's frames in one split.
+    base = tmp_path / "src"  # the copy's data/dataset/ folder, given to --from-file
+    polygon = {"label": "shenjing", "points": [[4, 4], [20, 4], [20, 14]], "shape_type": "polygon"}
+    same = rgb(us_image(24, 28, 7400))
+    for n, stem in enumerate(("47_122", "47_123", "100_101", "2_1_0")):
+        save(base / "images" / f"{stem}.jpg", same if stem.startswith("47_") else rgb(us_image(24, 28, 7401 + n)))
+        doc = json.dumps({"version": "3.16.7", "shapes": [polygon], "imagePath": "@", "imageHeight": 24})
+        path = "2-1-\u6807\u5b9a.tif" if stem == "2_1_0" else f"{stem}.jpg"
+        data = doc.replace('"@"', json.dumps(path, ensure_ascii=False)).encode("gbk")
+        (base / "labels" / "json_train").mkdir(parents=True, exist_ok=True)
+        (base / "labels" / "json_train" / f"{stem}.json").write_bytes(data)
+    out = convert(real_catalog().datasets["ubpd"], tmp_path / "src")
+    subjects = {r["sample_id"]: r["subject_id"] for r in out.rows}
+    assert subjects == {"images_47_122": "47", "images_47_123": "47", "images_100_101": "100", "images_2_1_0": "2"}
+    assert out.by_id["images_47_122"]["split"] == out.by_id["images_47_123"]["split"]
+    assert int(out.mask("images_2_1_0", "tissues").max()) == 4  # shenjing: nerve
+    assert out.metadata["source_files"]["dropped"] == 0 and not out.problems("missing_mask")

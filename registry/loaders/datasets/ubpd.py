@@ -1,9 +1,10 @@
 """UBPD: ultrasound brachial plexus images with LabelMe polygon annotations (MallesNet, Ding et al. 2022).
 
 Layout (as UltraSam's converter reads the download): ``<name>.jpg`` images, each with a LabelMe ``<name>.json`` of
-the same name (``shapes``: ``label``, ``points``), in any folder of the download. Labels are Chinese pinyin names,
-mapped to the entry's classes as UltraSam maps them: ``dongmai`` artery (1), ``jingmai`` vein (2), ``jirouzuzhi``
-muscle (3), ``shenjing`` nerve (4), ``zhifang`` fat (5), ``jizhu`` spine (6).
+the same name (``shapes``: ``label``, ``points``), in any folder of the download: beside the image, else the one JSON
+of that name in another folder (a real copy keeps ``images/`` and ``labels/json_train/`` apart). Labels are Chinese
+pinyin names, mapped to the entry's classes as UltraSam maps them: ``dongmai`` artery (1), ``jingmai`` vein (2),
+``jirouzuzhi`` muscle (3), ``shenjing`` nerve (4), ``zhifang`` fat (5), ``jizhu`` spine (6).
 
 Target ``tissues``: one label map, the polygons painted in file order (a later shape wins where two overlap). A shape
 with another label, or with fewer than three points, is reported and left out. Images without a JSON are reported.
@@ -68,14 +69,23 @@ class Ubpd(Converter):
         files = ctx.files()
         jsons = {f.with_suffix(""): f for f in files if f.suffix.lower() == ".json"}
         images = [f for f in files if f.suffix.lower() in (".jpg", ".jpeg")]
+        beside = {f.with_suffix("") for f in images}
+        by_stem: dict[str, list[Path]] = {}  # JSONs with no image beside them, by name
+        for key, f in jsons.items():
+            if key not in beside:
+                by_stem.setdefault(f.stem, []).append(f)
         if not images:
             ctx.find_dir(lambda d: False, "*.jpg images with LabelMe *.json files")
         paired = set()
         for image in images:
             sid = ctx.rel(image).rsplit(".", 1)[0].replace("/", "_")
-            annotation = jsons.get(image.with_suffix(""))
+            # beside the image, else the one JSON of that name elsewhere (a copy keeps images/ and labels/ apart)
+            elsewhere = by_stem.get(image.stem, [])
+            annotation = jsons.get(image.with_suffix("")) or (elsewhere[0] if len(elsewhere) == 1 else None)
             if annotation is None:
-                ctx.problem("missing_mask", image, "no LabelMe .json of the same name; skipped", sample_id=sid)
+                why = f"{len(elsewhere)} in other folders" if elsewhere else "none in the download"
+                message = f"no single LabelMe .json of the same name ({why}); skipped"
+                ctx.problem("missing_mask", image, message, sample_id=sid)
                 continue
             paired.add(annotation)
             shapes = read_shapes(ctx, annotation, sid)
