@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.fixtures.builders._common import rgb, us_image
 from tests.loaders.conftest import real_catalog
 from tests.loaders.test_loaders_ultatron import _mp4
+from tests.loaders.test_loaders_ultrasam import _avi
 
 
 def test_erdes_clip_code_is_one_per_folder_not_an_eye(tmp_path: Path, convert) -> None:
@@ -41,3 +43,35 @@ def test_erdes_clip_code_is_one_per_folder_not_an_eye(tmp_path: Path, convert) -
         "164267_03372",
     }
     assert "subject_leakage" not in out.metadata["status"]["failed_checks"]
+
+
+def test_echonet_pediatric_patient_is_the_first_part_of_the_file_name(tmp_path: Path, convert) -> None:
+    # A real listing of the release (Khadeeja2000/EchoNet-Pediatric-BIGAN-AUGMENTATION@f56c927, data/processed/
+    # manifest.csv: 1,994 videos under pediatric_echo_avi/pediatric_echo_avi/{A4C,PSAX}/Videos/ with their FileList.csv
+    # fold, sex and age) names videos CR32a7555-CR32a97e1-000009.avi: the first part (1,142 values) is shared by up to
+    # 7 videos of both views and several ages, always in one fold. Taken per video, the seeded split put one patient's
+    # videos in train and test.
+    base = tmp_path / "src" / "echonetpediatric" / "pediatric_echo_avi" / "pediatric_echo_avi"
+    videos = {
+        "A4C": ("CR32a7555-CR32a9a90-000039", "CR32a7555-CR32a988d-000034", "CR32a95c7-CR32a9aa4-000028"),
+        "PSAX": ("CR32a7555-CR32a97e1-000009", "CR32a7555-CR32a9920-000019", "CR32a95e8-CR32a9abd-000032"),
+    }
+    outline = ((10, 10), (22, 10), (22, 22), (10, 22))
+    for v, (view, names) in enumerate(videos.items()):
+        for i, name in enumerate(names):
+            _avi(
+                base / view / "Videos" / f"{name}.avi",
+                [rgb(us_image(32, 32, 6200 + 10 * (3 * v + i) + k)) for k in range(2)],
+            )
+        (base / view / "FileList.csv").write_text(
+            "FileName,EF,Sex,Age,Weight,Height,Split\n" + "".join(f"{n}.avi,55.1,F,2,12.8,77.5,5\n" for n in names)
+        )
+        rows = "".join(f"{n}.avi,{x},{y},{f}\n" for n in names for f in (0, 1) for x, y in outline)
+        (base / view / "VolumeTracings.csv").write_text("FileName,X,Y,Frame\n" + rows)
+    out = convert(real_catalog().datasets["echonet-pediatric"], tmp_path / "src")
+    assert len(out.rows) == 12, out.problems()
+    subjects = {r["sample_id"]: r["subject_id"] for r in out.rows}
+    assert subjects["PSAX_CR32a7555-CR32a97e1-000009_f0001"] == "CR32a7555"
+    assert subjects["A4C_CR32a7555-CR32a9a90-000039_f0000"] == "CR32a7555"
+    assert set(subjects.values()) == {"CR32a7555", "CR32a95c7", "CR32a95e8"}
+    assert len({r["split"] for r in out.rows if r["subject_id"] == "CR32a7555"}) == 1

@@ -7,9 +7,11 @@ end-systolic frames as a list of points; ``Frame`` reads ``No Systolic`` or ``No
 traced (those rows are skipped).
 
 Sampling: one sample per traced frame, ``<view>_<FileName>_f<Frame>`` (``frame`` keeps the index), the LV mask being
-the polygon through the points in order, filled (target ``lv``). The video is the subject. The ``Split`` column is a
-cross-validation fold, not a train/test split: it goes to ``extra`` (``fold``) with the view, EF, age and sex, and a
-seeded split grouped by video is assigned.
+the polygon through the points in order, filled (target ``lv``). The subject is the patient: the part of the file name
+before its first ``-`` (``CR32a7555`` of ``CR32a7555-CR32a9850-000040``), which a real file listing shows shared by
+a patient's A4C and PSAX videos, over several ages, always within one fold; a name without ``-`` is its own subject.
+The ``Split`` column is a cross-validation fold, not a train/test split: it goes to ``extra`` (``fold``) with the view,
+EF, age and sex, and a seeded split grouped by patient is assigned.
 """
 
 from __future__ import annotations
@@ -39,6 +41,12 @@ def _tracings(ctx: ConvertContext, path: Path) -> dict[str, dict[int, list[float
     return out
 
 
+def patient(view: str, stem: str) -> str:
+    """The patient of a video: its name before the first ``-`` (``CR32a7555-CR32a9850-000040``), else the video."""
+    head, sep, _ = stem.partition("-")
+    return head if sep and head else f"{view}_{stem}"
+
+
 @register
 class EchonetPediatric(Converter):
     name = "echonet-pediatric"
@@ -47,7 +55,7 @@ class EchonetPediatric(Converter):
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
         ctx.declare_target("lv", {0: "background", 1: "left ventricle"}, "filled LV outline of the traced frames")
-        ctx.split_note = "FileList.csv's Split is a 10-fold index (kept as extra.fold); a seeded split by video."
+        ctx.split_note = "FileList.csv's Split is a 10-fold index (kept as extra.fold); a seeded split by patient."
         views = ctx.find_dirs(lambda d: (d / "VolumeTracings.csv").is_file() and (d / "Videos").is_dir(), max_depth=5)
         if not views:
             ctx.find_dir(lambda d: False, "{A4C,PSAX}/ with Videos/ and VolumeTracings.csv")
@@ -84,7 +92,7 @@ class EchonetPediatric(Converter):
                         image=Decode(video_frame, (str(video), frame), source=ctx.rel(video)),
                         source_file=ctx.rel(video),
                         masks={"lv": Decode(mask_polygons, ([(1, points)],), needs_shape=True, source=ctx.rel(video))},
-                        subject_id=f"{view}_{video.stem}",
+                        subject_id=patient(view, video.stem),
                         frame=frame,
                         extra=extra,
                         annotation_file=ctx.rel(view_dir / "VolumeTracings.csv"),
