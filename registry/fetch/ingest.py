@@ -4,27 +4,50 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from ..errors import UsageError
+from .fstree import iter_tree
 from .names import check_reserved
 from .plan import safe_relpath
 
 
 def expand(paths: list[Path]) -> list[tuple[Path, str]]:
-    """(file on disk, name in the cache) for every given file, and every file under every given directory."""
+    """(file on disk, name in the cache) for every given file, and every file under every given directory.
+
+    Folders are walked one directory descriptor at a time (any depth), without following links. A link to a file is
+    taken (its bytes are copied); a link to a folder inside the given folder is skipped (its files are taken where
+    they are). Anything else that is not a plain file is a usage error naming it, before any byte is copied: a link to
+    a folder elsewhere (its files would be left out, and following it could walk the whole disk), a link to nothing,
+    a FIFO (reading it waits forever), a device (``/dev/zero`` never ends) or a socket."""
     out: list[tuple[Path, str]] = []
     for given in paths:
         path = Path(given).expanduser()
         if path.is_dir():
-            for dirpath, dirnames, names in os.walk(path):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for name in sorted(names):
-                    if name.startswith("."):  # .DS_Store and the like; a ``.part`` file is refused below
-                        continue
-                    full = Path(dirpath) / name
-                    out.append((full, safe_relpath(full.relative_to(path).as_posix())))
-        elif path.is_file():
+            root = os.path.realpath(path)
+            hidden: set[str] = set()  # folders left out, with everything below them
+            for rel, st in iter_tree(Path(root)):  # the given path may itself be a link to the folder
+                parent, _, name = rel.rpartition("/")
+                if name.startswith(".") or parent in hidden:  # .DS_Store, .git and the like; ``.part`` is refused below
+                    if stat.S_ISDIR(st.st_mode):
+                        hidden.add(rel)
+                    continue
+                if stat.S_ISDIR(st.st_mode):
+                    continue
+                full = path / rel
+                if stat.S_ISLNK(st.st_mode):
+                    target = os.path.realpath(full)
+                    if os.path.isdir(target):
+                        if target == root or target.startswith(root + os.sep):
+                            continue
+                        raise _not_taken(full, f"is a link to the folder {target}, outside {given}")
+                    if not os.path.exists(target):
+                        raise _not_taken(full, f"is a link to {os.readlink(full)}, which does not exist")
+                _check_plain(full)
+                out.append((full, safe_relpath(rel)))
+        elif path.exists() and not path.is_dir():
+            _check_plain(path)
             out.append((path, safe_relpath(path.name)))
         else:
             raise UsageError(
@@ -42,6 +65,21 @@ def expand(paths: list[Path]) -> list[tuple[Path, str]]:
             hint="give each file once, or give their common folder instead",
         )
     return out
+
+
+def _check_plain(path: Path) -> None:
+    """Raise ``UsageError`` unless ``path`` (links followed) is a regular file."""
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        raise _not_taken(path, f"is {kind}, not a file (reading it would never end or never start)")
+
+
+def _not_taken(path: Path, problem: str) -> UsageError:
+    return UsageError(
+        f"--from-file: {path} {problem}; nothing was copied",
+        hint="give the files and folders themselves (a folder elsewhere as another --from-file PATH), or remove it",
+    )
 
 
 def check_apart(given: list[Path], target: Path) -> None:
@@ -128,7 +166,13 @@ def place(source: Path, part: Path) -> None:
     """Copy ``source`` to ``part``. Never a hard link: the cache must not share an inode with a file the user owns
     (the user may change it, and the cached copy must stay the verified bytes). A copy-on-write clone is used where
     the file system offers one, else an ordinary copy (``copy_file_range``/``sendfile`` in the kernel)."""
-    part.parent.mkdir(parents=True, exist_ok=True)
+    missing = []  # made one level at a time: ``mkdir(parents=True)`` recurses once per level (a 1,100-deep folder)
+    parent = part.parent
+    while not parent.is_dir():
+        missing.append(parent)
+        parent = parent.parent
+    for folder in reversed(missing):
+        folder.mkdir(exist_ok=True)
     part.unlink(missing_ok=True)
     if not _clone(source, part):
         shutil.copyfile(source, part)

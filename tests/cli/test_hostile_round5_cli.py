@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,83 @@ def test_hidden_characters_in_entry_text_are_refused(catalog_root, run_cli, fiel
         shown = run_cli(*command, root=catalog_root.root)
         assert "\x1b" not in shown.output and "\u202e" not in shown.output and "\u2067" not in shown.output
         assert "\x9b" not in shown.output
+
+
+# -- --from-file folders: what is not a plain file is named, never copied forever, never silently left out -----------
+def test_from_file_fifo_and_device_are_refused_before_any_copy(tmp_path: Path) -> None:
+    """A FIFO in the folder made the fetch wait forever (opening it for the copy); a link to /dev/zero copied without
+    end (20 GB in 20 s)."""
+    from registry.errors import UsageError
+    from registry.fetch.ingest import expand
+
+    for name, make, kind in (
+        ("pipe.txt", lambda p: os.mkfifo(p), "is a FIFO"),
+        ("zero.bin", lambda p: p.symlink_to("/dev/zero"), "is a device"),
+    ):
+        folder = tmp_path / name.split(".")[0]
+        folder.mkdir()
+        (folder / "a.txt").write_bytes(b"a")
+        make(folder / name)
+        with pytest.raises(UsageError) as caught:
+            expand([folder])
+        assert f"{folder / name} {kind}, not a file" in caught.value.message
+
+
+def test_from_file_link_to_a_folder_elsewhere_is_named_not_skipped(
+    catalog_root, run_cli, usreg_home: Path, tmp_path: Path
+) -> None:
+    """A folder linked into the given folder (images -> /mnt/big/images) was silently left out of the fetch."""
+    _manual(catalog_root, "m1")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "1.png").write_bytes(b"png")
+    given = _given(tmp_path / "data")
+    (given / "images").symlink_to(elsewhere)
+    (given / "same").symlink_to(".")  # a link back into the folder: its files are taken where they are
+    result = run_cli("fetch", "m1", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 2, result.output
+    assert f"{given / 'images'} is a link to the folder {elsewhere}, outside {given}" in result.stderr
+    assert not (usreg_home / "downloads/m1").exists()
+    (given / "images").unlink()
+    (given / "broken.txt").symlink_to(tmp_path / "gone.txt")
+    result = run_cli("fetch", "m1", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 2, result.output  # was: 'cannot write the fetched data ... check free space'
+    assert f"{given / 'broken.txt'} is a link to {tmp_path / 'gone.txt'}, which does not exist" in result.stderr
+    (given / "broken.txt").unlink()
+    linked = tmp_path / "linked"
+    linked.symlink_to(given)  # the given path itself may be a link to the folder
+    result = run_cli("fetch", "m1", "--from-file", linked, root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (usreg_home / "sources/m1/latest").iterdir()) == ["a.txt", "x"]
+
+
+def test_from_file_folder_deeper_than_the_stack(tmp_path: Path) -> None:
+    """os.walk and Path.mkdir(parents=True) recurse once per level: a folder 1,100 levels deep gave a RecursionError
+    traceback. Here the stack is held to 60 frames more than the test uses, and the folder is 150 levels deep (a
+    1,100-level tree takes 10 s to remove on a slow disk)."""
+    from registry.fetch.ingest import expand, place
+
+    given = tmp_path / "deep"
+    given.mkdir()
+    fd = os.open(given, os.O_RDONLY)
+    for _ in range(150):
+        os.mkdir("d", dir_fd=fd)
+        child = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = child
+    leaf = os.open("x.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+    os.write(leaf, b"x")
+    os.close(leaf)
+    os.close(fd)
+    frames, frame = 0, sys._getframe()
+    while frame is not None:
+        frames, frame = frames + 1, frame.f_back
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(frames + 60)
+    try:
+        ((source, name),) = expand([given])
+        place(source, tmp_path / "cache" / f"{name}.part")
+    finally:
+        sys.setrecursionlimit(limit)
+    assert name == "d/" * 150 + "x.txt"
+    assert (tmp_path / "cache" / f"{name}.part").read_bytes() == b"x"
