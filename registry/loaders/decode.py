@@ -7,6 +7,7 @@ something should be reported (off-palette pixels, a repaired outline).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -116,17 +117,62 @@ def read_dicom(path: str, frame: int | None = None) -> np.ndarray:
     return np.asarray(pixels)
 
 
-def read_volume_frame(path: str, frame: int | None = None) -> np.ndarray:
-    """A 2-D image from an MHA/NIfTI/NRRD file (SimpleITK): the whole image if 2-D, else frame ``frame``."""
+#: values (pixels times components) a volume may declare: more is refused before SimpleITK allocates them
+MAX_VOLUME_VALUES = 1 << 31
+_DATA_FILE = re.compile(r"^\s*(ElementDataFile\s*=|data\s*file\s*:)\s*(.*?)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def read_volume(path: str | Path, what: str = "volume") -> np.ndarray:
+    """A whole MHA/MHD/NIfTI/NRRD volume as an array (SimpleITK), checked first: a detached header (``.mhd``,
+    ``.nhdr``) whose data file lies outside its folder (``ElementDataFile = /home/me/.ssh/id_rsa``, ``data file:
+    ../../x``) is refused, as SimpleITK would read any file there into the converted dataset; so is a header declaring
+    more than ``MAX_VOLUME_VALUES`` values. Every converter reads volumes through this."""
     try:
         import SimpleITK as sitk
     except ImportError:  # pragma: no cover
         raise BadData("unreadable", "MHA/NIfTI input needs SimpleITK: pip install 'usreg[bench]'") from None
+    _check_data_files(Path(path), what)
+    reader = sitk.ImageFileReader()
+    reader.SetFileName(str(path))
     try:
-        arr = sitk.GetArrayFromImage(sitk.ReadImage(str(path)))
+        reader.ReadImageInformation()
+        declared = int(np.prod(reader.GetSize(), dtype=object)) * reader.GetNumberOfComponents()
+        if declared > MAX_VOLUME_VALUES:
+            raise BadData(
+                "unreadable",
+                f"the {what}'s header declares {' x '.join(str(n) for n in reader.GetSize())} pixels "
+                f"({declared:,} values), over the limit of {MAX_VOLUME_VALUES:,}: a damaged or hostile header",
+            )
+        return sitk.GetArrayFromImage(reader.Execute())
     except RuntimeError as exc:
-        raise BadData("unreadable", f"cannot read volume: {str(exc).splitlines()[0][:200]}") from None
-    return _frame_of(arr, frame)
+        raise BadData("unreadable", f"cannot read the {what}: {str(exc).splitlines()[0][:200]}") from None
+
+
+def _check_data_files(path: Path, what: str) -> None:
+    """Refuse a header naming a data file outside its own folder (absolute, or with a '..' component)."""
+    if not path.name.lower().endswith((".mhd", ".mha", ".nhdr", ".nrrd")):
+        return
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64 * 1024).decode("latin-1")
+    except OSError:
+        return  # SimpleITK reports it
+    for found in _DATA_FILE.finditer(head):
+        value = found.group(2)
+        names = head[found.end() :].split("\n")[:64] if value.upper().startswith("LIST") else [value.split(" ")[0]]
+        for name in (n.strip() for n in names):
+            parts = name.replace("\\", "/").split("/")
+            if name.startswith(("/", "~")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+                raise BadData(
+                    "unreadable",
+                    f"the {what}'s header reads its data from {name!r}, outside its folder; refused (a hostile header "
+                    "can name any file on this computer)",
+                )
+
+
+def read_volume_frame(path: str, frame: int | None = None) -> np.ndarray:
+    """A 2-D image from an MHA/NIfTI/NRRD file (SimpleITK): the whole image if 2-D, else frame ``frame``."""
+    return _frame_of(read_volume(path), frame)
 
 
 def _frame_of(arr: np.ndarray, frame: int | None) -> np.ndarray:

@@ -121,3 +121,43 @@ def test_endless_download_of_unknown_size_stops_before_the_disk_is_full(
     part = usreg_home / "downloads/endless/latest/f.bin.part"
     assert part.stat().st_size < 8 << 20  # stopped near the first check, not at the end of the body
     assert not (usreg_home / "downloads/endless/latest/f.bin").exists()
+
+
+# -- volumes: a detached header names its data file; a header declares its size ------------------------------------
+def test_volume_header_cannot_read_a_file_outside_its_folder(tmp_path: Path) -> None:
+    """A .mhd/.nhdr header naming /etc/... or ../../secret was read by SimpleITK into the converted dataset."""
+    from registry.loaders.decode import BadData, read_image
+
+    secret = tmp_path / "secret.key"
+    secret.write_bytes(b"PRIVATE!")
+    folder = tmp_path / "data" / "case1"
+    folder.mkdir(parents=True)
+    meta = "ObjectType = Image\nNDims = 2\nDimSize = 8 1\nElementType = MET_UCHAR\n"
+    headers = {
+        "abs.mhd": f"{meta}ElementDataFile = {secret}\n",
+        "up.nhdr": "NRRD0004\ntype: uint8\ndimension: 2\nsizes: 8 1\nencoding: raw\ndata file: ../../secret.key\n",
+        "list.mhd": "ObjectType = Image\nNDims = 3\nDimSize = 8 1 1\nElementType = MET_UCHAR\n"
+        "ElementDataFile = LIST 2D\n../../secret.key\n",
+    }
+    for name, text in headers.items():
+        (folder / name).write_text(text)
+        with pytest.raises(BadData) as caught:
+            read_image(str(folder / name))
+        assert "outside its folder; refused" in caught.value.message, name
+    (folder / "ok.raw").write_bytes(bytes(range(8)))  # a detached header beside its data still reads
+    (folder / "ok.mhd").write_text(f"{meta}ElementDataFile = ok.raw\n")
+    assert read_image(str(folder / "ok.mhd")).tolist() == [list(range(8))]
+
+
+def test_volume_header_declaring_ten_terapixels_is_refused_before_reading(tmp_path: Path) -> None:
+    from registry.loaders.datasets._volumes import read_slice
+    from registry.loaders.decode import BadData
+
+    huge = tmp_path / "huge.mha"
+    huge.write_bytes(
+        b"ObjectType = Image\nNDims = 3\nDimSize = 100000 100000 1000\nElementType = MET_UCHAR\n"
+        b"ElementDataFile = LOCAL\n" + bytes(100)
+    )
+    with pytest.raises(BadData) as caught:
+        read_slice(str(huge), 0)
+    assert "declares 100000 x 100000 x 1000 pixels (10,000,000,000,000 values), over the limit" in caught.value.message

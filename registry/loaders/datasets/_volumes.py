@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..decode import BadData
+from ..decode import BadData, read_volume
 
 LOW, HIGH = 0.1, 0.9
 MAX_SLICES = 256
@@ -56,12 +56,7 @@ def volume_shape(path: str) -> tuple[int, ...] | None:
 
 @lru_cache(maxsize=1)
 def _volume(path: str) -> np.ndarray:
-    import SimpleITK as sitk
-
-    try:
-        return sitk.GetArrayFromImage(sitk.ReadImage(path))
-    except RuntimeError as exc:
-        raise BadData("unreadable", f"cannot read volume: {str(exc).splitlines()[0][:200]}") from None
+    return read_volume(path)
 
 
 def read_slice(path: str, index: int) -> np.ndarray:

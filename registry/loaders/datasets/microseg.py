@@ -26,20 +26,13 @@ import numpy as np
 from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
-from ..decode import BadData
+from ..decode import BadData, read_volume
 
 
 @lru_cache(maxsize=1)
 def _volume(path: str) -> np.ndarray:
     """The whole volume as an array (cached: a worker converts the slices of one volume one after another)."""
-    try:
-        import SimpleITK as sitk
-    except ImportError:  # pragma: no cover
-        raise BadData("unreadable", "NIfTI/MHA input needs SimpleITK: pip install 'usreg[bench]'") from None
-    try:
-        arr = sitk.GetArrayFromImage(sitk.ReadImage(path))
-    except RuntimeError as exc:
-        raise BadData("unreadable", f"cannot read volume: {str(exc).splitlines()[0][:200]}") from None
+    arr = read_volume(path)
     if arr.ndim == 2:
         arr = arr[None]
     if arr.ndim != 3:

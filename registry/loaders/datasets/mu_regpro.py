@@ -23,7 +23,7 @@ from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import canonical_split
-from ..decode import BadData
+from ..decode import BadData, read_volume
 from .microseg import _volume
 
 CHANNELS = 6
@@ -31,14 +31,7 @@ CHANNELS = 6
 
 @lru_cache(maxsize=1)
 def _labels(path: str) -> np.ndarray:
-    try:
-        import SimpleITK as sitk
-    except ImportError:  # pragma: no cover
-        raise BadData("unreadable", "NIfTI input needs SimpleITK: pip install 'usreg[bench]'") from None
-    try:
-        arr = sitk.GetArrayFromImage(sitk.ReadImage(path))
-    except RuntimeError as exc:
-        raise BadData("unreadable", f"cannot read the label volume: {str(exc).splitlines()[0][:200]}") from None
+    arr = read_volume(path, "label volume")
     if arr.ndim == 3:
         arr = arr[None]
     if arr.ndim != 4:

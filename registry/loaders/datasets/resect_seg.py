@@ -26,7 +26,7 @@ import numpy as np
 from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
-from ..decode import BadData
+from ..decode import BadData, read_volume
 from ._volumes import MAX_SLICES, spread
 from .microseg import _shape, volume_slice
 
@@ -46,12 +46,7 @@ class ResectSegOptions(CommonOptions):
 @lru_cache(maxsize=4)
 def _labels(path: str) -> np.ndarray:
     """A label volume as a boolean array (any non-zero voxel is the structure); the last four are kept."""
-    import SimpleITK as sitk
-
-    try:
-        arr = sitk.GetArrayFromImage(sitk.ReadImage(path))
-    except RuntimeError as exc:
-        raise BadData("unreadable", f"cannot read the label volume: {str(exc).splitlines()[0][:200]}") from None
+    arr = read_volume(path, "label volume")
     if arr.ndim != 3:
         raise BadData("unreadable", f"expected a 3-D label volume, found shape {arr.shape}")
     return arr != 0
