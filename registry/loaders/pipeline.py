@@ -8,6 +8,7 @@ starting workers.
 
 from __future__ import annotations
 
+import csv
 import itertools
 import multiprocessing as mp
 import os
@@ -81,7 +82,7 @@ def convert_entry(
     writer = DatasetWriter(Path(home), entry.id, version)
     with writer:
         collected = Collected(writer.instance_store())
-        items: Iterable[Item] = converter.items(ctx)
+        items: Iterable[Item] = _planned(converter.items(ctx), entry.id, converter.name)
         if _uses_tables(options):
             items = apply_tables(list(items), ctx, options)
         usage = SourceUsage(ctx, getattr(options, "ignore", []))
@@ -276,6 +277,19 @@ def _report_empty(ctx: ConvertContext, empty: list[str]) -> None:
                 "an empty folder in the download (an empty archive or folder upstream)",
                 severity="warning",
             )
+
+
+def _planned(items: Iterable[Item], entry_id: str, converter: str) -> Iterator[Item]:
+    """The converter's items; a CSV table it cannot parse (``csv.Error``: a value over the csv module's 128 KiB field
+    limit, a NUL byte) stops the conversion with a clear error instead of a traceback."""
+    try:
+        yield from items
+    except csv.Error as exc:
+        raise UsregError(
+            f"{entry_id}: converter '{converter}' stopped at a CSV table it cannot read ({exc})",
+            hint="a table in the download is damaged or not what the converter expects; delete the download and "
+            f"fetch it again (`usreg cache clean {entry_id}`), and report it if it persists",
+        ) from None
 
 
 def _unique_ids(items: Iterable[Item], ctx: ConvertContext) -> Iterator[Item]:

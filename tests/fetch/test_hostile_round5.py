@@ -161,3 +161,22 @@ def test_volume_header_declaring_ten_terapixels_is_refused_before_reading(tmp_pa
     with pytest.raises(BadData) as caught:
         read_slice(str(huge), 0)
     assert "declares 100000 x 100000 x 1000 pixels (10,000,000,000,000 values), over the limit" in caught.value.message
+
+
+# -- converters: a CSV table with one 10 MB field ---------------------------------------------------------------------
+def test_csv_with_a_ten_megabyte_field_is_a_clear_error(tmp_path: Path, usreg_home: Path) -> None:
+    """csv.Error ('field larger than field limit') escaped from a converter's planning: a traceback."""
+    from registry.errors import UsregError
+    from registry.loaders.pipeline import convert_entry
+    from tests.loaders.conftest import make_entry
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "echo-record-list.csv").write_text('subject_id,study_id,dicom_filepath\n1,2,"' + "x" * (10 << 20) + '"\n')
+    with pytest.raises(UsregError) as caught:
+        convert_entry(make_entry("mimic-x", "mimic-iv-echo"), src, usreg_home, "1", workers=1)
+    assert (
+        "mimic-x: converter 'mimic-iv-echo' stopped at a CSV table it cannot read (field larger than field limit"
+        in (caught.value.message)
+    )
+    assert "usreg cache clean mimic-x" in caught.value.hint
