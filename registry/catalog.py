@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from .errors import Finding, relative
+from .home import ID_RE
 from .paths import ENTRY_DIRS
 from .schema import Dataset, Entry, Model
 from .yamlsafe import Document, YamlError, load_file
@@ -332,7 +333,9 @@ def _check_file_conventions(kind: str, path: Path, rel: str, doc: Document, erro
                 column=column,
                 field="id",
                 message=f"id {entry_id!r} differs from the file name {path.name!r}",
-                hint=f"rename the file to {entry_id}.yaml or set id: {path.stem}",
+                # an id that is no id ('../../etc/passwd') is not offered as a file name
+                hint=(f"rename the file to {entry_id}.yaml or " if ID_RE.match(entry_id) else "")
+                + f"set id: {path.stem}",
                 entry=entry_id,
             )
         )

@@ -168,3 +168,17 @@ def test_from_file_folder_deeper_than_the_stack(tmp_path: Path) -> None:
         sys.setrecursionlimit(limit)
     assert name == "d/" * 150 + "x.txt"
     assert (tmp_path / "cache" / f"{name}.part").read_bytes() == b"x"
+
+
+def test_an_id_with_path_characters_is_never_offered_as_a_file_name(catalog_root, run_cli) -> None:
+    """The id/file-name mismatch hint said 'rename the file to ../../etc/passwd.yaml'."""
+    catalog_root.raw(
+        "datasets",
+        "pathid",
+        "# yaml-language-server: $schema=../../schemas/dataset.schema.json\n"
+        "id: ../../etc/passwd\nname: X\nanatomy: [breast]\ntasks: [segmentation]\n",
+    )
+    result = run_cli("validate", root=catalog_root.root)
+    assert result.exit_code == 1, result.output
+    assert "id '../../etc/passwd' differs from the file name 'pathid.yaml'" in result.output
+    assert "hint: set id: pathid" in result.output and "rename the file to ../" not in result.output
