@@ -38,7 +38,7 @@ from .plan import Candidate, FetchPlan, ManualStep, RemoteFile, check_unique, sa
 from .progress import Reporter
 from .settings import FetchSettings
 from .sourcetree import build
-from .space import check_download_space
+from .space import check_copy_space, check_download_space
 from .verify import first_mismatch, hash_file
 
 if TYPE_CHECKING:
@@ -608,6 +608,7 @@ class _Run:
         outcomes = []
         files = [f for s in _sources_of(self.entry) for f in s.files]
         given = match_declared(expand(paths), files, self.reporter.message)
+        check_copy_space([src for src, _ in given], self.downloads)
         for src, name in given:
             final = self.downloads / name
             part = final.with_name(final.name + ".part")

@@ -43,17 +43,35 @@ def _existing(path: Path) -> Path:
 
 def check_download_space(files: list[RemoteFile], downloads: Path) -> None:
     """Raise :class:`FetchError` when the files still to download do not fit the free space under ``downloads``."""
-    needed = bytes_to_fetch(files, downloads)
+    _check_free(
+        bytes_to_fetch(files, downloads),
+        downloads,
+        f"download {len(files)} file(s)",
+        "`usreg fetch ID --dry-run` lists the files and their sizes",
+    )
+
+
+def check_copy_space(sources: list[Path], downloads: Path) -> None:
+    """Raise :class:`FetchError` when the files given with ``--from-file`` do not fit the free space under
+    ``downloads``, before the first is copied (a folder given by mistake, a home directory, would fill the disk)."""
+    _check_free(
+        sum(source.stat().st_size for source in sources),
+        downloads,
+        f"copy {len(sources)} given file(s)",
+        "check the paths given with --from-file",
+    )
+
+
+def _check_free(needed: int, downloads: Path, what: str, listed: str) -> None:
     if needed == 0:
         return
     where = _existing(downloads)
     free = shutil.disk_usage(where).free
     if needed + RESERVE_BYTES > free:
         raise FetchError(
-            f"not enough disk space to download {len(files)} file(s): they need {_gib(needed)} "
-            f"({needed:,} bytes), and {_gib(free)} are free under {where}",
-            hint="free some space or set USREG_HOME to a larger disk; `usreg fetch ID --dry-run` lists the files "
-            "and their sizes",
+            f"not enough disk space to {what}: they need {_gib(needed)} ({needed:,} bytes), and {_gib(free)} are "
+            f"free under {where}",
+            hint=f"free some space or set USREG_HOME to a larger disk; {listed}",
         )
 
 

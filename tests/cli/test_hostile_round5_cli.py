@@ -182,3 +182,20 @@ def test_an_id_with_path_characters_is_never_offered_as_a_file_name(catalog_root
     assert result.exit_code == 1, result.output
     assert "id '../../etc/passwd' differs from the file name 'pathid.yaml'" in result.output
     assert "hint: set id: pathid" in result.output and "rename the file to ../" not in result.output
+
+
+def test_from_file_larger_than_the_free_space_is_refused_before_copying(
+    catalog_root, run_cli, usreg_home: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Downloads had a free-space check, --from-file copies none: a folder given by mistake (a home directory)
+    was copied until the disk was full. The reserve is set above any disk's free space here."""
+    monkeypatch.setattr("registry.fetch.space.RESERVE_BYTES", 1 << 62)
+    _manual(catalog_root, "m1")
+    result = run_cli("fetch", "m1", "--from-file", _given(tmp_path / "data"), root=catalog_root.root)
+    assert result.exit_code != 0, result.output
+    assert "not enough disk space to copy 2 given file(s)" in result.stderr
+    assert "check the paths given with --from-file" in result.stderr
+    downloads = usreg_home / "downloads/m1/latest"
+    assert not downloads.exists() or not [
+        p for p in downloads.rglob("*") if p.is_file() and p.name != "usreg.lock.json"
+    ]
