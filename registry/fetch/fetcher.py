@@ -32,7 +32,7 @@ from .extract import Limits
 from .hosts import MANUAL_KINDS, HostContext, resolver
 from .hosts import manual as manual_host
 from .hosts_config import HostsConfig, mirror_from_env
-from .ingest import check_apart, expand, match_declared, place
+from .ingest import check_apart, check_outside_cache, expand, match_declared, place
 from .lockfile import Lockfile
 from .plan import Candidate, FetchPlan, ManualStep, RemoteFile, check_unique, safe_relpath, url_join
 from .progress import Reporter
@@ -706,6 +706,8 @@ def _fetch(run: _Run, paths: list[Path], dry_run: bool, jobs: int) -> FetchResul
     entry, version, reporter, settings = run.entry, run.version, run.reporter, run.settings
     if paths and dry_run:
         return _dry_run_files(run, paths)
+    if run.dest:
+        check_outside_cache(run.dest, run.layout.home)
     if paths:
         expand(paths)  # bad paths are a usage error before any network traffic
         if run.dest:

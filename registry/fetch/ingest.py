@@ -103,6 +103,20 @@ def check_apart(given: list[Path], target: Path) -> None:
         )
 
 
+def check_outside_cache(target: Path, home: Path) -> None:
+    """Refuse a source tree ``target`` (``--dest``) inside the usreg cache ``home`` (``usreg cache clean`` would
+    delete it with the cache's own files, which it mixes with) or holding the cache (a rebuild would replace it)."""
+    tree = Path(os.path.realpath(Path(target).expanduser()))
+    cache = Path(os.path.realpath(home))
+    if tree == cache or cache in tree.parents or tree in cache.parents:
+        where = "inside" if cache in tree.parents else "over"
+        raise UsageError(
+            f"--dest would put the source tree {target} {where} the usreg cache {home}, whose folders usreg replaces "
+            "and `usreg cache clean` deletes",
+            hint="choose a --dest outside the cache (USREG_HOME); without --dest the tree stays in the cache",
+        )
+
+
 def _family(name: str) -> str:
     """What kind of file a name says it is: the archive kind ('zip', 'tar', ...) or the last suffix."""
     from .extract import archive_kind

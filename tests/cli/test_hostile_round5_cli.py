@@ -199,3 +199,15 @@ def test_from_file_larger_than_the_free_space_is_refused_before_copying(
     assert not downloads.exists() or not [
         p for p in downloads.rglob("*") if p.is_file() and p.name != "usreg.lock.json"
     ]
+
+
+def test_dest_inside_the_cache_is_refused(catalog_root, run_cli, usreg_home: Path, tmp_path: Path) -> None:
+    """--dest inside USREG_HOME put the tree among the cache's own files (downloads/m1/latest/m1), where
+    `usreg cache clean` deletes it."""
+    _manual(catalog_root, "m1")
+    given = _given(tmp_path / "data")
+    for dest in (usreg_home / "downloads", usreg_home / "sources/m1", usreg_home):
+        result = run_cli("fetch", "m1", "--from-file", given, "--dest", dest, root=catalog_root.root)
+        assert result.exit_code == 2, result.output
+        assert f"the usreg cache {usreg_home}" in result.stderr and "choose a --dest outside the cache" in result.stderr
+    assert not (usreg_home / "downloads").exists() and not (usreg_home / "sources").exists()
