@@ -9,6 +9,10 @@ names], "finding": report text, "labels": ...}``, and the images in ``<Organ>_re
   patient's images stay together).
 - No class label: the record's ``labels`` value is the authors' unsupervised knowledge-distiller cluster, not a
   diagnosis; it goes to ``extra`` with the organ, the uid and the report text (``finding``).
+- A real copy of the release (17,149 images, 14,707 of them named by the 7,364 records) shows two quirks: some
+  records name one image twice (converted once, the repeat reported), and the ``<Organ>_report/`` folders hold images
+  that no record names (most of uids without a record): they have no report and no split, so they are left out on
+  purpose (not counted as dropped), with the reason.
 """
 
 from __future__ import annotations
@@ -41,11 +45,15 @@ class ChineseUsReportText(Converter):
             doc = read_json(ctx, table, dict, "a JSON object of split -> records", "nothing converted from it")
             if doc is None:
                 continue
+            named: set[Path] = set()
             for split, records in doc.items():
                 for n, rec in enumerate(records if isinstance(records, list) else []):
-                    yield from self._record(ctx, table, images, organ, canonical_split(str(split)), n, rec)
+                    yield from self._record(ctx, table, images, organ, canonical_split(str(split)), n, rec, named)
+            for f in ctx.files():
+                if f.parent == images and f not in named:
+                    ctx.ignore_file(f, f"no record of {table.name} names this image (no report, no split)")
 
-    def _record(self, ctx, table: Path, images: Path, organ: str, split: str, n: int, rec: Any):
+    def _record(self, ctx, table: Path, images: Path, organ: str, split: str, n: int, rec: Any, named: set[Path]):
         where = f"{ctx.rel(table)}: {split} record {n + 1}"
         names = rec.get("image_path") if isinstance(rec, dict) else None
         if not isinstance(names, list) or not names or "uid" not in rec:
@@ -57,6 +65,10 @@ class ChineseUsReportText(Converter):
             if not path.is_file() or not path.is_relative_to(ctx.source_dir):
                 ctx.problem("missing_image", table, f"{where}: {organ}_report/{name} is not in the download")
                 continue
+            if path in named:
+                ctx.problem("duplicate", table, f"{where} names {name} again; converted once", severity="warning")
+                continue
+            named.add(path)
             yield Item(
                 sample_id=f"{organ}_{path.stem}",
                 image=image_decode(ctx, path),
