@@ -180,3 +180,46 @@ def test_csv_with_a_ten_megabyte_field_is_a_clear_error(tmp_path: Path, usreg_ho
         in (caught.value.message)
     )
     assert "usreg cache clean mimic-x" in caught.value.hint
+
+
+# -- HDF5: data kept outside the file --------------------------------------------------------------------------------
+def test_hdf5_reading_outside_itself_is_refused(tmp_path: Path) -> None:
+    """h5py reads a dataset's external raw storage, a virtual dataset's sources and external links: a hostile .h5 in
+    a download put any file of this computer (here secret.key) into the converted dataset."""
+    import h5py
+    import numpy as np
+
+    from registry.loaders.datasets._hdf5 import open_hdf5
+    from registry.loaders.datasets.stanford_thyroid_cineclip import h5_frame
+    from registry.loaders.decode import BadData
+
+    secret = tmp_path / "secret.key"
+    secret.write_bytes(bytes(range(64)))
+    other = tmp_path / "other.h5"
+    with h5py.File(other, "w") as f:
+        f["x"] = np.arange(4)
+    files = {
+        "raw.h5": lambda f: f.create_dataset("image", shape=(1, 8, 8), dtype="u1", external=[(str(secret), 0, 64)]),
+        "link.h5": lambda f: f.__setitem__("image", h5py.ExternalLink(str(other), "/x")),
+        "virtual.h5": lambda f: f.create_virtual_dataset("image", _virtual_layout(h5py, other)),
+    }
+    for name, make in files.items():
+        with h5py.File(tmp_path / name, "w") as f:
+            make(f)
+        with pytest.raises(ValueError, match="outside this file; refused"):
+            open_hdf5(tmp_path / name)
+    with pytest.raises(BadData) as caught:  # a converter reading frames from such a file reports it unreadable
+        h5_frame(str(tmp_path / "raw.h5"), "image", 0)
+    assert f"keeps its data in {str(secret)!r}" in caught.value.message
+    with h5py.File(tmp_path / "plain.h5", "w") as f:  # groups, soft links and a hard-link cycle read as before
+        f["a/b/x"] = np.arange(3)
+        f["soft"] = h5py.SoftLink("/a")
+        f["a/b/loop"] = f["a"]
+    with open_hdf5(tmp_path / "plain.h5") as f:
+        assert f["soft/b/x"][()].tolist() == [0, 1, 2]
+
+
+def _virtual_layout(h5py, source: Path):
+    layout = h5py.VirtualLayout(shape=(4,), dtype="i8")
+    layout[:] = h5py.VirtualSource(str(source), "x", shape=(4,))
+    return layout

@@ -45,6 +45,7 @@ from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..decode import BadData
 from ._beamform import beamformed_bmode
+from ._hdf5 import open_hdf5
 from .picmus import field_values
 
 NAME = re.compile(r"^(?P<group>MYO|UFL|EUT|INS|OSL|TSH|JHU)(?P<number>\d{3})(?:[^0-9].*)?\.hdf5$", re.IGNORECASE)
@@ -234,11 +235,11 @@ def grid(acq: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
 def cubdl_bmode(path: str, group: str, number: int, opts: dict[str, float]) -> np.ndarray:
     """The 8-bit B-mode image (depth x lateral) beamformed from one CUBDL plane-wave sequence."""
     try:
-        import h5py
+        import h5py  # noqa: F401  (only checks that it is installed)
     except ImportError:  # pragma: no cover - h5py is in the data extra
         raise BadData("unreadable", "CUBDL HDF5 input needs h5py: pip install 'usreg[data]'") from None
     try:
-        with h5py.File(path, "r") as f:
+        with open_hdf5(path) as f:
             acq = read_sequence(f, group, number)
             rf = read_channel_data(f, group, acq["shape"])
     except (OSError, KeyError, ValueError, IndexError) as exc:
@@ -256,7 +257,7 @@ class Cubdl(Converter):
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
         opts = ctx.options_as(CubdlOptions)
         try:
-            import h5py
+            import h5py  # noqa: F401  (only checks that it is installed)
         except ImportError:  # pragma: no cover - h5py is in the data extra
             raise UsregError("cubdl: reading HDF5 needs h5py", hint="pip install 'usreg[data]'") from None
         files = [f for f in ctx.files() if f.suffix.lower() == ".hdf5"]
@@ -291,7 +292,7 @@ class Cubdl(Converter):
                 ctx.problem("duplicate", path, f"{sid} is also {ctx.rel(seen[sid])}; not converted twice")
                 continue
             try:
-                with h5py.File(path, "r") as f:
+                with open_hdf5(path) as f:
                     acq = read_sequence(f, group, number)
             except (OSError, KeyError, ValueError, IndexError) as exc:
                 ctx.problem(

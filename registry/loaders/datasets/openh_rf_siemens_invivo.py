@@ -32,6 +32,7 @@ import numpy as np
 from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..decode import BadData
+from ._hdf5 import open_hdf5
 
 IMAGE = "data/image"
 VALIDATION_SUBJECTS = frozenset({"Subject_13", "Subject_14"})
@@ -84,11 +85,11 @@ def _range(f: Any) -> tuple[float, float] | None:
 def zea_bmode_frame(path: str, frame: int, value_range: tuple[float, float] | None) -> np.ndarray:
     """Frame ``frame`` of a zea file's ``data/image`` as an 8-bit image (depth x lateral)."""
     try:
-        import h5py
+        import h5py  # noqa: F401  (only checks that it is installed)
     except ImportError:  # pragma: no cover - h5py is in the data extra
         raise BadData("unreadable", "zea HDF5 input needs h5py: pip install 'usreg[data]'") from None
     try:
-        with h5py.File(path, "r") as f:
+        with open_hdf5(path) as f:
             values = _image_values(f)
             image = np.asarray(values[frame] if values.ndim == 3 else values[()])
     except (OSError, KeyError, ValueError, IndexError) as exc:
@@ -154,10 +155,9 @@ def _pick(value: Any, frame: int) -> Any:
 def _describe(ctx: ConvertContext, path: Path) -> dict[str, Any] | None:
     """Shape, range and metadata of one file, or None after reporting why its frames cannot be converted. The image's
     shape is checked before any metadata is read: a per-frame dataset may be as long as the frames declared."""
-    import h5py
 
     try:
-        with h5py.File(path, "r") as f:
+        with open_hdf5(path) as f:
             if IMAGE not in f:
                 ctx.problem("unreadable", path, f"no {IMAGE} (the reference B-mode); not converted")
                 return None

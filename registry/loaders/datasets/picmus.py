@@ -36,6 +36,7 @@ from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..decode import BadData
 from ._beamform import beamformed_bmode
+from ._hdf5 import open_hdf5
 
 GROUP = "US/US_DATASET0000"
 DATASET_NAME = re.compile(r"^(?P<phantom>.+)_(?P<acq>simu|expe)_dataset_(?P<kind>rf|iq)\.hdf5$", re.IGNORECASE)
@@ -122,9 +123,7 @@ def read_acquisition(group: Any) -> dict[str, Any]:
 def read_grid(scan: str | None, acq: dict[str, Any], opts: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
     """x and z axes [m] of the image: the scan file's, else the aperture's width from z_min_mm to z_max_mm."""
     if scan is not None:
-        import h5py
-
-        with h5py.File(scan, "r") as f:
+        with open_hdf5(scan) as f:
             axes = f[f"{GROUP}/x_axis"], f[f"{GROUP}/z_axis"]
             sizes = [getattr(axis, "size", 0) for axis in axes]
             if any(size > MAX_AXIS for size in sizes):
@@ -143,11 +142,11 @@ def read_grid(scan: str | None, acq: dict[str, Any], opts: dict[str, float]) -> 
 def picmus_bmode(path: str, scan: str | None, opts: dict[str, float]) -> np.ndarray:
     """The 8-bit B-mode image (depth x lateral) beamformed from one PICMUS RF dataset file."""
     try:
-        import h5py
+        import h5py  # noqa: F401  (only checks that it is installed)
     except ImportError:  # pragma: no cover - h5py is in the data extra
         raise BadData("unreadable", "PICMUS HDF5 input needs h5py: pip install 'usreg[data]'") from None
     try:
-        with h5py.File(path, "r") as f:
+        with open_hdf5(path) as f:
             acq = read_acquisition(f[GROUP])
             rf = np.asarray(f[GROUP]["data/real"], dtype=np.float32)
         x, z = read_grid(scan, acq, opts)
@@ -158,10 +157,9 @@ def picmus_bmode(path: str, scan: str | None, opts: dict[str, float]) -> np.ndar
 
 def _describe(ctx: ConvertContext, path: Path) -> dict[str, Any] | None:
     """The acquisition's fields (checked) for extra, or None after reporting why the file cannot be beamformed."""
-    import h5py
 
     try:
-        with h5py.File(path, "r") as f:
+        with open_hdf5(path) as f:
             if GROUP not in f:
                 raise ValueError(f"no group {GROUP}")
             acq = read_acquisition(f[GROUP])
@@ -245,10 +243,9 @@ class Picmus(Converter):
 
 def _has_grid(ctx: ConvertContext, scan: Path) -> bool:
     """Whether a scan file holds the x_axis and z_axis to beamform on; if not, say the default grid is used."""
-    import h5py
 
     try:
-        with h5py.File(scan, "r") as f:
+        with open_hdf5(scan) as f:
             ok = f"{GROUP}/x_axis" in f and f"{GROUP}/z_axis" in f
     except OSError as exc:
         ok, why = False, f"not readable ({exc})"

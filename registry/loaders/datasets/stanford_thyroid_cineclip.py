@@ -20,18 +20,19 @@ import numpy as np
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..decode import BadData
+from ._hdf5 import open_hdf5
 
 KEYS = ("annot_id", "frame_num", "image", "mask")
 
 
 def _open(path: str) -> Any:
     try:
-        import h5py
+        import h5py  # noqa: F401  (only checks that it is installed)
     except ImportError:  # pragma: no cover
         raise BadData("unreadable", "HDF5 input needs h5py: pip install 'usreg[data]'") from None
     try:
-        return h5py.File(path, "r")
-    except OSError as exc:
+        return open_hdf5(path)
+    except (OSError, ValueError) as exc:
         raise BadData("unreadable", f"not a readable HDF5 file: {exc}") from None
 
 
