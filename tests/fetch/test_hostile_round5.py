@@ -223,3 +223,24 @@ def _virtual_layout(h5py, source: Path):
     layout = h5py.VirtualLayout(shape=(4,), dtype="i8")
     layout[:] = h5py.VirtualSource(str(source), "x", shape=(4,))
     return layout
+
+
+# -- MATLAB: a compressed variable inflating to gigabytes ----------------------------------------------------------
+def test_mat_file_bomb_is_refused_before_scipy_inflates_it(tmp_path: Path, monkeypatch) -> None:
+    """scipy inflates each compressed variable whole: a 190 KB .mat took 488 MB (10 MB would take 10 GB)."""
+    import numpy as np
+    import scipy.io
+
+    from registry.errors import UsregError
+    from registry.loaders.datasets._matlab import struct_records
+
+    monkeypatch.setattr("registry.loaders.datasets._matlab.MAX_UNPACKED_BYTES", 1 << 20, raising=False)
+    scipy.io.savemat(tmp_path / "ok.mat", {"data": {"img": np.arange(100).reshape(10, 10)}}, do_compression=True)
+    assert len(struct_records("oasbud", tmp_path / "ok.mat", "data.mat")) == 1
+    bomb = tmp_path / "bomb.mat"
+    scipy.io.savemat(bomb, {"data": {"img": np.zeros((4000, 1000), np.uint8)}}, do_compression=True)
+    assert bomb.stat().st_size < 16_000
+    with pytest.raises(UsregError) as caught:
+        struct_records("oasbud", bomb, "data.mat")
+    assert "bomb.mat unpacks to more than 1,048,576 bytes" in caught.value.message
+    assert "decompression bomb" in caught.value.message

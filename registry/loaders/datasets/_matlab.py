@@ -3,6 +3,8 @@ B-mode set): reading the records and their one-value fields."""
 
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,9 @@ import numpy as np
 from ...errors import UsregError
 
 MAX_RECORDS = 100_000  # records of the struct array ``data`` (the releases: 100 and 55)
+MAX_UNPACKED_BYTES = 2 << 30  # all variables of one file, unpacked (the releases: under 200 MB)
+MI_COMPRESSED = 15  # the MATLAB 5 element type of a zlib-compressed variable
+CHUNK = 1 << 20
 
 
 def struct_records(entry_id: str, path: Path, reads: str) -> np.ndarray:
@@ -22,6 +27,13 @@ def struct_records(entry_id: str, path: Path, reads: str) -> np.ndarray:
     except ImportError:  # pragma: no cover - scipy is in the data extra
         raise UsregError(f"{entry_id}: reading its .mat file needs scipy", hint="pip install 'usreg[data]'") from None
     again = f"check that the download is complete: `usreg cache clean {entry_id}` then fetch again"
+    unpacked = _unpacked_size(path)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise UsregError(
+            f"{entry_id}: {path.name} unpacks to more than {MAX_UNPACKED_BYTES:,} bytes ({path.stat().st_size:,} on "
+            "disk): a damaged file or a decompression bomb; not read",
+            hint=again,
+        )
     try:
         found = {name: (shape, kind) for name, shape, kind in scipy.io.whosmat(str(path))}
         if "data" in found:
@@ -35,6 +47,41 @@ def struct_records(entry_id: str, path: Path, reads: str) -> np.ndarray:
             hint=f"this loader reads {reads}",
         )
     return np.asarray(data["data"]).reshape(-1)
+
+
+def _unpacked_size(path: Path) -> int:
+    """Bytes the variables of a MATLAB 5 file unpack to, counted by inflating its compressed elements a chunk at a
+    time and stopping past ``MAX_UNPACKED_BYTES`` (scipy inflates each element whole, so a file of 10 MB can take
+    10 GB of memory); 0 for other files (MATLAB 4, 7.3), which scipy refuses or reads as they are."""
+    total = 0
+    with open(path, "rb") as f:
+        header = f.read(128)
+        if len(header) < 128 or header[126:128] not in (b"IM", b"MI"):
+            return 0
+        order = "<" if header[126:128] == b"IM" else ">"
+        while total <= MAX_UNPACKED_BYTES:
+            tag = f.read(8)
+            if len(tag) < 8:
+                break
+            kind, size = struct.unpack(order + "II", tag)
+            if kind != MI_COMPRESSED:
+                total += size
+                f.seek(size + (-size % 8), 1)
+                continue
+            inflater, left = zlib.decompressobj(), size
+            while left > 0 and total <= MAX_UNPACKED_BYTES:
+                data = f.read(min(left, CHUNK))
+                if not data:
+                    break
+                left -= len(data)
+                try:
+                    while data and total <= MAX_UNPACKED_BYTES:
+                        total += len(inflater.decompress(data, CHUNK))
+                        data = inflater.unconsumed_tail
+                except zlib.error:
+                    return total  # damaged: scipy reports it
+            f.seek(left, 1)
+    return total
 
 
 def _check_records(entry_id: str, path: Path, reads: str, shape: tuple[int, ...], kind: str) -> None:
