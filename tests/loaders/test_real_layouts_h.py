@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from tests.fixtures.builders._common import rgb, us_image
 from tests.loaders.conftest import real_catalog
+from tests.loaders.test_loaders_round2_more import _avi_mjpeg, _xlsx
 from tests.loaders.test_loaders_ultatron import _mp4
 from tests.loaders.test_loaders_ultrasam import _avi
 
@@ -75,3 +78,35 @@ def test_echonet_pediatric_patient_is_the_first_part_of_the_file_name(tmp_path: 
     assert subjects["A4C_CR32a7555-CR32a9a90-000039_f0000"] == "CR32a7555"
     assert set(subjects.values()) == {"CR32a7555", "CR32a95c7", "CR32a95e8"}
     assert len({r["split"] for r in out.rows if r["subject_id"] == "CR32a7555"}) == 1
+
+
+def test_hmc_qu_a2c_videos_and_table_are_reported_not_converted(tmp_path: Path, convert) -> None:
+    # The real A2C.xlsx beside A4C.xlsx (FUZHANGCHENG-23071497/Myocardial_infarction_detection@b69b9e5; sheet
+    # 'Tabelle1', two header rows, 160 cycles such as 'ES0001_CH2_1', 30 ids marked '*' and a legend row '* indicates
+    # HMC-QU-TAU') goes with 160 videos in HMC-QU/A2C/. They have no masks: the conversion must say it leaves them out
+    # (they were silently unused), and must not read A2C.xlsx as a table of A4C cycles.
+    import scipy.io
+
+    base = tmp_path / "src" / "hmcqu-dataset"
+    header = [None, "SEG4", "SEG10", "SEG15", "SEG13", "SEG7", "SEG1", "Reference Frame", "End of Cycle"]
+    a2c = [["ECHO", "LABEL", None, None, None, None, None, "One cardiac-cycle frames", None], header]
+    for n, echo in enumerate(("ES0001_CH2_1", "ES000101_CH2_1")):
+        a2c.append([echo, "MI", "MI", "MI", "non-MI", "non-MI", "non-MI", 1, 3])
+        _avi_mjpeg(base / "HMC-QU" / "A2C" / f"{echo}.avi", 4, seed=6300 + 10 * n)
+    a2c.append(["* indicates HMC-QU-TAU"] + [None] * 8)
+    _xlsx(base / "A2C.xlsx", {"Tabelle1": a2c})
+    a4c = [["ECHO", "LABEL", None, None, None, None, None, "One cardiac-cycle frames", None, "LV Wall Masks"]]
+    a4c.append([None] + header[1:] + ["Available: ü Not Available: û"])
+    a4c.append(["ES0001 _4CH_1", "MI", "MI", "MI", "MI", "MI", "non-MI", 1, 2, "ü"])
+    _xlsx(base / "A4C.xlsx", {"Tabelle1": a4c})
+    _avi_mjpeg(base / "HMC-QU" / "A4C" / "ES0001 _4CH_1.avi", 3, seed=6350)
+    masks = np.zeros((2, 16, 16), np.uint8)
+    masks[:, 4:12, 2:6] = 1
+    (base / "LV Ground-truth Segmentation Masks").mkdir()
+    scipy.io.savemat(str(base / "LV Ground-truth Segmentation Masks" / "Mask_ES0001 _4CH_1.mat"), {"predicted": masks})
+    out = convert(real_catalog().datasets["hmc-qu"], tmp_path / "src")
+    assert {r["sample_id"] for r in out.rows} == {"ES0001_4CH_1_0000", "ES0001_4CH_1_0001"}
+    assert [p["message"] for p in out.problems("not_converted")] == [
+        "2 A2C video(s) have no masks and are not converted"
+    ]
+    assert out.metadata["source_files"]["dropped"] == 0

@@ -152,3 +152,6 @@ class HmcQu(Converter):
                 f"{len(skipped)} A4C video(s) without masks in A4C.xlsx are not converted (first: {skipped[0]})",
                 "info",
             )
+        a2c = sorted(f for f in ctx.files() if f.suffix.lower() == ".avi" and f.parent.name.upper() == "A2C")
+        if a2c:
+            ctx.problem("not_converted", a2c[0], f"{len(a2c)} A2C video(s) have no masks and are not converted", "info")
