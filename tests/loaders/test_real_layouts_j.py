@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from tests.fixtures.builders._common import rgb, save, us_image
 from tests.loaders.conftest import real_catalog
+from tests.loaders.test_loaders_ultatron import _dicom_clip, _volume
 
 
 def test_chinese_us_report_text_repeated_and_unlisted_images(tmp_path: Path, convert) -> None:
@@ -47,3 +50,41 @@ def test_chinese_us_report_text_repeated_and_unlisted_images(tmp_path: Path, con
     usage = out.metadata["source_files"]
     assert usage["dropped"] == 0, usage["dropped_files"]
     assert usage["ignored"] == 3
+
+
+def test_resect_mri_volumes_are_left_out_not_dropped(tmp_path: Path, convert) -> None:
+    # No real copy of RESECT was found; a file listing of the release (RESECT/NIFTI/Case1/{MRI,Landmark,US}/ with
+    # Case1-US-<stage>.nii.gz and .nii.gz.md5 files beside them, and a MINC/ twin) and third-party scripts reading
+    # RESECT/NIFTI/Case1/MRI/Case1-T1.nii.gz and Case1-FLAIR.nii.gz show two MRI volumes per case. Nothing marked them
+    # as left out on purpose, so the 46 MRI volumes counted as dropped and no fetch of the release could be complete;
+    # and each volume's .nii.gz.md5 was warned about as an unexpected volume.
+    src = tmp_path / "RESECT"
+    case = src / "NIFTI" / "Case1"
+    for n, stage in enumerate(("before", "during", "after")):
+        _volume(case / "US" / f"Case1-US-{stage}.nii.gz", 6, 20, 24, 7200 + 10 * n)
+        (case / "US" / f"Case1-US-{stage}.nii.gz.md5").write_text("0" * 32 + "\n")
+    _volume(case / "MRI" / "Case1-T1.nii.gz", 4, 8, 8, 7250)
+    _volume(case / "MRI" / "Case1-FLAIR.nii.gz", 4, 8, 8, 7260)
+    (case / "Landmark").mkdir()
+    (case / "Landmark" / "Case1-MRI-beforeUS.tag").write_text("MNI Tag Point File\n")
+    out = convert(real_catalog().datasets["resect"], src)
+    assert len(out.rows) == 3 * 6 and not out.problems(), out.problems()
+    usage = out.metadata["source_files"]
+    assert usage["dropped"] == 0, usage["dropped_files"]
+    assert usage["ignored"] == 2
+
+
+def test_remind_mr_and_seg_series_are_left_out_not_dropped(tmp_path: Path, convert) -> None:
+    # ReMIND's TCIA download holds, per case, MR, US and SEG DICOM series (the loader's own layout notes); the
+    # converter keeps the Modality US files and skipped the others silently, so every MR and SEG file counted as
+    # dropped and no fetch of the collection could be complete.
+    case = tmp_path / "remind" / "ReMIND-001" / "1.2.3"
+    vol = np.stack([us_image(20, 24, 7300 + k) for k in range(12)])
+    _dicom_clip(case / "US_pre" / "1-1.dcm", vol, PatientID="ReMIND-001", SeriesInstanceUID="1.2.3.1")
+    _dicom_clip(case / "MR_T1" / "1-1.dcm", vol[:3], PatientID="ReMIND-001", SeriesInstanceUID="1.2.3.9", Modality="MR")
+    _dicom_clip(case / "SEG" / "1-1.dcm", vol[:3], PatientID="ReMIND-001", SeriesInstanceUID="1.2.3.8", Modality="SEG")
+    out = convert(real_catalog().datasets["remind"], tmp_path / "remind")
+    assert len(out.rows) == 10 and not out.problems(), out.problems()
+    usage = out.metadata["source_files"]
+    assert usage["dropped"] == 0, usage["dropped_files"]
+    assert usage["ignored"] == 2

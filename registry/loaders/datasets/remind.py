@@ -9,7 +9,8 @@ the ultrasound (``Modality`` US).
   of the volume; a series of single-frame files gives the same number of files, evenly spaced in instance order.
 - Subject = ``PatientID`` (the case), so all of a patient's ultrasound stays in one split (seeded: none is published);
   sample ids are ``<PatientID>_s<n>_<file stem>[_<frame>]`` with ``n`` the series' rank within the patient; the series
-  UID and the frame or instance number go to ``extra``. MR and SEG series are not converted.
+  UID and the frame or instance number go to ``extra``. MR and SEG series are not converted: their files are left out
+  on purpose (reported as ignored, not as dropped).
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class Remind(Converter):
                 ctx.problem("unreadable", path, "not a readable DICOM file; skipped")
                 continue
             if info["modality"].upper() != "US":
+                modality = info["modality"] or "not given"
+                ctx.ignore_file(path, f"Modality {modality}: only the ultrasound (US) series are converted")
                 continue
             if not info["patient"]:
                 ctx.problem("annotation_unreadable", path, "an ultrasound DICOM without PatientID; skipped")

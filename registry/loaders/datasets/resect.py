@@ -2,7 +2,8 @@
 
 Layout (from ultatron's ``data/adapters/resect.py``, which reads the real download): ``RESECT/NIFTI/Case<N>/US/
 Case<N>-US-<stage>.nii.gz`` with ``<stage>`` one of ``before``, ``during``, ``after`` (resection), next to MRI volumes
-(``Case<N>/MRI/``) and landmark files, which are not converted.
+(``Case<N>/MRI/``) and landmark files, which are not converted (the MRI volumes are left out on purpose, not counted
+as dropped).
 
 - Each ultrasound volume gives ``slices`` samples (default 10): slices along the first axis of its array, evenly
   spaced over 10-90 % of the depth (see ``_volumes``); sample id ``Case<N>-US-<stage>_<slice>``.
@@ -20,11 +21,15 @@ from pydantic import Field
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ._volumes import MAX_SLICES, read_slice, slice_indices, volume_shape
 
+NIFTI = (".nii", ".nii.gz")
 FILE = re.compile(r"^(?P<case>Case\d+)-US-(?P<stage>[A-Za-z]+)\.nii(?:\.gz)?$", re.IGNORECASE)
 
 
 class ResectOptions(CommonOptions):
     slices: int = Field(10, ge=1, le=MAX_SLICES, description="Slices taken from each ultrasound volume.")
+    ignore: list[str] = Field(
+        default_factory=lambda: ["NIFTI/*/MRI/*"], description="The MRI volumes (T1, FLAIR) are not converted."
+    )
 
 
 @register
@@ -37,7 +42,9 @@ class Resect(Converter):
         opts = ctx.options_as(ResectOptions)
         root = ctx.find_dir(lambda d: (d / "NIFTI").is_dir(), "NIFTI/ (with Case<N>/US/ volumes)")
         ctx.split_note = "No official split: a seeded split grouped by case (all slices of a patient together)."
-        volumes = sorted(p for p in (root / "NIFTI").glob("Case*/US/*.nii*") if p.is_file())
+        volumes = sorted(  # not the .nii.gz.md5 checksum files the release keeps beside each volume
+            p for p in (root / "NIFTI").glob("Case*/US/*.nii*") if p.is_file() and p.name.lower().endswith(NIFTI)
+        )
         if not volumes:
             ctx.problem("missing_image", root / "NIFTI", "no Case<N>/US/*.nii.gz ultrasound volume")
         for path in volumes:
