@@ -88,3 +88,20 @@ def test_remind_mr_and_seg_series_are_left_out_not_dropped(tmp_path: Path, conve
     usage = out.metadata["source_files"]
     assert usage["dropped"] == 0, usage["dropped_files"]
     assert usage["ignored"] == 2
+
+
+def test_remind2reg_mri_channels_are_left_out_not_dropped(tmp_path: Path, convert) -> None:
+    # ReMIND2Reg's imagesTr/ holds, per case, the ultrasound channel <case>_0000.nii.gz beside the MRI channels
+    # (<case>_0001.nii.gz, ...), all named in ReMIND2Reg_dataset.json; only _0000 is converted, and the MRI channels
+    # counted as dropped, so no fetch of the release could be complete.
+    root = tmp_path / "ReMIND2Reg"
+    for n, case in enumerate(("ReMIND2Reg_0001", "ReMIND2Reg_0002")):
+        _volume(root / "imagesTr" / f"{case}_0000.nii.gz", 12, 20, 22, 7400 + 30 * n)
+        _volume(root / "imagesTr" / f"{case}_0001.nii.gz", 3, 8, 8, 7490 + n)
+    training = [{"image": f"./imagesTr/ReMIND2Reg_000{i}_000{c}.nii.gz"} for i in (1, 2) for c in (0, 1)]
+    (root / "ReMIND2Reg_dataset.json").write_text(json.dumps({"training": training}))
+    out = convert(real_catalog().datasets["remind2reg"], root)
+    assert len(out.rows) == 20 and not out.problems(), out.problems()
+    usage = out.metadata["source_files"]
+    assert usage["dropped"] == 0, usage["dropped_files"]
+    assert usage["ignored"] == 2

@@ -5,7 +5,8 @@ Layout (from ultatron's ``data/adapters/remind2reg.py``, which reads the real do
 are MRI, and ``ReMIND2Reg_dataset.json`` whose ``training`` list names the images.
 
 - Only the ultrasound channel (``_0000``) is converted: ``slices`` samples per volume (default 10), evenly spaced over
-  10-90 % of the first axis of its array (see ``_volumes``). The MRI channels are not converted.
+  10-90 % of the first axis of its array (see ``_volumes``). The MRI channels are not converted (left out on purpose,
+  not counted as dropped).
 - Subject = the case (file name before the channel); no split is given for the released cases: a seeded split by case.
 """
 
@@ -36,6 +37,9 @@ class Remind2Reg(Converter):
         root = ctx.find_dir(lambda d: (d / "imagesTr").is_dir(), "imagesTr/")
         ctx.split_note = "No split for the released cases: a seeded split grouped by case."
         volumes = sorted(p for p in (root / "imagesTr").iterdir() if p.name.endswith(US_SUFFIX))
+        for p in (root / "imagesTr").iterdir():
+            if p.is_file() and p.name.endswith(".nii.gz") and not p.name.endswith(US_SUFFIX):
+                ctx.ignore_file(p, "an MRI channel of the case; only the ultrasound channel (_0000) is converted")
         if not volumes:
             ctx.problem("missing_image", root / "imagesTr", f"no ultrasound volume (*{US_SUFFIX})")
         for path in volumes:
