@@ -725,6 +725,8 @@ def _fetch(run: _Run, paths: list[Path], dry_run: bool, jobs: int) -> FetchResul
         with _dataset_lock(run):
             lock = Lockfile.load(run.downloads, run.id, version)
             ingested = run.ingest(paths, lock) if paths else []
+            if ingested and plan.files:
+                plan.files = _left_to_download(run, plan.files, ingested, lock)
             if plan.files:
                 check_download_space(plan.files, run.downloads)
             outcomes = run.download_all(client, plan, lock) if plan.files else []
@@ -767,6 +769,31 @@ def _fetch(run: _Run, paths: list[Path], dry_run: bool, jobs: int) -> FetchResul
                 reporter.message(f"using {len(earlier)} file(s) already in the cache")
             result = FetchResult(run.id, version, run.downloads, None, plan, files + earlier, plan.manual)
             return _finish(run, lock, result)
+
+
+def _left_to_download(run: _Run, planned: list, ingested: list[FileOutcome], lock: Lockfile) -> list:
+    """The planned files still to download after --from-file. Given files that all stand for planned or declared
+    files leave the others to download (a user gave part of the record by hand). A given file that is none of them
+    means the data came in another form (an unpacked copy, another mirror's packaging): downloading the record as
+    well would convert the data twice, so nothing more is downloaded and the user is told how to get the record."""
+    names = {f.name for f in planned} | {f.name for s in _sources_of(run.entry) for f in s.files}
+    names |= {n.rsplit("/", 1)[-1] for n in names}
+    other = [o.name for o in ingested if o.name not in names and o.name.rsplit("/", 1)[-1] not in names]
+    given = {o.name for o in ingested}
+    planned = [f for f in planned if f.name not in given]  # listed once, as ingested
+    if not other:
+        return planned
+    present = lock.present()
+    skipped = [f.name for f in planned if f.name not in present]
+    if skipped:
+        shown = ", ".join(skipped[:3]) + (f" and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+        run.reporter.message(
+            f"not downloading {shown}: the {len(other)} file(s) given with --from-file (e.g. {other[0]}) are not "
+            "the files the host lists, so they are taken as the data in another form (an unpacked copy); to fetch "
+            f"the host's files instead, run `usreg cache clean {run.id}`, then `usreg fetch {run.id}`",
+            "warning",
+        )
+    return [f for f in planned if f.name in present]
 
 
 def _stored_url(requested: str, final: str) -> str:
