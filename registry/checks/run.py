@@ -113,6 +113,14 @@ def loader_runs(rows: list[dict[str, Any]], problems: list[dict[str, Any]], meta
     )
 
 
+def _source_unit(row: dict[str, Any]) -> str:
+    """The video or volume a framed sample comes from: its source file, or the item inside a container file (a clip
+    of an HDF5 file) when the loader names it in extra.source_item."""
+    unit = row.get("source_file") or row["sample_id"]
+    item = (row.get("extra") or {}).get("source_item")
+    return f"{unit}#{item}" if item is not None else unit
+
+
 def counts_match(rows: list[dict[str, Any]], metadata: dict[str, Any]) -> dict:
     """The entry's declared counts against the converted data.
 
@@ -127,7 +135,7 @@ def counts_match(rows: list[dict[str, Any]], metadata: dict[str, Any]) -> dict:
     found: dict[str, Any] = {}
     mismatches = []
     sampled = any(r.get("frame") is not None for r in rows)
-    units = {r.get("source_file") or r["sample_id"] for r in rows}
+    units = {_source_unit(r) for r in rows}
     if declared_counts.get("images") is not None and not sampled:
         declared["images"] = declared_counts["images"]
         found["images"] = len(rows)
@@ -147,7 +155,7 @@ def counts_match(rows: list[dict[str, Any]], metadata: dict[str, Any]) -> dict:
         actual: dict[str, int] = defaultdict(int)
         for r in rows:
             actual[r["split"]] += 1
-            split_units[r["split"]].add(r.get("source_file") or r["sample_id"])
+            split_units[r["split"]].add(_source_unit(r))
         for k in split_counts:  # a declared 'validation' is the converted 'val' (the loaders' canonical names)
             if k not in actual and canonical_split(k) in actual:
                 actual[k], split_units[k] = actual[canonical_split(k)], split_units[canonical_split(k)]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from ..errors import UsregError
 from ..formats.sample import Box
@@ -267,6 +267,12 @@ class CommonOptions(BaseModel):
         None,
         description="Regex with (?P<subject>...) applied to each sample's source path, e.g. '^(?P<subject>\\d+)_'.",
     )
+    group_pattern: str | None = Field(
+        None,
+        description="Regex with (?P<group>...) applied to each sample's source path: samples of one group (a "
+        "recording, a nodule's clip) stay in one seeded split when no subject is published. The group is not a "
+        "subject: it is kept in extra.split_group and never compared with the declared subjects.",
+    )
     label_table: Table | None = Field(None, description="A CSV giving each sample's image-level label.")
     ignore: list[str] = Field(
         default_factory=list,
@@ -279,17 +285,18 @@ class CommonOptions(BaseModel):
     def _lists_shorthand(cls, value: Any) -> Any:
         return {"files": value} if isinstance(value, str) else value
 
-    @field_validator("subject_pattern")
+    @field_validator("subject_pattern", "group_pattern")
     @classmethod
-    def _subject_group(cls, value: str | None) -> str | None:
+    def _named_group(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return value
         try:
             rx = re.compile(value)
         except re.error as exc:
             raise ValueError(f"not a valid regular expression: {exc}") from None
-        if "subject" not in rx.groupindex:
-            raise ValueError("needs a named group (?P<subject>...)")
+        name = "subject" if info.field_name == "subject_pattern" else "group"
+        if name not in rx.groupindex:
+            raise ValueError(f"needs a named group (?P<{name}>...)")
         return value
 
 

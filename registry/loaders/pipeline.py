@@ -137,7 +137,10 @@ def convert_entry(
 
 
 def _uses_tables(options: CommonOptions) -> bool:
-    return any(getattr(options, k, None) for k in ("split_lists", "subject_table", "subject_pattern", "label_table"))
+    return any(
+        getattr(options, k, None)
+        for k in ("split_lists", "subject_table", "subject_pattern", "group_pattern", "label_table")
+    )
 
 
 _ANNOTATION_LINE = re.compile(r":\d+$")

@@ -6,6 +6,8 @@ Kinds (recorded in metadata.json, the manifest's schema metadata and checks.json
 - ``official-partial``: the source splits some samples; the rest get a seeded split (grouped by subject if known).
 - ``seeded-subject``: no official split; subjects are shuffled with the seed and whole subjects go to one split,
   so no subject is in two splits.
+- ``seeded-group``: no official split and no subjects, but every sample has a group (``extra.split_group``: a
+  recording, a nodule's clip; set by the loader or its ``group_pattern`` option): whole groups go to one split.
 - ``seeded-random``: no official split and no subject ids; samples are shuffled with the seed, stratified by label
   when labels exist.
 
@@ -15,6 +17,7 @@ The seeded assignment is deterministic: it depends only on the seed, the sample 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
 
 DEFAULT_RATIOS = {"train": 0.7, "val": 0.1, "test": 0.2}
 DEFAULT_SEED = 0
+#: key of ``extra`` naming a sample's group for the seeded split when no subject is known (see ``seeded-group``)
+SPLIT_GROUP = "split_group"
 
 
 @dataclass
@@ -56,10 +61,12 @@ def assign_splits(
     if not missing:
         return SplitResult("official", None, None, _counts(rows))
     partial = len(missing) < len(rows)
-    with_subject = [r for r in missing if r.get("subject_id")]
-    if with_subject and len(with_subject) == len(missing):
-        _grouped(missing, seed, ratios)
+    if all(r.get("subject_id") for r in missing):
+        _grouped(missing, seed, ratios, lambda r: str(r["subject_id"]))
         kind = "seeded-subject"
+    elif all(_split_group(r) for r in missing):
+        _grouped(missing, seed, ratios, _split_group)
+        kind = "seeded-group"
     else:
         _stratified(missing, seed, ratios, positive)
         kind = "seeded-random"
@@ -92,15 +99,25 @@ def _allocate(groups: list[tuple[str, int]], ratios: dict[str, float]) -> dict[s
     return out
 
 
-def _grouped(rows: list[dict[str, Any]], seed: int, ratios: dict[str, float]) -> None:
+def _split_group(row: dict[str, Any]) -> str | None:
+    """The row's subject, else the group a loader or group_pattern put in extra.split_group (a recording, a clip)."""
+    if row.get("subject_id"):
+        return str(row["subject_id"])
+    group = (row.get("extra") or {}).get(SPLIT_GROUP)
+    return f"group:{group}" if group else None
+
+
+def _grouped(
+    rows: list[dict[str, Any]], seed: int, ratios: dict[str, float], key: Callable[[dict[str, Any]], str | None]
+) -> None:
     sizes: dict[str, int] = defaultdict(int)
     for r in rows:
-        sizes[str(r["subject_id"])] += 1
-    subjects = sorted(sizes)
-    order = np.random.default_rng(seed).permutation(len(subjects))
-    mapping = _allocate([(subjects[i], sizes[subjects[i]]) for i in order], ratios)
+        sizes[str(key(r))] += 1
+    groups = sorted(sizes)
+    order = np.random.default_rng(seed).permutation(len(groups))
+    mapping = _allocate([(groups[i], sizes[groups[i]]) for i in order], ratios)
     for r in rows:
-        r["split"] = mapping[str(r["subject_id"])]
+        r["split"] = mapping[str(key(r))]
 
 
 def _stratified(
@@ -405,6 +422,13 @@ def apply_tables(items: list[Item], ctx: ConvertContext, options: CommonOptions)
             m = rx.search(it.source_file)
             if m and m.groupdict().get("subject"):
                 it.subject_id = m.group("subject")
+    pattern = getattr(options, "group_pattern", None)
+    if pattern:
+        rx = re.compile(pattern)
+        for it in items:
+            m = rx.search(it.source_file)
+            if m and m.groupdict().get("group"):
+                it.extra[SPLIT_GROUP] = m.group("group")
     labels = getattr(options, "label_table", None)
     if labels is not None:
         found, unmatched = read_table(ctx, labels, "label").resolve(sources)

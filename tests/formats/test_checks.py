@@ -170,3 +170,25 @@ def test_a_declared_trainval_pool_is_the_converted_train_and_val_together():
     assert counts_match(rows_of({"train": 4, "val": 1, "test": 2}), {"entry": entry})["status"] == "pass"
     assert counts_match(rows_of({"train": 5, "test": 2}), {"entry": entry})["status"] == "pass"  # no val split
     assert counts_match(rows_of({"train": 3, "val": 1, "test": 2}), {"entry": entry})["status"] == "fail"
+
+
+def test_clips_inside_one_container_file_count_as_videos():
+    """stanford-thyroid-cineclip: 192 clips in one dataset.hdf5; the loader names each in extra.source_item."""
+    from registry.checks.run import counts_match
+
+    rows = [
+        {
+            "sample_id": f"{c}_f{f}",
+            "split": "train",
+            "subject_id": None,
+            "frame": f,
+            "source_file": "dataset.hdf5",
+            "extra": {"source_item": c},
+        }
+        for c in ("1", "2", "3")
+        for f in range(2)
+    ]
+    assert counts_match(rows, {"entry": {"counts": {"videos": 3, "subjects": 2}}})["status"] == "pass"
+    for r in rows:
+        del r["extra"]
+    assert counts_match(rows, {"entry": {"counts": {"videos": 3}}})["status"] == "fail"  # one file, one video

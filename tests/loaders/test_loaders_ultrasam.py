@@ -355,9 +355,8 @@ def _stanford_thyroid_cineclip(stage: Path) -> dict:
     (stage / "metadata.csv").write_text("annot_id,sex,age,ti-rads_level\n103_,F,50,4\n14_,M,61,2\n")
     return {
         "samples": 5,
-        "split_kind": "seeded-subject",
-        "subjects": 2,
-        "subjects_of": {"103_f0002": "103", "14_f0000": "14"},
+        "split_kind": "seeded-group",  # by clip: the 192 annot_ids are nodules, not the 167 patients
+        "subjects_of": {"103_f0002": None, "14_f0000": None},
         "targets": {"nodule": {0: "background", 1: "thyroid nodule"}},
         "mask_values": {"14_f0001": {0, 1}},
         "frames": {"103_f0001": us_image(40, 44, 1301)},

@@ -192,9 +192,11 @@ def test_subject_table_and_pattern_keep_subjects_in_one_split(tmp_path, convert)
             _pair(src2, f"US images/{name}", f"Expert mask images/{name}", 800 + a * 10 + s)
     out = convert(catalog_entry("ccaui"), tmp_path / "src2")
     by_acq: dict[str, set[str]] = {}
-    for r in out.rows:
-        by_acq.setdefault(r["subject_id"], set()).add(r["split"])
+    for r in out.rows:  # an acquisition is a group of the split, not a subject (11 subjects made 38 acquisitions)
+        assert r["subject_id"] is None
+        by_acq.setdefault(json.loads(r["extra"])["split_group"], set()).add(r["split"])
     assert len(by_acq) == 3 and all(len(s) == 1 for s in by_acq.values())
+    assert out.metadata["splits"]["kind"] == "seeded-group"
 
 
 def test_split_list_csv_and_bad_options(tmp_path, convert):

@@ -74,3 +74,36 @@ def test_random_splits_spread_negative_images_in_proportion():
         assert result.kind == "seeded-random"
         negatives = {s: sum(1 for r in rows if r["split"] == s and not positive[r["sample_id"]]) for s in result.counts}
         assert negatives == {"train": 7, "val": 1, "test": 2}, (seed, negatives)
+
+
+def test_groups_without_subjects_stay_whole_and_are_not_subjects():
+    """A recording or a clip (extra.split_group) keeps its frames in one split when no subject is published."""
+    rows = [
+        {"sample_id": f"{g}_{i}", "split": None, "subject_id": None, "label": None, "extra": {"split_group": g}}
+        for g in ("rec1", "rec2", "rec3", "rec4", "rec5")
+        for i in range(4)
+    ]
+    result = assign_splits(rows, seed=3)
+    assert result.kind == "seeded-group"
+    by_group: dict[str, set[str]] = {}
+    for r in rows:
+        by_group.setdefault(r["extra"]["split_group"], set()).add(r["split"])
+        assert r["subject_id"] is None
+    assert all(len(splits) == 1 for splits in by_group.values()) and len(set().union(*by_group.values())) > 1
+    rows[0]["extra"] = {}  # one sample without a group: a random split, stratified as before
+    for r in rows:
+        r["split"] = None
+    assert assign_splits(rows, seed=3).kind == "seeded-random"
+
+
+def test_group_pattern_needs_its_named_group():
+    import pytest
+    from pydantic import ValidationError
+
+    from registry.loaders.base import CommonOptions
+
+    assert CommonOptions(group_pattern=r"(?P<group>[^/]+)_slice_\d+").group_pattern
+    with pytest.raises(ValidationError, match=r"needs a named group \(\?P<group>"):
+        CommonOptions(group_pattern=r"(?P<subject>[^/]+)_slice")
+    with pytest.raises(ValidationError, match=r"needs a named group \(\?P<subject>"):
+        CommonOptions(subject_pattern=r"(?P<group>[^/]+)_slice")

@@ -5,9 +5,11 @@ id, bytes, sometimes padded with ``_``), ``frame_num``, ``image`` (grey frames) 
 ``metadata.csv`` (demographics, TI-RADS, pathology; not read by this loader).
 
 Sampling: every frame of every clip is one sample, ``<annot_id>_f<frame_num>`` (``frame`` = frame_num); the mask's
-non-zero pixels (255 in the release) are the nodule (target ``nodule``). The ``annot_id`` without its padding is the
-subject (UltraBench reads it as the patient id), so the seeded split keeps its frames together. Frames are read from
-the HDF5 file one at a time.
+non-zero pixels (255 in the release) are the nodule (target ``nodule``). The ``annot_id`` without its padding names
+the clip (``extra.source_item``, so the declared 192 videos are counted in the one HDF5 file) and its group for the
+seeded split (``extra.split_group``: a clip's frames stay together). It is not the patient: UltraBench reads it as
+the patient id, but the release has 192 annot_ids for its 167 patients and no patient column, so no subject is set.
+Frames are read from the HDF5 file one at a time.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..decode import BadData
+from ..splits import SPLIT_GROUP
 from ._hdf5 import open_hdf5
 
 KEYS = ("annot_id", "frame_num", "image", "mask")
@@ -99,7 +102,6 @@ class StanfordThyroidCineclip(Converter):
                 image=Decode(h5_frame, (str(path), "image", i), source=ctx.rel(path)),
                 source_file=ctx.rel(path),
                 masks={"nodule": Decode(h5_frame, (str(path), "mask", i), {"binary": True}, source=ctx.rel(path))},
-                subject_id=clip,
                 frame=frame,
-                extra={"row": i},
+                extra={"row": i, "source_item": clip, SPLIT_GROUP: clip},
             )
