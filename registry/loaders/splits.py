@@ -415,20 +415,18 @@ def apply_tables(items: list[Item], ctx: ConvertContext, options: CommonOptions)
         _report_unmatched(ctx, unmatched, "subject table")
         for n, (subject, _file) in found.items():
             items[n].subject_id = subject
-    pattern = getattr(options, "subject_pattern", None)
-    if pattern:
+    for option, name in (("subject_pattern", "subject"), ("group_pattern", "group")):
+        pattern = getattr(options, option, None)
+        if not pattern:
+            continue
         rx = re.compile(pattern)
         for it in items:
             m = rx.search(it.source_file)
-            if m and m.groupdict().get("subject"):
-                it.subject_id = m.group("subject")
-    pattern = getattr(options, "group_pattern", None)
-    if pattern:
-        rx = re.compile(pattern)
-        for it in items:
-            m = rx.search(it.source_file)
-            if m and m.groupdict().get("group"):
-                it.extra[SPLIT_GROUP] = m.group("group")
+            if m and m.groupdict().get(name):
+                if name == "subject":
+                    it.subject_id = m.group(name)
+                else:
+                    it.extra[SPLIT_GROUP] = m.group(name)
     labels = getattr(options, "label_table", None)
     if labels is not None:
         found, unmatched = read_table(ctx, labels, "label").resolve(sources)
