@@ -9,6 +9,7 @@ from pathlib import Path
 EXIT_OK = 0  # done
 EXIT_FINDINGS = 1  # findings: an invalid entry, a failed check, a checksum mismatch, no such entry
 EXIT_ENVIRONMENT = 2  # usage or environment: bad arguments, network or DNS failure, a missing tool, an unwritable disk
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it: nothing half-written is kept as done
 
 
 class UsregError(Exception):

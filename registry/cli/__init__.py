@@ -9,7 +9,7 @@ import click
 from rich.markup import escape
 
 from .. import __version__
-from ..errors import EXIT_ENVIRONMENT, UsregError
+from ..errors import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, UsregError
 from ..settings import settings
 from .context import AppContext
 from .output import console, terminal_width, wrap_width
@@ -68,6 +68,9 @@ class UsregGroup(click.Group):
         except UsregError as exc:
             _print_error(exc.message, exc.hint)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:  # click would print "Aborted!" and exit 1
+            _print_error("interrupted", "run the same command again to continue (verified files are kept)")
+            ctx.exit(EXIT_INTERRUPTED)
         except OSError as exc:  # the disk or the system refused (a path that cannot be written): environment, exit 2
             where = f" ({exc.filename})" if exc.filename else ""
             console(stderr=True).print(

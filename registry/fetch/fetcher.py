@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from filelock import Timeout
 
-from ..errors import UsregError
+from ..errors import EXIT_INTERRUPTED, UsregError
 from ..home import check_version
 from ..paths import usreg_home
 from ..schema import Dataset, Source, SourceFile
@@ -50,7 +50,7 @@ RESTRICTED_ACCESS = frozenset({"registration", "request", "challenge"})
 class FetchInterrupted(UsregError):
     """Ctrl-C: the partial files stay in place; the same command resumes."""
 
-    exit_code = 130
+    exit_code = EXIT_INTERRUPTED
 
 
 class FileStatus(StrEnum):

@@ -30,3 +30,20 @@ def test_export_to_a_missing_folder_or_parquet_to_stdout_is_a_usage_error(catalo
     under_a_file = run_cli("export", "--format", "json", "-o", blocker / "sub" / "x.json", root=catalog_root.root)
     assert under_a_file.exit_code == 2
     assert f"cannot write {blocker / 'sub' / 'x.json'}: Not a directory" in under_a_file.output
+
+
+def test_ctrl_c_anywhere_exits_130_with_what_to_do():
+    """Click alone prints 'Aborted!' and exits 1 on Ctrl-C outside a download (unpacking, converting, scoring)."""
+    from click.testing import CliRunner
+
+    from registry.cli import UsregGroup
+
+    group = UsregGroup()
+
+    @group.command()
+    def busy() -> None:
+        raise KeyboardInterrupt
+
+    result = CliRunner().invoke(group, ["busy"])
+    assert result.exit_code == 130
+    assert "error: interrupted" in result.stderr and "run the same command again" in result.stderr
