@@ -12,6 +12,7 @@ from . import decode
 from .base import ConvertContext, Decode
 from .split_names import SPLIT_ALIASES as SPLIT_ALIASES
 from .split_names import canonical_split as canonical_split
+from .tables import read_document
 
 if TYPE_CHECKING:
     from ..schema import Dataset
@@ -99,9 +100,13 @@ def target_classes(ctx: ConvertContext, spec: MaskSpec, explicit: dict[int, str]
 
 def read_json(ctx: ConvertContext, path: Path, kind: type[JsonDoc], what: str, consequence: str) -> JsonDoc | None:
     """An annotation file's JSON document when it is a ``kind`` (dict or list); else None, with an
-    ``annotation_unreadable`` problem: "not valid JSON (<why>); <consequence>" or "not <what>; <consequence>"."""
+    ``annotation_unreadable`` problem: "not valid JSON (<why>); <consequence>" or "not <what>; <consequence>" (or, for a
+    file over ``MAX_DOCUMENT_BYTES``, that it is not read)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig", errors="replace"))
+        text = read_document(ctx, path, consequence, encoding="utf-8-sig", errors="replace")
+        if text is None:
+            return None
+        doc = json.loads(text)
     except (OSError, ValueError) as exc:
         why = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         ctx.problem("annotation_unreadable", path, f"not valid JSON ({why}); {consequence}")

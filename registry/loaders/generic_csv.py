@@ -33,6 +33,7 @@ from .base import CommonOptions, ConvertContext, Converter, Item, register
 from .common import MaskSpec, canonical_split, entry_classes, image_decode, mask_decode, target_classes
 from .generic_folders import Colour
 from .patterns import match_files
+from .tables import MAX_TABLE_ROWS, csv_dicts
 
 
 class CsvOptions(CommonOptions):
@@ -79,24 +80,16 @@ def fill_template(template: str, value: str, row: dict[str, str]) -> str | None:
 
 
 #: rows read from one CSV table (a damaged or hostile file must not fill memory); the rest are reported, not read
-MAX_CSV_ROWS = 1_000_000
+MAX_CSV_ROWS = MAX_TABLE_ROWS
 
 
 def read_csv_rows(ctx: ConvertContext, path: Path, delimiter: str = ",") -> list[dict[str, str]]:
     """The rows of a CSV table as dicts (keys and values stripped); at most ``MAX_CSV_ROWS``, problems reported."""
-    rows: list[dict[str, str]] = []
     try:
-        with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-            for row in csv.DictReader(fh, delimiter=delimiter):
-                if len(rows) >= MAX_CSV_ROWS:
-                    more = f"more than {MAX_CSV_ROWS:,} rows: the rest are not read"
-                    ctx.problem("annotation_unreadable", path, more)
-                    break
-                rows.append({(k or "").strip(): (v or "").strip() for k, v in row.items()})
+        return [row for _, row in csv_dicts(ctx, path, delimiter=delimiter, max_rows=MAX_CSV_ROWS, strip=True)]
     except (OSError, csv.Error) as exc:
         ctx.problem("annotation_unreadable", path, f"not a readable CSV file: {exc}")
         return []
-    return rows
 
 
 @register

@@ -13,12 +13,12 @@ Height, split``: one row per caliper measurement (``IVSd``, ``LVIDd``, ``LVPWd``
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Iterator
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import canonical_split
+from ..tables import csv_dicts
 from ._video import read_frame
 
 MAX_FRAME = 100_000
@@ -43,16 +43,15 @@ class EchonetLvh(Converter):
         videos = {p.stem.upper(): p for p in sorted(root.glob("Batch*/*")) if p.suffix.lower() == ".avi"}
         frames: dict[tuple[str, int], list[tuple[int, dict[str, str]]]] = defaultdict(list)
         splits: dict[str, str] = {}
-        with open(table, newline="", encoding="utf-8-sig", errors="replace") as fh:
-            for line, row in enumerate(csv.DictReader(fh), start=2):
-                name = (row.get("HashedFileName") or "").strip()
-                frame = _num(row.get("Frame"))
-                if not name or frame is None or not 0 <= frame < MAX_FRAME or frame != int(frame):
-                    ctx.problem("annotation_unreadable", table, f"line {line}: no file name or no frame index; ignored")
-                    continue
-                frames[(name, int(frame))].append((line, row))
-                if row.get("split"):
-                    splits.setdefault(name, canonical_split(row["split"]))
+        for line, row in csv_dicts(ctx, table):
+            name = (row.get("HashedFileName") or "").strip()
+            frame = _num(row.get("Frame"))
+            if not name or frame is None or not 0 <= frame < MAX_FRAME or frame != int(frame):
+                ctx.problem("annotation_unreadable", table, f"line {line}: no file name or no frame index; ignored")
+                continue
+            frames[(name, int(frame))].append((line, row))
+            if row.get("split"):
+                splits.setdefault(name, canonical_split(row["split"]))
         missing: set[str] = set()
         per_video: dict[str, list[int]] = defaultdict(list)
         for name, frame in frames:

@@ -18,7 +18,6 @@ reads the Zenodo release (``clips/<file_path>`` listed in ``erdes_metadata.csv``
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import canonical_split
+from ..tables import csv_dicts
 from ._video import every_nth, probe, read_frame
 
 CLASSES = {"Non_Retinal_Detachment": "non_rd", "Retinal_Detachment": "rd"}
@@ -52,11 +52,10 @@ def _official_split(ctx: ConvertContext, task: str) -> dict[tuple[str, ...], str
         if f.suffix.lower() != ".csv" or f.parent.name != task or f.parent.parent.name != "splits":
             continue
         split = canonical_split(f.stem)
-        with open(f, newline="", encoding="utf-8-sig", errors="replace") as fh:
-            for row in csv.DictReader(fh):
-                key = _class_path(Path((row.get("path") or row.get("file_path") or "").strip()))
-                if key:
-                    out[key] = split
+        for _, row in csv_dicts(ctx, f):
+            key = _class_path(Path((row.get("path") or row.get("file_path") or "").strip()))
+            if key:
+                out[key] = split
     return out
 
 

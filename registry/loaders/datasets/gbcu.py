@@ -15,7 +15,6 @@ possibly under a wrapper folder.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from typing import Any
 from ...formats.sample import Box
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import entry_classes, image_decode
+from ..tables import csv_lists, read_document
 
 LISTS = {"train.txt": "train", "test.txt": "test"}
 
@@ -32,15 +32,14 @@ LISTS = {"train.txt": "train", "test.txt": "test"}
 def _read_list(ctx: ConvertContext, path: Path) -> list[tuple[int, str, str]]:
     """(line number, image name, label code) of a split list."""
     out = []
-    with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-        for n, row in enumerate(csv.reader(fh), start=1):
-            cells = [c.strip() for c in row]
-            if not cells or not any(cells):
-                continue
-            if len(cells) != 2 or not cells[0]:
-                ctx.problem("annotation_unreadable", path, f"line {n}: expected '<image>,<label>', got {row!r}")
-                continue
-            out.append((n, cells[0], cells[1]))
+    for n, row in csv_lists(ctx, path):
+        cells = [c.strip() for c in row]
+        if not cells or not any(cells):
+            continue
+        if len(cells) != 2 or not cells[0]:
+            ctx.problem("annotation_unreadable", path, f"line {n}: expected '<image>,<label>', got {row!r}")
+            continue
+        out.append((n, cells[0], cells[1]))
     return out
 
 
@@ -78,7 +77,8 @@ class Gbcu(Converter):
         annots: dict[str, Any] = {}
         if annot_path.is_file():
             try:
-                loaded = json.loads(annot_path.read_text(encoding="utf-8"))
+                text = read_document(ctx, annot_path, "images are converted without boxes")
+                loaded = json.loads(text) if text is not None else {}
                 annots = loaded if isinstance(loaded, dict) else {}
                 if not isinstance(loaded, dict):
                     ctx.problem("annotation_unreadable", annot_path, "not a JSON object of image name -> boxes")

@@ -20,7 +20,6 @@ The split is the folder's (the official one); the video is the subject (no woman
 from __future__ import annotations
 
 import ast
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import canonical_split, read_json
 from ..decode import mask_index
+from ..tables import CsvTable
 from ._video import read_frame
 
 CLASSES = {0: "background", 1: "pubic symphysis", 2: "fetal head"}
@@ -99,9 +99,8 @@ class IntrapartumVideo2026(Converter):
         table = seg / "seg_info.csv"
         labelled: dict[str, list[int]] = {}
         if table.is_file():
-            with open(table, newline="", encoding="utf-8-sig", errors="replace") as fh:
-                reader = csv.DictReader(fh)
-                columns = set(reader.fieldnames or [])
+            with CsvTable(ctx, table) as reader:
+                columns = set(reader.columns)
                 if "filename" not in columns or not columns & set(INDEX_COLUMNS):
                     ctx.problem(
                         "annotation_unreadable",
@@ -109,7 +108,7 @@ class IntrapartumVideo2026(Converter):
                         f"no 'filename' or frame-index column ({' or '.join(INDEX_COLUMNS)}): "
                         "no frame of this split is converted",
                     )
-                for line, row in enumerate(reader, start=2):
+                for line, row in reader.rows():
                     name = Path((row.get("filename") or "").strip()).stem
                     cell = next((row[c] for c in INDEX_COLUMNS if row.get(c) not in (None, "")), "")
                     indices = _indices(cell)

@@ -28,6 +28,7 @@ from pathlib import Path
 from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import image_decode
+from ..tables import csv_dicts
 
 VIEWS = {
     "11": "right anterior suprapatellar longitudinal",
@@ -73,14 +74,8 @@ def find_table(ctx: ConvertContext, name: str) -> Path | None:
 def read_table(ctx: ConvertContext, path: Path) -> list[dict[str, str]]:
     delimiter = "\t" if path.suffix.lower() == ".tab" else ","
     try:
-        with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-            rows = []
-            for n, row in enumerate(csv.DictReader(fh, delimiter=delimiter)):
-                if n >= MAX_ROWS:
-                    ctx.problem("too_large", path, f"more than {MAX_ROWS:,} rows; the rest is not read")
-                    break
-                rows.append({(k or "").strip(): (v or "").strip() for k, v in row.items()})
-            return rows
+        rows = csv_dicts(ctx, path, delimiter=delimiter, max_rows=MAX_ROWS, strip=True, kind="too_large")
+        return [row for _, row in rows]
     except (OSError, csv.Error) as exc:
         ctx.problem("annotation_unreadable", path, f"not a readable table: {exc}")
         return []

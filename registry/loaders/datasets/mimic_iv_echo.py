@@ -13,7 +13,6 @@ Layout (from ultatron's ``data/adapters/cardiac/mimic_echo.py``, which reads the
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
+from ..tables import csv_dicts
 from ._dicom import frame_count, read_clip_frame
 from ._volumes import MAX_SLICES, slice_indices
 
@@ -42,9 +42,8 @@ class MimicIvEcho(Converter):
         base = ctx.find_dir(lambda d: (d / RECORDS).is_file(), RECORDS)
         table = base / RECORDS
         ctx.split_note = "No published split: a seeded split grouped by patient (subject_id)."
-        with open(table, newline="", encoding="utf-8-sig", errors="replace") as fh:
-            rows = list(csv.DictReader(fh))
-        for line, row in enumerate(rows, start=2):
+        rows = list(csv_dicts(ctx, table))
+        for line, row in rows:
             rel = (row.get("dicom_filepath") or "").strip()
             subject = (row.get("subject_id") or "").strip()
             path = Path(os.path.normpath(base / rel)) if rel else None

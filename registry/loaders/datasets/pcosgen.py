@@ -23,6 +23,7 @@ from pathlib import Path
 from ...errors import UsregError
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import entry_classes, image_decode
+from ..tables import csv_dicts
 from ._xlsx import binary_code, bounded_rows, damage_reported, header_of, open_workbook
 
 TRAIN_TABLE = "class_label.xlsx"
@@ -57,13 +58,7 @@ def read_train_table(ctx: ConvertContext, path: Path) -> list[tuple[int, str, st
 def read_test_table(ctx: ConvertContext, path: Path) -> dict[str, dict[str, str]]:
     """imagePath -> the row's other columns (raw) of ``class label.csv``."""
     try:
-        with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-            rows: list[dict[str, str]] = []
-            for row in csv.DictReader(fh):
-                if len(rows) >= MAX_ROWS:
-                    ctx.problem("annotation_unreadable", path, f"more than {MAX_ROWS:,} rows: the rest are not read")
-                    break
-                rows.append({(k or "").strip(): (v or "").strip() for k, v in row.items()})
+        rows = [row for _, row in csv_dicts(ctx, path, max_rows=MAX_ROWS, strip=True)]
     except (OSError, csv.Error) as exc:
         ctx.problem("annotation_unreadable", path, f"not a readable CSV file: {exc}")
         return {}

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import image_decode
+from ..tables import csv_lists
 from ._xlsx import bounded_rows, damage_reported, open_workbook
 
 VIEW = re.compile(r"^(?P<patient>\d+)\.(?P<view>\d+)")
@@ -65,8 +66,9 @@ def read_diagnoses(ctx: ConvertContext, path: Path) -> dict[str, str]:
 
 def read_test_codes(ctx: ConvertContext, path: Path) -> set[str]:
     try:
-        with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-            return {cell.strip() for row in csv.reader(fh) for cell in row if cell.strip().isdigit()}
+        return {
+            cell.strip() for _, row in csv_lists(ctx, path, max_rows=MAX_ROWS) for cell in row if cell.strip().isdigit()
+        }
     except (OSError, csv.Error) as exc:
         ctx.problem("annotation_unreadable", path, f"not a readable CSV file: {exc}")
         return set()
