@@ -88,6 +88,7 @@ class BenchResultRow(BaseModel):
     ci_high: float | None = None
     n: int | None = None
     weights_sha256: str | None = None
+    weights_status: str | None = None  # verified | unchecked | unverified (registry.bench.weights); None: no weights
     dataset_version: str | None = None
     converter: str | None = None
     converter_version: str | None = None

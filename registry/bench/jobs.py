@@ -90,6 +90,7 @@ class BenchOutcome:
     seconds: float = 0.0
     images_per_second: float | None = None
     notes: list[str] = field(default_factory=list)
+    weights_note: str | None = None  # which weights file ran, and verified or not (registry.bench.weights)
 
     @property
     def ok(self) -> bool:
@@ -144,6 +145,8 @@ def run_job(job: BenchJob, progress: Callable[[Any], None] | None = None) -> Ben
         }
         training: dict[str, Any] = {}
         adapter, checks = _adapter(job, view)
+        outcome.weights_note = adapter.info.weights_note
+        base["weights_status"] = adapter.info.weights_status
         outcome.rows.extend(dict(base, **c, created=now_iso()) for c in checks)
         if job.model.train:
             if not adapter.trainable:
@@ -240,6 +243,7 @@ def run_job(job: BenchJob, progress: Callable[[Any], None] | None = None) -> Ben
                     metric="check.weights_load",
                     value=0.0,
                     weights_sha256=exc.sha256,
+                    weights_status=exc.status,
                     detail=json.dumps({"error": exc.message}),
                     created=now_iso(),
                 )
@@ -297,6 +301,12 @@ def _adapter(job: BenchJob, view: DatasetView):
     load = {
         "metric": "check.weights_load",
         "value": 1.0,
-        "detail": json.dumps({"adapter": adapter.info.name, "weights": adapter.info.weights_path}),
+        "detail": json.dumps(
+            {
+                "adapter": adapter.info.name,
+                "weights": adapter.info.weights_path,
+                "weights_status": adapter.info.weights_status,
+            }
+        ),
     }
     return adapter, [load, *adapter.check()]

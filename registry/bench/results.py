@@ -51,6 +51,7 @@ def runs(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
                 "created": r["created"],
                 "convention": None,
                 "weights_sha256": r.get("weights_sha256"),
+                "weights_status": r.get("weights_status"),
                 "dataset_version": r.get("dataset_version"),
                 "seed": r.get("seed"),
                 "device": r.get("device"),
@@ -65,6 +66,12 @@ def runs(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             run["convention"] = run["convention"] or r.get("convention")
         run["created"] = max(run["created"], r["created"])
     return list(grouped.values())
+
+
+def counts_as_evidence(run: dict[str, Any]) -> bool:
+    """Whether a run says something about the entry's released weights: not a --weights file that is not the
+    release (``weights_status`` unverified, ``registry.bench.weights``). Registry verification uses only these."""
+    return run.get("weights_status") != "unverified"
 
 
 def primary_metric(run_list: Sequence[dict[str, Any]], requested: str | None = None) -> str | None:
@@ -121,6 +128,7 @@ def leaderboard(
                 "convention": run["convention"],
                 "dataset_version": run["dataset_version"],
                 "weights_sha256": (run["weights_sha256"] or "")[:12] or None,
+                "weights_status": run["weights_status"],
                 "created": run["created"],
                 "run_id": run["run_id"],
                 "all_metrics": {k: _plain(v) for k, v in run["metrics"].items()},

@@ -7,6 +7,10 @@
 - ``write_records(home, index, catalog)``: both, as ``$USREG_HOME/bench/reproductions.json`` in the schema the
   model scorer reads (``usreg-bench-verifications/1``).
 
+Runs of a ``--weights`` file that is not the released one (``weights_status: unverified``, see
+``registry.bench.weights``) are left out of both: a user's own fine-tuned or converted weights neither reproduce nor
+fail a model's published claims.
+
 Tolerance: ``params.reproduction_tolerance`` of ``scorers/rubrics/model-v1.yaml`` ({absolute, relative}; a value
 is within tolerance when |reproduced - reported| <= max(absolute, relative * |reported|)); when the rubric has
 none, ``DEFAULT_TOLERANCE``. Reported values with unit "%" (or a bounded metric above 1) are divided by 100.
@@ -22,7 +26,7 @@ from typing import Any
 
 from ..home import reproductions_file
 from .metrics.base import bounded
-from .results import ensure_columns, runs
+from .results import counts_as_evidence, ensure_columns, runs
 
 DEFAULT_TOLERANCE = {"absolute": 0.01, "relative": 0.02}
 RECORDS_SCHEMA = "usreg-bench-verifications/1"
@@ -109,7 +113,8 @@ def reproductions(index, catalog, tol: dict[str, float] | None = None) -> list[d
         claims = [m for m in model.metrics if m.dataset]
         if not claims:
             continue
-        model_runs = sorted(runs(index.bench_results(model_id=model.id)), key=lambda r: r["created"])
+        found = runs(index.bench_results(model_id=model.id))
+        model_runs = sorted((r for r in found if counts_as_evidence(r)), key=lambda r: r["created"])
         for claim in claims:
             name = canonical_metric(claim.metric)
             matching = [
@@ -147,7 +152,7 @@ def forward_checks(index, catalog) -> list[dict[str, Any]]:
     ensure_columns(index)
     out = []
     for model in catalog.models.values():
-        model_runs = [r for r in runs(index.bench_results(model_id=model.id)) if r["checks"]]
+        model_runs = [r for r in runs(index.bench_results(model_id=model.id)) if r["checks"] and counts_as_evidence(r)]
         if not model_runs:
             continue
         run = max(model_runs, key=lambda r: r["created"])

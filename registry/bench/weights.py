@@ -4,8 +4,20 @@ Weights are fetched like datasets, by ``registry.fetch.fetch_dataset(model_entry
 weights source with retries and checksums into ``$USREG_HOME/downloads/<model id>/<version>/`` and unpacks archives
 into ``$USREG_HOME/sources/<model id>/<version>/``. The runner looks there for the weights file (``weights.file``,
 else the source's first file name, else the URL's last segment), fetches once when it is absent, and verifies a
-declared sha256 again before running. ``--weights MODEL=PATH`` points at any local file instead. A declared sha256
-that does not match is an error, never a warning.
+declared sha256 again before running: a released file that does not match the entry's sha256 is an error, never a
+warning, and is never run.
+
+``--weights MODEL=PATH`` runs any local file instead: the user's own weights (fine-tuned, converted, a checkpoint of
+their own) are never refused for their checksum, because they are not the release. Every run records what ran
+(``weights_status`` on each result row, shown by `usreg bench` and the leaderboard):
+
+- ``verified``: the file's sha256 is the one the entry declares, so it is the released file (fetched by usreg, or
+  the same bytes given with --weights);
+- ``unchecked``: the entry's released file as usreg fetched it, where the entry declares no sha256;
+- ``unverified``: a --weights file whose sha256 is not the declared one (or the entry declares none). Its results
+  are stored and shown, but they are not evidence about the entry: registry verification (reproduced metrics,
+  forward-pass checks, ``registry.bench.verification``) leaves such runs out, so they never change a model's
+  published score.
 
 Hugging Face Hub weights pinned to a commit (``weights: {source: {kind: huggingface, id: owner/name}, file: ...,
 revision: <40 hex>, sha256: ...}``) are downloaded with ``huggingface_hub.hf_hub_download`` at that revision into
@@ -18,12 +30,42 @@ cache and never loaded.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsregError
 from ..formats.layout import sha256_file
 from ..settings import settings
 from .compat import RUNNABLE_WEIGHTS
+
+VERIFIED = "verified"  # sha256 equals the entry's declared sha256: the released weights
+UNCHECKED = "unchecked"  # the entry's released file as usreg fetched it; the entry declares no sha256
+UNVERIFIED = "unverified"  # a --weights file that is not shown to be the released one: never counted as evidence
+WEIGHTS_STATUSES = (VERIFIED, UNCHECKED, UNVERIFIED)
+
+
+@dataclass(frozen=True)
+class ResolvedWeights:
+    """The weights file a run uses, its sha256, its ``weights_status`` and whether the user gave it (--weights)."""
+
+    path: Path
+    sha256: str
+    status: str
+    given: bool = False
+    declared: str | None = None  # the entry's sha256, if any
+
+    def describe(self) -> str:
+        """One line for the CLI: which file ran and whether it is the verified release."""
+        origin = "--weights file" if self.given else "released weights"
+        if self.status == VERIFIED:
+            why = "sha256 matches the entry"
+        elif self.status == UNCHECKED:
+            why = "the entry declares no sha256"
+        elif self.declared:
+            why = f"sha256 {self.sha256[:12]} is not the entry's {self.declared[:12]}; not counted in verification"
+        else:
+            why = "the entry declares no sha256 to check it against; not counted in verification"
+        return f"{origin} {self.path} ({self.status}: {why})"
 
 
 def runnable_weights(model):
@@ -87,15 +129,29 @@ def cached(model, w, home: Path) -> Path | None:
     return None
 
 
-def resolve(model, home: Path, override: Path | None = None, fetch: bool = True) -> tuple[Path, str]:
-    """(path, sha256) of the weights to run for ``model``."""
+def given_weights(model, override: Path, expected: str | None) -> ResolvedWeights:
+    """A --weights file: run as given, ``verified`` only when its sha256 is the entry's, else ``unverified``."""
+    given = Path(override)
+    if not given.is_file():
+        raise UsregError(f"model {model.id}: --weights file {given} does not exist")
+    digest = sha256_file(given)
+    status = VERIFIED if expected and digest == expected.lower() else UNVERIFIED
+    return ResolvedWeights(given, digest, status, given=True, declared=expected)
+
+
+def released(path: Path, expected: str | None, model_id: str) -> ResolvedWeights:
+    """A released file usreg fetched: refused unless it matches a declared sha256; ``unchecked`` if none."""
+    return ResolvedWeights(
+        path, _verify(path, expected, model_id), VERIFIED if expected else UNCHECKED, declared=expected
+    )
+
+
+def resolve(model, home: Path, override: Path | None = None, fetch: bool = True) -> ResolvedWeights:
+    """The weights to run for ``model``: ``override`` (--weights) as given, else the released file, verified."""
     w = runnable_weights(model)
     expected = w.sha256 if w is not None else None
     if override is not None:
-        given = Path(override)
-        if not given.is_file():
-            raise UsregError(f"model {model.id}: --weights file {given} does not exist")
-        return given, _verify(given, expected, model.id)
+        return given_weights(model, override, expected)
     if w is None:
         from .compat import TENSOR_ADAPTERS, TENSOR_WEIGHTS
 
@@ -121,7 +177,7 @@ def resolve(model, home: Path, override: Path | None = None, fetch: bool = True)
             f"model {model.id}: weights file {file_name(w) or '(unnamed)'} is not in the cache under {home}",
             hint=f"run `usreg fetch {model.id}`, or pass --weights {model.id}=PATH",
         )
-    return path, _verify(path, expected, model.id)
+    return released(path, expected, model.id)
 
 
 def hub_endpoint() -> str:
@@ -129,8 +185,8 @@ def hub_endpoint() -> str:
     return settings().urls.get("USREG_HF_URL") or settings().hf_endpoint or "https://huggingface.co"
 
 
-def hub_file(model, w, home: Path) -> tuple[Path, str]:
-    """(path, sha256) of Hub weights pinned to ``w.revision``: downloaded once into the hub cache, then verified."""
+def hub_file(model, w, home: Path) -> ResolvedWeights:
+    """Hub weights pinned to ``w.revision``: downloaded once into the hub cache, then verified."""
     from ..home import hub_cache_dir
 
     try:
@@ -198,7 +254,7 @@ def hub_file(model, w, home: Path) -> tuple[Path, str]:
             "the file was removed from the hub cache and not used",
             hint="the download is corrupt or the entry's sha256/revision is wrong; run again or fix the entry",
         )
-    return path, digest
+    return ResolvedWeights(path, digest, VERIFIED, declared=str(w.sha256))
 
 
 def _first_line(exc: BaseException) -> str:

@@ -121,7 +121,14 @@ def _default_workers() -> int:
     help="Segmentation metric convention (default: the dataset source's, else usreg).",
 )
 @click.option("--ioueval-batch", type=click.IntRange(1), help="Images per batch for porcine-ioueval (default 1).")
-@click.option("--weights", "weights", multiple=True, metavar="MODEL=PATH", help="Use a local weights file.")
+@click.option(
+    "--weights",
+    "weights",
+    multiple=True,
+    metavar="MODEL=PATH",
+    help="Run a local weights file (e.g. fine-tuned or converted). It is not checked against the entry's sha256: "
+    "unless it is the released file, its results are marked unverified and left out of registry verification.",
+)
 @click.option(
     "--option",
     "options",
@@ -270,6 +277,8 @@ def bench(
     def done(outcome) -> None:
         state = outcome.status if outcome.ok else f"FAILED: {outcome.error}"
         err.print(f"{outcome.model_id} on {outcome.dataset_id} [{outcome.split}]: {state}", markup=False)
+        if outcome.weights_note:  # which file ran: the verified release, or a --weights file (unverified)
+            err.print(f"  weights: {outcome.weights_note}", markup=False)
 
     with _progress(err) as progress:
         outcomes = run_jobs(
@@ -293,6 +302,8 @@ def bench(
                 "value": row["value"] if row else None,
                 "ci": results.ci_text(row),
                 "images_per_s": round(o.images_per_second, 2) if o.images_per_second else None,
+                "weights": next((r.get("weights_status") for r in o.rows if r.get("weights_status")), None),
+                "weights_note": o.weights_note,
                 "run_id": o.run_id,
                 "status": o.status,
                 "error": o.error,
@@ -302,7 +313,10 @@ def bench(
     if fmt == "json":
         emit_json({"stored_rows": stored, "runs": summary, "skipped": plan.skipped})
     else:
-        cols = ["dataset", "model", "split", "task", "images", "metric", "value", "ci", "images_per_s", "status"]
+        cols = [
+            *("dataset", "model", "split", "task", "images", "metric", "value", "ci", "images_per_s", "weights"),
+            "status",
+        ]
         emit_rows(summary, cols, fmt, title=f"benchmark ({stored} result rows stored)")
         for s in summary:
             if s["error"]:

@@ -116,12 +116,15 @@ def test_weights_checksum_and_load_failures(tmp_path):
     cached.parent.mkdir(parents=True)
     cached.write_bytes(path.read_bytes())
     assert build_for_model(model, home).info.weights_path == str(cached)
-    # a corrupted file fails the declared checksum, found in the cache or given with --weights
+    # a corrupted file in the cache fails the declared checksum and is never loaded
     cached.write_bytes(path.read_bytes()[:-3] + b"xyz")
-    with pytest.raises(UsregError, match="sha256"):
+    with pytest.raises(UsregError, match="sha256") as refused:
         build_for_model(model, home)
-    with pytest.raises(UsregError, match="sha256"):
+    assert not isinstance(refused.value, WeightsLoadError)
+    # given with --weights it is the user's file: not refused for its checksum, loaded (and here it does not load)
+    with pytest.raises(WeightsLoadError, match="does not load with onnx") as given:
         build_for_model(model, home, weights_override=cached)
+    assert given.value.status == "unverified"
     # a file that is not ONNX at all: WeightsLoadError (the registry-verification finding)
     junk = tmp_path / "junk.onnx"
     junk.write_bytes(b"not a model")

@@ -222,19 +222,23 @@ def test_reported_metric_within_tolerance_and_percent_units(tmp_path):
 
 
 def test_failed_weights_are_recorded_and_the_batch_continues(tmp_path):
-    junk = tmp_path / "junk.onnx"
+    home = tmp_path / "home"
+    junk = home / "downloads" / "broken" / "latest" / "junk.onnx"  # the released file, as `usreg fetch` left it
+    junk.parent.mkdir(parents=True)
     junk.write_bytes(b"garbage")
     model = onnx_model_entry("broken", junk, with_sha=False)
     samples = carotid_like(3, seed=1)
     bad, good = run_jobs(
         [
-            BenchJob("synthetic-carotid", ModelRef(entry=model), weights=str(junk), n_boot=0, view=view(samples)),
+            BenchJob("synthetic-carotid", ModelRef(entry=model), home=str(home), n_boot=0, view=view(samples)),
             BenchJob("synthetic-carotid", ModelRef(builtin="all-background"), n_boot=0, view=view(samples)),
         ],
         workers=2,
     )
     assert not bad.ok and "does not load" in bad.error
-    assert [(r["metric"], r["value"]) for r in bad.rows] == [("check.weights_load", 0.0)]
+    assert [(r["metric"], r["value"], r["weights_status"]) for r in bad.rows] == [
+        ("check.weights_load", 0.0, "unchecked")
+    ]
     assert good.ok and good.images == 3
     index = RegistryIndex(tmp_path / "catalog")
     results.store(index, [bad, good])

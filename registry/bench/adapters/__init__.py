@@ -114,20 +114,25 @@ def build_for_model(
                 f"model {model.id}: adapter 'builtin' needs options.recipe, one of {', '.join(BUILTINS)}",
                 hint="e.g. adapter: {name: builtin, options: {recipe: unet-ensemble}}",
             )
+        resolved = None
         if recipe in TRAINABLE and (model.weights or weights_override):
-            path = weights_override or _any_weights(model, home)
-            options["weights"] = str(path)
-        return build_builtin(recipe, classes, options, device, workdir=workdir, model_id=model.id)
+            resolved = (
+                weights_mod.given_weights(model, weights_override, model.weights[0].sha256 if model.weights else None)
+                if weights_override
+                else _any_weights(model, home)
+            )
+            options["weights"] = str(resolved.path)
+        return _mark(build_builtin(recipe, classes, options, device, workdir=workdir, model_id=model.id), resolved)
     if name == "sam":
         from .sam_adapter import build_sam
 
-        sam_path, sam_digest = (
-            weights_mod.resolve(model, home, weights_override) if (model.weights or weights_override) else (None, None)
-        )
+        sam = weights_mod.resolve(model, home, weights_override) if (model.weights or weights_override) else None
+        sam_digest = sam.sha256 if sam else None
         try:
-            return build_sam(model, {**options, **(overrides or {})}, sam_path, sam_digest, device)
+            adapter = build_sam(model, {**options, **(overrides or {})}, sam.path if sam else None, sam_digest, device)
         except UsregError as exc:
-            raise WeightsLoadError(exc.message, exc.hint, sam_digest) from exc
+            raise WeightsLoadError(exc.message, exc.hint, sam_digest, sam.status if sam else None) from exc
+        return _mark(adapter, sam)
     if name == "torch-state-dict":
         return _build_state_dict(model, home, device, weights_override, {**options, **(overrides or {})}, classes)
     if name not in ("onnx", "torchscript"):
@@ -136,27 +141,31 @@ def build_for_model(
             hint="declare weights in a runnable format, or adapter: {name: onnx|torchscript|builtin}",
         )
     kind = _output_kind(model)
-    path, digest = weights_mod.resolve(model, home, weights_override)
-    info = AdapterInfo(name=name, model_id=model.id, weights_sha256=digest, weights_path=str(path), options=options)
+    resolved = weights_mod.resolve(model, home, weights_override)
+    path, digest = resolved.path, resolved.sha256
+    info = AdapterInfo(name, model.id, digest, str(path), options, resolved.status)
     spec = Spec.from_entry(model.input)
     activation = model.output.activation if model.output else None
     try:
         if name == "onnx":
             from .onnx_adapter import OnnxAdapter
 
-            return OnnxAdapter(info, path, spec, kind, classes, activation, device=device, threads=threads)
+            return _mark(
+                OnnxAdapter(info, path, spec, kind, classes, activation, device=device, threads=threads), resolved
+            )
         from .torch_adapter import TorchScriptAdapter
 
-        return TorchScriptAdapter(info, path, spec, kind, classes, activation, device=device)
+        return _mark(TorchScriptAdapter(info, path, spec, kind, classes, activation, device=device), resolved)
     except UsregError as exc:
         if "not installed" in exc.message or "--device cuda" in exc.message:
             raise
-        raise WeightsLoadError(exc.message, exc.hint, digest) from exc
+        raise WeightsLoadError(exc.message, exc.hint, digest, resolved.status) from exc
     except Exception as exc:  # the runtime rejecting the file is the finding
         raise WeightsLoadError(
             f"model {model.id}: {path.name} does not load with {name}: {str(exc).splitlines()[0][:300]}",
             "check that the file is a valid model in the declared format",
             digest,
+            resolved.status,
         ) from exc
 
 
@@ -164,32 +173,45 @@ def _build_state_dict(model, home: Path, device: str, weights_override, options:
     """``torch-state-dict``: a module from the allow-list in ``architectures`` with the entry's PyTorch weights."""
     from .. import weights as weights_mod
 
-    path, digest = weights_mod.resolve(model, home, weights_override)
-    info = AdapterInfo("torch-state-dict", model.id, weights_sha256=digest, weights_path=str(path), options=options)
+    resolved = weights_mod.resolve(model, home, weights_override)
+    path, digest = resolved.path, resolved.sha256
+    info = AdapterInfo("torch-state-dict", model.id, digest, str(path), options, resolved.status)
     activation = model.output.activation if model.output else None
     try:
         from .torch_state_dict import TorchStateDictAdapter
 
-        return TorchStateDictAdapter(
+        adapter = TorchStateDictAdapter(
             info, path, Spec.from_entry(model.input), _output_kind(model), classes, activation, device=device
         )
+        return _mark(adapter, resolved)
     except UsregError as exc:
         if "not installed" in exc.message or "--device cuda" in exc.message:
             raise
-        raise WeightsLoadError(f"model {model.id}: {exc.message}", exc.hint, digest) from exc
+        raise WeightsLoadError(f"model {model.id}: {exc.message}", exc.hint, digest, resolved.status) from exc
 
 
 class WeightsLoadError(UsregError):
     """The weights were found (and match their checksum) but the runtime cannot load them."""
 
-    def __init__(self, message: str, hint: str = "", sha256: str | None = None) -> None:
+    def __init__(self, message: str, hint: str = "", sha256: str | None = None, status: str | None = None) -> None:
         super().__init__(message, hint)
         self.sha256 = sha256
+        self.status = status  # the weights_status of the file that did not load
 
 
-def _any_weights(model, home: Path) -> Path:
-    """A recipe's declared weights file, downloaded by `usreg fetch MODEL` (the first weights declaration)."""
-    from ..weights import cached, file_name
+def _mark(adapter: Adapter, resolved) -> Adapter:
+    """Record on the adapter which weights file ran and its ``weights_status`` (``registry.bench.weights``)."""
+    if resolved is not None:
+        adapter.info.weights_path = str(resolved.path)
+        adapter.info.weights_status = resolved.status
+        adapter.info.weights_note = resolved.describe()
+    return adapter
+
+
+def _any_weights(model, home: Path):
+    """A recipe's declared weights file, downloaded by `usreg fetch MODEL` (the first weights declaration),
+    checked against its declared sha256."""
+    from ..weights import cached, file_name, released
 
     w = model.weights[0]
     path = cached(model, w, home)
@@ -198,4 +220,4 @@ def _any_weights(model, home: Path) -> Path:
             f"model {model.id}: recipe weights {file_name(w) or '(unnamed)'} are not downloaded",
             hint=f"run `usreg fetch {model.id}`, or pass --weights {model.id}=PATH",
         )
-    return path
+    return released(path, w.sha256, model.id)

@@ -44,6 +44,9 @@ class AdapterInfo:
     weights_sha256: str | None = None
     weights_path: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    # verified | unchecked | unverified (registry.bench.weights); None: no published weights (a recipe from the data)
+    weights_status: str | None = None
+    weights_note: str | None = None  # which file ran and why it has that status, for the CLI
 
 
 class Adapter(ABC):
