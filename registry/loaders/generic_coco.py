@@ -28,6 +28,7 @@ from . import decode
 from .base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from .common import canonical_split, entry_classes, image_decode
 from .patterns import match_files
+from .tables import read_document
 
 
 class CocoOptions(CommonOptions):
@@ -47,7 +48,8 @@ class CocoFile:
     def __init__(self, ctx: ConvertContext, path: Path) -> None:
         self.path = path
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            text = read_document(ctx, path, "its images are not converted")
+            doc = json.loads(text) if text is not None else {}
         except (OSError, ValueError) as exc:
             ctx.problem("annotation_unreadable", path, f"not a readable COCO JSON file: {exc}")
             doc = {}

@@ -185,3 +185,21 @@ def test_the_generic_csv_reader_reports_a_value_over_the_field_limit_with_its_ro
     assert read_csv_rows(ctx, table) == []
     message = "not a readable CSV file: FileList.csv, row 5: a value longer than the csv module's limit of 131,072"
     assert [(f, m[: len(message)]) for f, m in _problems(ctx)] == [("FileList.csv", message)]
+
+
+def test_a_coco_file_over_the_byte_limit_is_reported_not_read(tmp_path, monkeypatch):
+    from registry.loaders.generic_coco import CocoFile
+
+    monkeypatch.setattr(tables, "MAX_DOCUMENT_BYTES", 1000)
+    doc = {
+        "images": [{"id": i, "file_name": f"{i}.png", "width": 4, "height": 4} for i in range(100)],
+        "categories": [{"id": 1, "name": "lesion"}],
+        "annotations": [],
+    }
+    (tmp_path / "_annotations.coco.json").write_text(json.dumps(doc), encoding="utf-8")
+    ctx = _ctx(tmp_path)
+    coco = CocoFile(ctx, tmp_path / "_annotations.coco.json")
+    assert coco.images == [] and coco.categories == {}
+    assert _problems(ctx) == [
+        ("_annotations.coco.json", "more than 1,000 bytes, over the limit: not read; its images are not converted")
+    ]

@@ -20,6 +20,7 @@ from pathlib import Path
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import image_decode
 from ..decode import mask_polygons
+from ..tables import read_document
 
 CLASSES = ["normal", "benign", "malignant"]
 SWAPPED_OUTLINE = {"229", "306"}
@@ -28,7 +29,10 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
 def _polygon(ctx: ConvertContext, path: Path, sid: str) -> list[float] | None:
     try:
-        points = json.loads(path.read_text(encoding="utf-8"))
+        text = read_document(ctx, path, "the outline is not converted")
+        if text is None:
+            return None
+        points = json.loads(text)
         flat = [float(v) for pt in points for v in pt[:2]]
     except (OSError, ValueError, TypeError, IndexError) as exc:
         ctx.problem("annotation_unreadable", path, f"not a JSON list of [x, y] points: {exc}", sample_id=sid)

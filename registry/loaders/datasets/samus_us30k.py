@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import MaskSpec, image_decode, mask_decode
+from ..tables import read_document
 
 TASK_LIST = re.compile(r"^(?P<split>train|val|test)-(?P<task>[A-Za-z0-9]+)-(?P<set>.+)\.txt$")
 SPLITS = ("train", "val", "test")
@@ -48,7 +49,10 @@ class SamusUs30k(Converter):
         root = ctx.find_dir(lambda d: (d / "MainPatient" / "class.json").is_file(), "MainPatient/class.json")
         lists = root / "MainPatient"
         try:
-            counts = {str(k): int(v) for k, v in json.loads((lists / "class.json").read_text("utf-8")).items()}
+            text = read_document(ctx, lists / "class.json", "nothing is converted")
+            if text is None:
+                return
+            counts = {str(k): int(v) for k, v in json.loads(text).items()}
         except (OSError, ValueError, TypeError, AttributeError) as exc:
             ctx.problem("annotation_unreadable", lists / "class.json", f"not a {{folder: class count}} object: {exc}")
             return

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import MaskSpec, image_decode, mask_decode
+from ..tables import read_document
 
 MAX_IDS = 1_000_000
 
@@ -27,7 +28,10 @@ MAX_IDS = 1_000_000
 def read_trainval(ctx: ConvertContext, path: Path) -> dict[str, str]:
     """Zero-padded stem -> split from a trainval.json ({split: [ints]}); problems reported, never raised."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        text = read_document(ctx, path, "no split is taken from it")
+        if text is None:
+            return {}
+        doc = json.loads(text)
         if not isinstance(doc, dict):
             raise ValueError("expected an object {split: [ids]}")
     except (OSError, ValueError) as exc:

@@ -22,6 +22,7 @@ from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import MaskSpec, image_decode, mask_decode
+from ..tables import read_document
 
 SUFFIXES = {".jpg", ".jpeg", ".png"}
 
@@ -53,7 +54,8 @@ class Tn3k(Converter):
         split_of: dict[str, str] = {}
         if fold_file.is_file():
             try:
-                folds = json.loads(fold_file.read_text(encoding="utf-8"))
+                text = read_document(ctx, fold_file, "the trainval images get a seeded split")
+                folds = json.loads(text) if text is not None else {}
             except ValueError as exc:
                 ctx.problem("annotation_unreadable", fold_file, f"not readable JSON: {exc}")
                 folds = {}

@@ -20,6 +20,7 @@ from pathlib import Path
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import image_decode
 from ..decode import mask_polygons
+from ..tables import read_document
 
 LABELS = {"dongmai": 1, "jingmai": 2, "jirouzuzhi": 3, "shenjing": 4, "zhifang": 5, "jizhu": 6}
 CLASSES = {0: "background", 1: "artery", 2: "vein", 3: "muscle", 4: "nerve", 5: "fat", 6: "spine"}
@@ -28,7 +29,10 @@ MAX_SHAPES = 10_000
 
 def read_shapes(ctx: ConvertContext, path: Path, sid: str) -> list[tuple[int, list[float]]] | None:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8", errors="ignore"))
+        text = read_document(ctx, path, "its shapes are not converted", errors="ignore")
+        if text is None:
+            return None
+        doc = json.loads(text)
     except (OSError, ValueError) as exc:
         ctx.problem("annotation_unreadable", path, f"not a readable LabelMe JSON: {exc}", sample_id=sid)
         return None

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import image_decode
+from ..tables import read_document
 
 INACTIVE = {"off", "blurred", ""}
 
@@ -66,7 +67,8 @@ class UnityImaging(Converter):
             labels_file = root / "labels" / f"labels-{part}.json"
             if labels_file.is_file():
                 try:
-                    doc = json.loads(labels_file.read_text(encoding="utf-8"))
+                    text = read_document(ctx, labels_file, "its labels are not converted")
+                    doc = json.loads(text) if text is not None else {}
                     docs[part] = doc if isinstance(doc, dict) else {}
                 except (OSError, ValueError) as exc:
                     ctx.problem("annotation_unreadable", labels_file, f"not a readable JSON file: {exc}")
