@@ -175,7 +175,7 @@ def _tus_rec_2024(stage: Path) -> dict:
     (stage / "calib_matrix.csv").write_text("scaling_from_pixel_to_mm\n0.2,0.2\n")
     return {
         "samples": 10 + 3 + 10 + 10,
-        "split_kind": "seeded-subject",
+        "splits": {"train": 33},  # official: every scan of the training parts is train
         "subjects": 3,
         "subjects_of": {"002_LH_Per_L_PtD_f00010": "002"},
         "frames_of": {"000_LH_Par_C_PtD": [0, 1, 2], "002_LH_Per_L_PtD": [0, 1, 2, 3, 4, 6, 7, 8, 9, 10]},

@@ -123,7 +123,8 @@ def test_usreg_fetch_tus_rec_2024_from_file_loads_in_hf_datasets_and_mlcroissant
     assert sorted(records) == sorted(by_id)
 
     manifest = json.loads((out / "metadata.json").read_text())
-    assert manifest["splits"]["kind"] == "seeded-subject"
+    assert manifest["splits"]["kind"] == "official"
+    assert {sid.split("_")[0] for sid, r in by_id.items() if r["usreg_split"] == "val"} == {"050", "051"}
     samples = {s.sample_id: s for s in ds}
     for sid, x in expected["tform_x"].items():  # the validation poses survive into the published output
         assert samples[sid].metadata["tform"][3] == x, sid

@@ -14,9 +14,9 @@ evaluation code, ``QiLi111/tus-rec-challenge_baseline``):
   ``dataset_keys.h5`` (keys ``sub<NNN>__<scan>``).
 
 Sampling and poses are those of TUS-REC2025 (``frames`` evenly spaced frames per scan, subject = the three-digit
-folder, tracker pose in ``extra``; a validation scan's pose from its ``transfs/`` file). The unpacked folders of the
-training parts do not say which record a subject came from, so no official split is read: a seeded split grouped by
-subject is assigned.
+folder, tracker pose in ``extra``; a validation scan's pose from its ``transfs/`` file). The official split is the
+archives': scans of the training parts are train, those of the validation archive (``frames/``) val; the test set
+is hidden (evaluated by the organisers).
 """
 
 from __future__ import annotations
@@ -31,4 +31,4 @@ class TusRec2024(TusRecScans):
     summary = "<subject>/<RH|LH>_<Per|Par>_<L|C|S>_<DtP|PtD>.h5 scans (frames, tforms), frames sampled"
     layout = "<subject>/<scan>.h5 (three-digit subject folders); frames/<subject>/<scan>.h5 + transfs/<subject>/"
     folder_splits = False
-    split_note = "No split in the unpacked folders: a seeded split grouped by subject is assigned."
+    split_note = "Official split: training parts train, the validation archive's frames/ val (test set hidden)."

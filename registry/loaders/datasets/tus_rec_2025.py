@@ -51,7 +51,8 @@ def scan_files(ctx: ConvertContext, folder_splits: bool = True) -> list[tuple[st
     """(split, subject, path) of every scan file, ``<NNN>/<scan>.h5``.
 
     With ``folder_splits`` only scans under ``frames_transfs/`` (train) or ``frames/`` (val) count, split from that
-    folder; otherwise any ``<NNN>/`` folder except ``transfs/`` and ``landmarks/`` holds scans, with no split.
+    folder; otherwise any ``<NNN>/`` folder except ``transfs/`` and ``landmarks/`` holds scans: those under
+    ``frames/`` (the validation archive) are val, the others (the training parts) train.
     """
     out: list[tuple[str | None, str, Path]] = []
     for f in ctx.files():
@@ -61,7 +62,7 @@ def scan_files(ctx: ConvertContext, folder_splits: bool = True) -> list[tuple[st
         if folder_splits and parent in SPLIT_DIRS:
             out.append((SPLIT_DIRS[parent], f.parent.name, f))
         elif not folder_splits and parent not in ("transfs", "landmarks"):
-            out.append((None, f.parent.name, f))
+            out.append(("val" if parent == "frames" else "train", f.parent.name, f))
     return out
 
 
