@@ -12,7 +12,7 @@ from . import decode
 from .base import ConvertContext, Decode
 from .split_names import SPLIT_ALIASES as SPLIT_ALIASES
 from .split_names import canonical_split as canonical_split
-from .tables import read_document
+from .tables import read_document, read_lines
 
 if TYPE_CHECKING:
     from ..schema import Dataset
@@ -123,7 +123,7 @@ def read_key_values(path: Path | None) -> dict[str, str]:
     out: dict[str, str] = {}
     if path is None or not path.is_file():
         return out
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[:MAX_INFO_LINES]:
+    for line in read_lines(path, MAX_INFO_LINES):
         if ":" in line:
             key, value = line.split(":", 1)
             out[key.strip()] = value.strip()

@@ -164,6 +164,7 @@ from typing import Literal  # noqa: E402
 from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
 
 from .split_names import canonical_split  # noqa: E402
+from .tables import csv_lists, read_document, read_lines  # noqa: E402
 
 KeyKind = Literal["stem", "name", "path", "index"]
 Column = str | int
@@ -279,14 +280,12 @@ def _column(header: list[str] | None, row: list[str], column: Column) -> str:
     return row[i].strip() if 0 <= i < len(row) else ""
 
 
-def _read_csv(path: Path, spec: _Spec, columns: list[Column]) -> tuple[list[str] | None, list[list[str]]]:
-    with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-        reader = csv.reader(fh, delimiter=spec.delimiter)
-        rows = []
-        for n, row in enumerate(reader):
-            if n >= MAX_TABLE_ROWS:
-                break
-            rows.append([c.strip() for c in row])
+def _read_csv(
+    ctx: ConvertContext, path: Path, spec: _Spec, columns: list[Column]
+) -> tuple[list[str] | None, list[list[str]]]:
+    rows = [
+        [c.strip() for c in row] for _, row in csv_lists(ctx, path, delimiter=spec.delimiter, max_rows=MAX_TABLE_ROWS)
+    ]
     header = rows.pop(0) if spec.header and rows else None
     for c in columns:
         if header is not None and not isinstance(c, int) and c not in header:
@@ -340,7 +339,10 @@ def read_split_lists(ctx: ConvertContext, spec: SplitLists) -> _Lookup:
         try:
             suffix = path.suffix.lower()
             if suffix == ".json":
-                doc = json.loads(path.read_text(encoding="utf-8"))
+                text = read_document(ctx, path, "no split is taken from it")
+                if text is None:
+                    continue
+                doc = json.loads(text)
                 if not isinstance(doc, dict):
                     raise ValueError("expected an object {split: [ids]}")
                 for key, values in doc.items():
@@ -349,7 +351,7 @@ def read_split_lists(ctx: ConvertContext, spec: SplitLists) -> _Lookup:
                             lookup.add(scope, str(v), name(str(key)), where)
             elif suffix in {".csv", ".tsv"}:
                 cols = [spec.column] + ([spec.split_column] if spec.split_column is not None else [])
-                header, rows = _read_csv(path, spec, cols)
+                header, rows = _read_csv(ctx, path, spec, cols)
                 for row in rows:
                     value = name(_column(header, row, spec.split_column)) if spec.split_column is not None else canon
                     if value:
@@ -357,7 +359,7 @@ def read_split_lists(ctx: ConvertContext, spec: SplitLists) -> _Lookup:
             else:
                 if canon is None:
                     raise ValueError("a text list needs its split in the file name ({split}) or a files mapping")
-                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[:MAX_TABLE_ROWS]
+                lines = read_lines(path, MAX_TABLE_ROWS, ctx=ctx)
                 for line in lines:
                     if line.split():
                         lookup.add(scope, line.split()[0], canon, where)
@@ -373,7 +375,7 @@ def read_table(ctx: ConvertContext, spec: Table, what: str) -> _Lookup:
         ctx.problem("missing_annotation", ctx.source_dir, f"no {what} table matches {spec.file!r}", severity="warning")
     for m in found:
         try:
-            header, rows = _read_csv(m.path, spec, [spec.column, spec.value_column])
+            header, rows = _read_csv(ctx, m.path, spec, [spec.column, spec.value_column])
         except (OSError, ValueError, csv.Error) as exc:
             ctx.problem("annotation_unreadable", m.path, f"{what} table not readable: {exc}")
             continue

@@ -7,7 +7,8 @@ A hostile or damaged download must give a clear error or a reported, bounded par
   partial);
 - the csv module's own limits (a value over its field size limit, a NUL byte) raise ``csv.Error`` naming the file and
   row, which the pipeline turns into a clear error (a converter that can go on without the table catches it instead);
-- a document read whole (JSON) is read only up to ``MAX_DOCUMENT_BYTES``; a larger one is reported, not read.
+- a document read whole (JSON) is read only up to ``MAX_DOCUMENT_BYTES``; a larger one is reported, not read;
+- a text list is read line by line, at most a number of lines of at most ``MAX_LINE_CHARS`` characters each.
 
 Tables are read as UTF-8 with a byte-order mark dropped and undecodable bytes replaced, as the converters did.
 """
@@ -18,9 +19,10 @@ import csv
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
-from .base import ConvertContext
+if TYPE_CHECKING:  # base imports splits, which reads its tables here
+    from .base import ConvertContext
 
 #: rows read from one table; the largest known release table (MIMIC-IV-ECHO's echo-record-list.csv, one row per DICOM
 #: file: just over 500,000) stays well under it
@@ -28,6 +30,8 @@ MAX_TABLE_ROWS = 1_000_000
 #: bytes of one document read whole (a JSON file's objects take several times its size in memory); the releases'
 #: annotation documents are at most tens of megabytes
 MAX_DOCUMENT_BYTES = 256 << 20
+#: characters of one line of a text list (a file without line breaks must not be read whole as one line)
+MAX_LINE_CHARS = 1 << 20
 
 
 def _csv_error(ctx: ConvertContext, path: Path, row: int, exc: csv.Error) -> csv.Error:
@@ -136,3 +140,36 @@ def read_document(
         )
         return None
     return raw.decode(encoding, errors)
+
+
+def read_lines(
+    path: Path,
+    max_lines: int | None = None,
+    *,
+    ctx: ConvertContext | None = None,
+    encoding: str = "utf-8",
+    errors: str = "replace",
+) -> list[str]:
+    """The first ``max_lines`` lines (default ``MAX_TABLE_ROWS``) of a text list, line ends dropped, read line by line
+    (never the whole file at once): a line over ``MAX_LINE_CHARS`` characters, or lines past ``MAX_DOCUMENT_BYTES``
+    characters in all, end the read, which ``ctx`` (when given) reports. ``OSError`` is left to the caller."""
+    limit = MAX_TABLE_ROWS if max_lines is None else max_lines
+    out: list[str] = []
+    total = 0
+    with open(path, encoding=encoding, errors=errors) as fh:
+        while len(out) < limit:
+            line = fh.readline(MAX_LINE_CHARS + 1)
+            if not line:
+                break
+            total += len(line)
+            if len(line) > MAX_LINE_CHARS or total > MAX_DOCUMENT_BYTES:
+                if ctx is not None:
+                    over = (
+                        f"over {MAX_LINE_CHARS:,} characters" if len(line) > MAX_LINE_CHARS else "past the size limit"
+                    )
+                    ctx.problem(
+                        "annotation_unreadable", path, f"line {len(out) + 1} is {over}: it and the rest are not read"
+                    )
+                break
+            out.append(line.rstrip("\r\n"))
+    return out

@@ -203,3 +203,33 @@ def test_a_coco_file_over_the_byte_limit_is_reported_not_read(tmp_path, monkeypa
     assert _problems(ctx) == [
         ("_annotations.coco.json", "more than 1,000 bytes, over the limit: not read; its images are not converted")
     ]
+
+
+# --- text lists read line by line (read_text().splitlines() before) and the published split lists -------------------
+
+
+def test_a_text_list_without_line_breaks_is_not_read_whole(tmp_path, monkeypatch):
+    from registry.loaders.datasets.nnus_neck import _classes
+
+    monkeypatch.setattr(tables, "MAX_LINE_CHARS", 100)
+    names = tmp_path / "classes.txt"
+    names.write_text("\ufeffthyroid\ncarotid\n" + "x" * 5000, encoding="utf-8")
+    ctx = _ctx(tmp_path)
+    assert _classes(ctx, names) == ["thyroid", "carotid"]
+    assert _problems(ctx) == [("classes.txt", "line 3 is over 100 characters: it and the rest are not read")]
+
+
+def test_split_lists_past_the_row_or_byte_limit_are_reported(tmp_path, monkeypatch):
+    from registry.loaders import splits
+
+    monkeypatch.setattr(splits, "MAX_TABLE_ROWS", LIMIT)
+    monkeypatch.setattr(tables, "MAX_DOCUMENT_BYTES", 1000)
+    (tmp_path / "split.csv").write_text("name,split\n" + "".join(f"a{i},train\n" for i in range(40)), encoding="utf-8")
+    (tmp_path / "folds.json").write_text(json.dumps({"train": [f"b{i}" for i in range(400)]}), encoding="utf-8")
+    ctx = _ctx(tmp_path)
+    splits.read_split_lists(ctx, splits.SplitLists(files="split.csv", column="name", split_column="split"))
+    splits.read_split_lists(ctx, splits.SplitLists(files="folds.json"))
+    assert _problems(ctx) == [
+        ("split.csv", f"more than {LIMIT} rows: the rest are not read"),
+        ("folds.json", "more than 1,000 bytes, over the limit: not read; no split is taken from it"),
+    ]

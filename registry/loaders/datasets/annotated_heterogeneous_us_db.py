@@ -29,6 +29,7 @@ from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import image_decode
+from ..tables import read_lines
 from ._video import VIDEO_EXTS, probe, read_frame
 from ._volumes import spread
 
@@ -65,7 +66,7 @@ def _noisy(ctx: ConvertContext, root: Path) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
     for table in [p for p in ctx.files() if p.name.lower() == "noise_files.txt"][:1]:
         try:
-            lines = table.read_text(encoding="utf-8", errors="replace").splitlines()[:MAX_NOISE_LINES]
+            lines = read_lines(table, MAX_NOISE_LINES, ctx=ctx)
         except OSError as exc:
             ctx.problem("annotation_unreadable", table, f"not readable: {exc.strerror or exc}")
             continue

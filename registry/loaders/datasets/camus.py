@@ -28,6 +28,7 @@ from pydantic import Field
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import image_decode, read_key_values
 from ..decode import mask_index, volume_frames
+from ..tables import read_lines
 
 CLASSES = {0: "background", 1: "LV endocardium", 2: "LV myocardium", 3: "left atrium"}
 FILE = re.compile(
@@ -54,8 +55,8 @@ class Camus(Converter):
         splits: dict[str, str] = {}
         for f in ctx.files():
             if f.name.lower() in SPLIT_FILES:
-                for line in f.read_text(encoding="utf-8", errors="replace").split():
-                    splits[line.strip()] = SPLIT_FILES[f.name.lower()]
+                for name in (word for line in read_lines(f, ctx=ctx) for word in line.split()):
+                    splits[name] = SPLIT_FILES[f.name.lower()]
         ctx.split_note = (
             "Official split: database_split/subgroup_{training,validation,testing}.txt."
             if splits

@@ -22,6 +22,7 @@ from pydantic import Field
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import image_decode
 from ..decode import mask_polygons
+from ..tables import read_lines
 
 CLASSES = {0: "background", 1: "intima-media complex"}
 MAX_POINTS = 100_000
@@ -34,7 +35,7 @@ class CubsOptions(CommonOptions):
 def read_points(path: Path) -> list[tuple[float, float]] | None:
     """``x y`` points of a tracing file, or None if a line is not two numbers."""
     points = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[:MAX_POINTS]:
+    for line in read_lines(path, MAX_POINTS):
         parts = line.split()
         if not parts:
             continue

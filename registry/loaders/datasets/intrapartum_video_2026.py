@@ -159,7 +159,9 @@ class IntrapartumVideo2026(Converter):
     def _landmarks(ctx: ConvertContext, path: Path) -> dict[str, dict[str, Any]]:
         if not path.is_file():
             return {}
-        if not path.read_text(encoding="utf-8", errors="replace").strip():
-            return {}
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+        if len(head) < 1 << 16 and not head.strip():
+            return {}  # an empty (or blank) file: no landmarks
         data = read_json(ctx, path, dict, "a JSON object keyed by mask name", "landmarks ignored") or {}
         return {str(k): v for k, v in data.items() if isinstance(v, dict)}

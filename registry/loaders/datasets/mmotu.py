@@ -24,6 +24,7 @@ from pydantic import Field
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import MaskSpec, image_decode, mask_decode
 from ..decode import mask_palette
+from ..tables import read_lines
 
 CLASSES = [
     "chocolate cyst",
@@ -55,7 +56,7 @@ class MmotuOptions(CommonOptions):
 def _lines(path: Path) -> list[str]:
     if not path.is_file():
         return []
-    return [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+    return [ln.strip() for ln in read_lines(path) if ln.strip()]
 
 
 def _files_by_lower(folder: Path) -> dict[str, Path]:

@@ -24,6 +24,7 @@ from PIL import Image
 from ...formats.sample import Box
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import image_decode
+from ..tables import read_lines
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 MAX_LINES = 10_000
@@ -33,14 +34,14 @@ def _classes(ctx: ConvertContext, path: Path) -> list[str]:
     if not path.is_file():
         ctx.problem("missing_annotation", path.parent, "classes.txt is missing: box classes have no names")
         return []
-    lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()[:MAX_LINES]
+    lines = read_lines(path, MAX_LINES, ctx=ctx, encoding="utf-8-sig")
     return [line.strip() for line in lines if line.strip()]
 
 
 def _boxes(ctx: ConvertContext, path: Path, size: tuple[int, int], names: list[str], sid: str) -> list[Box]:
     w, h = size
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines()[:MAX_LINES], start=1):
+    for n, line in enumerate(read_lines(path, MAX_LINES, ctx=ctx), start=1):
         parts = line.split()
         if not parts:
             continue

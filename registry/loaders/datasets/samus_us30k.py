@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import MaskSpec, image_decode, mask_decode
-from ..tables import read_document
+from ..tables import read_document, read_lines
 
 TASK_LIST = re.compile(r"^(?P<split>train|val|test)-(?P<task>[A-Za-z0-9]+)-(?P<set>.+)\.txt$")
 SPLITS = ("train", "val", "test")
@@ -35,7 +35,7 @@ MAX_LINES = 1_000_000
 
 
 def _lines(path: Path) -> list[list[str]]:
-    text = path.read_text(encoding="utf-8", errors="replace").splitlines()[:MAX_LINES]
+    text = read_lines(path, MAX_LINES)
     return [line.strip().split("/") for line in text if line.strip()]
 
 
