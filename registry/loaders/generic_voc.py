@@ -28,6 +28,7 @@ from .common import canonical_split, entry_classes, image_decode
 from .generic_folders import sample_ids
 from .patterns import compile_pattern, fill, match_files, siblings
 from .splits import SplitLists
+from .tables import read_document_bytes
 
 
 @dataclass
@@ -40,7 +41,10 @@ class VocAnnotation:
 def parse_voc(ctx: ConvertContext, path: Path, include_difficult: bool, sample_id: str) -> VocAnnotation | None:
     """Boxes of one VOC XML; None (reported) if the file cannot be parsed."""
     try:
-        root = ET.parse(path).getroot()
+        raw = read_document_bytes(ctx, path, "its boxes are not converted")
+        if raw is None:
+            return None
+        root = ET.fromstring(raw)
     except (ET.ParseError, OSError) as exc:
         ctx.problem("annotation_unreadable", path, f"not a readable XML file: {exc}", sample_id=sample_id)
         return None

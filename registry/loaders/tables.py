@@ -7,7 +7,7 @@ A hostile or damaged download must give a clear error or a reported, bounded par
   partial);
 - the csv module's own limits (a value over its field size limit, a NUL byte) raise ``csv.Error`` naming the file and
   row, which the pipeline turns into a clear error (a converter that can go on without the table catches it instead);
-- a document read whole (JSON) is read only up to ``MAX_DOCUMENT_BYTES``; a larger one is reported, not read;
+- a document read whole (JSON, XML) is read only up to ``MAX_DOCUMENT_BYTES``; a larger one is reported, not read;
 - a text list is read line by line, at most a number of lines of at most ``MAX_LINE_CHARS`` characters each.
 
 Tables are read as UTF-8 with a byte-order mark dropped and undecodable bytes replaced, as the converters did.
@@ -118,6 +118,24 @@ def csv_lists(
         yield from _bounded(ctx, path, csv.reader(fh, delimiter=delimiter), limit, 1, "annotation_unreadable")
 
 
+def read_document_bytes(
+    ctx: ConvertContext, path: Path, consequence: str, *, max_bytes: int | None = None
+) -> bytes | None:
+    """The bytes of a document read whole (an XML file), or None with the reason reported when it is over
+    ``max_bytes`` (default ``MAX_DOCUMENT_BYTES``): "more than <max> bytes, over the limit: not read; <consequence>".
+    At most ``max_bytes + 1`` bytes are read, whatever the file system says its size is; ``OSError`` is left to the
+    caller."""
+    limit = MAX_DOCUMENT_BYTES if max_bytes is None else max_bytes
+    with open(path, "rb") as fh:
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        ctx.problem(
+            "annotation_unreadable", path, f"more than {limit:,} bytes, over the limit: not read; {consequence}"
+        )
+        return None
+    return raw
+
+
 def read_document(
     ctx: ConvertContext,
     path: Path,
@@ -127,19 +145,11 @@ def read_document(
     encoding: str = "utf-8",
     errors: str = "strict",
 ) -> str | None:
-    """The text of a document read whole (a JSON file), or None with the reason reported when it is over
-    ``max_bytes`` ("<n> bytes or more, over the limit of ...: not read; <consequence>"). At most ``max_bytes + 1``
-    bytes are read, whatever the file system says its size is. ``OSError`` and ``UnicodeDecodeError`` (a
-    ``ValueError``) are left to the caller, which reports them as it did."""
-    max_bytes = MAX_DOCUMENT_BYTES if max_bytes is None else max_bytes
-    with open(path, "rb") as fh:
-        raw = fh.read(max_bytes + 1)
-    if len(raw) > max_bytes:
-        ctx.problem(
-            "annotation_unreadable", path, f"more than {max_bytes:,} bytes, over the limit: not read; {consequence}"
-        )
-        return None
-    return raw.decode(encoding, errors)
+    """The text of a document read whole (a JSON file), or None when it is over the limit (see
+    ``read_document_bytes``). ``OSError`` and ``UnicodeDecodeError`` (a ``ValueError``) are left to the caller, which
+    reports them as it did."""
+    raw = read_document_bytes(ctx, path, consequence, max_bytes=max_bytes)
+    return None if raw is None else raw.decode(encoding, errors)
 
 
 def read_lines(

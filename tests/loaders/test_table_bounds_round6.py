@@ -233,3 +233,19 @@ def test_split_lists_past_the_row_or_byte_limit_are_reported(tmp_path, monkeypat
         ("split.csv", f"more than {LIMIT} rows: the rest are not read"),
         ("folds.json", "more than 1,000 bytes, over the limit: not read; no split is taken from it"),
     ]
+
+
+def test_a_voc_xml_file_over_the_byte_limit_is_reported_not_parsed(tmp_path, monkeypatch):
+    from registry.loaders.generic_voc import parse_voc
+
+    monkeypatch.setattr(tables, "MAX_DOCUMENT_BYTES", 1000)
+    box = "<object><name>nodule</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>3</xmax><ymax>3</ymax></bndbox>"
+    box += "</object>"
+    xml = tmp_path / "a.xml"
+    xml.write_text(f"<annotation><filename>a.png</filename>{box * 40}</annotation>", encoding="utf-8")
+    ctx = _ctx(tmp_path)
+    assert parse_voc(ctx, xml, False, "a") is None
+    assert _problems(ctx) == [("a.xml", "more than 1,000 bytes, over the limit: not read; its boxes are not converted")]
+    monkeypatch.setattr(tables, "MAX_DOCUMENT_BYTES", 1 << 20)
+    parsed = parse_voc(_ctx(tmp_path), xml, False, "a")
+    assert parsed is not None and parsed.filename == "a.png"

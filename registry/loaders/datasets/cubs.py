@@ -47,11 +47,14 @@ def read_points(path: Path) -> list[tuple[float, float]] | None:
     return points
 
 
+MAX_SCALAR_LINES = 16  # a calibration factor file holds one number
+
+
 def _scalar(path: Path) -> float | None:
     if not path.is_file():
         return None
     try:
-        return float(path.read_text(encoding="utf-8", errors="replace").strip().replace(",", "."))
+        return float("\n".join(read_lines(path, MAX_SCALAR_LINES)).strip().replace(",", "."))
     except ValueError:
         return None
 

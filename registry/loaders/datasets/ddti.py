@@ -33,6 +33,7 @@ from pathlib import Path
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import MaskSpec, image_decode, mask_decode
 from ..decode import mask_polygons
+from ..tables import read_document_bytes
 
 TIRADS = ["1", "2", "3", "4a", "4b", "4c", "5"]
 FEATURES = ("age", "sex", "composition", "echogenicity", "margins", "calcifications")
@@ -87,7 +88,10 @@ class Ddti(Converter):
         used = set()
         for case, xml_path in sorted(xmls.items(), key=lambda kv: int(kv[0])):
             try:
-                root = ET.parse(xml_path).getroot()
+                raw = read_document_bytes(ctx, xml_path, "this case is not converted")
+                if raw is None:
+                    continue
+                root = ET.fromstring(raw)
             except (ET.ParseError, OSError) as exc:
                 ctx.problem("annotation_unreadable", xml_path, f"not readable XML: {exc}")
                 continue
