@@ -249,3 +249,30 @@ def test_a_voc_xml_file_over_the_byte_limit_is_reported_not_parsed(tmp_path, mon
     monkeypatch.setattr(tables, "MAX_DOCUMENT_BYTES", 1 << 20)
     parsed = parse_voc(_ctx(tmp_path), xml, False, "a")
     assert parsed is not None and parsed.filename == "a.png"
+
+
+# --- no converter reads a table or a document directly ---------------------------------------------------------------
+
+#: direct reads left on purpose: each is bounded another way (a size check before the read, its own row limit) or
+#: reads usreg's own output, not a download
+BOUNDED_ELSEWHERE = {
+    ("datasets/ultrasuite_uxtd.py", "read_text("): 2,  # param files and doc/speakers: st_size checked first
+    ("datasets/cubs_tech.py", "read_text("): 1,  # a tracing: st_size checked against MAX_TRACING_BYTES first
+    ("datasets/dfhi.py", "csv.DictReader("): 1,  # pixel-size tables: its own MAX_ROWS limit, reported
+    ("pipeline.py", "read_text("): 2,  # metadata.json and checks.json written by usreg itself
+}
+DIRECT_READS = ("csv.reader(", "csv.DictReader(", "read_text(", "ET.parse(", "json.load(", "readlines(", "pd.read_csv(")
+
+
+def test_converters_read_tables_and_documents_only_through_the_bounded_readers():
+    loaders = Path(tables.__file__).parent
+    found: dict[tuple[str, str], int] = {}
+    for path in sorted(loaders.rglob("*.py")):
+        rel = path.relative_to(loaders).as_posix()
+        if rel == "tables.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for call in DIRECT_READS:
+            if text.count(call):
+                found[(rel, call)] = text.count(call)
+    assert found == BOUNDED_ELSEWHERE
