@@ -98,9 +98,20 @@ def file_name(w) -> str | None:
     return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or None
 
 
+LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
+
+
 def _verify(path: Path, expected: str | None, model_id: str) -> str:
     digest = sha256_file(path)
     if expected and digest != expected.lower():
+        if path.stat().st_size < 1024 and path.read_bytes().startswith(LFS_POINTER):
+            # a repository archive holds Git LFS pointers, not the files they point to
+            raise UsregError(
+                f"model {model_id}: {path} is a Git LFS pointer, not the weights (the repository archive does not "
+                "include Git LFS files)",
+                hint=f"download the file itself (sha256 {expected}) from the repository page and pass "
+                f"--weights {model_id}=PATH: it runs as the verified release",
+            )
         raise UsregError(
             f"model {model_id}: weights {path} have sha256 {digest}, the entry declares {expected}",
             hint="the file is corrupt or a different release; fetch it again or fix the entry's weights.sha256",

@@ -68,6 +68,20 @@ def test_a_downloaded_file_with_a_wrong_checksum_is_refused(tmp_path, host_serve
     assert build_for_model(entry, home).info.weights_status == UNCHECKED
 
 
+def test_a_git_lfs_pointer_in_the_cache_is_refused_and_the_real_file_given_with_weights_is_verified(tmp_path):
+    released = onnx_models.threshold_segmenter(tmp_path / "model.onnx")
+    model = onnx_model_entry("lfs-net", released)
+    home = tmp_path / "home"
+    pointer = home / "sources" / "lfs-net" / "latest" / "repo-main" / "weights" / "model.onnx"  # an unpacked archive
+    pointer.parent.mkdir(parents=True)
+    size = released.stat().st_size
+    pointer.write_text(f"version https://git-lfs.github.com/spec/v1\noid sha256:{sha256(released)}\nsize {size}\n")
+    with pytest.raises(UsregError, match="is a Git LFS pointer, not the weights") as refused:
+        build_for_model(model, home)
+    assert "--weights lfs-net=PATH" in refused.value.hint
+    assert build_for_model(model, home, weights_override=released).info.weights_status == VERIFIED
+
+
 def _bench(run_cli, root, *extra):
     args = ("bench", "carotid-plaque", "--model", "thresh-net", "--bootstrap", "0", "--workers", "1", *extra)
     return run_cli(*args, "--format", "json", root=root)
