@@ -146,7 +146,7 @@ def test_dfhi_pixel_size_tables_report_bad_values_long_tables_and_unreadable_csv
     assert len([k for k in sizes if k[0].isdigit()]) == 4
     messages = _messages(ctx, "annotation_unreadable")
     assert any("'abc' is not a number" in m for m in messages)
-    assert any("over 4 rows" in m for m in messages)
+    assert any("more than 4 rows" in m for m in messages)
     assert any("not a readable CSV file" in m for m in messages)
 
 

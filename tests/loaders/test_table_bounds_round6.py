@@ -258,7 +258,6 @@ def test_a_voc_xml_file_over_the_byte_limit_is_reported_not_parsed(tmp_path, mon
 BOUNDED_ELSEWHERE = {
     ("datasets/ultrasuite_uxtd.py", "read_text("): 2,  # param files and doc/speakers: st_size checked first
     ("datasets/cubs_tech.py", "read_text("): 1,  # a tracing: st_size checked against MAX_TRACING_BYTES first
-    ("datasets/dfhi.py", "csv.DictReader("): 1,  # pixel-size tables: its own MAX_ROWS limit, reported
     ("pipeline.py", "read_text("): 2,  # metadata.json and checks.json written by usreg itself
 }
 DIRECT_READS = ("csv.reader(", "csv.DictReader(", "read_text(", "ET.parse(", "json.load(", "readlines(", "pd.read_csv(")

@@ -26,6 +26,7 @@ from pathlib import Path
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register, safe_id
 from ..common import image_decode
 from ..decode import mask_palette
+from ..tables import csv_dicts
 
 # (folder of the zip, its image folder, short name used in sample ids)
 PARTS = (
@@ -55,12 +56,8 @@ def _pixel_sizes(ctx: ConvertContext, folder: Path) -> dict[str, float]:
     out: dict[str, float] = {}
     for table in sorted(folder.glob("*.csv")):
         try:
-            with open(table, encoding="utf-8-sig", errors="replace", newline="") as f:
-                for n, row in enumerate(csv.DictReader(f), start=2):
-                    if n > MAX_ROWS + 1:
-                        ctx.problem("annotation_unreadable", table, f"over {MAX_ROWS:,} rows: the rest is not read")
-                        break
-                    _pixel_size(ctx, table, n, row, out)
+            for n, row in csv_dicts(ctx, table, max_rows=MAX_ROWS):
+                _pixel_size(ctx, table, n, row, out)
         except (OSError, csv.Error) as exc:
             ctx.problem("annotation_unreadable", table, f"not a readable CSV file ({exc}); pixel sizes left out")
     return out
