@@ -197,6 +197,7 @@ def provenance_table(ctx: SiteContext, run_list: list[dict[str, Any]], prefix: s
             "device": first.get("device"),
             "metric convention": first.get("convention"),
             "weights sha256": (first.get("weights_sha256") or "")[:16] or None,
+            "weights": first.get("weights_status"),  # verified | unchecked | unverified (registry.bench.weights)
             "packages": first.get("packages"),
         }
         shown = "; ".join(f"{k}: {esc(v)}" for k, v in facts.items() if v not in (None, ""))

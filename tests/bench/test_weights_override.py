@@ -13,9 +13,13 @@ import numpy as np
 import pytest
 
 from registry.bench.adapters import WeightsLoadError, build_for_model
+from registry.bench.results import runs
 from registry.bench.weights import UNCHECKED, UNVERIFIED, VERIFIED
+from registry.catalog import load_catalog
 from registry.errors import UsregError
 from registry.index import RegistryIndex
+from registry.sitegen.context import SiteContext
+from registry.sitegen.leaderboard import provenance_table
 from tests.bench import onnx_models
 from tests.bench.helpers import onnx_model_entry, sha256
 from tests.bench.test_e2e import served_catalog  # noqa: F401  (the fixture: fetched carotid-plaque, thresh-net)
@@ -122,3 +126,9 @@ def test_bench_cli_says_which_file_ran_and_unverified_runs_stay_out_of_verificat
     }
     board = json.loads(run_cli("leaderboard", "carotid-plaque", "--format", "json", root=root).stdout)
     assert board["rows"][0]["weights_status"] == VERIFIED  # the latest run: the released weights
+    every = json.loads(run_cli("leaderboard", "carotid-plaque", "--all-runs", "--format", "json", root=root).stdout)
+    assert sorted(r["weights_status"] for r in every["rows"]) == [UNVERIFIED, VERIFIED]
+    # the site's provenance table says which runs used the release
+    all_runs = runs(RegistryIndex(root).bench_results(dataset_id="carotid-plaque"))
+    html = provenance_table(SiteContext(catalog=load_catalog(root)), all_runs, "../")
+    assert html.count("weights: unverified") == 1 and html.count("weights: verified") == 1
