@@ -176,8 +176,8 @@ def test_csv_with_a_ten_megabyte_field_is_a_clear_error(tmp_path: Path, usreg_ho
     with pytest.raises(UsregError) as caught:
         convert_entry(make_entry("mimic-x", "mimic-iv-echo"), src, usreg_home, "1", workers=1)
     assert (
-        "mimic-x: converter 'mimic-iv-echo' stopped at a CSV table it cannot read (field larger than field limit"
-        in (caught.value.message)
+        "mimic-x: converter 'mimic-iv-echo' stopped at a CSV table it cannot read (echo-record-list.csv, row 2: a "
+        "value longer than the csv module's limit of 131,072 characters)" in (caught.value.message)
     )
     assert "usreg cache clean mimic-x" in caught.value.hint
 
