@@ -125,6 +125,8 @@ class ConvertContext:
         self.split_info: dict[str, Any] = {}
         self.ignored: dict[str, str] = {}
         """Source files the converter leaves out on purpose (relative path -> why); not counted as dropped."""
+        self.tables_read: set[str] = set()
+        """Tables and documents the converter read (labels, splits, annotations; relative paths): counted as used."""
         self._files: list[Path] | None = None
 
     def options_as(self, cls: type[_O]) -> _O:
@@ -143,6 +145,11 @@ class ConvertContext:
         """Say that a source file is left out on purpose (e.g. the whole sequences when only ED/ES frames are
         converted), so the conversion does not count it as dropped."""
         self.ignored[self.rel(file)] = reason
+
+    def note_read(self, file: str | Path) -> None:
+        """Say that the converter read a table or document of the source tree (the shared readers do), so that the
+        conversion counts it as used rather than as a file not read."""
+        self.tables_read.add(self.rel(file))
 
     # --- declarations ------------------------------------------------------------------------------------------
     def declare_target(self, name: str, classes: dict[int, str], description: str = "") -> None:

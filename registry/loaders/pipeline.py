@@ -154,7 +154,8 @@ class SourceUsage:
     A file is used when a sample names it as its image, a mask source or its annotation file. An image file that
     no sample uses was *dropped*: either a problem names it (no mask, unreadable, no annotation: the problem's kind
     is the reason) or the layout matched no pattern for it. Files matched by the ``ignore`` option are left out on
-    purpose and not counted as dropped; other files (tables, documents) are counted as not used, without judgement.
+    purpose and not counted as dropped. Tables and documents the converter read through the shared readers
+    (``ctx.note_read``) are used; other files (documents, previews) are counted as not read, without judgement.
     """
 
     def __init__(self, ctx: ConvertContext, ignore: list[str]) -> None:
@@ -195,7 +196,10 @@ class SourceUsage:
             if rel in self.used:  # named by a sample that failed (unreadable image, bad mask, ...)
                 reason = reason_of.get(rel, "the sample failed")
             elif not rel.lower().endswith(_IMAGE_SUFFIXES):
-                other += 1
+                if rel in self.ctx.tables_read:  # a label, split or annotation table the converter read
+                    used += 1
+                else:
+                    other += 1
                 continue
             elif rel in self.ctx.ignored or any(rx.match(rel) for rx in self.ignore):
                 ignored += 1

@@ -81,6 +81,7 @@ class CsvTable:
 
     def __enter__(self) -> CsvTable:
         self._fh = open(self.path, newline="", encoding="utf-8-sig", errors="replace")
+        self.ctx.note_read(self.path)
         self._reader = csv.DictReader(self._fh, delimiter=self.delimiter)
         return self
 
@@ -114,6 +115,7 @@ def csv_lists(
 ) -> Iterator[tuple[int, list[str]]]:
     """(row number from 1, cells) of a CSV table read without a header, at most ``max_rows`` rows."""
     with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
+        ctx.note_read(path)
         limit = MAX_TABLE_ROWS if max_rows is None else max_rows
         yield from _bounded(ctx, path, csv.reader(fh, delimiter=delimiter), limit, 1, "annotation_unreadable")
 
@@ -128,6 +130,7 @@ def read_document_bytes(
     limit = MAX_DOCUMENT_BYTES if max_bytes is None else max_bytes
     with open(path, "rb") as fh:
         raw = fh.read(limit + 1)
+    ctx.note_read(path)
     if len(raw) > limit:
         ctx.problem(
             "annotation_unreadable", path, f"more than {limit:,} bytes, over the limit: not read; {consequence}"
@@ -167,6 +170,8 @@ def read_lines(
     out: list[str] = []
     total = 0
     with open(path, encoding=encoding, errors=errors) as fh:
+        if ctx is not None:
+            ctx.note_read(path)
         while len(out) < limit:
             line = fh.readline(MAX_LINE_CHARS + 1)
             if not line:

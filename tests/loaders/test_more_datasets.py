@@ -39,6 +39,8 @@ def test_hc18_fills_ellipse_outlines(tmp_path, convert):
     assert out.by_id["test_001_HC"]["extra"] == '{"pixel_size_mm": 0.14}'
     assert not out.problems()
     assert out.checks["subject_leakage"]["status"] == "pass"
+    files = out.metadata["source_files"]  # the two CSV tables the converter read are used, not "other, not read"
+    assert files["other_not_used"] == 0 and files["used"] == files["total"]
 
 
 def test_camus_official_split_and_sequences(tmp_path, convert):

@@ -11,13 +11,17 @@ from registry.loaders.datasets._volumes import spread
 
 
 class _Ctx:
-    """The one ConvertContext method the readers call: problem(kind, file, message)."""
+    """The two ConvertContext methods the readers call: problem(kind, file, message) and note_read(file)."""
 
     def __init__(self) -> None:
         self.problems: list[tuple[str, str, str]] = []
+        self.read: list[str] = []
 
     def problem(self, kind: str, file: Path, message: str) -> None:
         self.problems.append((kind, file.name, message))
+
+    def note_read(self, file: Path) -> None:
+        self.read.append(file.name)
 
 
 @pytest.mark.parametrize(

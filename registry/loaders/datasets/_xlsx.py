@@ -43,10 +43,12 @@ def open_workbook(ctx: ConvertContext, path: Path, reader: str, *, size_note: st
         ctx.problem("annotation_unreadable", path, f"{unreadable}{size_note}")
         return None
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors on a damaged file
         ctx.problem("annotation_unreadable", path, f"not a readable xlsx workbook: {str(exc)[:200]}{open_note}")
         return None
+    ctx.note_read(path)
+    return book
 
 
 @contextmanager
