@@ -9,6 +9,7 @@ Layout::
       locks/<id>/<version>.lock                 the process lock of a fetch
       sources/<id>/<version>/                   the unpacked source tree (.<version>.state.json beside it)
       datasets/<id>/<version>/                  the common format (built in .<version>.partial-* and renamed)
+      datasets/<id>/.<version>.lock             the process lock of a conversion
       collections/<id>/                         a collection's merged COCO files and member summary
       bench/trained/<dataset>/<version>/        weights trained by the benchmark recipes
       bench/reproductions.json                  reproduced metrics, read by the scorers
@@ -76,6 +77,11 @@ def rejected_dir(home: Path, entry_id: str, version: str) -> Path:
 def process_lock(home: Path, entry_id: str, version: str) -> Path:
     """The file lock that keeps two usreg processes from fetching one dataset version at once."""
     return Path(home) / LOCKS / entry_id / f"{version}.lock"
+
+
+def conversion_lock(home: Path, entry_id: str, version: str) -> Path:
+    """The file lock a conversion holds while it reads the source tree and writes ``datasets/<id>/<version>/``."""
+    return Path(home) / DATASETS / entry_id / f".{version}.lock"
 
 
 def lock_file(home: Path, entry_id: str, version: str) -> Path:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,13 +147,13 @@ def clean(home: Path, dataset_id: str | None = None, version: str | None = None,
         entry_id, ver = row["id"], row["version"]
         lock = layout.dataset_lock(entry_id, ver, timeout=0)
         try:
-            with lock:
+            with lock, _conversion_lock(layout, entry_id, ver):
                 for path in _paths_to_clean(layout, entry_id, ver, what):
                     freed += _remove(path)
                     removed.append(str(path))
-        except Timeout:
+        except Timeout as exc:
             raise FetchError(
-                f"a fetch of {entry_id} {ver} is running (lock {layout.lock_path(entry_id, ver)})",
+                f"a fetch or conversion of {entry_id} {ver} is running (lock {exc.lock_file})",
                 hint="wait for it to finish, then clean again",
             ) from None
         for area in AREAS:  # drop empty <id>/ directories
@@ -162,6 +163,13 @@ def clean(home: Path, dataset_id: str | None = None, version: str | None = None,
                     freed += _remove(leftover)
                 parent.rmdir()
     return {"removed": removed, "freed": freed, "entries": len(targets)}
+
+
+def _conversion_lock(layout: Layout, entry_id: str, version: str) -> contextlib.AbstractContextManager[object]:
+    """The lock a running conversion holds (it reads the source tree and writes the dataset), taken without waiting;
+    none to take when no conversion of this dataset ever ran (its folder is absent)."""
+    path = layout_of_home.conversion_lock(layout.home, entry_id, version)
+    return FileLock(str(path), timeout=0) if path.parent.is_dir() else contextlib.nullcontext()
 
 
 def _paths_to_clean(layout: Layout, entry_id: str, version: str, what: str) -> list[Path]:

@@ -24,7 +24,7 @@ from filelock import FileLock
 from .. import __version__
 from ..checks.status import CheckStatus
 from ..clock import now_iso
-from ..home import lock_file
+from ..home import conversion_lock, lock_file
 from .coco import InstanceStore, category_table, write_coco
 from .croissant import build_croissant, write_croissant
 from .hf_folder import write_hf_folder
@@ -90,7 +90,7 @@ class DatasetWriter:
         self.target = dataset_dir(self.home, dataset_id, version)
         self.parent = self.target.parent
         self.staging = self.parent / f".{version}.partial-{uuid.uuid4().hex[:12]}"
-        self._lock = FileLock(str(self.parent / f".{version}.lock"))
+        self._lock = FileLock(str(conversion_lock(self.home, dataset_id, version)))
         self._instances: InstanceStore | None = None
 
     def __enter__(self) -> DatasetWriter:
