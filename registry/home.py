@@ -35,8 +35,9 @@ REJECTED = "rejected"  # downloads/<id>/<version>/rejected/: files that failed v
 AREAS = (DOWNLOADS, SOURCES, DATASETS)
 
 ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"  # the schema's EntryId uses this one
-ID_RE = re.compile(ENTRY_ID_PATTERN)
-VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
+# \Z, not $: Python's $ also matches before a final newline, and "abc\n" would become a file or folder name
+ID_RE = re.compile(ENTRY_ID_PATTERN.removesuffix("$") + r"\Z")
+VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}\Z")
 
 
 def usreg_home() -> Path:

@@ -16,8 +16,10 @@ ANATOMY_HELP = "e.g. breast, thyroid, fetal-head, heart (see schemas/dataset.sch
 
 def _write_new(app: AppContext, kind: str, entry_id: str, text: str, force: bool = False) -> Path:
     from ..catalog import load_catalog
+    from ..home import check_id
 
     folder = app.root / "entries" / f"{kind}s"
+    check_id(entry_id)  # --id names the file: a path or a stray newline in it must not leave entries/
     path = folder / f"{entry_id}.yaml"
     if path.exists() and not force:
         raise UsregError(f"{path.relative_to(app.root)} already exists", hint="choose another id, or edit that file")

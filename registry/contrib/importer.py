@@ -34,6 +34,8 @@ def base(name: str, default: str) -> str:
     return settings().url(name, default)
 
 
+_UNREADABLE_HINT = "try again later; if it persists, draft the entry with `usreg new` and report the host's answer"
+
 #: the most authors a draft lists; longer lists end with ``authors_truncated``
 MAX_AUTHORS = 100
 
@@ -166,12 +168,27 @@ class Importer:
                 return response.json()
             except ValueError:
                 raise UsregError(f"{url} answered something that is not JSON", hint="try again later") from None
+            except RecursionError:  # nested deeper than the JSON parser follows: no metadata record is
+                raise UsregError(
+                    f"{url} answered JSON nested too deeply to be a metadata record", hint=_UNREADABLE_HINT
+                ) from None
         finally:
             response.close()
 
     # -- dispatch ------------------------------------------------------------------------------------------------
     def draft(self, ref: str, kind: str = "dataset") -> Draft:
-        ref = ref.strip()
+        """The draft for ``ref``; a host answer of another shape than its API documents (a list for a record, a
+        number for a date) is refused with the fields' error, never a traceback."""
+        try:
+            return self._draft(ref.strip(), kind)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+            raise UsregError(
+                f"cannot import {ref.strip()!r}: the host's metadata is not in the shape its API documents "
+                f"({type(exc).__name__}: {exc})",
+                hint=_UNREADABLE_HINT,
+            ) from None
+
+    def _draft(self, ref: str, kind: str) -> Draft:
         found = recognise(ref)
         if found:
             host, record_id, version = found
@@ -286,6 +303,14 @@ def _doi_of(ref: str) -> str | None:
     return text if re.match(r"^10\.\d{4,9}/\S+$", text) else None
 
 
+#: the longest entry id (the schema's EntryId); a slug is cut at the last hyphen before it
+MAX_ID_LENGTH = 64
+
+
 def slugify(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return "-".join(slug.split("-")[:6]) or "new-entry"
+    slug = "-".join(slug.split("-")[:6])
+    if len(slug) > MAX_ID_LENGTH:
+        cut = slug[: MAX_ID_LENGTH + 1]
+        slug = cut[: cut.rfind("-")] if "-" in cut else slug[:MAX_ID_LENGTH]
+    return slug or "new-entry"

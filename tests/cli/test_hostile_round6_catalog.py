@@ -1,0 +1,94 @@
+"""Hostile input, round 6: the catalog's inputs and outputs other than fetch (import, new, export, site, contrib).
+
+Each test runs the CLI as a user would, with a fresh USREG_HOME; hosts are a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.contrib.conftest import host_server  # noqa: F401  (the fixture)
+from tests.fixtures.server import HostServer, Response
+
+
+@pytest.fixture
+def hosts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> HostServer:
+    """The contributor tests' local hosts (their ``host_server`` fixture), with no retries: a wrong answer is not
+    transient."""
+    monkeypatch.setenv("USREG_MAX_ATTEMPTS", "1")
+    return request.getfixturevalue("host_server")
+
+
+def _answer(server: HostServer, path: str, body: bytes) -> None:
+    server.add_route(path, lambda request: Response(200, {"Content-Type": "application/json"}, body))
+
+
+def _files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+# -- usreg import: host answers of another shape than the API documents -------------------------------------------
+@pytest.mark.parametrize(
+    ("path", "body", "ref"),
+    [
+        ("/zenodo/api/records/1", [1, 2], "https://zenodo.org/records/1"),  # a list where a record belongs
+        ("/zenodo/api/records/2", {"metadata": "x"}, "https://zenodo.org/records/2"),
+        ("/zenodo/api/records/3", {"metadata": {"title": "T", "publication_date": 2020}}, "10.5281/zenodo.3"),
+        ("/zenodo/api/records/4", {"metadata": {"title": "T", "publication_date": "abcd"}}, "10.5281/zenodo.4"),
+        ("/zenodo/api/records/5", {"metadata": {"title": "T"}, "files": 5}, "https://zenodo.org/records/5"),
+        ("/zenodo/api/records/6", {"metadata": {"title": "T", "creators": ["a"]}}, "https://zenodo.org/records/6"),
+        ("/datacite/dois/10.1234/a", {"data": []}, "doi:10.1234/a"),
+        ("/datacite/dois/10.1234/b", {"data": {"attributes": {"titles": "abc"}}}, "doi:10.1234/b"),
+        ("/crossref/works/10.1234/c", {"message": {"title": 5}}, "doi:10.1234/c"),
+        ("/figshare/v2/articles/7", [], "https://figshare.com/articles/dataset/x/7"),
+        ("/github-api/repos/o/r", {"name": "r", "license": "MIT"}, "https://github.com/o/r"),
+    ],
+)
+def test_import_of_a_wrongly_shaped_answer_is_a_clear_error(catalog_root, run_cli, hosts, path, body, ref) -> None:
+    """Each of these answers ended `usreg import` with a Python traceback (AttributeError, TypeError, ValueError)."""
+    if path.startswith("/crossref"):
+        hosts.add_route("/datacite/dois/10.1234/c", lambda request: Response.json({}, status=404))
+    _answer(hosts, path, json.dumps(body).encode())
+    result = run_cli("import", ref, root=catalog_root.root)
+    assert result.exit_code == 1, result.output
+    assert "not in the shape its API documents" in result.stderr and "usreg new" in result.stderr
+    assert _files(catalog_root.root) == []
+
+
+def test_import_of_json_nested_too_deeply_is_a_clear_error(catalog_root, run_cli, hosts) -> None:
+    """A 100,000-deep JSON array raised RecursionError out of the JSON parser."""
+    _answer(hosts, "/zenodo/api/records/8", b"[" * 100_000 + b"]" * 100_000)
+    result = run_cli("import", "https://zenodo.org/records/8", root=catalog_root.root)
+    assert result.exit_code == 1, result.output
+    assert "nested too deeply" in result.stderr
+    assert _files(catalog_root.root) == []
+
+
+def test_import_of_a_huge_one_word_title_drafts_a_short_id(catalog_root, run_cli, hosts) -> None:
+    """A 1,000,000-letter title became a 1,000,000-letter file name: 'File name too long', exit 2."""
+    _answer(hosts, "/zenodo/api/records/9", json.dumps({"metadata": {"title": "A" * 1_000_000}}).encode())
+    result = run_cli("import", "https://zenodo.org/records/9", root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    (written,) = _files(catalog_root.root)
+    assert written == f"entries/datasets/{'a' * 64}.yaml"
+
+
+def test_import_id_is_an_entry_id_never_a_path(catalog_root, run_cli, hosts, tmp_path: Path) -> None:
+    """`--id ../../x` wrote the draft outside entries/ (or crashed on its relative path)."""
+    _answer(hosts, "/zenodo/api/records/10", json.dumps({"metadata": {"title": "T"}}).encode())
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for bad in ("../../../outside/x", "abc\n"):
+        result = run_cli("import", "https://zenodo.org/records/10", "--id", bad, root=catalog_root.root)
+        assert result.exit_code != 0, result.output
+        assert "is not an entry id" in result.stderr and "kebab-case" in result.stderr
+    assert list(outside.iterdir()) == [] and _files(catalog_root.root) == []
+
+
+def test_new_refuses_an_id_with_a_trailing_newline(catalog_root, run_cli) -> None:
+    """Python's `$` matched before a final newline: `usreg new dataset $'abc\\n'` wrote 'abc\\n.yaml'."""
+    result = run_cli("new", "dataset", "abc\n", "--no-interactive", root=catalog_root.root)
+    assert result.exit_code != 0, result.output
+    assert _files(catalog_root.root) == []
