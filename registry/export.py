@@ -12,6 +12,7 @@ import pandas as pd
 from .catalog import Catalog
 from .citation import entry_bibtex
 from .schema import Dataset, Model
+from .spreadsheet import inert_cell
 
 
 def catalog_frame(catalog: Catalog, kind: str | None = None, scores: dict[str, dict] | None = None) -> pd.DataFrame:
@@ -54,7 +55,7 @@ def export_catalog(catalog: Catalog, fmt: str, kind: str | None = None, scores: 
         return "\n".join(entry_bibtex(e) for e in entries)
     frame = catalog_frame(catalog, kind, scores)
     if fmt == "csv":
-        return frame.to_csv(index=False)
+        return frame.map(inert_cell).to_csv(index=False)
     if fmt == "json":
         return frame.to_json(orient="records", indent=2, force_ascii=False) + "\n"
     if fmt == "parquet":

