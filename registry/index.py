@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shlex
 import sqlite3
 import typing
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -166,10 +167,37 @@ STATS_KEY = "entry_stats"  # meta key: the stat fingerprint of the entry files, 
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (writes use explicit transactions), with every table present."""
+    """A connection in autocommit mode (writes use explicit transactions), with every table present; an index file
+    that SQLite cannot open or read is a usage error that names it and says what to do, not a traceback."""
+    try:
+        return _open(path)
+    except sqlite3.OperationalError as exc:  # cannot open, read or write it: permissions, a full disk, a folder
+        from .errors import UsageError
+
+        raise UsageError(
+            f"cannot open the index {path}: {exc}",
+            hint=f"check free space and permissions under {path.parent}, or set USREG_HOME elsewhere",
+        ) from None
+    except sqlite3.DatabaseError as exc:  # not a database, or a malformed one (truncated, overwritten)
+        from .errors import UsageError
+
+        aside = f"mv {shlex.quote(str(path))} {shlex.quote(str(path) + '.damaged')}"
+        raise UsageError(
+            f"the index {path} is damaged: {exc}",
+            hint=f"move it aside ({aside}) and run the command again: usreg builds a new index from the entries; "
+            "benchmark results stored in the old one are not rebuilt, so keep that file",
+        ) from None
+
+
+def _open(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None)
     try:
+        # a truncated or overwritten file is found here, not by whichever query reads a missing page (~3 ms for the
+        # whole catalog's index)
+        found = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if found != "ok":
+            raise sqlite3.DatabaseError(found)
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: no corruption on a crash, fewer syncs per write
@@ -188,13 +216,28 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 @contextmanager
 def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    conn.execute("BEGIN IMMEDIATE")
+    """One write transaction; a write the disk refuses (full, a file-size limit, an I/O error) is rolled back and
+    is a usage error that names the index, not a traceback (SQLite may have rolled back already)."""
     try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        path = Path(conn.execute("PRAGMA database_list").fetchone()[2])
+        from .errors import UsageError
+
+        raise UsageError(
+            f"cannot write the index {path}: {exc}",
+            hint=f"check free space and permissions under {path.parent}, or set USREG_HOME elsewhere; "
+            "the index is unchanged",
+        ) from None
 
 
 def _add_missing_columns(conn: sqlite3.Connection) -> None:

@@ -3,7 +3,13 @@ fresh USREG_HOME per test."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import minimal_dataset
 
@@ -38,3 +44,75 @@ def test_cache_clean_waits_for_a_running_conversion(catalog_root, run_cli, usreg
     result = run_cli("cache", "clean", "m1", "-y", root=catalog_root.root)
     assert result.exit_code == 0, result.output
     assert not sources.exists() and not (usreg_home / "datasets" / "m1").exists()
+
+
+# -- the SQLite index --------------------------------------------------------------------------------------------------
+def _index_file(usreg_home: Path) -> Path:
+    (found,) = (usreg_home / "index").glob("catalog-*.sqlite")
+    return found
+
+
+def _built_index(catalog_root, run_cli, usreg_home: Path) -> Path:
+    catalog_root.dataset(minimal_dataset("d1"))
+    result = run_cli("index", root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    path = _index_file(usreg_home)
+    with sqlite3.connect(path) as conn:  # everything in the main file, as after a clean close
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_index_is_named_and_kept(catalog_root, run_cli, usreg_home: Path, damage: str) -> None:
+    """A truncated or overwritten index file gave a traceback (sqlite3.DatabaseError) on every command."""
+    path = _built_index(catalog_root, run_cli, usreg_home)
+    if damage == "garbage":
+        path.write_bytes(bytes(range(256)) * 16)
+    else:
+        path.write_bytes(path.read_bytes()[:5000])
+    before = path.read_bytes()
+    for command in (("list",), ("score",), ("show", "d1")):
+        result = run_cli(*command, root=catalog_root.root)
+        assert result.exit_code == 2, result.output
+        assert f"the index {path} is damaged" in result.stderr and "move it aside" in result.stderr
+        assert "Traceback" not in result.output
+    assert path.read_bytes() == before  # the user's benchmark results may still be recoverable from it
+    path.rename(path.with_name(path.name + ".damaged"))
+    result = run_cli("list", root=catalog_root.root)
+    assert result.exit_code == 0 and "d1" in result.stdout
+
+
+def test_an_index_path_that_cannot_be_opened_is_a_usage_error(catalog_root, run_cli, usreg_home: Path) -> None:
+    """A folder where the index file should be gave 'sqlite3.OperationalError: unable to open database file'."""
+    path = _built_index(catalog_root, run_cli, usreg_home)
+    for leftover in path.parent.iterdir():
+        leftover.unlink()
+    path.mkdir()
+    result = run_cli("list", root=catalog_root.root)
+    assert result.exit_code == 2, result.output
+    assert f"cannot open the index {path}" in result.stderr and "check free space and permissions" in result.stderr
+
+
+def test_a_full_disk_during_an_index_rebuild_is_a_clear_error(catalog_root, run_cli, usreg_home: Path) -> None:
+    """A write refused by the disk in the middle of a rebuild (SQLite rolls back by itself) ended in a traceback of
+    the second ROLLBACK ('cannot rollback - no transaction is active') that hid the cause."""
+    path = _built_index(catalog_root, run_cli, usreg_home)
+    for i in range(40):
+        catalog_root.dataset(minimal_dataset(f"e{i}", description="words " * 400))
+    limit = path.stat().st_size + 8192  # the disk is full a little after the index's current size
+    code = (
+        "import resource, signal, sys\n"
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "from registry.cli import main\n"
+        f"sys.argv = ['usreg', '--root', {str(catalog_root.root)!r}, 'index']\n"
+        "main()\n"
+    )
+    env = dict(os.environ, USREG_HOME=str(usreg_home))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert f"cannot write the index {path}" in done.stderr and "Traceback" not in done.stderr
+    with sqlite3.connect(path) as conn:  # the old index is intact
+        assert [r[0] for r in conn.execute("SELECT id FROM entry")] == ["d1"]
+    result = run_cli("list", root=catalog_root.root)  # and with space again, the next run rebuilds it
+    assert result.exit_code == 0 and "e39" in result.stdout
