@@ -163,6 +163,7 @@ BENCH = Table(
 TABLES = (META, ENTRY, FACET, SCORE, BENCH)
 _TABLE_NAMES = {t.name: t for t in TABLES}
 
+SCHEMA_KEY = "index_schema"  # meta key: INDEX_SCHEMA_VERSION of the usreg that created the index
 STATS_KEY = "entry_stats"  # meta key: the stat fingerprint of the entry files, taken with the content hash
 
 
@@ -202,16 +203,35 @@ def _open(path: Path) -> sqlite3.Connection:
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: no corruption on a crash, fewer syncs per write
         have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if META.name in have:
+            _check_schema(conn, path)  # before anything is added to an index that a newer usreg laid out
         if not all(t.name in have for t in TABLES):
             with _transaction(conn):
                 for table in TABLES:
                     for statement in table.create():
                         conn.execute(statement)
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (SCHEMA_KEY, INDEX_SCHEMA_VERSION)
+                )
         _add_missing_columns(conn)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse an index whose layout is newer than this usreg's (recorded when it was created; none: an older one)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (SCHEMA_KEY,)).fetchone()
+    if row is None or (str(row[0]).isdigit() and int(row[0]) <= int(INDEX_SCHEMA_VERSION)):
+        return
+    from .errors import UsageError
+
+    raise UsageError(
+        f"the index {path} was made by a newer usreg (index layout {row[0]}; this usreg reads {INDEX_SCHEMA_VERSION})",
+        hint="upgrade usreg (pip install -U usreg), or set USREG_HOME to another folder for this version; "
+        "the index is left as it is",
+    )
 
 
 @contextmanager

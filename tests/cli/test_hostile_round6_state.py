@@ -116,3 +116,29 @@ def test_a_full_disk_during_an_index_rebuild_is_a_clear_error(catalog_root, run_
         assert [r[0] for r in conn.execute("SELECT id FROM entry")] == ["d1"]
     result = run_cli("list", root=catalog_root.root)  # and with space again, the next run rebuilds it
     assert result.exit_code == 0 and "e39" in result.stdout
+
+
+def test_an_index_from_a_newer_usreg_is_refused_untouched(catalog_root, run_cli, usreg_home: Path) -> None:
+    """An index laid out by a newer usreg (here: a NOT NULL column in score) was altered in place (columns added),
+    then `usreg list` showed every entry without a score, exit 0, and `usreg index --rebuild` gave an IntegrityError
+    traceback."""
+    path = _built_index(catalog_root, run_cli, usreg_home)
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE score ADD COLUMN evidence_v2 BLOB NOT NULL DEFAULT x''")
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('index_schema', '2')")
+        conn.execute("UPDATE meta SET value = 'changed' WHERE key = 'content_hash'")
+        conn.commit()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = path.read_bytes()
+    for command in (("list",), ("score",), ("index", "--rebuild")):
+        result = run_cli(*command, root=catalog_root.root)
+        assert result.exit_code == 2, result.output
+        assert "was made by a newer usreg (index layout 2; this usreg reads 1)" in result.stderr
+        assert "upgrade usreg" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_a_new_index_records_its_layout(catalog_root, run_cli, usreg_home: Path) -> None:
+    path = _built_index(catalog_root, run_cli, usreg_home)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'index_schema'").fetchone() == ("1",)
