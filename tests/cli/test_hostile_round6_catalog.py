@@ -12,6 +12,7 @@ from pathlib import Path
 import bibtexparser
 import pytest
 
+from registry.duplicates import MAX_NAMED
 from registry.spreadsheet import FORMULA_START
 from tests.conftest import minimal_dataset
 from tests.contrib.conftest import host_server  # noqa: F401  (the fixture)
@@ -163,3 +164,18 @@ def test_a_whole_bibtex_record_is_exported_and_parses(catalog_root, run_cli) -> 
     assert result.exit_code == 0, result.output
     library = bibtexparser.parse_string(result.stdout)
     assert [e.key for e in library.entries] == ["usreg_aaa", "Doe2020"] and not library.failed_blocks
+
+
+# -- usreg validate: a catalog of look-alike entries --------------------------------------------------------------
+def test_duplicate_warnings_are_bounded_per_entry(catalog_root, run_cli) -> None:
+    """Every pair of look-alike entries was one warning: 10,000 generated entries gave 50 million warnings, 10 minutes
+    and 24 GB of memory in `usreg validate`. At most MAX_NAMED are named per entry, then one warning says there are
+    more."""
+    count = 80
+    for i in range(count):
+        catalog_root.dataset(minimal_dataset(f"e{i}", name=f"<b>Look alike {'W' * 200}</b> {i}"))
+    result = run_cli("validate", root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    named = result.output.count("warning: possible duplicate of '")
+    assert 0 < named <= count * MAX_NAMED
+    assert result.output.count(f"possible duplicate of more than {MAX_NAMED} entries") == count
