@@ -107,29 +107,20 @@ def find_duplicates(catalog: Catalog, targets: set[Path] | None = None) -> list[
             for j in similar[:MAX_NAMED]:
                 pair(datasets[qi].id, datasets[j].id, partial(_alike, datasets[qi].name, datasets[j].name))
 
+    def warning(entry_id: str, message: str, hint: str) -> Finding:
+        file = relative(catalog.files[entry_id], catalog.root)
+        return Finding(file=file, message=message, hint=hint, severity="warning", entry=entry_id)
+
     by_id = catalog.datasets
     findings = []
     for (a, b), why in sorted(pairs.items()):
         if related(by_id[a], by_id[b]) or not (wanted(a) or wanted(b)):
             continue
         for this, other in ((a, b),) if wanted(a) else ((b, a),):
-            findings.append(
-                Finding(
-                    file=relative(catalog.files[this], catalog.root),
-                    message=f"possible duplicate of {other!r}: {why}",
-                    hint="if they are versions or subsets of each other, link them in relations.family or derived_from",
-                    severity="warning",
-                    entry=this,
-                )
-            )
+            hint = "if they are versions or subsets of each other, link them in relations.family or derived_from"
+            findings.append(warning(this, f"possible duplicate of {other!r}: {why}", hint))
     for entry_id in sorted(e for e in crowded if wanted(e)):
-        findings.append(
-            Finding(
-                file=relative(catalog.files[entry_id], catalog.root),
-                message=f"possible duplicate of more than {MAX_NAMED} entries (only {MAX_NAMED} are named)",
-                hint="names, DOIs or host records this alike usually mean generated or copied entries; check them",
-                severity="warning",
-                entry=entry_id,
-            )
-        )
+        message = f"possible duplicate of more than {MAX_NAMED} entries (only {MAX_NAMED} are named)"
+        hint = "names, DOIs or host records this alike usually mean generated or copied entries; check them"
+        findings.append(warning(entry_id, message, hint))
     return findings
