@@ -148,6 +148,7 @@ def run_job(job: BenchJob, progress: Callable[[Any], None] | None = None) -> Ben
         outcome.weights_note = adapter.info.weights_note
         base["weights_status"] = adapter.info.weights_status
         outcome.rows.extend(dict(base, **c, created=now_iso()) for c in checks)
+        _stop_on_failed_check(job.model.model_id, checks)
         if job.model.train:
             if not adapter.trainable:
                 raise UsregError(f"{job.model.model_id} is not trainable", hint=f"trainable recipes: {TRAINABLE}")
@@ -257,6 +258,26 @@ def run_job(job: BenchJob, progress: Callable[[Any], None] | None = None) -> Ben
         if adapter is not None:
             adapter.close()
     return outcome
+
+
+def _stop_on_failed_check(model_id: str, checks: list[dict[str, Any]]) -> None:
+    """A model whose forward pass fails or does not give the declared output is not evaluated: its checks are
+    stored (the registry's evidence), but no metric, so it never reaches the leaderboard."""
+    for check in checks:
+        if check["value"] >= 1.0 or check["metric"] != "check.output_shape":
+            continue
+        detail = json.loads(check.get("detail") or "{}")
+        blank = f"model {model_id}: a forward pass on a blank {detail.get('input')} input"
+        if "outputs" not in detail:
+            what = f"{blank} fails ({detail.get('error')})"
+        else:
+            got = detail.get("error") or f"output shapes {detail.get('outputs')}, expected {detail.get('expected')}"
+            what = f"{blank} does not give the output the entry declares ({got})"
+        raise UsregError(
+            f"{what}; it is not evaluated",
+            hint="the weights may be of another architecture or damaged, or the entry's output (kind, classes) and "
+            "adapter options (output_index, layout) may be wrong; the check is stored as check.output_shape",
+        )
 
 
 def _evaluate_prompted(job: BenchJob, adapter, view: DatasetView, progress):

@@ -29,6 +29,10 @@ from ..preprocess import Spec, activate, prepare, resize_labels, scores_to_label
 from .base import Adapter, AdapterInfo, OutputClass, Prediction
 
 DEFAULT_CHECK_SIZE = (256, 256)
+NON_FINITE_HINT = (
+    "the weights may be damaged or of another architecture, or the entry's input (size, channels, normalization) "
+    "may not be what the model was trained with"
+)
 
 
 def check_options(options: dict[str, Any], model_id: str, adapter: str = "onnx") -> dict[str, Any]:
@@ -83,10 +87,31 @@ class ArrayModelAdapter(Adapter):
                 pad = np.zeros((fixed - batch.shape[0], *batch.shape[1:]), np.float32)
                 batch = np.concatenate([batch, pad])
             outputs = self._forward(batch)
+            bad = self._non_finite(outputs)
+            if bad is not None:
+                raise UsregError(
+                    f"model {self.info.model_id}: network output {bad} holds NaN or infinite values, so no metric "
+                    "is computed from it",
+                    hint=NON_FINITE_HINT,
+                )
             for i, image in enumerate(chunk):
                 in_hw = batch.shape[2:4] if self.layout == "nchw" else batch.shape[1:3]
                 out.append(self._postprocess([o[i] for o in outputs], tuple(image.shape[:2]), tuple(in_hw)))
         return out
+
+    def _used_outputs(self) -> list[int]:
+        if self.output_kind == "boxes":
+            return [int(i) for i in self.options.get("box_outputs", [0, 1, 2])]
+        return [int(self.options.get("output_index", 0))]
+
+    def _non_finite(self, outputs: Sequence[np.ndarray]) -> int | None:
+        """The index of the first output the predictions are read from that holds NaN or an infinity, else None."""
+        for i in self._used_outputs():
+            if i < len(outputs):
+                values = np.asarray(outputs[i])
+                if values.dtype.kind in "fc" and not np.isfinite(values).all():
+                    return i
+        return None
 
     def _postprocess(self, outputs: list[np.ndarray], size: tuple[int, int], in_hw: tuple[int, int]) -> Prediction:
         kind = self.output_kind
@@ -144,7 +169,11 @@ class ArrayModelAdapter(Adapter):
         shapes = [list(np.shape(o)) for o in outputs]
         index = int(self.options.get("output_index", 0))
         ok, expected = _shape_matches(self.output_kind, shapes, len(self.classes), index)
-        return [_check("check.output_shape", ok, {"input": list(shape), "outputs": shapes, "expected": expected})]
+        detail: dict[str, Any] = {"input": list(shape), "outputs": shapes, "expected": expected}
+        bad = self._non_finite(outputs)
+        if bad is not None:  # the right shape, but nothing a metric can be computed from
+            ok, detail["error"] = False, f"output {bad} holds NaN or infinite values"
+        return [_check("check.output_shape", ok, detail)]
 
 
 def _check(metric: str, ok: bool, detail: dict[str, Any]) -> dict[str, Any]:
