@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -119,11 +120,23 @@ def diff_report(root: Path, base_ref: str, score: ScoreFunction | None = None) -
     return report
 
 
+def code(text: str, cell: bool = False) -> str:
+    """``text`` as one Markdown code span, whatever it holds: a pull request's file names, entry values and the
+    messages quoting them reach the comment as text, never as HTML, images, links or @mentions. The fence is longer
+    than any run of backticks inside; line breaks become spaces, and in a table ``cell`` a pipe is escaped."""
+    flat = " ".join(text.split())
+    if cell:
+        flat = flat.replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
 def render_markdown(report: list[EntryChange], base_ref: str) -> str:
     if not report:
-        return f"### usreg catalog diff against `{base_ref}`\n\nNo entries changed.\n"
+        return f"### usreg catalog diff against {code(base_ref)}\n\nNo entries changed.\n"
     lines = [
-        f"### usreg catalog diff against `{base_ref}`",
+        f"### usreg catalog diff against {code(base_ref)}",
         "",
         "| entry | change | valid | tier | points | verification |",
         "|---|---|---|---|---|---|",
@@ -134,13 +147,14 @@ def render_markdown(report: list[EntryChange], base_ref: str) -> str:
         level = f"{before.get('verification_level') or '—'} → {after.get('verification_level') or '—'}"
         valid = "❌" if item.errors else "✅"
         lines.append(
-            f"| `{item.entry_id}` ({item.kind}) | {item.change} | {valid} | {item.tier_change} | {points} | {level} |"
+            f"| {code(item.entry_id, cell=True)} ({item.kind}) | {item.change} | {valid} | {item.tier_change} "
+            f"| {points} | {level} |"
         )
     for item in report:
         if item.errors or item.warnings:
-            lines += ["", f"#### `{item.entry_id}`"]
-            lines += [f"- error: `{e.splitlines()[0]}`" for e in item.errors]
-            lines += [f"- warning: {w}" for w in item.warnings]
+            lines += ["", f"#### {code(item.entry_id)}"]
+            lines += [f"- error: {code(e.splitlines()[0])}" for e in item.errors]
+            lines += [f"- warning: {code(w)}" for w in item.warnings]
     return "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 from pathlib import Path
 
 import bibtexparser
@@ -179,3 +180,28 @@ def test_duplicate_warnings_are_bounded_per_entry(catalog_root, run_cli) -> None
     named = result.output.count("warning: possible duplicate of '")
     assert 0 < named <= count * MAX_NAMED
     assert result.output.count(f"possible duplicate of more than {MAX_NAMED} entries") == count
+
+
+# -- usreg diff --format markdown: the pull-request comment -------------------------------------------------------
+def test_diff_markdown_shows_a_pull_requests_text_as_text(catalog_root, run_cli) -> None:
+    """The comment quoted entry names and file names raw: a backtick closed the code span, and an <img> (a tracking
+    pixel), a link or an @mention in a name went into the pull request as markup."""
+    pytest.importorskip("scorers")
+    from markdown_it import MarkdownIt
+
+    root = catalog_root.root
+    for args in (["init", "-q", "-b", "main"], ["config", "user.email", "t@example.org"], ["config", "user.name", "T"]):
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+    catalog_root.dataset(minimal_dataset("base"))
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True, capture_output=True)
+    subprocess.run(["git", "-C", str(root), "commit", "-qm", "base"], check=True, capture_output=True)
+    hostile = "x` <img src=https://evil.example/p.png> [click](https://evil.example) @octocat | `"
+    catalog_root.dataset(minimal_dataset("twin-a", name=hostile))
+    catalog_root.dataset(minimal_dataset("twin-b", name=hostile))
+    catalog_root.raw("datasets", "bad`<img src=q.png onerror=alert(1)>`", "id: [")
+    result = run_cli("diff", "HEAD", "--format", "markdown", root=root)
+    assert result.exit_code == 1, result.output  # the unparsable file is an error
+    html = MarkdownIt("commonmark", {"html": True}).enable("table").render(result.stdout)
+    assert "<img" not in html and "<a " not in html
+    assert html.count("&lt;img src=https://evil.example/p.png&gt;") >= 2  # both twins' warnings, as text
+    assert "@octocat" in html and "<tr>" in html and html.count("<tr>") == 4  # header and three rows: table whole
