@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import click
@@ -198,13 +197,11 @@ def export(app: AppContext, fmt: str, output: Path | None, kind: str | None) -> 
     if output is None:
         click.echo(data if isinstance(data, str) else data.decode(), nl=False)
         return
-    tmp = output.with_name(output.name + ".tmp")
+    from ..atomicfile import replace_with
+
     try:
-        tmp.write_bytes(data.encode() if isinstance(data, str) else data)
-        tmp.replace(output)
+        replace_with(output, data.encode() if isinstance(data, str) else data)
     except OSError as exc:  # name the file asked for, not the temporary one beside it
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
         raise UsageError(
             f"cannot write {output}: {exc.strerror or exc}", hint="check that its folder exists and is writable"
         ) from None

@@ -15,6 +15,7 @@ ANATOMY_HELP = "e.g. breast, thyroid, fetal-head, heart (see schemas/dataset.sch
 
 
 def _write_new(app: AppContext, kind: str, entry_id: str, text: str, force: bool = False) -> Path:
+    from ..atomicfile import replace_with
     from ..catalog import load_catalog
     from ..home import check_id
 
@@ -24,9 +25,7 @@ def _write_new(app: AppContext, kind: str, entry_id: str, text: str, force: bool
     if path.exists() and not force:
         raise UsregError(f"{path.relative_to(app.root)} already exists", hint="choose another id, or edit that file")
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    replace_with(path, text.encode("utf-8"))
     catalog = load_catalog(app.root, [path])
     out = console(stderr=True)
     out.print(f"wrote {path.relative_to(app.root)}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -205,3 +206,27 @@ def test_diff_markdown_shows_a_pull_requests_text_as_text(catalog_root, run_cli)
     assert "<img" not in html and "<a " not in html
     assert html.count("&lt;img src=https://evil.example/p.png&gt;") >= 2  # both twins' warnings, as text
     assert "@octocat" in html and "<tr>" in html and html.count("<tr>") == 4  # header and three rows: table whole
+
+
+# -- files beside the target are the user's -------------------------------------------------------------------------
+def test_export_and_new_leave_a_users_tmp_file_alone(catalog_root, run_cli, tmp_path: Path) -> None:
+    """`usreg export -o out.csv` wrote through out.csv.tmp and `usreg new` through <id>.yaml.tmp: a file of the user's
+    by that name was overwritten and moved over the target."""
+    catalog_root.dataset(minimal_dataset("one"))
+    out = tmp_path / "out.csv"
+    mine = [tmp_path / "out.csv.tmp", catalog_root.root / "entries" / "datasets" / "two.yaml.tmp"]
+    for path in mine:
+        path.write_text("the user's own notes\n")
+    assert run_cli("export", "--format", "csv", "-o", out, root=catalog_root.root).exit_code == 0
+    assert run_cli("new", "dataset", "two", "--no-interactive", root=catalog_root.root).exit_code == 0
+    assert all(path.read_text() == "the user's own notes\n" for path in mine)
+    assert out.read_text().startswith("entry_kind,") and (out.stat().st_mode & 0o777) == 0o666 & ~_umask()
+    written = catalog_root.root / "entries" / "datasets" / "two.yaml"
+    assert written.read_text().startswith("# yaml-language-server")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary file left
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
