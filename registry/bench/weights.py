@@ -229,17 +229,17 @@ def hub_file(model, w, home: Path) -> ResolvedWeights:
         )
     except GatedRepoError as exc:
         raise UsregError(
-            f"model {model.id}: {where} is gated on the Hub ({_first_line(exc)})",
+            f"model {model.id}: {where} is gated on the Hub ({first_line(exc)})",
             hint=f"accept its terms at {endpoint}/{repo} and set HF_TOKEN",
         ) from None
     except RepositoryNotFoundError as exc:
         raise UsregError(
-            f"model {model.id}: Hub repository {repo} is not available ({_first_line(exc)})",
+            f"model {model.id}: Hub repository {repo} is not available ({first_line(exc)})",
             hint="check weights.source.id; private repositories need HF_TOKEN",
         ) from None
     except RevisionNotFoundError as exc:
         raise UsregError(
-            f"model {model.id}: Hub repository {repo} has no commit {revision} ({_first_line(exc)})",
+            f"model {model.id}: Hub repository {repo} has no commit {revision} ({first_line(exc)})",
             hint="check weights.revision (the full 40-digit commit of the release)",
         ) from None
     except EntryNotFoundError as exc:  # also LocalEntryNotFoundError (offline, file not in the cache)
@@ -253,7 +253,7 @@ def hub_file(model, w, home: Path) -> ResolvedWeights:
         ) from None
     except (HfHubHTTPError, OSError, ValueError) as exc:
         raise UsregError(
-            f"model {model.id}: cannot download {where} from {endpoint}: {_first_line(exc)}",
+            f"model {model.id}: cannot download {where} from {endpoint}: {first_line(exc)}",
             hint=f"try again later, or pass --weights {model.id}=PATH",
         ) from None
     path = Path(got)
@@ -268,7 +268,9 @@ def hub_file(model, w, home: Path) -> ResolvedWeights:
     return ResolvedWeights(path, digest, VERIFIED, declared=str(w.sha256))
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (at most 300 characters), or its type when the message is empty (an
+    empty weights file makes torch.load raise with none)."""
     text = str(exc).strip()
     return text.splitlines()[0][:300] if text else type(exc).__name__
 

@@ -87,3 +87,22 @@ def test_weights_of_another_architecture_are_not_scored(tmp_path: Path) -> None:
     assert "[[1, 5, 32, 32]]" in bad.error and "another architecture" in bad.hint
     assert {r["metric"] for r in bad.rows} == {"check.weights_load", "check.output_shape"}
     assert _board(tmp_path, [bad, good]) == ["builtin:all-background"]
+
+
+def test_an_empty_checkpoint_is_a_weights_load_failure(tmp_path: Path) -> None:
+    """An empty .pth given with --weights crashed the adapter with 'IndexError: list index out of range' (torch.load
+    raises EOFError with no message, and the error text took its first line)."""
+    import pytest
+    import yaml
+
+    from registry.bench.adapters import WeightsLoadError, build_for_model
+    from registry.schema.model import Model
+    from tests.conftest import REPO_ROOT
+
+    entry = Model.model_validate(yaml.safe_load((REPO_ROOT / "entries/models/sononet.yaml").read_text()))
+    empty = tmp_path / "empty.pth"
+    empty.write_bytes(b"")
+    with pytest.raises(
+        WeightsLoadError, match=r"empty\.pth does not load with torch\.load\(weights_only=True\): EOFError"
+    ):
+        build_for_model(entry, tmp_path / "home", weights_override=empty)

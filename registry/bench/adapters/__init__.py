@@ -23,6 +23,7 @@ from ..adapter_options import check_adapter
 from ..compat import ADAPTERS
 from ..preprocess import Spec
 from ..recipes import BASELINES, BUILTIN_PREFIX, BUILTINS, TRAINABLE, builtin_id
+from ..weights import first_line
 from .base import Adapter, AdapterInfo, OutputClass, Prediction
 
 if TYPE_CHECKING:
@@ -162,7 +163,7 @@ def build_for_model(
         raise WeightsLoadError(exc.message, exc.hint, digest, resolved.status) from exc
     except Exception as exc:  # the runtime rejecting the file is the finding
         raise WeightsLoadError(
-            f"model {model.id}: {path.name} does not load with {name}: {str(exc).splitlines()[0][:300]}",
+            f"model {model.id}: {path.name} does not load with {name}: {first_line(exc)}",
             "check that the file is a valid model in the declared format",
             digest,
             resolved.status,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import UsregError
+from ..weights import first_line
 from .checkpoint import MAX_PLACEHOLDERS, refused_global
 
 MAX_DEPTH = 64  # nesting of modules inside modules
@@ -139,7 +140,7 @@ def read_weights(path: Path, parts: Sequence[str] | None = None) -> dict[str, An
         obj = load_records(path)
     except Exception as exc:  # truncated, not a checkpoint, or pickled objects that weights_only refuses
         raise UsregError(
-            f"{path.name} does not load with torch.load(weights_only=True): {str(exc).strip().splitlines()[0][:200]}",
+            f"{path.name} does not load with torch.load(weights_only=True): {first_line(exc)}",
             hint="the file is truncated or not a PyTorch checkpoint",
         ) from None
     if parts:

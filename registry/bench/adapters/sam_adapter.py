@@ -28,6 +28,7 @@ import numpy as np
 
 from ...errors import UsageError, UsregError
 from ..adapter_options import SAM_PREPROCESSING, check_adapter
+from ..weights import first_line
 from .base import AdapterInfo, PromptableAdapter, PromptedMask
 from .sam_keys import map_mmdet_keys
 from .sam_keys import map_segment_anything_keys as map_segment_anything_keys
@@ -106,7 +107,7 @@ def read_state_dict(path: Path) -> dict[str, Any]:
             return load_file(str(path))
         except Exception as exc:  # truncated or not a safetensors file
             raise UsregError(
-                f"{path.name} is not a readable safetensors file: {str(exc).strip().splitlines()[0][:200]}",
+                f"{path.name} is not a readable safetensors file: {first_line(exc)}",
                 hint="fetch the file again (it may be truncated)",
             ) from None
     from .checkpoint import load_tensors
@@ -117,7 +118,7 @@ def read_state_dict(path: Path) -> dict[str, Any]:
         raise
     except Exception as exc:  # truncated, not a checkpoint, or pickled objects that weights_only refuses
         raise UsregError(
-            f"{path.name} does not load with torch.load(weights_only=True): {str(exc).strip().splitlines()[0][:200]}",
+            f"{path.name} does not load with torch.load(weights_only=True): {first_line(exc)}",
             hint="the file is truncated or not a PyTorch checkpoint, or it pickles objects beyond tensors "
             "(re-save only the state dict: torch.save(ckpt['state_dict'], path))",
         ) from None
