@@ -69,8 +69,8 @@ def _check_free(needed: int, downloads: Path, what: str, listed: str) -> None:
     free = shutil.disk_usage(where).free
     if needed + RESERVE_BYTES > free:
         raise FetchError(
-            f"not enough disk space to {what}: they need {_gib(needed)} ({needed:,} bytes), and {_gib(free)} are "
-            f"free under {where}",
+            f"not enough disk space to {what}: they need {_gib(needed)} ({needed:,} bytes) and usreg keeps "
+            f"{_gib(RESERVE_BYTES)} free beside them, but {_gib(free)} ({free:,} bytes) are free under {where}",
             hint=f"free some space or set USREG_HOME to a larger disk; {listed}",
         )
 

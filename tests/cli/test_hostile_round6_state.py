@@ -142,3 +142,23 @@ def test_a_new_index_records_its_layout(catalog_root, run_cli, usreg_home: Path)
     path = _built_index(catalog_root, run_cli, usreg_home)
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key = 'index_schema'").fetchone() == ("1",)
+
+
+def test_a_nearly_full_disk_names_the_space_usreg_keeps_free(
+    catalog_root, run_cli, usreg_home: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """On a small disk (a 400 KiB tmpfs) `usreg fetch --from-file` of 78 KB said 'they need 0.1 MiB, and 0.4 MiB are
+    free' and refused: the 64 MiB it keeps free was not named, so the refusal read as a contradiction."""
+    import shutil
+
+    _manual(catalog_root, "m1")
+    given = tmp_path / "given"
+    given.mkdir()
+    (given / "a.txt").write_bytes(b"a" * 1000)
+    usreg_home.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(usreg_home).free
+    monkeypatch.setattr("registry.fetch.space.RESERVE_BYTES", free)  # as on a disk smaller than the reserve
+    result = run_cli("fetch", "m1", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code != 0, result.output
+    assert "they need 0.0 MiB (1,000 bytes) and usreg keeps" in result.stderr and "free beside them" in result.stderr
+    assert not (usreg_home / "downloads" / "m1").exists() or not any((usreg_home / "downloads" / "m1").rglob("a.txt"))
