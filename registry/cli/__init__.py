@@ -73,10 +73,22 @@ class UsregGroup(click.Group):
             ctx.exit(EXIT_INTERRUPTED)
         except OSError as exc:  # the disk or the system refused (a path that cannot be written): environment, exit 2
             where = f" ({exc.filename})" if exc.filename else ""
-            console(stderr=True).print(
-                "[red]error:[/red] " + escape(f"{exc.strerror or exc}{where}"), markup=True, highlight=False
-            )
+            _print_error(f"{exc.strerror or exc}{where}", _os_error_hint(exc))
             ctx.exit(EXIT_ENVIRONMENT)
+
+
+def _os_error_hint(exc: OSError) -> str:
+    """What to do when the disk refuses a write: a full disk or quota, a read-only or forbidden folder."""
+    import errno
+
+    from ..home import usreg_home
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        where = Path(str(exc.filename)).parent if exc.filename else usreg_home()
+        return f"free some space on the disk of {where} (or set USREG_HOME to a larger disk) and run the command again"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "make that folder writable, or set USREG_HOME to a folder you can write, and run the command again"
+    return ""
 
 
 def _print_error(message: str, hint: str | None) -> None:

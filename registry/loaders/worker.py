@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,9 @@ from ..formats.hashing import phash_hex
 from ..formats.imageio import normalise_image, to_uint8, write_png
 from .base import Decode, Item, Problem
 from .decode import BadData, unwrap
+
+#: write errors that are the disk's, not a sample's: a full disk or quota, a file-size limit, a read-only disk
+DISK_REFUSED = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
 
 
 @dataclass
@@ -39,18 +43,12 @@ def process_item(item: Item, staging: Path) -> ItemResult:
     except BadData as exc:
         result.row = None
         result.problems.append(Problem(exc.kind, item.source_file, exc.message, "error", item.sample_id))
+    except OSError as exc:
+        if exc.errno in DISK_REFUSED:  # the disk, not the sample: stop the conversion (nothing is published)
+            raise
+        _converter_error(result, item, exc)
     except Exception as exc:  # a converter bug must not stop the other samples; it is reported as an error
-        result.row = None
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        result.problems.append(
-            Problem(
-                "converter_error",
-                item.source_file,
-                f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})",
-                "error",
-                item.sample_id,
-            )
-        )
+        _converter_error(result, item, exc)
     if result.row is None:
         for rel in result.files:  # nothing half-written for a skipped sample
             (staging / rel).unlink(missing_ok=True)
@@ -58,6 +56,20 @@ def process_item(item: Item, staging: Path) -> ItemResult:
         result.instances.clear()
         result.mask_values.clear()
     return result
+
+
+def _converter_error(result: ItemResult, item: Item, exc: Exception) -> None:
+    result.row = None
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    result.problems.append(
+        Problem(
+            "converter_error",
+            item.source_file,
+            f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})",
+            "error",
+            item.sample_id,
+        )
+    )
 
 
 def _process(item: Item, staging: Path, result: ItemResult) -> None:

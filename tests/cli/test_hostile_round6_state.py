@@ -162,3 +162,36 @@ def test_a_nearly_full_disk_names_the_space_usreg_keeps_free(
     assert result.exit_code != 0, result.output
     assert "they need 0.0 MiB (1,000 bytes) and usreg keeps" in result.stderr and "free beside them" in result.stderr
     assert not (usreg_home / "downloads" / "m1").exists() or not any((usreg_home / "downloads" / "m1").rglob("a.txt"))
+
+
+def test_a_full_disk_during_a_conversion_says_what_to_do(catalog_root, usreg_home: Path, tmp_path: Path) -> None:
+    """A conversion the disk refused (a full 70 MiB tmpfs) printed only 'error: No space left on device': nothing
+    said what to do."""
+    import numpy as np
+    from PIL import Image
+
+    catalog_root.dataset(
+        minimal_dataset("cf", tasks=["classification"], loader={"name": "class-folders", "options": {}})
+    )
+    source = tmp_path / "source"
+    noise = np.random.default_rng(0)
+    for label in ("benign", "malignant"):
+        (source / label).mkdir(parents=True)
+        for i in range(4):
+            Image.fromarray(noise.integers(0, 255, (200, 200), dtype=np.uint8)).save(source / label / f"{i}.png")
+    limit = 16 * 1024  # the disk is full after 16 KiB of a file
+    code = (
+        "import resource, signal, sys\n"
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "from registry.cli import main\n"
+        f"sys.argv = ['usreg', '--root', {str(catalog_root.root)!r}, 'convert', 'cf', '--source', {str(source)!r}, "
+        "'--workers', '1', '--keep-going']\n"
+        "main()\n"
+    )
+    env = dict(os.environ, USREG_HOME=str(usreg_home))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "File too large" in done.stderr
+    assert "hint: free some space on the disk of" in " ".join(done.stderr.split())
+    assert not (usreg_home / "datasets" / "cf" / "latest").exists()  # nothing half-written was published
