@@ -127,3 +127,20 @@ def index_path(root: Path, home: Path | None = None) -> Path:
     """One SQLite index per catalog root, so two checkouts never share a stale index."""
     digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
     return (home or usreg_home()) / INDEX / f"catalog-{digest}.sqlite"
+
+
+def relative_parts(name: str) -> list[str] | None:
+    """The parts of ``name`` as a relative path that stays inside the folder it is joined to (backslashes read as
+    separators), or None when it would leave it or is empty: '..', an absolute path, a drive letter, a NUL byte."""
+    cleaned = name.replace("\\", "/")
+    parts = [p for p in cleaned.split("/") if p not in ("", ".")]
+    if (
+        not parts
+        or not cleaned.strip()
+        or cleaned.startswith("/")
+        or ".." in parts
+        or (len(parts[0]) >= 2 and parts[0][1] == ":")
+        or any("\x00" in p for p in parts)
+    ):
+        return None
+    return parts

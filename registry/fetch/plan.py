@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
+from ..home import relative_parts
 from .errors import FetchError, redact_url
 
 
@@ -100,17 +100,8 @@ def safe_relpath(name: str, what: str = "file name") -> str:
     Hosts choose file names; a hostile or broken one (``../x``, ``/etc/x``, ``C:\\x``) must never place a download
     outside the dataset's directory.
     """
-    cleaned = name.replace("\\", "/")
-    path = PurePosixPath(cleaned)
-    parts = [p for p in path.parts if p not in ("", ".")]
-    if (
-        not parts
-        or not cleaned.strip()
-        or cleaned.startswith("/")
-        or ".." in parts
-        or (len(parts[0]) >= 2 and parts[0][1] == ":")
-        or any("\x00" in p for p in parts)
-    ):
+    parts = relative_parts(name)
+    if parts is None:
         raise FetchError(
             f"unsafe {what} {name!r}: it would leave the dataset's directory",
             hint="the host or the entry gives a file name with '..', an absolute path or a drive letter; report it",

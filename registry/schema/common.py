@@ -6,8 +6,9 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from ..home import relative_parts
 from .types import ArxivId, Count, Doi, Email, EntryId, Md5, Sha256, ShortText, Text, Url
 from .vocab import HostKind, PublicationRole
 
@@ -35,6 +36,15 @@ class SourceFile(Strict):
     md5: Md5 | None = None
     sha256: Sha256 | None = None
     url: Url | None = Field(None, description="Direct download URL, for http sources.")
+
+    @field_validator("name")
+    @classmethod
+    def _stays_inside(cls, value: str) -> str:
+        if relative_parts(value) is None:
+            raise ValueError(
+                f"{value!r} is not a relative file name inside the download folder (no '..', absolute path or drive)"
+            )
+        return value
 
 
 class Source(Strict):

@@ -47,3 +47,18 @@ def test_ctrl_c_anywhere_exits_130_with_what_to_do():
     result = CliRunner().invoke(group, ["busy"])
     assert result.exit_code == 130
     assert "error: interrupted" in result.stderr and "run the same command again" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "/etc/passwd", "C:\\\\Users\\\\x.zip", "a/../../b.zip"])
+def test_a_source_file_name_leaving_the_download_folder_fails_validation(catalog_root, run_cli, name):
+    """A file name an importer copied from a hostile host (or a typo) is refused where the entry is written, not only
+    when fetch plans it."""
+    files = [{"name": name}]
+    catalog_root.dataset(minimal_dataset("breast-a", sources=[{"kind": "zenodo", "id": "1", "files": files}]))
+    result = run_cli("validate", root=catalog_root.root)
+    assert result.exit_code == 1, result.output
+    assert "is not a relative file name inside the download folder" in result.output
+    catalog_root.dataset(
+        minimal_dataset("breast-a", sources=[{"kind": "zenodo", "id": "1", "files": [{"name": "x/a.zip"}]}])
+    )
+    assert run_cli("validate", root=catalog_root.root).exit_code == 0
