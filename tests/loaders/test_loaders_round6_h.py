@@ -189,8 +189,9 @@ def test_usreg_fetch_us3m_from_the_kaggle_archive_then_load(tmp_path, run_cli, u
         for p in sorted(staged.rglob("*")):
             if p.is_file():
                 zf.write(p, p.relative_to(staged).as_posix())
-    output, ds = fetch_from_file_then_load(run_cli, "us3m", "--from-file", archive)
-    assert "ready" in output
+    # the tiny tree cannot hold the entry's declared 248 patients: the partial conversion is accepted knowingly
+    output, ds = fetch_from_file_then_load(run_cli, "us3m", "--keep-going", "--from-file", archive)
+    assert "counts_match" in output  # the failed count check is named, not hidden
     assert len(ds) == expected["samples"]
 
 
