@@ -50,6 +50,29 @@ def usreg_home() -> Path:
     return Path(user_cache_dir("usreg"))
 
 
+def check_writable(home: Path) -> Path:
+    """``home`` made if missing and shown to take a file (one is written and removed), else a usage error (exit 2)
+    that names it and says to point USREG_HOME at a folder that can be written. A read-only disk refuses root too,
+    so the test is a write, not the permission bits."""
+    import os
+    import tempfile
+
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".usreg-write-test-", dir=home)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        named = "USREG_HOME" if settings().home is not None else "the usreg cache (USREG_HOME unset)"
+        raise UsageError(
+            f"{named} {home} cannot be written: {exc.strerror or exc}; downloads, source trees and converted data "
+            "are kept there",
+            hint="set USREG_HOME to a folder you can write with room for the data (e.g. USREG_HOME=~/usreg-data) "
+            "and run the command again",
+        ) from None
+    return home
+
+
 def check_id(entry_id: str) -> str:
     """An entry id safe to use as a directory name (kebab-case, as the schema's ``EntryId``)."""
     if not ID_RE.match(entry_id or "") or len(entry_id) > 64:

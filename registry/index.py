@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel
 
 from .columns import SORTABLE
+from .errors import UsageError
 from .paths import index_path
 from .settings import settings
 
@@ -167,27 +168,105 @@ SCHEMA_KEY = "index_schema"  # meta key: INDEX_SCHEMA_VERSION of the usreg that 
 STATS_KEY = "entry_stats"  # meta key: the stat fingerprint of the entry files, taken with the content hash
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (writes use explicit transactions), with every table present; an index file
-    that SQLite cannot open or read is a usage error that names it and says what to do, not a traceback."""
+def _connect(path: Path) -> tuple[sqlite3.Connection, str | None]:
+    """(a connection in autocommit mode (writes use explicit transactions), with every table present; why the index
+    cannot be written, None when it can). An index that exists but cannot be written (a read-only disk, a lab's
+    shared install) is opened read-only; an index file that SQLite cannot open or read is a usage error that names it
+    and says what to do, not a traceback."""
+    unwritable = _unwritable(path)
     try:
-        return _open(path)
+        if unwritable is not None and path.is_file():
+            return _open_read_only(path), unwritable
+        return _open(path), unwritable
+    except OSError as exc:  # the index folder cannot be made: a home that cannot be written
+        raise UsageError(
+            f"there is no index yet and its folder {path.parent} cannot be made: {exc.strerror or exc}",
+            hint=_home_hint(path, shared=False),
+        ) from None
     except sqlite3.OperationalError as exc:  # cannot open, read or write it: permissions, a full disk, a folder
-        from .errors import UsageError
-
+        if unwritable is not None:
+            raise UsageError(f"cannot open the index {path}: {exc} ({unwritable})", hint=_home_hint(path)) from None
         raise UsageError(
             f"cannot open the index {path}: {exc}",
             hint=f"check free space and permissions under {path.parent}, or set USREG_HOME elsewhere",
         ) from None
     except sqlite3.DatabaseError as exc:  # not a database, or a malformed one (truncated, overwritten)
-        from .errors import UsageError
-
         aside = f"mv {shlex.quote(str(path))} {shlex.quote(str(path) + '.damaged')}"
         raise UsageError(
             f"the index {path} is damaged: {exc}",
             hint=f"move it aside ({aside}) and run the command again: usreg builds a new index from the entries; "
             "benchmark results stored in the old one are not rebuilt, so keep that file",
         ) from None
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why the index at ``path`` cannot be written (a read-only disk, a file or folder without write permission), or
+    None when it can (or its folder does not exist yet: making it says whether it can be)."""
+    import os
+
+    folder = path.parent
+    if not folder.is_dir():
+        return None
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return f"{folder} is on a read-only file system"
+    except (OSError, AttributeError):  # no statvfs (Windows), or it failed: the permission checks below still apply
+        pass
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"you may not write {path}"
+    if not os.access(folder, os.W_OK | os.X_OK):  # SQLite writes its -wal and -shm files beside the index
+        return f"you may not write in {folder}"
+    return None
+
+
+def _home_hint(path: Path, shared: bool = True) -> str:
+    """What to do when the index cannot be written: set USREG_HOME to a folder of one's own (the index is rebuilt
+    there from the entries), or (``shared``: an index is there) have the folder's owner update it."""
+    hint = "set USREG_HOME to a folder you can write (e.g. USREG_HOME=~/usreg-data): usreg builds its own index there "
+    hint += "from the entries"
+    return hint + (f"; or ask whoever owns {path.parent} to run `usreg index`" if shared else "")
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """The index at ``path`` opened read-only. An index in WAL mode can be read-only opened only when SQLite can
+    make its -shm file beside it; in a folder that cannot be written it is read as immutable (no locks, no -shm), as
+    a read-only disk is."""
+    conn = _read_only_connection(path)
+    try:
+        found = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if found != "ok":
+            raise sqlite3.DatabaseError(found)
+        have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if META.name in have:
+            _check_schema(conn, path)
+        missing = [t.name for t in TABLES if t.name not in have] or [
+            f"{t.name}.{c.name}" for t in TABLES for c in t.columns if c.name not in _column_names(conn, t.name)
+        ]
+        if missing:  # an index an older usreg laid out: it would be brought up to date, which takes a write
+            raise sqlite3.OperationalError(f"it lacks {', '.join(missing[:3])} and cannot be brought up to date")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _read_only_connection(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the SQLite file at ``path`` (``file:...?mode=ro``); an index in WAL mode whose folder
+    cannot be written (SQLite cannot make its -shm file) is read as immutable, as on a read-only disk."""
+    from urllib.parse import quote
+
+    uri = "file:" + quote(str(Path(path).resolve()))
+    conn = sqlite3.connect(uri + "?mode=ro", uri=True, isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn.close()
+        conn = sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, isolation_level=None)
+    return conn
+
+
+def _column_names(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info('{table}')")}
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -225,13 +304,15 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (SCHEMA_KEY,)).fetchone()
     if row is None or (str(row[0]).isdigit() and int(row[0]) <= int(INDEX_SCHEMA_VERSION)):
         return
-    from .errors import UsageError
-
     raise UsageError(
         f"the index {path} was made by a newer usreg (index layout {row[0]}; this usreg reads {INDEX_SCHEMA_VERSION})",
         hint="upgrade usreg (pip install -U usreg), or set USREG_HOME to another folder for this version; "
         "the index is left as it is",
     )
+
+
+class IndexReadOnly(UsageError):
+    """A write to an index opened read-only (a read-only disk, a shared install): a usage error (exit 2)."""
 
 
 @contextmanager
@@ -251,8 +332,11 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         path = Path(conn.execute("PRAGMA database_list").fetchone()[2])
-        from .errors import UsageError
-
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_READONLY:
+            raise IndexReadOnly(
+                f"cannot write the index {path}: it is open read-only ({_unwritable(path) or exc})",
+                hint=_home_hint(path),
+            ) from None
         raise UsageError(
             f"cannot write the index {path}: {exc}",
             hint=f"check free space and permissions under {path.parent}, or set USREG_HOME elsewhere; "
@@ -263,7 +347,7 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def _add_missing_columns(conn: sqlite3.Connection) -> None:
     """Bring an index made by an older usreg up to date by adding new (nullable) columns; nothing is dropped."""
     for table in TABLES:
-        existing = {row[1] for row in conn.execute(f"PRAGMA table_info('{table.name}')")}
+        existing = _column_names(conn, table.name)
         for column in table.columns:
             if column.name not in existing:
                 conn.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {column.type}')
@@ -294,7 +378,9 @@ class RegistryIndex:
         self.root = root
         self.scoring = scoring
         self.path = path or index_path(root)
-        self.conn = _connect(self.path)
+        #: why the index cannot be written (it is then open read-only), None when it can
+        self.read_only: str | None
+        self.conn, self.read_only = _connect(self.path)
         self._seen: tuple[str | None, str] | None = None  # (content hash, stat fingerprint) seen by is_fresh()
 
     def close(self) -> None:
@@ -337,7 +423,7 @@ class RegistryIndex:
         self._seen = (current, stats if trusted else "")
         if current != stored:
             return False
-        if trusted:
+        if trusted and self.read_only is None:
             self.set_meta(STATS_KEY, stats)
         return True
 
@@ -346,6 +432,8 @@ class RegistryIndex:
 
         Entries that do not validate are left out (see :meth:`Catalog.usable`); the rest is indexed.
         """
+        if self.read_only is not None:
+            return self._ensure_read_only(catalog, force)
         if not force and self.is_fresh():
             # the entries are unchanged, but evidence may not be (a bench run, a fetch): keep one current score
             if self.scoring is not None:
@@ -361,6 +449,28 @@ class RegistryIndex:
         if self.scoring is not None:
             self.scoring.mark_current(self)
         return True
+
+    def _ensure_read_only(self, catalog: Catalog | None, force: bool) -> bool:
+        """:meth:`ensure` for an index that cannot be written: read as it is when it holds the current entries (its
+        scores as stored, with a warning when newer evidence would change them), else a usage error saying so."""
+        if force or not self.is_fresh():
+            self.refuse_rebuild(force)
+        if self.scoring is not None:
+            try:
+                self.scoring.refresh(self, catalog.usable() if catalog is not None else None)
+            except IndexReadOnly:
+                log.warning(
+                    "the index %s cannot be written (%s): its scores are shown as stored, without the newest "
+                    "evidence (benchmark results, link checks)",
+                    self.path,
+                    self.read_only,
+                )
+        return False
+
+    def refuse_rebuild(self, force: bool = False) -> None:
+        """Raise the usage error of an index that is stale (or asked to be rebuilt) and cannot be written."""
+        state = "cannot be rebuilt" if force else "is out of date with the entries and cannot be rebuilt"
+        raise UsageError(f"the index {self.path} {state}: {self.read_only}", hint=_home_hint(self.path))
 
     def get_meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -524,8 +634,6 @@ class RegistryIndex:
     ) -> list[dict[str, Any]]:
         """Entries matching every filter (values within one facet are OR-ed), as flat dicts."""
         if sort not in SORTABLE:
-            from .errors import UsageError
-
             raise UsageError(f"cannot sort by {sort!r}", hint="choose one of: " + ", ".join(SORTABLE))
         clauses: list[str] = []
         params: dict[str, Any] = {}
@@ -683,7 +791,7 @@ def read_bench_results(root: Path, columns: Sequence[str] | None = None) -> list
     if not path.is_file():
         return []
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        with closing(_read_only_connection(path)) as conn:
             conn.row_factory = sqlite3.Row
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if "bench_result" not in tables:

@@ -1,4 +1,5 @@
-"""Text wrapped for a terminal between words only, so that long tokens (URLs, ids, paths) stay whole and copyable."""
+"""Text for a terminal: wrapped between words only, so that long tokens (URLs, ids, paths) stay whole and copyable,
+and user-given names shown with their control characters visible (:func:`visible`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,26 @@ def wrap_words(text: str, width: int, indent: str = "", subsequent_indent: str |
         break_on_hyphens=False,
     )
     return lines or [indent.rstrip()]
+
+
+#: what a terminal acts on or hides instead of showing: C0 controls (tab and newline included), DEL, C1 controls,
+#: the bidirectional marks, embeddings, overrides and isolates, and the line and paragraph separators
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: object, keep_lines: bool = False) -> str:
+    """``text`` (a user-given path, file name or id) with each control or bidi character written as its escape
+    (``\\x1b``, ``\\n``, ``\\u202e``), so that printing it cannot recolour, move, clear or reorder the terminal's text
+    and a name with an escape in it reads as the name it is; other text is unchanged. ``keep_lines``: a message of
+    several lines keeps its own line breaks (a path inside it is best made visible before it goes in)."""
+    if keep_lines:
+        return "\n".join(visible(line) for line in str(text).split("\n"))
+    return _CONTROL.sub(_escape_char, str(text))
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    return char.encode("unicode_escape").decode("ascii")
 
 
 _LABEL = re.compile(r"^(\s*)([A-Za-z][\w -]{0,15}:[ \t]+)?")

@@ -72,7 +72,9 @@ class UsregGroup(click.Group):
             _print_error("interrupted", "run the same command again to continue (verified files are kept)")
             ctx.exit(EXIT_INTERRUPTED)
         except OSError as exc:  # the disk or the system refused (a path that cannot be written): environment, exit 2
-            where = f" ({exc.filename})" if exc.filename else ""
+            from ..wrapping import visible
+
+            where = f" ({visible(exc.filename)})" if exc.filename else ""
             _print_error(f"{exc.strerror or exc}{where}", _os_error_hint(exc))
             ctx.exit(EXIT_ENVIRONMENT)
 
@@ -92,15 +94,16 @@ def _os_error_hint(exc: OSError) -> str:
 
 
 def _print_error(message: str, hint: str | None) -> None:
-    """``error: message`` (red label) and ``  hint: ...`` on stderr, wrapped between words at the terminal's width."""
-    from ..wrapping import wrap_text
+    """``error: message`` (red label) and ``  hint: ...`` on stderr, wrapped between words at the terminal's width;
+    a control character in them (a user-given path's escape) is shown, never sent to the terminal."""
+    from ..wrapping import visible, wrap_text
 
     width = wrap_width(stderr=True)
-    text = wrap_text(f"error: {message}", width)
+    text = wrap_text(f"error: {visible(message, keep_lines=True)}", width)
     err = console(stderr=True)
     err.print("[red]error:[/red]" + escape(text[len("error:") :]), markup=True, highlight=False)
     if hint:
-        err.print(wrap_text(f"  hint: {hint}", width), markup=False, highlight=False)
+        err.print(wrap_text(f"  hint: {visible(hint, keep_lines=True)}", width), markup=False, highlight=False)
 
 
 @click.group(cls=UsregGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -52,6 +52,48 @@ def _require_bench_dependencies() -> None:
         raise UsageError(f"the benchmark runner needs {', '.join(missing)}", hint="pip install 'usreg[bench]'")
 
 
+#: what a weights file is called: the formats the adapters read, and the usual names of checkpoints
+WEIGHTS_SUFFIXES = (".onnx", ".pt", ".pth", ".ts", ".ckpt", ".tar", ".bin", ".safetensors", ".h5", ".keras", ".pb")
+
+
+def _check_weights_file(model_id: str, path: Path) -> None:
+    """Refuse a --weights PATH that is not a readable file, saying what it is and what to give instead; a FIFO is never
+    opened (it would wait for a writer) and a device such as /dev/zero never read (it never ends)."""
+    from ..paths import not_a_file
+    from ..wrapping import visible
+
+    problem = not_a_file(path)
+    if problem is None:
+        return
+    if problem.startswith("is a folder"):
+        inside = _weights_files_in(path)
+        hint = (
+            f"give the weights file itself, e.g. --weights {model_id}={visible(inside[0])}"
+            + (f" (this folder also holds {', '.join(visible(p.name) for p in inside[1:])})" if inside[1:] else "")
+            if inside
+            else f"give the weights file itself (no {', '.join(WEIGHTS_SUFFIXES[:3])} ... file is directly in it)"
+        )
+    elif problem.startswith("is a"):  # a FIFO, a socket, a device
+        hint = "save the weights to a regular file and give its path"
+    else:
+        hint = "give the path of a weights file you can read (a relative path starts at the current folder)"
+    raise UsageError(f"--weights {model_id}={visible(path)}: {problem}", hint=hint)
+
+
+def _weights_files_in(folder: Path, limit: int = 3) -> list[Path]:
+    """Up to ``limit`` files directly in ``folder`` named like weights (by suffix), in name order."""
+    try:
+        with os.scandir(folder) as entries:
+            found = sorted(
+                Path(e.path)
+                for e in entries
+                if e.name.lower().endswith(WEIGHTS_SUFFIXES) and e.is_file(follow_symlinks=True)
+            )
+    except OSError:
+        return []
+    return found[:limit]
+
+
 def _default_workers() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
@@ -220,8 +262,7 @@ def bench(
     home = usreg_home()
     weights_map = _pairs(weights, "--weights")
     for model_id, path in weights_map.items():
-        if not Path(path).is_file():
-            raise UsageError(f"--weights {model_id}={path}: no such file")
+        _check_weights_file(model_id, Path(path))
     plan = make_plan(
         catalog,
         home,
@@ -275,10 +316,12 @@ def bench(
     err = console(stderr=True)
 
     def done(outcome) -> None:
-        state = outcome.status if outcome.ok else f"FAILED: {outcome.error}"
+        from ..wrapping import visible
+
+        state = outcome.status if outcome.ok else f"FAILED: {visible(outcome.error, keep_lines=True)}"
         err.print(f"{outcome.model_id} on {outcome.dataset_id} [{outcome.split}]: {state}", markup=False)
         if outcome.weights_note:  # which file ran: the verified release, or a --weights file (unverified)
-            err.print(f"  weights: {outcome.weights_note}", markup=False)
+            err.print(f"  weights: {visible(outcome.weights_note)}", markup=False)
 
     with _progress(err) as progress:
         outcomes = run_jobs(

@@ -198,14 +198,16 @@ def export(app: AppContext, fmt: str, output: Path | None, kind: str | None) -> 
         click.echo(data if isinstance(data, str) else data.decode(), nl=False)
         return
     from ..atomicfile import replace_with
+    from ..wrapping import visible
 
     try:
         replace_with(output, data.encode() if isinstance(data, str) else data)
     except OSError as exc:  # name the file asked for, not the temporary one beside it
         raise UsageError(
-            f"cannot write {output}: {exc.strerror or exc}", hint="check that its folder exists and is writable"
+            f"cannot write {visible(output)}: {exc.strerror or exc}",
+            hint="check that its folder exists and is writable",
         ) from None
-    console(stderr=True).print(f"wrote {output}")
+    console(stderr=True).print(f"wrote {visible(output)}", markup=False, highlight=False)
 
 
 @click.command("index")

@@ -222,7 +222,7 @@ def emit_json(obj: Any) -> None:
 
 def print_text(text: str, stderr: bool = False) -> None:
     """Plain text (a message, a manual download step, a note) wrapped between words at the terminal's width, one line
-    per line when piped; never read as rich markup."""
-    from ..wrapping import wrap_text
+    per line when piped; never read as rich markup, and a control character in it is shown, not sent."""
+    from ..wrapping import visible, wrap_text
 
-    click.echo(wrap_text(text, wrap_width(stderr)), err=stderr)
+    click.echo(wrap_text(visible(text, keep_lines=True), wrap_width(stderr)), err=stderr)

@@ -29,6 +29,8 @@ def _load(app: AppContext, ids: list[str] | None = None, cold: bool = True) -> t
     root = app.root
     index = RegistryIndex(root, scoring=scoring())
     fresh = index.is_fresh()
+    if not fresh and index.read_only:  # a shared, read-only index: say so before any scoring work
+        index.refuse_rebuild()
     if cold and not fresh and index.scoring is not None and index.scoring.cold_build(index):
         fresh = True  # a large catalog without findings, indexed and scored in one set of workers: read it back
     partial = bool(ids) and fresh and set(ids or ()) <= index.entry_ids()
@@ -166,6 +168,8 @@ def score(app: AppContext, ids: tuple[str, ...], explain: bool, rubric_id: str |
 
         index = RegistryIndex(app.root, scoring=scoring())
         fresh = index.is_fresh()  # one look at the entry files' stats serves both shortcuts
+        if not fresh and index.read_only:  # a shared, read-only index: say so before any scoring work
+            index.refuse_rebuild()
         if _show_current(app, index, fresh, list(dict.fromkeys(ids)), fmt):
             return
         tried_cold = not fresh

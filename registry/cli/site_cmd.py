@@ -41,8 +41,13 @@ def build(app: AppContext, out: Path | None, site_url: str | None) -> None:
     site_dir = build_site(
         app.root, default_out(app, out), catalog=catalog, site_url=site_url, scores=committed_scores(catalog)
     )
+    from ..wrapping import visible
+
+    shown = visible(site_dir)
     console(stderr=True).print(
-        f"built {site_dir} (open {site_dir / 'index.html'}, or run `usreg site serve {site_dir}`)"
+        f"built {shown} (open {visible(site_dir / 'index.html')}, or run `usreg site serve {shown}`)",
+        markup=False,
+        highlight=False,
     )
 
 

@@ -43,7 +43,9 @@ def up(app: AppContext, out: Path | None, serve: bool, port: int) -> None:
         return
     target = (out or app.root / "site-build").resolve()
     built = build_site(app.root, target, catalog=catalog, scores=committed_scores(catalog))
-    out_console.print(f"built the site -> {built}")
+    from ..wrapping import visible
+
+    out_console.print(f"built the site -> {visible(built)}", markup=False, highlight=False)
     if serve:
         serve_site(built, port=port)
 

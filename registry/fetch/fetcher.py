@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from filelock import Timeout
 
-from ..errors import EXIT_INTERRUPTED, UsregError
-from ..home import check_version
+from ..errors import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, UsregError
+from ..home import check_version, check_writable
 from ..paths import usreg_home
 from ..schema import Dataset, Source, SourceFile
 from .cache import Layout, version_label
@@ -684,6 +684,8 @@ def fetch_dataset(
     ``FetchError``s with what to do next.
     """
     home = Path(home) if home else usreg_home()
+    if not dry_run:  # a home that cannot be written is said before any download, not as a failed write after it
+        check_writable(home)
     version = pick_version(entry, version)
     reporter = reporter or Reporter()
     settings = settings or FetchSettings.from_env()
@@ -696,10 +698,13 @@ def fetch_dataset(
         raise redact_error(exc) from exc.__cause__
     except OSError as exc:  # disk full, permissions: say where, not a traceback
         where = f" ({exc.filename})" if exc.filename else ""
-        raise FetchError(
+        error = FetchError(
             f"{run.id}: cannot write the fetched data: {exc.strerror or exc}{where}",
-            hint=f"check free space and permissions under {home}, or set USREG_HOME elsewhere",
-        ) from None
+            hint=f"check free space and permissions under {run.dest or home}, or "
+            + ("give another --dest" if run.dest else "set USREG_HOME elsewhere"),
+        )
+        error.exit_code = EXIT_ENVIRONMENT  # the disk refused (full, read-only, forbidden): not a finding
+        raise error from None
 
 
 def _fetch(run: _Run, paths: list[Path], dry_run: bool, jobs: int) -> FetchResult:

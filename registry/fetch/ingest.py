@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 from ..errors import UsageError
+from ..paths import not_a_file
 from .fstree import iter_tree
 from .names import check_reserved
 from .plan import safe_relpath
@@ -69,10 +70,10 @@ def expand(paths: list[Path]) -> list[tuple[Path, str]]:
 
 def _check_plain(path: Path) -> None:
     """Raise ``UsageError`` unless ``path`` (links followed) is a regular file."""
-    mode = os.stat(path).st_mode
-    if not stat.S_ISREG(mode):
-        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
-        raise _not_taken(path, f"is {kind}, not a file (reading it would never end or never start)")
+    if stat.S_ISREG(os.stat(path).st_mode):
+        return
+    problem = not_a_file(path)
+    raise _not_taken(path, f"{problem} (reading it would never end or never start)")
 
 
 def _not_taken(path: Path, problem: str) -> UsageError:

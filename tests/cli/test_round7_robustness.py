@@ -1,0 +1,231 @@
+"""Robustness gaps left open by the last round: user-given names with control characters are shown, not sent to the
+terminal; `bench --weights` names what a path that is not a file is; a home or an index that cannot be written is an
+environment error (exit 2) that names the folder and what to do, and a fresh index that cannot be written is read."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import minimal_dataset, minimal_model
+
+ESCAPE = "\x1b[31mred"
+OVERRIDE = "\u202e"
+
+
+# -- one sanitiser: control and bidi characters made visible ---------------------------------------------------------
+def test_visible_writes_control_and_bidi_characters_as_escapes() -> None:
+    from registry.wrapping import visible
+
+    assert visible(f"x{ESCAPE}.pth") == "x\\x1b[31mred.pth"
+    assert visible(f"a{OVERRIDE}b\u2066c\x9bd\x7f") == "a\\u202eb\\u2066c\\x9bd\\x7f"
+    assert visible("one\ntwo\ttab\r") == "one\\ntwo\\ttab\\r"
+    assert visible("one\ntwo", keep_lines=True) == "one\ntwo"
+    assert visible("Échographie 超声 /data/ok-file_1.onnx") == "Échographie 超声 /data/ok-file_1.onnx"
+
+
+@pytest.fixture()
+def bench_catalog(catalog_root):
+    catalog_root.dataset(minimal_dataset("breast-a"))
+    catalog_root.model(minimal_model("seg-net"))
+    return catalog_root
+
+
+def _no_raw_controls(text: str) -> None:
+    assert "\x1b" not in text and OVERRIDE not in text, text
+
+
+def test_weights_path_with_an_escape_is_shown_not_sent(bench_catalog, run_cli, tmp_path: Path) -> None:
+    """`usreg bench ... --weights $'x\\e[31mred.pth'` wrote the escape to the terminal (turning it red)."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("pycocotools")
+    given = tmp_path / f"x{ESCAPE}{OVERRIDE}.pth"
+    result = run_cli("bench", "breast-a", "--weights", f"seg-net={given}", root=bench_catalog.root)
+    assert result.exit_code == 2, result.output
+    _no_raw_controls(result.output)
+    assert "x\\x1b[31mred\\u202e.pth: does not exist" in result.stderr
+
+
+def test_export_output_name_with_an_escape_is_shown_not_sent(bench_catalog, run_cli, tmp_path: Path) -> None:
+    written = tmp_path / f"out{ESCAPE}\n.csv"
+    result = run_cli("export", "--format", "csv", "-o", written, root=bench_catalog.root)
+    assert result.exit_code == 0, result.output
+    assert written.is_file()
+    _no_raw_controls(result.output)
+    assert result.stderr.strip() == f"wrote {tmp_path}/out\\x1b[31mred\\n.csv"
+    refused = run_cli("export", "--format", "csv", "-o", tmp_path / f"no{ESCAPE}" / "x.csv", root=bench_catalog.root)
+    assert refused.exit_code == 2
+    _no_raw_controls(refused.output)
+    assert "no\\x1b[31mred/x.csv" in refused.stderr
+
+
+def test_errors_show_the_escapes_of_a_from_file_name(catalog_root, run_cli, tmp_path: Path) -> None:
+    """An error naming a --from-file path (here a FIFO in the given folder) goes through the one error printer."""
+    catalog_root.dataset(minimal_dataset("m1", sources=[{"kind": "manual", "url": "https://example.org/"}]))
+    folder = tmp_path / f"given{ESCAPE}"
+    folder.mkdir()
+    os.mkfifo(folder / f"pipe{OVERRIDE}")
+    result = run_cli("fetch", "m1", "--from-file", folder, root=catalog_root.root)
+    assert result.exit_code == 2, result.output
+    _no_raw_controls(result.output)
+    assert "given\\x1b[31mred/pipe\\u202e is a FIFO, not a file" in result.stderr
+
+
+def test_a_dest_that_cannot_be_written_is_named_with_its_escapes(catalog_root, run_cli, tmp_path: Path) -> None:
+    """--dest under a file: the refused path is shown with its escapes, and the hint names --dest, not the cache."""
+    catalog_root.dataset(minimal_dataset("m1", sources=[{"kind": "manual", "url": "https://example.org/"}]))
+    given = tmp_path / "a.txt"
+    given.write_text("a")
+    parent = tmp_path / f"file{ESCAPE}"
+    parent.write_text("a file, not a folder")
+    result = run_cli("fetch", "m1", "--from-file", given, "--dest", parent / "out", root=catalog_root.root)
+    assert result.exit_code == 2, result.output
+    _no_raw_controls(result.output)
+    message = " ".join(result.stderr.split())
+    assert "cannot write the fetched data: Not a directory" in message and "file\\x1b[31mred/out" in message
+    assert "or give another --dest" in message
+
+
+# -- bench --weights: what the path is, never a hang ----------------------------------------------------------------
+@pytest.mark.timeout(60)
+def test_weights_that_are_not_a_file_say_what_they_are(bench_catalog, run_cli, tmp_path: Path) -> None:
+    """A folder, a FIFO or /dev/zero was reported as "no such file"; a FIFO is never opened (it would wait for a
+    writer) and /dev/zero never read."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("pycocotools")
+    folder = tmp_path / "run-3"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not weights")
+    (folder / "best.onnx").write_bytes(b"onnx")
+    (folder / "last.pth").write_bytes(b"pth")
+    fifo = tmp_path / "weights.fifo"
+    os.mkfifo(fifo)
+
+    def refused(path: Path | str) -> tuple[str, str]:
+        result = run_cli("bench", "breast-a", "--weights", f"seg-net={path}", root=bench_catalog.root)
+        assert result.exit_code == 2, result.output
+        message, _, hint = result.stderr.partition("\n  hint: ")
+        return " ".join(message.split()), " ".join(hint.split())
+
+    message, hint = refused(folder)
+    assert message == f"error: --weights seg-net={folder}: is a folder, not a file"
+    best = folder / "best.onnx"
+    assert hint == f"give the weights file itself, e.g. --weights seg-net={best} (this folder also holds last.pth)"
+    message, hint = refused(fifo)
+    assert message == f"error: --weights seg-net={fifo}: is a FIFO, not a file"
+    assert hint == "save the weights to a regular file and give its path"
+    if Path("/dev/zero").exists():
+        message, hint = refused("/dev/zero")
+        assert message == "error: --weights seg-net=/dev/zero: is a device, not a file"
+    message, _ = refused(tmp_path / "gone.pth")
+    assert message.endswith("gone.pth: does not exist")
+
+
+# -- a home or an index that cannot be written ------------------------------------------------------------------------
+def _read_only_runner(folder: Path):
+    """A way to run the CLI with ``folder`` really read-only: as root (whom permission bits do not stop) a read-only
+    bind mount in a mount namespace of its own (``unshare``), else the permission bits; None when neither works."""
+    if os.geteuid() != 0:
+        return "chmod"
+    if shutil.which("unshare") is None:
+        return None
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, check=False)
+    return "unshare" if probe.returncode == 0 else None
+
+
+def _run_read_only(folder: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    how = _read_only_runner(folder)
+    if how is None:
+        pytest.skip("no way to make a folder read-only here (root without unshare)")
+    cli = [sys.executable, "-c", "from registry.cli import main; main()", *args]
+    full_env = {**os.environ, **env, "NO_COLOR": "1", "COLUMNS": "200"}
+    if how == "chmod":
+        modes = {p: p.stat().st_mode for p in [folder, *folder.rglob("*")]}
+        for p in modes:
+            p.chmod(modes[p] & ~0o222)
+        try:
+            return subprocess.run(cli, capture_output=True, text=True, env=full_env, check=False, timeout=120)
+        finally:
+            for p, mode in modes.items():
+                p.chmod(mode)
+    mount = f"mount --bind '{folder}' '{folder}' && mount -o remount,bind,ro '{folder}' && exec \"$@\""
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", mount, "sh", *cli],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_fetch_into_a_home_that_cannot_be_written_is_an_environment_error(catalog_root, tmp_path: Path) -> None:
+    """It exited 1 (a finding) with "cannot write the fetched data" after the work had started."""
+    catalog_root.dataset(minimal_dataset("m1", sources=[{"kind": "manual", "url": "https://example.org/"}]))
+    given = tmp_path / "a.txt"
+    given.write_text("a")
+    home = tmp_path / "shared-home"
+    home.mkdir()
+    done = _run_read_only(
+        home, {"USREG_HOME": str(home)}, "--root", str(catalog_root.root), "fetch", "m1", "--from-file", str(given)
+    )
+    assert done.returncode == 2, done.stderr
+    message = " ".join(done.stderr.split())
+    assert f"error: USREG_HOME {home} cannot be written:" in message
+    assert "set USREG_HOME to a folder you can write" in message
+    assert list(home.iterdir()) == []
+
+
+def test_fetch_into_a_home_under_a_file_is_an_environment_error(catalog_root, run_cli, tmp_path: Path, monkeypatch):
+    """The same with a home that cannot even be made (its parent is a file), in process: exit 2, not 1."""
+    catalog_root.dataset(minimal_dataset("m1", sources=[{"kind": "manual", "url": "https://example.org/"}]))
+    given = tmp_path / "a.txt"
+    given.write_text("a")
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("USREG_HOME", str(tmp_path / "file" / "home"))
+    result = run_cli("fetch", "m1", "--from-file", given, root=catalog_root.root)
+    assert result.exit_code == 2, result.output
+    assert f"USREG_HOME {tmp_path / 'file' / 'home'} cannot be written" in " ".join(result.stderr.split())
+
+
+@pytest.fixture()
+def shared_install(catalog_root, tmp_path: Path, run_cli, monkeypatch):
+    """A catalog whose index was built in a home that is then shared read-only (a lab's install)."""
+    catalog_root.dataset(minimal_dataset("breast-a", license="CC-BY-4.0", access="open"))
+    catalog_root.dataset(minimal_dataset("breast-b"))
+    catalog_root.model(minimal_model("seg-net"))
+    home = tmp_path / "shared-home"
+    monkeypatch.setenv("USREG_HOME", str(home))
+    assert run_cli("list", root=catalog_root.root).exit_code == 0
+    return catalog_root, home
+
+
+def test_read_only_commands_read_a_fresh_index_that_cannot_be_written(shared_install) -> None:
+    """`usreg list` (and show, score, stats) failed: the index was opened for writing."""
+    catalog, home = shared_install
+    index = next((home / "index").glob("*.sqlite"))
+    before = index.stat().st_mtime_ns, sorted(p.name for p in index.parent.iterdir())
+    for command in (("list",), ("show", "breast-a"), ("score", "breast-a"), ("stats",), ("list", "--kind", "model")):
+        done = _run_read_only(home, {"USREG_HOME": str(home)}, "--root", str(catalog.root), *command)
+        assert done.returncode == 0, (command, done.stderr)
+        assert "error" not in done.stderr, done.stderr
+    listed = _run_read_only(home, {"USREG_HOME": str(home)}, "--root", str(catalog.root), "list")
+    assert listed.stdout.splitlines()[0] == "3 entries"
+    assert (index.stat().st_mtime_ns, sorted(p.name for p in index.parent.iterdir())) == before
+
+
+def test_a_stale_index_that_cannot_be_written_says_so(shared_install) -> None:
+    catalog, home = shared_install
+    catalog.dataset(minimal_dataset("breast-c"))  # the entries changed since the shared index was built
+    for command in (("list",), ("score", "breast-a"), ("stats",)):
+        done = _run_read_only(home, {"USREG_HOME": str(home)}, "--root", str(catalog.root), *command)
+        assert done.returncode == 2, (command, done.stderr)
+        message = " ".join(done.stderr.split())
+        assert "Traceback" not in done.stderr
+        assert f"is out of date with the entries and cannot be rebuilt: {home / 'index'}" in message, message
+        assert "hint: set USREG_HOME to a folder you can write" in message
