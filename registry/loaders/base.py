@@ -98,12 +98,31 @@ class Target:
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+#: characters of a sample id at most: its files (``images/<id>.png``) must fit the 255-byte limit of a file name
+MAX_ID_CHARS = 200
 
 
 def safe_id(text: str) -> str:
-    """A file-system-safe sample id: runs of other characters become '_', no leading/trailing '_' or '.'."""
+    """A file-system-safe sample id: runs of other characters become '_', no leading/trailing '_' or '.'. A longer id
+    than ``MAX_ID_CHARS`` (a path of long folder names joined) is cut and given a digest of the whole, so it stays
+    unique and its files can be written (they failed with 'File name too long')."""
     out = _SAFE.sub("_", text.strip()).strip("_.")
+    if len(out) > MAX_ID_CHARS:
+        import hashlib
+
+        out = f"{out[: MAX_ID_CHARS - 17]}_{hashlib.sha256(out.encode()).hexdigest()[:16]}"
     return out or "sample"
+
+
+def text_name(name: str) -> str:
+    """A file name as text that can be written to the manifest and metadata: bytes that are not UTF-8 (kept by Python
+    as surrogates) are shown as ``\\xNN`` escapes; before, such a name stopped the conversion with a
+    UnicodeEncodeError when the manifest was written."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
 
 
 _O = TypeVar("_O", bound="CommonOptions")
@@ -189,11 +208,12 @@ class ConvertContext:
 
     # --- files -------------------------------------------------------------------------------------------------
     def rel(self, path: str | Path) -> str:
+        """``path`` relative to the source tree, as text (``text_name``) for reports and the manifest."""
         p = Path(path)
         try:
-            return p.relative_to(self.source_dir).as_posix()
+            return text_name(p.relative_to(self.source_dir).as_posix())
         except ValueError:
-            return p.as_posix()
+            return text_name(p.as_posix())
 
     def files(self) -> list[Path]:
         """Every regular file under the source tree (cached; sorted; hidden files and macOS junk excluded)."""

@@ -8,6 +8,7 @@ something should be reported (off-palette pixels, a repaired outline).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -92,41 +93,124 @@ def _read_pil(path: str, keep_palette: bool) -> np.ndarray:
 
 
 def read_dicom(path: str, frame: int | None = None) -> np.ndarray:
+    ds, pixels = dicom_pixels(path)
+    if int(dicom_frames(ds) or 1) > 1:
+        if not 0 <= (frame or 0) < pixels.shape[0]:
+            raise BadData("unreadable", f"frame {frame} is outside the file's {pixels.shape[0]} frames")
+        pixels = pixels[frame or 0]
+    return dicom_display(ds, pixels)
+
+
+DEFLATED = "1.2.840.10008.1.2.1.99"
+
+
+def dicom_frames(ds: Any) -> int | None:
+    """A DICOM data set's NumberOfFrames (1 when absent or empty), or None when it is not a positive whole number."""
+    try:
+        value = getattr(ds, "NumberOfFrames", None)
+        frames = 1 if value in (None, "") else int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return frames if frames >= 1 else None
+
+
+def dicom_pixels(path: str) -> tuple[Any, np.ndarray]:
+    """A DICOM file's data set and its decoded pixel data, checked before pydicom allocates it: a deflated file that
+    inflates past ``MAX_VOLUME_BYTES`` (pydicom inflates it whole), a NumberOfFrames that is not a positive whole
+    number, and a header declaring more than ``MAX_VOLUME_BYTES`` of pixels (rows x columns x frames x samples) are
+    refused, whatever the pixel data holds."""
     try:
         import pydicom
-        from pydicom.pixels import apply_color_lut
     except ImportError:  # pragma: no cover - pydicom is in the data extra
         raise BadData("unreadable", "DICOM input needs pydicom: pip install 'usreg[data]'") from None
+    _check_deflated(path)
     try:
         ds = pydicom.dcmread(path)
-        pixels = ds.pixel_array
-    except Exception as exc:
+    except Exception as exc:  # pydicom raises many kinds of error for a bad file
+        raise BadData("unreadable", f"not a readable DICOM file ({str(exc)[:200]})") from None
+    frames = dicom_frames(ds)
+    if frames is None:
+        raise BadData("unreadable", "the DICOM header's NumberOfFrames is not a positive whole number")
+    try:
+        rows, columns = int(ds.get("Rows") or 0), int(ds.get("Columns") or 0)
+        samples, bits = int(ds.get("SamplesPerPixel") or 1), int(ds.get("BitsAllocated") or 8)
+    except (TypeError, ValueError, OverflowError):
+        raise BadData("unreadable", "the DICOM header's image size is not a whole number") from None
+    declared = rows * columns * frames * samples * max(1, (bits + 7) // 8)
+    if declared > MAX_VOLUME_BYTES:
         raise BadData(
             "unreadable",
-            f"cannot decode DICOM pixel data ({exc}); compressed transfer syntaxes may need "
+            f"the DICOM header declares {frames} frame(s) of {columns}x{rows} pixels ({declared:,} bytes), over the "
+            f"limit of {MAX_VOLUME_BYTES:,} bytes of pixel data: a damaged or hostile header",
+        )
+    try:
+        return ds, ds.pixel_array
+    except Exception as exc:  # as above
+        raise BadData(
+            "unreadable",
+            f"cannot decode DICOM pixel data ({str(exc)[:200]}); compressed transfer syntaxes may need "
             "`pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg`",
         ) from None
-    frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
-    if frames > 1:
-        pixels = pixels[frame or 0]
+
+
+def _check_deflated(path: str) -> None:
+    """A deflated DICOM file (its whole data set zlib-compressed) must not inflate past ``MAX_VOLUME_BYTES``: pydicom
+    inflates it whole in memory, so 2 MB of zeros became 2 GB."""
+    import zlib
+
+    import pydicom
+
+    try:
+        meta = pydicom.filereader.read_file_meta_info(path)
+        if str(meta.get("TransferSyntaxUID", "")) != DEFLATED:
+            return
+        offset = 132 + 12 + int(meta.get("FileMetaInformationGroupLength", 0))
+    except Exception:  # pydicom raises many kinds of error for a bad file; dcmread reports it
+        return
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    inflated = 0
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            while (chunk := f.read(1 << 20)) and inflated <= MAX_VOLUME_BYTES:
+                while chunk and inflated <= MAX_VOLUME_BYTES:
+                    inflated += len(inflater.decompress(chunk, 1 << 24))
+                    chunk = inflater.unconsumed_tail
+    except (OSError, zlib.error):
+        return  # dcmread reports it
+    if inflated > MAX_VOLUME_BYTES:
+        raise BadData("unreadable", f"the deflated DICOM file inflates past {MAX_VOLUME_BYTES:,} bytes; refused")
+
+
+def dicom_display(ds: Any, pixels: np.ndarray) -> np.ndarray:
+    """One decoded DICOM frame as it is shown: a palette applied, MONOCHROME1 inverted."""
     photometric = str(getattr(ds, "PhotometricInterpretation", ""))
     if photometric == "PALETTE COLOR":
+        from pydicom.pixels import apply_color_lut
+
         pixels = apply_color_lut(pixels, ds)
     elif photometric == "MONOCHROME1":
         pixels = pixels.max() - pixels
     return np.asarray(pixels)
 
 
-#: values (pixels times components) a volume may declare: more is refused before SimpleITK allocates them
-MAX_VOLUME_VALUES = 1 << 31
-_DATA_FILE = re.compile(r"^\s*(ElementDataFile\s*=|data\s*file\s*:)\s*(.*?)\s*$", re.IGNORECASE | re.MULTILINE)
+#: bytes of pixel data a volume may declare: more is refused before SimpleITK allocates them (a 4-D echo cine of
+#: 50 frames of 256^3 bytes is 0.8 GiB; a .nii.gz of 16 GiB of zeros downloads as 16 MB)
+MAX_VOLUME_BYTES = 1 << 31
+#: frames (slices along the last index axis) a volume may declare when a converter makes one sample per frame
+MAX_VOLUME_FRAMES = 100_000
+#: bytes of header read when looking for a detached header's data file; a longer header is refused
+MAX_HEADER_BYTES = 8 << 20
+_DATA_FILE = re.compile(r"^\s*(ElementDataFile\s*=|data\s*file\s*:)\s*(.*?)\s*$", re.IGNORECASE)
+_PRINTF = re.compile(r"%[-+ 0#]*\d*[diuoxX]|%%")
 
 
-def read_volume(path: str | Path, what: str = "volume") -> np.ndarray:
-    """A whole MHA/MHD/NIfTI/NRRD volume as an array (SimpleITK), checked first: a detached header (``.mhd``,
-    ``.nhdr``) whose data file lies outside its folder (``ElementDataFile = /home/me/.ssh/id_rsa``, ``data file:
-    ../../x``) is refused, as SimpleITK would read any file there into the converted dataset; so is a header declaring
-    more than ``MAX_VOLUME_VALUES`` values. Every converter reads volumes through this."""
+def _volume_reader(path: str | Path, what: str) -> Any:
+    """A SimpleITK reader of ``path`` with the header read and checked: a detached header (``.mhd``, ``.nhdr``) whose
+    data file lies outside its folder (``ElementDataFile = /home/me/.ssh/id_rsa``, ``data file: ../../x``) is
+    refused, as SimpleITK would read any file there into the converted dataset; so is a header declaring more than
+    ``MAX_VOLUME_BYTES`` of pixel data, and an uncompressed NIfTI file shorter than its header declares (SimpleITK
+    returned an array of zeros for it)."""
     try:
         import SimpleITK as sitk
     except ImportError:  # pragma: no cover
@@ -136,38 +220,118 @@ def read_volume(path: str | Path, what: str = "volume") -> np.ndarray:
     reader.SetFileName(str(path))
     try:
         reader.ReadImageInformation()
-        declared = int(np.prod(reader.GetSize(), dtype=object)) * reader.GetNumberOfComponents()
-        if declared > MAX_VOLUME_VALUES:
-            raise BadData(
-                "unreadable",
-                f"the {what}'s header declares {' x '.join(str(n) for n in reader.GetSize())} pixels "
-                f"({declared:,} values), over the limit of {MAX_VOLUME_VALUES:,}: a damaged or hostile header",
-            )
+    except RuntimeError as exc:
+        raise BadData("unreadable", f"cannot read the {what}: {str(exc).splitlines()[0][:200]}") from None
+    size = reader.GetSize()
+    values = int(np.prod(size, dtype=object)) * reader.GetNumberOfComponents()
+    declared = values * _component_bytes(reader)
+    if declared > MAX_VOLUME_BYTES:
+        raise BadData(
+            "unreadable",
+            f"the {what}'s header declares {' x '.join(str(n) for n in size)} pixels ({values:,} values), over the "
+            f"limit of {MAX_VOLUME_BYTES:,} bytes of pixel data ({declared:,} bytes): a damaged or hostile header",
+        )
+    _check_nifti_length(Path(path), declared, what)
+    return reader
+
+
+def _component_bytes(reader: Any) -> int:
+    """Bytes of one pixel component of the image a reader would return."""
+    import SimpleITK as sitk
+
+    return int(sitk.Image([1] * reader.GetDimension(), reader.GetPixelID()).GetSizeOfPixelComponent())
+
+
+def _check_nifti_length(path: Path, declared: int, what: str) -> None:
+    """An uncompressed ``.nii`` file must hold the pixel data its header declares (after ``vox_offset``)."""
+    if not path.name.lower().endswith(".nii"):
+        return
+    try:
+        with open(path, "rb") as f:
+            head = f.read(348)
+        size = path.stat().st_size
+    except OSError:
+        return
+    if len(head) < 348:
+        return  # SimpleITK reports it
+    import struct
+
+    order = "<" if struct.unpack("<i", head[:4])[0] in (348, 540) else ">"
+    offset = int(struct.unpack(order + "f", head[108:112])[0]) if head[344:347] in (b"n+1", b"ni1") else 352
+    if size < offset + declared:
+        raise BadData(
+            "unreadable",
+            f"the {what} is truncated: its header declares {declared:,} bytes of pixel data after byte {offset}, "
+            f"the file holds {max(size - offset, 0):,}",
+        )
+
+
+def read_volume(path: str | Path, what: str = "volume") -> np.ndarray:
+    """A whole MHA/MHD/NIfTI/NRRD volume as an array (SimpleITK), its header checked first (``_volume_reader``).
+    Every converter reads volumes through this."""
+    reader = _volume_reader(path, what)
+    try:
+        import SimpleITK as sitk
+
         return sitk.GetArrayFromImage(reader.Execute())
     except RuntimeError as exc:
         raise BadData("unreadable", f"cannot read the {what}: {str(exc).splitlines()[0][:200]}") from None
 
 
+def _header_lines(path: Path) -> Iterator[str]:
+    """The lines of a volume's text header, up to where its data begins (an empty line in NRRD, the line after
+    ``ElementDataFile`` in MetaImage, unless that names a LIST of files, which run to the end of the file)."""
+    listing = False
+    read = 0
+    with open(path, "rb") as f:
+        while raw := f.readline(MAX_HEADER_BYTES + 1 - read):  # a line without end is not read whole
+            read += len(raw)
+            if read > MAX_HEADER_BYTES:
+                raise BadData(
+                    "unreadable",
+                    f"the header of {path.name} runs past {MAX_HEADER_BYTES:,} bytes; a damaged or hostile header",
+                )
+            line = raw.decode("latin-1").rstrip("\r\n")
+            if not line.strip() and not listing:
+                return  # NRRD: the data (attached) or nothing (detached) follows
+            yield line
+            found = _DATA_FILE.match(line)
+            if found:
+                if not found.group(2).upper().startswith("LIST"):
+                    return  # MetaImage ends its header here; its data follows
+                listing = True
+
+
 def _check_data_files(path: Path, what: str) -> None:
-    """Refuse a header naming a data file outside its own folder (absolute, or with a '..' component)."""
+    """Refuse a header naming a data file outside its own folder (absolute, or with a '..' component), wherever the
+    header names it (before, only its first 64 KiB and a LIST's first 64 names were looked at)."""
     if not path.name.lower().endswith((".mhd", ".mha", ".nhdr", ".nrrd")):
         return
     try:
-        with open(path, "rb") as f:
-            head = f.read(64 * 1024).decode("latin-1")
+        lines = list(_header_lines(path))
     except OSError:
         return  # SimpleITK reports it
-    for found in _DATA_FILE.finditer(head):
-        value = found.group(2)
-        names = head[found.end() :].split("\n")[:64] if value.upper().startswith("LIST") else [value.split(" ")[0]]
-        for name in (n.strip() for n in names):
-            parts = name.replace("\\", "/").split("/")
-            if name.startswith(("/", "~")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
-                raise BadData(
-                    "unreadable",
-                    f"the {what}'s header reads its data from {name!r}, outside its folder; refused (a hostile header "
-                    "can name any file on this computer)",
-                )
+    names: list[str] = []
+    listing = False
+    for line in lines:
+        found = _DATA_FILE.match(line)
+        if found:
+            value = found.group(2)
+            listing = value.upper().startswith("LIST")
+            if not listing:
+                names.append(value.split(" ")[0])
+        elif listing:
+            names.append(line)
+    for name in (n.strip() for n in names):
+        if _PRINTF.sub("", name).count("%"):  # NRRD's numbered files take an integer format (slice%03d.raw) only
+            raise BadData("unreadable", f"the {what}'s header names its data files with the format {name!r}; refused")
+        parts = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "~")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+            raise BadData(
+                "unreadable",
+                f"the {what}'s header reads its data from {name!r}, outside its folder; refused (a hostile header "
+                "can name any file on this computer)",
+            )
 
 
 def read_volume_frame(path: str, frame: int | None = None) -> np.ndarray:
@@ -194,14 +358,17 @@ def _frame_of(arr: np.ndarray, frame: int | None) -> np.ndarray:
 
 
 def volume_frames(path: str) -> int:
-    """Number of frames along the first axis of a volume (1 for 2-D images)."""
-    import SimpleITK as sitk
-
-    reader = sitk.ImageFileReader()
-    reader.SetFileName(str(path))
-    reader.ReadImageInformation()
-    size = reader.GetSize()  # (x, y[, z])
-    return int(size[2]) if len(size) > 2 else 1
+    """Number of frames along the first axis of a volume (1 for 2-D images), from its checked header (``BadData`` if it
+    cannot be read, is refused, or declares more than ``MAX_VOLUME_FRAMES`` frames)."""
+    size = _volume_reader(path, "volume").GetSize()  # (x, y[, z])
+    frames = int(size[2]) if len(size) > 2 else 1
+    if frames > MAX_VOLUME_FRAMES:
+        raise BadData(
+            "unreadable",
+            f"the volume's header declares {frames:,} frames, over the limit of {MAX_VOLUME_FRAMES:,}: a damaged or "
+            "hostile header",
+        )
+    return frames
 
 
 # --- masks ---------------------------------------------------------------------------------------------------------
@@ -294,15 +461,30 @@ def mask_palette(path: str, palette: tuple[tuple[int, int, int, int], ...], max_
     return Decoded(out, notes)
 
 
+#: points one polygon may have (a traced outline of a large lesion has a few thousand)
+MAX_POLYGON_POINTS = 100_000
+
+
 def mask_polygons(polygons: list[tuple[int, list[float]]], image_shape: tuple[int, int]) -> np.ndarray:
     """Rasterise polygons ((class_id, [x1, y1, x2, y2, ...]), ...) in order; later ones overwrite earlier ones."""
     h, w = image_shape
     canvas = Image.new("L", (w, h), 0)
     draw = ImageDraw.Draw(canvas)
     for value, flat in polygons:
-        pts = [(float(flat[i]), float(flat[i + 1])) for i in range(0, len(flat) - 1, 2)]
-        if len(pts) >= 3:
-            draw.polygon(pts, fill=int(value), outline=int(value))
+        try:
+            xy = np.asarray(flat[: len(flat) // 2 * 2], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise BadData("annotation_unreadable", "a polygon holds a value that is not a coordinate") from None
+        if len(xy) > 2 * MAX_POLYGON_POINTS:
+            raise BadData(
+                "annotation_unreadable",
+                f"a polygon of {len(xy) // 2:,} points, over the limit of {MAX_POLYGON_POINTS:,}: a damaged or hostile "
+                "annotation (drawing 10 million points took minutes)",
+            )
+        if xy.ndim != 1 or not np.isfinite(xy).all():  # Pillow drew nothing for NaN, silently
+            raise BadData("annotation_unreadable", "a polygon has a coordinate that is not a number (NaN or infinite)")
+        if len(xy) >= 6:
+            draw.polygon(xy.tolist(), fill=int(value), outline=int(value))
     return np.asarray(canvas)
 
 

@@ -16,6 +16,7 @@ anywhere in the download.
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,10 +54,14 @@ class CocoFile:
         except (OSError, ValueError) as exc:
             ctx.problem("annotation_unreadable", path, f"not a readable COCO JSON file: {exc}")
             doc = {}
-        self.images: list[dict[str, Any]] = [i for i in doc.get("images", []) if isinstance(i, dict)]
-        cats = [c for c in doc.get("categories", []) if isinstance(c, dict) and "id" in c]
-        self.categories = {int(c["id"]): str(c.get("name", c["id"])) for c in cats}
-        for root in roboflow_roots(cats, doc.get("annotations", [])):
+        if not isinstance(doc, dict):
+            ctx.problem("annotation_unreadable", path, f"a COCO file holds an object, not a {type(doc).__name__}")
+            doc = {}
+        self.images: list[dict[str, Any]] = [i for i in _listed(doc, "images") if isinstance(i, dict)]
+        cats = [c for c in _listed(doc, "categories") if isinstance(c, dict) and _whole(c.get("id")) is not None]
+        self.categories = {cid: str(c.get("name", cid)) for c in cats if (cid := _whole(c.get("id"))) is not None}
+        annotations = _listed(doc, "annotations")
+        for root in roboflow_roots(cats, annotations):
             name = self.categories.pop(root)
             ctx.problem(
                 "root_category",
@@ -72,8 +77,13 @@ class CocoFile:
             else {cid: n for n, cid in enumerate(ids, start=1)}
         )
         self.by_image: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-        known = {i.get("id") for i in self.images}
-        for ann in doc.get("annotations", []):
+        known = {i.get("id") for i in self.images if isinstance(i.get("id"), int | str)}
+        for ann in annotations:
+            if not isinstance(ann, dict) or not isinstance(ann.get("image_id"), int | str):
+                ctx.problem(
+                    "annotation_unreadable", path, f"an annotation that is not a COCO record ({str(ann)[:80]}); ignored"
+                )
+                continue
             if ann.get("image_id") not in known:
                 ctx.problem(
                     "missing_image",
@@ -90,15 +100,51 @@ class CocoFile:
         return out
 
 
+def _listed(doc: dict[str, Any], key: str) -> list[Any]:
+    """``doc[key]`` when it is a list, else nothing (a COCO file of another shape is reported by what it lacks)."""
+    value = doc.get(key, [])
+    return value if isinstance(value, list) else []
+
+
+def _whole(value: Any) -> int | None:
+    """``value`` as a whole number (a COCO id, size or category), or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if math.isfinite(number) and number == int(number) else None
+
+
+def _box(ann: dict[str, Any]) -> tuple[float, float, float, float] | None:
+    """A COCO ``bbox`` [x, y, width, height] as corners, or None when it is not four numbers of non-negative size."""
+    bbox = ann.get("bbox")
+    if not isinstance(bbox, list) or len(bbox) != 4 or not all(isinstance(v, int | float) for v in bbox):
+        return None
+    x, y, w, h = (float(v) for v in bbox)
+    return (x, y, x + w, y + h) if w >= 0 and h >= 0 else None
+
+
+def _polygons(seg: Any) -> Any:
+    """A COCO segmentation: an RLE dict as it is, or the polygons (lists of at least 3 points); None if malformed."""
+    if isinstance(seg, dict):
+        return seg
+    if isinstance(seg, list) and all(isinstance(p, list) for p in seg):
+        return [p for p in seg if len(p) >= 6]
+    return None
+
+
 def roboflow_roots(categories: list[dict[str, Any]], annotations: list[Any]) -> list[int]:
     """Ids of root categories as Roboflow exports them: no annotation uses them, and they are the supercategory
     of the other categories (``{"id": 0, "name": "organs", "supercategory": "none"}`` above ``kidney``)."""
-    used = {a.get("category_id") for a in annotations if isinstance(a, dict)}
+    used = {_whole(a.get("category_id")) for a in annotations if isinstance(a, dict)}
     parents = {str(c.get("supercategory")) for c in categories if c.get("supercategory") not in (None, "", "none")}
     return [
-        int(c["id"])
+        cid
         for c in categories
-        if int(c["id"]) not in used
+        if (cid := _whole(c.get("id"))) is not None
+        and cid not in used
         and str(c.get("name")) in parents
         and str(c.get("supercategory", "none")) in ("none", "")
         and len(categories) > 1
@@ -144,12 +190,13 @@ def coco_item(
     box_list: list[Box] = []
     cats = set()
     for ann in anns:
-        cid = ann.get("category_id")
+        cid = _whole(ann.get("category_id"))
         if cid not in coco.class_of:
             ctx.problem(
                 "unknown_label",
                 coco.path,
-                f"annotation {ann.get('id')} has category {cid}, which the file does not define; ignored",
+                f"annotation {ann.get('id')} has category {ann.get('category_id')!r}, which the file does not "
+                "define; ignored",
                 sample_id=sample_id,
             )
             continue
@@ -157,11 +204,30 @@ def coco_item(
         cats.add(coco.categories[cid])
         seg = ann.get("segmentation")
         if masks and seg:
-            shapes.append((value, seg if isinstance(seg, dict) else [p for p in seg if len(p) >= 6]))
-        if boxes and ann.get("bbox") and len(ann["bbox"]) == 4:
-            x, y, w, h = (float(v) for v in ann["bbox"])
-            box_list.append(Box(x, y, x + w, y + h, coco.categories[cid], value))
-    declared = (int(image["height"]), int(image["width"])) if image.get("height") and image.get("width") else None
+            shape = _polygons(seg)
+            if shape is None:
+                ctx.problem(
+                    "annotation_unreadable",
+                    coco.path,
+                    f"annotation {ann.get('id')}: a malformed segmentation; ignored",
+                    sample_id=sample_id,
+                )
+            else:
+                shapes.append((value, shape))
+        if boxes and ann.get("bbox"):
+            corners = _box(ann)
+            if corners is None:
+                ctx.problem(
+                    "box_outside",
+                    coco.path,
+                    f"annotation {ann.get('id')}: bbox {str(ann['bbox'])[:80]} is not "
+                    "[x, y, width, height] of numbers with a non-negative size; dropped",
+                    sample_id=sample_id,
+                )
+            else:
+                box_list.append(Box(*corners, coco.categories[cid], value))
+    height, width = _whole(image.get("height")), _whole(image.get("width"))
+    declared = (height, width) if height and width else None
     mask_decodes = {}
     if masks:
         mask_decodes[target] = Decode(decode.mask_coco, (shapes, declared), needs_shape=True, source=ctx.rel(coco.path))

@@ -13,6 +13,7 @@ import itertools
 import multiprocessing as mp
 import os
 import re
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -22,7 +23,18 @@ from .. import checks as data_checks
 from ..errors import UsregError
 from ..formats.writer import DatasetWriter
 from ..home import check_version, downloads_dir
-from .base import CommonOptions, ConvertContext, Converter, Item, Problem, parse_options, registry, safe_id
+from .base import (
+    CommonOptions,
+    ConvertContext,
+    Converter,
+    Item,
+    Problem,
+    parse_options,
+    registry,
+    safe_id,
+    text_name,
+)
+from .decode import BadData
 from .patterns import IMAGE_EXTS, compile_pattern
 from .splits import apply_tables, assign_splits
 from .worker import ItemResult, process_batch
@@ -86,7 +98,7 @@ def convert_entry(
         if _uses_tables(options):
             items = apply_tables(list(items), ctx, options)
         usage = SourceUsage(ctx, getattr(options, "ignore", []))
-        for result in _run(usage.track(_unique_ids(items, ctx)), writer.staging, workers, progress):
+        for result in _run(usage.track(_unique_ids(_inside(items, ctx), ctx)), writer.staging, workers, progress):
             collected.add(result)
         collected.store.close()
         problems = list(ctx.problems) + collected.problems
@@ -286,21 +298,78 @@ def _report_empty(ctx: ConvertContext, empty: list[str]) -> None:
             )
 
 
+#: what a converter raises on data of a shape it did not expect (a string where a COCO file has numbers, a list where
+#: it has a dict, a header value that is not a number): a clear error, not a traceback
+UNEXPECTED_DATA = (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError, RuntimeError, BadData)
+
+
 def _planned(items: Iterable[Item], entry_id: str, converter: str) -> Iterator[Item]:
     """The converter's items; a CSV table it cannot parse (``csv.Error``: a value over the csv module's 128 KiB field
-    limit, a NUL byte) stops the conversion with a clear error instead of a traceback."""
+    limit, a NUL byte), or any data of a shape the converter did not expect (``UNEXPECTED_DATA``), stops the
+    conversion with a clear error naming the converter and where it stopped, instead of a traceback."""
+    hint = (
+        "a table in the download is damaged or not what the converter expects; delete the download and "
+        f"fetch it again (`usreg cache clean {entry_id}`), and report it if it persists"
+    )
     try:
         yield from items
     except csv.Error as exc:
         raise UsregError(
-            f"{entry_id}: converter '{converter}' stopped at a CSV table it cannot read ({exc})",
-            hint="a table in the download is damaged or not what the converter expects; delete the download and "
-            f"fetch it again (`usreg cache clean {entry_id}`), and report it if it persists",
+            f"{entry_id}: converter '{converter}' stopped at a CSV table it cannot read ({exc})", hint
+        ) from None
+    except UNEXPECTED_DATA as exc:
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        text = exc.message if isinstance(exc, BadData) else str(exc)
+        raise UsregError(
+            f"{entry_id}: converter '{converter}' stopped at data it did not expect ({type(exc).__name__}: "
+            f"{text[:300]}, at {Path(where.filename).name}:{where.lineno})",
+            hint.replace("a table in the download is", "a file in the download (an annotation or a header) is"),
         ) from None
 
 
+def _inside(items: Iterable[Item], ctx: ConvertContext) -> Iterator[Item]:
+    """Items whose files all lie in the source tree. A sample whose image or mask is a file outside it (a COCO
+    ``file_name`` of ``/home/me/photo.png`` or ``../../x.png``, a table naming ``../x.png``) is reported against the
+    file that named it and skipped: before, the COCO converter converted any such file into the dataset."""
+    root = os.path.realpath(ctx.source_dir)
+    real_dirs: dict[str, str] = {}
+
+    def outside(path: str) -> bool:
+        folder, name = os.path.split(os.path.abspath(path))
+        if folder not in real_dirs:
+            real_dirs[folder] = os.path.realpath(folder)
+        real = os.path.join(real_dirs[folder], name)
+        if os.path.islink(real):
+            real = os.path.realpath(real)
+        return not real.startswith(root + os.sep)
+
+    for item in items:
+        far = next((p for d in (item.image, *item.masks.values()) for p in _decode_paths(d) if outside(p)), None)
+        if far is None:
+            yield item
+            continue
+        ctx.problem(
+            "annotation_unreadable",
+            item.annotation_file or item.source_file,
+            f"sample {item.sample_id!r} names the file {text_name(os.path.normpath(far))!r}, outside the download; "
+            "the sample is skipped (an annotation must name files of the dataset itself)",
+            sample_id=item.sample_id,
+        )
+
+
+def _decode_paths(decode: Any) -> Iterator[str]:
+    """The file paths among a ``Decode``'s arguments: path objects and absolute path strings, also in a list of them."""
+    for arg in (*getattr(decode, "args", ()), *getattr(decode, "kwargs", {}).values()):
+        values = arg if isinstance(arg, list | tuple) and arg and isinstance(arg[0], str | os.PathLike) else [arg]
+        for value in values:
+            if isinstance(value, os.PathLike) or (isinstance(value, str) and os.path.isabs(value)):
+                yield os.fspath(value)
+
+
 def _unique_ids(items: Iterable[Item], ctx: ConvertContext) -> Iterator[Item]:
-    """Sanitise sample ids and make them unique; a collision is reported and the later sample renamed."""
+    """Sanitise sample ids and make them unique, also when letter case is ignored (``A.png`` and ``a.png`` would be
+    one file on a macOS or Windows disk, or in a zip unpacked there); a collision is reported and the later sample
+    renamed. The file names an item records are made writable text (``text_name``)."""
     seen: set[str] = set()
     for item in items:
         for target in item.masks:
@@ -310,18 +379,21 @@ def _unique_ids(items: Iterable[Item], ctx: ConvertContext) -> Iterator[Item]:
                     hint="use letters, digits, '.', '_' or '-' (e.g. lesion, tumor_binary)",
                 )
         sid = safe_id(item.sample_id)
-        if sid in seen:
+        item.source_file = text_name(item.source_file)
+        item.annotation_file = text_name(item.annotation_file) if item.annotation_file else item.annotation_file
+        item.subject_id = text_name(item.subject_id) if item.subject_id else item.subject_id
+        if sid.lower() in seen:
             base, n = sid, 2
-            while f"{base}__{n}" in seen:
+            while f"{base}__{n}".lower() in seen:
                 n += 1
             sid = f"{base}__{n}"
             ctx.problem(
                 "duplicate_id",
                 item.source_file,
-                f"sample id {base!r} is used twice; this sample is stored as {sid!r}",
+                f"sample id {base!r} is used twice (letter case aside); this sample is stored as {sid!r}",
                 severity="warning",
             )
-        seen.add(sid)
+        seen.add(sid.lower())
         item.sample_id = sid
         yield item
 

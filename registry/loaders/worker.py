@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import math
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,8 +124,20 @@ def _process(item: Item, staging: Path, result: ItemResult) -> None:
         masks[target] = arr.astype(np.uint8, copy=False)
 
     boxes = _checked_boxes(item, w, h, result)
-    points = [(float(x), float(y)) for x, y in item.points]
-    for x, y in points:
+    points = []
+    for x, y in ((float(x), float(y)) for x, y in item.points):
+        if not (math.isfinite(x) and math.isfinite(y)):
+            result.problems.append(
+                Problem(
+                    "point_outside",
+                    item.annotation_file or item.source_file,
+                    f"landmark ({x:g}, {y:g}) is not a number; dropped",
+                    "error",
+                    item.sample_id,
+                )
+            )
+            continue
+        points.append((x, y))
         if not (0 <= x <= w and 0 <= y <= h):
             result.problems.append(
                 Problem(
@@ -182,6 +195,18 @@ def _checked_boxes(item: Item, w: int, h: int, result: ItemResult) -> list[dict[
     where = item.annotation_file or item.source_file
     for box in item.boxes:
         x0, y0, x1, y1 = (float(v) for v in box.as_list())
+        if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):  # NaN compared as inside: it became the whole image
+            result.problems.append(
+                Problem(
+                    "box_outside",
+                    where,
+                    f"box {box.category!r} ({x0:g}, {y0:g}, {x1:g}, {y1:g}) has a coordinate that is not a number; "
+                    "dropped",
+                    "error",
+                    item.sample_id,
+                )
+            )
+            continue
         if x1 < x0:
             x0, x1 = x1, x0
         if y1 < y0:

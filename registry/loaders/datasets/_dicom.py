@@ -11,65 +11,58 @@ from typing import Any
 
 import numpy as np
 
-from ..decode import BadData
+from ..decode import BadData, dicom_display, dicom_frames, dicom_pixels
 
 
-def frame_count(path: str) -> int | None:
+def _header(path: str) -> Any:
     import pydicom
 
     try:
-        ds = pydicom.dcmread(path, stop_before_pixels=True)
+        return pydicom.dcmread(path, stop_before_pixels=True)
     except Exception:  # pydicom raises many kinds of error for a bad file
         return None
-    return int(getattr(ds, "NumberOfFrames", 1) or 1)
+
+
+def frame_count(path: str) -> int | None:
+    """The file's NumberOfFrames, or None if the file is unreadable or the value is not a positive whole number."""
+    ds = _header(path)
+    return None if ds is None else dicom_frames(ds)
 
 
 @lru_cache(maxsize=1)
 def _clip(path: str):
-    import pydicom
-
-    try:
-        ds = pydicom.dcmread(path)
-        return ds, ds.pixel_array
-    except Exception as exc:  # as above
-        raise BadData(
-            "unreadable",
-            f"cannot decode DICOM pixel data ({str(exc)[:200]}); compressed transfer syntaxes may need "
-            "`pip install pylibjpeg pylibjpeg-libjpeg`",
-        ) from None
+    return dicom_pixels(path)
 
 
 def read_clip_frame(path: str, frame: int) -> np.ndarray:
     """Frame ``frame`` of a (multi-frame) DICOM; the decoded clip is kept for the next frame of the same file."""
-    from pydicom.pixels import apply_color_lut
-
     ds, pixels = _clip(str(path))
-    if int(getattr(ds, "NumberOfFrames", 1) or 1) > 1:
+    if (dicom_frames(ds) or 1) > 1:
         if not 0 <= frame < pixels.shape[0]:
             raise BadData("unreadable", f"frame {frame} is outside the clip's {pixels.shape[0]} frames")
         pixels = pixels[frame]
-    photometric = str(getattr(ds, "PhotometricInterpretation", ""))
-    if photometric == "PALETTE COLOR":
-        pixels = apply_color_lut(pixels, ds)
-    elif photometric == "MONOCHROME1":
-        pixels = pixels.max() - pixels
-    return np.asarray(pixels)
+    return dicom_display(ds, pixels)
 
 
 def header(path: str) -> dict[str, Any] | None:
     """Modality, patient, study, series, instance number and frame count of a DICOM file, or None if unreadable."""
-    import pydicom
-
-    try:
-        ds = pydicom.dcmread(path, stop_before_pixels=True)
-    except Exception:  # pydicom raises many kinds of error for a bad file
+    ds = _header(path)
+    frames = None if ds is None else dicom_frames(ds)
+    if ds is None or frames is None:
         return None
-    number = getattr(ds, "InstanceNumber", None)
+    try:
+        number = getattr(ds, "InstanceNumber", None)
+        instance = int(number) if number not in (None, "") else None
+        text = {
+            k: str(getattr(ds, k, "") or "") for k in ("Modality", "PatientID", "StudyInstanceUID", "SeriesInstanceUID")
+        }
+    except (TypeError, ValueError, OverflowError):  # a value pydicom cannot parse as its VR says
+        return None
     return {
-        "modality": str(getattr(ds, "Modality", "") or ""),
-        "patient": str(getattr(ds, "PatientID", "") or ""),
-        "study": str(getattr(ds, "StudyInstanceUID", "") or ""),
-        "series": str(getattr(ds, "SeriesInstanceUID", "") or ""),
-        "instance": int(number) if number not in (None, "") else None,
-        "frames": int(getattr(ds, "NumberOfFrames", 1) or 1),
+        "modality": text["Modality"],
+        "patient": text["PatientID"],
+        "study": text["StudyInstanceUID"],
+        "series": text["SeriesInstanceUID"],
+        "instance": instance,
+        "frames": frames,
     }

@@ -10,9 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from PIL import Image
 
 from ...errors import UsregError
-from ..decode import BadData
+from ..decode import MAX_VOLUME_BYTES, BadData
 
 VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mpeg", ".mpg", ".m4v", ".gif", ".wmv", ".mkv")
 MAX_PACKETS = 1_000_000
@@ -57,22 +58,51 @@ def every_nth(fps: float, rate: float) -> int:
     return max(1, int(fps / rate)) if fps > 0 and rate > 0 else 1
 
 
+#: pixels one frame may have (Pillow's limit for an image, which refuses a decompression bomb above it)
+MAX_FRAME_PIXELS = 2 * (Image.MAX_IMAGE_PIXELS or 89_478_485)
+
+
 @lru_cache(maxsize=1)
 def _frames(path: str, wanted: tuple[int, ...]) -> dict[int, np.ndarray]:
+    """The picked frames of a video, decoded once. A frame size over ``MAX_FRAME_PIXELS``, or picked frames that would
+    take more than ``MAX_VOLUME_BYTES`` together (a GIF declaring 16,000 x 16,000 pixels of one colour is a few kB a
+    frame), is refused before the frames are kept."""
     av = _av()
     out: dict[int, np.ndarray] = {}
     last = max(wanted) if wanted else -1
     want = set(wanted)
+    kept = 0
     try:
         with av.open(path) as container:
-            for i, frame in enumerate(container.decode(video=0)):
+            if not container.streams.video:
+                raise BadData("unreadable", "the file holds no video stream")
+            stream = container.streams.video[0]
+            _check_size(stream.codec_context.width, stream.codec_context.height, 1)
+            for i, frame in enumerate(container.decode(stream)):
                 if i in want:
+                    kept += frame.width * frame.height * 3
+                    _check_size(frame.width, frame.height, kept)
                     out[i] = frame.to_ndarray(format="rgb24")
                 if i >= last:
                     break
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise BadData("unreadable", f"cannot decode video: {str(exc)[:200]}") from None
     return out
+
+
+def _check_size(width: int, height: int, kept: int) -> None:
+    if width * height > MAX_FRAME_PIXELS:
+        raise BadData(
+            "unreadable",
+            f"the video's frames are {width}x{height} pixels, over the limit of {MAX_FRAME_PIXELS:,}: a damaged or "
+            "hostile file",
+        )
+    if kept > MAX_VOLUME_BYTES:
+        raise BadData(
+            "unreadable",
+            f"the frames picked from this {width}x{height} video would take over {MAX_VOLUME_BYTES:,} bytes; "
+            "pick fewer frames (max_frames)",
+        )
 
 
 def read_frame(path: str, index: int, wanted: tuple[int, ...]) -> np.ndarray:

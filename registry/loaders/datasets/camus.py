@@ -27,7 +27,7 @@ from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import image_decode, read_key_values
-from ..decode import mask_index, volume_frames
+from ..decode import BadData, mask_index, volume_frames
 from ..tables import read_lines
 
 CLASSES = {0: "background", 1: "LV endocardium", 2: "LV myocardium", 3: "left atrium"}
@@ -101,7 +101,11 @@ class Camus(Converter):
                     severity="warning",
                     sample_id=sid,
                 )
-            frames = [None] if phase != "SEQ" else list(range(volume_frames(str(image))))
+            try:
+                frames = [None] if phase != "SEQ" else list(range(volume_frames(str(image))))
+            except BadData as exc:  # a header that cannot be read or declares more frames than any sequence has
+                ctx.problem(exc.kind, image, f"{exc.message}; skipped", sample_id=sid)
+                continue
             for frame in frames:
                 yield Item(
                     sample_id=sid if frame is None else f"{patient}_{view}_f{frame + 1:03d}",

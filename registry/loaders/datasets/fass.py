@@ -14,6 +14,7 @@ wrapped, by Mendeley's "Download all", in a zip of the same name): ``IMAGES/<nam
 
 from __future__ import annotations
 
+import os
 import pickle
 from collections.abc import Iterator
 
@@ -48,10 +49,18 @@ def load_pickled_npy(path: str) -> object:
         with open(path, "rb") as fh:
             version = np.lib.format.read_magic(fh)
             if version == (1, 0):
-                _, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
             else:
-                _, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
             array = _ArraysOnly(fh).load() if dtype.hasobject else None
+            if array is None:  # np.load allocates the declared shape before reading (909 TiB for a 100-byte file)
+                declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+                held = os.fstat(fh.fileno()).st_size - fh.tell()
+                if declared > held:
+                    raise BadData(
+                        "unreadable",
+                        f"the array's header declares shape {shape} ({declared:,} bytes); the file holds {held:,}",
+                    )
         if array is None:
             return np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, TypeError) as exc:

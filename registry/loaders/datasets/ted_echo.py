@@ -26,7 +26,7 @@ from pydantic import Field
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..common import image_decode, read_key_values
-from ..decode import mask_index, volume_frames
+from ..decode import BadData, mask_index, volume_frames
 
 CLASSES = {0: "background", 1: "LV endocardium", 2: "LV myocardium"}
 FILE = re.compile(r"^(?P<patient>patient\d+)_4CH_sequence(?P<gt>_gt)?\.(?:mhd|mha|nii\.gz|nii)$", re.IGNORECASE)
@@ -79,8 +79,8 @@ class TedEcho(Converter):
                 continue
             try:
                 count, gt_count = volume_frames(str(image)), volume_frames(str(gt))
-            except RuntimeError as exc:
-                ctx.problem("unreadable", image, f"cannot read the sequence header: {str(exc).splitlines()[0][:200]}")
+            except BadData as exc:
+                ctx.problem(exc.kind, image, f"cannot use the sequence header: {exc.message}")
                 continue
             if count != gt_count:
                 ctx.problem(
