@@ -8,7 +8,9 @@ says what the case did before this round.
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import os
 import resource
 import struct
 from collections.abc import Iterator
@@ -291,3 +293,173 @@ def test_a_sequence_declaring_200000_frames_is_refused_not_enumerated(
     assert "declares 200,000 frames, over the limit of 100,000" in found["patient0001_2CH_half_sequence.mha"]
     assert "cannot read the volume" in found["patient0001_4CH_half_sequence.nii.gz"]
     assert len(_rows(usreg_home, "camus-seq")) == 8  # the other patients' two views, two frames each
+
+
+# -- DICOM: headers that lie about their frames and size, a deflated bomb ----------------------------------------------
+def _dicom(
+    path: Path, rows: int, columns: int, frames: object, pixels: bytes, syntax: str = "", **more: object
+) -> None:
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.TransferSyntaxUID = syntax or ExplicitVRLittleEndian
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.3.1"  # Ultrasound Multi-frame Image Storage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.Modality, ds.PatientID, ds.SeriesInstanceUID = "US", path.stem, generate_uid()
+    ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.PhotometricInterpretation = rows, columns, 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    ds.NumberOfFrames = 1000 if frames != 1 else 1  # 1000: four characters, replaced below as the file holds them
+    for key, value in more.items():
+        setattr(ds, key, value)
+    if syntax and syntax != "1.2.840.10008.1.2.1.99":  # encapsulated: one fragment per frame
+        ds.PixelData = encapsulate([pixels] * 3)
+        ds["PixelData"].VR, ds["PixelData"].is_undefined_length = "OB", True
+    else:
+        ds.PixelData = pixels
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds.save_as(path, enforce_file_format=True)
+    if frames not in (1, 1000):  # a value pydicom would not write (words, a negative number)
+        element = b"\x28\x00\x08\x00IS\x04\x00"
+        path.write_bytes(path.read_bytes().replace(element + b"1000", element + str(frames).encode().ljust(4)))
+
+
+@pytest.mark.filterwarnings("ignore:Invalid value for VR IS")
+def test_dicom_headers_that_lie_are_refused_before_decoding(
+    catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path, monkeypatch
+):
+    """ReMIND reads each .dcm header, then its frames. A NumberOfFrames of 'abc' stopped the conversion with a
+    ValueError traceback, and one of -3 left the file out without a word; a JPEG file declaring 3 frames of
+    60000 x 60000 made pydicom allocate 10.8 GB before decoding (here: 'Unable to allocate'); a deflated file
+    (the whole data set zlib-compressed) was inflated whole in memory, whatever its size."""
+    import pydicom.uid
+
+    monkeypatch.setattr("registry.loaders.decode.MAX_VOLUME_BYTES", 16 << 20, raising=False)  # 64 MiB shows it
+    source = tmp_path / "source"
+    _dicom(source / "ok.dcm", 8, 8, 2, bytes(range(128)))
+    _dicom(source / "words.dcm", 8, 8, "abc", bytes(64))
+    _dicom(source / "negative.dcm", 8, 8, -3, bytes(64))
+    jpeg = io.BytesIO()
+    Image.fromarray(_grey(9, 8, 8)).save(jpeg, "JPEG")
+    _dicom(source / "huge.dcm", 60000, 60000, 3, jpeg.getvalue(), syntax=pydicom.uid.JPEGBaseline8Bit)
+    _dicom(source / "bomb.dcm", 8, 8, 1, bytes(64), syntax=pydicom.uid.DeflatedExplicitVRLittleEndian)
+    bomb = pydicom.dcmread(source / "bomb.dcm")
+    bomb.add_new(0x00091010, "OB", bytes(64 << 20))  # a private element of zeros: 64 MiB inflated, 64 kB deflated
+    bomb.save_as(source / "bomb.dcm")
+    assert (source / "bomb.dcm").stat().st_size < 1 << 20
+    entry = minimal_dataset("remind-lies", anatomy=["brain"], loader={"name": "remind", "options": {"slices": 2}})
+    done = _convert(catalog_root, run_cli, entry, source, "--keep-going")
+    assert done.exit_code == 0, done.output
+    assert sorted(r["source_file"] for r in _rows(usreg_home, "remind-lies")) == ["ok.dcm", "ok.dcm"]
+    found = {f: m for k, f, m in _problems(usreg_home, "remind-lies") if k == "unreadable"}
+    assert found["words.dcm"] == found["negative.dcm"] == "not a readable DICOM file; skipped"
+    assert "declares 3 frame(s) of 60000x60000 pixels (10,800,000,000 bytes), over the limit" in found["huge.dcm"]
+    assert f"the deflated DICOM file inflates past {16 << 20:,} bytes; refused" in found["bomb.dcm"]
+
+
+# -- video: a canvas of 256 megapixels, 100,000 frames ----------------------------------------------------------------
+def _gif(width: int, height: int, frames: int) -> bytes:
+    """A GIF of ``frames`` frames of one 1 x 1 pixel each on a ``width`` x ``height`` canvas (13 bytes a frame)."""
+    head = b"GIF89a" + struct.pack("<HH", width, height) + bytes([0xF0, 0, 0, 0, 0, 0, 255, 255, 255])
+    loop = b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
+    frame = (
+        b"\x21\xf9\x04\x00\x0a\x00\x00\x00" + b"\x2c" + struct.pack("<HHHH", 0, 0, 1, 1) + b"\x00\x02\x02\x44\x01\x00"
+    )
+    return head + loop + frame * frames + b"\x3b"
+
+
+def test_gif_of_a_huge_canvas_is_refused_and_one_of_100000_frames_is_sampled(
+    catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path
+):
+    """A 40 kB GIF on a 16000 x 16000 canvas decoded every picked frame to 768 MB of RGB (FFmpeg accepts canvases up
+    to 268 megapixels); it is refused from the stream's size. A GIF of 100,000 frames (1.3 MB) passed before: the
+    frame count is bounded (MAX_PACKETS) and only the picked frames are decoded."""
+    videos = tmp_path / "source" / "data" / "pocus_videos" / "convex"
+    videos.mkdir(parents=True)
+    (videos / "Cov_wide.gif").write_bytes(_gif(16000, 16000, 3))
+    (videos / "Reg_many.gif").write_bytes(_gif(8, 8, 100_000))
+    entry = minimal_dataset("pocus-lies", anatomy=["lung"], tasks=["classification"], loader={"name": "pocus-covid19"})
+    done = _convert(catalog_root, run_cli, entry, tmp_path / "source", "--keep-going")
+    assert done.exit_code == 0, done.output
+    rows = _rows(usreg_home, "pocus-lies")
+    assert len(rows) == 30 and {r["subject_id"] for r in rows} == {"Reg_many"}  # max_frames, at 3 per second
+    found = {f: m for k, f, m in _problems(usreg_home, "pocus-lies") if k == "unreadable"}
+    assert "the video's frames are 16000x16000 pixels, over the limit" in found["data/pocus_videos/convex/Cov_wide.gif"]
+
+
+# -- NumPy: pickles and shapes ----------------------------------------------------------------------------------------
+def test_npy_masks_that_pickle_code_or_declare_a_huge_shape_are_refused(
+    catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path
+):
+    """FASS masks are pickled dicts. A pickle that calls os.system was refused before this round (the unpickler takes
+    NumPy arrays only); an .npy of 100 bytes whose header declares (100000, 100000, 100000) made np.load allocate
+    909 TiB: a MemoryError reported as a converter bug. Its shape is now checked against the file's bytes."""
+    source = tmp_path / "source"
+    ran = tmp_path / "ran"
+
+    class Code:
+        def __reduce__(self):
+            return (os.system, (f"touch {ran}",))
+
+    evil = np.empty(1, dtype=object)
+    evil[0] = {"structures": Code()}
+    (source / "ARRAY_FORMAT").mkdir(parents=True)
+    np.save(source / "ARRAY_FORMAT" / "evil.npy", evil, allow_pickle=True)
+    header = np.lib.format.header_data_from_array_1_0(np.zeros((2, 2, 2), np.uint8))
+    header["shape"] = (100000, 100000, 100000)
+    with open(source / "ARRAY_FORMAT" / "huge.npy", "wb") as f:
+        np.lib.format.write_array_header_1_0(f, header)
+        f.write(bytes(100))
+    good = np.empty(1, dtype=object)
+    good[0] = {"structures": {"liver": np.ones((20, 30), np.uint8)}}
+    np.save(source / "ARRAY_FORMAT" / "good.npy", good, allow_pickle=True)
+    for stem in ("evil", "huge", "good"):
+        _png(source / "IMAGES" / f"{stem}.png", _grey(80))
+    done = _convert(
+        catalog_root, run_cli, minimal_dataset("fass-lies", loader={"name": "fass"}), source, "--keep-going"
+    )
+    assert done.exit_code == 0, done.output
+    assert not ran.exists()
+    assert [r["sample_id"] for r in _rows(usreg_home, "fass-lies")] == ["good"]
+    found = {f: m for k, f, m in _problems(usreg_home, "fass-lies") if k == "unreadable"}
+    assert "posix.system is not allowed in a mask file" in found["IMAGES/evil.png"]
+    assert (
+        "declares shape (100000, 100000, 100000) (1,000,000,000,000,000 bytes); the file holds 100"
+        in found["IMAGES/huge.png"]
+    )
+
+
+# -- file names: not UTF-8, too long for a sample file, equal but for letter case -------------------------------------
+def test_file_names_that_cannot_be_written_as_they_are(
+    catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path
+):
+    """A file name that is not UTF-8 (a tar made on a Latin-1 system) stopped the conversion with a
+    UnicodeEncodeError traceback when the manifest was written; a sample id joined from long folder names (3 x 250
+    characters) failed every sample with 'File name too long'; 'Ab.png' and 'aB.png' became two files that one
+    macOS or Windows disk holds as one."""
+    source = tmp_path / "source"
+    long = "x" * 250
+    _png(Path(os.fsdecode(bytes(source) + b"/benign/caf\xe9.png")), _grey(10))
+    _png(source / "benign" / "Ab.png", _grey(20))
+    _png(source / "benign" / "aB.png", _grey(30))
+    _png(source / "malignant" / long / long / f"{long}.png", _grey(40))
+    _png(source / "malignant" / long / f"{long[:-1]}y" / f"{long}.png", _grey(50))
+    entry = minimal_dataset(
+        "names",
+        tasks=["classification"],
+        loader={"name": "class-folders", "options": {"images": "{label}/**/{stem}.png"}},
+    )
+    done = _convert(catalog_root, run_cli, entry, source, "--keep-going")
+    assert done.exit_code == 0, done.output
+    rows = {r["source_file"]: r["sample_id"] for r in _rows(usreg_home, "names")}
+    assert rows["benign/caf\\xe9.png"] == "benign_caf_xe9"  # ids from the relative paths: the long stems are equal
+    assert {rows["benign/Ab.png"], rows["benign/aB.png"]} == {"benign_Ab", "benign_aB__2"}
+    far = [sid for file, sid in rows.items() if file.startswith("malignant/")]
+    assert len(far) == 2 and len(set(far)) == 2 and all(len(sid) <= 200 for sid in far)
+    warned = [m for k, _, m in _problems(usreg_home, "names") if k == "duplicate_id"]
+    assert warned == [
+        "sample id 'benign_aB' is used twice (letter case aside); this sample is stored as 'benign_aB__2'"
+    ]
