@@ -61,6 +61,8 @@ def rle_string_to_counts(text: str) -> list[int]:
     while pos < len(text):
         x, k, more = 0, 0, True
         while more:
+            if pos >= len(text) or k > 13:  # a count of more than 64 bits: shifting it on made one string take hours
+                raise ValueError("not a COCO RLE string: a count runs past the end of the string or over 64 bits")
             c = ord(text[pos]) - 48
             x |= (c & 0x1F) << (5 * k)
             more = bool(c & 0x20)
@@ -82,6 +84,8 @@ def rle_decode(segmentation: dict[str, Any]) -> np.ndarray:
         counts = counts.decode("ascii")
     if isinstance(counts, str):
         counts = rle_string_to_counts(counts)
+    if not all(isinstance(n, int) and n >= 0 for n in counts) or sum(counts) > h * w:
+        raise ValueError(f"not a COCO RLE of a {w}x{h} mask: its runs are negative, not whole numbers or too long")
     flat = np.zeros(h * w, dtype=np.uint8)
     pos, value = 0, 0
     for run in counts:

@@ -572,9 +572,15 @@ def mask_coco(
     out = np.zeros(image_shape, dtype=np.uint8)
     for value, seg in shapes:
         if isinstance(seg, dict):
-            m = rle_decode(seg).astype(bool)
-            if m.shape != out.shape:
-                raise BadData("size_mismatch", f"an RLE of size {m.shape[::-1]} on a {out.shape[::-1]} image")
+            size = seg.get("size")  # checked before decoding: a declared 100000 x 100000 RLE allocated 10 GB first
+            if not isinstance(size, list | tuple) or [str(v) for v in size] != [str(v) for v in out.shape]:
+                raise BadData(
+                    "size_mismatch", f"an RLE of size {str(size)[:40]} (height, width) on an image of {out.shape}"
+                )
+            try:
+                m = rle_decode(seg).astype(bool)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise BadData("annotation_unreadable", f"not a readable RLE segmentation: {str(exc)[:200]}") from None
             out[m] = value
         else:
             drawn = mask_polygons([(value, poly) for poly in seg], image_shape)

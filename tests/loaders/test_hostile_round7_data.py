@@ -180,6 +180,34 @@ def test_coco_polygon_of_too_many_points_is_refused_for_its_sample(
     )
 
 
+def test_coco_rle_of_another_size_or_with_bad_runs_is_refused_for_its_sample(
+    catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path
+):
+    """An RLE declaring 100000 x 100000 pixels on a 30 x 20 image was decoded before its size was compared (10 GB;
+    here a MemoryError reported as a converter bug); runs that are negative or longer than the image gave a wrong
+    mask, silently. Each is now reported against its sample, and the valid RLE converts."""
+    source = tmp_path / "source"
+    for stem in "bcd":
+        _png(source / "images" / f"{stem}.png", _grey(120))
+    images = [{"id": n, "file_name": f"images/{s}.png", "width": 30, "height": 20} for n, s in enumerate("abcd", 1)]
+    ann = [
+        {"id": 1, "image_id": 1, "category_id": 1, "segmentation": {"size": [100000, 100000], "counts": [5, 5]}},
+        {"id": 2, "image_id": 2, "category_id": 1, "segmentation": {"size": [20, 30], "counts": [50, -10, 560]}},
+        {"id": 3, "image_id": 3, "category_id": 1, "segmentation": {"size": [20, 30], "counts": [50, 10, 9999]}},
+        {"id": 4, "image_id": 4, "category_id": 1, "segmentation": {"size": [20, 30], "counts": [50, 10, 540]}},
+    ]
+    _coco(source, images, ann)
+    done = _convert(catalog_root, run_cli, _coco_entry("coco-rle"), source, "--keep-going")
+    assert done.exit_code == 0, done.output
+    rows = _rows(usreg_home, "coco-rle")
+    assert [r["sample_id"] for r in rows] == ["d"]
+    found = {f: (k, m) for k, f, m in _problems(usreg_home, "coco-rle") if k != "rescaled"}
+    assert found["images/a.png"][0] == "size_mismatch" and "[100000, 100000]" in found["images/a.png"][1]
+    for stem in "bc":
+        kind, message = found[f"images/{stem}.png"]
+        assert kind == "annotation_unreadable" and "negative, not whole numbers or too long" in message, message
+
+
 # -- Pascal VOC: entities, NaN coordinates ---------------------------------------------------------------------------
 def _voc(catalog_root, run_cli, tmp_path: Path, entry_id: str, xml: dict[str, str]):
     source = tmp_path / "source"
