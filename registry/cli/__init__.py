@@ -47,6 +47,11 @@ SHORT_HELP = {
     "site": "Build and serve the static catalog site (fully offline).",
     "stats": "Counts of datasets and models by tier, anatomy, task and more.",
     "up": "Validate, index and score, then build and serve the site.",
+    # the subcommands of a group, as `usreg cache --help` and `usreg site --help` list them
+    "cache list": "Cached datasets: size of downloads, source trees and data.",
+    "cache size": "Disk used by the cache, per area and in total.",
+    "site build": "Generate the pages and build them with mkdocs.",
+    "site serve": "Serve a built site on http://127.0.0.1:PORT/.",
 }
 
 
@@ -131,8 +136,12 @@ def _register() -> None:
                 continue
             raise
         for command in module.COMMANDS:
-            if command.short_help is None and command.name in SHORT_HELP:
-                command.short_help = SHORT_HELP[command.name]
+            named = [(command.name, command)]
+            if isinstance(command, click.Group):
+                named += [(f"{command.name} {name}", sub) for name, sub in command.commands.items()]
+            for name, each in named:
+                if each.short_help is None and name in SHORT_HELP:
+                    each.short_help = SHORT_HELP[name]
             main.add_command(command)
 
 

@@ -273,7 +273,11 @@ def _print_result(result) -> None:
         ]
         if rows:
             emit_rows(
-                rows, ["file", "host", "size", "status", "from"], "table", title=f"{result.dataset_id} {result.version}"
+                rows,
+                ["file", "host", "size", "status", "from"],
+                "table",
+                title=f"{result.dataset_id} {result.version}",
+                spill="from",
             )
     else:
         rows = [

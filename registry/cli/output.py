@@ -25,6 +25,9 @@ FORMATS = ("table", "json", "csv")
 
 PIPED_WIDTH = 200
 
+#: a table cell this short is never wrapped ("342.9 KiB", "bronze → silver"); a longer one wraps between words
+WRAP_FROM = 10
+
 
 def terminal_width(stderr: bool = False) -> int:
     """The width to print at: ``COLUMNS`` when set, else the terminal's (also when stdout is piped but a terminal is
@@ -105,8 +108,16 @@ def _csv_cell(value: object) -> str:
     return cell if isinstance(value, int | float) else inert_cell(cell)
 
 
-def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, title: str | None = None) -> None:
-    """Print ``rows`` restricted to ``columns`` in the chosen format."""
+def emit_rows(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    fmt: str,
+    title: str | None = None,
+    spill: str | None = None,
+) -> None:
+    """Print ``rows`` restricted to ``columns`` in the chosen format. A table keeps every word whole: the columns
+    that do not fit the terminal side by side are left out from the last one on, and a line on stderr names them;
+    the ``spill`` column (a URL) is printed after the table instead, one ``first-cell  value`` line per row."""
     if fmt == "json":
         click.echo(json.dumps([{c: r.get(c) for c in columns} for r in rows], indent=2, default=str))
     elif fmt == "csv":
@@ -119,12 +130,52 @@ def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, 
     else:
         if rows:  # a column that no row has (a count that does not apply) is left out, not shown empty
             columns = [c for c in columns if any(c in r for r in rows)]
+        width = terminal_width()
+        texts = [{c: _cell(r.get(c)) for c in columns} for r in rows]
+        natural = {c: max([len(c), *(len(t[c]) for t in texts)]) for c in columns}
+        # the narrowest a column gets: its longest word (an id, a URL, a header), and a short value never wraps
+        floor = {
+            c: min(natural[c], max([WRAP_FROM, len(c), *(len(w) for t in texts for w in t[c].split())]))
+            for c in columns
+        }
+        shown = list(columns)
+        while len(shown) > 1 and sum(floor[c] for c in shown) + 3 * len(shown) + 1 > width:  # borders and padding
+            shown.pop()
+        widths = _shrink(
+            {c: natural[c] for c in shown}, floor, sum(natural[c] for c in shown) + 3 * len(shown) + 1 - width
+        )
         table = Table(title=title, show_lines=False)
-        for c in columns:
-            table.add_column(c, overflow="fold", justify="right" if _numeric(rows, c) else "left")
+        for c in shown:
+            table.add_column(c, overflow="fold", width=widths[c], justify="right" if _numeric(rows, c) else "left")
         for r in rows:
-            table.add_row(*(_escape(_cell(r.get(c))) for c in columns))
-        console().print(table)
+            table.add_row(*(_escape(_cell(r.get(c))) for c in shown))
+        out = console()
+        out.print(table)
+        if spill is not None and spill in columns and spill not in shown:
+            out.print(f"{spill}:", markup=False, highlight=False)
+            first = max(len(_cell(r.get(shown[0]))) for r in rows) if rows else 0
+            for r in rows:
+                out.print(
+                    f"  {_cell(r.get(shown[0])).ljust(first)}  {_cell(r.get(spill))}", markup=False, highlight=False
+                )
+        note_left_out([c for c in columns if c not in shown and c != spill], width)
+
+
+def note_left_out(columns: Sequence[str], width: int) -> None:
+    """One line on stderr naming the ``columns`` a table left out to fit ``width``, and how to see them (the options
+    of the running command that show them: --columns, --format json)."""
+    if not columns:
+        return
+    ctx = click.get_current_context(silent=True)
+    params = ctx.params if ctx is not None else {}
+    ways = ["a wider terminal"]
+    if "columns_option" in params:
+        ways.append("--columns")
+    fmt = next((p for p in (ctx.command.params if ctx is not None else []) if p.name == "fmt"), None)
+    if isinstance(getattr(fmt, "type", None), click.Choice) and "json" in fmt.type.choices:  # type: ignore[union-attr]
+        ways.append("--format json")
+    shown = " or ".join([", ".join(ways[:-1]), ways[-1]] if len(ways) > 1 else ways)
+    print_text(f"not shown at {width} columns: {', '.join(columns)} ({shown} shows them)", stderr=True)
 
 
 def fit_columns(
@@ -148,12 +199,17 @@ def fit_columns(
         if column in shown and len(shown) > 1:
             shown.remove(column)
     widths = {c: natural[c] for c in shown}
-    excess = sum(widths.values()) + len(shown) - 1 - width
+    return _shrink(widths, {c: floor(c) for c in shown}, sum(widths.values()) + len(shown) - 1 - width)
+
+
+def _shrink(widths: dict[str, int], floor: dict[str, int], excess: int) -> dict[str, int]:
+    """``widths`` narrowed by ``excess`` characters in all, one at a time from the column furthest above its
+    ``floor``, never below it."""
     while excess > 0:
-        shrinkable = [c for c in shown if widths[c] > floor(c)]
+        shrinkable = [c for c in widths if widths[c] > floor[c]]
         if not shrinkable:
             break
-        widest = max(shrinkable, key=lambda c: widths[c] - floor(c))
+        widest = max(shrinkable, key=lambda c: widths[c] - floor[c])
         widths[widest] -= 1
         excess -= 1
     return widths
@@ -195,7 +251,8 @@ def emit_fitted_table(
 
     cells = [{c: text(c, r.get(c)) for c in columns} for r in rows]
     right = {c for c in columns if _numeric(rows, c)}
-    widths = fit_columns(cells, columns, min_widths, droppable, terminal_width())
+    width = terminal_width()
+    widths = fit_columns(cells, columns, min_widths, droppable, width)
 
     def justify(column: str, value: str, width: int) -> str:
         return value.rjust(width) if column in right else value.ljust(width)
@@ -208,6 +265,7 @@ def emit_fitted_table(
     for row in cells:
         lines.append(" ".join(justify(c, _clip(row[c], w), w) for c, w in widths.items()).rstrip())
     click.echo("\n".join(lines))
+    note_left_out([c for c in columns if c not in widths], width)
 
 
 def _escape(text: str) -> str:

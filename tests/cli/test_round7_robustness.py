@@ -229,3 +229,107 @@ def test_a_stale_index_that_cannot_be_written_says_so(shared_install) -> None:
         assert "Traceback" not in done.stderr
         assert f"is out of date with the entries and cannot be rebuilt: {home / 'index'}" in message, message
         assert "hint: set USREG_HOME to a folder you can write" in message
+
+
+# -- the CLI at 80 and 120 columns ------------------------------------------------------------------------------------
+LEADERBOARD_ROWS = [
+    {
+        "rank": rank,
+        "model": model,
+        "split": "test",
+        "metric": "dice",
+        "value": value,
+        "ci": ci,
+        "n": 6,
+        "iou": 0.2686,
+        "hd95": 34.35,
+        "convention": "usreg",
+        "created": "2026-12-06T17:23:47+00:00",
+        "run_id": "20261206T172345Z-72436d79",
+    }
+    for rank, model, value, ci in (
+        (1, "builtin:intensity-threshold", 0.4134, "[0.3013, 0.5586]"),
+        (2, "builtin:all-background", 0.0, "[0, 0]"),
+    )
+]
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_a_wide_table_keeps_words_whole_and_names_the_columns_it_leaves_out(capsys, monkeypatch, columns: int):
+    """`usreg leaderboard` at 80 (and 120) columns folded fifteen columns into strips: 'builtin:intensity-threshold'
+    became 'bu/il/ti/n:/in/...' and a timestamp ran down fourteen lines; nothing said what was lost."""
+    from registry.cli.output import _cell, emit_rows
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    emit_rows(LEADERBOARD_ROWS, list(LEADERBOARD_ROWS[0]), "table", title="leaderboard: x (by dice)")
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= columns, out
+    header = lines[2]
+    shown = [cell.strip() for cell in header.strip("┃").split("┃")]
+    assert shown[:6] == ["rank", "model", "split", "metric", "value", "ci"], header
+    for row in LEADERBOARD_ROWS:  # every word of every shown cell is on one line, whole
+        for column in shown:
+            for word in _cell(row[column]).split():
+                assert any(word in line for line in lines), (word, out)
+    left_out = [c for c in LEADERBOARD_ROWS[0] if c not in shown]
+    assert left_out and " ".join(err.split()) == (
+        f"not shown at {columns} columns: {', '.join(left_out)} (a wider terminal shows them)"
+    )
+
+
+def test_a_url_that_does_not_fit_is_printed_whole_after_the_table(capsys, monkeypatch):
+    """`usreg fetch busi --dry-run` at 80 columns cut the download URL into three pieces inside the table."""
+    from registry.cli.output import emit_rows
+
+    url = "https://ssd.mathworks.com/supportfiles/image/data/Dataset_BUSI.zip"
+    rows = [{"file": "Dataset_BUSI.zip", "host": "http", "size": "?", "status": "download", "from": url}]
+    monkeypatch.setenv("COLUMNS", "80")
+    emit_rows(rows, list(rows[0]), "table", title="busi latest", spill="from")
+    out, err = capsys.readouterr()
+    assert max(len(line) for line in out.splitlines() if line[0] in "┏┃┡│└") <= 80
+    assert out.splitlines()[-2:] == ["from:", f"  Dataset_BUSI.zip  {url}"]
+    assert err == ""
+    monkeypatch.setenv("COLUMNS", "120")
+    emit_rows(rows, list(rows[0]), "table", title="busi latest", spill="from")
+    wide = capsys.readouterr().out
+    assert "from:" not in wide and any(url in line and line.startswith("│") for line in wide.splitlines())
+
+
+def test_list_says_which_columns_it_left_out(catalog_root, run_cli, monkeypatch):
+    """`usreg list` at 80 columns dropped the tasks column silently."""
+    catalog_root.dataset(
+        minimal_dataset(
+            "breast-ultrasound-lesions-2024",
+            name="Breast ultrasound lesions with masks and BI-RADS labels",
+            anatomy=["breast", "lymph-node"],
+            tasks=["segmentation", "classification"],
+        )
+    )
+    monkeypatch.setenv("COLUMNS", "80")
+    result = run_cli("list", root=catalog_root.root)
+    assert result.exit_code == 0
+    assert "tasks" not in result.stdout.splitlines()[1]
+    assert " ".join(result.stderr.split()) == (
+        "not shown at 80 columns: tasks (a wider terminal, --columns or --format json shows them)"
+    )
+    monkeypatch.setenv("COLUMNS", "120")
+    wide = run_cli("list", root=catalog_root.root)
+    assert "tasks" in wide.stdout.splitlines()[1] and wide.stderr == ""
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_group_command_summaries_are_whole(run_cli, monkeypatch, columns: int):
+    """`usreg cache --help` and `usreg site --help` cut their subcommands' summaries with '...' at 80 columns."""
+    import click
+
+    from registry.cli import main
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    for name, group in main.commands.items():
+        if not isinstance(group, click.Group):
+            continue
+        result = run_cli(name, "--help")
+        rows = result.stdout.split("\nCommands:\n", 1)[1].splitlines()
+        assert len(rows) == len(group.commands), (name, rows)
+        assert not [row for row in rows if row.rstrip().endswith("...") or len(row) > columns], (name, rows)
