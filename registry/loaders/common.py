@@ -107,7 +107,7 @@ def read_json(ctx: ConvertContext, path: Path, kind: type[JsonDoc], what: str, c
         if text is None:
             return None
         doc = json.loads(text)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: arrays or objects nested too deep
         why = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         ctx.problem("annotation_unreadable", path, f"not valid JSON ({why}); {consequence}")
         return None

@@ -51,7 +51,7 @@ class CocoFile:
         try:
             text = read_document(ctx, path, "its images are not converted")
             doc = json.loads(text) if text is not None else {}
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:  # RecursionError: arrays or objects nested too deep
             ctx.problem("annotation_unreadable", path, f"not a readable COCO JSON file: {exc}")
             doc = {}
         if not isinstance(doc, dict):

@@ -208,6 +208,23 @@ def test_coco_rle_of_another_size_or_with_bad_runs_is_refused_for_its_sample(
         assert kind == "annotation_unreadable" and "negative, not whole numbers or too long" in message, message
 
 
+def test_coco_file_nested_too_deep_is_reported_and_the_other_converted(
+    catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path
+):
+    """A COCO file of 100,000 nested lists (200 kB) stopped the conversion with a RecursionError traceback from
+    json.loads; it is now reported as not readable and the other split's file converts."""
+    source = tmp_path / "source"
+    _coco(source, [{"id": 1, "file_name": "images/a.png", "width": 30, "height": 20}], [])
+    (source / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    options = {"annotations": {"train": "ann.json", "test": "deep.json"}}
+    entry = minimal_dataset("coco-deep", annotation=CLASSES, loader={"name": "coco", "options": options})
+    done = _convert(catalog_root, run_cli, entry, source, "--keep-going")
+    assert done.exit_code == 0, done.output
+    assert [r["sample_id"] for r in _rows(usreg_home, "coco-deep")] == ["a"]
+    found = {f: m for k, f, m in _problems(usreg_home, "coco-deep") if k == "annotation_unreadable"}
+    assert found["deep.json"].startswith("not a readable COCO JSON file: maximum recursion depth exceeded")
+
+
 # -- Pascal VOC: entities, NaN coordinates ---------------------------------------------------------------------------
 def _voc(catalog_root, run_cli, tmp_path: Path, entry_id: str, xml: dict[str, str]):
     source = tmp_path / "source"
