@@ -331,17 +331,11 @@ def _inside(items: Iterable[Item], ctx: ConvertContext) -> Iterator[Item]:
     """Items whose files all lie in the source tree. A sample whose image or mask is a file outside it (a COCO
     ``file_name`` of ``/home/me/photo.png`` or ``../../x.png``, a table naming ``../x.png``) is reported against the
     file that named it and skipped: before, the COCO converter converted any such file into the dataset."""
-    root = os.path.realpath(ctx.source_dir)
-    real_dirs: dict[str, str] = {}
+    root = os.path.normpath(ctx.source_dir)
 
-    def outside(path: str) -> bool:
-        folder, name = os.path.split(os.path.abspath(path))
-        if folder not in real_dirs:
-            real_dirs[folder] = os.path.realpath(folder)
-        real = os.path.join(real_dirs[folder], name)
-        if os.path.islink(real):
-            real = os.path.realpath(real)
-        return not real.startswith(root + os.sep)
+    def outside(path: str) -> bool:  # by name: a folder the user linked into a --source tree stays usable
+        full = os.path.normpath(os.path.abspath(path))
+        return full != root and not full.startswith(os.path.join(root, ""))
 
     for item in items:
         far = next((p for d in (item.image, *item.masks.values()) for p in _decode_paths(d) if outside(p)), None)
