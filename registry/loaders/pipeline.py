@@ -19,6 +19,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PIL import Image
+
 from .. import checks as data_checks
 from ..errors import UsregError
 from ..formats.writer import DatasetWriter
@@ -300,7 +302,17 @@ def _report_empty(ctx: ConvertContext, empty: list[str]) -> None:
 
 #: what a converter raises on data of a shape it did not expect (a string where a COCO file has numbers, a list where
 #: it has a dict, a header value that is not a number): a clear error, not a traceback
-UNEXPECTED_DATA = (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError, RuntimeError, BadData)
+UNEXPECTED_DATA = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    ArithmeticError,
+    RuntimeError,
+    BadData,
+    Image.DecompressionBombError,  # an image header declaring gigapixels, opened by a converter for its size
+)
 
 
 def _planned(items: Iterable[Item], entry_id: str, converter: str) -> Iterator[Item]:

@@ -13,6 +13,7 @@ import json
 import os
 import resource
 import struct
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -274,6 +275,37 @@ def test_voc_box_with_a_nan_coordinate_is_dropped_not_stretched(
     boxes = {r["sample_id"]: r["boxes"] for r in _rows(usreg_home, "voc-nan")}
     assert boxes["a"] == [] and len(boxes["b"]) == 1
     assert ("box_outside", "Annotations/a.xml") in {(k, f) for k, f, _ in _problems(usreg_home, "voc-nan")}
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A PNG whose header declares ``width`` x ``height`` pixels, with a few bytes of data."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(4))) + chunk(b"IEND", b"")
+
+
+def test_image_header_declaring_gigapixels_read_by_a_converter_is_reported(
+    catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path
+):
+    """NNUS reads each image's size for its YOLO boxes in the converter: a 200-byte PNG declaring 100000 x 100000
+    pixels stopped the conversion with a DecompressionBombError traceback (Pillow's refusal, not an OSError)."""
+    root = tmp_path / "source" / "NNUS"
+    (root / "images").mkdir(parents=True)
+    (root / "images" / "0001.png").write_bytes(_png_declaring(100_000, 100_000))
+    _png(root / "images" / "0002.png", _grey(90))
+    (root / "labels").mkdir()
+    (root / "labels" / "classes.txt").write_text("thyroid\n")
+    for stem in ("0001", "0002"):
+        (root / "labels" / f"{stem}.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    entry = minimal_dataset("nnus-bomb", anatomy=["thyroid"], tasks=["detection"], loader={"name": "nnus-neck"})
+    done = _convert(catalog_root, run_cli, entry, tmp_path / "source", "--keep-going")
+    assert done.exit_code == 0, done.output
+    assert [r["sample_id"] for r in _rows(usreg_home, "nnus-bomb")] == ["0002"]
+    found = {f: m for k, f, m in _problems(usreg_home, "nnus-bomb") if k == "unreadable"}
+    assert "cannot read the image size: Image size (10000000000 pixels) exceeds limit" in found["NNUS/images/0001.png"]
 
 
 # -- volumes: headers that name outside files, declare terabytes or a million frames, or lie about their length -----

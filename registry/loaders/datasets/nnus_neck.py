@@ -92,7 +92,7 @@ class NnusNeck(Converter):
                 try:
                     with Image.open(image) as im:
                         size = im.size
-                except OSError as exc:
+                except (OSError, Image.DecompressionBombError) as exc:  # a header declaring gigapixels
                     ctx.problem("unreadable", image, f"cannot read the image size: {exc}", sample_id=sid)
                     continue
                 boxes = _boxes(ctx, label, size, names, sid)
