@@ -39,7 +39,8 @@ def to_uint8(array: np.ndarray) -> tuple[np.ndarray, bool]:
         return a.astype(np.uint8), False
     if hi == lo:
         return np.zeros(a.shape, dtype=np.uint8), True
-    scaled = (a.astype(np.float64) - lo) * (255.0 / (hi - lo))
+    half = a.astype(np.float64) / 2  # halves: a range over 1.8e308 overflowed to infinity and gave a black image
+    scaled = (half - lo / 2) * (255.0 / (hi / 2 - lo / 2))
     return np.clip(np.rint(scaled), 0, 255).astype(np.uint8), True
 
 

@@ -76,7 +76,8 @@ def _converter_error(result: ItemResult, item: Item, exc: Exception) -> None:
 def _process(item: Item, staging: Path, result: ItemResult) -> None:
     raw, notes = unwrap(item.image())
     _add_notes(result, notes, item.source_file, item.sample_id)
-    raw, rescaled = to_uint8(np.asarray(raw))
+    raw = _finite(np.asarray(raw), item, result)
+    raw, rescaled = to_uint8(raw)
     if rescaled:
         result.problems.append(
             Problem(
@@ -178,6 +179,29 @@ def _process(item: Item, staging: Path, result: ItemResult) -> None:
         "phash": phash_hex(Image.fromarray(image)),
         "extra": item.extra,
     }
+
+
+def _finite(raw: np.ndarray, item: Item, result: ItemResult) -> np.ndarray:
+    """A float image's NaN and infinite pixels set to its lowest finite value, and reported: one infinite pixel made
+    the min-max rescaling turn the whole image black, with only an 'info' note. An image of no finite pixel is
+    unreadable."""
+    if raw.dtype.kind != "f":
+        return raw
+    bad = ~np.isfinite(raw)
+    if not bad.any():
+        return raw
+    if bad.all():
+        raise BadData("unreadable", "every pixel is NaN or infinite")
+    result.problems.append(
+        Problem(
+            "non_finite_pixels",
+            item.source_file,
+            f"{int(bad.sum())} pixel(s) are NaN or infinite; set to the image's lowest value",
+            "warning",
+            item.sample_id,
+        )
+    )
+    return np.where(bad, raw[~bad].min(), raw)
 
 
 def _mask_source(decode: Decode, item: Item) -> str:

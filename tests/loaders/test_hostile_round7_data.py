@@ -348,6 +348,34 @@ def test_volume_headers_that_lie_are_refused(catalog_root, run_cli, bounded, usr
     assert "over the limit of 2,147,483,648 bytes of pixel data (15,625,000,000 bytes)" in found["v/huge.nii.gz"]
 
 
+def test_float_images_with_nan_or_infinite_pixels_keep_their_other_pixels(
+    catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path
+):
+    """One infinite pixel in a float volume made the min-max rescaling turn the whole image black (reported only as
+    'rescaled', an info); an image of NaN only became black too. The other pixels now keep their values, the NaN or
+    infinite ones are reported, and an image with no finite pixel is unreadable."""
+    import SimpleITK as sitk
+
+    source = tmp_path / "source" / "v"
+    source.mkdir(parents=True)
+    ramp = np.tile(np.linspace(0.0, 1.0, 30, dtype=np.float32), (20, 1))
+    ramp[0, 0] = np.inf
+    sitk.WriteImage(sitk.GetImageFromArray(ramp), str(source / "ramp.mha"))
+    sitk.WriteImage(sitk.GetImageFromArray(np.full((20, 30), np.nan, np.float32)), str(source / "nan.mha"))
+    done = _convert(
+        catalog_root, run_cli, _folders_entry("floats", "v/{stem}.mha"), tmp_path / "source", "--keep-going"
+    )
+    assert done.exit_code == 0, done.output
+    (row,) = _rows(usreg_home, "floats")
+    image = np.asarray(Image.open(usreg_home / "datasets" / "floats" / "latest" / row["image"]))
+    assert image[5, 0] == 0 and image[5, -1] == 255 and image[0, 0] == 0  # the ramp, not a black image
+    found = {(k, f): m for k, f, m in _problems(usreg_home, "floats")}
+    assert (
+        found[("non_finite_pixels", "v/ramp.mha")] == "1 pixel(s) are NaN or infinite; set to the image's lowest value"
+    )
+    assert found[("unreadable", "v/nan.mha")] == "every pixel is NaN or infinite"
+
+
 def test_a_sequence_declaring_200000_frames_is_refused_not_enumerated(
     catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path
 ):
