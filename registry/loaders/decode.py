@@ -216,6 +216,7 @@ def _volume_reader(path: str | Path, what: str) -> Any:
     except ImportError:  # pragma: no cover
         raise BadData("unreadable", "MHA/NIfTI input needs SimpleITK: pip install 'usreg[bench]'") from None
     _check_data_files(Path(path), what)
+    _check_hdf5(Path(path), what)
     reader = sitk.ImageFileReader()
     reader.SetFileName(str(path))
     try:
@@ -300,6 +301,28 @@ def _header_lines(path: Path) -> Iterator[str]:
                 if not found.group(2).upper().startswith("LIST"):
                     return  # MetaImage ends its header here; its data follows
                 listing = True
+
+
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def _check_hdf5(path: Path, what: str) -> None:
+    """A volume that is an HDF5 file (MINC 2, read by SimpleITK) must keep its data in itself: an image dataset
+    stored in an external raw file (``/home/me/.ssh/id_rsa``), mapped from other files, or linked to another file's
+    object was read by SimpleITK into the converted dataset."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2048 + len(HDF5_SIGNATURE))
+    except OSError:
+        return  # SimpleITK reports it
+    if not any(head[at : at + len(HDF5_SIGNATURE)] == HDF5_SIGNATURE for at in (0, 512, 1024, 2048)):
+        return
+    from .datasets._hdf5 import open_hdf5
+
+    try:
+        open_hdf5(path).close()
+    except (OSError, ValueError) as exc:
+        raise BadData("unreadable", f"the {what} cannot be used: {str(exc)[:200]}") from None
 
 
 def _check_data_files(path: Path, what: str) -> None:

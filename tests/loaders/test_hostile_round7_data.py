@@ -348,6 +348,40 @@ def test_volume_headers_that_lie_are_refused(catalog_root, run_cli, bounded, usr
     assert "over the limit of 2,147,483,648 bytes of pixel data (15,625,000,000 bytes)" in found["v/huge.nii.gz"]
 
 
+def test_minc_volume_keeping_its_data_outside_itself_is_refused(
+    catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path
+):
+    """A MINC 2 file is HDF5: its image dataset stored in an external raw file (any file on this computer) or linked
+    to another file's dataset was read by SimpleITK into the converted dataset (BITE's slices held the bytes of
+    the named file). Every volume that is an HDF5 file is now checked as the HDF5 converters' files are."""
+    import h5py
+    import SimpleITK as sitk
+
+    secret = tmp_path / "secret.raw"
+    secret.write_bytes(bytes([66]) * 120)
+    sitk.WriteImage(sitk.GetImageFromArray(np.full((4, 5, 6), 77, np.uint8)), str(tmp_path / "other.mnc"))
+    subject = tmp_path / "source" / "group1" / "01"
+    for stem in ("far", "linked", "ok"):
+        (subject / "2D").mkdir(parents=True, exist_ok=True)
+        sitk.WriteImage(sitk.GetImageFromArray(np.full((4, 5, 6), 9, np.uint8)), str(subject / "2D" / f"{stem}.mnc"))
+    with h5py.File(subject / "2D" / "far.mnc", "r+") as f:
+        group = f["minc-2.0/image/0"]
+        attrs, dtype = dict(group["image"].attrs), group["image"].dtype
+        del group["image"]
+        stored = group.create_dataset("image", shape=(4, 5, 6), dtype=dtype, external=[(str(secret), 0, 120)])
+        stored.attrs.update(attrs)
+    with h5py.File(subject / "2D" / "linked.mnc", "r+") as f:
+        del f["minc-2.0/image/0/image"]
+        f["minc-2.0/image/0/image"] = h5py.ExternalLink(str(tmp_path / "other.mnc"), "/minc-2.0/image/0/image")
+    entry = minimal_dataset("bite-far", anatomy=["brain"], tasks=["classification"], loader={"name": "bite"})
+    done = _convert(catalog_root, run_cli, entry, tmp_path / "source", "--keep-going")
+    assert done.exit_code == 0, done.output
+    assert [r["source_file"] for r in _rows(usreg_home, "bite-far")] == ["group1/01/2D/ok.mnc"]
+    found = {f: m for k, f, m in _problems(usreg_home, "bite-far") if k == "unreadable"}
+    assert f"keeps its data in {str(secret)!r}, outside this file; refused" in found["group1/01/2D/far.mnc"]
+    assert f"is a link to {tmp_path / 'other.mnc'}, outside this file" in found["group1/01/2D/linked.mnc"]
+
+
 def test_float_images_with_nan_or_infinite_pixels_keep_their_other_pixels(
     catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path
 ):
