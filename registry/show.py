@@ -115,7 +115,7 @@ def render_entry(
                 sums = " ".join(
                     x for x in (f"md5:{f.md5}" if f.md5 else "", f"sha256:{f.sha256}" if f.sha256 else "") if x
                 )
-                out.print(f"      {escape(f.name)} {f.size or ''} {sums}")
+                print_wrapped(out, f"{f.name} {f.size or ''} {sums}", indent="      ", subsequent_indent="        ")
         if is_manual(entry):
             print_wrapped(
                 out,
@@ -146,4 +146,6 @@ def render_entry(
             pair = f"{escape(r['model_id'])} on {escape(r['dataset_id'])}"
             out.print(f"  {pair} [{r['split']}] {r['metric']} = {r['value']:.4g}")
     out.print("\n[bold]Citation (BibTeX)[/bold]")
-    out.print(escape(entry_bibtex(entry)), markup=True, highlight=False)
+    for line in entry_bibtex(entry).split("\n"):  # BibTeX reads a value broken between words as the same value
+        inset = line[: len(line) - len(line.lstrip())]
+        print_wrapped(out, line, indent=inset, subsequent_indent=inset + "    ") if line.strip() else out.print()

@@ -11,7 +11,7 @@ import click
 
 from ..errors import NoSuchEntry, UsageError, UsregError
 from .context import AppContext, pass_app
-from .output import console, emit_json, emit_rows, format_option
+from .output import console, emit_json, emit_rows, format_option, print_text
 
 
 def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
@@ -273,17 +273,17 @@ def bench(
         _recipe_options(options),
         run_all,
     )
-    for line in summarise_skips(plan.skipped):
-        console(stderr=True).print(line, markup=False)
-    if dry_run:
-        rows = [{"dataset": d, "model": m.model_id, "train": m.train} for d, m in plan.pairs]
-        emit_rows(rows, ["dataset", "model", "train"], fmt, title="benchmark plan")
-        return
-    if dataset and plan.pairs and not fetched(home, dataset):
+    if not dry_run and dataset and plan.pairs and not fetched(home, dataset):  # said first, not after skip reasons
         raise UsregError(
             f"dataset '{dataset}' is not fetched (nothing converted under {home / 'datasets'})",
             hint=f"run `usreg fetch {dataset}` first",
         )
+    for line in summarise_skips(plan.skipped):  # wrapped between words: a reason runs to several lines
+        print_text(line, stderr=True)
+    if dry_run:
+        rows = [{"dataset": d, "model": m.model_id, "train": m.train} for d, m in plan.pairs]
+        emit_rows(rows, ["dataset", "model", "train"], fmt, title="benchmark plan")
+        return
     if not plan.pairs:
         raise UsregError(
             "nothing to run: no compatible model for the dataset(s)",

@@ -333,3 +333,51 @@ def test_group_command_summaries_are_whole(run_cli, monkeypatch, columns: int):
         rows = result.stdout.split("\nCommands:\n", 1)[1].splitlines()
         assert len(rows) == len(group.commands), (name, rows)
         assert not [row for row in rows if row.rstrip().endswith("...") or len(row) > columns], (name, rows)
+
+
+def test_show_wraps_bibtex_and_checksums_between_words(catalog_root, run_cli, monkeypatch):
+    """`usreg show camus` at 80 columns cut BibTeX titles and author lists mid-word ('Segmentati' / 'on}') and ran a
+    file's sha256 past the edge; BibTeX reads a value broken between words as the same value."""
+    from registry.catalog import load_catalog
+    from registry.citation import entry_bibtex
+
+    title = "Cardiac Acquisitions for Multi-structure Ultrasound Segmentation of the left ventricle and atrium"
+    digest = "43745d640db5d979332bda7f00f4746747a2591b46efc8f1966b573ce8d65655"
+    catalog_root.dataset(
+        minimal_dataset(
+            "heart-set",
+            name=title,
+            sources=[
+                {"kind": "http", "url": "https://example.org/h.zip", "files": [{"name": "h.zip", "sha256": digest}]}
+            ],
+        )
+    )
+    monkeypatch.setenv("COLUMNS", "80")
+    result = run_cli("show", "heart-set", root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    bibtex = result.stdout.split("Citation (BibTeX)\n", 1)[1]
+    assert [line for line in bibtex.splitlines() if len(line) > 80] == []
+    expected = entry_bibtex(load_catalog(catalog_root.root).datasets["heart-set"])
+    assert bibtex.split() == expected.split()  # the same BibTeX, only broken between words
+    assert f"\n        sha256:{digest}\n" in result.stdout
+
+
+def test_bench_skip_reasons_wrap_and_an_unfetched_dataset_is_said_first(catalog_root, run_cli, monkeypatch):
+    """`usreg bench camus` printed five skip reasons cut mid-word by the terminal, then said the dataset was not
+    fetched, which made the reasons moot."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("pycocotools")
+    catalog_root.dataset(minimal_dataset("breast-a"))
+    catalog_root.model(minimal_model("weightless-segmentation-net", evaluated_on=["breast-a"]))
+    monkeypatch.setenv("COLUMNS", "80")
+    named = ("--model", "weightless-segmentation-net", "--baseline", "all-background")
+    planned = run_cli("bench", "breast-a", *named, "--dry-run", root=catalog_root.root)
+    assert planned.exit_code == 0, planned.output
+    reason = planned.stderr.split("skipped weightless-segmentation-net on breast-a: ", 1)[1]
+    assert len(" ".join(reason.split())) > 80  # a reason longer than a line ...
+    assert [line for line in planned.stderr.splitlines() if len(line) > 80] == []  # ... wrapped between words
+    assert all(line.startswith("  ") for line in reason.splitlines()[1:])
+    run = run_cli("bench", "breast-a", *named, root=catalog_root.root)
+    assert run.exit_code == 1
+    assert run.stderr.startswith("error: dataset 'breast-a' is not fetched"), run.stderr
+    assert "skipped" not in run.stderr
