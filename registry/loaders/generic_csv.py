@@ -33,6 +33,7 @@ from .base import CommonOptions, ConvertContext, Converter, Item, register
 from .common import MaskSpec, canonical_split, entry_classes, image_decode, mask_decode, target_classes
 from .generic_folders import Colour
 from .patterns import match_files
+from .splits import SPLIT_GROUP
 from .tables import MAX_TABLE_ROWS, csv_dicts
 
 
@@ -50,6 +51,11 @@ class CsvOptions(CommonOptions):
     label_column: str | None = None
     label_values: dict[str, str] = Field(default_factory=dict, description="Label column value -> class name.")
     subject_column: str | None = None
+    group_column: str | None = Field(
+        None,
+        description="Column naming a sample's group (a case, a lesion) when no subject is given: a group stays in one "
+        "seeded split and is kept in extra.split_group, never counted as a subject.",
+    )
     split_column: str | None = None
     split_values: dict[str, str] = Field(
         default_factory=dict, description="Split column value -> split name, e.g. {'1': train}."
@@ -158,6 +164,7 @@ class CsvPaths(Converter):
         row_split = row.get(opts.split_column, "") if opts.split_column else ""
         row_split = opts.split_values.get(row_split, row_split)
         frame = row.get(opts.frame_column, "") if opts.frame_column else ""
+        group = row.get(opts.group_column, "") if opts.group_column else ""
         yield Item(
             sample_id=sid,
             image=image_decode(ctx, image),
@@ -169,6 +176,7 @@ class CsvPaths(Converter):
             frame=int(frame) if frame.lstrip("-").isdigit() else None,
             annotation_file=where,
             colour=opts.colour,
+            extra={SPLIT_GROUP: group} if group else {},
         )
 
     @staticmethod
