@@ -529,6 +529,41 @@ def test_gif_of_a_huge_canvas_is_refused_and_one_of_100000_frames_is_sampled(
     assert "the video's frames are 16000x16000 pixels, over the limit" in found["data/pocus_videos/convex/Cov_wide.gif"]
 
 
+def test_whole_video_and_mat_mask_reads_are_bounded(
+    catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path, monkeypatch
+):
+    """Two converters read whole files past the shared bounds: EchoNet-Dynamic decoded every frame of a video into
+    memory (a 40 kB GIF-in-AVI on a 16000 x 16000 canvas: 768 MB a frame, then np.stack copied them all), and HMC-QU
+    loaded each mask .mat with scipy whole (a 10 MB file of compressed zeros unpacks to 10 GB; the bound the other
+    MATLAB readers have was skipped). Both now refuse, naming the file, and the other videos convert."""
+    from tests.loaders.test_loaders_round2_more import _hmc_qu
+    from tests.loaders.test_loaders_ultrasam import _echonet_dynamic
+
+    _echonet_dynamic(tmp_path / "echo")
+    echo = tmp_path / "echo" / "EchoNet-Dynamic.zip"
+    (echo / "EchoNet-Dynamic" / "Videos" / "0X1A.avi").write_bytes(_gif(16000, 16000, 3))
+    entry = minimal_dataset("echo-wide", anatomy=["heart"], loader={"name": "echonet-dynamic"})
+    done = _convert(catalog_root, run_cli, entry, echo, "--keep-going")
+    assert done.exit_code == 0, done.output
+    assert {r["subject_id"] for r in _rows(usreg_home, "echo-wide")} == {"0X2B", "0X3C"}
+    found = {f: m for k, f, m in _problems(usreg_home, "echo-wide") if k == "unreadable"}
+    assert "frames are 16000x16000 pixels, over the limit" in found["EchoNet-Dynamic/Videos/0X1A.avi"]
+
+    import scipy.io
+
+    monkeypatch.setattr("registry.loaders.datasets._matlab.MAX_UNPACKED_BYTES", 1 << 20)  # 4 MiB of zeros shows it
+    _hmc_qu(tmp_path / "hmc")
+    masks = tmp_path / "hmc" / "hmcqu-dataset.zip" / "LV Ground-truth Segmentation Masks"
+    bomb = masks / "Mask_ES0002 _4CH_1.mat"
+    scipy.io.savemat(str(bomb), {"predicted": np.zeros((64, 256, 256), np.uint8)}, do_compression=True)
+    entry = minimal_dataset("hmc-bomb", anatomy=["heart"], loader={"name": "hmc-qu"})
+    done = _convert(catalog_root, run_cli, entry, tmp_path / "hmc" / "hmcqu-dataset.zip", "--keep-going")
+    assert done.exit_code == 0, done.output
+    assert {r["subject_id"] for r in _rows(usreg_home, "hmc-bomb")} == {"ES0001"}
+    found = {f: m for k, f, m in _problems(usreg_home, "hmc-bomb") if k == "unreadable"}
+    assert found[f"{bomb.parent.name}/{bomb.name}"] == "the .mat file unpacks to more than 1,048,576 bytes; not read"
+
+
 # -- NumPy: pickles and shapes ----------------------------------------------------------------------------------------
 def test_npy_masks_that_pickle_code_or_declare_a_huge_shape_are_refused(
     catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path

@@ -27,7 +27,7 @@ def struct_records(entry_id: str, path: Path, reads: str) -> np.ndarray:
     except ImportError:  # pragma: no cover - scipy is in the data extra
         raise UsregError(f"{entry_id}: reading its .mat file needs scipy", hint="pip install 'usreg[data]'") from None
     again = f"check that the download is complete: `usreg cache clean {entry_id}` then fetch again"
-    unpacked = _unpacked_size(path)
+    unpacked = unpacked_size(path)
     if unpacked > MAX_UNPACKED_BYTES:
         raise UsregError(
             f"{entry_id}: {path.name} unpacks to more than {MAX_UNPACKED_BYTES:,} bytes ({path.stat().st_size:,} on "
@@ -49,7 +49,7 @@ def struct_records(entry_id: str, path: Path, reads: str) -> np.ndarray:
     return np.asarray(data["data"]).reshape(-1)
 
 
-def _unpacked_size(path: Path) -> int:
+def unpacked_size(path: Path) -> int:
     """Bytes the variables of a MATLAB 5 file unpack to, counted by inflating its compressed elements a chunk at a
     time and stopping past ``MAX_UNPACKED_BYTES`` (scipy inflates each element whole, so a file of 10 MB can take
     10 GB of memory); 0 for other files (MATLAB 4, 7.3), which scipy refuses or reads as they are."""

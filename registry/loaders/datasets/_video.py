@@ -77,11 +77,11 @@ def _frames(path: str, wanted: tuple[int, ...]) -> dict[int, np.ndarray]:
             if not container.streams.video:
                 raise BadData("unreadable", "the file holds no video stream")
             stream = container.streams.video[0]
-            _check_size(stream.codec_context.width, stream.codec_context.height, 1)
+            check_frame_size(stream.codec_context.width, stream.codec_context.height, 1)
             for i, frame in enumerate(container.decode(stream)):
                 if i in want:
                     kept += frame.width * frame.height * 3
-                    _check_size(frame.width, frame.height, kept)
+                    check_frame_size(frame.width, frame.height, kept)
                     out[i] = frame.to_ndarray(format="rgb24")
                 if i >= last:
                     break
@@ -90,7 +90,8 @@ def _frames(path: str, wanted: tuple[int, ...]) -> dict[int, np.ndarray]:
     return out
 
 
-def _check_size(width: int, height: int, kept: int) -> None:
+def check_frame_size(width: int, height: int, kept: int) -> None:
+    """Refuse a frame over ``MAX_FRAME_PIXELS``, or frames kept so far (``kept`` bytes) over ``MAX_VOLUME_BYTES``."""
     if width * height > MAX_FRAME_PIXELS:
         raise BadData(
             "unreadable",

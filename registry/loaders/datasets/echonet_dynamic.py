@@ -25,6 +25,7 @@ from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, regis
 from ..common import canonical_split
 from ..decode import BadData, mask_polygons
 from ..generic_csv import read_csv_rows
+from ._video import check_frame_size
 
 
 @lru_cache(maxsize=2)
@@ -35,8 +36,12 @@ def _video(path: str) -> np.ndarray:
     except ImportError:  # pragma: no cover
         raise BadData("unreadable", "video input needs PyAV: pip install 'usreg[data]'") from None
     try:
+        frames, kept = [], 0
         with av.open(path) as container:
-            frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+            for frame in container.decode(video=0):  # every frame is kept: bounded as _video's picked frames are
+                kept += frame.width * frame.height * 3
+                check_frame_size(frame.width, frame.height, kept)
+                frames.append(frame.to_ndarray(format="rgb24"))
     except (av.FFmpegError, OSError, ValueError) as exc:
         raise BadData("unreadable", f"cannot decode the video: {exc}") from None
     if not frames:

@@ -25,6 +25,7 @@ from PIL import Image
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
 from ..decode import BadData, Decoded
+from . import _matlab
 from ._video import probe, read_frame
 from ._xlsx import bounded_rows, damage_reported, open_workbook
 
@@ -36,6 +37,10 @@ MAX_ROWS = 100_000
 def _masks(path: str) -> np.ndarray:
     import scipy.io
 
+    if _matlab.unpacked_size(Path(path)) > _matlab.MAX_UNPACKED_BYTES:  # scipy inflates each variable whole
+        raise BadData(
+            "unreadable", f"the .mat file unpacks to more than {_matlab.MAX_UNPACKED_BYTES:,} bytes; not read"
+        )
     try:
         arr = np.asarray(scipy.io.loadmat(path)["predicted"])
     except (OSError, ValueError, KeyError, NotImplementedError) as exc:
