@@ -197,6 +197,8 @@ def dicom_display(ds: Any, pixels: np.ndarray) -> np.ndarray:
 #: bytes of pixel data a volume may declare: more is refused before SimpleITK allocates them (a 4-D echo cine of
 #: 50 frames of 256^3 bytes is 0.8 GiB; a .nii.gz of 16 GiB of zeros downloads as 16 MB)
 MAX_VOLUME_BYTES = 1 << 31
+#: pixels one 2-D image or video frame may have (Pillow's limit for an image: it refuses a decompression bomb above)
+MAX_FRAME_PIXELS = 2 * (Image.MAX_IMAGE_PIXELS or 89_478_485)
 #: frames (slices along the last index axis) a volume may declare when a converter makes one sample per frame
 MAX_VOLUME_FRAMES = 100_000
 #: bytes of header read when looking for a detached header's data file; a longer header is refused

@@ -564,6 +564,29 @@ def test_whole_video_and_mat_mask_reads_are_bounded(
     assert found[f"{bomb.parent.name}/{bomb.name}"] == "the .mat file unpacks to more than 1,048,576 bytes; not read"
 
 
+def test_hdf5_declaring_two_million_rows_is_refused_before_planning(
+    catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path
+):
+    """The Stanford thyroid cine-clip converter made one sample per row of dataset.hdf5: a file of a few kB whose
+    datasets declare 2,000,000 rows (chunks never written read back as zeros) planned 2,000,000 samples (the
+    conversion ran past the time limit). The shapes are now checked before any row is read."""
+    import h5py
+
+    source = tmp_path / "source"
+    source.mkdir()
+    rows = 2_000_000
+    with h5py.File(source / "dataset.hdf5", "w") as h5:
+        h5.create_dataset("annot_id", shape=(rows,), dtype="S8", chunks=(4096,))
+        h5.create_dataset("frame_num", shape=(rows,), dtype="i4", chunks=(4096,))
+        h5.create_dataset("image", shape=(rows, 8, 8), dtype="u1", chunks=(64, 8, 8))
+        h5.create_dataset("mask", shape=(rows, 8, 8), dtype="u1", chunks=(64, 8, 8))
+    assert (source / "dataset.hdf5").stat().st_size < 100_000
+    entry = minimal_dataset("thyroid-rows", anatomy=["thyroid"], loader={"name": "stanford-thyroid-cineclip"})
+    done = _convert(catalog_root, run_cli, entry, source)
+    assert done.exit_code == 1, done.output
+    assert "dataset.hdf5's 'annot_id' has shape (2000000,), not at most 1,000,000 rows; not read" in done.output
+
+
 # -- NumPy: pickles and shapes ----------------------------------------------------------------------------------------
 def test_npy_masks_that_pickle_code_or_declare_a_huge_shape_are_refused(
     catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path

@@ -10,10 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from PIL import Image
 
 from ...errors import UsregError
-from ..decode import MAX_VOLUME_BYTES, BadData
+from ..decode import MAX_FRAME_PIXELS, MAX_VOLUME_BYTES, BadData
 
 VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mpeg", ".mpg", ".m4v", ".gif", ".wmv", ".mkv")
 MAX_PACKETS = 1_000_000
@@ -56,10 +55,6 @@ def probe(path: str) -> tuple[int, float] | None:
 def every_nth(fps: float, rate: float) -> int:
     """The frame step that samples a video of ``fps`` frames per second at about ``rate`` frames per second."""
     return max(1, int(fps / rate)) if fps > 0 and rate > 0 else 1
-
-
-#: pixels one frame may have (Pillow's limit for an image, which refuses a decompression bomb above it)
-MAX_FRAME_PIXELS = 2 * (Image.MAX_IMAGE_PIXELS or 89_478_485)
 
 
 @lru_cache(maxsize=1)

@@ -21,11 +21,12 @@ from typing import Any
 import numpy as np
 
 from ..base import CommonOptions, ConvertContext, Converter, Decode, Item, register
-from ..decode import BadData
+from ..decode import MAX_FRAME_PIXELS, BadData
 from ..splits import SPLIT_GROUP
 from ._hdf5 import open_hdf5
 
 KEYS = ("annot_id", "frame_num", "image", "mask")
+MAX_ROWS = 1_000_000  # frames in the file (the release: 17,412)
 
 
 def _open(path: str) -> Any:
@@ -61,6 +62,18 @@ def h5_frame(path: str, key: str, index: int, binary: bool = False) -> np.ndarra
     return arr
 
 
+def _oversized(h5: Any) -> str | None:
+    """What makes the file's datasets too large to plan (rows past ``MAX_ROWS``, frames past ``MAX_FRAME_PIXELS``),
+    or None. A file of a few kB can declare 10^9 rows (chunks never written read as zeros): every row was a sample."""
+    for key in KEYS:
+        shape = tuple(h5[key].shape or ())
+        if not shape or shape[0] > MAX_ROWS:
+            return f"'{key}' has shape {shape}, not at most {MAX_ROWS:,} rows"
+        if key in ("image", "mask") and int(np.prod(shape[1:], dtype=object)) > MAX_FRAME_PIXELS:
+            return f"'{key}' has frames of shape {shape[1:]}, over {MAX_FRAME_PIXELS:,} pixels"
+    return None
+
+
 def _clip_id(value: Any) -> str:
     text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
     return text.strip().rstrip("_") or "clip"
@@ -84,6 +97,10 @@ class StanfordThyroidCineclip(Converter):
                 missing = [k for k in KEYS if k not in h5]
                 if missing:
                     ctx.problem("unreadable", path, f"dataset.hdf5 has no {', '.join(missing)} dataset(s)")
+                    return
+                oversized = _oversized(h5)
+                if oversized:  # checked from the shapes, before any row is read or a sample planned
+                    ctx.problem("unreadable", path, f"dataset.hdf5's {oversized}; not read")
                     return
                 annot = h5["annot_id"][:]
                 frames = h5["frame_num"][:]
