@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import click
@@ -55,10 +56,35 @@ SHORT_HELP = {
 }
 
 
+#: stands for a hyphen inside a word while help is wrapped (a non-breaking hyphen), so that no line ends at it
+_WORD_HYPHEN = "\u2011"
+_INNER_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+
+
+class HelpFormatter(click.HelpFormatter):
+    """Click's help layout, wrapped between words only: a hyphenated word (--skip-verify, intensity-threshold,
+    ground-truth) is never broken at its hyphen (click's text wrapper breaks there)."""
+
+    def write_text(self, text: str) -> None:
+        super().write_text(_INNER_HYPHEN.sub(_WORD_HYPHEN, text))
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl([(a, _INNER_HYPHEN.sub(_WORD_HYPHEN, b)) for a, b in rows], col_max, col_spacing)
+
+    def getvalue(self) -> str:
+        return super().getvalue().replace(_WORD_HYPHEN, "-")
+
+
+class UsregContext(click.Context):
+    formatter_class = HelpFormatter
+
+
 class UsregGroup(click.Group):
     """Turns UsregError into a clear message and its exit code instead of a traceback; help is laid out at the
     terminal's width as the other commands' output reads it (``COLUMNS``, else the terminal), up to
     ``HELP_MAX_WIDTH``."""
+
+    context_class = UsregContext
 
     def make_context(self, info_name, args, parent=None, **extra):
         if parent is None and "terminal_width" not in extra:
@@ -142,6 +168,7 @@ def _register() -> None:
             for name, each in named:
                 if each.short_help is None and name in SHORT_HELP:
                     each.short_help = SHORT_HELP[name]
+                each.context_class = UsregContext
             main.add_command(command)
 
 

@@ -471,14 +471,42 @@ def leaderboard(app: AppContext, dataset: str, split: str | None, metric: str | 
             f"no dataset entry with id {dataset!r}",
             hint=f"did you mean: {', '.join(close)}?" if close else "run `usreg list --kind dataset`",
         )
-    head, rows = results.leaderboard(RegistryIndex(app.root), dataset, split, metric, all_runs)
+    index = RegistryIndex(app.root)
+    head, rows = results.leaderboard(index, dataset, split, metric, all_runs)
+    if split or metric:
+        _check_filters(results.runs(index.bench_results(dataset_id=dataset)), dataset, split, metric)
     if fmt == "json":
         emit_json({"dataset": dataset, "metric": head, "rows": rows})
         return
     if not rows:
-        console(stderr=True).print(f"no benchmark results for {dataset} yet; run `usreg bench {dataset}`", markup=False)
+        from ..bench.plan import fetched
+        from ..paths import usreg_home
+
+        steps = f"`usreg bench {dataset}`"
+        if not fetched(usreg_home(), dataset):  # bench would only say that the dataset is not fetched
+            steps = f"`usreg fetch {dataset}`, then {steps}"
+        print_text(f"no benchmark results for {dataset} yet; run {steps}", stderr=True)
         return
     emit_rows(rows, results.columns(rows, head), fmt, title=f"leaderboard: {dataset} (by {head})")
+
+
+def _check_filters(runs: list[dict], dataset: str, split: str | None, metric: str | None) -> None:
+    """A --split or --metric that no stored result of ``dataset`` has is a usage error naming those it has (else the
+    leaderboard said "no results yet" beside results on another split, or ranked nobody by a misspelt metric)."""
+    found = [r for r in runs if r["metrics"]]
+    if not found:
+        return
+    splits = sorted({r["split"] for r in found})
+    if split and split not in splits:
+        raise UsageError(
+            f"no benchmark results for {dataset} on split {split!r}",
+            hint=f"splits with results: {', '.join(splits)}",
+        )
+    metrics = sorted({m for r in found if not split or r["split"] == split for m in r["metrics"]})
+    if metric and metric not in metrics:
+        raise UsageError(
+            f"no benchmark result for {dataset} has the metric {metric!r}", hint=f"metrics: {', '.join(metrics)}"
+        )
 
 
 COMMANDS = [bench, leaderboard]

@@ -5,11 +5,13 @@ environment error (exit 2) that names the folder and what to do, and a fresh ind
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from tests.conftest import minimal_dataset, minimal_model
@@ -321,8 +323,6 @@ def test_list_says_which_columns_it_left_out(catalog_root, run_cli, monkeypatch)
 @pytest.mark.parametrize("columns", [80, 120])
 def test_group_command_summaries_are_whole(run_cli, monkeypatch, columns: int):
     """`usreg cache --help` and `usreg site --help` cut their subcommands' summaries with '...' at 80 columns."""
-    import click
-
     from registry.cli import main
 
     monkeypatch.setenv("COLUMNS", str(columns))
@@ -381,3 +381,78 @@ def test_bench_skip_reasons_wrap_and_an_unfetched_dataset_is_said_first(catalog_
     assert run.exit_code == 1
     assert run.stderr.startswith("error: dataset 'breast-a' is not fetched"), run.stderr
     assert "skipped" not in run.stderr
+
+
+def _help_lines(run_cli, command: click.Command, path: tuple[str, ...]):
+    """Every line of the help of ``command`` and of its subcommands."""
+    yield from run_cli(*path, "--help").stdout.splitlines()
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _help_lines(run_cli, sub, (*path, name))
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_help_never_breaks_a_hyphenated_word(run_cli, monkeypatch, columns: int):
+    """Click's wrapper broke '--skip-' / 'verify' (score --help at 80), 'intensity-' / 'threshold.threshold=100' and
+    'ground-' / 'truth' (bench --help at 80 and 120)."""
+    from registry.cli import main
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    lines = list(_help_lines(run_cli, main, ()))
+    assert [line for line in lines if re.search(r"\w-$", line)] == []
+    assert all("\u2011" not in line for line in lines)  # the stand-in never shows
+    text = " ".join(" ".join(lines).split())
+    assert "--skip-verify" in text and "intensity-threshold.threshold=100" in text and "ground-truth" in text
+
+
+@pytest.fixture()
+def benched(catalog_root, usreg_home: Path):
+    from registry.catalog import load_catalog
+    from registry.index import open_index
+
+    catalog_root.dataset(minimal_dataset("breast-seg"))
+    catalog_root.dataset(minimal_dataset("breast-other"))
+    catalog_root.model(minimal_model("seg-model", evaluated_on=["breast-seg"]))
+    index = open_index(catalog_root.root, load_catalog(catalog_root.root))
+    index.add_bench_results(
+        [
+            {
+                "dataset_id": "breast-seg",
+                "model_id": "seg-model",
+                "split": "test",
+                "metric": m,
+                "value": v,
+                "run_id": "r1",
+            }
+            for m, v in (("dice", 0.81), ("hd95", 12.5))
+        ]
+    )
+    index.close()
+    return catalog_root
+
+
+def test_leaderboard_filters_that_match_no_result_say_what_there_is(benched, run_cli):
+    """`leaderboard carotid-plaque --split val` said 'no benchmark results for carotid-plaque yet' beside results on
+    test; `--metric foo` ranked nobody 'by foo' and dropped the dice column."""
+    split = run_cli("leaderboard", "breast-seg", "--split", "val", root=benched.root)
+    assert split.exit_code == 2
+    assert split.stderr.splitlines() == [
+        "error: no benchmark results for breast-seg on split 'val'",
+        "  hint: splits with results: test",
+    ]
+    metric = run_cli("leaderboard", "breast-seg", "--metric", "foo", root=benched.root)
+    assert metric.exit_code == 2
+    assert metric.stderr.splitlines() == [
+        "error: no benchmark result for breast-seg has the metric 'foo'",
+        "  hint: metrics: dice, hd95",
+    ]
+    ranked = run_cli("leaderboard", "breast-seg", "--metric", "hd95", "--split", "test", root=benched.root)
+    assert ranked.exit_code == 0 and "(by hd95)" in ranked.stdout
+
+
+def test_leaderboard_of_an_unfetched_dataset_says_to_fetch_it_first(benched, run_cli, usreg_home: Path):
+    """'run `usreg bench camus`' for a dataset not fetched: bench would only say that it is not fetched."""
+    result = run_cli("leaderboard", "breast-other", root=benched.root)
+    assert result.exit_code == 0
+    assert " ".join(result.stderr.split()) == (
+        "no benchmark results for breast-other yet; run `usreg fetch breast-other`, then `usreg bench breast-other`"
+    )
