@@ -115,9 +115,13 @@ def loader_runs(rows: list[dict[str, Any]], problems: list[dict[str, Any]], meta
 
 def _source_unit(row: dict[str, Any]) -> str:
     """The video or volume a framed sample comes from: its source file, or the item inside a container file (a clip
-    of an HDF5 file) when the loader names it in extra.source_item."""
+    of an HDF5 file) when the loader names it in extra.source_item, or the video named in extra.source_video when
+    the release stores each frame as its own image file."""
+    extra = row.get("extra") or {}
+    if extra.get("source_video") is not None:
+        return f"video:{extra['source_video']}"
     unit = row.get("source_file") or row["sample_id"]
-    item = (row.get("extra") or {}).get("source_item")
+    item = extra.get("source_item")
     return f"{unit}#{item}" if item is not None else unit
 
 

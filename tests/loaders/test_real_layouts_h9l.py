@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.builders import hmss
+from tests.fixtures.builders import covidx_us, hmss
 from tests.loaders.conftest import check_converted_layout, convert_layout, fetch_from_file_then_load, real_catalog
 
 CATALOG = real_catalog()
@@ -73,3 +73,54 @@ def test_usreg_fetch_hmss_from_the_benchmark_folder_is_ready_and_loads_in_hf_dat
     for row in rows:
         labels[row["label"]] = labels.get(row["label"], 0) + 1
     assert labels == expected["labels"]
+
+
+# --- covidx-us: a COVID-US clone after create_COVIDxUS.ipynb: data/image/clean + labels/COVIDx-US1.4_4class.csv ------
+
+
+def test_covidx_us_converts_the_cleaned_frames_with_the_label_table(tmp_path, convert) -> None:
+    out, expected = convert_layout(convert, CATALOG.datasets["covidx-us"], covidx_us.build, tmp_path)
+    check_converted_layout(out, expected)
+    assert len({r["subject_id"] for r in out.rows}) == 5  # p6 has two videos
+    first = out.by_id["6_butterfly_covid_prc_convex_clean_frame67"]
+    assert first["frame"] == 67 and first["label"] == "COVID"
+    assert out.extra(first["sample_id"]) == {
+        "source_video": "6_butterfly_covid",
+        "probe": "convex",
+        "split_group": "6_butterfly_covid",
+        "source": "Butterfly",
+        "luss": "3",
+    }
+    assert first["source_file"] == "COVID-US/data/image/clean/6_butterfly_covid_prc_convex_clean_frame67.jpg"
+    # both videos of patient p6 are in one split
+    assert len({r["split"] for r in out.rows if r["subject_id"] == "p6"}) == 1
+
+
+def test_covidx_us_reports_a_video_missing_from_the_label_table(tmp_path, convert) -> None:
+    build = lambda stage: covidx_us.build(stage, unlisted=("244_clarius_normal",))  # noqa: E731
+    out, expected = convert_layout(convert, CATALOG.datasets["covidx-us"], build, tmp_path)
+    missing = out.problems("missing_annotation")
+    assert [p["message"] for p in missing] == [
+        "video 244_clarius_normal is not in COVIDx-US1.4_4class.csv: no label, no subject"
+    ]
+    expected["errors"] = missing
+    check_converted_layout(out, expected)
+    unlisted = [r for r in out.rows if r["sample_id"].startswith("244_")]
+    assert len(unlisted) == 2 and all(r["label"] is None and r["subject_id"] is None for r in unlisted)
+
+
+def test_usreg_fetch_covidx_us_from_the_clone_loads_in_hf_datasets(tmp_path, run_cli, usreg_home) -> None:
+    """`usreg fetch covidx-us --from-file COVID-US` (the clone the notebook ran in). The entry declares the paper's
+    v1.5 counts (173 videos, 21,570 frames), which the tiny tree cannot hold: the partial conversion is accepted
+    knowingly and counts_match is the only failed check."""
+    expected = covidx_us.build(tmp_path / "stage")
+    output, ds = fetch_from_file_then_load(
+        run_cli, "covidx-us", "--from-file", tmp_path / "stage" / "COVID-US", "--keep-going"
+    )
+    # videos are counted by the frames' source video, not by frame files
+    assert "is partial" in output and "check counts_match failed: videos: declared 173, found 6;" in output
+    assert output.count(" failed") == output.count("counts_match failed")
+    assert len(ds) == expected["samples"]
+    rows = _hf_rows(usreg_home, "covidx-us")
+    assert len(rows) == expected["samples"]
+    assert {r["label"] for r in rows} == {"COVID", "Other", "Pneumonia", "Normal"}

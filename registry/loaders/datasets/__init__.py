@@ -22,6 +22,7 @@ from . import (  # noqa: F401  (importing registers the converters)
     cca_mi_segnet,
     cetus,
     chinese_us_report_text,
+    covidx_us,
     cubdl,
     cubs,
     cubs_tech,
