@@ -364,7 +364,7 @@ def cache_list(entry_id: str | None, fmt: str) -> None:
     if fmt == "table":
         rows = [{**r, **{k: _human(r[k]) for k in ("downloads", "sources", "datasets", "total")}} for r in rows]
         if not rows:
-            console().print(f"the cache at {usreg_home()} is empty", markup=False, highlight=False)
+            print_text(_nothing_cached(entry_id))
             return
     emit_rows(
         rows,
@@ -408,13 +408,17 @@ def cache_size(entry_id: str | None, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def cache_clean(entry_id: str | None, version: str | None, what: str, yes: bool, fmt: str) -> None:
     """Remove cached data of one dataset (or of all)."""
-    from ..fetch.cache import clean
+    from ..fetch.cache import clean, list_cached
     from ..home import check_id
 
     if entry_id:
         check_id(entry_id)
     scope = f"{entry_id}" + (f" {version}" if version else "") if entry_id else "every dataset"
-    if not yes:
+    cached = [r for r in list_cached(usreg_home(), entry_id) if not version or r["version"] == version]
+    if not cached and fmt != "json":  # nothing to remove: say so, rather than ask to remove it
+        print_text(_nothing_cached(entry_id, version) + "; nothing was removed")
+        return
+    if not yes and cached:
         click.confirm(f"remove {what} cached data of {scope} from {usreg_home()}?", abort=True, err=True)
     report = clean(usreg_home(), entry_id, version, what)
     if fmt == "json":
@@ -423,6 +427,19 @@ def cache_clean(entry_id: str | None, version: str | None, what: str, yes: bool,
     console().print(
         f"removed {len(report['removed'])} path(s), freed {_human(report['freed'])}", markup=False, highlight=False
     )
+
+
+def _nothing_cached(entry_id: str | None, version: str | None = None) -> str:
+    """What the cache holds when it holds nothing of ``entry_id`` (``version``): it is empty, or it holds others."""
+    from ..fetch.cache import list_cached
+
+    home = usreg_home()
+    held = sorted({r["id"] + (f" {r['version']}" if version else "") for r in list_cached(home, None)})
+    if not entry_id or not held:
+        return f"the cache at {home} is empty"
+    shown = ", ".join(held[:8]) + (f" and {len(held) - 8} more" if len(held) > 8 else "")
+    what = entry_id + (f" version {version}" if version else "")
+    return f"nothing of {what} is cached at {home} (it holds {shown})"
 
 
 COMMANDS = [fetch, cache]

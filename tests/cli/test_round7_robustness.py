@@ -456,3 +456,22 @@ def test_leaderboard_of_an_unfetched_dataset_says_to_fetch_it_first(benched, run
     assert " ".join(result.stderr.split()) == (
         "no benchmark results for breast-other yet; run `usreg fetch breast-other`, then `usreg bench breast-other`"
     )
+
+
+def test_cache_list_and_clean_of_an_id_not_cached_say_what_the_cache_holds(run_cli, usreg_home: Path):
+    """`usreg cache list nope` said 'the cache at ... is empty' beside a cached dataset; `usreg cache clean camus`
+    asked to remove 'all cached data of camus' when there was none (and, with no answer, ended 'Aborted!', exit 1)."""
+    converted = usreg_home / "datasets" / "breast-a" / "1"
+    converted.mkdir(parents=True)
+    (converted / "metadata.json").write_text("{}")
+    listed = run_cli("cache", "list", "nope")
+    assert listed.exit_code == 0
+    assert " ".join(listed.stdout.split()) == f"nothing of nope is cached at {usreg_home} (it holds breast-a)"
+    cleaned = run_cli("cache", "clean", "camus")  # no --yes, no answer: it must not ask
+    assert cleaned.exit_code == 0, cleaned.output
+    assert " ".join(cleaned.stdout.split()) == (
+        f"nothing of camus is cached at {usreg_home} (it holds breast-a); nothing was removed"
+    )
+    assert converted.is_dir()
+    run_cli("cache", "clean", "breast-a", "--yes")
+    assert " ".join(run_cli("cache", "list").stdout.split()) == f"the cache at {usreg_home} is empty"
