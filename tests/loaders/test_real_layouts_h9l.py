@@ -48,6 +48,13 @@ def test_hmss_reads_the_benchmark_csv_and_keeps_a_case_in_one_split(tmp_path, co
     assert out.by_id["2879"]["source_file"].endswith("Benchmark/Datasets/HMSS/imgs/2879.jpg")
 
 
+def test_hmss_converts_the_hmss_folder_given_alone(tmp_path, convert) -> None:
+    expected = hmss.build(tmp_path / "stage")
+    out = convert(CATALOG.datasets["hmss"], tmp_path / "stage" / "Benchmark" / "Datasets" / "HMSS")
+    assert len(out.rows) == expected["samples"] and not out.problems(), out.problems()
+    assert out.by_id["2879"]["source_file"] == "imgs/2879.jpg"
+
+
 def test_hmss_reports_a_row_whose_image_the_notebook_did_not_save(tmp_path, convert) -> None:
     hmss.build(tmp_path / "stage")
     (tmp_path / "stage" / "Benchmark" / "Datasets" / "HMSS" / "imgs" / "6002.jpg").unlink()
