@@ -234,7 +234,7 @@ def _volume_reader(path: str | Path, what: str) -> Any:
             f"the {what}'s header declares {' x '.join(str(n) for n in size)} pixels ({values:,} values), over the "
             f"limit of {MAX_VOLUME_BYTES:,} bytes of pixel data ({declared:,} bytes): a damaged or hostile header",
         )
-    _check_nifti_length(Path(path), declared, what)
+    _check_nifti_length(Path(path), what)
     return reader
 
 
@@ -245,8 +245,11 @@ def _component_bytes(reader: Any) -> int:
     return int(sitk.Image([1] * reader.GetDimension(), reader.GetPixelID()).GetSizeOfPixelComponent())
 
 
-def _check_nifti_length(path: Path, declared: int, what: str) -> None:
-    """An uncompressed ``.nii`` file must hold the pixel data its header declares (after ``vox_offset``)."""
+def _check_nifti_length(path: Path, what: str) -> None:
+    """An uncompressed NIfTI-1 ``.nii`` file must hold the pixel data its header declares (dimensions times bits per
+    pixel, after ``vox_offset``): SimpleITK returned zeros for the missing part, silently."""
+    import struct
+
     if not path.name.lower().endswith(".nii"):
         return
     try:
@@ -255,12 +258,15 @@ def _check_nifti_length(path: Path, declared: int, what: str) -> None:
         size = path.stat().st_size
     except OSError:
         return
-    if len(head) < 348:
-        return  # SimpleITK reports it
-    import struct
-
-    order = "<" if struct.unpack("<i", head[:4])[0] in (348, 540) else ">"
-    offset = int(struct.unpack(order + "f", head[108:112])[0]) if head[344:347] in (b"n+1", b"ni1") else 352
+    if len(head) < 348 or head[344:347] != b"n+1":
+        return  # NIfTI-2, a detached .hdr/.img pair or not NIfTI: SimpleITK judges it
+    order = "<" if struct.unpack("<i", head[:4])[0] == 348 else ">"
+    dims = struct.unpack(order + "8h", head[40:56])
+    bits = struct.unpack(order + "h", head[72:74])[0]
+    offset = int(struct.unpack(order + "f", head[108:112])[0])
+    if not 1 <= dims[0] <= 7 or bits <= 0 or any(n <= 0 for n in dims[1 : dims[0] + 1]):
+        return  # SimpleITK refuses it
+    declared = int(np.prod(dims[1 : dims[0] + 1], dtype=object)) * bits // 8
     if size < offset + declared:
         raise BadData(
             "unreadable",

@@ -339,9 +339,13 @@ def test_volume_headers_that_lie_are_refused(catalog_root, run_cli, bounded, usr
     struct.pack_into("<2h", huge, 70, 64, 64)  # float64
     (source / "v" / "huge.nii.gz").write_bytes(gzip.compress(bytes(huge) + bytes(1 << 16)))
     sitk.WriteImage(sitk.GetImageFromArray(np.full((20, 30), 60, np.uint8)), str(source / "v" / "plain.nii"))
+    sitk.WriteImage(sitk.GetImageFromArray(np.arange(600, dtype=np.int16).reshape(20, 30)), str(tmp_path / "i16.nii"))
+    scaled = bytearray((tmp_path / "i16.nii").read_bytes())
+    struct.pack_into("<ff", scaled, 112, 0.5, 1.0)  # scl_slope, scl_inter: read as float32, twice the bytes on disk
+    (source / "v" / "scaled.nii").write_bytes(bytes(scaled))
     done = _convert(catalog_root, run_cli, _folders_entry("vol", "v/{stem}.{ext}"), source, "--keep-going")
     assert done.exit_code == 0, done.output
-    assert [r["sample_id"] for r in _rows(usreg_home, "vol")] == ["plain"]
+    assert [r["sample_id"] for r in _rows(usreg_home, "vol")] == ["plain", "scaled"]
     found = {f: m for k, f, m in _problems(usreg_home, "vol") if k == "unreadable"}
     assert "reads its data from '../secret.raw', outside its folder" in found["v/far.nrrd"]
     assert "the volume is truncated: its header declares 1,000,000 bytes" in found["v/short.nii"]
