@@ -67,6 +67,15 @@ def validate(app: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool, c
 def _expand(paths: tuple[Path, ...]) -> list[Path]:
     files: list[Path] = []
     for p in paths:
+        if not p.exists():  # else it was reported as "not an entry file", which reads as a wrong kind of file
+            from ..errors import UsageError
+            from ..wrapping import visible
+
+            raise UsageError(
+                f"{visible(p)} does not exist",
+                hint="give entry files or folders (e.g. entries/datasets/<id>.yaml), or no PATHS to validate every "
+                "entry",
+            )
         if p.is_dir():
             files.extend(sorted(p.rglob("*.yaml")))
         else:

@@ -475,3 +475,13 @@ def test_cache_list_and_clean_of_an_id_not_cached_say_what_the_cache_holds(run_c
     assert converted.is_dir()
     run_cli("cache", "clean", "breast-a", "--yes")
     assert " ".join(run_cli("cache", "list").stdout.split()) == f"the cache at {usreg_home} is empty"
+
+
+def test_validate_of_a_path_that_does_not_exist_says_so(catalog_root, run_cli, tmp_path: Path):
+    """`usreg validate /nonexistent` said '/nonexistent:1:1: error: not an entry file: entries live in ...'."""
+    catalog_root.dataset(minimal_dataset("breast-a"))
+    gone = tmp_path / "entries" / "datasets" / "gone.yaml"
+    result = run_cli("validate", gone, root=catalog_root.root)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == f"error: {gone} does not exist"
+    assert "not an entry file" not in result.output
