@@ -14,10 +14,16 @@ metadata file from its values: an unlabelled test split (no mask column, every l
 features than the training split. Parquet carries its schema, so every split's metadata is written with one schema:
 each mask target's column in every split (empty where a sample has no such mask), labels and subjects as strings,
 frames as integers.
+
+The builder also reads a split from every file and folder name below ``data_dir``: a name that holds a split keyword
+between separators (``test_image1.png``, ``case-val-3.png``, ``masks_dev/``) is taken as that split's file, so
+``hf/train/test_image1.png`` would load as a ``test`` split without its metadata. Such a link is named after a hash
+of its name instead (``sample-<hex>.png``): its ``sample_id`` column still names the sample.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterable
@@ -41,6 +47,19 @@ SPLIT_FOLDERS = {
 
 #: a cross-validation fold's split name (fold0, Fold_3, fold-1)
 FOLD = re.compile(r"(?i)fold[-_ ]?\d+")
+#: a name that `datasets` reads as a split's file or folder: a split keyword at the start or after a separator, then
+#: a separator or the end (its patterns ``{keyword}[-._ 0-9]*`` and ``*[-._ 0-9]{keyword}[-._ 0-9]*``, any case)
+SPLIT_WORD = re.compile(
+    r"(?i)(?:^|[-._ 0-9/])(?:train|training|validation|valid|dev|val|test|testing|eval|evaluation)(?:[-._ 0-9/]|$)"
+)
+
+
+def safe_name(name: str) -> str:
+    """``name``, unless `datasets` would read a split from it; then ``sample-<hex>`` from a hash of it (hex digits
+    spell no split keyword)."""
+    if not SPLIT_WORD.search(name):
+        return name
+    return "sample-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
 
 
 def _link(target: Path, link: Path) -> None:
@@ -93,11 +112,11 @@ def _text(value: Any) -> str | None:
 def _record(root: Path, base: Path, row: dict[str, Any]) -> dict[str, Any]:
     """One sample's metadata row, with its image (and masks) linked into ``base``."""
     sample_id = row["sample_id"]
-    image_name = f"{sample_id}.png"
+    image_name = f"{safe_name(str(sample_id))}.png"
     _link(root / row["image"], base / image_name)
     record: dict[str, Any] = {"file_name": image_name}
     for mask in row.get("masks") or []:
-        mask_name = f"masks_{mask['target']}/{sample_id}.png"
+        mask_name = f"{safe_name('masks_' + str(mask['target']))}/{safe_name(str(sample_id))}.png"
         _link(root / mask["path"], base / mask_name)
         record[f"mask_{mask['target']}_file_name"] = mask_name
     frame = row.get("frame")
