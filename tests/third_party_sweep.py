@@ -133,13 +133,19 @@ def _home(path: Path) -> Iterator[None]:
 
 def fetch_from_tree(dataset: str, tree: Path, home: Path) -> tuple[Path | None, str]:
     """``usreg fetch DATASET --from-file TREE --keep-going`` with ``USREG_HOME=home``: the converted folder (None if
-    none was written) and the command's output."""
+    none was written) and the command's output. An entry that lists no sources, or a collection (whose fetch takes
+    its members' downloads), is converted with ``usreg convert DATASET --source TREE`` instead."""
     from click.testing import CliRunner
 
     from registry.cli import main
 
+    entry = _real_catalog().datasets[dataset]
+    if getattr(entry, "kind", None) == "collection" or not entry.sources:  # fetch refuses or merges members
+        args = ["convert", dataset, "--source", str(tree), "--workers", "1"]
+    else:
+        args = ["fetch", dataset, "--from-file", str(tree)]
     with _home(home):
-        args = ["--root", str(REPO_ROOT), "fetch", dataset, "--from-file", str(tree), "--keep-going"]
+        args = ["--root", str(REPO_ROOT), *args, "--keep-going"]
         result = CliRunner().invoke(main, args, catch_exceptions=True)
     output = result.output + ("".join(traceback.format_exception(result.exception)) if result.exception else "")
     found = sorted((home / "datasets" / dataset).glob("*/metadata.json"))

@@ -68,7 +68,10 @@ class UnitylvMultix(Converter):
             study = Path(name).stem.rsplit("-", 1)[0]
             seen[study] = seen.get(study, 0) + 1
             phase[name] = {1: "ED", 2: "ES"}.get(seen[study], "")
-        images = sorted(p for p in (root / "Images").rglob("*") if p.is_file() and p.suffix.lower() == ".png")
+        # `usreg fetch --from-file <folder holding the package>` places the declared JSON files at the top of the
+        # source tree and leaves Images/ in the package folder: Images/ is looked for beside the JSON, then anywhere
+        folder = root if (root / "Images").is_dir() else ctx.find_dir(lambda d: (d / "Images").is_dir(), "Images/")
+        images = sorted(p for p in (folder / "Images").rglob("*") if p.is_file() and p.suffix.lower() == ".png")
         for image in images:
             name, sid = image.name, image.stem
             points = curve(consensus.get(name))
