@@ -74,7 +74,7 @@ def _converter_error(result: ItemResult, item: Item, exc: Exception) -> None:
 
 
 def _process(item: Item, staging: Path, result: ItemResult) -> None:
-    raw, notes = unwrap(item.image())
+    raw, notes = unwrap(_decoded(item.image))
     _add_notes(result, notes, item.source_file, item.sample_id)
     raw = _finite(np.asarray(raw), item, result)
     raw, rescaled = to_uint8(raw)
@@ -109,7 +109,7 @@ def _process(item: Item, staging: Path, result: ItemResult) -> None:
     for target, decode in item.masks.items():
         source = _mask_source(decode, item)
         try:
-            arr, mnotes = unwrap(decode(image_shape=(h, w)))
+            arr, mnotes = unwrap(_decoded(decode, image_shape=(h, w)))
         except BadData as exc:
             raise BadData(exc.kind, f"mask '{target}' ({source}): {exc.message}") from None
         _add_notes(result, mnotes, source, item.sample_id)
@@ -179,6 +179,15 @@ def _process(item: Item, staging: Path, result: ItemResult) -> None:
         "phash": phash_hex(Image.fromarray(image)),
         "extra": item.extra,
     }
+
+
+def _decoded(decode: Decode, **shape: Any) -> Any:
+    """``decode(**shape)``; Pillow's refusal of an image declaring gigapixels (``DecompressionBombError``, not an
+    ``OSError``) in a converter's own decoder is an unreadable file, not a converter bug."""
+    try:
+        return decode(**shape)
+    except Image.DecompressionBombError as exc:
+        raise BadData("unreadable", f"refused to decode the image: {exc}") from None
 
 
 def _finite(raw: np.ndarray, item: Item, result: ItemResult) -> np.ndarray:

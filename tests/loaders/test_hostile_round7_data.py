@@ -308,6 +308,25 @@ def test_image_header_declaring_gigapixels_read_by_a_converter_is_reported(
     assert "cannot read the image size: Image size (10000000000 pixels) exceeds limit" in found["NNUS/images/0001.png"]
 
 
+def test_mask_declaring_gigapixels_in_a_converters_own_decoder_is_unreadable(
+    catalog_root, run_cli, bounded, usreg_home: Path, tmp_path: Path
+):
+    """STU-Hospital resizes its masks with a decoder of its own: a mask PNG declaring 100000 x 100000 pixels was
+    reported as a 'converter_error' (DecompressionBombError, a converter bug to the report) instead of an unreadable
+    mask file."""
+    hospital = tmp_path / "source" / "Hospital"
+    for n in ("1", "2"):
+        _png(hospital / f"Test_Image_{n}.png", _grey(100))
+    (hospital / "mask_1.png").write_bytes(_png_declaring(100_000, 100_000))
+    _png(hospital / "mask_2.png", _grey(255))
+    entry = minimal_dataset("stu-bomb", loader={"name": "stu-hospital"})
+    done = _convert(catalog_root, run_cli, entry, tmp_path / "source", "--keep-going")
+    assert done.exit_code == 0, done.output
+    assert [r["sample_id"] for r in _rows(usreg_home, "stu-bomb")] == ["2"]
+    ((kind, message),) = [(k, m) for k, f, m in _problems(usreg_home, "stu-bomb") if f == "Hospital/Test_Image_1.png"]
+    assert kind == "unreadable" and message.startswith("mask 'lesion' (Hospital/mask_1.png): refused to decode")
+
+
 # -- volumes: headers that name outside files, declare terabytes or a million frames, or lie about their length -----
 def _folders_entry(entry_id: str, images: str) -> dict:
     return minimal_dataset(
