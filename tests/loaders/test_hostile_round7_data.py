@@ -1,8 +1,9 @@
 """Hostile input, round 7: hostile data inside downloads that unpacked fine, as the converters read them.
 
-Every case runs the real CLI (``usreg convert ID --source DIR``) in a child process held to ``MEMORY`` bytes of
-address space and ``TIMEOUT`` seconds, on a fixture built at test time in the layout of a real loader. Each docstring
-says what the case did before this round.
+Every case runs the real CLI (``usreg convert ID --source DIR``, one worker, so decoding happens in this process) on
+a fixture built at test time in the layout of a real loader, with the process held to ``MEMORY`` more bytes of
+address space (``bounded``) and the test to ``TIMEOUT`` seconds (pytest-timeout). Each docstring says what the case
+did before this round; the cases that already passed say so.
 """
 
 from __future__ import annotations
