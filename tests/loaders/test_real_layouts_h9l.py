@@ -117,15 +117,15 @@ def test_covidx_us_reports_a_video_missing_from_the_label_table(tmp_path, conver
 
 
 def test_usreg_fetch_covidx_us_from_the_clone_loads_in_hf_datasets(tmp_path, run_cli, usreg_home) -> None:
-    """`usreg fetch covidx-us --from-file COVID-US` (the clone the notebook ran in). The entry declares the paper's
-    v1.5 counts (173 videos, 21,570 frames), which the tiny tree cannot hold: the partial conversion is accepted
-    knowingly and counts_match is the only failed check."""
+    """`usreg fetch covidx-us --from-file COVID-US` (the clone the notebook ran in). The entry declares the counts of
+    the v1.4 label table the loader reads (243 videos, 190 patients), which the tiny tree cannot hold: the partial
+    conversion is accepted knowingly and counts_match is the only failed check."""
     expected = covidx_us.build(tmp_path / "stage")
     output, ds = fetch_from_file_then_load(
         run_cli, "covidx-us", "--from-file", tmp_path / "stage" / "COVID-US", "--keep-going"
     )
     # videos are counted by the frames' source video, not by frame files
-    assert "is partial" in output and "check counts_match failed: videos: declared 173, found 6;" in output
+    assert "is partial" in output and "check counts_match failed: videos: declared 243, found 6;" in output
     assert output.count(" failed") == output.count("counts_match failed")
     assert len(ds) == expected["samples"]
     rows = _hf_rows(usreg_home, "covidx-us")
