@@ -156,8 +156,10 @@ def test_a_nearly_full_disk_names_the_space_usreg_keeps_free(
     given.mkdir()
     (given / "a.txt").write_bytes(b"a" * 1000)
     usreg_home.mkdir(parents=True, exist_ok=True)
-    free = shutil.disk_usage(usreg_home).free
-    monkeypatch.setattr("registry.fetch.space.RESERVE_BYTES", free)  # as on a disk smaller than the reserve
+    # as on a disk smaller than the reserve: the whole disk's size, so that space freed by other processes meanwhile
+    # cannot make room (the free space measured here made the test fail when another process deleted files)
+    size = shutil.disk_usage(usreg_home).total
+    monkeypatch.setattr("registry.fetch.space.RESERVE_BYTES", size)
     result = run_cli("fetch", "m1", "--from-file", given, root=catalog_root.root)
     assert result.exit_code != 0, result.output
     assert "they need 0.0 MiB (1,000 bytes) and usreg keeps" in result.stderr and "free beside them" in result.stderr
