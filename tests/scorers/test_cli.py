@@ -223,7 +223,7 @@ def test_score_prints_the_distribution_and_the_gate_count(run_cli, catalog) -> N
     datasets = next(line for line in lines if line.startswith("Tiers of 4 datasets:"))
     assert "steel" in datasets
     assert any(line.startswith("Tiers of 1 models:") for line in lines)
-    paper = next(line for line in lines if line.startswith("Tiers of 2 paper-72 mapping:"))
+    paper = next(line for line in lines if line.startswith("Tiers of 2 datasets mapped from the reference paper's 72:"))
     assert "steel 1 (50%)" in paper
     gated = next(line for line in lines if line.startswith("Tier limited by a gate:"))
     # fetal-set is open to challenge participants only: its points reach a tier its gates do not allow
