@@ -29,6 +29,7 @@ import httpx
 
 from ..atomicfile import replace_with
 from ..clock import now_iso
+from ..errors import UsageError
 from ..fetch.hosts import Host, declared
 from ..fetch.http import BROWSER_USER_AGENT, USER_AGENT, RetryBudget, redact_url, retry_after
 
@@ -228,7 +229,14 @@ def check_entries(entries, root: Path, **options) -> dict[str, list[LinkResult]]
     """Check the links of ``entries`` and write ``verification/<id>.json`` for each; returns results per entry."""
     per_entry = {entry.id: entry_urls(entry) for entry in entries}
     unique = list(dict.fromkeys(u for urls in per_entry.values() for u in urls))
-    results = asyncio.run(LinkChecker(**options).check_all(unique)) if unique else {}
+    checker = LinkChecker(**options)
+    results = asyncio.run(checker.check_all(unique)) if unique else {}
+    if not checker.answered and any(r.status == "dead" for r in results.values()):
+        # no host answered and connections failed: our network, not evidence that the links are dead
+        raise UsageError(
+            f"no host could be reached ({len(unique)} link(s) tried); nothing was recorded",
+            hint="check the network connection, DNS or proxy settings (HTTPS_PROXY), then run check-links again",
+        )
     checked = now_iso()
     folder = root / "verification"
     folder.mkdir(exist_ok=True)
