@@ -14,8 +14,10 @@ command line opens the index on every run, and an ORM's import and statement bui
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import math
 import shlex
 import sqlite3
 import typing
@@ -717,7 +719,7 @@ class RegistryIndex:
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         names = BENCH.names
         sql = f"SELECT {', '.join(_quoted(c) for c in names)} FROM bench_result{where} ORDER BY id"
-        return [dict(zip(names, r, strict=True)) for r in self.conn.execute(sql, params)]
+        return _valid_bench_rows([dict(zip(names, r, strict=True)) for r in self.conn.execute(sql, params)], self.path)
 
 
 def index_rows(kind: str, entry: Entry, file: str) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
@@ -799,10 +801,62 @@ def read_bench_results(root: Path, columns: Sequence[str] | None = None) -> list
             have = {r[1] for r in conn.execute("PRAGMA table_info(bench_result)")}
             wanted = [c for c in (columns or sorted(have)) if c in have]
             names = ", ".join(f'"{c}"' for c in wanted)
-            return [dict(r) for r in conn.execute(f"SELECT {names} FROM bench_result ORDER BY id")]
+            return _valid_bench_rows(
+                [dict(r) for r in conn.execute(f"SELECT {names} FROM bench_result ORDER BY id")], path
+            )
     except sqlite3.Error as exc:
         log.warning("benchmark results not read from %s: %s", path, exc)
         return []
+
+
+@functools.cache
+def _bench_field_types() -> dict[str, tuple[tuple[type, ...], Any]]:
+    """Per column: the Python types SQLite gives back for a sound value, and a validator for anything else."""
+    from pydantic import TypeAdapter
+
+    plain = {str: (str,), int: (int,), float: (float, int)}
+    out = {}
+    for name, field in BenchResultRow.model_fields.items():
+        args = typing.get_args(field.annotation) or (field.annotation,)
+        accepted = tuple(t for a in args if a is not type(None) for t in plain.get(a, ()))
+        if type(None) in args:
+            accepted += (type(None),)
+        out[name] = (accepted, TypeAdapter(field.annotation or Any))
+    return out
+
+
+def _valid_bench_rows(rows: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
+    """The stored benchmark rows whose every column holds its type (SQLite keeps whatever was written: a text value,
+    a blob id, an infinite interval); the others are left out with one warning, so a damaged or hand-edited index
+    cannot stop `usreg leaderboard`, `usreg show` or the site with a traceback."""
+    from pydantic import ValidationError
+
+    types = _bench_field_types()
+    good, bad = [], 0
+    for row in rows:
+        checked = dict(row)
+        try:
+            for key, value in row.items():
+                if key in types and type(value) not in types[key][0]:
+                    checked[key] = types[key][1].validate_python(value)
+        except ValidationError:
+            bad += 1
+            continue
+        if any(isinstance(checked.get(k), float) and not math.isfinite(checked[k]) for k in FINITE_BENCH_COLUMNS):
+            bad += 1
+            continue
+        good.append(checked)
+    if bad:
+        log.warning(
+            "left out %d benchmark result row(s) of %s that do not hold valid values (a damaged or edited index); "
+            "run `usreg bench` again to replace them",
+            bad,
+            path,
+        )
+    return good
+
+
+FINITE_BENCH_COLUMNS = ("value", "ci_low", "ci_high")
 
 
 def open_index(

@@ -56,8 +56,11 @@ def new(app: AppContext, kind, entry_id, name, anatomy, tasks, licence, access, 
     from ..contrib.skeleton import skeleton
     from ..schema.types import ENTRY_ID_PATTERN
 
-    if not re.match(ENTRY_ID_PATTERN, entry_id):
-        raise UsregError(f"{entry_id!r} is not a valid id", hint="use kebab-case: lowercase letters, digits, hyphens")
+    if not re.fullmatch(ENTRY_ID_PATTERN, entry_id) or len(entry_id) > 64:  # match's '$' lets a final newline in
+        raise UsregError(
+            f"{entry_id!r} is not a valid id",
+            hint="use kebab-case, at most 64 characters: lowercase letters, digits, hyphens",
+        )
     if interactive is None:
         interactive = sys.stdin.isatty()
     if interactive:

@@ -427,6 +427,17 @@ def cache_clean(entry_id: str | None, version: str | None, what: str, yes: bool,
     console().print(
         f"removed {len(report['removed'])} path(s), freed {_human(report['freed'])}", markup=False, highlight=False
     )
+    if report["kept"]:
+        from ..wrapping import visible
+
+        shown = ", ".join(visible(path) for path in report["kept"][:3]) + (" ..." if len(report["kept"]) > 3 else "")
+        console(stderr=True).print(
+            f"left {len(report['kept'])} path(s) reached through a symbolic link in the cache: {shown}\n"
+            "  hint: usreg never deletes through a link (its target may lie outside USREG_HOME); "
+            "remove the link, or the files it points to, yourself",
+            markup=False,
+            highlight=False,
+        )
 
 
 def _nothing_cached(entry_id: str | None, version: str | None = None) -> str:

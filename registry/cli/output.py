@@ -102,6 +102,14 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _shown_cell(value: object) -> str:
+    """A table cell for the terminal: a control character in it (a cache folder's name with an escape) is shown as its
+    escape, never sent to the terminal; line breaks stay."""
+    from ..wrapping import visible
+
+    return visible(_cell(value), keep_lines=True)
+
+
 def _csv_cell(value: object) -> str:
     """A CSV cell; text that a spreadsheet would run as a formula is quoted (numbers, negative ones too, are not)."""
     cell = _cell(value)
@@ -131,7 +139,7 @@ def emit_rows(
         if rows:  # a column that no row has (a count that does not apply) is left out, not shown empty
             columns = [c for c in columns if any(c in r for r in rows)]
         width = terminal_width()
-        texts = [{c: _cell(r.get(c)) for c in columns} for r in rows]
+        texts = [{c: _shown_cell(r.get(c)) for c in columns} for r in rows]
         natural = {c: max([len(c), *(len(t[c]) for t in texts)]) for c in columns}
         # the narrowest a column gets: its longest word (an id, a URL, a header), and a short value never wraps
         floor = {
@@ -148,15 +156,17 @@ def emit_rows(
         for c in shown:
             table.add_column(c, overflow="fold", width=widths[c], justify="right" if _numeric(rows, c) else "left")
         for r in rows:
-            table.add_row(*(_escape(_cell(r.get(c))) for c in shown))
+            table.add_row(*(_escape(_shown_cell(r.get(c))) for c in shown))
         out = console()
         out.print(table)
         if spill is not None and spill in columns and spill not in shown:
             out.print(f"{spill}:", markup=False, highlight=False)
-            first = max(len(_cell(r.get(shown[0]))) for r in rows) if rows else 0
+            first = max(len(_shown_cell(r.get(shown[0]))) for r in rows) if rows else 0
             for r in rows:
                 out.print(
-                    f"  {_cell(r.get(shown[0])).ljust(first)}  {_cell(r.get(spill))}", markup=False, highlight=False
+                    f"  {_shown_cell(r.get(shown[0])).ljust(first)}  {_shown_cell(r.get(spill))}",
+                    markup=False,
+                    highlight=False,
                 )
         note_left_out([c for c in columns if c not in shown and c != spill], width)
 

@@ -132,7 +132,11 @@ def cache_size(home: Path, dataset_id: str | None = None) -> dict:
 
 def clean(home: Path, dataset_id: str | None = None, version: str | None = None, what: str = "all") -> dict:
     """Remove cached data. ``what``: all | downloads | sources | datasets | partial (``.part`` files, rejected
-    downloads and stale temporary directories). Refuses while a fetch of the same dataset holds its lock."""
+    downloads and stale temporary directories). Refuses while a fetch of the same dataset holds its lock.
+
+    Nothing is removed through a symbolic link: a link in the cache is removed itself, but a path reached through a
+    linked folder (``downloads/<id>`` linked to another disk, say) is left and listed under ``kept``, so ``clean``
+    never deletes a file outside ``home``."""
     if what not in WHAT:
         raise UsageError(f"unknown cache area {what!r}", hint=f"choose one of {', '.join(WHAT)}")
     if dataset_id:
@@ -142,6 +146,7 @@ def clean(home: Path, dataset_id: str | None = None, version: str | None = None,
     layout = Layout(home)
     targets = [r for r in list_cached(home, dataset_id) if not version or r["version"] == version]
     removed: list[str] = []
+    kept: list[str] = []
     freed = 0
     for row in targets:
         entry_id, ver = row["id"], row["version"]
@@ -149,6 +154,9 @@ def clean(home: Path, dataset_id: str | None = None, version: str | None = None,
         try:
             with lock, _conversion_lock(layout, entry_id, ver):
                 for path in _paths_to_clean(layout, entry_id, ver, what):
+                    if _through_link(home, path):
+                        kept.append(str(path))
+                        continue
                     freed += _remove(path)
                     removed.append(str(path))
         except Timeout as exc:
@@ -158,11 +166,22 @@ def clean(home: Path, dataset_id: str | None = None, version: str | None = None,
             ) from None
         for area in AREAS:  # drop empty <id>/ directories
             parent = home / area / entry_id
-            if parent.is_dir() and not any(p for p in parent.iterdir() if not p.name.startswith(".")):
+            if _through_link(home, parent / "_") or not parent.is_dir():
+                continue
+            if not any(p for p in parent.iterdir() if not p.name.startswith(".")):
                 for leftover in parent.iterdir():
                     freed += _remove(leftover)
                 parent.rmdir()
-    return {"removed": removed, "freed": freed, "entries": len(targets)}
+    return {"removed": removed, "freed": freed, "entries": len(targets), "kept": sorted(set(kept))}
+
+
+def _through_link(home: Path, path: Path) -> bool:
+    """Whether a folder between ``home`` and ``path`` (both excluded) is a symbolic link."""
+    try:
+        parts = path.relative_to(home).parts[:-1]
+    except ValueError:
+        return True
+    return any((home.joinpath(*parts[: i + 1])).is_symlink() for i in range(len(parts)))
 
 
 def _conversion_lock(layout: Layout, entry_id: str, version: str) -> contextlib.AbstractContextManager[object]:

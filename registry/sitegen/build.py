@@ -19,7 +19,8 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +231,8 @@ def build_site(
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.usreg-build-", dir=out.parent))
     try:
         nav, shelled = write_pages(root, work, ctx)
+        for folder in ("assets", "overrides"):
+            _refuse_links_out(sources / folder, sources)  # copytree copies what a link points to into the site
         shutil.copytree(sources / "assets", work / "docs" / "assets")
         shutil.copytree(sources / "overrides", work / "overrides")
         config.update(
@@ -278,6 +281,17 @@ def build_site(
     finally:
         shutil.rmtree(work, ignore_errors=True)  # the temporary pages and the previous build, outside the lock
     return out
+
+
+def _refuse_links_out(folder: Path, sources: Path) -> None:
+    """Refuse a symbolic link under ``folder`` that leads outside ``sources``: the site would publish its target."""
+    top = sources.resolve()
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(top):  # realpath: no loop error
+            raise UsregError(
+                f"{path} is a link to {os.readlink(path)}, outside {sources}; the site would publish that file",
+                hint="put the file itself in the site folder, or remove the link",
+            )
 
 
 def _run_mkdocs(work: Path) -> None:
@@ -342,7 +356,6 @@ def check_port(port: int, host: str = "127.0.0.1") -> None:
 def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the built site until interrupted. A port in use is a usage error that names ``--port``."""
     import functools
-    from http.server import ThreadingHTTPServer
 
     if not (site_dir / "index.html").is_file():
         raise UsageError(
@@ -353,7 +366,7 @@ def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> Non
         raise UsageError(f"port {port} is out of range", hint="choose a port from 1 to 65535 with --port")
     handler = functools.partial(_QuietHandler, directory=str(site_dir))
     try:
-        server = ThreadingHTTPServer((host, port), handler)
+        server = _SiteServer((host, port), handler)
     except OSError as exc:
         raise _port_error(exc, host, port) from exc
     with server:
@@ -362,9 +375,35 @@ def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> Non
             server.serve_forever()
 
 
+class _SiteServer(ThreadingHTTPServer):
+    """One thread per connection; a queue deep enough that a burst of connections is not refused for seconds."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+
 class _QuietHandler(SimpleHTTPRequestHandler):
-    """Serves files; a client that disconnects mid-response is not an error worth a traceback."""
+    """Serves the files of the site, and only those: a client that disconnects mid-response is not an error worth a
+    traceback, a connection that sends nothing for ``timeout`` seconds is closed, and a path that leads outside the site
+    (a symbolic link in it pointing elsewhere) or holds a NUL byte is answered 404, never read."""
+
+    timeout = 30
 
     def handle(self) -> None:
-        with contextlib.suppress(ConnectionError):
+        with contextlib.suppress(ConnectionError, TimeoutError):
             super().handle()
+
+    def send_head(self):
+        local = self.translate_path(self.path)
+        if not _inside(local, self.directory):
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+            return None
+        return super().send_head()
+
+
+def _inside(path: str, root: str) -> bool:
+    """Whether ``path``, its links resolved, lies in the directory ``root`` (a NUL byte in it: no)."""
+    if "\0" in path:
+        return False
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top + os.sep)
