@@ -158,14 +158,17 @@ def test_build_refuses_a_site_asset_that_links_outside(run_cli, site_catalog, tm
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".public")] == []  # no temporary build left
 
 
+@pytest.mark.parametrize("command", [("site", "build"), ("up", "--no-serve")])
 @pytest.mark.parametrize("where", ["entries", "home", "root"])
-def test_build_out_onto_a_folder_it_did_not_make_leaves_it_alone(run_cli, site_catalog, tmp_path, where):
+def test_build_out_onto_a_folder_it_did_not_make_leaves_it_alone(run_cli, site_catalog, tmp_path, where, command):
+    """`site build --out` and `up --out` onto the entries folder, a home folder holding only dotfiles, or the catalog
+    root: refused (exit 2), nothing in it written, moved or deleted."""
     home = tmp_path / "home"
     home.mkdir()
     (home / ".bashrc").write_text("alias ll='ls -l'\n", encoding="utf-8")
     out = {"entries": site_catalog.root / "entries", "home": home, "root": site_catalog.root}[where]
     before = sorted((str(p), p.stat().st_mtime_ns) for p in out.rglob("*"))
-    result = run_cli("site", "build", "--out", out, root=site_catalog.root)
+    result = run_cli(*command, "--out", out, root=site_catalog.root)
     assert result.exit_code == 2 and "left untouched" in result.output
     assert sorted((str(p), p.stat().st_mtime_ns) for p in out.rglob("*")) == before
 
