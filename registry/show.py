@@ -9,6 +9,7 @@ from rich.text import Text
 from .catalog import Catalog
 from .citation import entry_bibtex
 from .schema import Dataset, Model
+from .schema.common import Publication
 from .wrapping import wrap_words
 
 
@@ -79,6 +80,19 @@ def run_hint(entry: Model) -> str:
     return f"usreg bench {dataset} --model {entry.id}"
 
 
+def publication_line(pub: Publication) -> str:
+    """One publication in a line: role, title, authors, venue with volume, issue and pages, year, identifiers."""
+    authors = [a.name or " ".join(x for x in (a.family, a.given) if x) for a in pub.authors]
+    if pub.authors_truncated:
+        authors.append("et al")
+    venue = pub.journal or pub.venue or ""
+    for part, fmt in ((pub.volume, " {}"), (pub.issue, "({})"), (pub.pages or pub.article_number, ", {}")):
+        venue += fmt.format(part) if part else ""
+    ids = [f"doi:{pub.doi}" if pub.doi else "", f"arXiv:{pub.arxiv}" if pub.arxiv else "", pub.url or ""]
+    parts = [pub.title or "", ", ".join(authors), venue, pub.publisher or "", str(pub.year or ""), *ids]
+    return f"[{pub.role}] " + ". ".join(p for p in parts if p)
+
+
 def render_entry(
     out: Console, entry: Dataset | Model, catalog: Catalog, score: dict | None, results: list[dict]
 ) -> None:
@@ -108,14 +122,16 @@ def render_entry(
             ident = f" {escape(source.id)}" if source.id else ""
             version = f" {escape(version_label(source.version))}" if source.version else ""
             url = f"  {escape(source.url)}" if source.url else ""
-            out.print(f"  - {source.kind}{ident}{version}{url}")
+            tag = f" tag {escape(source.tag)}" if source.tag else ""
+            out.print(f"  - {source.kind}{ident}{version}{tag}{url}")
             if source.instructions:
                 print_wrapped(out, f"how: {source.instructions}", indent="      ", subsequent_indent="           ")
             for f in source.files:
                 sums = " ".join(
                     x for x in (f"md5:{f.md5}" if f.md5 else "", f"sha256:{f.sha256}" if f.sha256 else "") if x
                 )
-                print_wrapped(out, f"{f.name} {f.size or ''} {sums}", indent="      ", subsequent_indent="        ")
+                line = " ".join(str(x) for x in (f.name, f.size, sums, f.url) if x)
+                print_wrapped(out, line, indent="      ", subsequent_indent="        ")
         if is_manual(entry):
             print_wrapped(
                 out,
@@ -125,12 +141,20 @@ def render_entry(
             )
         else:
             out.print(f"  fetch: usreg fetch {entry.id}", markup=False, highlight=False)
+    if entry.publications:
+        out.print("\n[bold]Publications[/bold]")
+        for pub in entry.publications:
+            print_wrapped(out, publication_line(pub), indent="  - ", subsequent_indent="    ")
     if entry.evidence:
         out.print("\n[bold]Evidence[/bold]")
         for ev in entry.evidence:
             out.print(f"  - {ev.url}", markup=False, highlight=False, soft_wrap=True)  # whole, for copying
             if ev.fields:
                 print_wrapped(out, "for: " + ", ".join(ev.fields), indent="      ", subsequent_indent="           ")
+            if ev.accessed:
+                print_wrapped(out, f"read: {ev.accessed.isoformat()}", indent="      ")
+            if ev.quote:
+                print_wrapped(out, f"quote: \u201c{ev.quote}\u201d", indent="      ", subsequent_indent="        ")
     if isinstance(entry, Dataset):
         linked = catalog.models_using(entry.id)
         if linked:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import yaml
+
 from ..citation import entry_bibtex
 from ..schema import Dataset, Model
 from .context import Page, SiteContext
@@ -153,6 +155,8 @@ def _publications(entry: Dataset | Model) -> str:
         where = pub.journal or pub.venue
         if where and pub.volume:
             where += f" {pub.volume}" + (f"({pub.issue})" if pub.issue else "")
+        if where and (pub.pages or pub.article_number):
+            where += f", {pub.pages or pub.article_number}"
         meta = ", ".join(esc(x) for x in (author_list(pub, limit=10), where, pub.year) if x)
         items.append(f"<li>{link(target, title)}{' — ' + meta if meta else ''} ({esc(pub.role)})</li>")
     return f"<ul>{''.join(items)}</ul>" if items else "<p>No publication recorded.</p>"
@@ -165,14 +169,59 @@ def _links(entry: Dataset | Model) -> str:
     return "<ul>" + "".join(f"<li>{esc(k)}: {link(v)}</li>" for k, v in data.items()) + "</ul>"
 
 
+def _source_file(file) -> str:
+    """One file of a source: its name (linked when it has its own URL), size and checksums."""
+    size = f" {file.size:,} bytes" if file.size is not None else ""
+    sums = "".join(
+        f" {algo} <code>{esc(value)}</code>" for algo, value in (("md5", file.md5), ("sha256", file.sha256)) if value
+    )
+    name = link(file.url, file.name) if file.url else esc(file.name)
+    return f"<li><code class='usreg-file'>{name}</code>{size}{sums}</li>"
+
+
 def _source_item(source, tag: bool = True) -> str:
     from ..show import version_label
 
     version = version_label(source.version)
-    text = f"{esc(source.kind)} {esc(source.id or '')} {esc(version)} {link(source.url) if source.url else ''}"
+    parts = [esc(source.kind), esc(source.id or ""), esc(version)]
+    parts += [f"tag {esc(source.tag)}" if source.tag else "", f"folder {esc(source.folder)}" if source.folder else ""]
+    text = " ".join(p for p in parts if p) + (f" {link(source.url)}" if source.url else "")
+    if source.mirrors:
+        text += "<br>mirrors: " + ", ".join(link(m) for m in source.mirrors)
     if source.instructions:
         text += f"<br><em>{esc(source.instructions)}</em>"
+    if source.files:
+        text += "<ul class='usreg-files'>" + "".join(_source_file(f) for f in source.files) + "</ul>"
     return f"<li>{text}</li>" if tag else text
+
+
+def evidence_section(entry: Dataset | Model) -> str:
+    """Every evidence item: its URL, the fields it backs, the date it was read and the source's own words."""
+    if not entry.evidence:
+        return "<p>No evidence recorded.</p>"
+    items = []
+    for item in entry.evidence:
+        accessed = f" (read {esc(item.accessed.isoformat())})" if item.accessed else ""
+        fields = ", ".join(f"<code>{esc(f)}</code>" for f in item.fields)
+        quote = f"<blockquote class='usreg-quote'>{esc(item.quote)}</blockquote>" if item.quote else ""
+        items.append(f"<li>{link(item.url)}{accessed}<br>for: {fields}{quote}</li>")
+    return f"<ol class='usreg-evidence'>{''.join(items)}</ol>"
+
+
+def _changelog(entry: Dataset | Model) -> str:
+    if not entry.changelog:
+        return ""
+    rows = "".join(f"<li>{esc(c.date)}: {esc(c.change)}</li>" for c in entry.changelog)
+    return f"<h3 id='changelog'>Changelog</h3><ul>{rows}</ul>"
+
+
+def _loader_options(entry: Dataset) -> str:
+    """The converter's options as the entry states them (patterns, split lists, class maps), folded."""
+    if entry.loader is None or not entry.loader.options:
+        return ""
+    text = yaml.safe_dump(entry.loader.options, sort_keys=False, allow_unicode=True, width=100)
+    summary = f"<summary>Options of the <code>{esc(entry.loader.name)}</code> converter</summary>"
+    return f"<details class='usreg-loader'>{summary}<pre><code>{esc(text)}</code></pre></details>"
 
 
 def fetch_support(entry: Dataset) -> str:
@@ -266,9 +315,13 @@ def dataset_page(ctx: SiteContext, entry: Dataset) -> Page:
         f"<p>Access: <strong>{esc(entry.access or 'unknown')}</strong>. Licence: {licence}.</p>",
         f"<p>{esc(entry.access_terms)}</p>" if entry.access_terms else "",
         f"<ul class='usreg-sources'>{sources}</ul>" if sources else "",
+        _loader_options(entry),
         "<h2 id='facts'>Facts</h2>",
         _facts_table(entry),
         f"<h3>Notes</h3><p>{esc(entry.notes)}</p>" if entry.notes else "",
+        _changelog(entry),
+        "<h2 id='evidence'>Evidence</h2>",
+        evidence_section(entry),
         "<h2 id='quality'>Quality score</h2>",
         _score_section(score),
         "<h2 id='related'>Related entries</h2><ul>",
@@ -298,7 +351,9 @@ def _weights_item(weights: Any) -> str:
     file = f" <code>{esc(weights.file)}</code>" if weights.file else ""
     revision = f" at commit <code>{esc(str(weights.revision)[:12])}</code>" if weights.revision else ""
     sha = f" sha256 {esc(weights.sha256)}" if weights.sha256 else ""
-    return f"<li>{esc(weights.format)}{file} from {_source_item(weights.source, tag=False)}{revision}{sha}</li>"
+    size = f", {weights.size:,} bytes" if weights.size is not None else ""
+    source = _source_item(weights.source, tag=False)
+    return f"<li>{esc(weights.format)}{file}{size} from {source}{revision}{sha}</li>"
 
 
 def model_page(ctx: SiteContext, entry: Model) -> Page:
@@ -313,12 +368,16 @@ def model_page(ctx: SiteContext, entry: Model) -> Page:
     metric_rows = []
     for m in entry.metrics:
         rep = reproduced.get((m.dataset or "", m.metric))
-        dataset = _entry_links(ctx, [m.dataset], prefix) if m.dataset else esc(m.dataset_name or "")
+        dataset = _entry_links(ctx, [m.dataset], prefix) if m.dataset else ""
+        if m.dataset_name:
+            dataset += f"{'<br>' if dataset else ''}<span class='usreg-muted'>{esc(m.dataset_name)}</span>"
         reproduced_value = f"{rep['value']:.4f}" if rep else "—"
         source = link(m.source, "source") if m.source else ""
+        note = f"<br><small>{esc(m.note)}</small>" if m.note else ""
+        unit = f" {esc(m.unit)}" if m.unit else ""
         metric_rows.append(
-            f"<tr><td>{dataset}</td><td>{esc(m.split or '')}</td><td>{esc(m.metric)}</td><td>{m.value:g}</td>"
-            f"<td>{reproduced_value}</td><td>{source}</td></tr>"
+            f"<tr><td>{dataset}</td><td>{esc(m.split or '')}</td><td>{esc(m.metric)}{note}</td>"
+            f"<td>{m.value:g}{unit}</td><td>{reproduced_value}</td><td>{source}</td></tr>"
         )
     metrics = (
         "<table class='usreg-metrics'><thead><tr><th>Dataset</th><th>Split</th><th>Metric</th><th>Reported</th>"
@@ -340,6 +399,9 @@ def model_page(ctx: SiteContext, entry: Model) -> Page:
         "<h2 id='facts'>Facts</h2>",
         _facts_table(entry),
         f"<h3>Notes</h3><p>{esc(entry.notes)}</p>" if entry.notes else "",
+        _changelog(entry),
+        "<h2 id='evidence'>Evidence</h2>",
+        evidence_section(entry),
         "<h2 id='quality'>Quality score</h2>",
         _score_section(score),
         "<h2 id='leaderboard'>Benchmark results</h2>",
