@@ -10,13 +10,15 @@ folder), then load what it wrote:
 
 A tool whose output a dataset does not have (no ``annotations/``: nothing with masks or boxes) is "n/a", not a failure.
 
-The trees come from the tests: ``capture`` runs the loader tests with a plugin (this module) that copies the source
-tree of the first conversion of each real catalog entry (its entry exactly as in the catalog) into a folder, then the
-sweep converts and loads each copy. The full sweep::
+The trees come from the tests: ``capture`` runs tests/loaders, tests/formats, tests/fetch and tests/cli with a
+plugin (this module) that copies the source tree of the first conversion of each real catalog entry (its entry
+exactly as in the catalog; not from the modules of hostile trees) into a folder, then the sweep converts and loads
+each copy. An entry that lists no sources, or a collection, goes through ``usreg convert ID --source TREE``. The full
+sweep::
 
     python -m tests.third_party_sweep --capture /tmp/sweep-trees
 
-captures (a run of tests/loaders, minutes) and sweeps; ``--trees DIR`` sweeps trees captured before, ``--only ID``
+captures (minutes), sweeps and prints a table and totals; ``--trees DIR`` sweeps trees captured before, ``--only ID``
 limits it. ``check_dataset`` is what tests/formats/test_third_party_sweep.py runs on one tree per output kind.
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import logging
 import os
@@ -218,7 +221,7 @@ def load_coco(root: Path) -> str:
     from pycocotools.coco import COCO
 
     for path in files:
-        with contextlib.redirect_stdout(open(os.devnull, "w")):  # COCO prints its progress
+        with contextlib.redirect_stdout(io.StringIO()):  # COCO prints its progress
             coco = COCO(str(path))
         for ann in coco.loadAnns(coco.getAnnIds())[:ROWS_PER_SPLIT]:
             img = coco.loadImgs([ann["image_id"]])[0]
@@ -249,7 +252,7 @@ def load_croissant(root: Path) -> str:
     return "ok"
 
 
-def _run_tool(name: str, fn: Any, *args: Any) -> str:
+def _run_tool(fn: Any, *args: Any) -> str:
     try:
         return fn(*args)
     except Exception as exc:  # each tool's failure is recorded, not raised
@@ -262,14 +265,15 @@ def check_dataset(dataset: str, tree: Path, work: Path) -> Outcome:
     outcome = Outcome(dataset)
     root, output = fetch_from_tree(dataset, tree, work / "home")
     if root is None:
-        outcome.error = output.strip().splitlines()[-1][:300] if output.strip() else "no output"
+        errors = [line for line in output.splitlines() if line.startswith("error:")]
+        outcome.error = (errors or output.strip().splitlines() or ["no output"])[-1][:300]
         outcome.tools = dict.fromkeys(TOOLS, "-")
         return outcome
     outcome.converted = True
     outcome.kind = output_kind(root)
-    outcome.tools["hf"] = _run_tool("hf", load_hf, root, work / "hf-cache")
-    outcome.tools["coco"] = _run_tool("coco", load_coco, root)
-    outcome.tools["croissant"] = _run_tool("croissant", load_croissant, root)
+    outcome.tools["hf"] = _run_tool(load_hf, root, work / "hf-cache")
+    outcome.tools["coco"] = _run_tool(load_coco, root)
+    outcome.tools["croissant"] = _run_tool(load_croissant, root)
     return outcome
 
 
