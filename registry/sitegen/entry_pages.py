@@ -39,9 +39,15 @@ def field_name(path: str) -> str:
 
 
 def _facts_table(entry: Dataset | Model) -> str:
+    """Field, value and evidence links, each labelled with its number in the page's Evidence list."""
+    number: dict[str, int] = {}
+    for i, item in enumerate(entry.evidence):
+        number.setdefault(item.url, i + 1)
     rows = []
     for path, value, urls in fact_rows(entry):
-        sources = " ".join(link(u, f"[{i + 1}]") for i, u in enumerate(urls)) or '<span class="usreg-muted">—</span>'
+        sources = (
+            " ".join(link(u, f"[{number[u]}]") for u in dict.fromkeys(urls)) or '<span class="usreg-muted">—</span>'
+        )
         rows.append(f"<tr><th>{field_name(path)}</th><td>{esc(value)}</td><td>{sources}</td></tr>")
     return (
         '<table class="usreg-facts"><thead><tr><th>Field</th><th>Value</th><th>Evidence</th></tr></thead><tbody>'
@@ -200,11 +206,11 @@ def evidence_section(entry: Dataset | Model) -> str:
     if not entry.evidence:
         return "<p>No evidence recorded.</p>"
     items = []
-    for item in entry.evidence:
+    for i, item in enumerate(entry.evidence):
         accessed = f" (read {esc(item.accessed.isoformat())})" if item.accessed else ""
         fields = ", ".join(f"<code>{esc(f)}</code>" for f in item.fields)
         quote = f"<blockquote class='usreg-quote'>{esc(item.quote)}</blockquote>" if item.quote else ""
-        items.append(f"<li>{link(item.url)}{accessed}<br>for: {fields}{quote}</li>")
+        items.append(f"<li id='evidence-{i + 1}'>{link(item.url)}{accessed}<br>for: {fields}{quote}</li>")
     return f"<ol class='usreg-evidence'>{''.join(items)}</ol>"
 
 

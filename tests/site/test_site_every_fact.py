@@ -72,3 +72,34 @@ def test_every_stated_value_is_on_the_page_and_in_show(catalog) -> None:
             if not any(f in in_show for f in forms):
                 missing.append(f"{entry.id} {path}: not in usreg show")
     assert not missing, f"{len(missing)} stated values are not shown, e.g.:\n" + "\n".join(missing[:40])
+
+
+def test_fact_evidence_links_carry_their_number_in_the_evidence_list(tmp_path: Path) -> None:
+    """A fact's [n] is the number of its evidence item in the page's Evidence list, where the quote is shown."""
+    from tests.conftest import CatalogBuilder, minimal_dataset
+
+    a, b, c = (f"https://example.org/{x}" for x in "abc")
+    CatalogBuilder(tmp_path).dataset(
+        minimal_dataset(
+            "numbered",
+            license="CC-BY-4.0",
+            counts={"images": 12},
+            evidence=[
+                {"url": a, "fields": ["license"]},
+                {"url": b, "fields": ["counts.images"], "quote": "twelve images", "accessed": "2026-01-02"},
+                {"url": c, "fields": ["counts.images", "license"]},
+            ],
+        )
+    )
+    catalog = load_catalog(tmp_path)
+    page = dataset_page(SiteContext(catalog=catalog), catalog.datasets["numbered"]).html
+
+    rows = dict(re.findall(r"<tr><th>(.*?)</th><td>.*?</td><td>(.*?)</td></tr>", page))
+    labels = {
+        field.replace("<wbr>", ""): re.findall(r'href="([^"]+)"[^>]*>\[(\d+)\]', html.unescape(cell))
+        for field, cell in rows.items()
+    }
+    assert labels["counts.images"] == [(b, "2"), (c, "3")]
+    assert labels["license"] == [(a, "1"), (c, "3")]
+    second = re.search(r"<li id='evidence-2'>(.*?)</li>", page, flags=re.S)
+    assert second and b in second.group(1) and "twelve images" in second.group(1) and "2026-01-02" in second.group(1)
