@@ -164,7 +164,7 @@ def ranked_tables(ctx: SiteContext, run_list: list[dict[str, Any]], prefix: str,
                 f"<tr><td>{rank}</td><td>{who}</td><td>{esc(run['split'])}</td>"
                 f'<td data-value="{row["value"]}">{_fmt(row["value"])}</td><td>{_ci(row)}</td>'
                 f'<td>{esc(row.get("n"))}</td><td><a href="#run-{esc(_slug(run["run_id"]))}">'
-                f"{esc((run.get('created') or '')[:10])}</a></td></tr>"
+                f"<span class='usreg-w'>{esc((run.get('created') or '')[:10])}</span></a></td></tr>"
             )
         parts.append(
             f'<h3 id="{slug}">{esc(title)} <span class="usreg-direction" data-lower="{str(lower).lower()}">'
