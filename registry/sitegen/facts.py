@@ -36,8 +36,10 @@ def _flatten(value: object, prefix: str) -> list[tuple[str, Any]]:
         return rows
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         return [(prefix, "; ".join(", ".join(f"{k}: {v}" for k, v in item.items()) for item in value))]
-    if value in (None, "", [], {}):
+    if value in (None, "", [], {}) and not isinstance(value, bool):
         return []
+    if isinstance(value, bool):  # a flag reads as a word, never as Python's True/False
+        return [(prefix, "yes" if value else "no")]
     if isinstance(value, list):
         return [(prefix, ", ".join(str(v) for v in value))]
     return [(prefix, value)]

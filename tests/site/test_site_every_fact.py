@@ -103,3 +103,16 @@ def test_fact_evidence_links_carry_their_number_in_the_evidence_list(tmp_path: P
     assert labels["license"] == [(a, "1"), (c, "3")]
     second = re.search(r"<li id='evidence-2'>(.*?)</li>", page, flags=re.S)
     assert second and b in second.group(1) and "twelve images" in second.group(1) and "2026-01-02" in second.group(1)
+
+
+def test_flags_read_as_yes_and_no(tmp_path: Path) -> None:
+    from registry.sitegen.facts import fact_rows
+    from tests.conftest import CatalogBuilder, minimal_model
+
+    CatalogBuilder(tmp_path).model(
+        minimal_model("flags", reproducibility={"train_script": True, "eval_script": False}, regulatory_status="none")
+    )
+    rows = {path: value for path, value, _ in fact_rows(load_catalog(tmp_path).models["flags"])}
+    assert rows["reproducibility.train_script"] == "yes"
+    assert rows["reproducibility.eval_script"] == "no"
+    assert rows["regulatory_status"] == "none"
