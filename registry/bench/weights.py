@@ -30,6 +30,7 @@ cache and never loaded.
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,7 +182,11 @@ def resolve(model, home: Path, override: Path | None = None, fetch: bool = True)
         try:
             fetch_dataset(model, home=Path(home))
         except FetchError as exc:
-            raise UsregError(f"model {model.id}: cannot fetch its weights: {exc.message}", hint=exc.hint) from exc
+            # the fetch hint names fetch's own ways round (--mirror, --from-file); bench takes --weights instead
+            way_round = f"or download the weights elsewhere and pass --weights {model.id}=PATH"
+            first = re.split(r"[;,] or (?:use --mirror|download)", exc.hint or "")[0].strip()
+            hint = f"{first}; {way_round}" if first else way_round[3:]
+            raise UsregError(f"model {model.id}: cannot fetch its weights: {exc.message}", hint=hint) from exc
         path = cached(model, w, home)
     if path is None:
         raise UsregError(
