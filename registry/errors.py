@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -79,3 +80,10 @@ def relative(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(path)
+
+
+def hint_instead(hint: str | None, way_round: str) -> str:
+    """A download hint with fetch's own ways round (``--mirror``, ``--from-file``) replaced by ``way_round``, for a
+    command that downloads through the fetch layer but has other options (``usreg bench``, ``usreg import``)."""
+    first = re.split(r"[;,] or (?:use --mirror|download)", hint or "")[0].strip()
+    return f"{first}; or {way_round}" if first else way_round

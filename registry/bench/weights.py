@@ -30,11 +30,10 @@ cache and never loaded.
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UsregError
+from ..errors import UsregError, hint_instead
 from ..formats.layout import sha256_file
 from ..settings import settings
 from .compat import RUNNABLE_WEIGHTS
@@ -182,10 +181,7 @@ def resolve(model, home: Path, override: Path | None = None, fetch: bool = True)
         try:
             fetch_dataset(model, home=Path(home))
         except FetchError as exc:
-            # the fetch hint names fetch's own ways round (--mirror, --from-file); bench takes --weights instead
-            way_round = f"or download the weights elsewhere and pass --weights {model.id}=PATH"
-            first = re.split(r"[;,] or (?:use --mirror|download)", exc.hint or "")[0].strip()
-            hint = f"{first}; {way_round}" if first else way_round[3:]
+            hint = hint_instead(exc.hint, f"download the weights elsewhere and pass --weights {model.id}=PATH")
             raise UsregError(f"model {model.id}: cannot fetch its weights: {exc.message}", hint=hint) from exc
         path = cached(model, w, home)
     if path is None:

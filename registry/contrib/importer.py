@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
 
-from ..errors import UsregError
+from ..errors import UsregError, hint_instead
 from ..fetch.client import HttpClient
 from ..fetch.hosts import declared
 from ..fetch.hosts import host as declaration
@@ -153,7 +153,11 @@ class Importer:
         self.client.close()
 
     def get_json(self, url: str, headers: dict[str, str] | None = None) -> Any:
-        response = self.client.send("GET", url, headers=headers, what=url)
+        try:
+            response = self.client.send("GET", url, headers=headers, what=url)
+        except UsregError as exc:  # import has no --mirror or --from-file
+            exc.hint = hint_instead(exc.hint, "draft the entry by hand with `usreg new`")
+            raise
         try:
             if response.status_code == 404:
                 raise UsregError(f"not found: {url} answered 404", hint="check the DOI or record id")

@@ -37,3 +37,15 @@ def test_a_refused_link_beside_an_answering_host_is_still_dead(catalog_root, run
     assert result.exit_code == 1, result.output
     assert {r["url"]: r["status"] for r in json.loads(result.output)} == {ok: "alive", refused: "dead"}
     assert (catalog_root.root / "verification" / "mixed.json").exists()
+
+
+def test_import_from_an_unreachable_host_hints_at_usreg_new(catalog_root, run_cli, monkeypatch):
+    """`usreg import` fetches metadata through the fetch layer, whose hint named --mirror and --from-file."""
+    monkeypatch.setenv("USREG_ZENODO_URL", _closed_port_url("/zenodo"))
+    monkeypatch.setenv("USREG_RETRY_BASE_DELAY", "0.01")
+
+    result = run_cli("import", "https://zenodo.org/records/8231412", "--dry-run", root=catalog_root.root)
+
+    assert result.exit_code == 2, result.output
+    assert "usreg new" in result.output, result.output
+    assert "--from-file" not in result.output and "--mirror" not in result.output, result.output
