@@ -784,8 +784,8 @@ def _left_to_download(run: _Run, planned: list, ingested: list[FileOutcome], loc
     names = {f.name for f in planned} | {f.name for s in _sources_of(run.entry) for f in s.files}
     names |= {n.rsplit("/", 1)[-1] for n in names}
     other = [o.name for o in ingested if o.name not in names and o.name.rsplit("/", 1)[-1] not in names]
-    given = {o.name for o in ingested}
-    planned = [f for f in planned if f.name not in given]  # listed once, as ingested
+    given = {o.name for o in ingested} | {o.name.rsplit("/", 1)[-1] for o in ingested}
+    planned = [f for f in planned if f.name not in given]  # listed once, as ingested (also from a subfolder)
     if not other:
         return planned
     present = lock.present()

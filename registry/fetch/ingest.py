@@ -134,22 +134,33 @@ def _stem(name: str) -> str:
     return base.rsplit(".", 1)[0]
 
 
+def _own_name(name: str, names: set[str]) -> bool:
+    """Whether a given file is a declared file under its own name: as declared, or, when it is not an archive, under
+    its declared name in a subfolder of the given folder, where it keeps its place beside the folders that go with it
+    (a label table next to its ``Images/``); moved to the top, it would be parted from them."""
+    from .extract import archive_kind
+
+    base = name.rsplit("/", 1)[-1]
+    return name in names or (base in names and not archive_kind(base))
+
+
 def match_declared(given: list[tuple[Path, str]], declared: list, note=None) -> list[tuple[Path, str]]:
     """Store each given file under the entry's declared name it stands for.
 
     A given file whose name is not declared (``CAMUS_public.zip`` when the entry lists ``CAMUS.zip``) takes the name
-    of the declared file it matches: among the declared files not given under their own name, those of the same kind
+    of the declared file it matches: among the declared files not given under their own name (a file that is not an
+    archive keeps its place in the given folder under its declared name), those of the same kind
     (zip, tar, 7z, rar, or the same suffix); if several remain, the one whose name contains the other's, then the one
     with the file's size. The declared checksums then verify it. A file of a kind no declared file has keeps its
     name; a file that could be several declared files is a usage error listing them.
     """
     names = {f.name for f in declared} | {f.name.rsplit("/", 1)[-1] for f in declared}
-    taken = {name for _, name in given if name in names}
+    taken = {n for _, name in given if _own_name(name, names) for n in (name, name.rsplit("/", 1)[-1])}
     open_files = [f for f in declared if f.name not in taken and f.name.rsplit("/", 1)[-1] not in taken]
     out: list[tuple[Path, str]] = []
     claimed: dict[str, Path] = {}
     for src, name in given:
-        if name in names or not open_files:
+        if _own_name(name, names) or not open_files:
             out.append((src, name))
             continue
         candidates = [f for f in open_files if _family(f.name) == _family(name)]
