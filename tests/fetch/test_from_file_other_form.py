@@ -57,9 +57,7 @@ def test_a_declared_table_in_a_subfolder_keeps_its_place_beside_its_images(usreg
     (package / "Images").mkdir(parents=True)
     (package / "Images" / "1.png").write_bytes(b"one")
     (package / "labels.json").write_bytes(b"{}")
-    entry = dataset(
-        "tree", [{"kind": "manual", "url": "https://example.org/form", "files": [{"name": "labels.json"}]}]
-    )
+    entry = dataset("tree", [{"kind": "manual", "url": "https://example.org/form", "files": [{"name": "labels.json"}]}])
     result = fetch_dataset(entry, from_files=[tmp_path / "given"])
     assert sorted(f.name for f in result.files) == ["UnityLV-MultiX/Images/1.png", "UnityLV-MultiX/labels.json"]
     assert (result.source_dir / "UnityLV-MultiX" / "labels.json").read_bytes() == b"{}"
