@@ -4,6 +4,9 @@ Layout (from mralinp/tdsc-abus2023-pytorch's ``tdsc.py``, which reads the releas
 ``Train/``, ``Validation/``, ``Test/``, each with ``labels.csv`` (``case_id``, then the label ``M`` or ``B``, the
 volume's path and the mask's path, relative to the split folder and written with Windows separators, e.g.
 ``DATA\\DATA_000.nrrd``, ``MASK\\MASK_000.nrrd``) and ``bbx_labels.csv`` (boxes derived from the masks; not used).
+Users' copies keep the training volumes in two shard folders, ``Train/DATA/DATA00_49/`` and ``DATA50_99/``, which
+``labels.csv`` does not name: a path that is not there is looked up by its file name under the same split folder,
+where exactly one file must have it.
 
 - Slicing: along the first axis of SimpleITK's array. Of the slices that show tumour, ``slices`` (default 10) evenly
   spaced ones are converted per volume (0: all of them); sample id ``<split>_<case>_s<slice>``.
@@ -50,16 +53,31 @@ class TdscAbus2023(Converter):
             ctx.find_dir(lambda d: False, "{Train,Validation,Test}/labels.csv")
         for table in tables:
             split = SPLITS[table.parent.name.lower()]
+            by_name: dict[str, list[Path]] = {}
+            for f in ctx.files():
+                if f.is_relative_to(table.parent):
+                    by_name.setdefault(f.name.lower(), []).append(f)
             for n, row in enumerate(read_csv_rows(ctx, table), start=2):
-                yield from self._case(ctx, opts, table, split, n, {k.lower(): v for k, v in row.items()})
+                yield from self._case(ctx, opts, table, split, n, {k.lower(): v for k, v in row.items()}, by_name)
 
-    def _case(self, ctx: ConvertContext, opts: TdscOptions, table: Path, split: str, line: int, row: dict):
+    def _case(
+        self,
+        ctx: ConvertContext,
+        opts: TdscOptions,
+        table: Path,
+        split: str,
+        line: int,
+        row: dict,
+        by_name: dict[str, list[Path]],
+    ):
         case = row.get("case_id", "")
         sid = f"{split}_{case}"
         paths = []
         for column in ("data_path", "mask_path"):
             rel = row.get(column, "").replace("\\", "/")
             path = Path(os.path.normpath(table.parent / rel)) if rel else None
+            if path is not None and not path.is_file() and len(by_name.get(path.name.lower(), [])) == 1:
+                path = by_name[path.name.lower()][0]  # in a shard folder the table does not name (DATA00_49/)
             if path is None or not path.is_file() or not path.is_relative_to(ctx.source_dir):
                 ctx.problem(
                     "missing_image", table, f"line {line}: {column} {rel!r} is not in the download", sample_id=sid

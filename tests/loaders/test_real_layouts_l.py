@@ -1,0 +1,57 @@
+"""Quirks of real copies of the downloads (set l), rebuilt in tiny fixtures made by code.
+
+No real data is stored here: each fixture rebuilds only the file, folder and key names that the real copy showed,
+with synthetic pixels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from tests.loaders.conftest import real_catalog
+from tests.loaders.test_loaders_ultatron import _volume
+
+
+def _tdsc_case(split_dir: Path, data_folder: str, case: int, depth: int, tumour: range) -> None:
+    import SimpleITK as sitk
+
+    _volume(split_dir / data_folder / f"DATA_{case:03d}.nrrd", depth, 20, 24, 9400 + case)
+    mask = np.zeros((depth, 20, 24), np.uint8)
+    for k in tumour:
+        mask[k, 6:14, 8:16] = 1
+    (split_dir / "MASK").mkdir(parents=True, exist_ok=True)
+    sitk.WriteImage(sitk.GetImageFromArray(mask), str(split_dir / "MASK" / f"MASK_{case:03d}.nrrd"))
+
+
+def test_tdsc_abus_2023_training_volumes_in_shard_folders(tmp_path: Path, convert) -> None:
+    # No real copy of the volumes was found (the data agreement forbids redistribution). Two users' copies show the
+    # training volumes in two shard folders under Train/DATA/ that labels.csv does not name: a pipeline's layout note
+    # ("Train/DATA/DATA00_49/DATA_<NNN>.nrrd", "DATA50_99/", MASK flat, Validation and Test flat) and a script reading
+    # /home/.../DATA00_49-003/DATA_001.nrrd beside MASK/MASK_001.nrrd. labels.csv names DATA\DATA_000.nrrd, so every
+    # training case was reported as missing and nothing of Train converted.
+    src = tmp_path / "src"
+    train, val = src / "Train", src / "Validation"
+    _tdsc_case(train, "DATA/DATA00_49", 0, 6, range(2, 4))
+    _tdsc_case(train, "DATA/DATA50_99", 50, 5, range(1, 2))
+    _tdsc_case(val, "DATA", 100, 5, range(3, 4))
+    (train / "labels.csv").write_text(
+        "case_id,label,data_path,mask_path\n0,M,DATA\\DATA_000.nrrd,MASK\\MASK_000.nrrd\n"
+        "50,B,DATA\\DATA_050.nrrd,MASK\\MASK_050.nrrd\n"
+    )
+    (val / "labels.csv").write_text(
+        "case_id,label,data_path,mask_path\n100,B,DATA\\DATA_100.nrrd,MASK\\MASK_100.nrrd\n"
+    )
+    for split_dir in (train, val):
+        (split_dir / "bbx_labels.csv").write_text("id,c_x,c_y,c_z,len_x,len_y,len_z\n")
+    out = convert(real_catalog().datasets["tdsc-abus-2023"], src)
+    assert sorted((r["sample_id"], r["label"], r["subject_id"]) for r in out.rows) == [
+        ("train_0_s002", "malignant", "0"),
+        ("train_0_s003", "malignant", "0"),
+        ("train_50_s001", "benign", "50"),
+        ("val_100_s003", "benign", "100"),
+    ]
+    assert out.splits() == {"train": 3, "val": 1}
+    assert [p["kind"] for p in out.problems()] == []
+    assert out.metadata["source_files"]["dropped"] == 0, out.metadata["source_files"]["dropped_files"]
