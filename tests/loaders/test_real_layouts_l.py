@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.fixtures.builders._common import blob_mask, save, us_image
 from tests.loaders.conftest import real_catalog
 from tests.loaders.test_loaders_ultatron import _volume
 
@@ -55,3 +56,31 @@ def test_tdsc_abus_2023_training_volumes_in_shard_folders(tmp_path: Path, conver
     assert out.splits() == {"train": 3, "val": 1}
     assert [p["kind"] for p in out.problems()] == []
     assert out.metadata["source_files"]["dropped"] == 0, out.metadata["source_files"]["dropped_files"]
+
+
+def test_stmus_nda_per_muscle_folders_and_results_are_left_out(tmp_path: Path, convert) -> None:
+    # The release's own readme.txt (a copy committed to GitHub) lists, beside Segmentation_models/data/MuscleCNN/, the
+    # per-muscle folders it is derived from (BB|GM|TA/Healthy|Pathological/Images|Masks/*.png) and the models' outputs
+    # (Results/<network>/{Train,Val,Test}_output/, the ensemble's *_processed and *_overlay folders). None of them is
+    # converted, and all were counted as dropped, so no fetch of the release could be complete.
+    root = tmp_path / "src" / "Polito-Radboud-DeepLearningUS"
+    base = root / "Segmentation_models" / "data" / "MuscleCNN"
+    for i, (split, stem) in enumerate((("train", "BB_anon_425_2"), ("test", "GM_anon_9_3"))):
+        save(base / split / f"{stem}.png", us_image(48, 52, 9500 + i))
+        save(base / f"{split}annot" / f"{stem}.png", (blob_mask(48, 52, 9500 + i) > 0).astype(np.uint8))
+    left_out = [
+        "BB/Healthy/Images/BB_anon_425_2.png",
+        "BB/Healthy/Masks/BB_anon_425_2.png",
+        "GM/Pathological/Images/GM_anon_9_3.png",
+        "GM/Pathological/Masks/GM_anon_9_3.png",
+        "Results/Unet_resnet50_DiceLoss/Test_output/GM_anon_9_3.png",
+        "Results/U-Upp-FPN-Att/Train_output_processed/BB_anon_425_2.png",
+        "Results/U-Upp-FPN-Att/Train_overlay/BB_anon_425_2.png",
+    ]
+    for n, name in enumerate(left_out):
+        save(root / name, us_image(48, 52, 9510 + n))
+    out = convert(real_catalog().datasets["stmus-nda"], tmp_path / "src")
+    assert out.splits() == {"train": 1, "test": 1}
+    usage = out.metadata["source_files"]
+    assert usage["dropped"] == 0, usage["dropped_files"]
+    assert usage["ignored"] == len(left_out)
