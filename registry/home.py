@@ -44,10 +44,39 @@ def usreg_home() -> Path:
     """The cache and index directory: ``$USREG_HOME``, else the platform's user cache dir."""
     home = settings().home
     if home is not None:
-        return home
+        return _checked_home(home)
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("usreg"))
+
+
+def _checked_home(home: Path) -> Path:
+    """USREG_HOME made absolute (a relative one is taken from the working directory, and said so in every message),
+    else a usage error when it cannot be a cache: a name with a control character (a newline would make a folder
+    ``a\\nb``), the filesystem root (itself or through a link: ``index/``, ``downloads/`` ... would be made at /) or
+    a folder inside a catalog's ``entries/`` (downloads would sit among the entries)."""
+    text = str(home)
+    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+        raise UsageError(
+            f"USREG_HOME={text!r} holds a control character (a newline or tab?)",
+            hint="set USREG_HOME to a plain folder path, e.g. USREG_HOME=~/usreg-data",
+        )
+    home = home.absolute()
+    resolved = home.resolve()
+    if resolved == Path(resolved.anchor):
+        raise UsageError(
+            f"USREG_HOME {home} is the filesystem root{'' if home == resolved else ' (through a link)'}; usreg "
+            "would make its downloads/, sources/ and index/ folders there",
+            hint="set USREG_HOME to a folder of its own, e.g. USREG_HOME=~/usreg-data",
+        )
+    for folder in (resolved, *resolved.parents):
+        if folder.name == "entries" and any((folder / kind).is_dir() for kind in ("datasets", "models")):
+            raise UsageError(
+                f"USREG_HOME {home} lies inside the catalog's entries folder {folder}; downloads and converted data "
+                "would be mixed with the entries",
+                hint="set USREG_HOME to a folder outside the catalog, e.g. USREG_HOME=~/usreg-data",
+            )
+    return home
 
 
 def check_writable(home: Path) -> Path:

@@ -7,6 +7,8 @@ Credentials: ``KAGGLE_USERNAME`` + ``KAGGLE_KEY``, else ``kaggle.json`` in ``$KA
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,12 +28,19 @@ def credential_files() -> list[Path]:
     return [home / ".kaggle" / "kaggle.json", home / ".config" / "kaggle" / "kaggle.json"]
 
 
-def credentials() -> tuple[str, str]:
+def credentials(warn: Callable[[str], None] = lambda message: None) -> tuple[str, str]:
+    """KAGGLE_USERNAME + KAGGLE_KEY, else the first kaggle.json found; ``warn`` is told when that file can be read by
+    other users (the Kaggle tool warns the same way: anyone on the machine could download as you)."""
     user, key = settings().kaggle_username, settings().kaggle_key
     if user and key:
         return user, key
     for path in credential_files():
         if path.is_file():
+            if os.name == "posix" and path.stat().st_mode & 0o077:
+                warn(
+                    f"your Kaggle API key {path} can be read by other users on this system; "
+                    f"run chmod 600 {path} to fix it"
+                )
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 return str(data["username"]), str(data["key"])
@@ -70,7 +79,7 @@ def resolve(source: Source, index: int, ctx: HostContext) -> list[RemoteFile]:
             all_url += f"?datasetVersionNumber={quote(str(version))}"
         file_base = all_url.split("?")[0]
         refusal = f"Kaggle refused {label} (HTTP 403): its terms have not been accepted with this account"
-    auth = credentials()
+    auth = credentials(ctx.warn)
     headers = (("User-Agent", USER_AGENT),)
     listing = ctx.client.get_json(
         list_url,
