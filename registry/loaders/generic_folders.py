@@ -45,6 +45,13 @@ def sample_ids(matches: list[Match], ctx: ConvertContext) -> list[str]:
     return [ctx.rel(m.path).rsplit(".", 1)[0].replace("/", "_") for m in matches]
 
 
+def not_ignored(matches: list[Match], ignore: list[str], ctx: ConvertContext) -> list[Match]:
+    """``matches`` less the files the entry's ``ignore`` patterns leave out on purpose (an annotation image beside its
+    image in a class folder, a preview): such a file is reported as ignored, never converted as a sample."""
+    rxs = [compile_pattern(p) for p in ignore]
+    return [m for m in matches if not any(rx.match(ctx.rel(m.path)) for rx in rxs)]
+
+
 def subject_of(match: Match, regex: re.Pattern[str] | None, ctx: ConvertContext) -> str | None:
     if "subject" in match.groups:
         return match.groups["subject"]
@@ -96,7 +103,7 @@ class ImageMaskFolders(Converter):
         mask_rx = {t: compile_pattern(p) for t, p in opts.masks.items()}
         images = [
             m
-            for m in match_files(opts.images, files, ctx.source_dir)
+            for m in not_ignored(match_files(opts.images, files, ctx.source_dir), opts.ignore, ctx)
             if not any(rx.match(ctx.rel(m.path)) for rx in mask_rx.values())
         ]
         for target in opts.masks:
@@ -158,7 +165,7 @@ class ClassFolders(Converter):
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
         opts = ctx.options_as(ClassFoldersOptions)
-        matches = match_files(opts.images, ctx.files(), ctx.source_dir)
+        matches = not_ignored(match_files(opts.images, ctx.files(), ctx.source_dir), opts.ignore, ctx)
         if "label" not in compile_pattern(opts.images).groupindex:
             from ..errors import UsregError
 

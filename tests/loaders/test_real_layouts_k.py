@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.fixtures.builders._common import save, us_image
+from tests.fixtures.builders._common import blob_mask, save, us_image
 from tests.loaders.conftest import real_catalog
 
 
@@ -27,3 +27,25 @@ def test_usanotai_double_hyphen_test_names_keep_their_organ(tmp_path: Path, conv
     assert out.splits() == {"train": 2, "test": 4}
     assert len({r["sample_id"] for r in out.rows}) == len(names)
     assert out.metadata["source_files"]["dropped"] == 0
+
+
+def test_ultrasound_fetus_annotation_masks_are_not_malignant_images(tmp_path: Path, convert) -> None:
+    # No real copy of the Kaggle images was found. A user's notebook on the download
+    # (MustaqueemAlam/impact-of-image-preprocessing-on-fetal-ultrasound@55a9dea) counts 1,669 images in
+    # Data/{train,test,validation}/{benign,malignant,normal}/ only after leaving out the files named with 'Annotation',
+    # and a third party's adapter shows them: <stem>_Annotation.png masks beside their images in the malignant folders,
+    # under 'Ultrasound Fetus Dataset/Ultrasound Fetus Dataset/Data/Data/'. class-folders converted every such mask as
+    # one more malignant image; the entry's ignore pattern now leaves them out, reported as ignored.
+    src = tmp_path / "Ultrasound Fetus Dataset" / "Ultrasound Fetus Dataset" / "Data" / "Data"
+    images = ["train/benign/001_HC.png", "train/malignant/002_HC.png", "validation/malignant/003_HC.png"]
+    images += ["test/normal/004_HC.png", "test/malignant/005_HC.png"]
+    for n, name in enumerate(images):
+        save(src / name, us_image(60, 80, 7400 + n))
+        if "/malignant/" in name:
+            save(src / name.replace(".png", "_Annotation.png"), blob_mask(60, 80, 7450 + n))
+    out = convert(real_catalog().datasets["ultrasound-fetus-anitha"], tmp_path)
+    assert sorted(r["sample_id"] for r in out.rows) == ["001_HC", "002_HC", "003_HC", "004_HC", "005_HC"]
+    assert out.splits() == {"train": 2, "val": 1, "test": 2}
+    assert sorted(r["label"] for r in out.rows) == ["benign", "malignant", "malignant", "malignant", "normal"]
+    usage = out.metadata["source_files"]
+    assert (usage["ignored"], usage["dropped"]) == (3, 0)
