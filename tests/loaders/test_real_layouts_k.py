@@ -49,3 +49,17 @@ def test_ultrasound_fetus_annotation_masks_are_not_malignant_images(tmp_path: Pa
     assert sorted(r["label"] for r in out.rows) == ["benign", "malignant", "malignant", "malignant", "normal"]
     usage = out.metadata["source_files"]
     assert (usage["ignored"], usage["dropped"]) == (3, 0)
+
+
+def test_cca_mi_segnet_vals_set_is_the_validation_split(tmp_path: Path, convert) -> None:
+    # No real copy of the images was found. A third party's copy of the Google Drive download lists
+    # MI_SegNet_dataset/{Training,ValS,TS3}/{img,label}/, and the authors' first train_MI_SegNet.py
+    # (yuan-12138/MI-SegNet@13047b9) tested on NUM_TEST_DEMO=['ValS']. The ValS set kept its folder name as split, which
+    # no split of the Hugging Face view holds, so datasets users never saw it.
+    src = tmp_path / "MI_SegNet_dataset"
+    for n, (name, count) in enumerate([("Training", 3), ("ValS", 2), ("TS3", 1)]):
+        for i in range(count):
+            save(src / name / "img" / f"{i:04d}.png", us_image(48, 48, 7500 + 10 * n + i))
+            save(src / name / "label" / f"{i:04d}.png", (blob_mask(48, 48, 7550 + 10 * n + i) > 0).astype("uint8"))
+    out = convert(real_catalog().datasets["cca-mi-segnet"], tmp_path)
+    assert out.splits() == {"train": 3, "val": 2, "test": 1}

@@ -8,7 +8,9 @@ commented out), so any non-zero pixel is artery.
 
 Pairing: by file stem when the two folders hold the same stems, otherwise by sorted position as the authors' code does
 (when both folders hold as many files); a set whose folders differ in size is paired by stem only and the rest is
-reported. Split: ``Training`` is train, ``TS3`` test (other set folders keep their name as split). No subject ids are
+reported. Split: ``Training`` is train, ``ValS`` val, ``TS3`` test (other set folders keep their name as split). The
+download also holds the ``ValS`` set (a third party's copy lists ``MI_SegNet_dataset/{Training,ValS,TS3}/label``; the
+authors' first ``train_MI_SegNet.py``, commit 13047b9, tested on ``NUM_TEST_DEMO=['ValS']``). No subject ids are
 published.
 """
 
@@ -21,7 +23,7 @@ from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from ..common import MaskSpec, image_decode, mask_decode
 from ..patterns import IMAGE_EXTS
 
-SPLITS = {"training": "train", "ts3": "test"}
+SPLITS = {"training": "train", "vals": "val", "ts3": "test"}
 LABEL = MaskSpec(encoding="binary", threshold=0)
 _SUFFIXES = tuple(f".{e}" for e in IMAGE_EXTS)
 
@@ -36,11 +38,11 @@ def _images(folder: Path) -> list[Path]:
 @register
 class CcaMiSegnet(Converter):
     name = "cca-mi-segnet"
-    summary = "MI_SegNet_dataset/{Training,TS3}/{img,label}/ image and label folders paired by sorted order"
+    summary = "MI_SegNet_dataset/{Training,ValS,TS3}/{img,label}/ image and label folders paired by sorted order"
     Options = CommonOptions
 
     def items(self, ctx: ConvertContext) -> Iterator[Item]:
-        ctx.split_note = "Official split: the Training set is train, test set 3 (TS3) is test."
+        ctx.split_note = "Official split: the Training set is train, ValS val, test set 3 (TS3) is test."
         ctx.declare_target("artery", {0: "background", 1: "carotid artery"})
         sets = ctx.find_dirs(lambda d: (d / "img").is_dir() and (d / "label").is_dir(), max_depth=5)
         if not sets:
