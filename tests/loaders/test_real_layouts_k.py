@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.fixtures.builders._common import blob_mask, save, us_image
+import numpy as np
+
+from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
 from tests.loaders.conftest import real_catalog
 
 
@@ -63,3 +65,25 @@ def test_cca_mi_segnet_vals_set_is_the_validation_split(tmp_path: Path, convert)
             save(src / name / "label" / f"{i:04d}.png", (blob_mask(48, 48, 7550 + 10 * n + i) > 0).astype("uint8"))
     out = convert(real_catalog().datasets["cca-mi-segnet"], tmp_path)
     assert out.splits() == {"train": 3, "val": 2, "test": 1}
+
+
+def test_fass_images_of_one_p_id_stay_in_one_seeded_split(tmp_path: Path, convert) -> None:
+    # No real copy of the images was found. A third party's adapter for the download (tbrokowski/ultatron@0598ecc)
+    # names the pairs IMAGES/P<id>_IMG<N>.png and ARRAY_FORMAT/P<id>_IMG<N>.npy (P01_IMG1, P01_IMG2, ...) and keeps a
+    # P<id> together. The seeded split drew image by image, so a P<id>'s images fell in several splits.
+    base = tmp_path / "Fetal Abdominal Structures Segmentation Dataset Using Ultrasonic Images"
+    (base / "ARRAY_FORMAT").mkdir(parents=True)
+    for p in range(1, 13):
+        for i in range(1, 4):
+            stem, seed = f"P{p:02d}_IMG{i}", 7600 + 10 * p + i
+            save(base / "IMAGES" / f"{stem}.png", rgb(us_image(36, 44, seed)))
+            structures = {k: blob_mask(36, 44, seed + n) > 0 for n, k in enumerate(("liver", "stomach", "artery"))}
+            structures["vein"] = np.zeros((36, 44), bool)
+            np.save(base / "ARRAY_FORMAT" / f"{stem}.npy", np.array({"structures": structures}, dtype=object))
+    out = convert(real_catalog().datasets["fass"], tmp_path)
+    assert len(out.rows) == 36
+    splits: dict[str, set[str]] = {}
+    for r in out.rows:
+        splits.setdefault(r["sample_id"].split("_")[0], set()).add(r["split"])
+    assert all(len(s) == 1 for s in splits.values()), splits
+    assert len({s for group in splits.values() for s in group}) > 1
