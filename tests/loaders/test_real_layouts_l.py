@@ -84,3 +84,28 @@ def test_stmus_nda_per_muscle_folders_and_results_are_left_out(tmp_path: Path, c
     usage = out.metadata["source_files"]
     assert usage["dropped"] == 0, usage["dropped_files"]
     assert usage["ignored"] == len(left_out)
+
+
+def test_ultrabones100k_probe_folder_is_not_the_specimen(tmp_path: Path, convert) -> None:
+    # The authors' own scripts (luohwu/UltraBones100k@3de6ffc: UltrasoundDataset.py, train_lightning.py) read
+    # <root>/<cadaver>/Linear18/record<NN>/UltrasoundImages/<timestamp>.png, with a probe folder the README's tree does
+    # not show. The probe folder Linear18 was taken as the subject of every image: all specimens became one subject.
+    root = tmp_path / "src" / "AI_Ultrasound_dataset"
+    records = [f"cadaver0{c}_{t}/Linear18/record0{r}" for c, t in ((1, "F231091"), (2, "F231218")) for r in (1, 2)]
+    records.append("cadaver03_S231783/record01")  # the README's tree, without the probe folder
+    for n, record in enumerate(records):
+        base, stamp = root / record, 161601 + n
+        save(base / "UltrasoundImages" / f"{stamp}.png", us_image(40, 48, 9600 + n))
+        surface = np.zeros((40, 48), np.uint8)
+        surface[20:22, 5:40] = 255
+        save(base / "Labels" / f"{stamp}_label.png", surface)
+        surface[22:40, 5:40] = 255
+        save(base / "Labels_full" / f"{stamp}_label.png", surface)
+    out = convert(real_catalog().datasets["ultrabones100k"], tmp_path / "src")
+    assert sorted((r["sample_id"], r["subject_id"]) for r in out.rows) == [
+        ("161601", "cadaver01_F231091"),
+        ("161602", "cadaver01_F231091"),
+        ("161603", "cadaver02_F231218"),
+        ("161604", "cadaver02_F231218"),
+        ("161605", "cadaver03_S231783"),
+    ]
