@@ -87,3 +87,28 @@ def test_fass_images_of_one_p_id_stay_in_one_seeded_split(tmp_path: Path, conver
         splits.setdefault(r["sample_id"].split("_")[0], set()).add(r["split"])
     assert all(len(s) == 1 for s in splits.values()), splits
     assert len({s for group in splits.values() for s in group}) > 1
+
+
+def test_lung_us_3class_patient_folders_inside_class_folders(tmp_path: Path, convert) -> None:
+    # No real copy was found. The Marconi Lab's split script for this release
+    # (Marconi-Lab/lung-ultrasound-ai-disease-classification@89d19ee, sort_lus_data.py) copies whole patient folders
+    # named by the metadata's _uuid: <split>/<class>/<_uuid>/<image>. The loader took only images lying directly in
+    # dataset/<split>/<class>/ (a third party's listing) and converted nothing from the nested tree; both are taken now,
+    # and the patient folder is the subject.
+    src = tmp_path / "dataset"
+    nested = {
+        "train/covid/0b6f2d0e-1f3a-4c55-9a7e-2f1d3c4b5a61/1.png": "0b6f2d0e-1f3a-4c55-9a7e-2f1d3c4b5a61",
+        "train/covid/0b6f2d0e-1f3a-4c55-9a7e-2f1d3c4b5a61/2.png": "0b6f2d0e-1f3a-4c55-9a7e-2f1d3c4b5a61",
+        "validation/healthy/5c2e9a41-7d8b-4e0f-b1a2-9c8d7e6f5a43/1.png": "5c2e9a41-7d8b-4e0f-b1a2-9c8d7e6f5a43",
+        "test/other/a7d4c3b2-0e1f-4a5b-8c9d-1e2f3a4b5c6d/1.png": "a7d4c3b2-0e1f-4a5b-8c9d-1e2f3a4b5c6d",
+    }
+    for n, name in enumerate([*nested, "train/healthy/flat.png"]):
+        save(src / name, us_image(40, 50, 7700 + n))
+    out = convert(real_catalog().datasets["lung-us-3class-mendeley"], tmp_path)
+    got = {r["source_file"]: (r["split"], r["label"], r["subject_id"]) for r in out.rows}
+    labels = {"covid": "COVID-19", "healthy": "healthy", "other": "other lung disease"}
+    splits = {"train": "train", "validation": "val", "test": "test"}
+    want = {f"dataset/{k}": (splits[k.split("/")[0]], labels[k.split("/")[1]], v) for k, v in nested.items()}
+    want["dataset/train/healthy/flat.png"] = ("train", "healthy", None)
+    assert got == want
+    assert out.metadata["source_files"]["dropped"] == 0
