@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.fixtures.builders._common import blob_mask, save, us_image
+from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
 from tests.loaders.conftest import real_catalog
 from tests.loaders.test_loaders_ultatron import _volume
 
@@ -109,3 +109,23 @@ def test_ultrabones100k_probe_folder_is_not_the_specimen(tmp_path: Path, convert
         ("161604", "cadaver02_F231218"),
         ("161605", "cadaver03_S231783"),
     ]
+
+
+def test_fugc_numbering_restarts_in_every_folder(tmp_path: Path, convert) -> None:
+    # A participating team's README (baijieyun/ISBI-2025-FUGC-Source-Code@9731b7b, Code_T10) shows the release's tree,
+    # train/unlabeled_data/images/0001.png ... and train/labeled_data/{images,labels}/0001.png ..., and another team's
+    # file lists (Code_T5/oursdataPath) number 450 unlabeled images and the validation images from 0001 as well: one
+    # stem names up to three different images, and only the labelled one has a mask.
+    base = tmp_path / "src" / "dataset"
+    for n, folder in enumerate(("train/labeled_data", "train/unlabeled_data", "val")):
+        save(base / folder / "images" / "0001.png", rgb(us_image(32, 40, 9700 + n)))
+        if folder != "train/unlabeled_data":
+            mask = np.zeros((32, 40), np.uint8)
+            mask[4:12, 4:16], mask[16:28, 20:36] = 1, 2
+            save(base / folder / "labels" / "0001.png", mask)
+    out = convert(real_catalog().datasets["fugc"], tmp_path / "src")
+    rows = {r["sample_id"]: r for r in out.rows}
+    assert sorted(rows) == ["labeled_data_0001", "unlabeled_data_0001", "val_0001"]
+    assert [rows[s]["split"] for s in sorted(rows)] == ["train", "train", "val"]
+    assert {s for s, r in rows.items() if r["masks"]} == {"labeled_data_0001", "val_0001"}
+    assert not out.problems()
