@@ -525,7 +525,7 @@ def _cardiacudc(stage: Path) -> dict:
         "subjects": 3,
         "subjects_of": {
             "Site_G_100_patient1-2_s003": "Site_G_100_patient1",
-            "label_all_frame_normal-3-4_s002": "label_all_frame_normal",
+            "label_all_frame_normal-3-4_s002": "label_all_frame_normal-3",
         },
         "labels": {None: 4, "normal": 3},
         "targets": {

@@ -13,17 +13,16 @@ import numpy as np
 from tests.fixtures.builders._common import blob_mask, rgb, save, us_image
 from tests.loaders.conftest import real_catalog
 from tests.loaders.test_loaders_ultatron import _volume
+from tests.loaders.test_loaders_ultrasam import _scan
+from tests.loaders.test_loaders_ultrasam import _volume as _write_volume
 
 
 def _tdsc_case(split_dir: Path, data_folder: str, case: int, depth: int, tumour: range) -> None:
-    import SimpleITK as sitk
-
     _volume(split_dir / data_folder / f"DATA_{case:03d}.nrrd", depth, 20, 24, 9400 + case)
     mask = np.zeros((depth, 20, 24), np.uint8)
     for k in tumour:
         mask[k, 6:14, 8:16] = 1
-    (split_dir / "MASK").mkdir(parents=True, exist_ok=True)
-    sitk.WriteImage(sitk.GetImageFromArray(mask), str(split_dir / "MASK" / f"MASK_{case:03d}.nrrd"))
+    _write_volume(split_dir / "MASK" / f"MASK_{case:03d}.nrrd", mask)
 
 
 def test_tdsc_abus_2023_training_volumes_in_shard_folders(tmp_path: Path, convert) -> None:
@@ -129,3 +128,26 @@ def test_fugc_numbering_restarts_in_every_folder(tmp_path: Path, convert) -> Non
     assert [rows[s]["split"] for s in sorted(rows)] == ["train", "train", "val"]
     assert {s for s, r in rows.items() if r["masks"]} == {"labeled_data_0001", "val_0001"}
     assert not out.problems()
+
+
+def test_cardiacudc_patients_of_label_all_frame_are_not_one_subject(tmp_path: Path, convert) -> None:
+    # The release's label_all_frame/ folder names its volumes normal-<id>-4_image.nii.gz and patient-<id>-4_image.nii.gz
+    # (ultatron's adapter, read from the extracted Kaggle download), and the authors' own index of their volumes
+    # (xmed-lab/GraphEcho@2b6c475 datasets/infos.npy: 2,792 paths) names 1,013 images patient-<id>-<view>_image.nii.gz
+    # beside patient<id>-<view>. The subject was the name before the first '-', so every normal-<id> volume was one
+    # subject 'normal' and every patient-<id> volume one subject 'patient'.
+    base = tmp_path / "src" / "cardiacUDC_dataset"
+    names = [("label_all_frame", "normal-3-4"), ("label_all_frame", "normal-5-4"), ("label_all_frame", "patient-3-4")]
+    names += [("Site_G_100", "patient1-4"), ("Site_G_100", "patient-12-4")]
+    for n, (folder, name) in enumerate(names):
+        image, mask = _scan(2, 9800 + 10 * n, range(1, 2))
+        _write_volume(base / folder / f"{name}_image.nii.gz", image)
+        _write_volume(base / folder / f"{name}_label.nii.gz", mask)
+    out = convert(real_catalog().datasets["cardiacudc"], tmp_path / "src")
+    assert sorted((r["sample_id"], r["subject_id"], r["label"]) for r in out.rows) == [
+        ("Site_G_100_patient-12-4_s001", "Site_G_100_patient-12", None),
+        ("Site_G_100_patient1-4_s001", "Site_G_100_patient1", None),
+        ("label_all_frame_normal-3-4_s001", "label_all_frame_normal-3", "normal"),
+        ("label_all_frame_normal-5-4_s001", "label_all_frame_normal-5", "normal"),
+        ("label_all_frame_patient-3-4_s001", "label_all_frame_patient-3", "patient"),
+    ]

@@ -10,8 +10,9 @@ every frame.
 Sampling: the labelled frames of each volume (``frames: all`` for every frame) along the first SimpleITK axis, one
 sample per frame (``<folder>_<name>_sNNN``, ``frame`` = index); no flips. Target ``heart`` keeps the label values
 with UltraSam's category names (1 left ventricle, 2 left atrium, 3 right atrium, 4 right ventricle, 5 epicardium,
-6 UltraSam's ``left_ventricle2``). The subject is the folder and the name before the first ``-`` (site and patient).
-Volumes in ``label_all_frame/`` get the image label ``normal`` or ``patient`` from their name.
+6 UltraSam's ``left_ventricle2``). The subject is the folder and the name without its view number (``patient1`` of
+``patient1-4``, ``normal-3`` of ``normal-3-4``): site and patient. Volumes in ``label_all_frame/`` get the image label
+``normal`` or ``patient`` from the name's first word.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pydantic import Field
 from ..base import CommonOptions, ConvertContext, Converter, Item, register
 from .microseg import _frames_and_annotated, _slices
 
-IMAGE = re.compile(r"^(?P<stem>(?P<patient>[^-]+)-.*)_image\.nii(\.gz)?$", re.IGNORECASE)
+IMAGE = re.compile(r"^(?P<stem>(?P<patient>.+?)(?:-(?P<view>\d+))?)_image\.nii(\.gz)?$", re.IGNORECASE)
 CLASSES = {
     0: "background",
     1: "left ventricle",
@@ -67,7 +68,7 @@ class CardiacUdc(Converter):
                 continue
             count, annotated = shape
             frames = annotated if opts.frames == "annotated" else list(range(count))
-            kind = m.group("patient").lower()
+            kind = m.group("patient").split("-")[0].lower()
             yield from _slices(
                 ctx,
                 image,
