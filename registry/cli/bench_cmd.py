@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import NoSuchEntry, UsageError, UsregError
-from .context import AppContext, pass_app
+from .context import MAX_WORKERS, AppContext, pass_app
 from .output import console, emit_json, emit_rows, format_option, print_text
 
 
@@ -143,7 +143,7 @@ def _default_workers() -> int:
 @click.option("--ray-address", help="Ray cluster address (default: start a local Ray instance).")
 @click.option(
     "--workers",
-    type=click.IntRange(1),
+    type=click.IntRange(1, MAX_WORKERS),
     default=_default_workers,
     show_default="CPU count, at most 8",
     help="Parallel jobs; for a single job, this process predicts and WORKERS-1 processes score images "

@@ -193,10 +193,17 @@ def export(app: AppContext, fmt: str, output: Path | None, kind: str | None) -> 
     scores = scored_index(app.root, catalog).scores()
     if fmt == "parquet" and output is None:
         raise UsageError("parquet is binary: it is not printed", hint="pass -o FILE.parquet")
+    if output is not None:  # an export must not overwrite the cache's own files (a lock file, the index)
+        from ..fetch.ingest import check_outside_cache
+        from ..home import usreg_home
+
+        check_outside_cache(output, usreg_home(), option="-o", what="the export")
     data = export_catalog(catalog, fmt, kind=kind, scores=scores)
     if output is None:
         click.echo(data if isinstance(data, str) else data.decode(), nl=False)
         return
+    import errno
+
     from ..atomicfile import replace_with
     from ..wrapping import visible
 
@@ -205,7 +212,9 @@ def export(app: AppContext, fmt: str, output: Path | None, kind: str | None) -> 
     except OSError as exc:  # name the file asked for, not the temporary one beside it
         raise UsageError(
             f"cannot write {visible(output)}: {exc.strerror or exc}",
-            hint="check that its folder exists and is writable",
+            hint="the disk or device is full: free some space or choose another -o"
+            if exc.errno == errno.ENOSPC
+            else "check that its folder exists and is writable",
         ) from None
     console(stderr=True).print(f"wrote {visible(output)}", markup=False, highlight=False)
 

@@ -11,6 +11,10 @@ import click
 from ..catalog import Catalog, load_catalog
 from ..paths import find_root
 
+#: the most worker processes --workers takes (convert, bench): more only multiplies memory and start-up time, and
+#: 100000 would try to start that many processes
+MAX_WORKERS = 256
+
 
 @dataclass
 class AppContext:

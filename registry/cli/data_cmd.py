@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 
 from ..checks.status import CheckStatus
-from ..errors import UsregError
+from ..errors import UsageError, UsregError
 from ..home import DOWNLOADS, SOURCES, downloads_dir, sources_dir
 from ..paths import usreg_home
-from .context import AppContext, pass_app
+from .context import MAX_WORKERS, AppContext, pass_app
 from .output import console, emit_json, emit_rows, format_option
 
 
@@ -66,6 +66,26 @@ def resolve_source(home: Path, dataset_id: str, version: str) -> Path:
     )
 
 
+def _checked_source(source: Path, home: Path) -> Path:
+    """``--source`` unless it is a folder no dataset release can be: the filesystem root, a folder that holds the
+    usreg cache, or the cache or one of its top folders (downloads/, sources/, ...: every dataset at once). Walking
+    those reads the whole disk or the cache the conversion writes into, and fails late on a folder it cannot read."""
+    tree, cache = source.resolve(), home.resolve()
+    if tree == Path(tree.anchor):
+        what = "the filesystem root"
+    elif tree in cache.parents:
+        what = f"a folder that holds the usreg cache {home}"
+    elif tree == cache or tree.parent == cache:
+        what = f"the usreg cache {home} or one of its top folders"
+    else:
+        return source
+    raise UsageError(
+        f"--source {source} is {what}, not the files of one dataset",
+        hint=f"give the folder of this dataset's release (the one that `usreg fetch` unpacks into "
+        f"{sources_dir(home, '<id>', '<version>')})",
+    )
+
+
 @click.command()
 @click.argument("dataset_id")
 @click.option("--version", "version", default=None, help="Version label (default: the one downloaded).")
@@ -75,7 +95,12 @@ def resolve_source(home: Path, dataset_id: str, version: str) -> Path:
     default=None,
     help="Convert this folder instead of the cached download (archives already extracted).",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, MAX_WORKERS),
+    default=None,
+    help=f"Worker processes (default: one per core; at most {MAX_WORKERS}).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -108,7 +133,7 @@ def convert(
     entry = _entry(app, dataset_id)
     home = usreg_home()
     version = resolve_version(home, entry, version)
-    source_dir = source or resolve_source(home, dataset_id, version)
+    source_dir = _checked_source(source, home) if source else resolve_source(home, dataset_id, version)
     err = console(stderr=True)
     if sys.stderr.isatty():
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn

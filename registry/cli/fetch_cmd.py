@@ -128,7 +128,7 @@ def fetch(
     from ..fetch import JsonReporter, RichReporter
     from ..pipeline import fetch_and_convert
 
-    entry_ids = list(ids)
+    entry_ids = list(dict.fromkeys(ids))  # an id given twice (or 10,000 times) is fetched and planned once
     files = list(from_files)
     if files:  # `--from-file a.zip b.zip`: the shell hands b.zip over as an ID
         extra = [i for i in entry_ids[1:] if not _ID.match(i) and Path(i).exists()]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from filelock import Timeout
 
-from ..errors import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, UsregError
+from ..errors import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, UsageError, UsregError
 from ..home import check_version, check_writable
 from ..paths import usreg_home
 from ..schema import Dataset, Source, SourceFile
@@ -127,13 +127,37 @@ def pick_version(entry: Entry, version: str | None) -> str:
     """--version (checked as given), else the entry's version, else the first source's version (both made
     directory-safe), else 'latest'."""
     if version:
-        return check_version(str(version))
+        return _known_version(entry, check_version(str(version)))
     if getattr(entry, "version", None):
         return version_label(str(entry.version))
     for source in _sources_of(entry):
         if source.version:
             return version_label(str(source.version))
     return "latest"
+
+
+#: hosts that keep several versions of one record and are asked for the one --version names (they say when it
+#: does not exist); every other host serves the same files whatever the label
+VERSIONED_HOSTS = ("mendeley", "figshare", "kaggle")
+
+
+def _known_version(entry: Entry, label: str) -> str:
+    """``label`` (--version) when the entry lists it or a host of the entry keeps versions of its record, else a
+    usage error: a host without versions would serve the listed version's files, filed under a label they are not."""
+    listed = [pick_version(entry, None)]
+    listed += [version_label(str(s.version)) for s in _sources_of(entry) if s.version]
+    kinds = sorted({str(s.kind) for s in _sources_of(entry)})
+    if label in listed or any(kind in VERSIONED_HOSTS for kind in kinds):
+        return label
+    shown = ", ".join(dict.fromkeys(listed))
+    raise UsageError(
+        f"{entry.id} has no version {label!r}: it lists {shown}, and its "
+        f"{'hosts' if len(kinds) > 1 else 'host'} ({', '.join(kinds) or 'none'}) "
+        f"{'keep' if len(kinds) > 1 else 'keeps'} no other versions, so the files fetched would be those of "
+        f"{listed[0]} filed under {label!r}",
+        hint=f"leave --version out (or give --version {listed[0]}); for another release, add an entry or a source "
+        "for it",
+    )
 
 
 def _sources_of(entry: Entry) -> list[Source]:

@@ -104,17 +104,19 @@ def check_apart(given: list[Path], target: Path) -> None:
         )
 
 
-def check_outside_cache(target: Path, home: Path) -> None:
-    """Refuse a source tree ``target`` (``--dest``) inside the usreg cache ``home`` (``usreg cache clean`` would
-    delete it with the cache's own files, which it mixes with) or holding the cache (a rebuild would replace it)."""
+def check_outside_cache(target: Path, home: Path, option: str = "--dest", what: str = "the source tree") -> None:
+    """Refuse a source tree ``target`` (``--dest``; or what another ``option`` writes, such as ``export -o``) inside
+    the usreg cache ``home`` (``usreg cache clean`` would delete it with the cache's own files, which it mixes with,
+    or it would overwrite one of them) or holding the cache (a rebuild would replace it)."""
     tree = Path(os.path.realpath(Path(target).expanduser()))
     cache = Path(os.path.realpath(home))
     if tree == cache or cache in tree.parents or tree in cache.parents:
         where = "inside" if cache in tree.parents else "over"
         raise UsageError(
-            f"--dest would put the source tree {target} {where} the usreg cache {home}, whose folders usreg replaces "
+            f"{option} would put {what} {target} {where} the usreg cache {home}, whose folders usreg replaces "
             "and `usreg cache clean` deletes",
-            hint="choose a --dest outside the cache (USREG_HOME); without --dest the tree stays in the cache",
+            hint=f"choose a {option} outside the cache (USREG_HOME)"
+            + ("; without --dest the tree stays in the cache" if option == "--dest" else ""),
         )
 
 
