@@ -140,9 +140,11 @@ class ImageMaskFolders(Converter):
                 label=ctx.check_label(label, match.path, sid) if label else None,
                 colour=opts.colour,
             )
+        ignore_rx = [compile_pattern(p) for p in opts.ignore]  # left out on purpose, not masks without an image
         for target, rx in mask_rx.items():
             for f in files:
-                if f not in used and rx.match(ctx.rel(f)):
+                rel = ctx.rel(f)
+                if f not in used and rx.match(rel) and not any(ig.match(rel) for ig in ignore_rx):
                     ctx.problem("missing_image", f, f"mask of target '{target}' without an image; ignored")
 
 

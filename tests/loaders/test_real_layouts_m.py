@@ -1,0 +1,48 @@
+"""Quirks of real copies of the downloads (set m), rebuilt in tiny fixtures made by code.
+
+No real data is stored here: each fixture rebuilds only the file, folder and key names that the real copy showed,
+with synthetic pixels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from tests.fixtures.builders._common import rgb, save, us_image
+from tests.loaders.conftest import real_catalog
+
+
+def _otu_3d(root: Path, stems: range, val_from: int) -> None:
+    """OTU_3d as a user's listing of the release shows it (sarah-antillia/Tensorflow-Image-Segmentation-Ovarian-Tumor-3D
+    @af3da7d README): images/<n>.JPG, annotations/<n>.PNG, <n>_binary.PNG and <n>_binary_binary.PNG for n = 1..170."""
+    base = root / "OTU_3d"
+    region = np.zeros((24, 32), bool)
+    region[6:18, 8:24] = True
+    colour = np.zeros((24, 32, 3), np.uint8)
+    colour[region] = (64, 0, 0)
+    for n in stems:
+        save(base / "images" / f"{n}.JPG", rgb(us_image(24, 32, 900 + n)), fmt="JPEG")
+        save(base / "annotations" / f"{n}.PNG", colour, fmt="PNG")
+        save(base / "annotations" / f"{n}_binary.PNG", region.astype(np.uint8) * 255, fmt="PNG")
+        save(base / "annotations" / f"{n}_binary_binary.PNG", region.astype(np.uint8) * 255, fmt="PNG")
+    (base / "train.txt").write_text("".join(f"{n}\n" for n in stems if n < val_from))
+    (base / "val.txt").write_text("".join(f"{n}\n" for n in stems if n >= val_from))
+
+
+def test_mmotu_3d_colour_and_binary_binary_masks_are_ignored_not_dropped(tmp_path: Path, convert) -> None:
+    # The colour masks <n>.PNG were dropped as 'layout' and every <n>_binary_binary.PNG as a mask without an image
+    # (it matches {stem}_binary.PNG with stem '<n>_binary'): 340 files of the release, so no fetch could be complete.
+    _otu_3d(tmp_path / "src", range(1, 13), val_from=10)
+    (tmp_path / "src" / "OTU_3d" / "annotations" / "99_binary.PNG").write_bytes(
+        (tmp_path / "src" / "OTU_3d" / "annotations" / "1_binary.PNG").read_bytes()
+    )  # a mask whose image is missing is still reported
+    out = convert(real_catalog().datasets["mmotu-3d"], tmp_path / "src")
+    assert len(out.rows) == 12
+    assert out.splits() == {"train": 9, "val": 3}
+    usage = out.metadata["source_files"]
+    assert usage["ignored"] == 24
+    assert usage["dropped_by_reason"] == {"missing_image": 1}, usage["dropped_files"]
+    assert [p["file"] for p in out.problems("missing_image")] == ["OTU_3d/annotations/99_binary.PNG"]
+    assert set(np.unique(out.mask("12", "tumor")).tolist()) == {0, 1}
