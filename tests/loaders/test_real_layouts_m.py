@@ -46,3 +46,46 @@ def test_mmotu_3d_colour_and_binary_binary_masks_are_ignored_not_dropped(tmp_pat
     assert usage["dropped_by_reason"] == {"missing_image": 1}, usage["dropped_files"]
     assert [p["file"] for p in out.problems("missing_image")] == ["OTU_3d/annotations/99_binary.PNG"]
     assert set(np.unique(out.mask("12", "tumor")).tolist()) == {0, 1}
+
+
+def _nifti(path: Path, array: np.ndarray) -> None:
+    import SimpleITK as sitk
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sitk.WriteImage(sitk.GetImageFromArray(array), str(path))
+
+
+def _bratious_downloads(downloads: Path) -> dict:
+    """The record's two zips as torch-em's loader names them (torch_em/data/datasets/.../bratious.py: Zenodo
+    ioUS-BraTioUS-dataset.zip -> imagesBraTioUS-public-dataset/, tumor-segmentation-BraTioUS-dataset.zip ->
+    labelsBraTioUS-public-dataset/), images 2-D; 'a handful of label volumes (4 out of 1,669) ship with an extra
+    trailing singleton axis', e.g. (800, 600, 1) instead of (800, 600)."""
+    import zipfile
+
+    stage = downloads.parent / "stage"
+    for n, name in enumerate(("001_01", "001_02", "002_01")):
+        _nifti(stage / "imagesBraTioUS-public-dataset" / f"{name}.nii.gz", us_image(30, 40, 1500 + n))
+        mask = np.zeros((30, 40), np.uint8)
+        mask[8:20, 10:30] = 1
+        _nifti(stage / "labelsBraTioUS-public-dataset" / f"{name}.nii.gz", mask[None] if n == 2 else mask)
+    downloads.mkdir(parents=True)
+    for archive, folder in (
+        ("ioUS-BraTioUS-dataset.zip", "imagesBraTioUS-public-dataset"),
+        ("tumor-segmentation-BraTioUS-dataset.zip", "labelsBraTioUS-public-dataset"),
+    ):
+        with zipfile.ZipFile(downloads / archive, "w") as zf:
+            for f in sorted((stage / folder).iterdir()):
+                zf.write(f, f"{folder}/{f.name}")
+    return {}
+
+
+def test_bratious_label_with_a_trailing_singleton_axis_converts(tmp_path: Path, convert) -> None:
+    from tests.loaders.conftest import convert_downloads
+
+    out, _ = convert_downloads(convert, real_catalog().datasets["bratious"], _bratious_downloads, tmp_path)
+    assert sorted(out.by_id) == ["001_01", "001_02", "002_01"]
+    assert out.metadata["source_files"]["dropped_by_reason"] == {}
+    assert not [p for p in out.problems() if p["severity"] == "error"]
+    odd = out.mask("002_01", "tumour")
+    assert odd.shape == (30, 40)
+    assert int(odd.sum()) == 12 * 20
