@@ -39,7 +39,7 @@ SHORT_HELP = {
     "convert": "Convert a downloaded dataset to the common format again.",
     "diff": "Entries changed since BASE_REF: validation, tiers, duplicates.",
     "fetch": "Download datasets, verify, unpack safely and convert them.",
-    "import": "Draft an entry from a DOI or a Zenodo, figshare, Mendeley Data or GitHub URL.",
+    "import": "Draft an entry from a DOI, Zenodo, figshare, Mendeley, GitHub.",
     "index": "Build the SQLite index (automatic when entries change).",
     "leaderboard": "Benchmark results on DATASET, best first, with intervals.",
     "new": "Write a skeleton entry with every field and hints.",
