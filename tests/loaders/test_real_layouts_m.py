@@ -89,3 +89,40 @@ def test_bratious_label_with_a_trailing_singleton_axis_converts(tmp_path: Path, 
     odd = out.mask("002_01", "tumour")
     assert odd.shape == (30, 40)
     assert int(odd.sum()) == 12 * 20
+
+
+def _buid_downloads(downloads: Path) -> dict:
+    """BUID.zip as two users' dataset classes and a converter show it: BUID/{Benign,Malignant}.zip, each case as
+    '<n> <Class> Image.bmp', '<n> <Class> Lesion.bmp' (the lesion cut out, not used) and '<n> <Class> Mask.tif'."""
+    import zipfile
+
+    stage = downloads.parent / "stage"
+    region = np.zeros((30, 40), np.uint8)
+    region[8:20, 10:30] = 255
+    for cls, cases in (("Benign", (1, 2, 10)), ("Malignant", (1, 2))):
+        for n in cases:
+            image = rgb(us_image(30, 40, 1700 + n + (50 if cls == "Malignant" else 0)))
+            save(stage / cls / f"{n} {cls} Image.bmp", image, fmt="BMP")
+            save(stage / cls / f"{n} {cls} Lesion.bmp", np.where(region[..., None] > 0, image, 0), fmt="BMP")
+            save(stage / cls / f"{n} {cls} Mask.tif", region, fmt="TIFF")
+        with zipfile.ZipFile(stage / f"{cls}.zip", "w") as zf:
+            for f in sorted((stage / cls).iterdir()):
+                zf.write(f, f"{cls}/{f.name}")
+    downloads.mkdir(parents=True)
+    with zipfile.ZipFile(downloads / "BUID.zip", "w") as zf:
+        for cls in ("Benign", "Malignant"):
+            zf.write(stage / f"{cls}.zip", f"BUID/{cls}.zip")
+    return {}
+
+
+def test_buid_lesion_cutouts_are_ignored_not_dropped(tmp_path: Path, convert) -> None:
+    # Each case's '<n> <Class> Lesion.bmp' matched no pattern and was counted as dropped: no fetch could be complete.
+    from tests.loaders.conftest import convert_downloads
+
+    out, _ = convert_downloads(convert, real_catalog().datasets["buid-qamebi"], _buid_downloads, tmp_path)
+    assert len(out.rows) == 5
+    assert sorted(r["label"] for r in out.rows) == ["Benign"] * 3 + ["Malignant"] * 2
+    usage = out.metadata["source_files"]
+    assert usage["dropped_by_reason"] == {}, usage["dropped_files"]
+    assert usage["ignored"] == 5
+    assert int(out.mask("10_Benign", "lesion").sum()) == 12 * 20
