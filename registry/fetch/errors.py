@@ -23,8 +23,8 @@ def redact_url(url: str | None) -> str:
         return url or ""
     try:
         parts = urlsplit(url)
-    except ValueError:
-        return redact_text(url)
+    except ValueError:  # unreadable (``http://[::1``): mask any user info, never hand it back to redact_text,
+        return _USERINFO.sub(lambda m: m.group("scheme") + "***@", url)  # which would call this again, unendingly
     netloc = parts.netloc
     if "@" in netloc:
         netloc = "***@" + netloc.rsplit("@", 1)[1]

@@ -31,7 +31,7 @@ from .errors import (
 from .extract import Limits
 from .hosts import MANUAL_KINDS, HostContext, resolver
 from .hosts import manual as manual_host
-from .hosts_config import HostsConfig, mirror_from_env
+from .hosts_config import HostsConfig, check_url, mirror_from_env
 from .ingest import check_apart, check_outside_cache, expand, match_declared, place
 from .lockfile import Lockfile
 from .plan import Candidate, FetchPlan, ManualStep, RemoteFile, check_unique, safe_relpath, url_join
@@ -714,6 +714,8 @@ def fetch_dataset(
     reporter = reporter or Reporter()
     settings = settings or FetchSettings.from_env()
     mirror = (mirror or mirror_from_env() or "").rstrip("/") or None
+    if mirror:
+        check_url("--mirror (USREG_MIRROR)", mirror)
     run = _Run(entry, home, version, Path(dest) if dest else None, jobs, mirror, skip_verify, reporter, settings)
     paths = [Path(p) for p in from_files or []]
     try:

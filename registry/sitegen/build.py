@@ -23,6 +23,7 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -179,6 +180,13 @@ def resolve_site_url(option: str | None, config: dict[str, Any]) -> str | None:
     if url is None:
         raise UsageError(
             f"site_url {value!r} is not an absolute http(s) URL", hint="e.g. --site-url https://example.org/usreg/"
+        )
+    if "@" in urlsplit(url).netloc:  # a user name or password would be published in every page and the sitemap
+        host = urlsplit(url).netloc.rsplit("@", 1)[1]
+        raise UsageError(
+            f"site_url holds a user name or password (***@{host}); it would be written into every page's canonical "
+            "link and sitemap.xml",
+            hint="give the public URL without credentials, e.g. --site-url https://example.org/usreg/",
         )
     return url if url.endswith("/") else url + "/"
 

@@ -191,3 +191,66 @@ def test_a_kaggle_json_others_can_read_is_warned_about(server, run_cli, catalog_
     (config / "kaggle.json").chmod(0o600)
     again = run_cli("fetch", "k-r9", "--force", root=catalog_root.root)
     assert "can be read by other users" not in again.output
+
+
+# -- host and mirror URLs ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("javascript:alert(1)", "is not an http(s) URL (scheme 'javascript')"),  # was: retried as unreachable
+        ("file:///etc", "is not an http(s) URL (scheme 'file')"),
+        ("http://a\nb", "holds a space or a control character"),  # was: httpx.InvalidURL traceback
+        ("http://user:pw-r9@[::1", "cannot be read as a URL"),  # was: RecursionError in the redaction
+        ("http://h:99999", "cannot be read as a URL"),
+    ],
+)
+def test_a_broken_host_url_names_the_variable(value: str, said: str, server, monkeypatch, usreg_home) -> None:
+    server.add_zenodo_record(77, {"a.csv": b"x\n"})
+    monkeypatch.setenv("USREG_ZENODO_URL", value)
+    with pytest.raises(UsageError) as caught:
+        fetch_dataset(dataset("url-r9", [{"kind": "zenodo", "id": "77"}]))
+    assert str(caught.value).startswith("USREG_ZENODO_URL=") and said in str(caught.value)
+    assert "pw-r9" not in str(caught.value)
+    assert server.requests() == []
+
+
+def test_a_mirror_that_is_not_http_is_refused(server, usreg_home) -> None:
+    server.add_zenodo_record(78, {"a.csv": b"x\n"})
+    with pytest.raises(UsageError, match="--mirror \\(USREG_MIRROR\\)='file:///etc' is not an http\\(s\\) URL"):
+        fetch_dataset(dataset("mir-r9", [{"kind": "zenodo", "id": "78"}]), mirror="file:///etc")
+
+
+def test_redacting_an_unreadable_url_terminates() -> None:
+    from registry.fetch.errors import redact_text, redact_url
+
+    assert redact_url("http://u:secret@[::1/x") == "http://***@[::1/x"  # was: RecursionError
+    assert "secret" not in redact_text("from http://u:secret@[::1/x")
+
+
+def test_mirror_credentials_are_not_printed_nor_stored(server, run_cli, catalog_root, usreg_home) -> None:
+    mirrored = "/mirror/cred-r9/a.csv"
+    server.add_route(mirrored, lambda request: Response(200, {}, b"x\n"))
+    catalog_root.dataset(
+        minimal_dataset("cred-r9", version="1", sources=[{"kind": "zenodo", "id": "79", "files": [{"name": "a.csv"}]}])
+    )
+    mirror = server.url.replace("http://", "http://lab:mirror-pw-r9@") + "/mirror"
+    result = run_cli("-vv", "fetch", "cred-r9", "--mirror", mirror, root=catalog_root.root)
+    assert result.exit_code == 0, result.output
+    assert server.requests(mirrored)[0].headers.get("authorization", "").startswith("Basic ")  # the mirror's own
+    assert "mirror-pw-r9" not in result.output
+    stored = [p for p in usreg_home.rglob("*") if p.is_file() and b"mirror-pw-r9" in p.read_bytes()]
+    assert stored == []
+
+
+def test_a_site_url_with_credentials_is_refused(monkeypatch, usreg_home) -> None:
+    from registry.sitegen.build import resolve_site_url
+
+    monkeypatch.setenv("USREG_SITE_URL", "https://lab:site-pw-r9@example.org/usreg")
+    with pytest.raises(UsageError) as caught:  # was: the password written into 336 pages and sitemap.xml
+        resolve_site_url(None, {})
+    assert "holds a user name or password (***@example.org)" in str(caught.value)
+    assert "site-pw-r9" not in str(caught.value)
+    monkeypatch.setenv("USREG_SITE_URL", "https://example.org/usreg")
+    assert resolve_site_url(None, {}) == "https://example.org/usreg/"
