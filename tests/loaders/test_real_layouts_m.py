@@ -6,6 +6,7 @@ with synthetic pixels.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -126,3 +127,31 @@ def test_buid_lesion_cutouts_are_ignored_not_dropped(tmp_path: Path, convert) ->
     assert usage["dropped_by_reason"] == {}, usage["dropped_files"]
     assert usage["ignored"] == 5
     assert int(out.mask("10_Benign", "lesion").sum()) == 12 * 20
+
+
+# The UltraSuite tools' own sample utterance (UltraSuite/ultrasuite-tools@a030403 input/sample.param, sample.txt, an
+# UPX recording): Windows line ends in both files, no newline after the prompt file's last line ('<corpus>_<speaker>
+# _<session>'); the fixtures of the UltraSuite loaders wrote '\n' only.
+SAMPLE_PARAM = (
+    b"NumVectors=63\r\nPixPerVector=412\r\nZeroOffset=51\r\nBitsPerPixel=8\r\nAngle=0.038\r\nKind=0\r\n"
+    b"PixelsPerMm=10.000\r\nFramesPerSec=121.618\r\nTimeInSecsOfFirstFrame=0.50730\r\n"
+)
+SAMPLE_TXT = b"top\r\n26/06/2015 15:09:25\r\nCLEFT_05F_BL"
+
+
+def test_ultrasuite_cleft_windows_line_ends_of_the_real_param_and_prompt(tmp_path: Path, convert) -> None:
+    session = tmp_path / "src" / "core-cleft" / "core" / "05F" / "BL"
+    session.mkdir(parents=True)
+    for uid in ("001A", "004B"):
+        (session / f"{uid}.param").write_bytes(SAMPLE_PARAM)
+        (session / f"{uid}.txt").write_bytes(SAMPLE_TXT)
+        (session / f"{uid}.ult").write_bytes((bytes(range(256)) * 1300)[: 63 * 412 * 12])
+    out = convert(real_catalog().datasets["ultrasuite-cleft"], tmp_path / "src")
+    assert len(out.rows) == 6  # 3 frames of each utterance
+    assert not [p for p in out.problems() if p["severity"] == "error"]
+    row = out.by_id["05F_BL_001A_f0001"]
+    extra = json.loads(row["extra"])
+    assert (extra["scanlines"], extra["echoes"], extra["frames_in_utterance"]) == (63, 412, 12)
+    assert (extra["prompt"], extra["recorded"]) == ("top", "26/06/2015 15:09:25")
+    assert extra["time_s"] == round(0.5073 + 1 / 121.618, 6)
+    assert row["label"] == "words" and out.by_id["05F_BL_004B_f0001"]["label"] == "non-words"
