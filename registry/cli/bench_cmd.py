@@ -356,9 +356,10 @@ def bench(
     if fmt == "json":
         emit_json({"stored_rows": stored, "runs": summary, "skipped": plan.skipped})
     else:
+        # what was measured first: a narrow terminal leaves out columns from the last one on
         cols = [
-            *("dataset", "model", "split", "task", "images", "metric", "value", "ci", "images_per_s", "weights"),
-            "status",
+            *("model", "split", "metric", "value", "ci", "status", "dataset", "task", "images", "images_per_s"),
+            "weights",
         ]
         emit_rows(summary, cols, fmt, title=f"benchmark ({stored} result rows stored)")
         for s in summary:
