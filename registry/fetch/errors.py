@@ -86,15 +86,26 @@ def common_exit_code(errors: list[BaseException]) -> int | None:
 class ChecksumMismatch(FetchError):
     """The downloaded bytes do not match a known checksum; the bad file is kept aside for inspection."""
 
-    def __init__(self, name: str, algorithm: str, expected: str, actual: str, origin: str, kept: Path) -> None:
+    def __init__(
+        self, name: str, algorithm: str, expected: str, actual: str, origin: str, kept: Path, given: Path | None = None
+    ) -> None:
+        found = (
+            f"the file given with --from-file ({given}) is not that file; its copy" if given else "the downloaded file"
+        )
         message = (
             f"checksum mismatch for {name}: {algorithm} expected {expected} ({origin}), got {actual}; "
-            f"the downloaded file was kept aside as {kept}"
+            f"{found} was kept aside as {kept}"
         )
-        hint = (
-            "run the fetch again (a transfer may have been corrupted); if it fails again the host's file differs from "
-            "the one the checksum describes: report it, or pass --skip-verify to accept it as unverified"
-        )
+        if given:  # nothing was transferred: running the same command again fails the same way
+            hint = (
+                "give the file as the host publishes it (another release or a repacked copy has other bytes), or its "
+                "unpacked folder; or pass --skip-verify to use it as unverified"
+            )
+        else:
+            hint = (
+                "run the fetch again (a transfer may have been corrupted); if it fails again the host's file differs "
+                "from the one the checksum describes: report it, or pass --skip-verify to accept it as unverified"
+            )
         super().__init__(message, hint)
         self.name = name
         self.algorithm = algorithm

@@ -582,6 +582,7 @@ class _Run:
         record: dict | None,
         name: str | None = None,
         declared: dict[str, str] | None = None,
+        given: Path | None = None,
     ) -> tuple[str, list[str]]:
         """Check ``path`` against every known checksum; returns (trust, what verified it). On a mismatch the file is
         moved to ``rejected/`` and ``ChecksumMismatch`` is raised (unless --skip-verify)."""
@@ -602,7 +603,7 @@ class _Run:
         if mismatch is not None:
             alg, want, origin, got = mismatch
             kept = self._reject(path, name)
-            raise ChecksumMismatch(name, alg, want, got, origin, kept)
+            raise ChecksumMismatch(name, alg, want, got, origin, kept, given)
         verified_by = sorted({f"{alg} ({origin})" for alg, _, origin in expected})
         if rf and rf.checksums:
             trust = "host"
@@ -640,7 +641,9 @@ class _Run:
             sums = declared.get(name) or declared.get(Path(name).name) or {}
             digests = hash_file(part, sums)
             size = part.stat().st_size
-            trust, verified_by = self._verify(None, part, size, digests, lock.get(name), name=name, declared=sums)
+            trust, verified_by = self._verify(
+                None, part, size, digests, lock.get(name), name=name, declared=sums, given=src
+            )
             os.replace(part, final)
             lock.record(
                 name,
