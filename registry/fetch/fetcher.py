@@ -251,6 +251,8 @@ class _Run:
                 complete = cached is not None and cached.source_complete(index, source.kind, source.id)
                 if dry_run and isinstance(exc, RetriesExhausted) and not complete:
                     plan.files += self._from_entry(source, index, mirror_first=False)
+                    if not source.files:
+                        plan.unlisted.append(f"{source.kind} {source.id}")
                     listed = (
                         f"planned from the {len(source.files)} file(s) the entry lists"
                         if source.files
@@ -908,11 +910,12 @@ def _dry_run(run: _Run, plan: FetchPlan, client: HttpClient) -> FetchResult:
             status = FileStatus.DOWNLOAD
         files.append(FileOutcome(rf.name, final, rf.size, status, url=redact_url(rf.candidates[0].url), host=rf.host))
     total = plan.total_size
-    message = (
-        f"would fetch {len(plan.files)} file(s)"
-        + (f", {total:,} bytes" if total is not None else ", size partly unknown")
-        + f" into {run.downloads}"
-    )
+    unlisted = f" and every file of {len(plan.unlisted)} source(s) the entry does not list" if plan.unlisted else ""
+    if total is not None:
+        size = f"{total:,} bytes"
+    else:
+        size = "size unknown" if unlisted and not plan.files else "size partly unknown"
+    message = f"would fetch {len(plan.files)} file(s){unlisted}, {size} into {run.downloads}"
     if plan.notes:
         message += "\noffline plan: " + "\n  ".join(plan.notes)
     return FetchResult(

@@ -77,11 +77,12 @@ class FetchPlan:
     files: list[RemoteFile] = field(default_factory=list)
     manual: list[ManualStep] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how the plan was made when a host could not be asked
+    unlisted: list[str] = field(default_factory=list)  # offline dry run: sources fetched whole, files unknown
 
     @property
     def total_size(self) -> int | None:
         sizes = [f.size for f in self.files]
-        return None if any(s is None for s in sizes) else sum(s for s in sizes if s is not None)
+        return None if self.unlisted or any(s is None for s in sizes) else sum(s for s in sizes if s is not None)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +92,7 @@ class FetchPlan:
             "total_size": self.total_size,
             "manual": [m.as_dict() for m in self.manual],
             "notes": list(self.notes),
+            "unlisted": list(self.unlisted),
         }
 
 
