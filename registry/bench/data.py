@@ -38,6 +38,8 @@ class DatasetView:
     box_categories: list[str] | None = None
     # how the converted bytes were verified: host-verified, entry-verified, unverified (see registry.fetch.lockfile)
     trust: str | None = None
+    # the conversion's state: complete, or partial (a data check failed or source images were dropped)
+    state: str | None = None
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -90,7 +92,14 @@ def view_from_metadata(dataset_id: str, split: str, samples: Samples, metadata: 
         labels=[str(x) for x in metadata["labels"]] if metadata.get("labels") else None,
         box_categories=[str(x) for x in metadata["box_categories"]] if metadata.get("box_categories") else None,
         trust=_trust(metadata),
+        state=_state(metadata),
     )
+
+
+def _state(metadata: dict[str, Any]) -> str | None:
+    status = metadata.get("status")
+    state = status.get("state") if isinstance(status, dict) else None
+    return str(state) if state else None
 
 
 def _trust(metadata: dict[str, Any]) -> str:

@@ -213,6 +213,7 @@ def run_job(job: BenchJob, progress: Callable[[Any], None] | None = None) -> Ben
                 "model_version": getattr(job.model.entry, "version", None),
                 "code_version": code_version(),
                 "data_trust": view.trust,
+                "data_state": view.state,
                 **training,
                 "protocol": job.protocol,
                 "prompts": prompt_settings.as_dict() if prompt_settings else None,

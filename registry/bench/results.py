@@ -59,6 +59,10 @@ def runs(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
                 "checks": {},
             },
         )
+        if "data_trust" not in run and not r["metric"].startswith("check."):  # a metric row's detail names the data
+            facts = detail(r)
+            run["data_trust"] = facts.get("data_trust") if isinstance(facts, dict) else None
+            run["data_state"] = facts.get("data_state") if isinstance(facts, dict) else None
         if r["metric"].startswith("check."):
             run["checks"][r["metric"]] = r
         else:
@@ -72,6 +76,23 @@ def counts_as_evidence(run: dict[str, Any]) -> bool:
     """Whether a run says something about the entry's released weights: not a --weights file that is not the
     release (``weights_status`` unverified, ``registry.bench.weights``). Registry verification uses only these."""
     return run.get("weights_status") != "unverified"
+
+
+def data_verified(run: dict[str, Any]) -> bool:
+    """Whether a run measured verified data: every file it was converted from matched a checksum the host or the entry
+    gives. A run on data taken with --from-file and not verified, or fetched with --skip-verify, is shown, marked, but
+    neither reproduces nor contradicts a claim. A partial conversion of verified data (a data check failed, or the
+    entry's counts differ) still counts, and is marked 'partial' where results are shown."""
+    return run.get("data_trust") in ("host-verified", "entry-verified")
+
+
+def data_label(run: dict[str, Any]) -> str:
+    """The data a run measured, in a word or two: verified, unverified, partial, or unverified and partial."""
+    trust = run.get("data_trust")
+    parts = ["verified" if trust in ("host-verified", "entry-verified") else "unverified"]
+    if run.get("data_state") == "partial":
+        parts = ["partial"] if parts == ["verified"] else [*parts, "partial"]
+    return ", ".join(parts)
 
 
 def primary_metric(run_list: Sequence[dict[str, Any]], requested: str | None = None) -> str | None:
@@ -119,6 +140,7 @@ def leaderboard(
             "value": row["value"] if row else None,
             "ci": ci_text(row),
             "n": row["n"] if row else None,
+            "data": data_label(run),
         }
         for name in SECONDARY_METRICS:
             if name != head and name in run["metrics"]:
@@ -158,4 +180,4 @@ def detail(row: dict[str, Any]) -> dict[str, Any]:
 def columns(rows: Sequence[dict[str, Any]], head: str | None) -> list[str]:
     """Leaderboard columns to print: fixed ones, then the secondary metrics any row has."""
     present = [m for m in SECONDARY_METRICS if m != head and any(m in r for r in rows)]
-    return ["rank", "model", "split", "metric", "value", "ci", "n", *present, "convention", "created", "run_id"]
+    return ["rank", "model", "split", "metric", "value", "ci", "n", "data", *present, "convention", "created", "run_id"]

@@ -9,7 +9,8 @@
 
 Runs of a ``--weights`` file that is not the released one (``weights_status: unverified``, see
 ``registry.bench.weights``) are left out of both: a user's own fine-tuned or converted weights neither reproduce nor
-fail a model's published claims.
+fail a model's published claims. Runs on data that no checksum verified (``results.data_verified``: --from-file
+without a match, --skip-verify) reproduce no claim either: unverified bytes never raise a published score.
 
 Tolerance: ``params.reproduction_tolerance`` of ``scorers/rubrics/model-v1.yaml`` ({absolute, relative}; a value
 is within tolerance when |reproduced - reported| <= max(absolute, relative * |reported|)); when the rubric has
@@ -26,7 +27,7 @@ from typing import Any
 
 from ..home import reproductions_file
 from .metrics.base import bounded
-from .results import counts_as_evidence, ensure_columns, runs
+from .results import counts_as_evidence, data_verified, ensure_columns, runs
 
 DEFAULT_TOLERANCE = {"absolute": 0.01, "relative": 0.02}
 RECORDS_SCHEMA = "usreg-bench-verifications/1"
@@ -114,7 +115,8 @@ def reproductions(index, catalog, tol: dict[str, float] | None = None) -> list[d
         if not claims:
             continue
         found = runs(index.bench_results(model_id=model.id))
-        model_runs = sorted((r for r in found if counts_as_evidence(r)), key=lambda r: r["created"])
+        evidence = (r for r in found if counts_as_evidence(r) and data_verified(r))
+        model_runs = sorted(evidence, key=lambda r: r["created"])
         for claim in claims:
             name = canonical_metric(claim.metric)
             matching = [

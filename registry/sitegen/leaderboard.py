@@ -163,7 +163,7 @@ def ranked_tables(ctx: SiteContext, run_list: list[dict[str, Any]], prefix: str,
             body.append(
                 f"<tr><td>{rank}</td><td>{who}</td><td>{esc(run['split'])}</td>"
                 f'<td data-value="{row["value"]}">{_fmt(row["value"])}</td><td>{_ci(row)}</td>'
-                f'<td>{esc(row.get("n"))}</td><td><a href="#run-{esc(_slug(run["run_id"]))}">'
+                f'<td>{esc(row.get("n"))}</td>{_data_cell(run)}<td><a href="#run-{esc(_slug(run["run_id"]))}">'
                 f"<span class='usreg-w'>{esc((run.get('created') or '')[:10])}</span></a></td></tr>"
             )
         parts.append(
@@ -173,9 +173,18 @@ def ranked_tables(ctx: SiteContext, run_list: list[dict[str, Any]], prefix: str,
             f'data-lower-is-better="{str(lower).lower()}"><thead><tr><th scope="col">Rank</th>'
             f'<th scope="col">{"Model" if column == "model" else "Dataset"}</th><th scope="col">Split</th>'
             f'<th scope="col">{esc(metric_label(base))}</th><th scope="col">95% CI</th><th scope="col">n</th>'
-            f'<th scope="col">Run</th></tr></thead><tbody>{"".join(body)}</tbody></table>'
+            f'<th scope="col">Data</th><th scope="col">Run</th></tr></thead><tbody>{"".join(body)}</tbody></table>'
         )
     return "".join(parts)
+
+
+def _data_cell(run: dict[str, Any]) -> str:
+    """The data the run measured: 'verified', or marked (unverified, partial) so a reader sees it counts for nothing."""
+    from ..bench.results import data_label
+
+    label = data_label(run)
+    mark = "" if label == "verified" else ' class="usreg-unverified"'
+    return f"<td{mark}>{esc(label)}</td>"
 
 
 def _slug(text: str) -> str:
@@ -198,6 +207,8 @@ def provenance_table(ctx: SiteContext, run_list: list[dict[str, Any]], prefix: s
             "metric convention": first.get("convention"),
             "weights sha256": (first.get("weights_sha256") or "")[:16] or None,
             "weights": first.get("weights_status"),  # verified | unchecked | unverified (registry.bench.weights)
+            "data": detail.get("data_trust"),  # host-verified | entry-verified | unverified (registry.fetch.lockfile)
+            "conversion": detail.get("data_state"),  # complete | partial
             "packages": first.get("packages"),
         }
         shown = "; ".join(f"{k}: {esc(v)}" for k, v in facts.items() if v not in (None, ""))

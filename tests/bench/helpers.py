@@ -71,6 +71,7 @@ def dataset_entry(dataset_id: str = "synthetic-carotid", **extra) -> Dataset:
 
 def view(samples, dataset_id: str = "synthetic-carotid", split: str = "test", **kw) -> DatasetView:
     kw.setdefault("targets", {"plaque": ["background", "plaque"]})
+    kw.setdefault("trust", "host-verified")  # as fetched with verified checksums, unless a test says otherwise
     return DatasetView(
         dataset_id=dataset_id,
         split=split,

@@ -293,3 +293,29 @@ def test_results_go_into_an_index_made_before_the_extra_columns(tmp_path):
     assert results.store(index, [outcome]) == len(outcome.rows)
     head, board = results.leaderboard(index, "synthetic-carotid")
     assert head == "dice" and board[0]["convention"] == "usreg"
+
+
+def test_a_run_on_unverified_data_is_marked_and_reproduces_no_claim(tmp_path, usreg_home):
+    """A bench on data no checksum verified (--from-file without a match, --skip-verify) was stored and reproduced or
+    contradicted the model's reported metric like any other run, and the leaderboard showed it unmarked: unverified
+    bytes could move a published score. It is now shown as 'unverified' and left out of reproduction."""
+    samples = carotid_like(12, seed=8)
+    path = onnx_models.threshold_segmenter(tmp_path / "seg.onnx", threshold=0.55, size=(32, 32))
+    model = onnx_model_entry(
+        "thresh-net", path, metrics=[{"dataset": "synthetic-carotid", "split": "test", "metric": "Dice", "value": 0.0}]
+    )
+    unverified = view(samples, trust="unverified", state="partial")
+    job = BenchJob(
+        "synthetic-carotid", ModelRef(entry=model), home=str(usreg_home), n_boot=5, weights=str(path), view=unverified
+    )
+    outcomes = run_jobs([job], workers=1)
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    catalog = _catalog(tmp_path, [model], [dataset_entry()])
+    index = RegistryIndex(tmp_path / "catalog")
+    results.store(index, outcomes)
+    _, board = results.leaderboard(index, "synthetic-carotid")
+    assert [(r["model"], r["data"]) for r in board] == [("thresh-net", "unverified, partial")]
+    assert "data" in results.columns(board, "dice")
+    assert verification.reproductions(index, catalog) == []
+    [fwd] = verification.forward_checks(index, catalog)  # the weights did load: that needs no verified data
+    assert fwd["ok"]
