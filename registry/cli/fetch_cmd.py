@@ -265,11 +265,48 @@ def _honest(result, keep_going: bool) -> UsregError | None:
     return partial_error(result.dataset_id, status)
 
 
+#: more file rows than this are shown a folder to a row (an unpacked copy given with --from-file holds thousands)
+FILE_ROWS = 30
+
+
+def _file_groups(files: list) -> list[tuple[str, list]]:
+    """(what a table row names, its files): one row per file when there are few; else one per folder, from the
+    deepest level that keeps the table at most ``FILE_ROWS`` rows (the top-level folders when none does)."""
+    if len(files) <= FILE_ROWS:
+        return [(f.name, [f]) for f in files]
+    depth = max(f.name.count("/") for f in files)
+    for level in range(depth, 0, -1):
+        groups: dict[str, list] = {}
+        for f in files:
+            parts = f.name.split("/")
+            key = "/".join(parts[:level]) + "/" if len(parts) > level else f.name
+            groups.setdefault(key, []).append(f)
+        if len(groups) <= FILE_ROWS or level == 1:
+            return [(k if len(v) == 1 and k == v[0].name else f"{k} ({len(v):,} files)", v) for k, v in groups.items()]
+    return [(f.name, [f]) for f in files]
+
+
+def _joined(values) -> str:
+    return ", ".join(dict.fromkeys(str(v) for v in values if v not in (None, "")))
+
+
+def _total(values) -> int | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if len(known) == len(list(values)) else None
+
+
 def _print_result(result) -> None:
+    groups = _file_groups(list(result.files))
     if result.dry_run:
         rows = [
-            {"file": f.name, "host": f.host, "size": _human(f.size), "status": f.status, "from": f.url or ""}
-            for f in result.files
+            {
+                "file": name,
+                "host": _joined(f.host for f in fs),
+                "size": _human(_total([f.size for f in fs])),
+                "status": _joined(f.status for f in fs),
+                "from": fs[0].url or "" if len(fs) == 1 else "",
+            }
+            for name, fs in groups
         ]
         if rows:
             emit_rows(
@@ -282,13 +319,13 @@ def _print_result(result) -> None:
     else:
         rows = [
             {
-                "file": f.name,
-                "size": _human(f.size),
-                "status": f.status,
-                "trust": f.trust,
-                "transferred": _human(f.bytes_transferred),
+                "file": name,
+                "size": _human(_total([f.size for f in fs])),
+                "status": _joined(f.status for f in fs),
+                "trust": _joined(f.trust for f in fs),
+                "transferred": _human(_total([f.bytes_transferred for f in fs])),
             }
-            for f in result.files
+            for name, fs in groups
         ]
         if rows:
             emit_rows(
@@ -303,11 +340,11 @@ def _print_result(result) -> None:
         print_text(render(result.dataset_id, result.manual))
     unverified = [f.name for f in result.files if f.trust == "unverified"]
     if unverified:
-        print_text(f"warning: {len(unverified)} file(s) recorded as unverified")
+        print_text(f"warning: {len(unverified):,} file(s) recorded as unverified")
     first_use = [f.name for f in result.files if f.trust == "tofu"]
     if first_use:
         print_text(
-            f"note: {len(first_use)} file(s) have no checksum from their host or the entry (recorded on first use); "
+            f"note: {len(first_use):,} file(s) have no checksum from their host or the entry (recorded on first use); "
             "data checks on them are shown but never raise the published score"
         )
     print_text(result.message)

@@ -88,3 +88,40 @@ def test_dry_run_offline_says_once_why_a_host_was_not_reached(catalog_root, run_
     assert result.exit_code == 0, result.output
     assert result.output.count("could not be reached") == 1, result.output
     assert "(why: " in result.output and "WARNING" not in result.output
+
+
+def test_an_unpacked_copy_of_thousands_of_files_is_summarised_a_folder_to_a_row(capsys, monkeypatch):
+    """`usreg fetch busi --from-file <unpacked folder>` printed one table row per file: 2,361 rows before the result
+    line. Past 30 files the table shows one row per folder, with the number of files and their total size."""
+    from types import SimpleNamespace
+
+    from registry.cli import fetch_cmd
+
+    monkeypatch.setenv("COLUMNS", "100")
+
+    def outcome(name: str) -> SimpleNamespace:
+        return SimpleNamespace(
+            name=name, size=1024, status="ingested", trust="unverified", bytes_transferred=0, host="from-file", url=None
+        )
+
+    names = [f"Dataset_BUSI/{label}/{label} ({i}).png" for label in ("benign", "malignant") for i in range(600)]
+    files = [outcome(n) for n in [*names, "README.txt"]]
+    result = SimpleNamespace(
+        dataset_id="busi",
+        version="1",
+        files=files,
+        dry_run=False,
+        manual=[],
+        message="busi is ready",
+        converted_dir=None,
+    )
+    fetch_cmd._print_result(result)
+    out = capsys.readouterr().out
+    assert "Dataset_BUSI/benign/ (600 files)" in out and "Dataset_BUSI/malignant/ (600 files)" in out
+    assert "README.txt" in out and "benign (1).png" not in out
+    assert "600.0 KiB" in out  # 600 files of 1 KiB, summed
+    assert len(out.splitlines()) < 20
+
+    few = SimpleNamespace(**{**vars(result), "files": files[:3]})
+    fetch_cmd._print_result(few)
+    assert "benign (1).png" in capsys.readouterr().out  # a few files keep a row each
