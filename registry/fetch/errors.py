@@ -68,6 +68,10 @@ class HostError(FetchError):
         self.status = status
 
 
+class NoCredentials(HostError):
+    """The host needs the user's credentials (a Kaggle API token) and none were found: nothing was asked of it."""
+
+
 class DownloadError(FetchError):
     """Every URL of a file failed. Exit code 1, or 2 when every failure was the network's (``exit_code=``)."""
 

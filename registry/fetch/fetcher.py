@@ -24,6 +24,7 @@ from .errors import (
     FetchError,
     HostError,
     ManualDownloadRequired,
+    NoCredentials,
     common_exit_code,
     redact_error,
     redact_url,
@@ -249,7 +250,7 @@ class _Run:
                 plan.files += self._resolve(client, source, index)
             except (HostError, DownloadError) as exc:
                 complete = cached is not None and cached.source_complete(index, source.kind, source.id)
-                if dry_run and isinstance(exc, RetriesExhausted) and not complete:
+                if dry_run and isinstance(exc, RetriesExhausted | NoCredentials) and not complete:
                     plan.files += self._from_entry(source, index, mirror_first=False)
                     if not source.files:
                         plan.unlisted.append(f"{source.kind} {source.id}")
@@ -259,8 +260,9 @@ class _Run:
                         else "the entry lists no files, so the whole record would be fetched from "
                         + (redact_url(source.url) if source.url else f"{source.kind} {source.id}")
                     )
+                    asked = "needs your credentials" if isinstance(exc, NoCredentials) else "could not be reached"
                     plan.notes.append(
-                        f"source {index + 1} ({source.kind} {source.id}): the host could not be reached; {listed}"
+                        f"source {index + 1} ({source.kind} {source.id}): the host {asked}; {listed}"
                         f" (why: {exc.message})"
                     )
                     continue
@@ -917,7 +919,7 @@ def _dry_run(run: _Run, plan: FetchPlan, client: HttpClient) -> FetchResult:
         size = "size unknown" if unlisted and not plan.files else "size partly unknown"
     message = f"would fetch {len(plan.files)} file(s){unlisted}, {size} into {run.downloads}"
     if plan.notes:
-        message += "\noffline plan: " + "\n  ".join(plan.notes)
+        message += "\nplanned from the entry: " + "\n  ".join(plan.notes)
     return FetchResult(
         run.id, run.version, run.downloads, None, plan, files, plan.manual, message=message, dry_run=True
     )

@@ -125,3 +125,20 @@ def test_an_unpacked_copy_of_thousands_of_files_is_summarised_a_folder_to_a_row(
     few = SimpleNamespace(**{**vars(result), "files": files[:3]})
     fetch_cmd._print_result(few)
     assert "benign (1).png" in capsys.readouterr().out  # a few files keep a row each
+
+
+def test_a_dry_run_without_kaggle_credentials_plans_from_the_entry(catalog_root, run_cli, tmp_path: Path, monkeypatch):
+    """`usreg fetch abdomenus --dry-run` with no Kaggle token exited 1 with the token error, though README says a dry
+    run plans from the entry when the host cannot be asked. It now plans, and says the host needs credentials."""
+    from tests.conftest import minimal_dataset
+
+    for name in ("KAGGLE_USERNAME", "KAGGLE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path / "no-kaggle"))
+    catalog_root.dataset(minimal_dataset("kg", sources=[{"kind": "kaggle", "id": "someone/some-set"}]))
+    planned = run_cli("fetch", "kg", "--dry-run", root=catalog_root.root)
+    assert planned.exit_code == 0, planned.output
+    text = " ".join(planned.stdout.split())
+    assert "the host needs your credentials" in text and "Kaggle needs an API token" in text
+    fetched = run_cli("fetch", "kg", root=catalog_root.root)  # a real fetch still stops with what to do
+    assert fetched.exit_code != 0 and "Kaggle needs an API token" in fetched.stderr

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from ...schema import Source
 from ...settings import settings
-from ..errors import HostError
+from ..errors import HostError, NoCredentials
 from ..http import USER_AGENT
 from ..plan import Candidate, RemoteFile, safe_relpath
 from .base import Host, HostContext, need_list
@@ -50,7 +50,7 @@ def credentials(warn: Callable[[str], None] = lambda message: None) -> tuple[str
                     hint='it must be JSON like {"username": "...", "key": "..."}',
                 ) from None
     where = " or ".join(str(p) for p in credential_files())
-    raise HostError(
+    raise NoCredentials(
         "Kaggle needs an API token and none was found",
         hint="create one at https://www.kaggle.com/settings (API > Create New Token) and save kaggle.json as "
         f"{where}, or set KAGGLE_USERNAME and KAGGLE_KEY",
