@@ -340,7 +340,9 @@ def distribution(rows: list[dict[str, Any]], gate_ids: set[str], paper_ids: list
 def distribution_lines(dist: dict[str, Any]) -> list[str]:
     """The distribution as plain lines: per group, each tier's count and share, highest tier first."""
     lines = []
-    for key, label in (("dataset", "datasets"), ("model", "models"), ("paper-72", "datasets mapped from the reference paper's 72")):
+    paper = "datasets mapped from the reference paper's 72"
+    groups = (("dataset", "datasets"), ("model", "models"), ("paper-72", paper))
+    for key, label in groups:
         found = dist.get(key)
         if not found:
             continue
