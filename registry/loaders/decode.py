@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
+from ..home import relative_parts
+
 VOLUME_SUFFIXES = (".mha", ".mhd", ".nii", ".nii.gz", ".nrrd", ".nhdr")
 DICOM_SUFFIXES = (".dcm", ".dicom")
 
@@ -353,11 +355,10 @@ def _check_data_files(path: Path, what: str) -> None:
                 names.append(value.split(" ")[0])
         elif listing:
             names.append(line)
-    for name in (n.strip() for n in names):
+    for name in (n.strip() for n in names if n.strip()):
         if _PRINTF.sub("", name).count("%"):  # NRRD's numbered files take an integer format (slice%03d.raw) only
             raise BadData("unreadable", f"the {what}'s header names its data files with the format {name!r}; refused")
-        parts = name.replace("\\", "/").split("/")
-        if name.startswith(("/", "~")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+        if name.startswith("~") or relative_parts(name) is None:
             raise BadData(
                 "unreadable",
                 f"the {what}'s header reads its data from {name!r}, outside its folder; refused (a hostile header "
